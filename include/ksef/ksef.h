@@ -1,0 +1,13 @@
+/*
+ * ksef.h - the whole public API of libksef.
+ */
+#ifndef KSEF_KSEF_H
+#define KSEF_KSEF_H
+
+#include "common.h"
+#include "error.h"
+#include "buf.h"
+#include "limits.h"
+#include "invoice.h"
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * internal.h - what the files of libksef share and nobody else sees:
+ * setting a ksef_error, growing a ksef_buf within a bound, and turning an
+ * OpenSSL error queue into a message. Never installed, never exported.
+ */
+#ifndef KSEF_INTERNAL_H
+#define KSEF_INTERNAL_H
+
+#include <stddef.h>
+#include "ksef/buf.h"
+#include "ksef/error.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define KSEF__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define KSEF__PRINTF(f, a)
+#endif
+
+/*
+ * Fill err (when not NULL) with code, line 0 and a formatted message.
+ * @return code, so a failure can be reported in one statement.
+ */
+int ksef__error_set(ksef_error *err, int code, const char *fmt, ...)
+	KSEF__PRINTF(3, 4);
+
+/* As ksef__error_set(), with the input line where the problem was found. */
+int ksef__error_set_line(ksef_error *err, int code, int line,
+			 const char *fmt, ...) KSEF__PRINTF(4, 5);
+
+/*
+ * Report an OpenSSL failure: the message is what, followed by OpenSSL's
+ * first queued reason. The queue is cleared so that it cannot leak into
+ * an unrelated later call on this thread.
+ * @return code.
+ */
+int ksef__error_openssl(ksef_error *err, int code, const char *what);
+
+/*
+ * Make room for `extra` more bytes (and a NUL) in buf, refusing to grow
+ * past `max` used bytes. Returns 0, KSEF_ETOOBIG or KSEF_ENOMEM; buf is
+ * unchanged on failure.
+ */
+int ksef__buf_grow(ksef_buf *buf, size_t extra, size_t max);
+
+/* Append bytes, within max. Same returns as ksef__buf_grow(). */
+int ksef__buf_put(ksef_buf *buf, const void *data, size_t len, size_t max);
+
+/* Append a formatted string, within max. */
+int ksef__buf_printf(ksef_buf *buf, size_t max, const char *fmt, ...)
+	KSEF__PRINTF(3, 4);
+
+/* Move src's bytes into dst (disposing what dst held); src becomes empty. */
+void ksef__buf_swap_in(ksef_buf *dst, ksef_buf *src);
+
+/* Overwrite secret bytes in a way the compiler cannot elide. */
+void ksef__wipe(void *p, size_t len);
+
+#endif
