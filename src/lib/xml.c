@@ -79,6 +79,13 @@ void ksef__xml_uninstall_loader(void)
 	default_loader = NULL;
 }
 
+/* Parse state the SAX hooks reach through ctxt->_private. */
+struct parse_state {
+	ksef__xml_facts facts;
+	int first_line;         /* line of the first error */
+	char first[200];        /* its message; later errors are consequences */
+};
+
 /*
  * No invoice schema uses a DTD, and DTDs are where entity expansion and
  * external entities live. Stopping at the DOCTYPE means none of its
@@ -96,7 +103,8 @@ static void refuse_doctype(void *ctx, const xmlChar *name,
 static void note_pi(void *ctx, const xmlChar *target, const xmlChar *data)
 {
 	xmlParserCtxt *ctxt = ctx;
-	ksef__xml_facts *facts = ctxt->_private;
+	struct parse_state *st = ctxt->_private;
+	ksef__xml_facts *facts = st ? &st->facts : NULL;
 
 	(void)target; (void)data;
 	if (facts != NULL && !facts->has_pi) {
@@ -105,13 +113,32 @@ static void note_pi(void *ctx, const xmlChar *target, const xmlChar *data)
 	}
 }
 
+/* libxml2 reports every error, and the last is often only "premature end
+ * of data"; the first is the one a person can act on. */
+static void note_error(void *ctx, xmlErrorPtr e)
+{
+	xmlParserCtxt *ctxt = ctx;
+	struct parse_state *st = ctxt ? ctxt->_private : NULL;
+	size_t n;
+
+	if (st == NULL || e == NULL || e->level < XML_ERR_ERROR ||
+	    st->first[0] != '\0')
+		return;
+	snprintf(st->first, sizeof(st->first), "%s",
+		 e->message ? e->message : "unknown error");
+	n = strlen(st->first);
+	while (n > 0 && (st->first[n - 1] == '\n' || st->first[n - 1] == ' '))
+		st->first[--n] = '\0';
+	st->first_line = e->line;
+}
+
 int ksef__xml_parse(xmlDoc **out, ksef__xml_facts *facts,
 		    const unsigned char *data, size_t len, size_t max,
 		    ksef_error *err)
 {
 	xmlParserCtxt *ctxt = NULL;
 	xmlDoc *doc = NULL;
-	ksef__xml_facts local = { 0, 0 };
+	struct parse_state st;
 	int error = 0;
 
 	*out = NULL;
@@ -128,7 +155,9 @@ int ksef__xml_parse(xmlDoc **out, ksef__xml_facts *facts,
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	ctxt->sax->internalSubset = refuse_doctype;
 	ctxt->sax->processingInstruction = note_pi;
-	ctxt->_private = &local;
+	memset(&st, 0, sizeof(st));
+	ctxt->_private = &st;
+	ctxt->sax->serror = note_error;
 	ctxt->linenumbers = 1;
 
 	/* NOERROR/NOWARNING: errors go to the caller, not to our stderr.
@@ -147,22 +176,19 @@ int ksef__xml_parse(xmlDoc **out, ksef__xml_facts *facts,
 		goto done;
 	}
 	if (doc == NULL || !ctxt->wellFormed) {
-		const xmlError *x = xmlCtxtGetLastError(ctxt);
-		char msg[200] = "unknown error";
-		size_t n;
+		if (st.first[0] == '\0') {
+			const xmlError *x = xmlCtxtGetLastError(ctxt);
 
-		if (x != NULL && x->message != NULL) {
-			snprintf(msg, sizeof(msg), "%s", x->message);
-			n = strlen(msg);
-			while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-				msg[--n] = '\0';
+			snprintf(st.first, sizeof(st.first), "%s",
+				 x && x->message ? x->message : "unknown error");
+			st.first_line = x ? x->line : 0;
 		}
-		error = ksef__error_set_line(err, KSEF_EPARSE, x ? x->line : 0,
-			"document is not well-formed XML: %s", msg);
+		error = ksef__error_set_line(err, KSEF_EPARSE, st.first_line,
+			"document is not well-formed XML: %s", st.first);
 		goto done;
 	}
 	if (facts != NULL)
-		*facts = local;
+		*facts = st.facts;
 	*out = doc;
 	doc = NULL; /* the caller's now */
 done:
