@@ -30,14 +30,13 @@ packages=(build-essential g++ cmake pkg-config git ca-certificates openssl
 
 missing=()
 for p in "${packages[@]}"; do
+	# npm may come from elsewhere (nodesource, nvm): the command is enough.
+	if [ "$p" = npm ] && command -v npm >/dev/null; then
+		continue
+	fi
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
-# npm may come from elsewhere (nodesource, nvm): having the command is enough.
-if command -v npm >/dev/null; then
-	missing=("${missing[@]/npm}")
-fi
-missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "setup: installing ${missing[*]}"
 	sudo=

@@ -69,6 +69,21 @@ KSEF_API const char *ksef_form_namespace(ksef_form form);
  */
 KSEF_API const char *ksef_form_schema_file(ksef_form form);
 
+/**
+ * Tell which form a document claims to be, from its root element's name
+ * and namespace, so a client can open a session with the right form code.
+ * The document is parsed with the same safe parser as verification.
+ *
+ * @param[out] out  receives the form.
+ * @param xml       the document; need not end in a NUL.
+ * @param len       its length, at most KSEF_INVOICE_MAX_BYTES.
+ * @param err       receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL, KSEF_ETOOBIG, KSEF_EPARSE (not well-formed XML),
+ *         KSEF_ENOTFOUND (a root no form has) or KSEF_ENOMEM.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_form_detect(ksef_form *out,
+	const unsigned char *xml, size_t len, ksef_error *err);
+
 /** The official schemas, each compiled at most once, shared by threads. */
 typedef struct ksef_schemas ksef_schemas;
 

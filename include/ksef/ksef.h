@@ -8,6 +8,10 @@
 #include "error.h"
 #include "buf.h"
 #include "limits.h"
+#include "encoding.h"
+#include "envelope.h"
+#include "number.h"
 #include "invoice.h"
+#include "gen.h"
 
 #endif

@@ -707,6 +707,40 @@ done:
 	return error;
 }
 
+int ksef_form_detect(ksef_form *out, const unsigned char *xml, size_t len,
+		     ksef_error *err)
+{
+	xmlDoc *doc = NULL;
+	xmlNode *root;
+	const char *ns;
+	int f, error;
+
+	if (out == NULL || (xml == NULL && len > 0))
+		return ksef__error_set(err, KSEF_EINVAL, "no document");
+	error = ksef__xml_parse(&doc, NULL, xml, len, KSEF_INVOICE_MAX_BYTES,
+				err);
+	if (error < 0)
+		return error;
+	root = xmlDocGetRootElement(doc);
+	ns = root && root->ns ? (const char *)root->ns->href : "";
+	error = KSEF_ENOTFOUND;
+	for (f = 0; f < KSEF_FORM_COUNT && root != NULL; f++) {
+		if (strcmp(ns, ksef_form_namespace((ksef_form)f)) == 0 &&
+		    strcmp((const char *)root->name,
+			   root_name((ksef_form)f)) == 0) {
+			*out = (ksef_form)f;
+			error = 0;
+			break;
+		}
+	}
+	if (error < 0)
+		ksef__error_set(err, error, "root element {%.100s}%.40s is not "
+			"an invoice of any form KSeF accepts", ns,
+			root ? (const char *)root->name : "");
+	xmlFreeDoc(doc);
+	return error;
+}
+
 int ksef_invoice_verify(ksef_verdict **out, ksef_schemas *schemas,
 			ksef_form form, const unsigned char *xml, size_t len,
 			const ksef_verify_options *opts, ksef_error *err)

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set everything up and run the whole test suite three ways:
+#   1. the normal build, through CTest;
+#   2. every unit test program under valgrind (a leak or memory error fails);
+#   3. an AddressSanitizer + UndefinedBehaviorSanitizer build, through CTest.
+#
+#   scripts/test.sh [--quick]    (--quick: only the first)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+quick=0
+[ "${1:-}" = --quick ] && quick=1
+
+"$here/scripts/setup.sh"
+(cd "$here/build" && ctest --output-on-failure -j2 -LE valgrind)
+[ $quick -eq 1 ] && exit 0
+
+(cd "$here/build" && ctest --output-on-failure -j2 -L valgrind)
+
+KSEF_SCHEMAS_FROM="$here/build/schemas" "$here/scripts/setup.sh" --sanitize
+(cd "$here/build-asan" &&
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --output-on-failure -j2)
