@@ -68,9 +68,7 @@ while read -r digest file; do
 	mkdir -p "$work/stage/$(dirname "$file")"
 	cp "$src/$file" "$work/stage/$file"
 done < <(grep '^[0-9a-f]\{64\}  ' "$sums")
-if ! bad=$(cd "$work/stage" && sha256sum --strict -c "$sums" 2>/dev/null | grep -v ': OK$'); then
-	bad=
-fi
+bad=$(cd "$work/stage" && sha256sum --strict -c "$sums" 2>&1 | grep -v ': OK$' || true)
 [ -z "$bad" ] || die "refusing schemas whose SHA-256 differs from $sums:
 $bad"
 
