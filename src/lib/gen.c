@@ -19,6 +19,7 @@
 #include <time.h>
 #include "ksef/gen.h"
 #include "ksef/limits.h"
+#include "ident.h"
 #include "internal.h"
 
 /* Every invoice has at least one line; a 2 KB one has room for no more,
@@ -44,10 +45,6 @@
  * PAYMENT_DAYS later than P_1, so P_1 stops at 2049-12-01. */
 #define FIRST_DATE "2016-07-01"
 #define LAST_DATE "2049-12-01"
-
-/* The schemas' target namespaces (faktury/schemy/FA/). */
-#define NS_FA3 "http://crd.gov.pl/wzor/2025/06/25/13775/"
-#define NS_FA2 "http://crd.gov.pl/wzor/2023/06/29/12648/"
 
 /* ---- random streams ---------------------------------------------------- */
 
@@ -280,6 +277,7 @@ struct totals {
 
 struct invoice {
 	int fa3;            /* FA (3) rather than FA (2) */
+	const char *ns;     /* the root element's namespace */
 	int contacts;       /* write the parties' DaneKontaktowe */
 	uint64_t index;
 	uint64_t line_key;  /* keys each line's stream */
@@ -349,86 +347,35 @@ static int64_t div100(int64_t a)
  * document fail the schema, so it is refused here with a clearer word. */
 static int check_nip(const char *nip, const char *what, ksef_error *err)
 {
-	size_t i;
-
 	if (nip == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "%s is missing", what);
-	for (i = 0; i < 10; i++)
-		if (nip[i] < '0' || nip[i] > '9')
-			break;
-	if (i != 10 || nip[10] != '\0')
+	if (strspn(nip, "0123456789") != KSEF_NIP_LEN ||
+	    nip[KSEF_NIP_LEN] != '\0')
 		return ksef__error_set(err, KSEF_EINVAL,
 			"%s must be exactly 10 digits", what);
-	if (nip[0] == '0' || (nip[1] == '0' && nip[2] == '0'))
+	if (!ksef__nip_pattern_ok(nip))
 		return ksef__error_set(err, KSEF_EINVAL,
 			"%s does not match the schema's TNrNIP pattern", what);
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil), so date arithmetic needs no time zone. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(char out[11], int64_t z)
-{
-	int64_t era, y;
-	unsigned doe, yoe, doy, mp, d, m;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = (int64_t)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
-	/* The modulos tell the compiler the fields fit; the dates used lie
-	 * in 2016..2050 anyway. */
-	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, m % 100u,
-		 d % 100u);
-}
-
-/* Parse a strict "YYYY-MM-DD" of a real calendar day. */
+/* Days since 1970-01-01 of a strict "YYYY-MM-DD" of a real calendar day,
+ * so date arithmetic needs no time zone. */
 static int parse_date(int64_t *out, const char *s)
 {
-	static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30,
-					  31, 31, 30, 31, 30, 31 };
-	unsigned y = 0, m, d;
-	int i;
+	ksef_date d;
 
-	for (i = 0; i < 10; i++) {
-		int dash = i == 4 || i == 7;
-
-		if (s[i] == '\0' || (dash ? s[i] != '-' :
-				     (s[i] < '0' || s[i] > '9')))
-			return -1;
-	}
-	if (s[10] != '\0')
+	if (ksef_date_parse(&d, s, strnlen(s, KSEF_DATE_BUFSZ), NULL) < 0)
 		return -1;
-	for (i = 0; i < 4; i++)
-		y = y * 10 + (unsigned)(s[i] - '0');
-	m = (unsigned)(s[5] - '0') * 10 + (unsigned)(s[6] - '0');
-	d = (unsigned)(s[8] - '0') * 10 + (unsigned)(s[9] - '0');
-	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return -1;
-	if (m == 2 && d == 29 &&
-	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return -1;
-	*out = days_from_civil(y, m, d);
+	*out = ksef__time_days_from_civil(d.year, d.month, d.day);
 	return 0;
+}
+
+/* Write the day `days` after 1970-01-01 as "YYYY-MM-DD". */
+static int format_date(char out[KSEF_DATE_BUFSZ], int64_t days,
+		       ksef_error *err)
+{
+	return ksef_date_format(out, ksef__time_civil_from_days(days), err);
 }
 
 /*
@@ -497,24 +444,20 @@ bad:
 
 /* ---- deciding the content ----------------------------------------------- */
 
-/* A NIP with a correct check digit (weights 6 5 7 2 3 4 5 6 7, mod 11) that
- * also matches TNrNIP. */
+/* A NIP with a correct check digit that also matches TNrNIP. */
 static void make_nip(char out[11], rng *r, const char *avoid)
 {
-	static const int w[9] = { 6, 5, 7, 2, 3, 4, 5, 6, 7 };
-
 	for (;;) {
-		int i, sum = 0;
+		int i, check;
 
 		out[0] = (char)('1' + rng_below(r, 9));
 		out[1] = (char)('1' + rng_below(r, 9));
 		for (i = 2; i < 9; i++)
 			out[i] = (char)('0' + rng_below(r, 10));
-		for (i = 0; i < 9; i++)
-			sum += w[i] * (out[i] - '0');
-		if (sum % 11 == 10)
+		check = ksef__nip_check_digit(out);
+		if (check == 10)
 			continue; /* no check digit fits this one */
-		out[9] = (char)('0' + sum % 11);
+		out[9] = (char)('0' + check);
 		out[10] = '\0';
 		if (avoid == NULL || strcmp(out, avoid) != 0)
 			return;
@@ -597,6 +540,7 @@ static int setup(struct invoice *inv, const ksef_gen_options *o,
 
 	memset(inv, 0, sizeof(*inv));
 	inv->fa3 = o->form == KSEF_FORM_FA3;
+	inv->ns = ksef_form_namespace(o->form);
 	inv->index = index;
 
 	if (o->issue_date != NULL) {
@@ -610,9 +554,8 @@ static int setup(struct invoice *inv, const ksef_gen_options *o,
 		if (gmtime_r(&now, &tm) == NULL)
 			return ksef__error_set(err, KSEF_EINVAL,
 				"the clock gives no usable date");
-		p1 = days_from_civil((int64_t)tm.tm_year + 1900,
-				     (unsigned)tm.tm_mon + 1,
-				     (unsigned)tm.tm_mday);
+		p1 = ksef__time_days_from_civil(tm.tm_year + 1900,
+						tm.tm_mon + 1, tm.tm_mday);
 	}
 	(void)parse_date(&first, FIRST_DATE);
 	(void)parse_date(&last, LAST_DATE);
@@ -620,15 +563,17 @@ static int setup(struct invoice *inv, const ksef_gen_options *o,
 		return ksef__error_set(err, KSEF_EINVAL,
 			"issue_date must lie between %s and %s", FIRST_DATE,
 			LAST_DATE);
-	civil_from_days(inv->p1, p1);
-	civil_from_days(inv->due, p1 + PAYMENT_DAYS);
+	if ((error = format_date(inv->p1, p1, err)) < 0 ||
+	    (error = format_date(inv->due, p1 + PAYMENT_DAYS, err)) < 0)
+		return error;
 
 	/* DataWytworzeniaFa: the issue day at an office hour. FA (3) accepts
 	 * nothing before 2025-09-01 and FA (2) nothing before 2022-01-01, so
 	 * an older P_1 gets a file made on that first day instead. */
 	(void)parse_date(&first, inv->fa3 ? "2025-09-01" : "2022-01-01");
 	created = p1 < first ? first : p1;
-	civil_from_days(inv->created, created);
+	if ((error = format_date(inv->created, created, err)) < 0)
+		return error;
 	snprintf(inv->created + 10, sizeof(inv->created) - 10,
 		 "T%02u:%02u:%02uZ", 7 + rng_below(&r, 10), rng_below(&r, 60),
 		 rng_below(&r, 60));
@@ -719,7 +664,7 @@ static void emit_head(struct gen *g, ksef_buf *b, const struct invoice *inv)
 	     "<DataWytworzeniaFa>%s</DataWytworzeniaFa>\n"
 	     "<SystemInfo>libksef %s</SystemInfo>\n"
 	     "</Naglowek>\n",
-	     inv->fa3 ? NS_FA3 : NS_FA2, inv->fa3 ? 3 : 2,
+	     inv->ns, inv->fa3 ? 3 : 2,
 	     inv->fa3 ? 3 : 2, inv->created, KSEF_VERSION);
 	emit_party(g, b, inv, &inv->seller, "Podmiot1");
 	emit_party(g, b, inv, &inv->buyer, "Podmiot2");

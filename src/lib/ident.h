@@ -1,7 +1,8 @@
 /*
  * ident.h - what the identifier files (number.c, refnum.c, nip.c,
- * timefmt.c) share and nobody else sees: the CRC-8 of KSeF and reference
- * numbers, the compact YYYYMMDD date, upper-case hex, the NIP pattern and
+ * timefmt.c, and gen.c, which makes valid NIPs and dates) share and nobody
+ * else sees: the CRC-8 of KSeF and reference numbers, the compact YYYYMMDD
+ * date, upper-case hex, the NIP pattern and check digit, and
  * days-from-civil arithmetic. Never installed, never exported.
  */
 #ifndef KSEF_IDENT_H
@@ -41,6 +42,13 @@ void ksef__number_put_date(char *out, ksef_date d);
 
 /* Whether the 10 bytes at s match the NIP pattern. nip.c owns it. */
 int ksef__nip_pattern_ok(const char *s);
+
+/*
+ * The check digit (weights 6 5 7 2 3 4 5 6 7, mod 11) that the 9 digits
+ * at first9 call for: 0-9, or 10 if no digit fits and so no NIP starts
+ * with them. nip.c owns it.
+ */
+int ksef__nip_check_digit(const char *first9);
 
 /*
  * Days since 1970-01-01 of a proleptic Gregorian date, and back (Howard

@@ -27,13 +27,13 @@ int ksef__nip_pattern_ok(const char *s)
 
 /* The weighted sum mod 11 that the tenth digit must equal; 10 means no
  * digit can, so such a NIP is never issued. */
-static int nip_check_digit(const char *s)
+int ksef__nip_check_digit(const char *first9)
 {
 	static const int w[9] = { 6, 5, 7, 2, 3, 4, 5, 6, 7 };
 	int sum = 0;
 
 	for (size_t i = 0; i < 9; i++)
-		sum += (s[i] - '0') * w[i];
+		sum += (first9[i] - '0') * w[i];
 	return sum % 11;
 }
 
@@ -58,7 +58,7 @@ int ksef_nip_validate(const char *s, size_t len, ksef_error *err)
 
 	if (error < 0)
 		return error;
-	check = nip_check_digit(s);
+	check = ksef__nip_check_digit(s);
 	if (check == 10)
 		return ksef__error_set(err, KSEF_ECHECKSUM,
 			"NIP: the weighted sum gives 10, which no NIP has");
@@ -90,7 +90,7 @@ int ksef_nip_generate(char out[KSEF_NIP_BUFSZ], ksef_error *err)
 		n[0] = (char)('1' + rnd[0] % 9);
 		for (size_t i = 1; i < 9; i++)
 			n[i] = (char)('0' + rnd[i] % 10);
-		check = nip_check_digit(n);
+		check = ksef__nip_check_digit(n);
 		if (check == 10 || (n[1] == '0' && n[2] == '0'))
 			continue;
 		n[9] = (char)('0' + check);
