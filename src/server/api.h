@@ -1,0 +1,86 @@
+/*
+ * api.h - the API handlers (one api_<tag>.c per OpenAPI tag) and the
+ * helpers they share for reading requests and writing the contract's
+ * shapes (api_common.c).
+ */
+#ifndef KSEFD_API_H
+#define KSEFD_API_H
+
+#include <jansson.h>
+#include "server.h"
+
+/* api_security.c */
+void api_public_keys(struct request *req);
+/* api_auth.c */
+void api_auth_challenge(struct request *req);
+void api_auth_ksef_token(struct request *req);
+void api_auth_status(struct request *req);
+void api_auth_redeem(struct request *req);
+void api_auth_refresh(struct request *req);
+void api_auth_sessions(struct request *req);
+void api_auth_revoke_current(struct request *req);
+void api_auth_revoke(struct request *req);
+/* api_tokens.c */
+void api_tokens_create(struct request *req);
+void api_tokens_list(struct request *req);
+void api_tokens_get(struct request *req);
+void api_tokens_revoke(struct request *req);
+/* api_sessions.c: sending */
+void api_session_open(struct request *req);
+void api_session_send(struct request *req);
+void api_session_close(struct request *req);
+/* api_status.c: status and lists */
+void api_sessions_list(struct request *req);
+void api_session_status(struct request *req);
+void api_session_invoices(struct request *req);
+void api_session_invoices_failed(struct request *req);
+void api_session_invoice(struct request *req);
+
+/*
+ * Shared helpers (api_common.c). Those that can fail answer the request
+ * themselves (400/21405 with a detail naming the field) and return NULL or
+ * -1, so a handler just returns.
+ */
+
+/* The body as a JSON object. */
+json_t *api_body_object(struct request *req);
+/* A string member of bounded length (bytes); NULL if absent and optional. */
+const char *api_string(struct request *req, json_t *obj, const char *path,
+		       const char *name, size_t min, size_t max, int required,
+		       int *failed);
+/* An integer member within [min, max]. */
+int api_integer(struct request *req, json_t *obj, const char *name,
+		int64_t min, int64_t max, int required, int64_t *out);
+/* An optional boolean member (default when absent or null). */
+int api_boolean(struct request *req, json_t *obj, const char *name,
+		int dflt, int *out);
+
+/* The query argument pageSize within [min, max], default dflt. */
+int api_page_size(struct request *req, int min, int max, int dflt,
+		  size_t *out);
+/* The x-continuation-token header: absent (returns 0 with *has = 0), or a
+ * cursor of a time and a reference number, or an ordinal; a token this
+ * server did not make gets 400/21418. */
+int api_cursor(struct request *req, int *has, int64_t *ms, char *ref,
+	       size_t ref_size);
+/* Make a continuation token for the cursor (ms, ref); caller frees. */
+char *api_cursor_make(int64_t ms, const char *ref);
+
+/* A date-time as the API writes it: 2025-09-18T12:23:56.015+00:00. */
+json_t *api_time(int64_t ms);
+/* StatusInfo {code, description, details?}; details_json is a JSON array
+ * text or "" (omitted). */
+json_t *api_status_info(int code, const char *description,
+			const char *details_json);
+
+/* The session's form code names: ksef_form_code_of((ksef_form)s->form). */
+
+/* Parse an ISO date-time query argument; 0 with *has = 0 when absent. */
+int api_query_time(struct request *req, const char *name, int *has,
+		   int64_t *ms);
+
+/* A path parameter that must be a reference number (36 characters of
+ * the reference-number shape): answers 21405 and returns -1 if not. */
+int api_param_refnum(struct request *req, size_t i);
+
+#endif

@@ -1,0 +1,507 @@
+/*
+ * api_auth.c - the authentication tag (SPEC 4.2-4.10, 10): challenges,
+ * KSeF-token authentication, the operation's status, redeeming and
+ * refreshing tokens, and the authenticated sessions of a context.
+ *
+ * Token authentication is decided at once, while the request that starts
+ * it is answered: the operation is stored with its final status (200, 415
+ * or 450), which the client reads from GET /auth/{ref} as on KSeF. The
+ * decrypted token string is wiped as soon as it has been looked up.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "api.h"
+#include "context.h"
+#include "errors.h"
+#include "http.h"
+#include "util/util.h"
+
+static const struct {
+	int code;
+	const char *description;
+} auth_statuses[] = {
+	{ 100, "Uwierzytelnianie w toku" },
+	{ 200, "Uwierzytelnianie zakończone sukcesem" },
+	{ 415, "Uwierzytelnianie zakończone niepowodzeniem" },
+	{ 425, "Uwierzytelnienie unieważnione" },
+	{ 450, "Uwierzytelnianie zakończone niepowodzeniem z powodu błędnego tokenu" },
+	{ 460, "Uwierzytelnianie zakończone niepowodzeniem z powodu błędu certyfikatu" },
+	{ 470, "Uwierzytelnianie zakończone niepowodzeniem" },
+	{ 480, "Uwierzytelnienie zablokowane" },
+	{ 500, "Nieznany błąd" },
+	{ 550, "Operacja została anulowana przez system" },
+};
+
+static const char *auth_status_description(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(auth_statuses) / sizeof(auth_statuses[0]); i++)
+		if (auth_statuses[i].code == code)
+			return auth_statuses[i].description;
+	return "Nieznany błąd";
+}
+
+void api_auth_challenge(struct request *req)
+{
+	struct server *srv = req->srv;
+	int64_t now = server_now_ms();
+	char challenge[KSEF_REFNUM_BUFSZ];
+	ksef_error err;
+
+	if (ksef_refnum_generate(challenge, KSEF_REFNUM_CHALLENGE,
+				 ksef_time_warsaw(now), &err) != 0 ||
+	    store_challenge_add(srv->store, challenge, now, req->ip, &err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		return;
+	}
+	request_log_ref(req, challenge);
+	http_reply_json(req, 200, json_pack("{s:s,s:o,s:I,s:s}",
+		"challenge", challenge, "timestamp", api_time(now),
+		"timestampMs", (json_int_t)now, "clientIp", req->ip));
+}
+
+/* Issue a JWT of a kind for an operation; 0 or -1 after answering 500. */
+static int issue(struct request *req, jwt_kind kind, const store_auth *op,
+		 int64_t ttl_ms, const char *permissions, char **token,
+		 int64_t *valid_until)
+{
+	struct server *srv = req->srv;
+	int64_t now = server_now_ms();
+	jwt_claims c;
+	ksef_error err;
+
+	if (jwt_claims_init(&c, kind, now, ttl_ms / 1000, &err) != 0)
+		goto fail;
+	snprintf(c.reference, sizeof(c.reference), "%s", op->ref);
+	snprintf(c.context_type, sizeof(c.context_type), "%s", op->ctx_type);
+	snprintf(c.context_value, sizeof(c.context_value), "%s",
+		 op->ctx_value);
+	snprintf(c.auth_method, sizeof(c.auth_method), "%s", op->method);
+	if (permissions != NULL)
+		snprintf(c.permissions, sizeof(c.permissions), "%s",
+			 permissions);
+	if (jwt_issue(token, srv->jwt_secret, sizeof(srv->jwt_secret), &c,
+		      &err) != 0)
+		goto fail;
+	*valid_until = c.exp * 1000;
+	return 0;
+fail:
+	errors_reply(req, 500, 21405, "%s", err.message);
+	return -1;
+}
+
+static json_t *token_info(char *token, int64_t valid_until)
+{
+	json_t *o = json_pack("{s:s,s:o}", "token", token, "validUntil",
+			      api_time(valid_until));
+
+	free(token);
+	return o;
+}
+
+/*
+ * Decide a KSeF-token authentication (SPEC 6.4): decrypt, split on the
+ * last '|', compare the timestamp with the challenge's, look the token
+ * up, check its status and context. Fills op's status and, on success,
+ * its subject and permissions.
+ */
+static void decide_token(struct server *srv, store_auth *op,
+			 const server_key *key, const ksef_buf *cipher,
+			 int64_t challenge_ms)
+{
+	ksef_buf plain = KSEF_BUF_INIT;
+	char hash[KSEF_SHA256_B64_LEN + 1], ts[24];
+	const char *p, *bar = NULL;
+	store_token tok;
+	size_t i;
+
+	op->status = 450;
+	snprintf(op->status_details, sizeof(op->status_details),
+		 "[\"Nieprawidłowy token\"]");
+	if (ksef_rsa_oaep_decrypt(&plain, key->priv, cipher->ptr, cipher->size,
+				  NULL) != 0)
+		goto done;
+	p = (const char *)plain.ptr;
+	for (i = 0; i < plain.size; i++)
+		if (p[i] == '|')
+			bar = p + i;
+	if (bar == NULL)
+		goto done;
+	snprintf(ts, sizeof(ts), "%lld", (long long)challenge_ms);
+	if ((size_t)(plain.size - (size_t)(bar + 1 - p)) != strlen(ts) ||
+	    memcmp(bar + 1, ts, strlen(ts)) != 0) {
+		snprintf(op->status_details, sizeof(op->status_details),
+			 "[\"Nieprawidłowy czas tokena\"]");
+		goto done;
+	}
+	if (ksef_sha256_base64(hash, plain.ptr, (size_t)(bar - p), NULL) != 0 ||
+	    store_token_find(srv->store, hash, &tok, NULL) != 0)
+		goto done;
+	snprintf(op->token_ref, sizeof(op->token_ref), "%s", tok.ref);
+	if (strcmp(tok.status, "Revoked") == 0 ||
+	    strcmp(tok.status, "Revoking") == 0) {
+		snprintf(op->status_details, sizeof(op->status_details),
+			 "[\"Token unieważniony\"]");
+		goto done;
+	}
+	if (strcmp(tok.status, "Active") != 0) {
+		snprintf(op->status_details, sizeof(op->status_details),
+			 "[\"Token nieaktywny\"]");
+		goto done;
+	}
+	/* The token works only in the context it was made for. */
+	if (strcasecmp(tok.ctx_type, op->ctx_type) != 0 ||
+	    strcmp(tok.ctx_value, op->ctx_value) != 0 ||
+	    tok.permissions[0] == '\0') {
+		op->status = 415;
+		snprintf(op->status_details, sizeof(op->status_details),
+			 "[\"Brak przypisanych uprawnień\"]");
+		goto done;
+	}
+	op->status = 200;
+	op->status_details[0] = '\0';
+	snprintf(op->permissions, sizeof(op->permissions), "%s",
+		 tok.permissions);
+	snprintf(op->subject_type, sizeof(op->subject_type), "%s",
+		 tok.author_type);
+	snprintf(op->subject_value, sizeof(op->subject_value), "%s",
+		 tok.author_value);
+	(void)store_token_touch(srv->store, tok.ref, server_now_ms(), NULL);
+done:
+	ksef_buf_dispose_secure(&plain);
+}
+
+void api_auth_ksef_token(struct request *req)
+{
+	struct server *srv = req->srv;
+	int64_t now = server_now_ms(), challenge_ms, valid_until;
+	const char *challenge, *enc, *key_id;
+	json_t *body, *ctx, *policy;
+	ksef_buf cipher = KSEF_BUF_INIT;
+	struct ring_key *rk;
+	struct context_id cid;
+	store_auth op;
+	ksef_error err;
+	int failed = 0;
+	char *token = NULL;
+
+	if ((body = api_body_object(req)) == NULL)
+		return;
+	challenge = api_string(req, body, "", "challenge", 36, 36, 1, &failed);
+	ctx = json_object_get(body, "contextIdentifier");
+	if (!failed && !json_is_object(ctx)) {
+		failed = 1;
+		errors_reply(req, 400, 21405,
+			"Pole 'contextIdentifier' jest wymagane.");
+	}
+	if (!failed && context_from_json(req, ctx, &cid) != 0)
+		failed = 1;
+	enc = api_string(req, body, "", "encryptedToken", 4, 2048, 1, &failed);
+	key_id = api_string(req, body, "", "publicKeyId", 44, 44, 0, &failed);
+	policy = json_object_get(body, "authorizationPolicy");
+	if (!failed && policy != NULL && !json_is_null(policy) &&
+	    context_check_policy(req, policy) != 0)
+		failed = 1;
+	if (failed)
+		goto out;
+	if (ksef_base64_decode(&cipher, enc, strlen(enc), 1024, &err) != 0) {
+		errors_reply(req, 400, 21405,
+			"Pole 'encryptedToken' nie jest poprawnym Base64: %s",
+			err.message);
+		goto out;
+	}
+	if (keyring_refresh(srv, &err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		goto out;
+	}
+	keyring_lock(srv);
+	rk = key_id ? keyring_find(srv, key_id, KEY_USAGE_TOKEN, now) :
+		      keyring_current(srv, KEY_USAGE_TOKEN, now);
+	if (rk == NULL) {
+		keyring_unlock(srv);
+		errors_reply(req, 400, 21470,
+			"Klucz o identyfikatorze %s nie jest wspierany.",
+			key_id ? key_id : "(brak)");
+		goto out;
+	}
+	if (store_challenge_take(srv->store, challenge, &challenge_ms,
+				 NULL) != 0 ||
+	    now - challenge_ms > srv->cfg.challenge_ttl_ms) {
+		keyring_unlock(srv);
+		errors_reply(req, 400, 21111,
+			"Wyzwanie autoryzacyjne %s jest nieznane, wygasło lub "
+			"zostało już wykorzystane.", challenge);
+		goto out;
+	}
+	memset(&op, 0, sizeof(op));
+	if (ksef_refnum_generate(op.ref, KSEF_REFNUM_AUTH,
+				 ksef_time_warsaw(now), &err) != 0) {
+		keyring_unlock(srv);
+		errors_reply(req, 500, 21405, "%s", err.message);
+		goto out;
+	}
+	snprintf(op.ctx_type, sizeof(op.ctx_type), "%s", cid.type);
+	snprintf(op.ctx_value, sizeof(op.ctx_value), "%s", cid.value);
+	snprintf(op.method, sizeof(op.method), "Token");
+	snprintf(op.subject_type, sizeof(op.subject_type), "Token");
+	op.start_ms = now;
+	if (policy != NULL && !json_is_null(policy)) {
+		char *s = json_dumps(policy, JSON_COMPACT);
+
+		if (s != NULL && strlen(s) < sizeof(op.allowed_ips))
+			snprintf(op.allowed_ips, sizeof(op.allowed_ips), "%s", s);
+		free(s);
+	}
+	decide_token(srv, &op, rk->key, &cipher, challenge_ms);
+	keyring_unlock(srv);
+	request_log_ref(req, op.ref);
+	if (store_auth_add(srv->store, &op, &err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		goto out;
+	}
+	if (issue(req, JWT_OPERATION, &op, srv->cfg.auth_token_ttl_ms, NULL,
+		  &token, &valid_until) != 0)
+		goto out;
+	http_reply_json(req, 202, json_pack("{s:s,s:o}", "referenceNumber",
+		op.ref, "authenticationToken", token_info(token, valid_until)));
+out:
+	ksef_buf_dispose(&cipher);
+	json_decref(body);
+}
+
+static void method_info(json_t *o, const store_auth *op)
+{
+	int token = strcmp(op->method, "Token") == 0;
+
+	json_object_set_new(o, "authenticationMethod", json_string(op->method));
+	json_object_set_new(o, "authenticationMethodInfo", json_pack(
+		"{s:s,s:s,s:s}",
+		"category", token ? "Token" : "XadesSignature",
+		"code", token ? "token.ksef" : "xades.signature",
+		"displayName", token ? "Token KSeF" : "Podpis XAdES"));
+}
+
+static json_t *auth_json(const store_auth *op)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "startDate", api_time(op->start_ms));
+	method_info(o, op);
+	json_object_set_new(o, "status", api_status_info(op->status,
+		auth_status_description(op->status), op->status_details));
+	json_object_set_new(o, "isTokenRedeemed", json_boolean(op->redeemed));
+	if (op->last_refresh_ms)
+		json_object_set_new(o, "lastTokenRefreshDate",
+				    api_time(op->last_refresh_ms));
+	if (op->refresh_valid_until_ms)
+		json_object_set_new(o, "refreshTokenValidUntil",
+				    api_time(op->refresh_valid_until_ms));
+	return o;
+}
+
+/* The operation the request's token belongs to; answers 21304 if gone. */
+static int load_op(struct request *req, const char *ref, store_auth *op)
+{
+	if (store_auth_get(req->srv->store, ref, op, NULL) != 0) {
+		errors_reply(req, 400, 21304, "Operacja uwierzytelniania o "
+			"numerze referencyjnym %s nie została znaleziona.", ref);
+		return -1;
+	}
+	request_log_ref(req, ref);
+	return 0;
+}
+
+void api_auth_status(struct request *req)
+{
+	const char *ref = req->params[0];
+	store_auth op;
+
+	if (api_param_refnum(req, 0) != 0)
+		return;
+	/* An operation token answers for its own operation only. */
+	if (strcmp(ref, req->claims.reference) != 0 ||
+	    load_op(req, ref, &op) != 0) {
+		if (!req->responded)
+			errors_reply(req, 400, 21304, "Operacja "
+				"uwierzytelniania o numerze referencyjnym %s "
+				"nie została znaleziona.", ref);
+		return;
+	}
+	if (server_now_ms() - op.start_ms > req->srv->cfg.auth_retention_ms) {
+		errors_gone(req, "Dane operacji uwierzytelniania nie są już "
+			    "dostępne.");
+		return;
+	}
+	http_reply_json(req, 200, auth_json(&op));
+}
+
+/* A KSeF token used to authenticate must still be valid for redeem and
+ * refresh (21301 "Token KSeF został unieważniony."). */
+static int token_still_valid(struct request *req, const store_auth *op,
+			     store_token *tok)
+{
+	if (op->token_ref[0] == '\0')
+		return 1;
+	if (store_token_get(req->srv->store, op->token_ref, tok, NULL) != 0 ||
+	    strcmp(tok->status, "Active") != 0) {
+		errors_reply(req, 400, 21301, "Token KSeF został unieważniony.");
+		return 0;
+	}
+	return 1;
+}
+
+void api_auth_redeem(struct request *req)
+{
+	struct server *srv = req->srv;
+	int64_t access_until, refresh_until;
+	char *access = NULL, *refresh = NULL;
+	store_token tok;
+	store_auth op;
+	ksef_error err;
+
+	if (load_op(req, req->claims.reference, &op) != 0)
+		return;
+	if (op.redeemed) {
+		errors_reply(req, 400, 21301, "Tokeny dla operacji "
+			"uwierzytelniania %s zostały już pobrane.", op.ref);
+		return;
+	}
+	if (op.status != 200) {
+		errors_reply(req, 400, 21301, "Status uwierzytelniania (%d) nie "
+			"pozwala na pobranie tokenów.", op.status);
+		return;
+	}
+	if (!token_still_valid(req, &op, &tok))
+		return;
+	if (issue(req, JWT_ACCESS, &op, srv->cfg.access_ttl_ms,
+		  op.permissions, &access, &access_until) != 0)
+		return;
+	if (issue(req, JWT_REFRESH, &op, srv->cfg.refresh_ttl_ms, NULL,
+		  &refresh, &refresh_until) != 0) {
+		free(access);
+		return;
+	}
+	/* Once only, decided by the store: two concurrent redeems cannot
+	 * both win. */
+	if (store_auth_redeem(srv->store, op.ref, refresh_until, &err) != 0) {
+		free(access);
+		free(refresh);
+		if (err.code == KSEF_EINVAL)
+			errors_reply(req, 400, 21301, "Tokeny dla operacji "
+				"uwierzytelniania %s zostały już pobrane.",
+				op.ref);
+		else
+			errors_reply(req, 500, 21405, "%s", err.message);
+		return;
+	}
+	http_reply_json(req, 200, json_pack("{s:o,s:o}",
+		"accessToken", token_info(access, access_until),
+		"refreshToken", token_info(refresh, refresh_until)));
+}
+
+void api_auth_refresh(struct request *req)
+{
+	struct server *srv = req->srv;
+	int64_t until;
+	char *access = NULL;
+	store_token tok;
+	store_auth op;
+	const char *perms;
+
+	if (load_op(req, req->claims.reference, &op) != 0)
+		return;
+	if (op.status != 200 || op.revoked || !op.redeemed) {
+		errors_reply(req, 400, 21301, "Status uwierzytelniania (%d) nie "
+			"pozwala na odświeżenie tokenu dostępowego.", op.status);
+		return;
+	}
+	if (!token_still_valid(req, &op, &tok))
+		return;
+	/* A refreshed access token carries the permissions as they are now
+	 * (uwierzytelnianie.md). */
+	perms = op.token_ref[0] ? tok.permissions : op.permissions;
+	if (issue(req, JWT_ACCESS, &op, srv->cfg.access_ttl_ms, perms, &access,
+		  &until) != 0)
+		return;
+	(void)store_auth_refreshed(srv->store, op.ref, server_now_ms(), NULL);
+	http_reply_json(req, 200, json_pack("{s:o}", "accessToken",
+					    token_info(access, until)));
+}
+
+void api_auth_sessions(struct request *req)
+{
+	struct server *srv = req->srv;
+	store_auth *ops = NULL;
+	size_t limit, n = 0, i;
+	int has;
+	int64_t after_ms = 0;
+	char after_ref[KSEF_REFNUM_BUFSZ] = "";
+	json_t *items, *o;
+	ksef_error err;
+
+	if (api_page_size(req, 10, 100, 10, &limit) != 0 ||
+	    api_cursor(req, &has, &after_ms, after_ref, sizeof(after_ref)) != 0)
+		return;
+	if (store_auth_list(srv->store, req->claims.context_type,
+			    req->claims.context_value, server_now_ms(),
+			    has ? after_ms : 0, has ? after_ref : NULL,
+			    limit + 1, &ops, &n, &err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		return;
+	}
+	items = json_array();
+	for (i = 0; i < n && i < limit; i++) {
+		o = auth_json(&ops[i]);
+		json_object_set_new(o, "referenceNumber",
+				    json_string(ops[i].ref));
+		json_object_set_new(o, "isCurrent", json_boolean(
+			strcmp(ops[i].ref, req->claims.reference) == 0));
+		json_array_append_new(items, o);
+	}
+	o = json_object();
+	if (n > limit) {
+		char *c = api_cursor_make(ops[limit - 1].start_ms,
+					  ops[limit - 1].ref);
+
+		json_object_set_new(o, "continuationToken",
+				    c ? json_string(c) : json_null());
+		free(c);
+	}
+	json_object_set_new(o, "items", items);
+	free(ops);
+	http_reply_json(req, 200, o);
+}
+
+static void revoke(struct request *req, const char *ref)
+{
+	store_auth op;
+
+	if (load_op(req, ref, &op) != 0)
+		return;
+	if (strcmp(op.ctx_type, req->claims.context_type) != 0 ||
+	    strcmp(op.ctx_value, req->claims.context_value) != 0) {
+		errors_reply(req, 400, 21304, "Operacja uwierzytelniania o "
+			"numerze referencyjnym %s nie została znaleziona.", ref);
+		return;
+	}
+	if (store_auth_revoke(req->srv->store, ref, NULL) != 0) {
+		errors_reply(req, 500, 21405, "Nie udało się unieważnić sesji.");
+		return;
+	}
+	http_reply_empty(req, 204);
+}
+
+void api_auth_revoke_current(struct request *req)
+{
+	revoke(req, req->claims.reference);
+}
+
+void api_auth_revoke(struct request *req)
+{
+	if (api_param_refnum(req, 0) != 0)
+		return;
+	revoke(req, req->params[0]);
+}

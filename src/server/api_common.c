@@ -1,0 +1,252 @@
+/*
+ * api_common.c - owns reading requests and writing the contract's common
+ * shapes: JSON bodies checked member by member, bounded strings, page
+ * sizes and continuation tokens, date-times and StatusInfo objects. Each
+ * failure is answered here with 400/21405 naming the member, so handlers
+ * stay short.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "api.h"
+#include "errors.h"
+#include "http.h"
+#include "util/util.h"
+
+json_t *api_body_object(struct request *req)
+{
+	json_error_t jerr;
+	json_t *j;
+
+	if (req->body.size == 0) {
+		errors_reply(req, 400, 21405, "Brak treści żądania.");
+		return NULL;
+	}
+	j = json_loadb((const char *)req->body.ptr, req->body.size,
+		       JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL) {
+		errors_reply(req, 400, 21405,
+			"Treść żądania nie jest poprawnym JSON: %s (linia %d).",
+			jerr.text, jerr.line);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		errors_reply(req, 400, 21405,
+			"Treść żądania musi być obiektem JSON.");
+		return NULL;
+	}
+	return j;
+}
+
+const char *api_string(struct request *req, json_t *obj, const char *path,
+		       const char *name, size_t min, size_t max, int required,
+		       int *failed)
+{
+	json_t *v = obj ? json_object_get(obj, name) : NULL;
+	size_t len;
+
+	if (*failed)
+		return NULL;
+	if (v == NULL || json_is_null(v)) {
+		if (required) {
+			*failed = 1;
+			errors_reply(req, 400, 21405,
+				"Pole '%s%s' jest wymagane.", path, name);
+		}
+		return NULL;
+	}
+	if (!json_is_string(v)) {
+		*failed = 1;
+		errors_reply(req, 400, 21405,
+			"Pole '%s%s' musi być tekstem.", path, name);
+		return NULL;
+	}
+	len = json_string_length(v);
+	if (len < min || len > max || strlen(json_string_value(v)) != len) {
+		*failed = 1;
+		if (min == max)
+			errors_reply(req, 400, 21405,
+				"Pole '%s%s' musi mieć długość %zu.", path,
+				name, min);
+		else
+			errors_reply(req, 400, 21405,
+				"Pole '%s%s' musi mieć długość od %zu do %zu.",
+				path, name, min, max);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+int api_integer(struct request *req, json_t *obj, const char *name,
+		int64_t min, int64_t max, int required, int64_t *out)
+{
+	json_t *v = json_object_get(obj, name);
+
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return 0;
+		errors_reply(req, 400, 21405, "Pole '%s' jest wymagane.", name);
+		return -1;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max) {
+		errors_reply(req, 400, 21405,
+			"Pole '%s' musi być liczbą całkowitą od %" PRId64
+			" do %" PRId64 ".", name, min, max);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+int api_boolean(struct request *req, json_t *obj, const char *name,
+		int dflt, int *out)
+{
+	json_t *v = json_object_get(obj, name);
+
+	*out = dflt;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v)) {
+		errors_reply(req, 400, 21405,
+			"Pole '%s' musi być wartością logiczną.", name);
+		return -1;
+	}
+	*out = json_is_true(v);
+	return 0;
+}
+
+int api_page_size(struct request *req, int min, int max, int dflt,
+		  size_t *out)
+{
+	const char *s = http_query(req, "pageSize");
+	int64_t v;
+
+	*out = (size_t)dflt;
+	if (s == NULL)
+		return 0;
+	if (util_parse_i64(&v, s, min, max) != 0) {
+		errors_reply(req, 400, 21405,
+			"Parametr 'pageSize' musi być liczbą od %d do %d.",
+			min, max);
+		return -1;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
+/*
+ * Continuation tokens are opaque to clients (SPEC 1.3). Ours are Base64 of
+ * "k1|<ms>|<ref>": enough to resume a keyset scan, nothing secret, and
+ * strictly parsed so a forged or mangled one is a clean 21418.
+ */
+char *api_cursor_make(int64_t ms, const char *ref)
+{
+	ksef_buf out = KSEF_BUF_INIT;
+	char plain[128];
+	char *s;
+	int n = snprintf(plain, sizeof(plain), "k1|%" PRId64 "|%s", ms, ref);
+
+	if (n < 0 || (size_t)n >= sizeof(plain) ||
+	    ksef_base64_encode(&out, (const unsigned char *)plain, (size_t)n,
+			       NULL) != 0)
+		return NULL;
+	s = strdup((const char *)out.ptr);
+	ksef_buf_dispose(&out);
+	return s;
+}
+
+int api_cursor(struct request *req, int *has, int64_t *ms, char *ref,
+	       size_t ref_size)
+{
+	const char *tok = http_header(req, "x-continuation-token");
+	ksef_buf plain = KSEF_BUF_INIT;
+	char *p, *bar;
+	int64_t v;
+
+	*has = 0;
+	if (tok == NULL || *tok == '\0')
+		return 0;
+	if (strlen(tok) > 256 ||
+	    ksef_base64_decode(&plain, tok, strlen(tok), 128, NULL) != 0)
+		goto bad;
+	p = (char *)plain.ptr;
+	if (strncmp(p, "k1|", 3) != 0 || (bar = strchr(p + 3, '|')) == NULL)
+		goto bad;
+	*bar = '\0';
+	if (util_parse_i64(&v, p + 3, 0, INT64_MAX) != 0 ||
+	    strlen(bar + 1) >= ref_size)
+		goto bad;
+	*ms = v;
+	snprintf(ref, ref_size, "%s", bar + 1);
+	*has = 1;
+	ksef_buf_dispose(&plain);
+	return 0;
+bad:
+	ksef_buf_dispose(&plain);
+	errors_reply(req, 400, 21418, "Nieprawidłowy token kontynuacji.");
+	return -1;
+}
+
+json_t *api_time(int64_t ms)
+{
+	ksef_time t = { ms, 0 };
+	char buf[KSEF_TIME_BUFSZ];
+
+	if (ksef_time_format(buf, t, NULL) != 0)
+		return json_null();
+	return json_string(buf);
+}
+
+json_t *api_status_info(int code, const char *description,
+			const char *details_json)
+{
+	json_t *o = json_object(), *d;
+
+	json_object_set_new(o, "code", json_integer(code));
+	json_object_set_new(o, "description", json_string(description ?
+		description : "Nieznany błąd"));
+	if (details_json != NULL && *details_json != '\0') {
+		d = json_loads(details_json, 0, NULL);
+		if (json_is_array(d) && json_array_size(d) > 0)
+			json_object_set_new(o, "details", d);
+		else
+			json_decref(d);
+	}
+	return o;
+}
+
+int api_query_time(struct request *req, const char *name, int *has,
+		   int64_t *ms)
+{
+	const char *s = http_query(req, name);
+	ksef_time t;
+
+	*has = 0;
+	if (s == NULL)
+		return 0;
+	if (ksef_time_parse(&t, s, strlen(s), NULL) != 0) {
+		errors_reply(req, 400, 21405,
+			"Parametr '%s' musi być datą i czasem ISO 8601.", name);
+		return -1;
+	}
+	*has = 1;
+	*ms = t.unix_ms;
+	return 0;
+}
+
+int api_param_refnum(struct request *req, size_t i)
+{
+	const char *p = req->params[i];
+
+	if (strlen(p) != KSEF_REFNUM_LEN ||
+	    ksef_refnum_validate(p, KSEF_REFNUM_LEN, NULL) == KSEF_EFORMAT) {
+		errors_reply(req, 400, 21405,
+			"Numer referencyjny '%.40s' ma nieprawidłowy format.", p);
+		return -1;
+	}
+	request_log_ref(req, p);
+	return 0;
+}

@@ -1,0 +1,292 @@
+/*
+ * api_sessions.c - the interactive-sending tag (SPEC 4.11-4.13): opening a
+ * session, sending an invoice, closing. Sending does only what must be
+ * answered at once (session state, limits, the encrypted content's size
+ * and hash) and stores the invoice durably before the 202; decryption and
+ * verification run in worker.c (SPEC 5, 8).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "api.h"
+#include "errors.h"
+#include "http.h"
+#include "worker.h"
+
+/* Base64 text of `max` bytes is at most this long. */
+#define B64_LEN(max) ((((max) + 2) / 3) * 4)
+
+void api_session_open(struct request *req)
+{
+	struct server *srv = req->srv;
+	int64_t now = server_now_ms();
+	json_t *body, *fc, *enc;
+	const char *sys, *ver, *val, *key_b64, *iv_b64, *key_id;
+	ksef_buf wrapped = KSEF_BUF_INIT, iv = KSEF_BUF_INIT;
+	ksef_envelope *env = NULL;
+	ksef_form_code code;
+	ksef_form form;
+	struct ring_key *rk;
+	store_session s;
+	store_auth op;
+	ksef_error err;
+	int failed = 0;
+
+	if ((body = api_body_object(req)) == NULL)
+		return;
+	fc = json_object_get(body, "formCode");
+	enc = json_object_get(body, "encryption");
+	if (!json_is_object(fc) || !json_is_object(enc)) {
+		errors_reply(req, 400, 21405, "Pola 'formCode' i 'encryption' "
+			"są wymagane.");
+		goto out;
+	}
+	sys = api_string(req, fc, "formCode.", "systemCode", 1, 64, 1, &failed);
+	ver = api_string(req, fc, "formCode.", "schemaVersion", 1, 64, 1,
+			 &failed);
+	val = api_string(req, fc, "formCode.", "value", 1, 64, 1, &failed);
+	key_b64 = api_string(req, enc, "encryption.", "encryptedSymmetricKey",
+			     4, B64_LEN(1024), 1, &failed);
+	iv_b64 = api_string(req, enc, "encryption.", "initializationVector", 4,
+			    64, 1, &failed);
+	key_id = api_string(req, enc, "encryption.", "publicKeyId", 44, 44, 0,
+			    &failed);
+	if (failed)
+		goto out;
+	code.system_code = sys;
+	code.schema_version = ver;
+	code.value = val;
+	if (ksef_form_from_code(&form, &code, NULL) != 0) {
+		errors_reply(req, 400, 21405,
+			     "Wskazany kod formularza nie jest wspierany.");
+		goto out;
+	}
+	if (ksef_base64_decode(&wrapped, key_b64, strlen(key_b64), 1024,
+			       NULL) != 0 || wrapped.size == 0) {
+		errors_reply(req, 400, 21405, "Pole "
+			"'encryption.encryptedSymmetricKey' nie jest poprawnym "
+			"Base64.");
+		goto out;
+	}
+	if (ksef_base64_decode(&iv, iv_b64, strlen(iv_b64), 64, NULL) != 0 ||
+	    iv.size != KSEF_AES_IV_LEN) {
+		errors_reply(req, 400, 21405, "Pole "
+			"'encryption.initializationVector' musi zawierać 16 "
+			"bajtów w Base64.");
+		goto out;
+	}
+	if (keyring_refresh(srv, &err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		goto out;
+	}
+	memset(&s, 0, sizeof(s));
+	keyring_lock(srv);
+	rk = key_id ? keyring_find(srv, key_id, KEY_USAGE_SYMMETRIC, now) :
+		      keyring_current(srv, KEY_USAGE_SYMMETRIC, now);
+	if (rk == NULL) {
+		keyring_unlock(srv);
+		errors_reply(req, 400, 21470,
+			"Klucz o identyfikatorze %s nie jest wspierany.",
+			key_id ? key_id : "(brak)");
+		goto out;
+	}
+	s.key_id = rk->id;
+	/* A key that does not unwrap still opens the session, which then
+	 * ends in 415 (faktury/sesje/sesja-interaktywna-diagram-stanow.png):
+	 * the client learns it from the session status, as on KSeF. */
+	s.status = ksef_envelope_unwrap_key(&env, rk->key->priv, wrapped.ptr,
+		wrapped.size, iv.ptr, iv.size, NULL) == 0 ? 100 : 415;
+	keyring_unlock(srv);
+
+	if (ksef_refnum_generate(s.ref, KSEF_REFNUM_ONLINE_SESSION,
+				 ksef_time_warsaw(now), &err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		goto out;
+	}
+	snprintf(s.auth_ref, sizeof(s.auth_ref), "%s", req->claims.reference);
+	snprintf(s.ctx_type, sizeof(s.ctx_type), "%.15s",
+		 req->claims.context_type);
+	snprintf(s.ctx_value, sizeof(s.ctx_value), "%s",
+		 req->claims.context_value);
+	if (store_auth_get(srv->store, req->claims.reference, &op, NULL) == 0)
+		snprintf(s.subject_value, sizeof(s.subject_value), "%s",
+			 op.subject_value);
+	s.form = (int)form;
+	memcpy(s.wrapped_key, wrapped.ptr, wrapped.size);
+	s.wrapped_key_len = wrapped.size;
+	memcpy(s.iv, iv.ptr, KSEF_AES_IV_LEN);
+	s.created_ms = s.updated_ms = now;
+	s.valid_until_ms = now + srv->cfg.session_ttl_ms;
+	if (s.status != 100)
+		s.closed_ms = now;
+	s.max_invoices = srv->cfg.max_invoices;
+	request_log_ref(req, s.ref);
+	if (store_session_add(srv->store, &s, &err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		goto out;
+	}
+	if (env != NULL) {
+		workers_cache_key(srv, s.ref, env);
+		env = NULL;
+	}
+	http_reply_json(req, 201, json_pack("{s:s,s:o}", "referenceNumber",
+		s.ref, "validUntil", api_time(s.valid_until_ms)));
+out:
+	ksef_envelope_free(env);
+	ksef_buf_dispose(&wrapped);
+	ksef_buf_dispose(&iv);
+	json_decref(body);
+}
+
+/* The session of the path, in the caller's context; answers 21173. */
+static int load_session(struct request *req, store_session *s,
+			const char *verb)
+{
+	const char *ref = req->params[0];
+
+	if (api_param_refnum(req, 0) != 0)
+		return -1;
+	if (store_session_get(req->srv->store, ref, s, NULL) != 0 ||
+	    strcmp(s->ctx_type, req->claims.context_type) != 0 ||
+	    strcmp(s->ctx_value, req->claims.context_value) != 0) {
+		errors_reply(req, 400, 21173, "Sesja o numerze referencyjnym "
+			"%s nie została %s.", ref, verb);
+		return -1;
+	}
+	return 0;
+}
+
+void api_session_send(struct request *req)
+{
+	struct server *srv = req->srv;
+	size_t max_plain = srv->cfg.max_invoice_bytes;
+	json_t *body;
+	const char *ih, *eh, *content, *corrected;
+	int64_t isize, esize;
+	int offline, failed = 0, session_status = 0;
+	char hash[KSEF_SHA256_B64_LEN + 1];
+	ksef_buf ct = KSEF_BUF_INIT;
+	store_session s;
+	store_invoice inv, orig;
+	ksef_error err;
+
+	if (load_session(req, &s, "odnaleziona") != 0)
+		return;
+	if (s.status != 100) {
+		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia "
+			"wysyłkę faktur.", s.status);
+		return;
+	}
+	if ((body = api_body_object(req)) == NULL)
+		return;
+	ih = api_string(req, body, "", "invoiceHash", 44, 44, 1, &failed);
+	eh = api_string(req, body, "", "encryptedInvoiceHash", 44, 44, 1,
+			&failed);
+	content = api_string(req, body, "", "encryptedInvoiceContent", 4,
+			     B64_LEN(max_plain + 16), 1, &failed);
+	corrected = api_string(req, body, "", "hashOfCorrectedInvoice", 44, 44,
+			       0, &failed);
+	if (failed ||
+	    api_integer(req, body, "invoiceSize", 1, (int64_t)max_plain, 1,
+			&isize) != 0 ||
+	    api_integer(req, body, "encryptedInvoiceSize", 1,
+			(int64_t)max_plain + 16, 1, &esize) != 0 ||
+	    api_boolean(req, body, "offlineMode", 0, &offline) != 0)
+		goto out;
+	if (ksef_base64_decode(&ct, content, strlen(content), max_plain + 16,
+			       NULL) != 0) {
+		errors_reply(req, 400, 21405, "Pole 'encryptedInvoiceContent' "
+			"nie jest poprawnym Base64.");
+		goto out;
+	}
+	if ((int64_t)ct.size != esize) {
+		errors_reply(req, 400, 21402, "Długość treści nie zgadza się z "
+			"rozmiarem pliku.");
+		goto out;
+	}
+	if (ksef_sha256_base64(hash, ct.ptr, ct.size, NULL) != 0 ||
+	    strcmp(hash, eh) != 0) {
+		errors_reply(req, 400, 21403, "Skrót treści nie zgadza się ze "
+			"skrótem pliku.");
+		goto out;
+	}
+	/* A technical correction (offline/korekta-techniczna.md) may only
+	 * replace an invoice that was rejected. */
+	if (corrected != NULL &&
+	    store_invoice_by_hash(srv->store, s.ctx_value, corrected, &orig,
+				  NULL) == 0 && orig.status == 200) {
+		errors_reply(req, 400, 21167, "Nie można wysłać korekty "
+			"technicznej do prawidłowo przetworzonej faktury.");
+		goto out;
+	}
+	memset(&inv, 0, sizeof(inv));
+	if (ksef_refnum_generate(inv.ref, KSEF_REFNUM_INVOICE,
+				 ksef_time_warsaw(server_now_ms()), &err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		goto out;
+	}
+	snprintf(inv.session_ref, sizeof(inv.session_ref), "%s", s.ref);
+	snprintf(inv.invoice_hash, sizeof(inv.invoice_hash), "%s", ih);
+	snprintf(inv.encrypted_hash, sizeof(inv.encrypted_hash), "%s", eh);
+	if (corrected != NULL)
+		snprintf(inv.hash_of_corrected, sizeof(inv.hash_of_corrected),
+			 "%s", corrected);
+	inv.invoice_size = isize;
+	inv.encrypted_size = esize;
+	inv.offline_mode = offline;
+	inv.invoicing_ms = server_now_ms();
+	inv.status = 100;
+	request_log_ref(req, inv.ref);
+	switch (store_invoice_accept(srv->store, &inv, ct.ptr, ct.size,
+				     &session_status, &err)) {
+	case 0:
+		break;
+	case KSEF_ENOTFOUND:
+		errors_reply(req, 400, 21173, "Sesja o numerze referencyjnym "
+			"%s nie została odnaleziona.", s.ref);
+		goto out;
+	case KSEF_EINVAL:
+		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia "
+			"wysyłkę faktur.", session_status);
+		goto out;
+	case KSEF_ETOOBIG:
+		errors_reply(req, 400, 21155, "Sesja o numerze referencyjnym "
+			"%s osiągnęła dozwolony limit liczby faktur %d.", s.ref,
+			s.max_invoices);
+		goto out;
+	default:
+		errors_reply(req, 500, 21405, "%s", err.message);
+		goto out;
+	}
+	/* Durable now: the 202 may go out, and verification may start. */
+	workers_submit(srv, inv.ref);
+	http_reply_json(req, 202, json_pack("{s:s}", "referenceNumber",
+					    inv.ref));
+out:
+	ksef_buf_dispose(&ct);
+	json_decref(body);
+}
+
+void api_session_close(struct request *req)
+{
+	store_session s;
+	int status = 0;
+	ksef_error err;
+
+	if (load_session(req, &s, "odnaleziona") != 0)
+		return;
+	switch (store_session_close(req->srv->store, s.ref, server_now_ms(),
+				    &status, &err)) {
+	case 0:
+		break;
+	case KSEF_EINVAL:
+		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia jej "
+			"zamknięcie.", status);
+		return;
+	default:
+		errors_reply(req, 500, 21405, "%s", err.message);
+		return;
+	}
+	workers_kick(req->srv);
+	http_reply_empty(req, 204);
+}

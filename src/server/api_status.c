@@ -1,0 +1,261 @@
+/*
+ * api_status.c - the status tag (SPEC 4.14-4.18): the list of sessions, a
+ * session's status with its counters, and the statuses of its invoices.
+ * Everything is scoped to the caller's context: another context's session
+ * is "not found" (21173), never "forbidden", so its existence leaks nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "api.h"
+#include "errors.h"
+#include "http.h"
+#include "router.h"
+
+static const char *session_description(int code)
+{
+	switch (code) {
+	case 100: return "Sesja interaktywna otwarta";
+	case 170: return "Sesja interaktywna zamknięta";
+	case 200: return "Sesja interaktywna przetworzona pomyślnie";
+	case 415: return "Błąd odszyfrowania dostarczonego klucza";
+	case 440: return "Sesja anulowana";
+	case 445: return "Błąd weryfikacji, brak poprawnych faktur";
+	default: return "Nieznany błąd";
+	}
+}
+
+static json_t *session_status_info(int code)
+{
+	return api_status_info(code, session_description(code),
+			       code == 440 ? "[\"Nie przesłano faktur\"]" : "");
+}
+
+/* The counters are nullable and left out while zero, as KSeF does. */
+static void set_count(json_t *o, const char *name, int n)
+{
+	if (n > 0)
+		json_object_set_new(o, name, json_integer(n));
+}
+
+static int load_session(struct request *req, store_session *s)
+{
+	const char *ref = req->params[0];
+
+	if (api_param_refnum(req, 0) != 0)
+		return -1;
+	if (store_session_get(req->srv->store, ref, s, NULL) != 0 ||
+	    strcmp(s->ctx_type, req->claims.context_type) != 0 ||
+	    strcmp(s->ctx_value, req->claims.context_value) != 0) {
+		errors_reply(req, 400, 21173, "Sesja o numerze referencyjnym "
+			"%s nie została znaleziona.", ref);
+		return -1;
+	}
+	return 0;
+}
+
+void api_session_status(struct request *req)
+{
+	store_session s;
+	json_t *o;
+
+	if (load_session(req, &s) != 0)
+		return;
+	o = json_object();
+	json_object_set_new(o, "status", session_status_info(s.status));
+	json_object_set_new(o, "dateCreated", api_time(s.created_ms));
+	json_object_set_new(o, "dateUpdated", api_time(s.updated_ms));
+	json_object_set_new(o, "validUntil", api_time(s.valid_until_ms));
+	set_count(o, "invoiceCount", s.invoice_count);
+	set_count(o, "successfulInvoiceCount", s.success_count);
+	set_count(o, "failedInvoiceCount", s.failed_count);
+	http_reply_json(req, 200, o);
+}
+
+static const char *const common_statuses[] = { "InProgress", "Succeeded",
+					       "Failed", "Cancelled" };
+
+void api_sessions_list(struct request *req)
+{
+	struct server *srv = req->srv;
+	const char *type = http_query(req, "sessionType"), *vals[8];
+	store_session_query q;
+	store_session *rows = NULL;
+	char after_ref[KSEF_REFNUM_BUFSZ] = "";
+	size_t limit, n = 0, i, k, nvals;
+	int has;
+	store_auth op;
+	json_t *arr, *o;
+	ksef_error err;
+
+	memset(&q, 0, sizeof(q));
+	if (type == NULL || (strcmp(type, "Online") != 0 &&
+			     strcmp(type, "Batch") != 0)) {
+		errors_reply(req, 400, 21405, "Parametr 'sessionType' jest "
+			"wymagany: Online albo Batch.");
+		return;
+	}
+	if (api_page_size(req, 10, 1000, 10, &limit) != 0 ||
+	    api_cursor(req, &has, &q.after_created_ms, after_ref,
+		       sizeof(after_ref)) != 0 ||
+	    api_query_time(req, "dateCreatedFrom", &has, &q.created_from) ||
+	    api_query_time(req, "dateCreatedTo", &has, &q.created_to) ||
+	    api_query_time(req, "dateClosedFrom", &has, &q.closed_from) ||
+	    api_query_time(req, "dateClosedTo", &has, &q.closed_to) ||
+	    api_query_time(req, "dateModifiedFrom", &has, &q.updated_from) ||
+	    api_query_time(req, "dateModifiedTo", &has, &q.updated_to))
+		return;
+	nvals = http_query_all(req, "statuses", vals, 8);
+	for (i = 0; i < nvals && i < 8; i++) {
+		for (k = 0; k < 4 && strcmp(vals[i], common_statuses[k]); k++)
+			;
+		if (k == 4) {
+			errors_reply(req, 400, 21405, "Nieznany status sesji "
+				"'%.32s'.", vals[i]);
+			return;
+		}
+		q.statuses |= 1u << k;
+	}
+	q.ref = http_query(req, "referenceNumber");
+	q.ctx_type = req->claims.context_type;
+	q.ctx_value = req->claims.context_value;
+	q.after_ref = after_ref[0] ? after_ref : NULL;
+	q.limit = limit + 1;
+	/* With InvoiceWrite alone a caller sees only the sessions its own
+	 * subject opened (SPEC 4.14). */
+	if (!request_has_permission(req, "Introspection") &&
+	    !request_has_permission(req, "EnforcementOperations") &&
+	    store_auth_get(srv->store, req->claims.reference, &op, NULL) == 0)
+		q.subject_value = op.subject_value;
+	arr = json_array();
+	if (strcmp(type, "Online") == 0 &&
+	    store_sessions_list(srv->store, &q, &rows, &n, &err) != 0) {
+		json_decref(arr);
+		errors_reply(req, 500, 21405, "%s", err.message);
+		return;
+	}
+	for (i = 0; i < n && i < limit; i++) {
+		store_session *s = &rows[i];
+
+		json_array_append_new(arr, json_pack(
+			"{s:s,s:o,s:o,s:o,s:o,s:i,s:i,s:i}",
+			"referenceNumber", s->ref,
+			"status", session_status_info(s->status),
+			"dateCreated", api_time(s->created_ms),
+			"dateUpdated", api_time(s->updated_ms),
+			"validUntil", api_time(s->valid_until_ms),
+			"totalInvoiceCount", s->invoice_count,
+			"successfulInvoiceCount", s->success_count,
+			"failedInvoiceCount", s->failed_count));
+	}
+	o = json_object();
+	if (n > limit) {
+		char *c = api_cursor_make(rows[limit - 1].created_ms,
+					  rows[limit - 1].ref);
+
+		json_object_set_new(o, "continuationToken",
+				    c ? json_string(c) : json_null());
+		free(c);
+	}
+	json_object_set_new(o, "sessions", arr);
+	free(rows);
+	http_reply_json(req, 200, o);
+}
+
+/* SessionInvoiceStatusResponse (SPEC 4.16). */
+static json_t *invoice_json(const store_invoice *inv)
+{
+	json_t *o = json_object(), *st;
+	const char *desc = ksef_invoice_status_description(inv->status);
+
+	json_object_set_new(o, "ordinalNumber", json_integer(inv->ordinal));
+	if (inv->invoice_number[0])
+		json_object_set_new(o, "invoiceNumber",
+				    json_string(inv->invoice_number));
+	if (inv->ksef_number[0])
+		json_object_set_new(o, "ksefNumber",
+				    json_string(inv->ksef_number));
+	json_object_set_new(o, "referenceNumber", json_string(inv->ref));
+	json_object_set_new(o, "invoiceHash", json_string(inv->invoice_hash));
+	if (inv->acquisition_ms)
+		json_object_set_new(o, "acquisitionDate",
+				    api_time(inv->acquisition_ms));
+	json_object_set_new(o, "invoicingDate", api_time(inv->invoicing_ms));
+	if (inv->permanent_storage_ms)
+		json_object_set_new(o, "permanentStorageDate",
+				    api_time(inv->permanent_storage_ms));
+	if (inv->invoicing_mode[0])
+		json_object_set_new(o, "invoicingMode",
+				    json_string(inv->invoicing_mode));
+	st = api_status_info(inv->status, desc, inv->status_details);
+	if (inv->status == 440 && inv->orig_ksef_number[0])
+		json_object_set_new(st, "extensions", json_pack("{s:s,s:s}",
+			"originalSessionReferenceNumber", inv->orig_session_ref,
+			"originalKsefNumber", inv->orig_ksef_number));
+	json_object_set_new(o, "status", st);
+	return o;
+}
+
+static void invoices(struct request *req, int failed_only)
+{
+	store_session s;
+	store_invoice *rows = NULL;
+	char cref[KSEF_REFNUM_BUFSZ];
+	size_t limit, n = 0, i;
+	int64_t after = 0;
+	int has;
+	json_t *arr, *o;
+	ksef_error err;
+
+	if (load_session(req, &s) != 0 ||
+	    api_page_size(req, 10, 1000, 10, &limit) != 0 ||
+	    api_cursor(req, &has, &after, cref, sizeof(cref)) != 0)
+		return;
+	if (store_invoices_list(req->srv->store, s.ref, failed_only,
+				has ? (int)after : 0, limit + 1, &rows, &n,
+				&err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n && i < limit; i++)
+		json_array_append_new(arr, invoice_json(&rows[i]));
+	o = json_object();
+	if (n > limit) {
+		char *c = api_cursor_make(rows[limit - 1].ordinal, "o");
+
+		json_object_set_new(o, "continuationToken",
+				    c ? json_string(c) : json_null());
+		free(c);
+	}
+	json_object_set_new(o, "invoices", arr);
+	free(rows);
+	http_reply_json(req, 200, o);
+}
+
+void api_session_invoices(struct request *req)
+{
+	invoices(req, 0);
+}
+
+void api_session_invoices_failed(struct request *req)
+{
+	invoices(req, 1);
+}
+
+void api_session_invoice(struct request *req)
+{
+	store_session s;
+	store_invoice inv;
+
+	if (load_session(req, &s) != 0 || api_param_refnum(req, 1) != 0)
+		return;
+	if (store_invoice_get(req->srv->store, req->params[1], &inv, NULL) != 0 ||
+	    strcmp(inv.session_ref, s.ref) != 0) {
+		errors_reply(req, 400, 21405, "Faktura o numerze referencyjnym "
+			"%s nie została znaleziona w sesji %s.", req->params[1],
+			s.ref);
+		return;
+	}
+	http_reply_json(req, 200, invoice_json(&inv));
+}

@@ -1,0 +1,26 @@
+/*
+ * config.c - ksefd's defaults, each from the document that sets it.
+ */
+#include <string.h>
+#include "server.h"
+
+void config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->listen_host, "127.0.0.1");
+	cfg->port = 0;
+	cfg->workers = 2;
+	cfg->session_ttl_ms = 12LL * 3600 * 1000;   /* sesja-interaktywna.md */
+	cfg->challenge_ttl_ms = 10LL * 60 * 1000;   /* uwierzytelnianie.md */
+	cfg->auth_token_ttl_ms = 45LL * 60 * 1000;  /* SPEC 10, example JWT */
+	cfg->access_ttl_ms = 15LL * 60 * 1000;      /* SPEC 10, example JWT */
+	cfg->refresh_ttl_ms = 7LL * 24 * 3600 * 1000; /* uwierzytelnianie.md */
+	cfg->auth_retention_ms = 7LL * 24 * 3600 * 1000; /* changelog 2.4.0 */
+	cfg->max_invoices = 10000;                  /* limity/limity.md */
+	cfg->max_invoice_bytes = KSEF_INVOICE_MAX_BYTES_PLAIN;
+	/* A 1 MB invoice is about 1.34 MB of Base64 inside the JSON; 5 MB
+	 * leaves room for attachments' 3 MB if a context allows them. */
+	cfg->max_body = 5u * 1000 * 1000;
+	cfg->max_connections = 512;
+	cfg->connection_timeout_s = 60;
+}

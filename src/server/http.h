@@ -1,0 +1,44 @@
+/*
+ * http.h - ksefd's HTTP side: the libmicrohttpd daemon, request bodies
+ * counted as they arrive, replies, and the one log line per request.
+ */
+#ifndef KSEFD_HTTP_H
+#define KSEFD_HTTP_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "server.h"
+
+/* Start listening on cfg.listen_host:cfg.port (0: any free port, stored
+ * in srv->port), with TLS when configured. */
+int http_start(struct server *srv, ksef_error *err);
+/* Stop accepting new connections; requests in flight go on. */
+void http_quiesce(struct server *srv);
+/* Wait (up to timeout_ms) for requests in flight, then stop the daemon. */
+void http_stop(struct server *srv, int timeout_ms);
+
+/* A request header or query argument, or NULL. Borrowed from libmicrohttpd
+ * for the life of the request. */
+const char *http_header(struct request *req, const char *name);
+const char *http_query(struct request *req, const char *name);
+/* Every value of a repeated query argument (?statuses=a&statuses=b), up to
+ * max; returns how many there were (possibly more than max). */
+size_t http_query_all(struct request *req, const char *name,
+		      const char **vals, size_t max);
+
+/* Replies; each request gets exactly one. json is stolen. */
+void http_reply_json(struct request *req, unsigned status, json_t *json);
+void http_reply_json_type(struct request *req, unsigned status,
+			  const char *content_type, json_t *json);
+void http_reply_empty(struct request *req, unsigned status);
+/* Bytes (copied) with a Content-Type and, when meta_hash is set, the
+ * x-ms-meta-hash header. */
+void http_reply_bytes(struct request *req, unsigned status,
+		      const char *content_type, const void *data, size_t len,
+		      const char *meta_hash);
+/* A reply with an extra header (e.g. Retry-After). */
+void http_reply_json_header(struct request *req, unsigned status,
+			    const char *content_type, json_t *json,
+			    const char *header, const char *value);
+
+#endif

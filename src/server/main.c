@@ -1,0 +1,349 @@
+/*
+ * main.c - the ksefd command: `ksefd serve` (the default) runs the server;
+ * `ksefd keys rotate|retire|list` and `ksefd token create` work on the
+ * same data folder, also while a server runs on it. Shutdown on SIGTERM or
+ * SIGINT is graceful: stop accepting, finish requests in flight and the
+ * invoices being verified, commit, close.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include <unistd.h>
+#include "http.h"
+#include "server.h"
+#include "tokens.h"
+#include "util/util.h"
+#include "worker.h"
+
+static const char usage_text[] =
+"usage: ksefd [serve] --data DIR [options]\n"
+"       ksefd keys list|rotate [--usage USAGE]|retire ID --data DIR\n"
+"       ksefd token create --data DIR --nip NIP [--permissions P,P...]\n"
+"                          [--description TEXT]\n"
+"\n"
+"A local KSeF 2.0 interactive-session server: the API under /v2.\n"
+"\n"
+"serve options:\n"
+"  --data DIR            data folder (SQLite store, keys); created if missing\n"
+"  --listen HOST:PORT    address (default 127.0.0.1:0; port 0 picks one and\n"
+"                        prints it)\n"
+"  --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM pair\n"
+"  --rate-limits off|production      API rate limits (default off)\n"
+"  --profile test|production         production also checks NIP checksums\n"
+"  --workers N           verification threads (default 2)\n"
+"  --session-ttl SECONDS interactive session lifetime (default 43200)\n"
+"  --schemas DIR         the official schemas (default: as libksef finds them)\n"
+"\n"
+"keys: USAGE is SymmetricKeyEncryption or KsefTokenEncryption (rotate\n"
+"adds a key for one usage, or both when none is given); ID is a key's id\n"
+"or publicKeyId (its publicKeyId then gets 400/21470).\n"
+"token create: prints a KSeF token for the NIP context (permissions\n"
+"default to InvoiceWrite,InvoiceRead).\n";
+
+static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ksefd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+/* Make sure each usage has a current key; generate what is missing. */
+static int ensure_keys(store *st, unsigned usages, int force, ksef_error *err)
+{
+	store_key *rows = NULL;
+	size_t n = 0, i;
+	unsigned have = 0, u;
+	int64_t now = server_now_ms();
+	int error;
+
+	if ((error = store_keys_list(st, &rows, &n, err)) != 0)
+		return error;
+	for (i = 0; i < n; i++)
+		if (!rows[i].retired && rows[i].valid_to_ms > now)
+			have |= rows[i].usage;
+	store_keys_free(rows, n);
+	for (u = KEY_USAGE_SYMMETRIC; u <= KEY_USAGE_TOKEN; u <<= 1) {
+		server_key *k = NULL;
+		store_key row;
+
+		if (!(usages & u) || (!force && (have & u)))
+			continue;
+		if ((error = keys_generate(&k, u, 2048, now, 730, err)) != 0)
+			return error;
+		memset(&row, 0, sizeof(row));
+		row.usage = u;
+		snprintf(row.public_key_id, sizeof(row.public_key_id), "%s",
+			 k->public_key_id);
+		row.cert_b64 = k->cert_b64;
+		row.key_pem = k->key_pem;
+		row.valid_from_ms = k->valid_from_ms;
+		row.valid_to_ms = k->valid_to_ms;
+		error = store_key_add(st, &row, err);
+		if (error == 0 && force)
+			printf("%lld %s %s\n", (long long)row.id,
+			       keys_usage_name(u), k->public_key_id);
+		keys_free(k);
+		if (error != 0)
+			return error;
+	}
+	return 0;
+}
+
+static int cmd_keys(int argc, char **argv, const char *data_dir,
+		    const char *usage_name)
+{
+	store *st = NULL;
+	store_key *rows = NULL;
+	size_t n = 0, i;
+	ksef_error err;
+	unsigned usage = KEY_USAGE_SYMMETRIC | KEY_USAGE_TOKEN;
+	int rc = 0;
+
+	if (argc < 1)
+		return die("%s", "keys: list, rotate or retire?");
+	if (usage_name != NULL &&
+	    (usage = keys_usage_from_name(usage_name, strlen(usage_name))) == 0)
+		return die("keys: unknown usage %s", usage_name);
+	if (store_open(&st, data_dir, &err) != 0)
+		return die("%s", err.message);
+	if (strcmp(argv[0], "rotate") == 0) {
+		if (ensure_keys(st, usage, 1, &err) != 0)
+			rc = die("keys rotate: %s", err.message);
+	} else if (strcmp(argv[0], "retire") == 0 && argc == 2) {
+		if (store_key_retire(st, argv[1], &err) != 0)
+			rc = die("keys retire: %s", err.message);
+	} else if (strcmp(argv[0], "list") == 0) {
+		if (store_keys_list(st, &rows, &n, &err) != 0) {
+			rc = die("keys list: %s", err.message);
+		} else {
+			for (i = 0; i < n; i++)
+				printf("%lld %s %s%s\n", (long long)rows[i].id,
+				       rows[i].usage & KEY_USAGE_SYMMETRIC ?
+				       "SymmetricKeyEncryption" :
+				       "KsefTokenEncryption",
+				       rows[i].public_key_id,
+				       rows[i].retired ? " retired" : "");
+			store_keys_free(rows, n);
+		}
+	} else {
+		rc = die("%s", "keys: list, rotate [--usage U] or retire ID");
+	}
+	store_close(st);
+	return rc;
+}
+
+static int cmd_token(int argc, char **argv, const char *data_dir,
+		     const char *nip, const char *perms, const char *desc)
+{
+	char token[TOKENS_MAX + 1], bad[64];
+	store_token rec;
+	store *st = NULL;
+	ksef_error err;
+	int rc = 0;
+
+	if (argc < 1 || strcmp(argv[0], "create") != 0)
+		return die("%s", "token: only 'token create' exists");
+	if (nip == NULL || ksef_nip_validate_pattern(nip, strlen(nip), &err))
+		return die("%s", "token create: --nip needs a 10-digit NIP");
+	if (tokens_check_permissions(perms, bad, sizeof(bad)) != 0)
+		return die("token create: unknown permission %s", bad);
+	if (store_open(&st, data_dir, &err) != 0)
+		return die("%s", err.message);
+	if (tokens_create(st, "Nip", nip, perms, desc, "Nip", nip,
+			  server_now_ms(), token, &rec, &err) != 0)
+		rc = die("token create: %s", err.message);
+	else
+		printf("%s\n", token);
+	store_close(st);
+	return rc;
+}
+
+static int parse_listen(struct config *cfg, const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	int64_t port;
+
+	if (colon == NULL || (size_t)(colon - s) >= sizeof(cfg->listen_host) ||
+	    util_parse_i64(&port, colon + 1, 0, 65535) != 0)
+		return -1;
+	memcpy(cfg->listen_host, s, (size_t)(colon - s));
+	cfg->listen_host[colon - s] = '\0';
+	cfg->port = (int)port;
+	return 0;
+}
+
+static int serve(struct config *cfg)
+{
+	struct server srv;
+	sigset_t sigs;
+	ksef_error err;
+	int sig = 0, rc = 1;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = *cfg;
+	pthread_mutex_init(&srv.lock, NULL);
+	pthread_cond_init(&srv.idle, NULL);
+	pthread_rwlock_init(&srv.keyring.lock, NULL);
+	/* Every thread created from here on inherits the blocked signals;
+	 * only sigwait below receives them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (ksef_global_init() != 0)
+		return die("%s", "cannot initialise libksef");
+	if (store_open(&srv.store, cfg->data_dir, &err) != 0 ||
+	    store_secret(srv.store, "jwt", srv.jwt_secret,
+			 sizeof(srv.jwt_secret), &err) != 0 ||
+	    ensure_keys(srv.store, KEY_USAGE_SYMMETRIC | KEY_USAGE_TOKEN, 0,
+			&err) != 0 ||
+	    keyring_refresh(&srv, &err) != 0) {
+		die("%s", err.message);
+		goto out;
+	}
+	if (ksef_schemas_new(&srv.schemas, cfg->schema_dir, &err) != 0 ||
+	    ksef_schemas_compile(srv.schemas, KSEF_FORM_FA3, &err) != 0) {
+		die("%s", err.message);
+		goto out;
+	}
+	if (ratelimit_new(&srv.rl, cfg->rate_limits) != 0) {
+		die("%s", "out of memory");
+		goto out;
+	}
+	if (workers_start(&srv, cfg->workers, &err) != 0 ||
+	    http_start(&srv, &err) != 0) {
+		die("%s", err.message);
+		goto out;
+	}
+	printf("ksefd: listening on %s://%s:%d/v2\n",
+	       cfg->tls_cert_path ? "https" : "http", cfg->listen_host,
+	       srv.port);
+	fflush(stdout);
+	sigwait(&sigs, &sig);
+	fprintf(stderr, "ksefd: %s: shutting down\n",
+		sig == SIGINT ? "SIGINT" : "SIGTERM");
+	http_quiesce(&srv);
+	http_stop(&srv, 10000);
+	rc = 0;
+out:
+	workers_stop(&srv);
+	ratelimit_free(srv.rl);
+	ksef_schemas_free(srv.schemas);
+	keyring_destroy(&srv);
+	store_close(srv.store);
+	OPENSSL_cleanse(srv.jwt_secret, sizeof(srv.jwt_secret));
+	ksef_global_cleanup();
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
+		{ "rate-limits", required_argument, NULL, 'r' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "session-ttl", required_argument, NULL, 't' },
+		{ "schemas", required_argument, NULL, 's' },
+		{ "usage", required_argument, NULL, 'u' },
+		{ "nip", required_argument, NULL, 'n' },
+		{ "permissions", required_argument, NULL, 'P' },
+		{ "description", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct config cfg;
+	const char *usage_name = NULL, *nip = NULL,
+		   *perms = "InvoiceWrite,InvoiceRead",
+		   *desc = "Token utworzony przez ksefd token create";
+	int64_t v;
+	int c, have_data = 0;
+
+	config_init(&cfg);
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (strlen(optarg) >= sizeof(cfg.data_dir))
+				return die("%s", "--data: path too long");
+			strcpy(cfg.data_dir, optarg);
+			have_data = 1;
+			break;
+		case 'l':
+			if (parse_listen(&cfg, optarg) != 0)
+				return die("--listen: expected HOST:PORT, got %s",
+					   optarg);
+			break;
+		case 'c': cfg.tls_cert_path = optarg; break;
+		case 'k': cfg.tls_key_path = optarg; break;
+		case 'r':
+			if (strcmp(optarg, "production") == 0)
+				cfg.rate_limits = 1;
+			else if (strcmp(optarg, "off") == 0)
+				cfg.rate_limits = 0;
+			else
+				return die("--rate-limits: off or production, "
+					   "not %s", optarg);
+			break;
+		case 'p':
+			if (strcmp(optarg, "production") == 0)
+				cfg.production = 1;
+			else if (strcmp(optarg, "test") == 0)
+				cfg.production = 0;
+			else
+				return die("--profile: test or production, not %s",
+					   optarg);
+			break;
+		case 'w':
+			if (util_parse_i64(&v, optarg, 1, 64) != 0)
+				return die("--workers: 1 to 64, not %s", optarg);
+			cfg.workers = (int)v;
+			break;
+		case 't':
+			if (util_parse_i64(&v, optarg, 1, 7 * 86400) != 0)
+				return die("--session-ttl: 1 to 604800 seconds, "
+					   "not %s", optarg);
+			cfg.session_ttl_ms = v * 1000;
+			break;
+		case 's': cfg.schema_dir = optarg; break;
+		case 'u': usage_name = optarg; break;
+		case 'n': nip = optarg; break;
+		case 'P': perms = optarg; break;
+		case 'D': desc = optarg; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (!have_data) {
+		fputs(usage_text, stderr);
+		return die("%s", "--data DIR is required");
+	}
+	if ((cfg.tls_cert_path == NULL) != (cfg.tls_key_path == NULL))
+		return die("%s", "--tls-cert and --tls-key go together");
+	if (optind < argc && strcmp(argv[optind], "keys") == 0)
+		return cmd_keys(argc - optind - 1, argv + optind + 1,
+				cfg.data_dir, usage_name);
+	if (optind < argc && strcmp(argv[optind], "token") == 0)
+		return cmd_token(argc - optind - 1, argv + optind + 1,
+				 cfg.data_dir, nip, perms, desc);
+	if (optind < argc && strcmp(argv[optind], "serve") != 0) {
+		fputs(usage_text, stderr);
+		return die("unknown command %s", argv[optind]);
+	}
+	return serve(&cfg);
+}

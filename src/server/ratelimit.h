@@ -1,0 +1,231 @@
+/*
+ * ratelimit.h - request-rate limits (SPEC 2.5, 11.3): per group of
+ * endpoints and per key, sliding windows of the last second, minute and
+ * hour, all three at once; the first one exceeded answers 429 with a
+ * Retry-After.
+ *
+ * The key is what the SPEC counts by: "{context}|{ip}" for endpoints
+ * behind a token (context = the ContextIdentifier of the authentication),
+ * the client IP alone for the others. The caller builds it.
+ *
+ * Time is always passed in, never read here, so the answers depend on the
+ * arguments alone.
+ *
+ * Threads: every function may be called from any thread at any time; one
+ * mutex guards the state, held for a constant-time update per check.
+ */
+#ifndef KSEFD_RATELIMIT_H
+#define KSEFD_RATELIMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ksef/error.h"
+
+/** Longest key ratelimit_check() takes, in bytes without the NUL. */
+#define RATELIMIT_KEY_MAX 255
+
+/** Most keys remembered by default; see ratelimit_set_max_keys(). */
+#define RATELIMIT_DEFAULT_MAX_KEYS 100000
+
+/** Highest limit one window may have (requests per window). */
+#define RATELIMIT_LIMIT_MAX 100000
+
+/** Room for ratelimit_message()'s text with its NUL. */
+#define RATELIMIT_MESSAGE_BUFSZ 128
+
+/**
+ * The counters of SPEC 2.5, with the names GET /rate-limits and
+ * POST /testdata/rate-limits use. Each has its own counters: calls in one
+ * group never use up another's.
+ */
+typedef enum ratelimit_group {
+	RATELIMIT_UNAUTHENTICATED = 0, /**< endpoints without a token, per
+					    IP: 60 per second only */
+	RATELIMIT_ONLINE_SESSION,      /**< onlineSession 10/30/120 */
+	RATELIMIT_BATCH_SESSION,       /**< batchSession 10/20/60 */
+	RATELIMIT_INVOICE_SEND,        /**< invoiceSend 10/30/180 */
+	RATELIMIT_INVOICE_STATUS,      /**< invoiceStatus 30/120/1200 */
+	RATELIMIT_SESSION_LIST,        /**< sessionList 5/10/60 */
+	RATELIMIT_SESSION_INVOICE_LIST, /**< sessionInvoiceList 10/20/200 */
+	RATELIMIT_SESSION_MISC,        /**< sessionMisc 10/120/1200 */
+	RATELIMIT_INVOICE_METADATA,    /**< invoiceMetadata 8/16/20 */
+	RATELIMIT_INVOICE_EXPORT,      /**< invoiceExport 8/16/20 */
+	RATELIMIT_INVOICE_EXPORT_STATUS, /**< invoiceExportStatus 10/60/600 */
+	RATELIMIT_INVOICE_DOWNLOAD,    /**< invoiceDownload 8/16/64 */
+	RATELIMIT_OTHER,               /**< other 10/30/120 */
+	RATELIMIT_GROUP_COUNT
+} ratelimit_group;
+
+/** The three windows, shortest first. */
+typedef enum ratelimit_window {
+	RATELIMIT_SECOND = 0, /**< the last 1 s */
+	RATELIMIT_MINUTE,     /**< the last 60 s */
+	RATELIMIT_HOUR,       /**< the last 3600 s */
+	RATELIMIT_WINDOW_COUNT
+} ratelimit_window;
+
+/** A group's limits; 0 means that window is not limited. */
+typedef struct ratelimit_limits {
+	int per_second;
+	int per_minute;
+	int per_hour;
+} ratelimit_limits;
+
+/** Why a request was refused: for Retry-After and the 429 body. */
+typedef struct ratelimit_block {
+	int retry_after_s;        /**< whole seconds, at least 1 */
+	ratelimit_window window;  /**< the window that was full */
+	int limit;                /**< that window's limit */
+} ratelimit_block;
+
+/** The limiter; opaque. */
+typedef struct ratelimit ratelimit;
+
+/**
+ * Make a limiter with the production limits (SPEC 13 #9). Memory for the
+ * counters is taken at the first check made while enabled.
+ *
+ * @param[out] out  receives the limiter; free it with ratelimit_free().
+ *                  Set to NULL on failure.
+ * @param enabled   0: every request is allowed and nothing is counted
+ *                  (the default of ksefd); non-zero: limits apply.
+ * @return 0, KSEF_EINVAL if out is NULL, or KSEF_ENOMEM.
+ */
+int ratelimit_new(ratelimit **out, int enabled);
+
+/**
+ * Destroy a limiter. No other thread may be using it.
+ *
+ * @param rl the limiter; NULL does nothing.
+ */
+void ratelimit_free(ratelimit *rl);
+
+/**
+ * Switch limiting on or off. Counts made while on are kept while off, but
+ * nothing is counted while off.
+ *
+ * @param rl      the limiter.
+ * @param enabled 0 or non-zero.
+ */
+void ratelimit_set_enabled(ratelimit *rl, int enabled);
+
+/**
+ * Bound the number of keys remembered. When a new key would pass the
+ * bound, the key used least recently is forgotten, whatever it held; keys
+ * idle for an hour hold nothing and are dropped as checks go by. Each key
+ * keeps at most as many timestamps as the largest limit of its group
+ * (1200 for sessionMisc: 9.6 kB), so memory stays below about
+ * max_keys * 10 kB.
+ *
+ * @param rl       the limiter.
+ * @param max_keys at least 1; 0 restores RATELIMIT_DEFAULT_MAX_KEYS.
+ */
+void ratelimit_set_max_keys(ratelimit *rl, size_t max_keys);
+
+/**
+ * How many keys the limiter remembers now, for tests and metrics.
+ *
+ * @param rl the limiter; NULL gives 0.
+ * @return the number of keys.
+ */
+size_t ratelimit_key_count(ratelimit *rl);
+
+/**
+ * Count one request and say whether it may proceed. A refused request is
+ * not counted, so Retry-After is exact: once it has passed (and if no
+ * other request of the key came in meanwhile), the next one is allowed.
+ * The real service also lengthens blocks for repeated violations by an
+ * undocumented rule (SPEC 2.5); ksefd does not. When several windows are
+ * full, the one that frees up last is reported. A time earlier than the
+ * key's previous request is taken as that time, so a clock stepping back
+ * cannot open the windows.
+ *
+ * @param rl      the limiter.
+ * @param g       the endpoint's group.
+ * @param key     "{context}|{ip}" or "{ip}", NUL-terminated, at most
+ *                RATELIMIT_KEY_MAX bytes.
+ * @param now_ms  the time of the request, milliseconds since the epoch.
+ * @param[out] block receives why the request was refused when 1 is
+ *                returned; cleared to zeros otherwise. May be NULL.
+ * @return 0 allowed, 1 refused (answer 429), KSEF_EINVAL for a NULL
+ *         argument, an unknown group or an over-long key, or KSEF_ENOMEM
+ *         (the request is not counted; the caller may let it through).
+ */
+int ratelimit_check_ex(ratelimit *rl, ratelimit_group g, const char *key,
+		       int64_t now_ms, ratelimit_block *block);
+
+/**
+ * As ratelimit_check_ex(), giving only the Retry-After.
+ *
+ * @param[out] retry_after_s receives the seconds to wait (at least 1) when
+ *                1 is returned, 0 otherwise. May be NULL.
+ * @return as ratelimit_check_ex().
+ */
+int ratelimit_check(ratelimit *rl, ratelimit_group g, const char *key,
+		    int64_t now_ms, int *retry_after_s);
+
+/**
+ * Replace a group's limits, as POST /testdata/rate-limits does. If they
+ * differ from the current ones, the group's counts are forgotten, key by
+ * key as each is next checked, since they were made under other limits.
+ *
+ * @param rl     the limiter.
+ * @param g      the group.
+ * @param limits each 0 (not limited) to RATELIMIT_LIMIT_MAX.
+ * @return 0, or KSEF_EINVAL for a NULL argument, an unknown group or a
+ *         limit out of range.
+ */
+int ratelimit_set_limits(ratelimit *rl, ratelimit_group g,
+			 const ratelimit_limits *limits);
+
+/**
+ * A group's limits as they are now, for GET /rate-limits.
+ *
+ * @param rl the limiter.
+ * @param g  the group.
+ * @param[out] out receives the limits; zeros for an unknown group.
+ */
+void ratelimit_get_limits(ratelimit *rl, ratelimit_group g,
+			  ratelimit_limits *out);
+
+/**
+ * Put every group back to its production limits (DELETE
+ * /testdata/rate-limits, POST /testdata/rate-limits/production), forgetting
+ * the counts of groups whose limits change.
+ *
+ * @param rl the limiter.
+ */
+void ratelimit_reset_limits(ratelimit *rl);
+
+/**
+ * A group's production limits, whatever a limiter has now.
+ *
+ * @param g the group.
+ * @param[out] out receives the limits; zeros for an unknown group.
+ */
+void ratelimit_default_limits(ratelimit_group g, ratelimit_limits *out);
+
+/**
+ * The group's API name, e.g. "onlineSession"; "unauthenticated" for the
+ * per-IP counter of endpoints without a token, which has no API name.
+ *
+ * @param g the group.
+ * @return a static string, or NULL for an unknown group.
+ */
+const char *ratelimit_group_name(ratelimit_group g);
+
+/**
+ * The detail text of a 429 answer, in Polish as the API writes it:
+ * "Przekroczono limit 20 żądań na minutę. Spróbuj ponownie po 30
+ * sekundach." (SPEC 2.5), in UTF-8. Numbers take the grammatical forms
+ * they need: "limit 1 żądania", "po 1 sekundzie".
+ *
+ * @param[out] out receives the text, always NUL-terminated when size > 0.
+ * @param size     the size of out; RATELIMIT_MESSAGE_BUFSZ is enough.
+ * @param block    what ratelimit_check_ex() reported.
+ * @return the length of the text (as snprintf), or -1 for a NULL block or
+ *         an unknown window.
+ */
+int ratelimit_message(char *out, size_t size, const ratelimit_block *block);
+
+#endif

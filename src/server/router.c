@@ -1,0 +1,257 @@
+/*
+ * router.c - owns dispatch: the route table (method, path under /v2,
+ * handler, which bearer token, which permissions, which rate-limit group),
+ * matching a path to it, and the checks every route shares, in the order
+ * the API applies them: body size, bearer token (401), permissions (403),
+ * rate limit (429). Handlers then see only well-formed, authorised calls.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "api.h"
+#include "errors.h"
+#include "http.h"
+#include "router.h"
+
+#define PERM_SEND "InvoiceWrite|PefInvoiceWrite|EnforcementOperations"
+#define PERM_STATUS "InvoiceWrite|Introspection|PefInvoiceWrite|EnforcementOperations"
+#define PERM_LIST "InvoiceWrite|Introspection|PefInvoiceWrite|EnforcementOperations"
+
+struct route {
+	const char *method;
+	const char *pattern;          /* under /v2; {x} is a parameter */
+	void (*handler)(struct request *req);
+	enum auth_kind auth;
+	const char *permissions;      /* any one of "A|B|C", or NULL */
+	ratelimit_group group;
+};
+
+/* Literal routes come before parameterised ones with the same shape. */
+static const struct route routes[] = {
+	{ "GET", "/security/public-key-certificates", api_public_keys,
+	  AUTH_NONE, NULL, RATELIMIT_UNAUTHENTICATED },
+	{ "POST", "/auth/challenge", api_auth_challenge, AUTH_NONE, NULL,
+	  RATELIMIT_UNAUTHENTICATED },
+	{ "POST", "/auth/ksef-token", api_auth_ksef_token, AUTH_NONE, NULL,
+	  RATELIMIT_UNAUTHENTICATED },
+	{ "POST", "/auth/token/redeem", api_auth_redeem, AUTH_OPERATION, NULL,
+	  RATELIMIT_UNAUTHENTICATED },
+	{ "POST", "/auth/token/refresh", api_auth_refresh, AUTH_REFRESH, NULL,
+	  RATELIMIT_UNAUTHENTICATED },
+	{ "GET", "/auth/sessions", api_auth_sessions, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER },
+	{ "DELETE", "/auth/sessions/current", api_auth_revoke_current,
+	  AUTH_ACCESS_OR_REFRESH, NULL, RATELIMIT_OTHER },
+	{ "DELETE", "/auth/sessions/{ref}", api_auth_revoke, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER },
+	{ "GET", "/auth/{ref}", api_auth_status, AUTH_OPERATION, NULL,
+	  RATELIMIT_UNAUTHENTICATED },
+
+	{ "POST", "/sessions/online", api_session_open, AUTH_ACCESS, PERM_SEND,
+	  RATELIMIT_ONLINE_SESSION },
+	{ "POST", "/sessions/online/{ref}/invoices", api_session_send,
+	  AUTH_ACCESS, PERM_SEND, RATELIMIT_INVOICE_SEND },
+	{ "POST", "/sessions/online/{ref}/close", api_session_close,
+	  AUTH_ACCESS, PERM_SEND, RATELIMIT_ONLINE_SESSION },
+	{ "GET", "/sessions", api_sessions_list, AUTH_ACCESS, PERM_LIST,
+	  RATELIMIT_SESSION_LIST },
+	{ "GET", "/sessions/{ref}", api_session_status, AUTH_ACCESS,
+	  PERM_STATUS, RATELIMIT_SESSION_MISC },
+	{ "GET", "/sessions/{ref}/invoices", api_session_invoices, AUTH_ACCESS,
+	  PERM_STATUS, RATELIMIT_SESSION_INVOICE_LIST },
+	{ "GET", "/sessions/{ref}/invoices/failed", api_session_invoices_failed,
+	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_SESSION_INVOICE_LIST },
+	{ "GET", "/sessions/{ref}/invoices/{iref}", api_session_invoice,
+	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_INVOICE_STATUS },
+
+	{ "POST", "/tokens", api_tokens_create, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER },
+	{ "GET", "/tokens", api_tokens_list, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER },
+	{ "GET", "/tokens/{ref}", api_tokens_get, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER },
+	{ "DELETE", "/tokens/{ref}", api_tokens_revoke, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER },
+};
+
+#define API_PREFIX "/v2"
+
+/*
+ * Match path (under /v2) against a pattern, capturing parameters.
+ * Returns 1 on a match. Parameters are bounded by the request's fields;
+ * an over-long segment simply does not match.
+ */
+static int match(const char *pattern, const char *path, struct request *req)
+{
+	size_t np = 0;
+
+	while (*pattern != '\0' && *path != '\0') {
+		const char *pe, *se;
+		size_t plen, slen;
+
+		if (*pattern != '/' || *path != '/')
+			return 0;
+		pattern++;
+		path++;
+		pe = strchr(pattern, '/');
+		se = strchr(path, '/');
+		plen = pe ? (size_t)(pe - pattern) : strlen(pattern);
+		slen = se ? (size_t)(se - path) : strlen(path);
+		if (plen > 0 && pattern[0] == '{') {
+			if (slen == 0 || slen >= sizeof(req->params[0]) ||
+			    np >= REQUEST_MAX_PARAMS)
+				return 0;
+			memcpy(req->params[np], path, slen);
+			req->params[np][slen] = '\0';
+			np++;
+		} else if (plen != slen || memcmp(pattern, path, slen) != 0) {
+			return 0;
+		}
+		pattern += plen;
+		path += slen;
+	}
+	if (*pattern != '\0' || *path != '\0')
+		return 0;
+	req->nparams = np;
+	return 1;
+}
+
+int request_has_permission(const struct request *req, const char *perm)
+{
+	return req->authed && jwt_has_permission(&req->claims, perm);
+}
+
+static int check_bearer(struct request *req, enum auth_kind kind)
+{
+	const char *h = http_header(req, "Authorization");
+	ksef_error err;
+	int ok;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+		errors_unauthorized(req, NULL);
+		return -1;
+	}
+	h += 7;
+	while (*h == ' ')
+		h++;
+	if (jwt_verify(&req->claims, req->srv->jwt_secret,
+		       sizeof(req->srv->jwt_secret), h, strlen(h),
+		       server_now_ms(), &err) != 0) {
+		errors_unauthorized(req, err.code == JWT_EEXPIRED ?
+			"Token wygasł." : "Nieprawidłowy token.");
+		return -1;
+	}
+	switch (kind) {
+	case AUTH_OPERATION: ok = req->claims.kind == JWT_OPERATION; break;
+	case AUTH_REFRESH: ok = req->claims.kind == JWT_REFRESH; break;
+	case AUTH_ACCESS: ok = req->claims.kind == JWT_ACCESS; break;
+	case AUTH_ACCESS_OR_REFRESH:
+		ok = req->claims.kind == JWT_ACCESS ||
+		     req->claims.kind == JWT_REFRESH;
+		break;
+	default: ok = 0;
+	}
+	if (!ok) {
+		errors_unauthorized(req, "Ten rodzaj tokenu nie uprawnia do "
+				    "tej operacji.");
+		return -1;
+	}
+	req->authed = 1;
+	return 0;
+}
+
+static int check_permissions(struct request *req, const char *any)
+{
+	json_t *required = json_array(), *present = json_array();
+	char buf[128], *tok, *save = NULL;
+	const char *p, *e;
+	int ok = 0;
+
+	snprintf(buf, sizeof(buf), "%s", any);
+	for (tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
+		json_array_append_new(required, json_string(tok));
+		if (jwt_has_permission(&req->claims, tok))
+			ok = 1;
+	}
+	if (ok) {
+		json_decref(required);
+		json_decref(present);
+		return 0;
+	}
+	for (p = req->claims.permissions; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		if (e > p)
+			json_array_append_new(present,
+				json_stringn(p, (size_t)(e - p)));
+	}
+	errors_forbidden(req, "missing-permissions", "Brak wymaganych "
+		"uprawnień do wykonania operacji w bieżącym kontekście.",
+		json_pack("{s:o,s:o}", "requiredAnyOfPermissions", required,
+			  "presentPermissions", present));
+	return -1;
+}
+
+static int check_rate(struct request *req, ratelimit_group group)
+{
+	char key[RATELIMIT_KEY_MAX + 1], msg[RATELIMIT_MESSAGE_BUFSZ];
+	ratelimit_block block;
+
+	if (req->authed && group != RATELIMIT_UNAUTHENTICATED)
+		snprintf(key, sizeof(key), "%s:%s|%s", req->claims.context_type,
+			 req->claims.context_value, req->ip);
+	else
+		snprintf(key, sizeof(key), "%s", req->ip);
+	if (ratelimit_check_ex(req->srv->rl, group, key, server_now_ms(),
+			       &block) == 0)
+		return 0;
+	ratelimit_message(msg, sizeof(msg), &block);
+	errors_too_many(req, block.retry_after_s, msg);
+	return -1;
+}
+
+void router_dispatch(struct request *req)
+{
+	const struct route *r = NULL;
+	const char *path = req->path;
+	int path_known = 0;
+	size_t i;
+
+	if (req->body_too_big < 0) {
+		errors_reply(req, 414, 21405, "Adres żądania jest zbyt długi.");
+		return;
+	}
+	if (strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0 ||
+	    (path[strlen(API_PREFIX)] != '/' &&
+	     path[strlen(API_PREFIX)] != '\0')) {
+		errors_no_route(req, 404);
+		return;
+	}
+	path += strlen(API_PREFIX);
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!match(routes[i].pattern, path, req))
+			continue;
+		path_known = 1;
+		if (strcmp(routes[i].method, req->method) == 0) {
+			r = &routes[i];
+			break;
+		}
+	}
+	if (r == NULL) {
+		errors_no_route(req, path_known ? 405 : 404);
+		return;
+	}
+	if (req->body_too_big > 0) {
+		errors_reply(req, 413, 21405, "Treść żądania przekracza limit "
+			"%zu bajtów.", req->srv->cfg.max_body);
+		return;
+	}
+	if (r->auth != AUTH_NONE && check_bearer(req, r->auth) != 0)
+		return;
+	if (r->permissions != NULL && check_permissions(req, r->permissions))
+		return;
+	if (check_rate(req, r->group) != 0)
+		return;
+	r->handler(req);
+}

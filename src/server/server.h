@@ -1,0 +1,141 @@
+/*
+ * server.h - what ksefd's modules share: the settings, the server's
+ * long-lived state, and the per-request context. Each concern has its own
+ * file: http.c owns connections and bodies, router.c owns dispatch and the
+ * bearer/permission/rate checks, api_<tag>.c answer one API tag each,
+ * worker.c owns verification threads, store_*.c own SQL.
+ */
+#ifndef KSEFD_SERVER_H
+#define KSEFD_SERVER_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "ksef/ksef.h"
+#include "jwt_tokens.h"
+#include "keys.h"
+#include "ratelimit.h"
+#include "store.h"
+
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
+
+/* ksefd settings: command-line flags, with defaults from config_init(). */
+struct config {
+	char data_dir[PATH_MAX];
+	char listen_host[64];
+	int port;                    /* 0: pick one */
+	const char *tls_cert_path, *tls_key_path;
+	const char *schema_dir;      /* NULL: the library's default */
+	int rate_limits;             /* 0 off, 1 the production numbers */
+	int production;              /* --profile production: NIP checksums */
+	int workers;                 /* verification threads */
+	int64_t session_ttl_ms;      /* validUntil - dateCreated: 12 h */
+	int64_t challenge_ttl_ms;    /* 10 min */
+	int64_t auth_token_ttl_ms;   /* operation token: 45 min */
+	int64_t access_ttl_ms;       /* 15 min */
+	int64_t refresh_ttl_ms;      /* 7 days */
+	int64_t auth_retention_ms;   /* GET /auth/{ref} until 410: 7 days */
+	size_t max_body;             /* request body limit, bytes */
+	int max_invoices;            /* per session: 10 000 */
+	size_t max_invoice_bytes;    /* plaintext limit: 1 000 000 */
+	int max_connections;
+	int connection_timeout_s;
+};
+
+void config_init(struct config *cfg);
+
+/* One server key with what the store knows of it. */
+struct ring_key {
+	int64_t id;
+	int retired;
+	server_key *key;
+};
+
+/* The server keys currently known, reloaded when the store's key table
+ * changes (another process may rotate or retire keys). */
+struct keyring {
+	pthread_rwlock_t lock;
+	int64_t version;
+	struct ring_key *keys;       /* newest first */
+	size_t count;
+};
+
+struct workers;
+
+struct server {
+	struct config cfg;
+	store *store;
+	ratelimit *rl;
+	ksef_schemas *schemas;
+	struct keyring keyring;
+	struct workers *workers;
+	unsigned char jwt_secret[32];
+	struct MHD_Daemon *mhd;
+	int port;                    /* the one actually bound */
+	/* Requests in flight, so shutdown can wait for them. */
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	int in_flight;
+	int stopping;
+};
+
+/* Which bearer token a route takes (SPEC 2.1). */
+enum auth_kind {
+	AUTH_NONE = 0,
+	AUTH_OPERATION,    /* authenticationToken */
+	AUTH_REFRESH,      /* refreshToken */
+	AUTH_ACCESS,       /* accessToken */
+	AUTH_ACCESS_OR_REFRESH,
+};
+
+#define REQUEST_MAX_PARAMS 4
+#define REQUEST_PATH_MAX 512
+
+/* One HTTP request, from its first byte to its log line. Everything it
+ * allocates hangs off it and is freed in one place (http.c's completion
+ * callback). */
+struct request {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	char method[8];
+	char path[REQUEST_PATH_MAX];          /* as received, without query */
+	char params[REQUEST_MAX_PARAMS][REQUEST_PATH_MAX / 4];
+	size_t nparams;
+	ksef_buf body;
+	int body_too_big;
+	int problem_details;                  /* X-Error-Format: problem-details */
+	char ip[64];
+	char trace_id[33];
+	int64_t start_ms;
+	unsigned status;                      /* the answer, for the log */
+	char log_refs[200];                   /* reference numbers, for the log */
+	int responded;
+	/* Set by router.c for authenticated routes. */
+	jwt_claims claims;
+	int authed;
+};
+
+/* Milliseconds since the epoch, now. */
+int64_t server_now_ms(void);
+
+/* Add a reference number to the request's log line. */
+void request_log_ref(struct request *req, const char *ref);
+
+/* Keyring: reload if the store changed; the newest current key for a
+ * usage, or the key with this publicKeyId among current ones. Returned keys
+ * are borrowed under keyring_lock()/keyring_unlock(). */
+int keyring_refresh(struct server *srv, ksef_error *err);
+void keyring_lock(struct server *srv);
+void keyring_unlock(struct server *srv);
+struct ring_key *keyring_current(struct server *srv, unsigned usage,
+				 int64_t now_ms);
+struct ring_key *keyring_find(struct server *srv, const char *public_key_id,
+			      unsigned usage, int64_t now_ms);
+struct ring_key *keyring_by_id(struct server *srv, int64_t id);
+void keyring_destroy(struct server *srv);
+
+#endif

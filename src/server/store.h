@@ -1,0 +1,292 @@
+/*
+ * store.h - ksefd's durable state, behind one interface so that the SQLite
+ * store (store_sqlite.c) and a later PostgreSQL one can be swapped. Every
+ * record is a plain struct of bounded fields; strings are NUL-terminated
+ * copies owned by the record, so nothing points into the database.
+ *
+ * Writes that a client's answer depends on (an accepted invoice above all)
+ * are durable when the call returns: the store commits them with fsync
+ * before it comes back, and batches concurrent writers into one commit
+ * (group commit) so throughput does not pay one fsync per request.
+ *
+ * Functions return 0, KSEF_ENOTFOUND, KSEF_EINVAL (a constraint refused
+ * the write), KSEF_EIO (the database failed) or KSEF_ENOMEM, with err set.
+ *
+ * Lists come back in one malloc'd array (*out, or *refs) that the caller
+ * releases with free(), except keys (store_keys_free). An empty list is
+ * NULL with count 0. `limit` caps the rows; the array grows with the rows
+ * found, never sized from `limit` alone.
+ */
+#ifndef KSEFD_STORE_H
+#define KSEFD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ksef/ksef.h"
+
+typedef struct store store;
+
+#define STORE_REF_SZ KSEF_REFNUM_BUFSZ   /* 36 + NUL */
+#define STORE_B64_SHA_SZ 45               /* 44 + NUL */
+#define STORE_CTX_VALUE_SZ 64
+#define STORE_CTX_TYPE_SZ 16
+#define STORE_PERMS_SZ 256     /* comma-separated permission names */
+#define STORE_DETAILS_SZ 2048  /* JSON array of strings */
+#define STORE_P2_SZ 1032       /* P_2 is at most 256 characters of UTF-8 */
+
+/* Open (creating if needed) the store in data_dir/ksefd.sqlite3: WAL,
+ * synchronous=FULL, schema migrated. */
+int store_open(store **out, const char *data_dir, ksef_error *err);
+/* Finish the queued writes and close. No other call may be running. */
+void store_close(store *st);
+
+/* ---- server secrets and keys ---- */
+
+/* A random secret created on first use and kept (the JWT/HMAC key). */
+int store_secret(store *st, const char *name, unsigned char *out, size_t len,
+		 ksef_error *err);
+
+typedef struct store_key {
+	int64_t id;
+	unsigned usage;                 /* KEY_USAGE_* mask (keys.h) */
+	char public_key_id[STORE_B64_SHA_SZ];
+	char *cert_b64;                 /* owned */
+	char *key_pem;                  /* owned, secret */
+	int64_t valid_from_ms, valid_to_ms;
+	int retired;
+} store_key;
+
+int store_key_add(store *st, store_key *key, ksef_error *err);
+/* All keys, retired ones too, newest first. */
+int store_keys_list(store *st, store_key **out, size_t *count,
+		    ksef_error *err);
+/* Retire by id or by publicKeyId (whichever `id` matches). */
+int store_key_retire(store *st, const char *id, ksef_error *err);
+void store_keys_free(store_key *keys, size_t count);
+/* A number that changes whenever the key table changes, so a running
+ * server notices `ksefd keys rotate` made by another process. */
+int64_t store_keys_version(store *st);
+
+/* ---- KSeF tokens ---- */
+
+typedef struct store_token {
+	char ref[STORE_REF_SZ];
+	char secret_hash[STORE_B64_SHA_SZ]; /* SHA-256 of the whole token */
+	char ctx_type[STORE_CTX_TYPE_SZ];
+	char ctx_value[STORE_CTX_VALUE_SZ];
+	char author_type[STORE_CTX_TYPE_SZ];
+	char author_value[STORE_CTX_VALUE_SZ];
+	char permissions[STORE_PERMS_SZ];
+	char description[260];
+	char status[16];                 /* Pending Active Revoking Revoked Failed */
+	int64_t created_ms, last_use_ms; /* last_use_ms 0: never */
+} store_token;
+
+int store_token_add(store *st, const store_token *t, ksef_error *err);
+int store_token_get(store *st, const char *ref, store_token *out,
+		    ksef_error *err);
+int store_token_find(store *st, const char *secret_hash, store_token *out,
+		     ksef_error *err);
+int store_token_set_status(store *st, const char *ref, const char *status,
+			   ksef_error *err);
+int store_token_touch(store *st, const char *ref, int64_t now_ms,
+		      ksef_error *err);
+typedef struct store_token_query {
+	const char *ctx_type, *ctx_value;   /* required */
+	unsigned statuses;          /* bit i: status i of Pending..Failed; 0 all */
+	const char *description;    /* case-insensitive substring, or NULL */
+	const char *author_value;   /* substring, or NULL */
+	const char *author_type;    /* exact, or NULL */
+	int64_t after_created_ms;   /* paging cursor: 0 = first page */
+	const char *after_ref;
+	size_t limit;
+} store_token_query;
+int store_tokens_list(store *st, const store_token_query *q,
+		      store_token **out, size_t *count, ksef_error *err);
+
+/* ---- authentication challenges and operations ---- */
+
+int store_challenge_add(store *st, const char *challenge, int64_t ts_ms,
+			const char *client_ip, ksef_error *err);
+/* Mark a challenge used, once: KSEF_ENOTFOUND if unknown or already used. */
+int store_challenge_take(store *st, const char *challenge, int64_t *ts_ms,
+			 ksef_error *err);
+
+typedef struct store_auth {
+	char ref[STORE_REF_SZ];          /* AU number */
+	char ctx_type[STORE_CTX_TYPE_SZ];
+	char ctx_value[STORE_CTX_VALUE_SZ];
+	char subject_type[STORE_CTX_TYPE_SZ];  /* Nip Pesel Fingerprint Token */
+	char subject_value[STORE_CTX_VALUE_SZ];
+	char method[32];                 /* authenticationMethod */
+	char token_ref[STORE_REF_SZ];    /* the KSeF token used, or "" */
+	char permissions[STORE_PERMS_SZ];
+	char allowed_ips[512];           /* JSON of authorizationPolicy, or "" */
+	int status;                      /* 100 200 415 425 450 460 ... */
+	char status_details[STORE_DETAILS_SZ]; /* JSON array, or "" */
+	int64_t start_ms;
+	int redeemed;
+	int64_t refresh_valid_until_ms;  /* 0 until redeemed */
+	int64_t last_refresh_ms;         /* 0: never */
+	int revoked;
+} store_auth;
+
+int store_auth_add(store *st, const store_auth *a, ksef_error *err);
+int store_auth_get(store *st, const char *ref, store_auth *out,
+		   ksef_error *err);
+/* Record the outcome of an operation's verification: copies a's
+ * subject_type, subject_value, method, token_ref, permissions, status and
+ * status_details onto the operation a->ref. */
+int store_auth_finish(store *st, const store_auth *a, ksef_error *err);
+/* Set redeemed once: KSEF_EINVAL if it already was. */
+int store_auth_redeem(store *st, const char *ref, int64_t refresh_until_ms,
+		      ksef_error *err);
+int store_auth_refreshed(store *st, const char *ref, int64_t now_ms,
+			 ksef_error *err);
+/* Revoke (status 425): the refresh token stops working. */
+int store_auth_revoke(store *st, const char *ref, ksef_error *err);
+/* Active (redeemed, not revoked, refresh still valid) operations of a
+ * context, newest first, after the cursor. */
+int store_auth_list(store *st, const char *ctx_type, const char *ctx_value,
+		    int64_t now_ms, int64_t after_start_ms,
+		    const char *after_ref, size_t limit, store_auth **out,
+		    size_t *count, ksef_error *err);
+
+/* ---- sessions ---- */
+
+typedef struct store_session {
+	char ref[STORE_REF_SZ];          /* SO number */
+	char auth_ref[STORE_REF_SZ];
+	char ctx_type[STORE_CTX_TYPE_SZ];
+	char ctx_value[STORE_CTX_VALUE_SZ];
+	char subject_value[STORE_CTX_VALUE_SZ];
+	int form;                        /* ksef_form */
+	int64_t key_id;                  /* the server key that wraps it */
+	unsigned char wrapped_key[1024]; /* encryptedSymmetricKey as sent */
+	size_t wrapped_key_len;
+	unsigned char iv[KSEF_AES_IV_LEN];
+	int status;                      /* 100 170 200 415 440 445 */
+	int64_t created_ms, updated_ms, valid_until_ms, closed_ms;
+	int invoice_count, success_count, failed_count;
+	int max_invoices;
+	char upo_ref[STORE_REF_SZ];      /* set when the session UPO exists */
+} store_session;
+
+int store_session_add(store *st, const store_session *s, ksef_error *err);
+int store_session_get(store *st, const char *ref, store_session *out,
+		      ksef_error *err);
+
+/* Close a session in status 100 (to 170). KSEF_EINVAL with *status set
+ * to the current code when it is not open. */
+int store_session_close(store *st, const char *ref, int64_t now_ms,
+			int *status, ksef_error *err);
+/* Record the reference of the session's UPO once it exists. */
+int store_session_set_upo(store *st, const char *ref, const char *upo_ref,
+			  int64_t now_ms, ksef_error *err);
+/* Open sessions whose valid_until has passed move to 170; returns how
+ * many did. */
+int store_sessions_expire(store *st, int64_t now_ms, int *count,
+			  ksef_error *err);
+/* Sessions in 170 with no invoice still in 100/150: set their final
+ * status (200, 440 or 445) and return their refs (caller frees). */
+int store_sessions_finish(store *st, int64_t now_ms, char (**refs)[STORE_REF_SZ],
+			  size_t *count, ksef_error *err);
+
+typedef struct store_session_query {
+	const char *ctx_type, *ctx_value;   /* required */
+	const char *subject_value;   /* only sessions of this subject, or NULL */
+	const char *ref;             /* exact, or NULL */
+	int64_t created_from, created_to;   /* 0: unbounded */
+	int64_t closed_from, closed_to;
+	int64_t updated_from, updated_to;
+	unsigned statuses;           /* bit 0 InProgress, 1 Succeeded,
+					2 Failed, 3 Cancelled; 0: all */
+	int64_t after_created_ms;    /* cursor */
+	const char *after_ref;
+	size_t limit;
+} store_session_query;
+int store_sessions_list(store *st, const store_session_query *q,
+			store_session **out, size_t *count, ksef_error *err);
+
+/* ---- invoices ---- */
+
+typedef struct store_invoice {
+	char ref[STORE_REF_SZ];          /* EE number */
+	char session_ref[STORE_REF_SZ];
+	int ordinal;
+	char invoice_hash[STORE_B64_SHA_SZ];
+	int64_t invoice_size;
+	char encrypted_hash[STORE_B64_SHA_SZ];
+	int64_t encrypted_size;
+	int offline_mode;
+	char hash_of_corrected[STORE_B64_SHA_SZ]; /* "" if none */
+	int64_t invoicing_ms;
+	int status;                      /* 100 150 200 4xx 500 550 */
+	char status_details[STORE_DETAILS_SZ]; /* JSON array, or "" */
+	char orig_ksef_number[KSEF_NUMBER_BUFSZ];  /* 440 extensions */
+	char orig_session_ref[STORE_REF_SZ];
+	char invoice_number[STORE_P2_SZ];  /* P_2 when readable */
+	char seller_nip[KSEF_NIP_BUFSZ];
+	char invoice_kind[16];
+	char ksef_number[KSEF_NUMBER_BUFSZ];
+	int64_t acquisition_ms, permanent_storage_ms; /* 0: not yet */
+	char invoicing_mode[8];          /* Online Offline, or "" */
+} store_invoice;
+
+/*
+ * Accept an invoice into an open session, durably: checks (in the same
+ * transaction) that the session is in status 100 and below its invoice
+ * limit, gives the invoice the next ordinal number and stores it with its
+ * ciphertext. inv->ordinal is set. Returns KSEF_ENOTFOUND (no session),
+ * KSEF_EINVAL with *session_status (not open) or KSEF_ETOOBIG (limit).
+ * KSEF_EINVAL with *session_status 100 means the reference is taken.
+ * inv->status 0 means 100; an invoice refused at once (>= 300) counts as
+ * failed; 200 is only reached through store_invoice_finish.
+ */
+int store_invoice_accept(store *st, store_invoice *inv,
+			 const unsigned char *ciphertext, size_t len,
+			 int *session_status, ksef_error *err);
+int store_invoice_get(store *st, const char *ref, store_invoice *out,
+		      ksef_error *err);
+int store_invoice_by_ksef_number(store *st, const char *ksef_number,
+				 store_invoice *out, ksef_error *err);
+/* The ciphertext (or, for accepted invoices, the plaintext) bytes. */
+int store_invoice_ciphertext(store *st, const char *ref, ksef_buf *out,
+			     ksef_error *err);
+int store_invoice_plaintext(store *st, const char *ref, ksef_buf *out,
+			    ksef_error *err);
+/* Technical correction look-up: the newest invoice of a seller context
+ * with this plaintext hash; KSEF_ENOTFOUND if none. */
+int store_invoice_by_hash(store *st, const char *ctx_value,
+			  const char *invoice_hash, store_invoice *out,
+			  ksef_error *err);
+
+/*
+ * Record the verdict on an invoice and update its session's counters.
+ * For status 200, plaintext is stored and the duplicate key (seller NIP,
+ * RodzajFaktury, P_2) is claimed in the same transaction; if another
+ * invoice already holds it, the invoice gets 440 instead and the original
+ * is reported in inv (orig_ksef_number, orig_session_ref) and *dup = 1;
+ * the store then also fills status_details with the message of SPEC 5.2
+ * and clears ksef_number. Other fields stored: status, status_details,
+ * invoice_number, seller_nip, invoice_kind, ksef_number, acquisition_ms,
+ * permanent_storage_ms, invoicing_mode. Status 150 may be recorded on the
+ * way; an invoice already in a final status (>= 200) gives KSEF_EINVAL,
+ * so no verdict is counted twice. The session's updated_ms is the wall
+ * clock.
+ */
+int store_invoice_finish(store *st, store_invoice *inv,
+			 const unsigned char *plaintext, size_t len,
+			 int *dup, ksef_error *err);
+
+/* Invoices of a session in ordinal order after `after_ordinal`; failed
+ * only (status >= 300) when failed_only. */
+int store_invoices_list(store *st, const char *session_ref, int failed_only,
+			int after_ordinal, size_t limit, store_invoice **out,
+			size_t *count, ksef_error *err);
+/* References of invoices still waiting (status 100/150), oldest first:
+ * what a restarted server must finish. */
+int store_invoices_pending(store *st, char (**refs)[STORE_REF_SZ],
+			   size_t *count, ksef_error *err);
+
+#endif
