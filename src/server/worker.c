@@ -340,18 +340,8 @@ finish:
 				  inv.status == 200 ? plain.ptr : NULL,
 				  inv.status == 200 ? plain.size : 0, &dup,
 				  &err);
-	if (rc == 0 && dup) {
-		/* The store found the original in the same transaction; say
-		 * so in the words KSeF uses (SPEC 5.2). */
-		snprintf(line, sizeof(line), "Duplikat faktury. Faktura o "
-			 "numerze KSeF: %s została już prawidłowo przesłana do "
-			 "systemu w sesji: %s", inv.orig_ksef_number,
-			 inv.orig_session_ref);
-		set_detail(&inv, line);
-		inv.status = 440;
-		rc = store_invoice_finish(srv->store, &inv, NULL, 0, &dup,
-					  &err);
-	}
+	/* On a duplicate the store has already recorded the 440, with the
+	 * original's KSeF number and session, in the same transaction. */
 	if (rc != 0)
 		fprintf(stderr, "ksefd: worker: %s: %s\n", ref, err.message);
 	ksef_verdict_free(v);
