@@ -25,6 +25,9 @@ KSEF_BEGIN_DECLS
 #define KSEF_ENOTFOUND -8 /**< the thing asked for does not exist */
 #define KSEF_ECHECKSUM -9 /**< a check digit or digest does not match */
 #define KSEF_EFORMAT -10  /**< well-formed input in the wrong format */
+#define KSEF_EHTTP -11    /**< the server answered with an error status */
+#define KSEF_ENETWORK -12 /**< no usable answer: connection, TLS, timeout */
+#define KSEF_ERATELIMIT -13 /**< HTTP 429 beyond the caller's wait cap */
 
 /** The longest message a ksef_error holds, with its NUL. */
 #define KSEF_ERROR_MESSAGE_MAX 256

@@ -65,6 +65,9 @@ const char *ksef_strerror(int code)
 	case KSEF_ENOTFOUND: return "not found";
 	case KSEF_ECHECKSUM: return "check value does not match";
 	case KSEF_EFORMAT: return "wrong format";
+	case KSEF_EHTTP: return "the server answered with an error";
+	case KSEF_ENETWORK: return "network error";
+	case KSEF_ERATELIMIT: return "request rate limit exceeded";
 	default: return "unknown error";
 	}
 }

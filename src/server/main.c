@@ -36,6 +36,7 @@ static const char usage_text[] =
 "  --profile test|production         production also checks NIP checksums\n"
 "  --workers N           verification threads (default 2)\n"
 "  --session-ttl SECONDS interactive session lifetime (default 43200)\n"
+"  --challenge-ttl SECONDS  authentication challenge lifetime (default 600)\n"
 "  --schemas DIR         the official schemas (default: as libksef finds them)\n"
 "\n"
 "keys: USAGE is SymmetricKeyEncryption or KsefTokenEncryption (rotate\n"
@@ -261,6 +262,7 @@ int main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "session-ttl", required_argument, NULL, 't' },
 		{ "schemas", required_argument, NULL, 's' },
+		{ "challenge-ttl", required_argument, NULL, 'C' },
 		{ "usage", required_argument, NULL, 'u' },
 		{ "nip", required_argument, NULL, 'n' },
 		{ "permissions", required_argument, NULL, 'P' },
@@ -319,6 +321,12 @@ int main(int argc, char **argv)
 				return die("--session-ttl: 1 to 604800 seconds, "
 					   "not %s", optarg);
 			cfg.session_ttl_ms = v * 1000;
+			break;
+		case 'C':
+			if (util_parse_i64(&v, optarg, 1, 3600) != 0)
+				return die("--challenge-ttl: 1 to 3600 seconds, "
+					   "not %s", optarg);
+			cfg.challenge_ttl_ms = v * 1000;
 			break;
 		case 's': cfg.schema_dir = optarg; break;
 		case 'u': usage_name = optarg; break;

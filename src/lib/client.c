@@ -1,0 +1,1213 @@
+/*
+ * client.c - the transport of the API client: the ksef_client object (one
+ * libcurl easy handle, so connections are reused between calls), the
+ * options, one HTTP exchange with its retries, the bound on what a server
+ * may send, and the error model: an error answer in any of the API's
+ * formats (SPEC 2.3, 2.5) becomes a ksef_api_error and a one-line message.
+ * It also owns the memory of ksef_api_* results. Which endpoint gets which
+ * body, and what a successful answer means, belongs to client_api.c.
+ *
+ * Secrets: the bearer token exists in our memory only in the client (wiped
+ * when replaced or freed) and in the header list of one attempt (wiped
+ * before it is freed). Response bodies are wiped when released, since some
+ * carry tokens. Messages name the request by method and path, never by a
+ * pre-signed URL (its query is a credential) and never with a header.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include "internal.h"
+#include "ksef/encoding.h"
+#include "client_int.h"
+
+/* How many bytes of a non-JSON error body are shown in messages. */
+#define EXCERPT_MAX 160
+/* Longest string kept from an error answer field. */
+#define ERROR_FIELD_MAX 2048
+/* Longest X-System-Warning kept. */
+#define WARNING_MAX 1024
+/* Longest pause between two retries after a 5xx or timeout. */
+#define BACKOFF_CAP_MS 30000L
+
+struct ksef_client {
+	CURL *curl;
+	char *base_url;        /* without a trailing '/' */
+	int base_is_http;
+	char *user_agent;
+	char *ca_file;
+	char *ca_path;
+	char *proxy;
+	ksef_client_options o; /* its strings point at the copies above */
+	char *access_token;    /* SECRET, wiped */
+	size_t access_token_len;
+	ksef_api_error *last_error; /* a result, see ksef__result_new */
+	int last_status;
+	char *last_warning;
+	char curl_err[CURL_ERROR_SIZE];
+};
+
+/*
+ * Result memory
+ */
+
+/* Each block of a result, the result itself first. */
+struct block {
+	struct block *next;
+	size_t size;
+	alignas(max_align_t) unsigned char data[];
+};
+
+void *ksef__result_new(size_t size)
+{
+	struct block *b;
+
+	if (size > SIZE_MAX - sizeof(*b))
+		return NULL;
+	b = calloc(1, sizeof(*b) + size);
+	if (b == NULL)
+		return NULL;
+	b->size = size;
+	return b->data;
+}
+
+static struct block *block_of(void *res)
+{
+	return (struct block *)((unsigned char *)res -
+				offsetof(struct block, data));
+}
+
+void *ksef__result_alloc(void *res, size_t size)
+{
+	struct block *head = block_of(res), *b;
+
+	if (size > SIZE_MAX - sizeof(*b))
+		return NULL;
+	b = calloc(1, sizeof(*b) + (size ? size : 1));
+	if (b == NULL)
+		return NULL;
+	b->size = size;
+	b->next = head->next;
+	head->next = b;
+	return b->data;
+}
+
+char *ksef__result_strndup(void *res, const char *s, size_t len)
+{
+	char *p;
+
+	if (len == SIZE_MAX)
+		return NULL;
+	p = ksef__result_alloc(res, len + 1);
+	if (p == NULL)
+		return NULL;
+	if (len > 0)
+		memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+void ksef__result_free(void *res)
+{
+	struct block *b, *next;
+
+	if (res == NULL)
+		return;
+	for (b = block_of(res); b != NULL; b = next) {
+		next = b->next;
+		ksef__wipe(b->data, b->size);
+		free(b);
+	}
+}
+
+/*
+ * The client object
+ */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result = CURLE_FAILED_INIT;
+
+/* curl_global_init is thread-safe since 7.84 but not before, so it runs
+ * once. Its cleanup is left to process exit: another part of the program
+ * may use libcurl too. */
+static void curl_init_once(void)
+{
+	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static char *dup_opt(const char *s, int *nomem)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	p = strdup(s);
+	if (p == NULL)
+		*nomem = 1;
+	return p;
+}
+
+/* Printable ASCII without spaces: what may go in a header or a URL. */
+static int is_token_text(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static int check_base_url(const char *u, ksef_error *err)
+{
+	size_t len = strlen(u);
+
+	if (len > 2048)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"base URL is over 2048 characters");
+	if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"base URL must start with https:// or http://");
+	if (!is_token_text(u, len) || strpbrk(u, "?#") != NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"base URL must be printable ASCII without a query");
+	if (strlen(u + (u[4] == 's' ? 8 : 7)) == 0)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"base URL has no host");
+	return 0;
+}
+
+static int check_options(const ksef_client_options *o, ksef_error *err)
+{
+	if (o->version != KSEF_CLIENT_OPTIONS_VERSION)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"client options version %d is not %d", o->version,
+			KSEF_CLIENT_OPTIONS_VERSION);
+	if (o->base_url == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"base_url is required");
+	if (o->connect_timeout_ms < 1 || o->timeout_ms < 1)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"timeouts must be at least 1 ms");
+	if (o->max_response_bytes < 1024)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"max_response_bytes must be at least 1024");
+	if (o->max_retries < 0 || o->max_retries > 10 ||
+	    o->max_rate_limit_waits < 0 || o->max_rate_limit_waits > 10)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"retry counts must be 0 to 10");
+	if (o->retry_backoff_ms < 0 || o->retry_backoff_ms > 60000)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"retry_backoff_ms must be 0 to 60000");
+	if (o->max_retry_after_s < 0 ||
+	    o->max_retry_after_s > KSEF_CLIENT_RETRY_AFTER_CAP)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"max_retry_after_s must be 0 to %d (KSEF_CLIENT_RETRY_"
+			"AFTER_CAP)", KSEF_CLIENT_RETRY_AFTER_CAP);
+	if (o->user_agent != NULL &&
+	    strcspn(o->user_agent, "\r\n") != strlen(o->user_agent))
+		return ksef__error_set(err, KSEF_EINVAL,
+			"user_agent must be one line");
+	if (o->proxy != NULL && !is_token_text(o->proxy, strlen(o->proxy)))
+		return ksef__error_set(err, KSEF_EINVAL,
+			"proxy must be printable ASCII without spaces");
+	return check_base_url(o->base_url, err);
+}
+
+int ksef_client_new(ksef_client **out, const ksef_client_options *opts,
+		    ksef_error *err)
+{
+	ksef_client *c;
+	int nomem = 0, error;
+	size_t len;
+
+	if (out == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
+	*out = NULL;
+	if (opts == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "options are NULL");
+	if ((error = check_options(opts, err)) < 0)
+		return error;
+	pthread_once(&curl_once, curl_init_once);
+	if (curl_init_result != CURLE_OK)
+		return ksef__error_set(err, KSEF_ENOMEM,
+			"libcurl cannot be initialised: %s",
+			curl_easy_strerror(curl_init_result));
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	c->o = *opts;
+	c->base_url = dup_opt(opts->base_url, &nomem);
+	c->user_agent = dup_opt(opts->user_agent ? opts->user_agent :
+				"libksef/" KSEF_VERSION, &nomem);
+	c->ca_file = dup_opt(opts->ca_file, &nomem);
+	c->ca_path = dup_opt(opts->ca_path, &nomem);
+	c->proxy = dup_opt(opts->proxy, &nomem);
+	c->curl = curl_easy_init();
+	if (nomem || c->curl == NULL) {
+		ksef_client_free(c);
+		return ksef__error_set(err, KSEF_ENOMEM,
+			"out of memory setting up the client");
+	}
+	len = strlen(c->base_url);
+	while (len > 0 && c->base_url[len - 1] == '/')
+		c->base_url[--len] = '\0';
+	c->base_is_http = strncmp(c->base_url, "http://", 7) == 0;
+	c->o.base_url = c->base_url;
+	c->o.user_agent = c->user_agent;
+	c->o.ca_file = c->ca_file;
+	c->o.ca_path = c->ca_path;
+	c->o.proxy = c->proxy;
+	*out = c;
+	return 0;
+}
+
+static void forget_token(ksef_client *c)
+{
+	if (c->access_token != NULL) {
+		ksef__wipe(c->access_token, c->access_token_len);
+		free(c->access_token);
+	}
+	c->access_token = NULL;
+	c->access_token_len = 0;
+}
+
+void ksef__client_begin(ksef_client *c)
+{
+	ksef__result_free(c->last_error);
+	c->last_error = NULL;
+	c->last_status = 0;
+	free(c->last_warning);
+	c->last_warning = NULL;
+}
+
+void ksef_client_free(ksef_client *c)
+{
+	if (c == NULL)
+		return;
+	ksef__client_begin(c);
+	forget_token(c);
+	if (c->curl != NULL)
+		curl_easy_cleanup(c->curl);
+	free(c->base_url);
+	free(c->user_agent);
+	free(c->ca_file);
+	free(c->ca_path);
+	free(c->proxy);
+	free(c);
+}
+
+int ksef_client_set_access_token(ksef_client *c, const char *token,
+				 ksef_error *err)
+{
+	size_t len;
+	char *copy;
+
+	if (c == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "client is NULL");
+	if (token == NULL) {
+		forget_token(c);
+		return 0;
+	}
+	len = strnlen(token, KSEF_CLIENT_TOKEN_MAX + 1);
+	if (len == 0 || len > KSEF_CLIENT_TOKEN_MAX)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"access token must be 1 to %d characters "
+			"(KSEF_CLIENT_TOKEN_MAX)", KSEF_CLIENT_TOKEN_MAX);
+	if (!is_token_text(token, len))
+		return ksef__error_set(err, KSEF_EINVAL,
+			"access token must be printable ASCII");
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	memcpy(copy, token, len + 1);
+	forget_token(c);
+	c->access_token = copy;
+	c->access_token_len = len;
+	return 0;
+}
+
+const char *ksef__client_access_token(const ksef_client *c)
+{
+	return c->access_token;
+}
+
+int ksef__client_base_is_http(const ksef_client *c)
+{
+	return c->base_is_http;
+}
+
+const ksef_api_error *ksef_client_last_error(const ksef_client *c)
+{
+	return c != NULL ? c->last_error : NULL;
+}
+
+int ksef_client_last_http_status(const ksef_client *c)
+{
+	return c != NULL ? c->last_status : 0;
+}
+
+const char *ksef_client_last_warning(const ksef_client *c)
+{
+	return c != NULL ? c->last_warning : NULL;
+}
+
+int ksef_api_error_has_code(const ksef_api_error *e, int code)
+{
+	size_t i;
+
+	if (e == NULL)
+		return 0;
+	for (i = 0; i < e->problem_count; i++)
+		if (e->problems[i].code == code)
+			return 1;
+	return 0;
+}
+
+/*
+ * Text from the network, made safe to show
+ */
+
+/* Copy at most cap bytes of s into a result, control characters replaced
+ * by spaces. Used for strings from a parsed JSON error (valid UTF-8). */
+static const char *keep_text(void *res, const char *s, size_t len,
+			     size_t cap, int *nomem)
+{
+	char *p;
+	size_t i;
+
+	if (len > cap) {
+		len = cap;
+		/* Do not cut a UTF-8 sequence in two. */
+		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+			len--;
+	}
+	p = ksef__result_strndup(res, s, len);
+	if (p == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	for (i = 0; i < len; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			p[i] = ' ';
+	return p;
+}
+
+/*
+ * Text from the network made fit for a message: anything but printable
+ * ASCII shown as '?', runs of white space as one space, and with
+ * strip_tags markup dropped, so an HTML error page reads as its text.
+ */
+static void excerpt(char *out, size_t outsz, const unsigned char *s,
+		    size_t len, int strip_tags)
+{
+	size_t i, n = 0;
+	int in_tag = 0, space = 1;
+
+	for (i = 0; i < len && n + 1 < outsz; i++) {
+		unsigned char ch = s[i];
+
+		if (ch == '<' && strip_tags) {
+			in_tag = 1;
+			continue;
+		}
+		if (in_tag) {
+			if (ch == '>') {
+				in_tag = 0;
+				ch = ' ';
+			} else {
+				continue;
+			}
+		}
+		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+			if (!space)
+				out[n++] = ' ';
+			space = 1;
+			continue;
+		}
+		out[n++] = (ch > 0x20 && ch < 0x7f) ? (char)ch : '?';
+		space = 0;
+	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+}
+
+/* After snprintf truncated a message, drop a partial UTF-8 sequence. */
+static void trim_utf8(char *msg)
+{
+	size_t len = strlen(msg), i = len, need;
+	unsigned char lead;
+
+	while (i > 0 && ((unsigned char)msg[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	lead = (unsigned char)msg[i - 1];
+	if (lead < 0xC0)
+		return;
+	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+	if (len - (i - 1) < need)
+		msg[i - 1] = '\0';
+}
+
+/*
+ * One attempt
+ */
+
+struct xfer {
+	ksef_buf body;
+	size_t max;
+	int too_big;
+	int nomem;
+	int status;
+	char reason[64];
+	long retry_after;
+	int has_meta_hash;
+	char meta_hash[96];
+	int has_warning;
+	char warning[WARNING_MAX];
+};
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t n = nmemb; /* size is always 1 for libcurl */
+	int error;
+
+	(void)size;
+	/* Counted as the bytes arrive: Content-Length is only a hint, and a
+	 * body without one is still bounded. */
+	error = ksef__buf_put(&x->body, ptr, n, x->max);
+	if (error == KSEF_ETOOBIG) {
+		x->too_big = 1;
+		return 0;
+	}
+	if (error < 0) {
+		x->nomem = 1;
+		return 0;
+	}
+	return n;
+}
+
+/* The value of a header line if its name is `name`, trimmed. */
+static int header_value(const char *line, size_t len, const char *name,
+			const char **val, size_t *vlen)
+{
+	size_t nlen = strlen(name);
+
+	if (len <= nlen || line[nlen] != ':' ||
+	    strncasecmp(line, name, nlen) != 0)
+		return 0;
+	line += nlen + 1;
+	len -= nlen + 1;
+	while (len > 0 && (*line == ' ' || *line == '\t')) {
+		line++;
+		len--;
+	}
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n' ||
+			   line[len - 1] == ' ' || line[len - 1] == '\t'))
+		len--;
+	*val = line;
+	*vlen = len;
+	return 1;
+}
+
+/* A non-negative decimal up to limit, or -1. */
+static long parse_seconds(const char *s, size_t len, long limit)
+{
+	long v = 0;
+	size_t i;
+
+	if (len == 0 || len > 10)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v <= limit ? v : -1;
+}
+
+static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
+{
+	struct xfer *x = ud;
+	size_t len = nitems; /* size is always 1 for libcurl */
+	const char *v;
+	size_t vlen;
+
+	(void)size;
+	if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+		/* A new header block (after a 100 Continue): start over. */
+		const char *sp = memchr(buf, ' ', len);
+		size_t rest;
+
+		x->retry_after = -1;
+		x->has_meta_hash = x->has_warning = 0;
+		x->reason[0] = '\0';
+		if (sp != NULL && (size_t)(sp - buf) + 4 < len) {
+			sp += 4; /* past " NNN" */
+			rest = len - (size_t)(sp - buf);
+			excerpt(x->reason, sizeof(x->reason),
+				(const unsigned char *)sp, rest, 0);
+		}
+		return len;
+	}
+	if (header_value(buf, len, "Retry-After", &v, &vlen)) {
+		x->retry_after = parse_seconds(v, vlen, INT32_MAX);
+	} else if (header_value(buf, len, "x-ms-meta-hash", &v, &vlen)) {
+		x->has_meta_hash = 1;
+		if (vlen >= sizeof(x->meta_hash))
+			vlen = sizeof(x->meta_hash) - 1;
+		memcpy(x->meta_hash, v, vlen);
+		x->meta_hash[vlen] = '\0';
+	} else if (header_value(buf, len, "X-System-Warning", &v, &vlen)) {
+		x->has_warning = 1;
+		excerpt(x->warning, sizeof(x->warning),
+			(const unsigned char *)v, vlen, 0);
+	} else if (header_value(buf, len, "Content-Length", &v, &vlen)) {
+		/* Refuse a body that announces itself too big before a byte
+		 * of it is read; a lying length is caught in on_body. */
+		unsigned long long n = 0;
+		size_t i;
+
+		for (i = 0; i < vlen && v[i] >= '0' && v[i] <= '9'; i++) {
+			if (n > (ULLONG_MAX - 9) / 10)
+				break;
+			n = n * 10 + (unsigned)(v[i] - '0');
+		}
+		if (i == vlen && vlen > 0 && n > x->max) {
+			x->too_big = 1;
+			return 0;
+		}
+	}
+	return len;
+}
+
+/* Wipe each header before the list is freed: one holds the token. */
+static void free_headers(struct curl_slist *h)
+{
+	struct curl_slist *p;
+
+	for (p = h; p != NULL; p = p->next)
+		if (p->data != NULL)
+			ksef__wipe(p->data, strlen(p->data));
+	curl_slist_free_all(h);
+}
+
+static int add_header(struct curl_slist **list, const char *line)
+{
+	struct curl_slist *n = curl_slist_append(*list, line);
+
+	if (n == NULL)
+		return KSEF_ENOMEM;
+	*list = n;
+	return 0;
+}
+
+static int build_headers(struct curl_slist **out, ksef_client *c,
+			 const ksef__request *rq)
+{
+	struct curl_slist *h = NULL;
+	char line[KSEF_CLIENT_CONTINUATION_MAX + 64];
+	int error = 0;
+
+	*out = NULL;
+	/* curl would wait for "100 Continue" before a large body; KSeF
+	 * does not need the round trip. */
+	error = add_header(&h, "Expect:");
+	if (!error) {
+		snprintf(line, sizeof(line), "Accept: %s",
+			 rq->accept ? rq->accept :
+			 "application/json, application/problem+json");
+		error = add_header(&h, line);
+	}
+	if (!error) {
+		if (rq->content_type != NULL) {
+			snprintf(line, sizeof(line), "Content-Type: %s",
+				 rq->content_type);
+			error = add_header(&h, line);
+		} else if (strcmp(rq->method, "POST") == 0) {
+			/* No body: no form-encoded content type either. */
+			error = add_header(&h, "Content-Type:");
+		}
+	}
+	if (!error && c->o.problem_details && rq->url == NULL)
+		error = add_header(&h, "X-Error-Format: problem-details");
+	if (!error && rq->continuation != NULL) {
+		snprintf(line, sizeof(line), "x-continuation-token: %s",
+			 rq->continuation);
+		error = add_header(&h, line);
+	}
+	if (!error && rq->bearer != NULL) {
+		size_t blen = strlen(rq->bearer);
+		char *auth = malloc(blen + sizeof("Authorization: Bearer "));
+
+		if (auth == NULL) {
+			error = KSEF_ENOMEM;
+		} else {
+			memcpy(auth, "Authorization: Bearer ", 22);
+			memcpy(auth + 22, rq->bearer, blen + 1);
+			error = add_header(&h, auth);
+			ksef__wipe(auth, blen + 22);
+			free(auth);
+		}
+	}
+	if (error) {
+		free_headers(h);
+		return error;
+	}
+	*out = h;
+	return 0;
+}
+
+#define SETOPT(opt, val) \
+	do { if (cc == CURLE_OK) cc = curl_easy_setopt(h, opt, val); } while (0)
+
+static CURLcode attempt(ksef_client *c, const ksef__request *rq,
+			const char *url, struct curl_slist *headers,
+			struct xfer *x)
+{
+	CURL *h = c->curl;
+	CURLcode cc = CURLE_OK;
+	long status = 0;
+
+	curl_easy_reset(h);
+	c->curl_err[0] = '\0';
+	SETOPT(CURLOPT_URL, url);
+	SETOPT(CURLOPT_ERRORBUFFER, c->curl_err);
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (c->ca_file != NULL)
+		SETOPT(CURLOPT_CAINFO, c->ca_file);
+	if (c->ca_path != NULL)
+		SETOPT(CURLOPT_CAPATH, c->ca_path);
+	if (c->proxy != NULL)
+		SETOPT(CURLOPT_PROXY, c->proxy);
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
+	SETOPT(CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
+	SETOPT(CURLOPT_USERAGENT, c->user_agent);
+	SETOPT(CURLOPT_HTTPHEADER, headers);
+	SETOPT(CURLOPT_WRITEFUNCTION, on_body);
+	SETOPT(CURLOPT_WRITEDATA, x);
+	SETOPT(CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(CURLOPT_HEADERDATA, x);
+	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max);
+	if (strcmp(rq->method, "POST") == 0) {
+		SETOPT(CURLOPT_POST, 1L);
+		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+		SETOPT(CURLOPT_POSTFIELDS, rq->body_len > 0 ?
+		       (const char *)rq->body : "");
+	} else if (strcmp(rq->method, "DELETE") == 0) {
+		SETOPT(CURLOPT_CUSTOMREQUEST, "DELETE");
+	} else {
+		SETOPT(CURLOPT_HTTPGET, 1L);
+	}
+	if (cc != CURLE_OK)
+		return cc;
+	cc = curl_easy_perform(h);
+	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
+		x->status = (int)status;
+	return cc;
+}
+
+#undef SETOPT
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts, rem;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &rem) != 0 && errno == EINTR)
+		ts = rem;
+}
+
+static long backoff_ms(const ksef_client *c, int tries)
+{
+	long ms = c->o.retry_backoff_ms;
+
+	while (tries-- > 0 && ms < BACKOFF_CAP_MS)
+		ms *= 2;
+	return ms < BACKOFF_CAP_MS ? ms : BACKOFF_CAP_MS;
+}
+
+/* Failures where nothing reached the server, so any method may retry. */
+static int never_sent(CURLcode cc)
+{
+	return cc == CURLE_COULDNT_CONNECT ||
+	       cc == CURLE_COULDNT_RESOLVE_HOST ||
+	       cc == CURLE_COULDNT_RESOLVE_PROXY;
+}
+
+/* Failures where the request may or may not have had an effect. */
+static int transient(CURLcode cc)
+{
+	return cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_RECV_ERROR ||
+	       cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING ||
+	       cc == CURLE_PARTIAL_FILE || cc == CURLE_HTTP2 ||
+	       cc == CURLE_HTTP2_STREAM;
+}
+
+/*
+ * Error answers
+ */
+
+static const char *jstr(const json_t *obj, const char *key, size_t *len)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_string(v))
+		return NULL;
+	*len = json_string_length(v);
+	return json_string_value(v);
+}
+
+static const char *keep_field(void *res, const json_t *obj, const char *key,
+			      int *nomem)
+{
+	size_t len;
+	const char *s = jstr(obj, key, &len);
+
+	return s != NULL ? keep_text(res, s, len, ERROR_FIELD_MAX, nomem) :
+			   NULL;
+}
+
+static int jint(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	json_int_t n;
+
+	if (!json_is_integer(v))
+		return 0;
+	n = json_integer_value(v);
+	return n >= INT_MIN && n <= INT_MAX ? (int)n : 0;
+}
+
+/* One problem from {code, description, details} under the given names. */
+static void keep_problem(void *res, ksef_api_problem *p, const json_t *o,
+			 const char *code_key, const char *desc_key,
+			 int *nomem)
+{
+	const json_t *details = json_object_get(o, "details");
+	const char **d;
+	size_t i, n = 0, count;
+
+	p->code = jint(o, code_key);
+	p->description = keep_field(res, o, desc_key, nomem);
+	if (!json_is_array(details))
+		return;
+	count = json_array_size(details);
+	if (count > KSEF_CLIENT_DETAILS_MAX)
+		count = KSEF_CLIENT_DETAILS_MAX;
+	d = ksef__result_alloc(res, (count ? count : 1) * sizeof(*d));
+	if (d == NULL) {
+		*nomem = 1;
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		const json_t *s = json_array_get(details, i);
+
+		if (json_is_string(s))
+			d[n++] = keep_text(res, json_string_value(s),
+					   json_string_length(s),
+					   ERROR_FIELD_MAX, nomem);
+	}
+	p->details = d;
+	p->detail_count = n;
+}
+
+static void keep_problems(void *res, ksef_api_error *e, const json_t *list,
+			  const char *code_key, const char *desc_key,
+			  int *nomem)
+{
+	ksef_api_problem *p;
+	size_t i, n = 0, count;
+
+	if (!json_is_array(list))
+		return;
+	count = json_array_size(list);
+	if (count > KSEF_CLIENT_PROBLEMS_MAX)
+		count = KSEF_CLIENT_PROBLEMS_MAX;
+	p = ksef__result_alloc(res, (count ? count : 1) * sizeof(*p));
+	if (p == NULL) {
+		*nomem = 1;
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		const json_t *o = json_array_get(list, i);
+
+		if (json_is_object(o))
+			keep_problem(res, &p[n++], o, code_key, desc_key,
+				     nomem);
+	}
+	e->problems = p;
+	e->problem_count = n;
+}
+
+static void parse_error_json(ksef_api_error *e, const json_t *root,
+			     int *nomem)
+{
+	const json_t *exc = json_object_get(root, "exception");
+	const json_t *st = json_object_get(root, "status");
+	const json_t *sec;
+
+	if (json_is_object(exc)) {
+		/* ExceptionResponse, the default 400 format. */
+		e->format = KSEF_API_ERROR_EXCEPTION;
+		keep_problems(e, e, json_object_get(exc, "exceptionDetailList"),
+			      "exceptionCode", "exceptionDescription", nomem);
+		e->trace_id = keep_field(e, exc, "serviceCode", nomem);
+		e->reference_number = keep_field(e, exc, "referenceNumber",
+						 nomem);
+		return;
+	}
+	if (json_is_object(st)) {
+		/* TooManyRequestsResponse: {"status":{code, description,
+		 * details}}. */
+		ksef_api_problem *p = ksef__result_alloc(e, sizeof(*p));
+
+		if (p == NULL) {
+			*nomem = 1;
+			return;
+		}
+		e->format = KSEF_API_ERROR_STATUS;
+		keep_problem(e, p, st, "code", "description", nomem);
+		e->problems = p;
+		e->problem_count = 1;
+		return;
+	}
+	if (json_object_get(root, "title") == NULL &&
+	    json_object_get(root, "detail") == NULL &&
+	    json_object_get(root, "errors") == NULL)
+		return; /* JSON of no known form: stays OTHER */
+	/* Problem Details: 400 with errors[], 401/403/410/429 without. */
+	e->format = KSEF_API_ERROR_PROBLEM;
+	keep_problems(e, e, json_object_get(root, "errors"), "code",
+		      "description", nomem);
+	e->title = keep_field(e, root, "title", nomem);
+	e->detail = keep_field(e, root, "detail", nomem);
+	e->reason_code = keep_field(e, root, "reasonCode", nomem);
+	e->instance = keep_field(e, root, "instance", nomem);
+	e->trace_id = keep_field(e, root, "traceId", nomem);
+	sec = json_object_get(root, "security");
+	if (json_is_object(sec)) {
+		char *text = json_dumps(sec, JSON_COMPACT | JSON_SORT_KEYS);
+
+		if (text == NULL) {
+			*nomem = 1;
+		} else {
+			e->security = keep_text(e, text, strlen(text),
+						ERROR_FIELD_MAX, nomem);
+			free(text);
+		}
+	}
+}
+
+/* The error answer as a result, or NULL when out of memory. */
+static ksef_api_error *parse_error(const struct xfer *x)
+{
+	ksef_api_error *e = ksef__result_new(sizeof(*e));
+	json_error_t je;
+	json_t *root = NULL;
+	int nomem = 0;
+	size_t i = 0;
+
+	if (e == NULL)
+		return NULL;
+	e->http_status = x->status;
+	e->retry_after = x->retry_after;
+	e->format = KSEF_API_ERROR_OTHER;
+	while (i < x->body.size && (x->body.ptr[i] == ' ' ||
+	       x->body.ptr[i] == '\t' || x->body.ptr[i] == '\r' ||
+	       x->body.ptr[i] == '\n'))
+		i++;
+	if (i == x->body.size) {
+		e->format = KSEF_API_ERROR_EMPTY;
+	} else if (x->body.ptr[i] == '{') {
+		root = json_loadb((const char *)x->body.ptr, x->body.size,
+				  JSON_REJECT_DUPLICATES, &je);
+		if (json_is_object(root))
+			parse_error_json(e, root, &nomem);
+		json_decref(root);
+	}
+	if (e->format == KSEF_API_ERROR_OTHER ||
+	    e->format == KSEF_API_ERROR_EMPTY) {
+		char text[EXCERPT_MAX + 1], both[sizeof(x->reason) + 2 +
+						 EXCERPT_MAX + 1];
+
+		excerpt(text, sizeof(text), x->body.ptr, x->body.size, 1);
+		snprintf(both, sizeof(both), "%s%s%s", x->reason,
+			 x->reason[0] && text[0] ? ": " : "", text);
+		if (e->format == KSEF_API_ERROR_OTHER || both[0] != '\0')
+			e->excerpt = keep_text(e, both, strlen(both),
+					       sizeof(both), &nomem);
+	}
+	if (nomem) {
+		ksef__result_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* The one-line summary of an error answer. */
+static void summarise(char *out, size_t outsz, const ksef_api_error *e)
+{
+	if (e->problem_count > 0) {
+		const ksef_api_problem *p = &e->problems[0];
+		char more[48] = "";
+
+		if (e->problem_count > 1)
+			snprintf(more, sizeof(more), " (and %zu more)",
+				 e->problem_count - 1);
+		snprintf(out, outsz, "%d %s%s%s%s%s", p->code,
+			 p->description ? p->description : "",
+			 p->detail_count ? " [" : "",
+			 p->detail_count ? p->details[0] : "",
+			 p->detail_count ? "]" : "", more);
+	} else if (e->title != NULL || e->detail != NULL) {
+		snprintf(out, outsz, "%s%s%s%s%s%s", e->title ? e->title : "",
+			 e->title && e->detail ? ": " : "",
+			 e->detail ? e->detail : "",
+			 e->reason_code ? " (" : "",
+			 e->reason_code ? e->reason_code : "",
+			 e->reason_code ? ")" : "");
+	} else if (e->excerpt != NULL && e->excerpt[0] != '\0') {
+		snprintf(out, outsz, "%s", e->excerpt);
+	} else {
+		snprintf(out, outsz, "no error details");
+	}
+}
+
+/* What a request is called in messages: method and path, no query. */
+static void describe(char *out, size_t outsz, const ksef__request *rq)
+{
+	if (rq->url != NULL) {
+		snprintf(out, outsz, "%s pre-signed URL", rq->method);
+		return;
+	}
+	snprintf(out, outsz, "%s %.*s", rq->method,
+		 (int)strcspn(rq->path, "?"), rq->path);
+}
+
+static int fail_http(ksef_client *c, const struct xfer *x, const char *what,
+		     const char *why, ksef_error *err)
+{
+	char summary[KSEF_ERROR_MESSAGE_MAX];
+	int code = x->status == 429 ? KSEF_ERATELIMIT : KSEF_EHTTP;
+
+	c->last_error = parse_error(x);
+	if (c->last_error == NULL)
+		return ksef__error_set(err, KSEF_ENOMEM,
+			"%s: HTTP %d: out of memory reading the error",
+			what, x->status);
+	summarise(summary, sizeof(summary), c->last_error);
+	ksef__error_set(err, code, "%s: HTTP %d%s: %s", what, x->status,
+			why, summary);
+	if (err != NULL)
+		trim_utf8(err->message);
+	return code;
+}
+
+static int check_meta_hash(const struct xfer *x, const char *what,
+			   ksef_error *err)
+{
+	char want[KSEF_SHA256_B64_LEN + 1];
+	int error;
+
+	if ((error = ksef_sha256_base64(want, x->body.ptr, x->body.size,
+					err)) < 0)
+		return error;
+	if (strlen(x->meta_hash) != KSEF_SHA256_B64_LEN ||
+	    memcmp(want, x->meta_hash, KSEF_SHA256_B64_LEN) != 0)
+		return ksef__error_set(err, KSEF_ECHECKSUM,
+			"%s: the body (%zu bytes) does not match its "
+			"x-ms-meta-hash", what, x->body.size);
+	return 0;
+}
+
+static int make_url(char **out, const ksef_client *c, const ksef__request *rq,
+		    ksef_error *err)
+{
+	size_t blen, plen;
+	char *u;
+
+	*out = NULL;
+	if (rq->url != NULL) {
+		size_t len = strnlen(rq->url, KSEF_CLIENT_FIELD_MAX + 1);
+
+		if (len > KSEF_CLIENT_FIELD_MAX || !is_token_text(rq->url, len))
+			return ksef__error_set(err, KSEF_EINVAL,
+				"download URL must be printable ASCII of at "
+				"most %d characters (KSEF_CLIENT_FIELD_MAX)",
+				KSEF_CLIENT_FIELD_MAX);
+		if (strncmp(rq->url, "https://", 8) != 0 &&
+		    !(c->base_is_http && strncmp(rq->url, "http://", 7) == 0))
+			return ksef__error_set(err, KSEF_EINVAL,
+				"download URL must be https%s",
+				c->base_is_http ? " or http" : "");
+		u = strdup(rq->url);
+	} else {
+		blen = strlen(c->base_url);
+		plen = strlen(rq->path);
+		u = malloc(blen + plen + 1);
+		if (u != NULL) {
+			memcpy(u, c->base_url, blen);
+			memcpy(u + blen, rq->path, plen + 1);
+		}
+	}
+	if (u == NULL)
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	*out = u;
+	return 0;
+}
+
+static void xfer_dispose(struct xfer *x)
+{
+	ksef_buf_dispose_secure(&x->body);
+}
+
+int ksef__client_perform(ksef_client *c, const ksef__request *rq,
+			 ksef__response *rs, ksef_error *err)
+{
+	struct curl_slist *headers = NULL;
+	struct xfer x;
+	char what[160], *url = NULL;
+	int tries = 0, waits = 0, error;
+	CURLcode cc;
+
+	describe(what, sizeof(what), rq);
+	if (rq->continuation != NULL) {
+		size_t len = strnlen(rq->continuation,
+				     KSEF_CLIENT_CONTINUATION_MAX + 1);
+
+		if (len == 0 || len > KSEF_CLIENT_CONTINUATION_MAX ||
+		    strspn(rq->continuation, " !\"#$%&'()*+,-./0123456789:;"
+			   "<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghij"
+			   "klmnopqrstuvwxyz{|}~") != len)
+			return ksef__error_set(err, KSEF_EINVAL,
+				"%s: continuation token must be 1 to %d "
+				"printable ASCII characters", what,
+				KSEF_CLIENT_CONTINUATION_MAX);
+	}
+	if (rq->bearer != NULL) {
+		size_t len = strnlen(rq->bearer, KSEF_CLIENT_TOKEN_MAX + 1);
+
+		if (len == 0 || len > KSEF_CLIENT_TOKEN_MAX ||
+		    !is_token_text(rq->bearer, len))
+			return ksef__error_set(err, KSEF_EINVAL,
+				"%s: token must be 1 to %d printable ASCII "
+				"characters", what, KSEF_CLIENT_TOKEN_MAX);
+	}
+	if ((error = make_url(&url, c, rq, err)) < 0)
+		return error;
+	if ((error = build_headers(&headers, c, rq)) < 0) {
+		free(url);
+		return ksef__error_set(err, error, "%s: out of memory", what);
+	}
+	memset(&x, 0, sizeof(x));
+	x.max = c->o.max_response_bytes;
+	for (;;) {
+		xfer_dispose(&x);
+		memset(&x, 0, sizeof(x));
+		x.max = c->o.max_response_bytes;
+		x.retry_after = -1;
+		cc = attempt(c, rq, url, headers, &x);
+		if (x.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+			error = ksef__error_set(err, KSEF_ETOOBIG,
+				"%s: the response is over the limit of %zu "
+				"bytes (max_response_bytes)", what, x.max);
+			break;
+		}
+		if (x.nomem) {
+			error = ksef__error_set(err, KSEF_ENOMEM,
+				"%s: out of memory reading the response", what);
+			break;
+		}
+		if (cc != CURLE_OK) {
+			if ((never_sent(cc) || (rq->retry_safe &&
+			     transient(cc))) && tries < c->o.max_retries) {
+				sleep_ms(backoff_ms(c, tries++));
+				continue;
+			}
+			error = ksef__error_set(err, KSEF_ENETWORK, "%s: %s",
+				what, c->curl_err[0] ? c->curl_err :
+				curl_easy_strerror(cc));
+			break;
+		}
+		c->last_status = x.status;
+		if (x.status == 429) {
+			/* Retry-After is compared in seconds before it is
+			 * multiplied, so a huge value cannot overflow. */
+			int fits = x.retry_after >= 0 ?
+				x.retry_after <= c->o.max_retry_after_s :
+				backoff_ms(c, waits) <=
+					c->o.max_retry_after_s * 1000L;
+			char why[96] = "";
+
+			if (fits && waits < c->o.max_rate_limit_waits) {
+				sleep_ms(x.retry_after >= 0 ?
+					 x.retry_after * 1000L :
+					 backoff_ms(c, waits));
+				waits++;
+				continue;
+			}
+			if (!fits && x.retry_after >= 0)
+				snprintf(why, sizeof(why), " (Retry-After %ld "
+					 "s is over the cap of %ld s)",
+					 x.retry_after, c->o.max_retry_after_s);
+			else if (waits > 0)
+				snprintf(why, sizeof(why), " (after %d waits)",
+					 waits);
+			error = fail_http(c, &x, what, why, err);
+			break;
+		}
+		if (x.status >= 500 && rq->retry_safe &&
+		    tries < c->o.max_retries) {
+			sleep_ms(backoff_ms(c, tries++));
+			continue;
+		}
+		if (x.status < 200 || x.status > 299) {
+			error = fail_http(c, &x, what, "", err);
+			break;
+		}
+		error = 0;
+		if (rq->check_meta_hash && x.has_meta_hash)
+			error = check_meta_hash(&x, what, err);
+		if (!error) {
+			rs->status = x.status;
+			ksef__buf_swap_in(&rs->body, &x.body);
+		}
+		break;
+	}
+	if (x.has_warning && x.warning[0] != '\0')
+		c->last_warning = strdup(x.warning);
+	xfer_dispose(&x);
+	free_headers(headers);
+	free(url);
+	return error;
+}
+
+void ksef__response_dispose(ksef__response *rs)
+{
+	ksef_buf_dispose_secure(&rs->body);
+	rs->status = 0;
+}

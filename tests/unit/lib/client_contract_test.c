@@ -1,0 +1,536 @@
+/*
+ * client_contract_test.c - every JSON body the API client builds, held
+ * against the contract: the request schemas of ksef-docs/open-api.json,
+ * read at run time. Each property sent must exist in the schema with the
+ * JSON type the schema gives (following $ref and allOf, into nested objects
+ * and arrays), enums and lengths must hold, and every required property
+ * must be sent. The checker itself is tested on bodies that break it.
+ */
+#include "testsupport.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "ksef/client.h"
+#include "ksef/encoding.h"
+#include "ksef/envelope.h"
+#include "client_int.h"
+
+static json_t *api;          /* open-api.json */
+static char *dir;            /* the test key's folder */
+static ksef_pubkey *key;     /* an RSA-2048 certificate's key */
+
+static int setup(void **state)
+{
+	ksef_buf der = KSEF_BUF_INIT;
+	json_error_t je;
+	char path[512];
+
+	(void)state;
+	api = json_load_file(ts_shared_path("ksef-docs/open-api.json"),
+			     JSON_REJECT_DUPLICATES, &je);
+	if (api == NULL) {
+		fprintf(stderr, "open-api.json: %s\n", je.text);
+		return -1;
+	}
+	dir = ts_mkdtemp();
+	if (ts_system("cd '%s' && openssl req -x509 -newkey rsa:2048 -noenc "
+		      "-keyout key.pem -out cert.pem -subj /CN=test -days 2 "
+		      "2>/dev/null && openssl x509 -in cert.pem -outform DER "
+		      "-out cert.der", dir) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/cert.der", dir);
+	ts_read_file(&der, path);
+	if (ksef_pubkey_load(&key, der.ptr, der.size, NULL) != 0)
+		return -1;
+	ksef_buf_dispose(&der);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ksef_pubkey_free(key);
+	ts_rmdir(dir);
+	json_decref(api);
+	return 0;
+}
+
+/*
+ * The schema walker
+ */
+
+static const json_t *deref(const json_t *s)
+{
+	const char *ref = json_string_value(json_object_get(s, "$ref"));
+	const char *prefix = "#/components/schemas/";
+
+	if (ref == NULL)
+		return s;
+	if (strncmp(ref, prefix, strlen(prefix)) != 0)
+		fail_msg("unsupported $ref %s", ref);
+	s = json_object_get(json_object_get(json_object_get(api,
+		"components"), "schemas"), ref + strlen(prefix));
+	if (s == NULL)
+		fail_msg("dangling $ref %s", ref);
+	return s;
+}
+
+/* Fold a schema, its $ref and its allOf parts into one flat object:
+ * properties and required are united, other keywords kept from the first
+ * part that has them. */
+static void merge_into(json_t *out, const json_t *s)
+{
+	const json_t *v, *all;
+	const char *k;
+	size_t i;
+
+	if (json_object_get(s, "$ref") != NULL)
+		merge_into(out, deref(s));
+	all = json_object_get(s, "allOf");
+	for (i = 0; i < json_array_size(all); i++)
+		merge_into(out, json_array_get(all, i));
+	json_object_foreach((json_t *)s, k, v) {
+		if (strcmp(k, "$ref") == 0 || strcmp(k, "allOf") == 0)
+			continue;
+		if (strcmp(k, "properties") == 0) {
+			json_t *p = json_object_get(out, "properties");
+
+			if (p == NULL) {
+				p = json_object();
+				json_object_set_new(out, "properties", p);
+			}
+			json_object_update_missing(p, (json_t *)v);
+		} else if (strcmp(k, "required") == 0) {
+			json_t *r = json_object_get(out, "required");
+
+			if (r == NULL) {
+				r = json_array();
+				json_object_set_new(out, "required", r);
+			}
+			json_array_extend(r, (json_t *)v);
+		} else if (json_object_get(out, k) == NULL) {
+			json_object_set(out, k, (json_t *)v);
+		}
+	}
+}
+
+static json_t *flatten(const json_t *s)
+{
+	json_t *out = json_object();
+
+	merge_into(out, s);
+	return out;
+}
+
+/* Check v against schema s; on a mismatch, describe it in why and
+ * return -1. */
+static int check(const json_t *v, const json_t *s, const char *at,
+		 char *why, size_t whysz)
+{
+	json_t *f = flatten(s);
+	const char *type = json_string_value(json_object_get(f, "type"));
+	const json_t *props = json_object_get(f, "properties");
+	int rc = 0;
+
+	if (type == NULL && props != NULL)
+		type = "object";
+	if (json_is_null(v)) {
+		if (!json_is_true(json_object_get(f, "nullable"))) {
+			snprintf(why, whysz, "%s is null but not nullable", at);
+			rc = -1;
+		}
+		goto done;
+	}
+	if (type == NULL) {
+		snprintf(why, whysz, "%s: the schema has no type", at);
+		rc = -1;
+	} else if (strcmp(type, "object") == 0) {
+		const json_t *req = json_object_get(f, "required"), *pv;
+		const char *k;
+		size_t i;
+
+		if (!json_is_object(v)) {
+			snprintf(why, whysz, "%s is not an object", at);
+			rc = -1;
+			goto done;
+		}
+		json_object_foreach((json_t *)v, k, pv) {
+			const json_t *ps = json_object_get(props, k);
+			char sub[256];
+
+			snprintf(sub, sizeof(sub), "%s.%s", at, k);
+			if (ps == NULL) {
+				snprintf(why, whysz, "%s is not in the schema",
+					 sub);
+				rc = -1;
+				goto done;
+			}
+			if ((rc = check(pv, ps, sub, why, whysz)) < 0)
+				goto done;
+		}
+		for (i = 0; i < json_array_size(req); i++) {
+			const char *name = json_string_value(
+				json_array_get(req, i));
+
+			if (json_object_get(v, name) == NULL) {
+				snprintf(why, whysz, "%s.%s is required but "
+					 "not sent", at, name);
+				rc = -1;
+				goto done;
+			}
+		}
+	} else if (strcmp(type, "array") == 0) {
+		size_t i;
+
+		if (!json_is_array(v)) {
+			snprintf(why, whysz, "%s is not an array", at);
+			rc = -1;
+			goto done;
+		}
+		for (i = 0; i < json_array_size(v) && rc == 0; i++) {
+			char sub[256];
+
+			snprintf(sub, sizeof(sub), "%s[%zu]", at, i);
+			rc = check(json_array_get(v, i),
+				   json_object_get(f, "items"), sub, why,
+				   whysz);
+		}
+	} else if (strcmp(type, "string") == 0) {
+		const json_t *e = json_object_get(f, "enum");
+		const char *fmt = json_string_value(json_object_get(f,
+								    "format"));
+		json_int_t minl = json_integer_value(
+			json_object_get(f, "minLength"));
+		const json_t *maxj = json_object_get(f, "maxLength");
+		size_t len, i;
+		int found = 0;
+
+		if (!json_is_string(v)) {
+			snprintf(why, whysz, "%s is not a string", at);
+			rc = -1;
+			goto done;
+		}
+		len = json_string_length(v);
+		if ((json_int_t)len < minl || (maxj != NULL &&
+		    (json_int_t)len > json_integer_value(maxj))) {
+			snprintf(why, whysz, "%s has a length out of range",
+				 at);
+			rc = -1;
+			goto done;
+		}
+		if (e != NULL) {
+			for (i = 0; i < json_array_size(e); i++)
+				if (json_equal(json_array_get(e, i),
+					       (json_t *)v))
+					found = 1;
+			if (!found) {
+				snprintf(why, whysz, "%s is not in the enum",
+					 at);
+				rc = -1;
+				goto done;
+			}
+		}
+		if (fmt != NULL && strcmp(fmt, "byte") == 0) {
+			ksef_buf raw = KSEF_BUF_INIT;
+
+			if (ksef_base64_decode(&raw, json_string_value(v), len,
+					       len, NULL) != 0) {
+				snprintf(why, whysz, "%s is not Base64", at);
+				rc = -1;
+			}
+			ksef_buf_dispose(&raw);
+		}
+	} else if (strcmp(type, "integer") == 0) {
+		const json_t *min = json_object_get(f, "minimum");
+
+		if (!json_is_integer(v) || (min != NULL &&
+		    json_integer_value(v) < json_integer_value(min))) {
+			snprintf(why, whysz, "%s is not an integer in range",
+				 at);
+			rc = -1;
+		}
+	} else if (strcmp(type, "boolean") == 0) {
+		if (!json_is_boolean(v)) {
+			snprintf(why, whysz, "%s is not a boolean", at);
+			rc = -1;
+		}
+	} else {
+		snprintf(why, whysz, "%s: unexpected schema type %s", at, type);
+		rc = -1;
+	}
+done:
+	json_decref(f);
+	return rc;
+}
+
+static const json_t *request_schema(const char *path, const char *method)
+{
+	const json_t *s = json_object_get(json_object_get(json_object_get(
+		json_object_get(json_object_get(json_object_get(api, "paths"),
+		path), method), "requestBody"), "content"),
+		"application/json");
+
+	s = json_object_get(s, "schema");
+	if (s == NULL)
+		fail_msg("no JSON request schema for %s %s", method, path);
+	return s;
+}
+
+static void assert_matches(const json_t *body, const char *path,
+			   const char *method)
+{
+	char why[512] = "";
+
+	if (check(body, request_schema(path, method), "body", why,
+		  sizeof(why)) != 0)
+		fail_msg("%s %s: %s", method, path, why);
+}
+
+static void assert_breaks(const char *text, const char *path,
+			  const char *method, const char *expect)
+{
+	json_t *body = json_loads(text, 0, NULL);
+	char why[512] = "";
+
+	assert_non_null(body);
+	assert_int_equal(check(body, request_schema(path, method), "body",
+			       why, sizeof(why)), -1);
+	if (strstr(why, expect) == NULL)
+		fail_msg("expected \"%s\" in \"%s\"", expect, why);
+	json_decref(body);
+}
+
+/*
+ * The checker catches what it should
+ */
+
+static void checker_refuses_unknown_wrongly_typed_and_missing_fields(
+	void **state)
+{
+	(void)state;
+	assert_breaks("{\"permissions\":[\"InvoiceRead\"],\"description\":"
+		      "\"abcde\",\"extra\":1}", "/tokens", "post",
+		      "body.extra is not in the schema");
+	assert_breaks("{\"permissions\":[\"InvoiceRead\"]}", "/tokens",
+		      "post", "body.description is required");
+	assert_breaks("{\"permissions\":[\"Everything\"],\"description\":"
+		      "\"abcde\"}", "/tokens", "post", "not in the enum");
+	assert_breaks("{\"permissions\":[\"InvoiceRead\"],\"description\":"
+		      "\"abc\"}", "/tokens", "post", "length out of range");
+	assert_breaks("{\"formCode\":{\"systemCode\":\"FA (3)\","
+		      "\"schemaVersion\":\"1-0E\"},\"encryption\":"
+		      "{\"encryptedSymmetricKey\":\"AAAA\","
+		      "\"initializationVector\":\"AAAA\"}}",
+		      "/sessions/online", "post",
+		      "body.formCode.value is required");
+	assert_breaks("{\"invoiceHash\":\"x\"}",
+		      "/sessions/online/{referenceNumber}/invoices", "post",
+		      "length out of range");
+	assert_breaks("{\"challenge\":\"20250625-CR-2FDC223000-C2BFC98A9C-4E\","
+		      "\"contextIdentifier\":{\"type\":\"nip\",\"value\":\"1\"},"
+		      "\"encryptedToken\":\"AAAA\"}", "/auth/ksef-token", "post",
+		      "body.contextIdentifier.type is not in the enum");
+}
+
+/*
+ * The bodies the client builds
+ */
+
+static const ksef_api_challenge challenge = {
+	"20250625-CR-2FDC223000-C2BFC98A9C-4E", { 1750000000123, 0 },
+	1750000000123, "192.0.2.1"
+};
+
+static void ksef_token_body_matches_InitTokenAuthenticationRequest(
+	void **state)
+{
+	static const ksef_context_type types[] = {
+		KSEF_CONTEXT_NIP, KSEF_CONTEXT_INTERNAL_ID,
+		KSEF_CONTEXT_NIP_VAT_UE, KSEF_CONTEXT_PEPPOL_ID
+	};
+	json_t *body = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		assert_int_equal(ksef__client_build_ksef_token_body(&body,
+			&challenge, types[i], "5265877635", "ref|nip-1|secret",
+			key, NULL, NULL), 0);
+		assert_matches(body, "/auth/ksef-token", "post");
+		assert_null(json_object_get(body, "authorizationPolicy"));
+		json_decref(body);
+	}
+}
+
+static void ksef_token_body_with_an_ip_policy_matches_the_schema(
+	void **state)
+{
+	const char *addrs[] = { "192.168.0.10", "10.0.0.7" };
+	const char *ranges[] = { "10.0.0.1-10.0.0.254" };
+	const char *masks[] = { "172.16.0.0/16" };
+	ksef_client_ip_policy p = KSEF_CLIENT_IP_POLICY_INIT;
+	json_t *body = NULL, *allowed;
+
+	(void)state;
+	p.addresses = addrs;
+	p.address_count = 2;
+	p.ranges = ranges;
+	p.range_count = 1;
+	p.masks = masks;
+	p.mask_count = 1;
+	assert_int_equal(ksef__client_build_ksef_token_body(&body, &challenge,
+		KSEF_CONTEXT_NIP, "5265877635", "tok", key, &p, NULL), 0);
+	assert_matches(body, "/auth/ksef-token", "post");
+	allowed = json_object_get(json_object_get(body, "authorizationPolicy"),
+				  "allowedIps");
+	assert_int_equal(json_array_size(json_object_get(allowed,
+							 "ip4Addresses")), 2);
+	json_decref(body);
+}
+
+static void open_session_body_matches_OpenOnlineSessionRequest(void **state)
+{
+	ksef_envelope *env = NULL;
+	json_t *body = NULL;
+	int form;
+
+	(void)state;
+	assert_int_equal(ksef_envelope_new(&env, NULL), 0);
+	for (form = 0; form < KSEF_FORM_COUNT; form++) {
+		assert_int_equal(ksef__client_build_open_session_body(&body,
+			(ksef_form)form, env, key, NULL), 0);
+		assert_matches(body, "/sessions/online", "post");
+		assert_string_equal(json_string_value(json_object_get(
+			json_object_get(body, "encryption"), "publicKeyId")),
+			ksef_pubkey_id(key));
+		json_decref(body);
+	}
+	ksef_envelope_free(env);
+}
+
+static void send_invoice_body_matches_SendInvoiceRequest(void **state)
+{
+	static const char xml[] = "<Faktura>contract</Faktura>";
+	ksef_client_send_options o = KSEF_CLIENT_SEND_OPTIONS_INIT;
+	ksef_envelope *env = NULL;
+	ksef_invoice_meta meta;
+	json_t *body = NULL;
+
+	(void)state;
+	assert_int_equal(ksef_envelope_new(&env, NULL), 0);
+	assert_int_equal(ksef__client_build_send_invoice_body(&body, &meta,
+		env, (const unsigned char *)xml, strlen(xml), NULL, NULL), 0);
+	assert_matches(body, "/sessions/online/{referenceNumber}/invoices",
+		       "post");
+	assert_int_equal(json_integer_value(json_object_get(body,
+		"invoiceSize")), strlen(xml));
+	assert_int_equal(meta.encrypted_size, 32);
+	assert_null(json_object_get(body, "hashOfCorrectedInvoice"));
+	json_decref(body);
+
+	o.offline_mode = 1;
+	o.hash_of_corrected_invoice = meta.invoice_hash;
+	assert_int_equal(ksef__client_build_send_invoice_body(&body, NULL,
+		env, (const unsigned char *)xml, strlen(xml), &o, NULL), 0);
+	assert_matches(body, "/sessions/online/{referenceNumber}/invoices",
+		       "post");
+	assert_true(json_is_true(json_object_get(body, "offlineMode")));
+	json_decref(body);
+	ksef_envelope_free(env);
+}
+
+static void token_body_matches_GenerateTokenRequest(void **state)
+{
+	json_t *body = NULL;
+
+	(void)state;
+	assert_int_equal(ksef__client_build_token_body(&body, 0x7Fu,
+		"Wystawianie i przeglądanie faktur.", NULL), 0);
+	assert_matches(body, "/tokens", "post");
+	assert_int_equal(json_array_size(json_object_get(body,
+							 "permissions")), 7);
+	json_decref(body);
+	assert_int_equal(ksef__client_build_token_body(&body,
+		KSEF_TOKEN_PERM_INVOICE_READ, "ćwierć", NULL), 0);
+	assert_matches(body, "/tokens", "post");
+	json_decref(body);
+}
+
+/*
+ * Builders refuse what the schema would refuse
+ */
+
+static void builders_refuse_input_the_contract_forbids(void **state)
+{
+	ksef_client_send_options o = KSEF_CLIENT_SEND_OPTIONS_INIT;
+	const char *eleven[11] = { "1.1.1.1", "1.1.1.1", "1.1.1.1", "1.1.1.1",
+		"1.1.1.1", "1.1.1.1", "1.1.1.1", "1.1.1.1", "1.1.1.1",
+		"1.1.1.1", "1.1.1.1" };
+	ksef_client_ip_policy p = KSEF_CLIENT_IP_POLICY_INIT;
+	char long_token[200];
+	ksef_envelope *env = NULL;
+	json_t *body = NULL;
+	ksef_error err;
+
+	(void)state;
+	/* Descriptions of 4 and 257 characters, unknown permission bits. */
+	assert_int_equal(ksef__client_build_token_body(&body, 1u, "abcd",
+						       &err), KSEF_EINVAL);
+	assert_int_equal(ksef__client_build_token_body(&body, 0x80u, "abcde",
+						       &err), KSEF_EINVAL);
+	assert_int_equal(ksef__client_build_token_body(&body, 0u, "abcde",
+						       &err), KSEF_EINVAL);
+	assert_int_equal(ksef__client_build_token_body(&body, 1u,
+						       "\xff\xfe\xfd\xfc\xfb",
+						       &err), KSEF_EINVAL);
+	/* A KSeF token over 160 characters, a context value with a
+	 * space, an IP list of eleven. */
+	memset(long_token, 'a', sizeof(long_token) - 1);
+	long_token[sizeof(long_token) - 1] = '\0';
+	assert_int_equal(ksef__client_build_ksef_token_body(&body, &challenge,
+		KSEF_CONTEXT_NIP, "5265877635", long_token, key, NULL, &err),
+		KSEF_EINVAL);
+	assert_int_equal(ksef__client_build_ksef_token_body(&body, &challenge,
+		KSEF_CONTEXT_NIP, "52 65", "tok", key, NULL, &err),
+		KSEF_EINVAL);
+	assert_int_equal(ksef__client_build_ksef_token_body(&body, &challenge,
+		(ksef_context_type)9, "5265877635", "tok", key, NULL, &err),
+		KSEF_EINVAL);
+	p.addresses = eleven;
+	p.address_count = 11;
+	assert_int_equal(ksef__client_build_ksef_token_body(&body, &challenge,
+		KSEF_CONTEXT_NIP, "5265877635", "tok", key, &p, &err),
+		KSEF_EINVAL);
+	assert_non_null(strstr(err.message, "0 to 10"));
+	/* A correction hash that is not a SHA-256 in Base64. */
+	assert_int_equal(ksef_envelope_new(&env, NULL), 0);
+	o.hash_of_corrected_invoice = "not-a-hash";
+	assert_int_equal(ksef__client_build_send_invoice_body(&body, NULL,
+		env, (const unsigned char *)"<a/>", 4, &o, &err), KSEF_EINVAL);
+	/* An empty invoice: invoiceSize has minimum 1. */
+	assert_int_equal(ksef__client_build_send_invoice_body(&body, NULL,
+		env, (const unsigned char *)"", 0, NULL, &err), KSEF_EFORMAT);
+	assert_int_equal(ksef__client_build_open_session_body(&body,
+		KSEF_FORM_COUNT, env, key, &err), KSEF_EINVAL);
+	assert_null(body);
+	ksef_envelope_free(env);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+			checker_refuses_unknown_wrongly_typed_and_missing_fields),
+		cmocka_unit_test(
+			ksef_token_body_matches_InitTokenAuthenticationRequest),
+		cmocka_unit_test(
+			ksef_token_body_with_an_ip_policy_matches_the_schema),
+		cmocka_unit_test(
+			open_session_body_matches_OpenOnlineSessionRequest),
+		cmocka_unit_test(send_invoice_body_matches_SendInvoiceRequest),
+		cmocka_unit_test(token_body_matches_GenerateTokenRequest),
+		cmocka_unit_test(builders_refuse_input_the_contract_forbids),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
