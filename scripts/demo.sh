@@ -1,31 +1,54 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: set up (packages, build, the
-# official schemas), generate a valid FA (3) invoice for a seller, verify
-# it exactly as KSeF would on receipt, and show a rejection as well.
-#
-# While ksefd is being built (issue 3), this is the smaller job the core
-# library supports: later it starts ksefd and sends the invoice through a
-# whole interactive session with `ksef send`.
+# official schemas), start ksefd with its embedded SQLite store on a free
+# loopback port, make a KSeF token for a seller, generate a valid FA (3)
+# invoice and send it through a whole interactive session with `ksef send`
+# (authenticate, open, encrypt and send, close, wait for verification),
+# then show the same invoice sent again being refused as a duplicate.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/setup.sh" >/dev/null
-ksef=$here/build/ksef
+build=$here/build
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 nip=5265877635
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
 
-echo "== generate three FA (3) invoices for seller $nip"
-"$ksef" generate --nip "$nip" --count 3 --size 10000 --out "$work"
-ls -l "$work"
+echo "== start ksefd (data in $work/data)"
+"$build/ksefd" --data "$work/data" --listen 127.0.0.1:0 \
+	>"$work/ksefd.out" 2>"$work/ksefd.log" &
+pid=$!
+for _ in $(seq 100); do
+	grep -q 'listening on' "$work/ksefd.out" 2>/dev/null && break
+	sleep 0.1
+done
+base=$(sed -n 's/^ksefd: listening on //p' "$work/ksefd.out")
+[ -n "$base" ] || { cat "$work/ksefd.log" >&2; exit 1; }
+echo "ksefd: $base"
 
-echo "== verify them as KSeF does (XML rules + official XSD)"
-"$ksef" validate "$work"/invoice-*.xml
+echo "== a KSeF token for seller $nip"
+token=$("$build/ksefd" token create --data "$work/data" --nip "$nip")
 
-echo "== the same invoice with a byte order mark is refused (status 430)"
-printf '\xef\xbb\xbf' | cat - "$work/invoice-1.xml" > "$work/bom.xml"
-if "$ksef" validate "$work/bom.xml"; then
-	echo "demo: a BOM was accepted" >&2
+echo "== generate an FA (3) invoice and check it offline"
+"$build/ksef" generate --nip "$nip" --size 10000 > "$work/invoice.xml"
+"$build/ksef" validate "$work/invoice.xml"
+
+echo "== send it through an interactive session"
+"$build/ksef" send --base-url "$base" --nip "$nip" --token "$token" \
+	"$work/invoice.xml"
+
+echo "== the same invoice again is a duplicate (440), and ksef says so"
+if "$build/ksef" send --base-url "$base" --nip "$nip" --token "$token" \
+	"$work/invoice.xml"; then
+	echo "demo: a duplicate was accepted" >&2
 	exit 1
 fi
+
+echo "== ksefd's log"
+cat "$work/ksefd.log"
 echo "demo: done"

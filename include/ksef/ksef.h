@@ -13,5 +13,6 @@
 #include "number.h"
 #include "invoice.h"
 #include "gen.h"
+#include "client.h"
 
 #endif

@@ -17,6 +17,7 @@
 int cmd_validate(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_number(int argc, char **argv);
+int cmd_send(int argc, char **argv);
 
 /* Print "ksef: <cmd>: <fmt...>" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

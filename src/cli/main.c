@@ -4,6 +4,7 @@
  * and its output.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{ "send", cmd_send,
+	  "send invoices through an interactive session and wait for them" },
 	{ "validate", cmd_validate,
 	  "check invoices offline as KSeF would (XML rules and schema)" },
 	{ "generate", cmd_generate,
@@ -135,6 +138,9 @@ int main(int argc, char **argv)
 	size_t i;
 	int rc;
 
+	/* The client library runs libcurl without signals, so a peer that
+	 * closes a connection must not end the program with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_USAGE;

@@ -155,6 +155,14 @@ void http_reply_bytes(struct request *req, unsigned status,
 	queue(req, status, resp);
 }
 
+static int64_t monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void client_ip(struct request *req)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
@@ -186,7 +194,7 @@ static struct request *request_new(struct server *srv,
 		return NULL;
 	req->srv = srv;
 	req->conn = conn;
-	req->start_ms = server_now_ms();
+	req->start_us = monotonic_us();
 	snprintf(req->method, sizeof(req->method), "%s", method);
 	if (strlen(url) >= sizeof(req->path))
 		req->body_too_big = -1; /* marks an over-long path */
@@ -259,9 +267,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	/* One line per request: method, path (never the query, which may
 	 * carry filters), status, time, reference numbers. Never a token,
 	 * never a body. */
-	fprintf(stderr, "%s %s %s %u %.1fms%s%s\n", when, req->method,
+	fprintf(stderr, "%s %s %s %u %.2fms%s%s\n", when, req->method,
 		req->path, req->responded ? req->status : 0,
-		(double)(server_now_ms() - req->start_ms), req->log_refs,
+		(double)(monotonic_us() - req->start_us) / 1000.0, req->log_refs,
 		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
 		" (connection closed early)");
 	ksef_buf_dispose(&req->body);

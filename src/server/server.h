@@ -110,7 +110,7 @@ struct request {
 	int problem_details;                  /* X-Error-Format: problem-details */
 	char ip[64];
 	char trace_id[33];
-	int64_t start_ms;
+	int64_t start_us;                     /* monotonic, for the log */
 	unsigned status;                      /* the answer, for the log */
 	char log_refs[200];                   /* reference numbers, for the log */
 	int responded;
