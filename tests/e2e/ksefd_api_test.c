@@ -1,0 +1,366 @@
+/*
+ * ksefd_api_test.c - the parts of ksefd's contract beyond one session:
+ * KSeF token management, lists with filters and continuation tokens, the
+ * automatic close at validUntil, offline invoicing mode, the production
+ * profile's NIP checksums, body limits and TLS.
+ */
+#include "testsupport.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ksef/ksef.h"
+#include "ksef/client.h"
+#include "e2e.h"
+#include "http_raw.h"
+#include "ksefd_harness.h"
+
+#define NIP "5265877635"
+
+static struct ksefd_proc srv;
+static char token_main[256];
+
+static int setup(void **state)
+{
+	(void)state;
+	if (ksef_global_init() != 0)
+		return -1;
+	memset(&srv, 0, sizeof(srv));
+	ksefd_start(&srv, NULL, NULL);
+	ksefd_token(&srv, NIP, "InvoiceWrite,InvoiceRead,CredentialsManage,"
+		    "CredentialsRead", token_main, sizeof(token_main));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	assert_int_equal(ksefd_stop(&srv), 0);
+	ksefd_cleanup(&srv);
+	return 0;
+}
+
+static void tokens_are_made_listed_read_and_revoked(void **state)
+{
+	struct login l, l2;
+	ksef_api_token_created *t = NULL;
+	ksef_api_token_status *st = NULL;
+	ksef_api_token_list *list = NULL;
+	ksef_client_token_query q = KSEF_CLIENT_TOKEN_QUERY_INIT;
+	char tok[256], ref[KSEF_REFNUM_BUFSZ];
+	ksef_error err;
+
+	(void)state;
+	login(&l, &srv, NIP, token_main);
+	assert_int_equal(ksef_client_token_create(&t, l.c,
+		KSEF_TOKEN_PERM_INVOICE_WRITE | KSEF_TOKEN_PERM_INVOICE_READ,
+		"Token z testu e2e", &err), 0);
+	snprintf(tok, sizeof(tok), "%s", t->token);
+	snprintf(ref, sizeof(ref), "%s", t->reference_number);
+	ksef_api_token_created_free(t);
+	t = NULL;
+	/* Its string is {ref}|nip-{nip}|{64 hex} (tokeny-ksef.md). */
+	assert_memory_equal(tok, ref, 36);
+	assert_non_null(strstr(tok, "|nip-" NIP "|"));
+
+	assert_int_equal(ksef_client_token_status(&st, l.c, ref, &err), 0);
+	assert_string_equal(st->status, "Active");
+	assert_string_equal(st->context_value, NIP);
+	assert_string_equal(st->description, "Token z testu e2e");
+	assert_int_equal(st->requested_permissions,
+		KSEF_TOKEN_PERM_INVOICE_WRITE | KSEF_TOKEN_PERM_INVOICE_READ);
+	ksef_api_token_status_free(st);
+	st = NULL;
+
+	/* The new token authenticates. */
+	login(&l2, &srv, NIP, tok);
+	logout(&l2);
+
+	q.description = "e2e";
+	assert_int_equal(ksef_client_tokens(&list, l.c, &q, NULL, &err), 0);
+	assert_int_equal(list->count, 1);
+	assert_string_equal(list->items[0].reference_number, ref);
+	ksef_api_token_list_free(list);
+	list = NULL;
+
+	/* A permission the caller lacks cannot be given (26001). */
+	assert_int_not_equal(ksef_client_token_create(&t, l.c,
+		KSEF_TOKEN_PERM_INTROSPECTION, "Za duże uprawnienia", &err), 0);
+	assert_true(ksef_api_error_has_code(ksef_client_last_error(l.c), 26001));
+
+	assert_int_equal(ksef_client_token_revoke(l.c, ref, &err), 0);
+	assert_int_equal(ksef_client_token_status(&st, l.c, ref, &err), 0);
+	assert_string_equal(st->status, "Revoked");
+	ksef_api_token_status_free(st);
+	/* A revoked token no longer authenticates (450). */
+	assert_int_equal(authenticate(&l2, &srv, NIP, tok, 0), 450);
+	logout(&l2);
+	logout(&l);
+}
+
+static void lists_page_with_continuation_tokens(void **state)
+{
+	struct login l;
+	ksef_envelope *env = NULL;
+	char sref[KSEF_REFNUM_BUFSZ], iref[KSEF_REFNUM_BUFSZ], first[12][KSEF_REFNUM_BUFSZ];
+	char *cont = NULL;
+	ksef_buf xml = KSEF_BUF_INIT;
+	ksef_client_session_query q = KSEF_CLIENT_SESSION_QUERY_INIT;
+	ksef_api_session_list *sl = NULL;
+	ksef_api_invoice_list *il = NULL;
+	struct raw_response r;
+	ksef_error err;
+	size_t seen = 0;
+	int i, pages = 0;
+
+	(void)state;
+	login(&l, &srv, NIP, token_main);
+	/* 12 sessions: a page of 10 and one of 2 (or more, from other tests). */
+	for (i = 0; i < 12; i++) {
+		open_session(&l, KSEF_FORM_FA3, &env, first[i]);
+		ksef_envelope_free(env);
+		env = NULL;
+	}
+	q.page_size = 10;
+	q.statuses = KSEF_SESSION_STATUS_IN_PROGRESS;
+	do {
+		assert_int_equal(ksef_client_sessions(&sl, l.c, &q, cont, &err), 0);
+		free(cont);
+		cont = sl->continuation_token ? strdup(sl->continuation_token) :
+						NULL;
+		assert_true(sl->count <= 10);
+		seen += sl->count;
+		pages++;
+		ksef_api_session_list_free(sl);
+		sl = NULL;
+	} while (cont != NULL && pages < 20);
+	assert_true(seen >= 12);
+	assert_true(pages >= 2);
+
+	/* One session's 12 invoices in pages of 10. */
+	open_session(&l, KSEF_FORM_FA3, &env, sref);
+	for (i = 0; i < 12; i++) {
+		gen(&xml, KSEF_FORM_FA3, NIP, "PAGES", (uint64_t)i + 1, NULL);
+		send_xml(&l, sref, env, &xml, iref);
+	}
+	assert_int_equal(ksef_client_session_invoices(&il, l.c, sref, 0, 10,
+						      NULL, &err), 0);
+	assert_int_equal(il->count, 10);
+	assert_non_null(il->continuation_token);
+	assert_int_equal(il->items[0].ordinal_number, 1);
+	cont = strdup(il->continuation_token);
+	ksef_api_invoice_list_free(il);
+	assert_int_equal(ksef_client_session_invoices(&il, l.c, sref, 0, 10,
+						      cont, &err), 0);
+	assert_int_equal(il->count, 2);
+	assert_int_equal(il->items[0].ordinal_number, 11);
+	assert_null(il->continuation_token);
+	ksef_api_invoice_list_free(il);
+	free(cont);
+
+	/* A forged continuation token is 21418; a bad page size 21405. */
+	{
+		char path[200], hdr[128];
+
+		snprintf(path, sizeof(path), "/sessions/%s/invoices", sref);
+		snprintf(hdr, sizeof(hdr), "x-continuation-token: bm9wZQ==");
+		raw_request(&r, "GET", url(&srv, path),
+			    l.tokens->access_token.token, hdr, NULL, 0);
+		assert_int_equal(r.status, 400);
+		assert_int_equal(raw_error_code(&r), 21418);
+		raw_free(&r);
+		snprintf(path, sizeof(path), "/sessions/%s/invoices?pageSize=5",
+			 sref);
+		raw_request(&r, "GET", url(&srv, path),
+			    l.tokens->access_token.token, NULL, NULL, 0);
+		assert_int_equal(raw_error_code(&r), 21405);
+		raw_free(&r);
+		raw_request(&r, "GET", url(&srv, "/sessions"),
+			    l.tokens->access_token.token, NULL, NULL, 0);
+		assert_int_equal(raw_error_code(&r), 21405); /* sessionType */
+		raw_free(&r);
+	}
+	assert_int_equal(ksef_client_session_close(l.c, sref, &err), 0);
+	ksef_envelope_free(env);
+	ksef_buf_dispose(&xml);
+	logout(&l);
+}
+
+static void sessions_close_by_themselves_at_valid_until(void **state)
+{
+	struct ksefd_proc p;
+	static const char *const args[] = { "--session-ttl", "1", NULL };
+	struct login l;
+	char tok[256], sref[KSEF_REFNUM_BUFSZ], iref[KSEF_REFNUM_BUFSZ];
+	ksef_envelope *env = NULL;
+	ksef_buf xml = KSEF_BUF_INIT;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	ksefd_start(&p, NULL, args);
+	ksefd_token(&p, NIP, "InvoiceWrite", tok, sizeof(tok));
+	login(&l, &p, NIP, tok);
+	open_session(&l, KSEF_FORM_FA3, &env, sref);
+	gen(&xml, KSEF_FORM_FA3, NIP, "TTL", 1, NULL);
+	send_xml(&l, sref, env, &xml, iref);
+	/* No close: the session ends on its own after one second. */
+	e2e_sleep_us(1500000);
+	assert_int_equal(wait_session(&l, sref, NULL), 200);
+	ksef_envelope_free(env);
+	ksef_buf_dispose(&xml);
+	logout(&l);
+	assert_int_equal(ksefd_stop(&p), 0);
+	ksefd_cleanup(&p);
+}
+
+static void an_earlier_issue_date_makes_the_invoice_offline(void **state)
+{
+	struct login l;
+	ksef_envelope *env = NULL;
+	char sref[KSEF_REFNUM_BUFSZ], a[KSEF_REFNUM_BUFSZ], b[KSEF_REFNUM_BUFSZ],
+	     yesterday[11];
+	ksef_buf xml = KSEF_BUF_INIT;
+	ksef_api_invoice_status *st;
+	ksef_error err;
+
+	(void)state;
+	login(&l, &srv, NIP, token_main);
+	open_session(&l, KSEF_FORM_FA3, &env, sref);
+	date_from_today(yesterday, -1);
+	gen(&xml, KSEF_FORM_FA3, NIP, "MODE", 1, yesterday);
+	send_xml(&l, sref, env, &xml, a);
+	gen(&xml, KSEF_FORM_FA3, NIP, "MODE", 2, NULL);
+	send_xml(&l, sref, env, &xml, b);
+	st = wait_invoice(&l, sref, a);
+	assert_int_equal(st->status.code, 200);
+	assert_string_equal(st->invoicing_mode, "Offline");
+	ksef_api_invoice_status_free(st);
+	st = wait_invoice(&l, sref, b);
+	assert_int_equal(st->status.code, 200);
+	assert_string_equal(st->invoicing_mode, "Online");
+	ksef_api_invoice_status_free(st);
+	assert_int_equal(ksef_client_session_close(l.c, sref, &err), 0);
+	ksef_envelope_free(env);
+	ksef_buf_dispose(&xml);
+	logout(&l);
+}
+
+static void the_production_profile_checks_nip_checksums(void **state)
+{
+	struct ksefd_proc p;
+	static const char *const args[] = { "--profile", "production", NULL };
+	struct login l;
+	char tok[256], sref[KSEF_REFNUM_BUFSZ], iref[KSEF_REFNUM_BUFSZ];
+	ksef_envelope *env = NULL;
+	ksef_buf xml = KSEF_BUF_INIT;
+	ksef_api_invoice_status *st;
+	ksef_gen_options o = KSEF_GEN_OPTIONS_INIT;
+	ksef_error err;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	ksefd_start(&p, NULL, args);
+	ksefd_token(&p, NIP, "InvoiceWrite", tok, sizeof(tok));
+	login(&l, &p, NIP, tok);
+	open_session(&l, KSEF_FORM_FA3, &env, sref);
+	o.seller_nip = NIP;
+	o.buyer_nip = "1234563219"; /* the pattern holds, the checksum not */
+	o.seed = 3;
+	assert_int_equal(ksef_gen_invoice(&xml, &o, 1, &err), 0);
+	send_xml(&l, sref, env, &xml, iref);
+	st = wait_invoice(&l, sref, iref);
+	assert_int_equal(st->status.code, 450);
+	assert_non_null(strstr(st->status.details[0], "1234563219"));
+	ksef_api_invoice_status_free(st);
+	ksef_envelope_free(env);
+	ksef_buf_dispose(&xml);
+	logout(&l);
+	assert_int_equal(ksefd_stop(&p), 0);
+	ksefd_cleanup(&p);
+}
+
+static void oversized_and_malformed_bodies_get_clean_errors(void **state)
+{
+	struct login l;
+	struct raw_response r;
+	size_t big = 6u * 1000 * 1000;
+	char *body = malloc(big);
+
+	(void)state;
+	assert_non_null(body);
+	memset(body, 'a', big);
+	login(&l, &srv, NIP, token_main);
+	raw_request(&r, "POST", url(&srv, "/sessions/online"),
+		    l.tokens->access_token.token, NULL, body, big);
+	assert_int_equal(r.status, 413);
+	assert_int_equal(raw_error_code(&r), 21405);
+	raw_free(&r);
+	raw_request(&r, "POST", url(&srv, "/sessions/online"),
+		    l.tokens->access_token.token, NULL, "[1,2]", 5);
+	assert_int_equal(r.status, 400);
+	raw_free(&r);
+	raw_request(&r, "POST", url(&srv, "/sessions/online"),
+		    l.tokens->access_token.token, NULL, "{\"a\":1,\"a\":2}", 13);
+	assert_int_equal(raw_error_code(&r), 21405);
+	raw_free(&r);
+	/* The server is still there. */
+	raw_request(&r, "GET", url(&srv, "/security/public-key-certificates"),
+		    NULL, NULL, NULL, 0);
+	assert_int_equal(r.status, 200);
+	raw_free(&r);
+	free(body);
+	logout(&l);
+}
+
+static void tls_serves_the_same_api(void **state)
+{
+	struct ksefd_proc p;
+	char *dir = ts_mkdtemp(), cert[300], key[300];
+	const char *args[5];
+	ksef_client_options o = KSEF_CLIENT_OPTIONS_INIT;
+	ksef_api_pubkey_certs *certs = NULL;
+	ksef_client *c = NULL;
+	char base[128];
+	ksef_error err;
+
+	(void)state;
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	assert_int_equal(ts_system("openssl req -x509 -newkey rsa:2048 -nodes "
+		"-keyout %s -out %s -days 1 -subj /CN=127.0.0.1 "
+		"-addext subjectAltName=IP:127.0.0.1 2>/dev/null", key, cert), 0);
+	args[0] = "--tls-cert";
+	args[1] = cert;
+	args[2] = "--tls-key";
+	args[3] = key;
+	args[4] = NULL;
+	memset(&p, 0, sizeof(p));
+	ksefd_start(&p, NULL, args);
+	snprintf(base, sizeof(base), "https://127.0.0.1:%d/v2", p.port);
+	o.base_url = base;
+	o.ca_file = cert;
+	assert_int_equal(ksef_client_new(&c, &o, &err), 0);
+	if (ksef_client_pubkey_certs(&certs, c, &err) != 0)
+		fail_msg("over TLS: %s", err.message);
+	assert_int_equal(certs->count, 2);
+	ksef_api_pubkey_certs_free(certs);
+	ksef_client_free(c);
+	assert_int_equal(ksefd_stop(&p), 0);
+	ksefd_cleanup(&p);
+	ts_rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(tokens_are_made_listed_read_and_revoked),
+		cmocka_unit_test(lists_page_with_continuation_tokens),
+		cmocka_unit_test(sessions_close_by_themselves_at_valid_until),
+		cmocka_unit_test(an_earlier_issue_date_makes_the_invoice_offline),
+		cmocka_unit_test(the_production_profile_checks_nip_checksums),
+		cmocka_unit_test(oversized_and_malformed_bodies_get_clean_errors),
+		cmocka_unit_test(tls_serves_the_same_api),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,208 @@
+/*
+ * e2e.c - what the end-to-end programs share: logging in to ksefd with a
+ * KSeF token through libksef's client, opening sessions, generating and
+ * sending invoices, waiting for verdicts.
+ */
+#include "testsupport.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "e2e.h"
+
+int e2e_sleep_us(unsigned us)
+{
+	struct timespec ts = { us / 1000000, (long)(us % 1000000) * 1000 };
+
+	return nanosleep(&ts, NULL);
+}
+
+ksef_client *client_for(const struct ksefd_proc *p)
+{
+	ksef_client_options o = KSEF_CLIENT_OPTIONS_INIT;
+	ksef_client *c = NULL;
+	ksef_error err;
+
+	o.base_url = p->base_url;
+	o.max_retry_after_s = 0; /* a 429 must show, not be waited out */
+	if (ksef_client_new(&c, &o, &err) != 0)
+		fail_msg("client: %s", err.message);
+	return c;
+}
+
+ksef_pubkey *server_key(ksef_client *c, unsigned usage)
+{
+	ksef_api_pubkey_certs *certs = NULL;
+	const ksef_api_pubkey_cert *pick;
+	ksef_pubkey *key = NULL;
+	ksef_error err;
+
+	if (ksef_client_pubkey_certs(&certs, c, &err) != 0)
+		fail_msg("certificates: %s", err.message);
+	pick = ksef_api_pubkey_certs_pick(certs, usage, ksef_time_now());
+	assert_non_null(pick);
+	if (ksef_pubkey_load(&key, (const unsigned char *)pick->certificate,
+			     strlen(pick->certificate), &err) != 0)
+		fail_msg("certificate: %s", err.message);
+	assert_string_equal(ksef_pubkey_id(key), pick->public_key_id);
+	ksef_api_pubkey_certs_free(certs);
+	return key;
+}
+
+/* Start a KSeF-token authentication; returns its final auth status. */
+int authenticate(struct login *l, const struct ksefd_proc *p,
+			const char *nip, const char *token, int64_t ts_skew)
+{
+	ksef_api_challenge *ch = NULL;
+	ksef_api_auth_init *init = NULL;
+	ksef_api_auth_status *st = NULL;
+	ksef_pubkey *key;
+	ksef_error err;
+	int code, tries = 0;
+
+	memset(l, 0, sizeof(*l));
+	l->c = client_for(p);
+	key = server_key(l->c, KSEF_KEY_USAGE_KSEF_TOKEN);
+	if (ksef_client_auth_challenge(&ch, l->c, &err) != 0)
+		fail_msg("challenge: %s", err.message);
+	assert_int_equal(strlen(ch->challenge), 36);
+	ch->timestamp_ms += ts_skew;
+	if (ksef_client_auth_ksef_token(&init, l->c, ch, KSEF_CONTEXT_NIP, nip,
+					token, key, NULL, &err) != 0)
+		fail_msg("ksef-token: %s", err.message);
+	snprintf(l->auth_ref, sizeof(l->auth_ref), "%s", init->reference_number);
+	snprintf(l->auth_token, sizeof(l->auth_token), "%s",
+		 init->authentication_token.token);
+	do {
+		ksef_api_auth_status_free(st);
+		st = NULL;
+		if (ksef_client_auth_status(&st, l->c, l->auth_ref, l->auth_token,
+					    &err) != 0)
+			fail_msg("auth status: %s", err.message);
+	} while (st->status.code == 100 && ++tries < 100 && e2e_sleep_us(20000) == 0);
+	code = st->status.code;
+	ksef_api_auth_status_free(st);
+	ksef_api_auth_init_free(init);
+	ksef_api_challenge_free(ch);
+	ksef_pubkey_free(key);
+	return code;
+}
+
+void login(struct login *l, const struct ksefd_proc *p, const char *nip,
+		  const char *token)
+{
+	ksef_error err;
+
+	assert_int_equal(authenticate(l, p, nip, token, 0), 200);
+	if (ksef_client_auth_redeem(&l->tokens, l->c, l->auth_token, &err) != 0)
+		fail_msg("redeem: %s", err.message);
+	if (ksef_client_set_access_token(l->c, l->tokens->access_token.token,
+					 &err) != 0)
+		fail_msg("set token: %s", err.message);
+}
+
+void logout(struct login *l)
+{
+	ksef_api_tokens_free(l->tokens);
+	ksef_client_free(l->c);
+	memset(l, 0, sizeof(*l));
+}
+
+void open_session(struct login *l, ksef_form form, ksef_envelope **env,
+			 char ref[KSEF_REFNUM_BUFSZ])
+{
+	ksef_api_session_opened *s = NULL;
+	ksef_pubkey *key = server_key(l->c, KSEF_KEY_USAGE_SYMMETRIC_KEY);
+	ksef_error err;
+
+	if (ksef_envelope_new(env, &err) != 0 ||
+	    ksef_client_session_open(&s, l->c, form, *env, key, &err) != 0)
+		fail_msg("open: %s", err.message);
+	snprintf(ref, KSEF_REFNUM_BUFSZ, "%s", s->reference_number);
+	ksef_api_session_opened_free(s);
+	ksef_pubkey_free(key);
+}
+
+void gen(ksef_buf *out, ksef_form form, const char *nip,
+		const char *prefix, uint64_t index, const char *date)
+{
+	ksef_gen_options o = KSEF_GEN_OPTIONS_INIT;
+	ksef_error err;
+
+	o.form = form;
+	o.seller_nip = nip;
+	o.number_prefix = prefix;
+	o.issue_date = date;
+	o.seed = 1;
+	if (ksef_gen_invoice(out, &o, index, &err) != 0)
+		fail_msg("gen: %s", err.message);
+}
+
+void send_xml(struct login *l, const char *sref, ksef_envelope *env,
+		     const ksef_buf *xml, char iref[KSEF_REFNUM_BUFSZ])
+{
+	ksef_invoice_meta meta;
+	ksef_error err;
+
+	if (ksef_client_invoice_send(iref, &meta, l->c, sref, env, xml->ptr,
+				     xml->size, NULL, &err) != 0)
+		fail_msg("send: %s", err.message);
+}
+
+/* Poll an invoice until its status is final. */
+ksef_api_invoice_status *wait_invoice(struct login *l, const char *sref,
+					     const char *iref)
+{
+	ksef_api_invoice_status *st = NULL;
+	ksef_error err;
+	int tries = 0;
+
+	for (;;) {
+		if (ksef_client_session_invoice(&st, l->c, sref, iref, &err) != 0)
+			fail_msg("invoice status: %s", err.message);
+		if (st->status.code >= 200 || ++tries > 500)
+			return st;
+		ksef_api_invoice_status_free(st);
+		e2e_sleep_us(20000);
+	}
+}
+
+int wait_session(struct login *l, const char *sref,
+			ksef_api_session_status **out)
+{
+	ksef_api_session_status *st = NULL;
+	ksef_error err;
+	int tries = 0, code;
+
+	for (;;) {
+		if (ksef_client_session_status(&st, l->c, sref, &err) != 0)
+			fail_msg("session status: %s", err.message);
+		code = st->status.code;
+		if ((code != 100 && code != 170) || ++tries > 500)
+			break;
+		ksef_api_session_status_free(st);
+		e2e_sleep_us(20000);
+	}
+	if (out != NULL)
+		*out = st;
+	else
+		ksef_api_session_status_free(st);
+	return code;
+}
+
+const char *url(const struct ksefd_proc *p, const char *path)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s%s", p->base_url, path);
+	return buf;
+}
+
+void date_from_today(char out[KSEF_DATE_BUFSZ], int days)
+{
+	ksef_time t = ksef_time_warsaw(ksef_time_now().unix_ms +
+				       (int64_t)days * 86400000);
+
+	assert_int_equal(ksef_date_format(out, ksef_time_date(t), NULL), 0);
+}
+

@@ -1,0 +1,48 @@
+/*
+ * e2e.h - helpers of the end-to-end programs (tests/e2e/): a client of a
+ * running ksefd, login with a KSeF token, sessions, invoices, waits. Each
+ * fails the test on an unexpected error.
+ */
+#ifndef KSEF_E2E_H
+#define KSEF_E2E_H
+
+#include "ksef/ksef.h"
+#include "ksefd_harness.h"
+
+struct login {
+	ksef_client *c;
+	ksef_api_tokens *tokens;
+	char auth_ref[KSEF_REFNUM_BUFSZ];
+	char auth_token[4096];
+};
+
+int e2e_sleep_us(unsigned us);
+ksef_client *client_for(const struct ksefd_proc *p);
+/* The server's current key for a usage (KSEF_KEY_USAGE_*). */
+ksef_pubkey *server_key(ksef_client *c, unsigned usage);
+/* Authenticate with a KSeF token (challenge timestamp moved by ts_skew
+ * ms); returns the final authentication status code. */
+int authenticate(struct login *l, const struct ksefd_proc *p,
+		 const char *nip, const char *token, int64_t ts_skew);
+/* Authenticate, redeem, and set the access token. */
+void login(struct login *l, const struct ksefd_proc *p, const char *nip,
+	   const char *token);
+void logout(struct login *l);
+void open_session(struct login *l, ksef_form form, ksef_envelope **env,
+		  char ref[KSEF_REFNUM_BUFSZ]);
+/* Invoice `index` of a generated series (seed 1). */
+void gen(ksef_buf *out, ksef_form form, const char *nip, const char *prefix,
+	 uint64_t index, const char *date);
+void send_xml(struct login *l, const char *sref, ksef_envelope *env,
+	      const ksef_buf *xml, char iref[KSEF_REFNUM_BUFSZ]);
+ksef_api_invoice_status *wait_invoice(struct login *l, const char *sref,
+				      const char *iref);
+/* Poll until the session leaves 100/170; returns its code. */
+int wait_session(struct login *l, const char *sref,
+		 ksef_api_session_status **out);
+/* p's base URL + path, in a static buffer. */
+const char *url(const struct ksefd_proc *p, const char *path);
+/* Today's Polish date moved by `days`. */
+void date_from_today(char out[KSEF_DATE_BUFSZ], int days);
+
+#endif
