@@ -31,7 +31,7 @@ void ksefd_start(struct ksefd_proc *p, const char *data_dir,
 	int fds[2], n = 0, i;
 	char line[256];
 	size_t got = 0;
-	time_t until = time(NULL) + 20;
+	time_t until = time(NULL) + (getenv("KSEFD_WRAPPER") ? 120 : 20);
 
 	if (data_dir == NULL) {
 		char *d = ts_mkdtemp();
@@ -43,6 +43,17 @@ void ksefd_start(struct ksefd_proc *p, const char *data_dir,
 		snprintf(p->data_dir, sizeof(p->data_dir), "%s", data_dir);
 	}
 	snprintf(p->log_path, sizeof(p->log_path), "%s/ksefd.log", p->data_dir);
+	/* KSEFD_WRAPPER runs ksefd under a tool, e.g. valgrind: its words
+	 * (space-separated) come first. */
+	if (getenv("KSEFD_WRAPPER") != NULL) {
+		static char wrap[512];
+		char *save = NULL, *w;
+
+		snprintf(wrap, sizeof(wrap), "%s", getenv("KSEFD_WRAPPER"));
+		for (w = strtok_r(wrap, " ", &save); w && n < 20;
+		     w = strtok_r(NULL, " ", &save))
+			argv[n++] = w;
+	}
 	argv[n++] = ksefd_path();
 	argv[n++] = "--data";
 	argv[n++] = p->data_dir;
@@ -62,7 +73,7 @@ void ksefd_start(struct ksefd_proc *p, const char *data_dir,
 			dup2(log, 2);
 		close(fds[0]);
 		close(fds[1]);
-		execv(argv[0], (char *const *)argv);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -110,6 +121,7 @@ int ksefd_stop(struct ksefd_proc *p)
 	if (p->pid <= 0)
 		return -1;
 	kill(p->pid, SIGTERM);
+	/* Under a wrapper the shutdown takes longer; waitpid waits. */
 	waitpid(p->pid, &st, 0);
 	p->pid = 0;
 	p->port = 0;

@@ -1,0 +1,83 @@
+/*
+ * ksefd_leaks_test.c - ksefd under valgrind: a session with accepted,
+ * rejected and duplicate invoices, some refused requests, then a graceful
+ * shutdown. valgrind's exit status (99 on any memory error or leak) is
+ * ksefd's, so a leak anywhere on these paths fails the test.
+ */
+#include "testsupport.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ksef/ksef.h"
+#include "ksef/client.h"
+#include "e2e.h"
+#include "http_raw.h"
+#include "ksefd_harness.h"
+
+#define NIP "5265877635"
+
+static void ksefd_frees_everything_it_allocates(void **state)
+{
+	struct ksefd_proc p;
+	struct login l;
+	char tok[256], sref[KSEF_REFNUM_BUFSZ], refs[3][KSEF_REFNUM_BUFSZ];
+	ksef_envelope *env = NULL;
+	ksef_buf xml = KSEF_BUF_INIT, bad = KSEF_BUF_INIT;
+	ksef_api_invoice_status *st;
+	struct raw_response r;
+	ksef_error err;
+	int i;
+
+	(void)state;
+	setenv("KSEFD_WRAPPER", "valgrind --quiet --error-exitcode=99 "
+	       "--leak-check=full --errors-for-leak-kinds=definite,indirect "
+	       "--show-leak-kinds=definite,indirect", 1);
+	memset(&p, 0, sizeof(p));
+	ksefd_start(&p, NULL, NULL);
+	ksefd_token(&p, NIP, "InvoiceWrite,InvoiceRead", tok, sizeof(tok));
+	login(&l, &p, NIP, tok);
+	open_session(&l, KSEF_FORM_FA3, &env, sref);
+	gen(&xml, KSEF_FORM_FA3, NIP, "LEAK", 1, NULL);
+	gen(&bad, KSEF_FORM_FA3, NIP, "LEAK", 2, NULL);
+	ts_replace(&bad, "<P_15>", "<P_15X>");
+	ts_replace(&bad, "</P_15>", "</P_15X>");
+	send_xml(&l, sref, env, &xml, refs[0]);
+	send_xml(&l, sref, env, &bad, refs[1]);
+	send_xml(&l, sref, env, &xml, refs[2]);
+	for (i = 0; i < 3; i++) {
+		st = wait_invoice(&l, sref, refs[i]);
+		assert_int_equal(st->status.code, i == 0 ? 200 : i == 1 ? 450 : 440);
+		ksef_api_invoice_status_free(st);
+	}
+	assert_int_equal(ksef_client_session_close(l.c, sref, &err), 0);
+	assert_int_equal(wait_session(&l, sref, NULL), 200);
+	raw_request(&r, "POST", url(&p, "/sessions/online"),
+		    l.tokens->access_token.token, NULL, "{\"x\":", 5);
+	assert_int_equal(r.status, 400);
+	raw_free(&r);
+	raw_request(&r, "GET", url(&p, "/nothing"), NULL, NULL, NULL, 0);
+	assert_int_equal(r.status, 404);
+	raw_free(&r);
+	ksef_envelope_free(env);
+	ksef_buf_dispose(&xml);
+	ksef_buf_dispose(&bad);
+	logout(&l);
+	if (ksefd_stop(&p) != 0) {
+		ts_system("cat '%s' >&2", p.log_path);
+		fail_msg("ksefd under valgrind reported errors or leaks");
+	}
+	ksefd_cleanup(&p);
+	unsetenv("KSEFD_WRAPPER");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ksefd_frees_everything_it_allocates),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	if (ksef_global_init() != 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
