@@ -350,6 +350,75 @@ static void tls_serves_the_same_api(void **state)
 	ts_rmdir(dir);
 }
 
+static void authentication_sessions_are_listed_and_revoked(void **state)
+{
+	struct login a, b;
+	ksef_api_auth_list *list = NULL;
+	ksef_api_tokens *t = NULL;
+	ksef_error err;
+	size_t i;
+	int found_a = 0, found_b = 0;
+
+	(void)state;
+	login(&a, &srv, NIP, token_main);
+	login(&b, &srv, NIP, token_main);
+	assert_int_equal(ksef_client_auth_sessions(&list, a.c, 100, NULL, &err), 0);
+	for (i = 0; i < list->count; i++) {
+		if (strcmp(list->items[i].reference_number, a.auth_ref) == 0) {
+			found_a = 1;
+			assert_int_equal(list->items[i].is_current, 1);
+			assert_int_equal(list->items[i].status.code, 200);
+		}
+		if (strcmp(list->items[i].reference_number, b.auth_ref) == 0) {
+			found_b = 1;
+			assert_int_equal(list->items[i].is_current, 0);
+		}
+	}
+	assert_true(found_a && found_b);
+	ksef_api_auth_list_free(list);
+	/* a revokes b: b's refresh token stops, its access token does not. */
+	assert_int_equal(ksef_client_auth_revoke(a.c, b.auth_ref, &err), 0);
+	assert_int_not_equal(ksef_client_auth_refresh(&t, b.c,
+		b.tokens->refresh_token.token, &err), 0);
+	assert_true(ksef_api_error_has_code(ksef_client_last_error(b.c), 21301));
+	assert_int_equal(ksef_client_auth_sessions(&list, b.c, 10, NULL, &err), 0);
+	ksef_api_auth_list_free(list);
+	logout(&a);
+	logout(&b);
+}
+
+static void a_technical_correction_of_an_accepted_invoice_is_refused(void **state)
+{
+	struct login l;
+	ksef_envelope *env = NULL;
+	char sref[KSEF_REFNUM_BUFSZ], iref[KSEF_REFNUM_BUFSZ];
+	ksef_buf xml = KSEF_BUF_INIT, fix = KSEF_BUF_INIT;
+	ksef_client_send_options so = KSEF_CLIENT_SEND_OPTIONS_INIT;
+	ksef_invoice_meta meta;
+	ksef_api_invoice_status *st;
+	ksef_error err;
+
+	(void)state;
+	login(&l, &srv, NIP, token_main);
+	open_session(&l, KSEF_FORM_FA3, &env, sref);
+	gen(&xml, KSEF_FORM_FA3, NIP, "CORR", 1, NULL);
+	send_xml(&l, sref, env, &xml, iref);
+	st = wait_invoice(&l, sref, iref);
+	assert_int_equal(st->status.code, 200);
+	so.offline_mode = 1;
+	so.hash_of_corrected_invoice = st->invoice_hash;
+	gen(&fix, KSEF_FORM_FA3, NIP, "CORR", 2, NULL);
+	assert_int_not_equal(ksef_client_invoice_send(iref, &meta, l.c, sref, env,
+		fix.ptr, fix.size, &so, &err), 0);
+	assert_true(ksef_api_error_has_code(ksef_client_last_error(l.c), 21167));
+	ksef_api_invoice_status_free(st);
+	assert_int_equal(ksef_client_session_close(l.c, sref, &err), 0);
+	ksef_envelope_free(env);
+	ksef_buf_dispose(&xml);
+	ksef_buf_dispose(&fix);
+	logout(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +429,8 @@ int main(void)
 		cmocka_unit_test(the_production_profile_checks_nip_checksums),
 		cmocka_unit_test(oversized_and_malformed_bodies_get_clean_errors),
 		cmocka_unit_test(tls_serves_the_same_api),
+		cmocka_unit_test(authentication_sessions_are_listed_and_revoked),
+		cmocka_unit_test(a_technical_correction_of_an_accepted_invoice_is_refused),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, setup, teardown);
