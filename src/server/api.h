@@ -83,4 +83,20 @@ int api_query_time(struct request *req, const char *name, int *has,
  * the reference-number shape): answers 21405 and returns -1 if not. */
 int api_param_refnum(struct request *req, size_t i);
 
+/*
+ * The server key for a usage (by publicKeyId when key_id is set, else the
+ * current one), returned with the keyring read-locked: the caller calls
+ * keyring_unlock(). Answers 21470 (or 500) and returns NULL otherwise.
+ */
+struct ring_key *api_server_key(struct request *req, unsigned usage,
+				const char *key_id);
+
+/* The session of path parameter 0 in the caller's context; otherwise
+ * answers 21173 ("... nie została <verb>.") and returns -1. Another
+ * context's session is "not found", so its existence leaks nothing. */
+int api_load_session(struct request *req, store_session *s, const char *verb);
+
+/* Set continuationToken on a list answer when there is a next page. */
+void api_set_continuation(json_t *o, int more, int64_t ms, const char *ref);
+
 #endif

@@ -213,20 +213,8 @@ void api_auth_ksef_token(struct request *req)
 			err.message);
 		goto out;
 	}
-	if (keyring_refresh(srv, &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+	if ((rk = api_server_key(req, KEY_USAGE_TOKEN, key_id)) == NULL)
 		goto out;
-	}
-	keyring_lock(srv);
-	rk = key_id ? keyring_find(srv, key_id, KEY_USAGE_TOKEN, now) :
-		      keyring_current(srv, KEY_USAGE_TOKEN, now);
-	if (rk == NULL) {
-		keyring_unlock(srv);
-		errors_reply(req, 400, 21470,
-			"Klucz o identyfikatorze %s nie jest wspierany.",
-			key_id ? key_id : "(brak)");
-		goto out;
-	}
 	if (store_challenge_take(srv->store, challenge, &challenge_ms,
 				 NULL) != 0 ||
 	    now - challenge_ms > srv->cfg.challenge_ttl_ms) {
@@ -462,14 +450,8 @@ void api_auth_sessions(struct request *req)
 		json_array_append_new(items, o);
 	}
 	o = json_object();
-	if (n > limit) {
-		char *c = api_cursor_make(ops[limit - 1].start_ms,
-					  ops[limit - 1].ref);
-
-		json_object_set_new(o, "continuationToken",
-				    c ? json_string(c) : json_null());
-		free(c);
-	}
+	api_set_continuation(o, n > limit, n > limit ? ops[limit - 1].start_ms : 0,
+			     n > limit ? ops[limit - 1].ref : "");
 	json_object_set_new(o, "items", items);
 	free(ops);
 	http_reply_json(req, 200, o);

@@ -250,3 +250,54 @@ int api_param_refnum(struct request *req, size_t i)
 	request_log_ref(req, p);
 	return 0;
 }
+
+struct ring_key *api_server_key(struct request *req, unsigned usage,
+				const char *key_id)
+{
+	struct server *srv = req->srv;
+	struct ring_key *rk;
+	ksef_error err;
+
+	if (keyring_refresh(srv, &err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		return NULL;
+	}
+	keyring_lock(srv);
+	rk = key_id ? keyring_find(srv, key_id, usage, server_now_ms()) :
+		      keyring_current(srv, usage, server_now_ms());
+	if (rk == NULL) {
+		keyring_unlock(srv);
+		errors_reply(req, 400, 21470,
+			"Klucz o identyfikatorze %s nie jest wspierany.",
+			key_id ? key_id : "(brak)");
+	}
+	return rk;
+}
+
+int api_load_session(struct request *req, store_session *s, const char *verb)
+{
+	const char *ref = req->params[0];
+
+	if (api_param_refnum(req, 0) != 0)
+		return -1;
+	if (store_session_get(req->srv->store, ref, s, NULL) != 0 ||
+	    strcmp(s->ctx_type, req->claims.context_type) != 0 ||
+	    strcmp(s->ctx_value, req->claims.context_value) != 0) {
+		errors_reply(req, 400, 21173, "Sesja o numerze referencyjnym "
+			"%s nie została %s.", ref, verb);
+		return -1;
+	}
+	return 0;
+}
+
+void api_set_continuation(json_t *o, int more, int64_t ms, const char *ref)
+{
+	char *c;
+
+	if (!more)
+		return;
+	c = api_cursor_make(ms, ref);
+	json_object_set_new(o, "continuationToken", c ? json_string(c) :
+			    json_null());
+	free(c);
+}

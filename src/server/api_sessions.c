@@ -75,21 +75,9 @@ void api_session_open(struct request *req)
 			"bajtów w Base64.");
 		goto out;
 	}
-	if (keyring_refresh(srv, &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
-		goto out;
-	}
 	memset(&s, 0, sizeof(s));
-	keyring_lock(srv);
-	rk = key_id ? keyring_find(srv, key_id, KEY_USAGE_SYMMETRIC, now) :
-		      keyring_current(srv, KEY_USAGE_SYMMETRIC, now);
-	if (rk == NULL) {
-		keyring_unlock(srv);
-		errors_reply(req, 400, 21470,
-			"Klucz o identyfikatorze %s nie jest wspierany.",
-			key_id ? key_id : "(brak)");
+	if ((rk = api_server_key(req, KEY_USAGE_SYMMETRIC, key_id)) == NULL)
 		goto out;
-	}
 	s.key_id = rk->id;
 	/* A key that does not unwrap still opens the session, which then
 	 * ends in 415 (faktury/sesje/sesja-interaktywna-diagram-stanow.png):
@@ -138,24 +126,6 @@ out:
 	json_decref(body);
 }
 
-/* The session of the path, in the caller's context; answers 21173. */
-static int load_session(struct request *req, store_session *s,
-			const char *verb)
-{
-	const char *ref = req->params[0];
-
-	if (api_param_refnum(req, 0) != 0)
-		return -1;
-	if (store_session_get(req->srv->store, ref, s, NULL) != 0 ||
-	    strcmp(s->ctx_type, req->claims.context_type) != 0 ||
-	    strcmp(s->ctx_value, req->claims.context_value) != 0) {
-		errors_reply(req, 400, 21173, "Sesja o numerze referencyjnym "
-			"%s nie została %s.", ref, verb);
-		return -1;
-	}
-	return 0;
-}
-
 void api_session_send(struct request *req)
 {
 	struct server *srv = req->srv;
@@ -170,7 +140,7 @@ void api_session_send(struct request *req)
 	store_invoice inv, orig;
 	ksef_error err;
 
-	if (load_session(req, &s, "odnaleziona") != 0)
+	if (api_load_session(req, &s, "odnaleziona") != 0)
 		return;
 	if (s.status != 100) {
 		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia "
@@ -273,7 +243,7 @@ void api_session_close(struct request *req)
 	int status = 0;
 	ksef_error err;
 
-	if (load_session(req, &s, "odnaleziona") != 0)
+	if (api_load_session(req, &s, "odnaleziona") != 0)
 		return;
 	switch (store_session_close(req->srv->store, s.ref, server_now_ms(),
 				    &status, &err)) {

@@ -38,28 +38,12 @@ static void set_count(json_t *o, const char *name, int n)
 		json_object_set_new(o, name, json_integer(n));
 }
 
-static int load_session(struct request *req, store_session *s)
-{
-	const char *ref = req->params[0];
-
-	if (api_param_refnum(req, 0) != 0)
-		return -1;
-	if (store_session_get(req->srv->store, ref, s, NULL) != 0 ||
-	    strcmp(s->ctx_type, req->claims.context_type) != 0 ||
-	    strcmp(s->ctx_value, req->claims.context_value) != 0) {
-		errors_reply(req, 400, 21173, "Sesja o numerze referencyjnym "
-			"%s nie została znaleziona.", ref);
-		return -1;
-	}
-	return 0;
-}
-
 void api_session_status(struct request *req)
 {
 	store_session s;
 	json_t *o;
 
-	if (load_session(req, &s) != 0)
+	if (api_load_session(req, &s, "znaleziona") != 0)
 		return;
 	o = json_object();
 	json_object_set_new(o, "status", session_status_info(s.status));
@@ -149,14 +133,9 @@ void api_sessions_list(struct request *req)
 			"failedInvoiceCount", s->failed_count));
 	}
 	o = json_object();
-	if (n > limit) {
-		char *c = api_cursor_make(rows[limit - 1].created_ms,
-					  rows[limit - 1].ref);
-
-		json_object_set_new(o, "continuationToken",
-				    c ? json_string(c) : json_null());
-		free(c);
-	}
+	api_set_continuation(o, n > limit,
+			     n > limit ? rows[limit - 1].created_ms : 0,
+			     n > limit ? rows[limit - 1].ref : "");
 	json_object_set_new(o, "sessions", arr);
 	free(rows);
 	http_reply_json(req, 200, o);
@@ -207,7 +186,7 @@ static void invoices(struct request *req, int failed_only)
 	json_t *arr, *o;
 	ksef_error err;
 
-	if (load_session(req, &s) != 0 ||
+	if (api_load_session(req, &s, "znaleziona") != 0 ||
 	    api_page_size(req, 10, 1000, 10, &limit) != 0 ||
 	    api_cursor(req, &has, &after, cref, sizeof(cref)) != 0)
 		return;
@@ -221,13 +200,8 @@ static void invoices(struct request *req, int failed_only)
 	for (i = 0; i < n && i < limit; i++)
 		json_array_append_new(arr, invoice_json(&rows[i]));
 	o = json_object();
-	if (n > limit) {
-		char *c = api_cursor_make(rows[limit - 1].ordinal, "o");
-
-		json_object_set_new(o, "continuationToken",
-				    c ? json_string(c) : json_null());
-		free(c);
-	}
+	api_set_continuation(o, n > limit,
+			     n > limit ? rows[limit - 1].ordinal : 0, "o");
 	json_object_set_new(o, "invoices", arr);
 	free(rows);
 	http_reply_json(req, 200, o);
@@ -248,7 +222,7 @@ void api_session_invoice(struct request *req)
 	store_session s;
 	store_invoice inv;
 
-	if (load_session(req, &s) != 0 || api_param_refnum(req, 1) != 0)
+	if (api_load_session(req, &s, "znaleziona") != 0 || api_param_refnum(req, 1) != 0)
 		return;
 	if (store_invoice_get(req->srv->store, req->params[1], &inv, NULL) != 0 ||
 	    strcmp(inv.session_ref, s.ref) != 0) {

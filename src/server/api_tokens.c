@@ -189,14 +189,9 @@ void api_tokens_list(struct request *req)
 		if (!own_only || strcmp(rows[i].ref, own) == 0)
 			json_array_append_new(arr, token_json(&rows[i]));
 	o = json_object();
-	if (n > limit) {
-		char *c = api_cursor_make(rows[limit - 1].created_ms,
-					  rows[limit - 1].ref);
-
-		json_object_set_new(o, "continuationToken",
-				    c ? json_string(c) : json_null());
-		free(c);
-	}
+	api_set_continuation(o, n > limit,
+			     n > limit ? rows[limit - 1].created_ms : 0,
+			     n > limit ? rows[limit - 1].ref : "");
 	json_object_set_new(o, "tokens", arr);
 	free(rows);
 	http_reply_json(req, 200, o);

@@ -66,6 +66,7 @@
 #include <openssl/rand.h>
 #include <sqlite3.h>
 #include "store.h"
+#include "util/util.h"
 
 #define STORE_SCHEMA_VERSION 1
 #define STORE_FILE_NAME "ksefd.sqlite3"
@@ -508,22 +509,6 @@ struct store {
 	int nreaders;
 };
 
-static int fail(ksef_error *err, int code, const char *fmt, ...)
-	STORE_PRINTF(3, 4);
-
-static int fail(ksef_error *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return code;
-	err->code = code;
-	err->line = 0;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 /* SQLite's message names the failure (and at most a column), never a
  * bound value, so it is safe to pass on. A constraint (a reference or a
@@ -534,7 +519,7 @@ static int db_fail(ksef_error *err, struct conn *c, enum query q)
 	int code = (sqlite3_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT ?
 		   KSEF_EINVAL : KSEF_EIO;
 
-	return fail(err, code, "database: %s: %s", queries[q].name,
+	return util_error_set(err, code, "database: %s: %s", queries[q].name,
 		    sqlite3_errmsg(c->db));
 }
 
@@ -672,13 +657,13 @@ static int conn_open(struct conn **out, const char *path, int writer,
 
 	*out = NULL;
 	if (c == NULL)
-		return fail(err, KSEF_ENOMEM, "out of memory");
+		return util_error_set(err, KSEF_ENOMEM, "out of memory");
 	/* NOMUTEX: the pool and the writer thread already give each
 	 * connection to one thread at a time. */
 	rc = sqlite3_open_v2(path, &c->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		fail(err, KSEF_EIO, "cannot open %s: %s", path,
+		util_error_set(err, KSEF_EIO, "cannot open %s: %s", path,
 		     c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		conn_close(c);
 		return KSEF_EIO;
@@ -687,7 +672,7 @@ static int conn_open(struct conn **out, const char *path, int writer,
 	sqlite3_busy_timeout(c->db, STORE_BUSY_MS);
 	if (sqlite3_exec(c->db, writer ? writer_setup : reader_setup, NULL,
 			 NULL, NULL) != SQLITE_OK) {
-		fail(err, KSEF_EIO, "cannot set up %s: %s", path,
+		util_error_set(err, KSEF_EIO, "cannot set up %s: %s", path,
 		     sqlite3_errmsg(c->db));
 		conn_close(c);
 		return KSEF_EIO;
@@ -742,7 +727,7 @@ static void fail_batch(struct op *first, struct op *last, const char *why)
 
 	for (op = first; op != NULL; op = op->next) {
 		if (op->result >= 0)
-			op->result = fail(op->err, KSEF_EIO,
+			op->result = util_error_set(op->err, KSEF_EIO,
 					  "database: transaction failed: %s",
 					  why);
 		if (op == last)
@@ -761,7 +746,7 @@ static void run_batch(struct conn *w, struct op *batch)
 				/* Another process holds the lock past the
 				 * busy timeout: nothing here can run. */
 				for (; op != NULL; op = op->next)
-					op->result = fail(op->err, KSEF_EIO,
+					op->result = util_error_set(op->err, KSEF_EIO,
 							  "%s", e.message);
 				return;
 			}
@@ -769,7 +754,7 @@ static void run_batch(struct conn *w, struct op *batch)
 		}
 		last = op;
 		if (run(w, Q_SAVEPOINT, &e) < 0) {
-			op->result = fail(op->err, KSEF_EIO, "%s", e.message);
+			op->result = util_error_set(op->err, KSEF_EIO, "%s", e.message);
 		} else {
 			op->result = op->fn(w, op->arg, op->err);
 			if (op->result < 0) {
@@ -866,7 +851,7 @@ static int submit(store *st, int (*fn)(struct conn *, void *, ksef_error *),
 	pthread_mutex_lock(&st->lock);
 	if (st->stopping) {
 		pthread_mutex_unlock(&st->lock);
-		return fail(err, KSEF_EIO, "the store is closing");
+		return util_error_set(err, KSEF_EIO, "the store is closing");
 	}
 	if (st->tail != NULL)
 		st->tail->next = &op;
@@ -890,23 +875,23 @@ static int make_dirs(const char *dir, ksef_error *err)
 	int error = 0;
 
 	if (p == NULL)
-		return fail(err, KSEF_ENOMEM, "out of memory");
+		return util_error_set(err, KSEF_ENOMEM, "out of memory");
 	for (q = p + 1; *q != '\0'; q++) {
 		if (*q != '/')
 			continue;
 		*q = '\0';
 		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			error = fail(err, KSEF_EIO, "cannot create %s: %s", p,
+			error = util_error_set(err, KSEF_EIO, "cannot create %s: %s", p,
 				     strerror(errno));
 			goto done;
 		}
 		*q = '/';
 	}
 	if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		error = fail(err, KSEF_EIO, "cannot create %s: %s", p,
+		error = util_error_set(err, KSEF_EIO, "cannot create %s: %s", p,
 			     strerror(errno));
 	else if (stat(p, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		error = fail(err, KSEF_EIO, "%s is not a folder", p);
+		error = util_error_set(err, KSEF_EIO, "%s is not a folder", p);
 done:
 	free(p);
 	return error;
@@ -918,10 +903,10 @@ static int read_user_version(int *out, struct conn *c, ksef_error *err)
 
 	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL) !=
 	    SQLITE_OK)
-		return fail(err, KSEF_EIO, "database: read schema version: %s",
+		return util_error_set(err, KSEF_EIO, "database: read schema version: %s",
 			    sqlite3_errmsg(c->db));
 	if (sqlite3_step(s) != SQLITE_ROW) {
-		fail(err, KSEF_EIO, "database: read schema version: %s",
+		util_error_set(err, KSEF_EIO, "database: read schema version: %s",
 		     sqlite3_errmsg(c->db));
 		sqlite3_finalize(s);
 		return KSEF_EIO;
@@ -944,7 +929,7 @@ static int migrate(struct conn *w, ksef_error *err)
 	    sqlite3_step(s) != SQLITE_ROW ||
 	    sqlite3_column_text(s, 0) == NULL ||
 	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
-		fail(err, KSEF_EIO, "database: cannot switch to WAL mode: %s",
+		util_error_set(err, KSEF_EIO, "database: cannot switch to WAL mode: %s",
 		     sqlite3_errmsg(w->db));
 		sqlite3_finalize(s);
 		return KSEF_EIO;
@@ -956,7 +941,7 @@ static int migrate(struct conn *w, ksef_error *err)
 	if ((error = read_user_version(&version, w, err)) < 0)
 		goto rollback;
 	if (version < 0 || version > STORE_SCHEMA_VERSION) {
-		error = fail(err, KSEF_EIO, "database schema version %d is not"
+		error = util_error_set(err, KSEF_EIO, "database schema version %d is not"
 			     " one this ksefd knows (%d or older)", version,
 			     STORE_SCHEMA_VERSION);
 		goto rollback;
@@ -964,7 +949,7 @@ static int migrate(struct conn *w, ksef_error *err)
 	for (; version < STORE_SCHEMA_VERSION; version++) {
 		if (sqlite3_exec(w->db, migrations[version], NULL, NULL,
 				 NULL) != SQLITE_OK) {
-			error = fail(err, KSEF_EIO, "database: migration to "
+			error = util_error_set(err, KSEF_EIO, "database: migration to "
 				     "version %d: %s", version + 1,
 				     sqlite3_errmsg(w->db));
 			goto rollback;
@@ -1003,14 +988,14 @@ int store_open(store **out, const char *data_dir, ksef_error *err)
 
 	*out = NULL;
 	if (data_dir == NULL || *data_dir == '\0')
-		return fail(err, KSEF_EINVAL, "no data folder given");
+		return util_error_set(err, KSEF_EINVAL, "no data folder given");
 	if ((error = make_dirs(data_dir, err)) < 0)
 		return error;
 	st = calloc(1, sizeof(*st));
 	n = strlen(data_dir) + sizeof("/" STORE_FILE_NAME);
 	if (st == NULL || (st->path = malloc(n)) == NULL) {
 		free(st);
-		return fail(err, KSEF_ENOMEM, "out of memory");
+		return util_error_set(err, KSEF_ENOMEM, "out of memory");
 	}
 	snprintf(st->path, n, "%s/%s", data_dir, STORE_FILE_NAME);
 	pthread_mutex_init(&st->lock, NULL);
@@ -1027,7 +1012,7 @@ int store_open(store **out, const char *data_dir, ksef_error *err)
 	 * start; SQLite gives its -wal and -shm files the same mode. */
 	fd = open(st->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		error = fail(err, KSEF_EIO, "cannot create %s: %s", st->path,
+		error = util_error_set(err, KSEF_EIO, "cannot create %s: %s", st->path,
 			     strerror(errno));
 		goto fail;
 	}
@@ -1036,7 +1021,7 @@ int store_open(store **out, const char *data_dir, ksef_error *err)
 	    (error = migrate(st->wconn, err)) < 0)
 		goto fail;
 	if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
-		error = fail(err, KSEF_ENOMEM, "cannot start the writer thread");
+		error = util_error_set(err, KSEF_ENOMEM, "cannot start the writer thread");
 		goto fail;
 	}
 	*out = st;
@@ -1079,7 +1064,7 @@ static int fetch_rows(void **out, size_t *count, size_t size, struct conn *c,
 			ncap = cap ? cap * 2 : 8;
 			if (__builtin_mul_overflow(ncap, size, &bytes) ||
 			    (p = realloc(arr, bytes)) == NULL) {
-				rc = fail(err, KSEF_ENOMEM, "out of memory");
+				rc = util_error_set(err, KSEF_ENOMEM, "out of memory");
 				break;
 			}
 			arr = p;
@@ -1087,7 +1072,7 @@ static int fetch_rows(void **out, size_t *count, size_t size, struct conn *c,
 		}
 		memset(arr + n * size, 0, size);
 		if ((rc = fn(arr + n * size, s)) < 0) {
-			fail(err, rc, "out of memory");
+			util_error_set(err, rc, "out of memory");
 			break;
 		}
 		n++;
@@ -1112,7 +1097,7 @@ static int read_one(store *st, enum query q, const char *key, void *out,
 	int error;
 
 	if (key == NULL)
-		return fail(err, KSEF_EINVAL, "no %s given", what);
+		return util_error_set(err, KSEF_EINVAL, "no %s given", what);
 	if ((error = reader_get(&c, st, err)) < 0)
 		return error;
 	if ((error = prep(&s, c, q, err)) < 0)
@@ -1125,9 +1110,9 @@ static int read_one(store *st, enum query q, const char *key, void *out,
 	error = step(c, s, q, err);
 	if (error == SQLITE_ROW)
 		error = fn(out, s) < 0 ?
-			fail(err, KSEF_ENOMEM, "out of memory") : 0;
+			util_error_set(err, KSEF_ENOMEM, "out of memory") : 0;
 	else if (error == SQLITE_DONE)
-		error = fail(err, KSEF_ENOTFOUND, "%s not found", what);
+		error = util_error_set(err, KSEF_ENOTFOUND, "%s not found", what);
 	done(s);
 done:
 	reader_put(st, c);
@@ -1140,9 +1125,9 @@ static int check_len(const char *v, size_t size, const char *what,
 		     ksef_error *err)
 {
 	if (v == NULL)
-		return fail(err, KSEF_EINVAL, "no %s given", what);
+		return util_error_set(err, KSEF_EINVAL, "no %s given", what);
 	if (strnlen(v, size) >= size)
-		return fail(err, KSEF_EINVAL, "%s is longer than %zu bytes",
+		return util_error_set(err, KSEF_EINVAL, "%s is longer than %zu bytes",
 			    what, size - 1);
 	return 0;
 }
@@ -1163,7 +1148,7 @@ static int secret_copy(unsigned char *out, size_t len, sqlite3_stmt *s,
 	size_t n = (size_t)sqlite3_column_bytes(s, 0);
 
 	if (v == NULL || n != len)
-		return fail(err, KSEF_EINVAL, "secret %s holds %zu bytes, not %zu",
+		return util_error_set(err, KSEF_EINVAL, "secret %s holds %zu bytes, not %zu",
 			    name, n, len);
 	memcpy(out, v, len);
 	return 0;
@@ -1194,7 +1179,7 @@ static int op_secret(struct conn *w, void *arg, ksef_error *err)
 	else if ((error = step(w, s, Q_SECRET_GET, err)) == SQLITE_ROW)
 		error = secret_copy(a->out, a->len, s, a->name, err);
 	else if (error == SQLITE_DONE)
-		error = fail(err, KSEF_EIO, "secret %s vanished", a->name);
+		error = util_error_set(err, KSEF_EIO, "secret %s vanished", a->name);
 	done(s);
 	return error;
 }
@@ -1209,7 +1194,7 @@ int store_secret(store *st, const char *name, unsigned char *out, size_t len,
 	int error;
 
 	if (st == NULL || out == NULL || len == 0 || len > STORE_SECRET_MAX)
-		return fail(err, KSEF_EINVAL, "a secret is 1 to %d bytes",
+		return util_error_set(err, KSEF_EINVAL, "a secret is 1 to %d bytes",
 			    STORE_SECRET_MAX);
 	if ((error = check_len(name, STORE_SECRET_NAME_MAX + 1, "secret name",
 			       err)) < 0)
@@ -1231,7 +1216,7 @@ int store_secret(store *st, const char *name, unsigned char *out, size_t len,
 
 	if (RAND_bytes(fresh, (int)len) != 1) {
 		ERR_clear_error();
-		return fail(err, KSEF_ECRYPTO, "cannot make secret %s: no "
+		return util_error_set(err, KSEF_ECRYPTO, "cannot make secret %s: no "
 			    "randomness", name);
 	}
 	error = submit(st, op_secret, &a, err);
@@ -1280,7 +1265,7 @@ int store_key_add(store *st, store_key *key, ksef_error *err)
 
 	if (st == NULL || key == NULL || key->cert_b64 == NULL ||
 	    key->key_pem == NULL)
-		return fail(err, KSEF_EINVAL, "a key needs its certificate "
+		return util_error_set(err, KSEF_EINVAL, "a key needs its certificate "
 			    "and private key");
 	if ((error = submit(st, op_key_add, &a, err)) < 0)
 		return error;
@@ -1337,7 +1322,7 @@ int store_keys_list(store *st, store_key **out, size_t *count,
 			cap = cap ? cap * 2 : 8;
 			if ((p = realloc(arr, cap * sizeof(store_key))) ==
 			    NULL) {
-				rc = fail(err, KSEF_ENOMEM, "out of memory");
+				rc = util_error_set(err, KSEF_ENOMEM, "out of memory");
 				break;
 			}
 			arr = p;
@@ -1345,7 +1330,7 @@ int store_keys_list(store *st, store_key **out, size_t *count,
 		keys = (store_key *)(void *)arr;
 		memset(&keys[n], 0, sizeof(keys[n]));
 		if ((rc = key_row(&keys[n], s)) < 0) {
-			fail(err, rc, "out of memory");
+			util_error_set(err, rc, "out of memory");
 			break;
 		}
 		n++;
@@ -1413,7 +1398,7 @@ static int op_key_retire(struct conn *w, void *arg, ksef_error *err)
 	if (error < 0)
 		return error;
 	if (sqlite3_changes(w->db) == 0)
-		return fail(err, KSEF_ENOTFOUND, "no key has id %s", a->id);
+		return util_error_set(err, KSEF_ENOTFOUND, "no key has id %s", a->id);
 	return 0;
 }
 
@@ -1507,10 +1492,10 @@ int store_token_add(store *st, const store_token *t, ksef_error *err)
 	char status[sizeof(t->status) + 1] = "";
 
 	if (t == NULL)
-		return fail(err, KSEF_EINVAL, "no token given");
+		return util_error_set(err, KSEF_EINVAL, "no token given");
 	memcpy(status, t->status, sizeof(t->status));
 	if (!token_status_known(status))
-		return fail(err, KSEF_EINVAL, "unknown token status");
+		return util_error_set(err, KSEF_EINVAL, "unknown token status");
 	return submit(st, op_token_add, (void *)t, err);
 }
 
@@ -1560,7 +1545,7 @@ static int op_update(struct conn *w, void *arg, ksef_error *err)
 	if (error < 0)
 		return error;
 	if (sqlite3_changes(w->db) == 0)
-		return fail(err, KSEF_ENOTFOUND, "%s not found", a->what);
+		return util_error_set(err, KSEF_ENOTFOUND, "%s not found", a->what);
 	return 0;
 }
 
@@ -1570,7 +1555,7 @@ int store_token_set_status(store *st, const char *ref, const char *status,
 	struct update_args a = { Q_TOKEN_SET_STATUS, ref, status, 0, "token" };
 
 	if (ref == NULL || !token_status_known(status))
-		return fail(err, KSEF_EINVAL, "unknown token status");
+		return util_error_set(err, KSEF_EINVAL, "unknown token status");
 	return submit(st, op_update, &a, err);
 }
 
@@ -1580,7 +1565,7 @@ int store_token_touch(store *st, const char *ref, int64_t now_ms,
 	struct update_args a = { Q_TOKEN_TOUCH, ref, NULL, now_ms, "token" };
 
 	if (ref == NULL)
-		return fail(err, KSEF_EINVAL, "no token given");
+		return util_error_set(err, KSEF_EINVAL, "no token given");
 	return submit(st, op_update, &a, err);
 }
 
@@ -1595,7 +1580,7 @@ int store_tokens_list(store *st, const store_token_query *q,
 	*out = NULL;
 	*count = 0;
 	if (q == NULL || q->ctx_type == NULL || q->ctx_value == NULL)
-		return fail(err, KSEF_EINVAL, "tokens are listed per context");
+		return util_error_set(err, KSEF_EINVAL, "tokens are listed per context");
 	if ((error = reader_get(&c, st, err)) < 0)
 		return error;
 	if ((error = prep(&s, c, Q_TOKENS_LIST, err)) < 0)
@@ -1674,7 +1659,7 @@ static int op_challenge_take(struct conn *w, void *arg, ksef_error *err)
 		error = step(w, s, Q_CHALLENGE_TAKE, err);
 		error = error < 0 ? error : 0;
 	} else if (error == SQLITE_DONE) {
-		error = fail(err, KSEF_ENOTFOUND,
+		error = util_error_set(err, KSEF_ENOTFOUND,
 			     "challenge unknown or already used");
 	}
 	done(s);
@@ -1688,7 +1673,7 @@ int store_challenge_take(store *st, const char *challenge, int64_t *ts_ms,
 	int error;
 
 	if (challenge == NULL)
-		return fail(err, KSEF_EINVAL, "no challenge given");
+		return util_error_set(err, KSEF_EINVAL, "no challenge given");
 	if ((error = submit(st, op_challenge_take, &a, err)) < 0)
 		return error;
 	if (ts_ms != NULL)
@@ -1753,7 +1738,7 @@ static int op_auth_add(struct conn *w, void *arg, ksef_error *err)
 int store_auth_add(store *st, const store_auth *a, ksef_error *err)
 {
 	if (a == NULL)
-		return fail(err, KSEF_EINVAL, "no authentication given");
+		return util_error_set(err, KSEF_EINVAL, "no authentication given");
 	return submit(st, op_auth_add, (void *)a, err);
 }
 
@@ -1785,7 +1770,7 @@ static int op_auth_finish(struct conn *w, void *arg, ksef_error *err)
 	if (error < 0)
 		return error;
 	if (sqlite3_changes(w->db) == 0)
-		return fail(err, KSEF_ENOTFOUND,
+		return util_error_set(err, KSEF_ENOTFOUND,
 			    "authentication operation not found");
 	return 0;
 }
@@ -1793,7 +1778,7 @@ static int op_auth_finish(struct conn *w, void *arg, ksef_error *err)
 int store_auth_finish(store *st, const store_auth *a, ksef_error *err)
 {
 	if (a == NULL)
-		return fail(err, KSEF_EINVAL, "no authentication given");
+		return util_error_set(err, KSEF_EINVAL, "no authentication given");
 	return submit(st, op_auth_finish, (void *)a, err);
 }
 
@@ -1811,10 +1796,10 @@ static int op_auth_redeem(struct conn *w, void *arg, ksef_error *err)
 	if (bind_str(s, 1, a->ref) != SQLITE_OK)
 		error = db_fail(err, w, Q_AUTH_EXISTS);
 	else if ((error = step(w, s, Q_AUTH_EXISTS, err)) == SQLITE_ROW)
-		error = fail(err, KSEF_EINVAL, "authentication tokens were "
+		error = util_error_set(err, KSEF_EINVAL, "authentication tokens were "
 			     "already redeemed");
 	else if (error == SQLITE_DONE)
-		error = fail(err, KSEF_ENOTFOUND,
+		error = util_error_set(err, KSEF_ENOTFOUND,
 			     "authentication operation not found");
 	done(s);
 	return error;
@@ -1827,7 +1812,7 @@ int store_auth_redeem(store *st, const char *ref, int64_t refresh_until_ms,
 				 "authentication operation" };
 
 	if (ref == NULL)
-		return fail(err, KSEF_EINVAL, "no authentication given");
+		return util_error_set(err, KSEF_EINVAL, "no authentication given");
 	return submit(st, op_auth_redeem, &a, err);
 }
 
@@ -1838,7 +1823,7 @@ int store_auth_refreshed(store *st, const char *ref, int64_t now_ms,
 				 "authentication operation" };
 
 	if (ref == NULL)
-		return fail(err, KSEF_EINVAL, "no authentication given");
+		return util_error_set(err, KSEF_EINVAL, "no authentication given");
 	return submit(st, op_update, &a, err);
 }
 
@@ -1858,7 +1843,7 @@ static int op_auth_revoke(struct conn *w, void *arg, ksef_error *err)
 	if (error < 0)
 		return error;
 	if (sqlite3_changes(w->db) == 0)
-		return fail(err, KSEF_ENOTFOUND,
+		return util_error_set(err, KSEF_ENOTFOUND,
 			    "authentication operation not found");
 	return 0;
 }
@@ -1866,7 +1851,7 @@ static int op_auth_revoke(struct conn *w, void *arg, ksef_error *err)
 int store_auth_revoke(store *st, const char *ref, ksef_error *err)
 {
 	if (ref == NULL)
-		return fail(err, KSEF_EINVAL, "no authentication given");
+		return util_error_set(err, KSEF_EINVAL, "no authentication given");
 	return submit(st, op_auth_revoke, (void *)ref, err);
 }
 
@@ -1883,7 +1868,7 @@ int store_auth_list(store *st, const char *ctx_type, const char *ctx_value,
 	*out = NULL;
 	*count = 0;
 	if (ctx_type == NULL || ctx_value == NULL)
-		return fail(err, KSEF_EINVAL,
+		return util_error_set(err, KSEF_EINVAL,
 			    "authentications are listed per context");
 	if ((error = reader_get(&c, st, err)) < 0)
 		return error;
@@ -1983,9 +1968,9 @@ static int op_session_add(struct conn *w, void *arg, ksef_error *err)
 int store_session_add(store *st, const store_session *s, ksef_error *err)
 {
 	if (s == NULL)
-		return fail(err, KSEF_EINVAL, "no session given");
+		return util_error_set(err, KSEF_EINVAL, "no session given");
 	if (s->wrapped_key_len > sizeof(s->wrapped_key))
-		return fail(err, KSEF_EINVAL, "wrapped key is over %zu bytes",
+		return util_error_set(err, KSEF_EINVAL, "wrapped key is over %zu bytes",
 			    sizeof(s->wrapped_key));
 	return submit(st, op_session_add, (void *)s, err);
 }
@@ -2015,7 +2000,7 @@ static int session_state(struct conn *w, const char *ref, int *status,
 		*max_invoices = sqlite3_column_int(s, 2);
 		error = 0;
 	} else if (error == SQLITE_DONE) {
-		error = fail(err, KSEF_ENOTFOUND, "session not found");
+		error = util_error_set(err, KSEF_ENOTFOUND, "session not found");
 	}
 	done(s);
 	return error;
@@ -2039,7 +2024,7 @@ static int op_session_close(struct conn *w, void *arg, ksef_error *err)
 	if ((error = session_state(w, a->ref, &a->status, &count, &max,
 				   err)) < 0)
 		return error;
-	return fail(err, KSEF_EINVAL, "session status %d does not allow "
+	return util_error_set(err, KSEF_EINVAL, "session status %d does not allow "
 		    "closing it", a->status);
 }
 
@@ -2050,7 +2035,7 @@ int store_session_close(store *st, const char *ref, int64_t now_ms,
 	int error;
 
 	if (ref == NULL)
-		return fail(err, KSEF_EINVAL, "no session given");
+		return util_error_set(err, KSEF_EINVAL, "no session given");
 	error = submit(st, op_session_close, &a, err);
 	if (status != NULL)
 		*status = error == 0 ? 170 : a.status;
@@ -2065,7 +2050,7 @@ int store_session_set_upo(store *st, const char *ref, const char *upo_ref,
 	int error;
 
 	if (ref == NULL)
-		return fail(err, KSEF_EINVAL, "no session given");
+		return util_error_set(err, KSEF_EINVAL, "no session given");
 	if ((error = check_len(upo_ref, STORE_REF_SZ, "UPO reference",
 			       err)) < 0)
 		return error;
@@ -2170,7 +2155,7 @@ int store_sessions_list(store *st, const store_session_query *q,
 	*out = NULL;
 	*count = 0;
 	if (q == NULL || q->ctx_type == NULL || q->ctx_value == NULL)
-		return fail(err, KSEF_EINVAL, "sessions are listed per context");
+		return util_error_set(err, KSEF_EINVAL, "sessions are listed per context");
 	if ((error = reader_get(&c, st, err)) < 0)
 		return error;
 	if ((error = prep(&s, c, Q_SESSIONS_LIST, err)) < 0)
@@ -2290,10 +2275,10 @@ static int op_invoice_accept(struct conn *w, void *arg, ksef_error *err)
 				   &count, &max, err)) < 0)
 		return error;
 	if (a->session_status != 100)
-		return fail(err, KSEF_EINVAL, "session status %d does not "
+		return util_error_set(err, KSEF_EINVAL, "session status %d does not "
 			    "allow sending invoices", a->session_status);
 	if (count >= max)
-		return fail(err, KSEF_ETOOBIG, "the session holds its limit "
+		return util_error_set(err, KSEF_ETOOBIG, "the session holds its limit "
 			    "of %d invoices", max);
 	inv->ordinal = count + 1;
 
@@ -2330,15 +2315,15 @@ int store_invoice_accept(store *st, store_invoice *inv,
 	int error;
 
 	if (inv == NULL || (ciphertext == NULL && len > 0))
-		return fail(err, KSEF_EINVAL, "no invoice given");
+		return util_error_set(err, KSEF_EINVAL, "no invoice given");
 	if (len > KSEF_CIPHERTEXT_MAX_BYTES)
-		return fail(err, KSEF_ETOOBIG, "ciphertext is %zu bytes, over "
+		return util_error_set(err, KSEF_ETOOBIG, "ciphertext is %zu bytes, over "
 			    "KSEF_CIPHERTEXT_MAX_BYTES", len);
 	copy = *inv;
 	if (copy.status == 0)
 		copy.status = 100;
 	if (copy.status == 200)
-		return fail(err, KSEF_EINVAL, "an invoice reaches 200 only "
+		return util_error_set(err, KSEF_EINVAL, "an invoice reaches 200 only "
 			    "through store_invoice_finish");
 	error = submit(st, op_invoice_accept, &a, err);
 	if (session_status != NULL)
@@ -2374,7 +2359,7 @@ static int blob_get(store *st, const char *ref, int kind, ksef_buf *out,
 	int error;
 
 	if (ref == NULL || out == NULL)
-		return fail(err, KSEF_EINVAL, "no invoice given");
+		return util_error_set(err, KSEF_EINVAL, "no invoice given");
 	if ((error = reader_get(&c, st, err)) < 0)
 		return error;
 	if ((error = prep(&s, c, Q_BLOB_GET, err)) < 0)
@@ -2382,13 +2367,13 @@ static int blob_get(store *st, const char *ref, int kind, ksef_buf *out,
 	if ((bind_str(s, 1, ref) | sqlite3_bind_int(s, 2, kind)) != SQLITE_OK)
 		error = db_fail(err, c, Q_BLOB_GET);
 	else if ((error = step(c, s, Q_BLOB_GET, err)) == SQLITE_DONE)
-		error = fail(err, KSEF_ENOTFOUND, "invoice %s not stored",
+		error = util_error_set(err, KSEF_ENOTFOUND, "invoice %s not stored",
 			     kind == BLOB_PLAINTEXT ? "content" : "ciphertext");
 	if (error == SQLITE_ROW) {
 		data = sqlite3_column_blob(s, 0);
 		n = (size_t)sqlite3_column_bytes(s, 0);
 		if ((p = malloc(n + 1)) == NULL) {
-			error = fail(err, KSEF_ENOMEM, "out of memory");
+			error = util_error_set(err, KSEF_ENOMEM, "out of memory");
 		} else {
 			if (n > 0)
 				memcpy(p, data, n);
@@ -2427,7 +2412,7 @@ int store_invoice_by_hash(store *st, const char *ctx_value,
 	int error;
 
 	if (ctx_value == NULL || invoice_hash == NULL || out == NULL)
-		return fail(err, KSEF_EINVAL, "no context or hash given");
+		return util_error_set(err, KSEF_EINVAL, "no context or hash given");
 	if ((error = reader_get(&c, st, err)) < 0)
 		return error;
 	if ((error = prep(&s, c, Q_INVOICE_BY_HASH, err)) < 0)
@@ -2438,7 +2423,7 @@ int store_invoice_by_hash(store *st, const char *ctx_value,
 	else if ((error = step(c, s, Q_INVOICE_BY_HASH, err)) == SQLITE_ROW)
 		error = invoice_row(out, s);
 	else if (error == SQLITE_DONE)
-		error = fail(err, KSEF_ENOTFOUND, "no invoice with this hash");
+		error = util_error_set(err, KSEF_ENOTFOUND, "no invoice with this hash");
 	done(s);
 done:
 	reader_put(st, c);
@@ -2510,7 +2495,7 @@ static int claim_dup_key(struct conn *w, struct finish_args *a,
 		COL_TEXT(inv->orig_session_ref, s, 1);
 		error = 0;
 	} else if (error == SQLITE_DONE) {
-		error = fail(err, KSEF_EIO, "database: duplicate key held by "
+		error = util_error_set(err, KSEF_EIO, "database: duplicate key held by "
 			     "no invoice");
 	}
 	done(s);
@@ -2548,13 +2533,13 @@ static int op_invoice_finish(struct conn *w, void *arg, ksef_error *err)
 		COL_TEXT(inv->session_ref, s, 1);
 		error = 0;
 	} else if (error == SQLITE_DONE) {
-		error = fail(err, KSEF_ENOTFOUND, "invoice not found");
+		error = util_error_set(err, KSEF_ENOTFOUND, "invoice not found");
 	}
 	done(s);
 	if (error < 0)
 		return error;
 	if (old >= 200)
-		return fail(err, KSEF_EINVAL, "invoice already has final "
+		return util_error_set(err, KSEF_EINVAL, "invoice already has final "
 			    "status %d", old);
 
 	if (inv->status == 200 && inv->invoice_number[0] != '\0' &&
@@ -2610,12 +2595,12 @@ int store_invoice_finish(store *st, store_invoice *inv,
 	if (dup != NULL)
 		*dup = 0;
 	if (inv == NULL || inv->status < 100)
-		return fail(err, KSEF_EINVAL, "no invoice status given");
+		return util_error_set(err, KSEF_EINVAL, "no invoice status given");
 	if (inv->status == 200 && plaintext == NULL)
-		return fail(err, KSEF_EINVAL, "an accepted invoice needs its "
+		return util_error_set(err, KSEF_EINVAL, "an accepted invoice needs its "
 			    "content");
 	if (len > KSEF_INVOICE_MAX_BYTES)
-		return fail(err, KSEF_ETOOBIG, "invoice is %zu bytes, over "
+		return util_error_set(err, KSEF_ETOOBIG, "invoice is %zu bytes, over "
 			    "KSEF_INVOICE_MAX_BYTES", len);
 	copy = *inv;
 	if ((error = submit(st, op_invoice_finish, &a, err)) < 0)
@@ -2638,7 +2623,7 @@ int store_invoices_list(store *st, const char *session_ref, int failed_only,
 	*out = NULL;
 	*count = 0;
 	if (session_ref == NULL)
-		return fail(err, KSEF_EINVAL, "no session given");
+		return util_error_set(err, KSEF_EINVAL, "no session given");
 	if ((error = reader_get(&c, st, err)) < 0)
 		return error;
 	if ((error = prep(&s, c, Q_INVOICES_LIST, err)) < 0)
