@@ -35,6 +35,8 @@ void api_session_status(struct request *req);
 void api_session_invoices(struct request *req);
 void api_session_invoices_failed(struct request *req);
 void api_session_invoice(struct request *req);
+/* api_invoices.c */
+void api_invoice_download(struct request *req);
 
 /*
  * Shared helpers (api_common.c). Those that can fail answer the request

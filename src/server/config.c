@@ -23,4 +23,7 @@ void config_init(struct config *cfg)
 	cfg->max_body = 5u * 1000 * 1000;
 	cfg->max_connections = 512;
 	cfg->connection_timeout_s = 60;
+	/* The OpenAPI example's storage link lives about three days. */
+	cfg->download_url_ttl_ms = 3LL * 24 * 3600 * 1000;
+	cfg->upo_page_size = 10000;                 /* upo-v4-3.xsd */
 }

@@ -209,6 +209,8 @@ static int serve(struct config *cfg)
 	if (store_open(&srv.store, cfg->data_dir, &err) != 0 ||
 	    store_secret(srv.store, "jwt", srv.jwt_secret,
 			 sizeof(srv.jwt_secret), &err) != 0 ||
+	    store_secret(srv.store, "presign", srv.presign_secret,
+			 sizeof(srv.presign_secret), &err) != 0 ||
 	    ensure_keys(srv.store, KEY_USAGE_SYMMETRIC | KEY_USAGE_TOKEN, 0,
 			&err) != 0 ||
 	    keyring_refresh(&srv, &err) != 0) {
@@ -246,6 +248,7 @@ out:
 	keyring_destroy(&srv);
 	store_close(srv.store);
 	OPENSSL_cleanse(srv.jwt_secret, sizeof(srv.jwt_secret));
+	OPENSSL_cleanse(srv.presign_secret, sizeof(srv.presign_secret));
 	ksef_global_cleanup();
 	return rc;
 }

@@ -64,6 +64,9 @@ static const struct route routes[] = {
 	{ "GET", "/sessions/{ref}/invoices/{iref}", api_session_invoice,
 	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_INVOICE_STATUS },
 
+	{ "GET", "/invoices/ksef/{ksef}", api_invoice_download, AUTH_ACCESS,
+	  "InvoiceRead", RATELIMIT_INVOICE_DOWNLOAD },
+
 	{ "POST", "/tokens", api_tokens_create, AUTH_ACCESS, NULL,
 	  RATELIMIT_OTHER },
 	{ "GET", "/tokens", api_tokens_list, AUTH_ACCESS, NULL,

@@ -44,6 +44,8 @@ struct config {
 	size_t max_invoice_bytes;    /* plaintext limit: 1 000 000 */
 	int max_connections;
 	int connection_timeout_s;
+	int64_t download_url_ttl_ms; /* pre-signed links: 3 days */
+	int upo_page_size;           /* documents per session UPO page */
 };
 
 void config_init(struct config *cfg);
@@ -74,6 +76,7 @@ struct server {
 	struct keyring keyring;
 	struct workers *workers;
 	unsigned char jwt_secret[32];
+	unsigned char presign_secret[32];  /* pre-signed download links */
 	struct MHD_Daemon *mhd;
 	int port;                    /* the one actually bound */
 	/* Requests in flight, so shutdown can wait for them. */

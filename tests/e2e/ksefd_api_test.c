@@ -419,6 +419,43 @@ static void a_technical_correction_of_an_accepted_invoice_is_refused(void **stat
 	logout(&l);
 }
 
+static void an_accepted_invoice_downloads_byte_for_byte(void **state)
+{
+	struct login l, other;
+	ksef_envelope *env = NULL;
+	char sref[KSEF_REFNUM_BUFSZ], iref[KSEF_REFNUM_BUFSZ], tok[256];
+	ksef_buf xml = KSEF_BUF_INIT, got = KSEF_BUF_INIT;
+	ksef_api_invoice_status *st;
+	ksef_error err;
+
+	(void)state;
+	login(&l, &srv, NIP, token_main);
+	open_session(&l, KSEF_FORM_FA3, &env, sref);
+	gen(&xml, KSEF_FORM_FA3, NIP, "DOWNLOAD", 1, NULL);
+	send_xml(&l, sref, env, &xml, iref);
+	st = wait_invoice(&l, sref, iref);
+	assert_int_equal(st->status.code, 200);
+	/* The client checks x-ms-meta-hash against the body itself. */
+	if (ksef_client_invoice_download(&got, l.c, st->ksef_number, &err) != 0)
+		fail_msg("download: %s", err.message);
+	assert_int_equal(got.size, xml.size);
+	assert_memory_equal(got.ptr, xml.ptr, xml.size);
+	ksef_buf_dispose(&got);
+	/* Another context: no such invoice. */
+	ksefd_token(&srv, "7010012385", "InvoiceRead", tok, sizeof(tok));
+	login(&other, &srv, "7010012385", tok);
+	assert_int_not_equal(ksef_client_invoice_download(&got, other.c,
+		st->ksef_number, &err), 0);
+	assert_true(ksef_api_error_has_code(ksef_client_last_error(other.c),
+					    21164));
+	logout(&other);
+	ksef_api_invoice_status_free(st);
+	assert_int_equal(ksef_client_session_close(l.c, sref, &err), 0);
+	ksef_envelope_free(env);
+	ksef_buf_dispose(&xml);
+	logout(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +468,7 @@ int main(void)
 		cmocka_unit_test(tls_serves_the_same_api),
 		cmocka_unit_test(authentication_sessions_are_listed_and_revoked),
 		cmocka_unit_test(a_technical_correction_of_an_accepted_invoice_is_refused),
+		cmocka_unit_test(an_accepted_invoice_downloads_byte_for_byte),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, setup, teardown);
