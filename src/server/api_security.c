@@ -25,7 +25,10 @@ void api_public_keys(struct request *req)
 		server_key *k = srv->keyring.keys[i].key;
 		json_t *usage;
 
-		if (srv->keyring.keys[i].retired || now >= k->valid_to_ms)
+		/* Only the API's two usages; the UPO signing key is not an
+		 * encryption key and is published elsewhere. */
+		if (srv->keyring.keys[i].retired || now >= k->valid_to_ms ||
+		    !(k->usage & (KEY_USAGE_TOKEN | KEY_USAGE_SYMMETRIC)))
 			continue;
 		usage = json_array();
 		if (k->usage & KEY_USAGE_TOKEN)

@@ -75,6 +75,8 @@ const char *keys_usage_name(unsigned usage_bit)
 		return "SymmetricKeyEncryption";
 	case KEY_USAGE_TOKEN:
 		return "KsefTokenEncryption";
+	case KEY_USAGE_UPO_SIGNING:
+		return "UpoSigning";
 	default:
 		return NULL;
 	}
@@ -96,7 +98,8 @@ size_t keys_usage_names(const char *names[2], unsigned mask)
 
 unsigned keys_usage_from_name(const char *name, size_t len)
 {
-	static const unsigned bits[] = { KEY_USAGE_SYMMETRIC, KEY_USAGE_TOKEN };
+	static const unsigned bits[] = { KEY_USAGE_SYMMETRIC, KEY_USAGE_TOKEN,
+					 KEY_USAGE_UPO_SIGNING };
 	size_t i;
 
 	if (name == NULL)
@@ -260,7 +263,8 @@ static int random_serial(X509 *cert, ksef_error *err)
 	return 0;
 }
 
-static int make_cert(X509 **out, EVP_PKEY *pkey, int64_t from_s, int64_t to_s,
+static int make_cert(X509 **out, EVP_PKEY *pkey, unsigned usage_mask,
+		     int64_t from_s, int64_t to_s,
 		     ksef_error *err)
 {
 	X509 *cert;
@@ -301,11 +305,14 @@ static int make_cert(X509 **out, EVP_PKEY *pkey, int64_t from_s, int64_t to_s,
 				     "certificate issuer or key cannot be set");
 		goto fail;
 	}
-	/* An end-entity key for key transport only: no signing, no CA. */
+	/* An end-entity key for one job: key transport for the API's keys,
+	 * signatures for the UPO key; never a CA. */
 	if ((error = add_ext(cert, NID_basic_constraints, "critical,CA:FALSE",
 			     err)) < 0 ||
-	    (error = add_ext(cert, NID_key_usage, "critical,keyEncipherment",
-			     err)) < 0 ||
+	    (error = add_ext(cert, NID_key_usage,
+			     usage_mask == KEY_USAGE_UPO_SIGNING ?
+			     "critical,digitalSignature,nonRepudiation" :
+			     "critical,keyEncipherment", err)) < 0 ||
 	    (error = add_ext(cert, NID_subject_key_identifier, "hash",
 			     err)) < 0)
 		goto fail;
@@ -333,7 +340,9 @@ int keys_generate(server_key **out, unsigned usage_mask, int rsa_bits,
 	if (out == NULL)
 		return util_error_set(err, KSEF_EINVAL, "keys: NULL argument");
 	*out = NULL;
-	if (usage_mask == 0 || (usage_mask & ~KEY_USAGE_ALL) != 0)
+	if (usage_mask == 0 || (usage_mask & ~KEY_USAGE_VALID) != 0 ||
+	    ((usage_mask & KEY_USAGE_UPO_SIGNING) &&
+	     usage_mask != KEY_USAGE_UPO_SIGNING))
 		return util_error_set(err, KSEF_EINVAL, "keys: usage mask 0x%x "
 				"is not a set of KEY_USAGE_* bits", usage_mask);
 	if (rsa_bits < KEYS_RSA_MIN_BITS || rsa_bits > KEYS_RSA_MAX_BITS)
@@ -359,7 +368,8 @@ int keys_generate(server_key **out, unsigned usage_mask, int rsa_bits,
 	if ((pkey = EVP_RSA_gen((unsigned)rsa_bits)) == NULL)
 		return fail_openssl(err, KSEF_ECRYPTO,
 				    "RSA key cannot be generated");
-	if ((error = make_cert(&cert, pkey, from_s, to_s, err)) < 0)
+	if ((error = make_cert(&cert, pkey, usage_mask, from_s, to_s,
+			       err)) < 0)
 		goto done;
 	if ((key = calloc(1, sizeof(*key))) == NULL) {
 		error = util_error_set(err, KSEF_ENOMEM, "out of memory");
@@ -428,7 +438,9 @@ int keys_load(server_key **out, unsigned usage_mask, const char *cert_b64,
 	if (out == NULL || cert_b64 == NULL || key_pem == NULL)
 		return util_error_set(err, KSEF_EINVAL, "keys: NULL argument");
 	*out = NULL;
-	if (usage_mask == 0 || (usage_mask & ~KEY_USAGE_ALL) != 0)
+	if (usage_mask == 0 || (usage_mask & ~KEY_USAGE_VALID) != 0 ||
+	    ((usage_mask & KEY_USAGE_UPO_SIGNING) &&
+	     usage_mask != KEY_USAGE_UPO_SIGNING))
 		return util_error_set(err, KSEF_EINVAL, "keys: usage mask 0x%x "
 				"is not a set of KEY_USAGE_* bits", usage_mask);
 	if (valid_from_ms >= valid_to_ms)

@@ -25,7 +25,13 @@
 /** usage "KsefTokenEncryption": encrypts "{token}|{timestampMs}". */
 #define KEY_USAGE_TOKEN 0x2u
 /** Every usage there is; other bits are refused. */
+/** Signing UPO receipts (XAdES): not an API usage, never listed by
+ *  GET /security/public-key-certificates; alone in its key. */
+#define KEY_USAGE_UPO_SIGNING 0x10u
+/** The two usages of the API's encryption keys. */
 #define KEY_USAGE_ALL (KEY_USAGE_SYMMETRIC | KEY_USAGE_TOKEN)
+/** Every usage a key may have. */
+#define KEY_USAGE_VALID (KEY_USAGE_ALL | KEY_USAGE_UPO_SIGNING)
 
 /** Smallest and largest RSA modulus keys_generate() makes, in bits. */
 #define KEYS_RSA_MIN_BITS 2048

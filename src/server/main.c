@@ -39,9 +39,10 @@ static const char usage_text[] =
 "  --challenge-ttl SECONDS  authentication challenge lifetime (default 600)\n"
 "  --schemas DIR         the official schemas (default: as libksef finds them)\n"
 "\n"
-"keys: USAGE is SymmetricKeyEncryption or KsefTokenEncryption (rotate\n"
-"adds a key for one usage, or both when none is given); ID is a key's id\n"
-"or publicKeyId (its publicKeyId then gets 400/21470).\n"
+"keys: USAGE is SymmetricKeyEncryption, KsefTokenEncryption or UpoSigning\n"
+"(rotate adds a key for one usage, or the two API usages when none is\n"
+"given); ID is a key's id or publicKeyId (its publicKeyId then gets\n"
+"400/21470).\n"
 "token create: prints a KSeF token for the NIP context (permissions\n"
 "default to InvoiceWrite,InvoiceRead).\n";
 
@@ -62,6 +63,8 @@ static int die(const char *fmt, ...)
 /* Make sure each usage has a current key; generate what is missing. */
 static int ensure_keys(store *st, unsigned usages, int force, ksef_error *err)
 {
+	static const unsigned each[] = { KEY_USAGE_SYMMETRIC, KEY_USAGE_TOKEN,
+					 KEY_USAGE_UPO_SIGNING };
 	store_key *rows = NULL;
 	size_t n = 0, i;
 	unsigned have = 0, u;
@@ -74,13 +77,16 @@ static int ensure_keys(store *st, unsigned usages, int force, ksef_error *err)
 		if (!rows[i].retired && rows[i].valid_to_ms > now)
 			have |= rows[i].usage;
 	store_keys_free(rows, n);
-	for (u = KEY_USAGE_SYMMETRIC; u <= KEY_USAGE_TOKEN; u <<= 1) {
+	for (i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
 		server_key *k = NULL;
 		store_key row;
 
+		u = each[i];
 		if (!(usages & u) || (!force && (have & u)))
 			continue;
-		if ((error = keys_generate(&k, u, 2048, now, 730, err)) != 0)
+		if ((error = keys_generate(&k, u, 2048, now,
+					   u == KEY_USAGE_UPO_SIGNING ? 3650 : 730,
+					   err)) != 0)
 			return error;
 		memset(&row, 0, sizeof(row));
 		row.usage = u;
@@ -109,6 +115,7 @@ static int cmd_keys(int argc, char **argv, const char *data_dir,
 	size_t n = 0, i;
 	ksef_error err;
 	unsigned usage = KEY_USAGE_SYMMETRIC | KEY_USAGE_TOKEN;
+	const char *name;
 	int rc = 0;
 
 	if (argc < 1)
@@ -128,13 +135,12 @@ static int cmd_keys(int argc, char **argv, const char *data_dir,
 		if (store_keys_list(st, &rows, &n, &err) != 0) {
 			rc = die("keys list: %s", err.message);
 		} else {
-			for (i = 0; i < n; i++)
+			for (i = 0; i < n; i++) {
+				name = keys_usage_name(rows[i].usage);
 				printf("%lld %s %s%s\n", (long long)rows[i].id,
-				       rows[i].usage & KEY_USAGE_SYMMETRIC ?
-				       "SymmetricKeyEncryption" :
-				       "KsefTokenEncryption",
-				       rows[i].public_key_id,
+				       name ? name : "?", rows[i].public_key_id,
 				       rows[i].retired ? " retired" : "");
+			}
 			store_keys_free(rows, n);
 		}
 	} else {
@@ -211,8 +217,7 @@ static int serve(struct config *cfg)
 			 sizeof(srv.jwt_secret), &err) != 0 ||
 	    store_secret(srv.store, "presign", srv.presign_secret,
 			 sizeof(srv.presign_secret), &err) != 0 ||
-	    ensure_keys(srv.store, KEY_USAGE_SYMMETRIC | KEY_USAGE_TOKEN, 0,
-			&err) != 0 ||
+	    ensure_keys(srv.store, KEY_USAGE_VALID, 0, &err) != 0 ||
 	    keyring_refresh(&srv, &err) != 0) {
 		die("%s", err.message);
 		goto out;
