@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# ksef send against a real ksefd: 20 generated invoices all get KSeF
+# numbers; a mixed batch (valid, schema-invalid, duplicate) reports each
+# file and exits 1; --json parses; bad arguments and a wrong token fail
+# with readable messages.
+. "$(dirname "$0")/lib.bash"
+
+KSEFD=$KSEF_BUILD_DIR/ksefd
+nip=5265877635
+"$KSEFD" --data "$WORK/data" --listen 127.0.0.1:0 >"$WORK/ksefd.out" 2>"$WORK/ksefd.log" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 200); do grep -q listening "$WORK/ksefd.out" 2>/dev/null && break; sleep 0.05; done
+base=$(sed -n 's/^ksefd: listening on //p' "$WORK/ksefd.out")
+token=$("$KSEFD" token create --data "$WORK/data" --nip $nip)
+
+mkdir -p "$WORK/batch"
+check "generate 20" 0 "$KSEF" generate --nip $nip --count 20 --seed 11 --out "$WORK/batch"
+check "send 20 invoices" 0 "$KSEF" send --base-url "$base" --nip $nip --token "$token" "$WORK"/batch/*.xml
+expect "the session ended 200" err "ended with 200"
+check "20 KSeF numbers" 0 test "$(grep -c ": 200 $nip-" "$WORK/out")" -eq 20
+
+mkdir -p "$WORK/mixed"
+"$KSEF" generate --nip $nip --seed 12 --first 1 > "$WORK/mixed/a-valid.xml"
+sed 's/<P_15>/<P_15X>/; s#</P_15>#</P_15X>#' "$WORK/batch/invoice-3.xml" > "$WORK/mixed/b-invalid.xml"
+cp "$WORK/batch/invoice-1.xml" "$WORK/mixed/c-duplicate.xml"
+check "a mixed batch exits 1" 1 "$KSEF" send --base-url "$base" --nip $nip --token "$token" "$WORK"/mixed/*.xml
+expect "the valid one is accepted" out "a-valid.xml: 200 $nip-"
+expect "the invalid one: 450 with the element" err "b-invalid.xml: 450 .*P_15X"
+expect "the duplicate: 440 with the original number" err "c-duplicate.xml: 440 .*$nip-"
+
+"$KSEF" generate --nip $nip --seed 13 > "$WORK/one.xml"
+check "json" 0 "$KSEF" send --json --base-url "$base" --nip $nip --token "$token" "$WORK/one.xml"
+cp "$WORK/out" "$WORK/json"
+check "json parses" 0 python3 -c "
+import json
+r = json.load(open('$WORK/json'))
+assert r['sessionStatus'] == 200, r
+inv = r['invoices'][0]
+assert inv['status'] == 200 and inv['ksefNumber'].startswith('$nip-'), inv
+assert len(r['sessionReferenceNumber']) == 36
+"
+
+check "wrong token" 3 "$KSEF" send --base-url "$base" --nip $nip --token "nope|x|y" "$WORK/one.xml"
+expect "says authentication failed" err "ksef: send: authentication: .*450"
+check "no token" 2 env -u KSEF_TOKEN "$KSEF" send --base-url "$base" --nip $nip "$WORK/one.xml"
+check "production needs a flag" 2 "$KSEF" send --env prd --nip $nip --token x "$WORK/one.xml"
+expect "explains" err "allow-production"
+check "a missing file" 3 "$KSEF" send --base-url "$base" --nip $nip --token "$token" "$WORK/none.xml"
+"$KSEF" generate --nip $nip --seed 14 > "$WORK/env.xml"
+check "environment variables work" 0 env KSEF_BASE_URL="$base" KSEF_NIP=$nip KSEF_TOKEN="$token" \
+	"$KSEF" send -q "$WORK/env.xml"
+finish
