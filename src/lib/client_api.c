@@ -38,10 +38,13 @@ static const char *const context_names[] = {
 	"Nip", "InternalId", "NipVatUe", "PeppolId"
 };
 
-static const struct {
+/* A flag of the public API and the name the API gives it. */
+struct bit_name {
 	unsigned bit;
 	const char *name;
-} perm_names[] = {
+};
+
+static const struct bit_name perm_names[] = {
 	{ KSEF_TOKEN_PERM_INVOICE_READ, "InvoiceRead" },
 	{ KSEF_TOKEN_PERM_INVOICE_WRITE, "InvoiceWrite" },
 	{ KSEF_TOKEN_PERM_CREDENTIALS_READ, "CredentialsRead" },
@@ -53,20 +56,14 @@ static const struct {
 
 #define PERM_ALL 0x7Fu
 
-static const struct {
-	unsigned bit;
-	const char *name;
-} session_status_names[] = {
+static const struct bit_name session_status_names[] = {
 	{ KSEF_SESSION_STATUS_IN_PROGRESS, "InProgress" },
 	{ KSEF_SESSION_STATUS_SUCCEEDED, "Succeeded" },
 	{ KSEF_SESSION_STATUS_FAILED, "Failed" },
 	{ KSEF_SESSION_STATUS_CANCELLED, "Cancelled" },
 };
 
-static const struct {
-	unsigned bit;
-	const char *name;
-} token_status_names[] = {
+static const struct bit_name token_status_names[] = {
 	{ KSEF_TOKEN_STATUS_PENDING, "Pending" },
 	{ KSEF_TOKEN_STATUS_ACTIVE, "Active" },
 	{ KSEF_TOKEN_STATUS_REVOKING, "Revoking" },
@@ -77,6 +74,16 @@ static const struct {
 /*
  * Checking the caller's arguments
  */
+
+/* Every public call starts so: refuse a NULL argument, then forget what
+ * the previous call left (its error answer, status and warning). */
+static int begin(ksef_client *c, int args_ok, ksef_error *err)
+{
+	if (c == NULL || !args_ok)
+		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	ksef__client_begin(c);
+	return 0;
+}
 
 /* A path segment: a reference or KSeF number. Only [0-9A-Za-z-] can
  * appear, so nothing the caller passes can change the path's meaning. */
@@ -100,6 +107,15 @@ static int check_segment(const char *name, const char *s, size_t minlen,
 static int check_ref(const char *name, const char *s, ksef_error *err)
 {
 	return check_segment(name, s, KSEF_REFNUM_LEN, KSEF_REFNUM_LEN, err);
+}
+
+/* Page sizes are 10 to max, or 0 for the server's default. */
+static int check_page_size(int page_size, int max, ksef_error *err)
+{
+	if (page_size != 0 && (page_size < 10 || page_size > max))
+		return ksef__error_set(err, KSEF_EINVAL,
+			"page size must be 10 to %d, or 0", max);
+	return 0;
 }
 
 static int check_ksef_number(const char *s, ksef_error *err)
@@ -173,6 +189,22 @@ static int put_int_param(ksef_buf *b, const char *name, int v)
 
 	snprintf(num, sizeof(num), "%d", v);
 	return put_param(b, name, num);
+}
+
+/* Array parameters repeat the name (SPEC 1.2): name=value for each flag
+ * set, in the table's order. */
+static int put_flag_params(ksef_buf *b, const char *name,
+			   const struct bit_name *names, size_t n,
+			   unsigned flags)
+{
+	size_t i;
+	int error;
+
+	for (i = 0; i < n; i++)
+		if ((flags & names[i].bit) &&
+		    (error = put_param(b, name, names[i].name)) < 0)
+			return error;
+	return 0;
 }
 
 static int put_time_param(ksef_buf *b, const char *name, const ksef_time *t,
@@ -249,6 +281,56 @@ static int call_none(ksef_client *c, const ksef__request *rq, ksef_error *err)
 	return error;
 }
 
+/* The access token a call needs, or EINVAL when none is set. */
+static int need_token(const char **tok, ksef_client *c, ksef_error *err)
+{
+	*tok = ksef__client_access_token(c);
+	if (*tok == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"no access token: call ksef_client_set_access_token()");
+	return 0;
+}
+
+/* Most calls are one request under the access token: fill rq for it. */
+static int with_token(ksef__request *rq, ksef_client *c, const char *method,
+		      const char *path, int retry_safe, ksef_error *err)
+{
+	rq->method = method;
+	rq->path = path;
+	rq->retry_safe = retry_safe;
+	return need_token(&rq->bearer, c, err);
+}
+
+/* A call under the access token whose answer has no body we need: the
+ * revocations and the closing of a session. */
+static int call_simple(ksef_client *c, const char *method, const char *path,
+		       int retry_safe, ksef_error *err)
+{
+	ksef__request rq = { 0 };
+	int error = with_token(&rq, c, method, path, retry_safe, err);
+
+	return error < 0 ? error : call_none(c, &rq, err);
+}
+
+/* The same about one reference, a public call of its own: the path is
+ * prefix, the reference (once check_ref() has passed it as `name`) and
+ * suffix. */
+static int call_on_ref(ksef_client *c, const char *method,
+		       const char *prefix, const char *name, const char *ref,
+		       const char *suffix, int retry_safe, ksef_error *err)
+{
+	char path[96];
+	int error;
+
+	if (c == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "client is NULL");
+	ksef__client_begin(c);
+	if ((error = check_ref(name, ref, err)) < 0)
+		return error;
+	snprintf(path, sizeof(path), "%s%s%s", prefix, ref, suffix);
+	return call_simple(c, method, path, retry_safe, err);
+}
+
 /* An exchange whose answer is a document, checked by x-ms-meta-hash. */
 static int call_bytes(ksef_buf *out, ksef_client *c, ksef__request *rq,
 		      ksef_error *err)
@@ -291,10 +373,13 @@ static void free_body(char *body, size_t len)
 /* Where a field is, for messages: "GET /sessions: sessions[3].status". */
 struct rd {
 	void *res;
-	const char *what;
+	char what[160];
 	char at[64];
 	ksef_error *err;
 };
+
+/* Reads one answer, or one item of a list, into res. */
+typedef int (*parse_fn)(struct rd *r, const json_t *obj, void *res);
 
 static int rd_fail(struct rd *r, const char *key, const char *fmt, ...)
 	KSEF__PRINTF(3, 4);
@@ -539,6 +624,16 @@ static int get_strings(struct rd *r, const json_t *obj, const char *key,
 	return 0;
 }
 
+/* Enter a nested object: append "key." to r->at, so that messages name
+ * the field as a path. Returns what at_pop() needs to leave it again. */
+static size_t at_push(struct rd *r, const char *key)
+{
+	size_t old = strlen(r->at);
+
+	snprintf(r->at + old, sizeof(r->at) - old, "%s.", key);
+	return old;
+}
+
 /* Leave a nested object entered by appending "key." to r->at. */
 static void at_pop(struct rd *r, size_t old)
 {
@@ -556,8 +651,7 @@ static int get_status(struct rd *r, const json_t *obj, const char *key,
 
 	if ((error = get_object(r, obj, key, 1, &o)) < 0)
 		return error;
-	old = strlen(r->at);
-	snprintf(r->at + old, sizeof(r->at) - old, "%s.", key);
+	old = at_push(r, key);
 	if ((error = get_int(r, o, "code", 1, INT_MIN, INT_MAX, &code)) == 0 &&
 	    (error = get_string(r, o, "description", 1, 0,
 				KSEF_CLIENT_FIELD_MAX, &st->description)) == 0)
@@ -580,8 +674,7 @@ static int get_token_info(struct rd *r, const json_t *obj, const char *key,
 
 	if ((error = get_object(r, obj, key, required, &o)) < 0 || o == NULL)
 		return error;
-	old = strlen(r->at);
-	snprintf(r->at + old, sizeof(r->at) - old, "%s.", key);
+	old = at_push(r, key);
 	if ((error = get_header_safe(r, o, "token", 1, KSEF_CLIENT_TOKEN_MAX,
 				     &out->token)) == 0)
 		error = get_time(r, o, "validUntil", &out->valid_until);
@@ -591,8 +684,7 @@ static int get_token_info(struct rd *r, const json_t *obj, const char *key,
 
 /* Run parse(r, item, i) over an array of objects into n items of size. */
 static int get_items(struct rd *r, const json_t *obj, const char *key,
-		     size_t size, void **items, size_t *count,
-		     int (*parse)(struct rd *, const json_t *, void *))
+		     size_t size, void **items, size_t *count, parse_fn parse)
 {
 	const json_t *arr;
 	unsigned char *v;
@@ -624,24 +716,180 @@ static int get_items(struct rd *r, const json_t *obj, const char *key,
 	return 0;
 }
 
-static void rd_init(struct rd *r, void *res, const ksef__request *rq,
-		    char *what, size_t whatsz, ksef_error *err)
+/* Start reading rq's answer into a new result of `size` bytes, which
+ * will own every string and array read into it. */
+static int rd_new(struct rd *r, size_t size, const ksef__request *rq,
+		  ksef_error *err)
 {
-	describe(what, whatsz, rq);
-	r->res = res;
-	r->what = what;
+	if ((r->res = ksef__result_new(size)) == NULL)
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	describe(r->what, sizeof(r->what), rq);
 	r->at[0] = '\0';
 	r->err = err;
+	return 0;
 }
 
-/* Make a result of `size`, or fail with ENOMEM. */
-#define NEW_RESULT(ptr, err)                                               \
-	do {                                                               \
-		(ptr) = ksef__result_new(sizeof(*(ptr)));                  \
-		if ((ptr) == NULL)                                         \
-			return ksef__error_set((err), KSEF_ENOMEM,         \
-					       "out of memory");           \
-	} while (0)
+/*
+ * Results. Every call that answers with a typed result makes it the same
+ * way: a new result that parse fills from the answer, handed out only
+ * when all of it was read, so that a failed call never returns half a
+ * result and frees what it had read in one place.
+ */
+
+static int parse_result(void **out, const json_t *root,
+			const ksef__request *rq, size_t size, parse_fn parse,
+			ksef_error *err)
+{
+	struct rd r;
+	int error;
+
+	if ((error = rd_new(&r, size, rq, err)) < 0)
+		return error;
+	if ((error = parse(&r, root, r.res)) < 0) {
+		ksef__result_free(r.res);
+		return error;
+	}
+	*out = r.res;
+	return 0;
+}
+
+/* An exchange whose JSON answer (an object, or with want_array an array)
+ * becomes a result of `size` bytes. */
+static int call_result(void **out, ksef_client *c, const ksef__request *rq,
+		       int want_array, size_t size, parse_fn parse,
+		       ksef_error *err)
+{
+	json_t *root;
+	int error;
+
+	if ((error = call_json(&root, c, rq, want_array, err)) < 0)
+		return error;
+	error = parse_result(out, root, rq, size, parse, err);
+	json_decref(root);
+	return error;
+}
+
+/* POST a JSON body made by a ksef__client_build_*_body builder (it takes
+ * the reference) and read the answer into a result. The body is wiped
+ * before the answer is read: it may hold an encrypted token. */
+static int post_result(void **out, ksef_client *c, ksef__request *rq,
+		       json_t *body, size_t size, parse_fn parse,
+		       ksef_error *err)
+{
+	json_t *root;
+	char *text = NULL;
+	size_t len = 0;
+	int error = dump_body(&text, &len, body, err);
+
+	json_decref(body);
+	if (error < 0)
+		return error;
+	rq->method = "POST";
+	rq->content_type = "application/json";
+	rq->body = (const unsigned char *)text;
+	rq->body_len = len;
+	error = call_json(&root, c, rq, 0, err);
+	free_body(text, len);
+	rq->body = NULL;
+	if (error < 0)
+		return error;
+	error = parse_result(out, root, rq, size, parse, err);
+	json_decref(root);
+	return error;
+}
+
+/* GET one object under the access token: the status calls. Reads only,
+ * so it may be retried. */
+static int get_one(void **out, ksef_client *c, const char *path, size_t size,
+		   parse_fn parse, ksef_error *err)
+{
+	ksef__request rq = { 0 };
+	int error = with_token(&rq, c, "GET", path, 1, err);
+
+	return error < 0 ? error : call_result(out, c, &rq, 0, size, parse,
+					       err);
+}
+
+/*
+ * Lists. The list endpoints answer alike (SPEC 1.3): a continuationToken
+ * and an array of objects under a name of their own; the next page is
+ * asked for with the token in x-continuation-token.
+ */
+
+/* What tells one list endpoint from another. */
+struct list_kind {
+	const char *key;  /* the answer's member that holds the items */
+	size_t res_size;  /* of the typed list result */
+	size_t item_size; /* of one item */
+	parse_fn parse;   /* reads one item */
+};
+
+/* Builds a list call's path and query from its arguments, checking them;
+ * on failure err says why. */
+typedef int (*path_fn)(ksef_buf *path, const void *args, ksef_error *err);
+
+/* A page as read, before the caller moves it into its typed result: the
+ * lists differ in their items' pointer type, so only the caller can. */
+struct page {
+	void *res;
+	void *items;
+	size_t count;
+	const char *continuation;
+};
+
+static int parse_page(struct page *pg, const json_t *root,
+		      const ksef__request *rq, const struct list_kind *kind,
+		      ksef_error *err)
+{
+	struct rd r;
+	int error;
+
+	if ((error = rd_new(&r, kind->res_size, rq, err)) < 0)
+		return error;
+	if ((error = get_continuation(&r, root, &pg->continuation)) < 0 ||
+	    (error = get_items(&r, root, kind->key, kind->item_size,
+			       &pg->items, &pg->count, kind->parse)) < 0) {
+		ksef__result_free(r.res);
+		return error;
+	}
+	pg->res = r.res;
+	return 0;
+}
+
+/* GET one page of a list under the access token; build makes the path
+ * from args, after the token is found. */
+static int get_page(struct page *pg, ksef_client *c,
+		    const struct list_kind *kind, path_fn build,
+		    const void *args, const char *continuation,
+		    ksef_error *err)
+{
+	ksef__request rq = { 0 };
+	ksef_buf path = KSEF_BUF_INIT;
+	json_t *root;
+	int error;
+
+	if ((error = with_token(&rq, c, "GET", NULL, 1, err)) < 0)
+		return error;
+	if ((error = build(&path, args, err)) == 0) {
+		rq.path = (const char *)path.ptr;
+		rq.continuation = continuation;
+		error = call_json(&root, c, &rq, 0, err);
+	}
+	if (error == 0) {
+		error = parse_page(pg, root, &rq, kind, err);
+		json_decref(root);
+	}
+	ksef_buf_dispose(&path);
+	return error;
+}
+
+/* Move a page into its typed list result, as PAGE_TO(*out, pg). A macro
+ * because the four list types differ only in their items' pointer type,
+ * which no one function can take. */
+#define PAGE_TO(list, pg)                                                  \
+	((list) = (pg).res, (list)->items = (pg).items,                    \
+	 (list)->count = (pg).count,                                       \
+	 (list)->continuation_token = (pg).continuation)
 
 /*
  * Public keys
@@ -678,52 +926,47 @@ static int parse_pubkey_cert(struct rd *r, const json_t *o, void *item)
 	return 0;
 }
 
+/* The answer is a bare array: wrap it to reuse get_items. jansson's
+ * json_object_set() takes a reference of its own, so root is not
+ * changed, only its reference count. */
+static int parse_pubkey_certs(struct rd *r, const json_t *root, void *res)
+{
+	ksef_api_pubkey_certs *certs = res;
+	json_t *wrap = json_object();
+	void *items;
+	int error;
+
+	if (wrap == NULL || json_object_set(wrap, "certificates",
+					    (json_t *)root) < 0)
+		error = rd_nomem(r);
+	else
+		error = get_items(r, wrap, "certificates",
+				  sizeof(ksef_api_pubkey_cert), &items,
+				  &certs->count, parse_pubkey_cert);
+	json_decref(wrap);
+	if (error == 0)
+		certs->items = items;
+	return error;
+}
+
 int ksef_client_pubkey_certs(ksef_api_pubkey_certs **out, ksef_client *c,
 			     ksef_error *err)
 {
 	ksef__request rq = { 0 };
-	ksef_api_pubkey_certs *res;
-	json_t *root;
-	struct rd r;
-	char what[64];
-	void *items;
+	void *res;
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
 	rq.method = "GET";
 	rq.path = "/security/public-key-certificates";
 	rq.retry_safe = 1;
-	if ((error = call_json(&root, c, &rq, 1, err)) < 0)
-		return error;
-	if ((res = ksef__result_new(sizeof(*res))) == NULL) {
-		json_decref(root);
-		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	}
-	rd_init(&r, res, &rq, what, sizeof(what), err);
-	{
-		/* The answer is a bare array: wrap it to reuse get_items. */
-		json_t *wrap = json_object();
-
-		if (wrap == NULL || json_object_set(wrap, "certificates",
-						    root) < 0)
-			error = rd_nomem(&r);
-		else
-			error = get_items(&r, wrap, "certificates",
-					  sizeof(ksef_api_pubkey_cert), &items,
-					  &res->count, parse_pubkey_cert);
-		json_decref(wrap);
-	}
-	json_decref(root);
-	if (error < 0) {
-		ksef__result_free(res);
-		return error;
-	}
-	res->items = items;
-	*out = res;
-	return 0;
+	if ((error = call_result(&res, c, &rq, 1,
+				 sizeof(ksef_api_pubkey_certs),
+				 parse_pubkey_certs, err)) == 0)
+		*out = res;
+	return error;
 }
 
 const ksef_api_pubkey_cert *ksef_api_pubkey_certs_pick(
@@ -757,44 +1000,38 @@ void ksef_api_pubkey_certs_free(ksef_api_pubkey_certs *certs)
  * Authentication
  */
 
+/* AuthenticationChallengeResponse. */
+static int parse_challenge(struct rd *r, const json_t *root, void *res)
+{
+	ksef_api_challenge *ch = res;
+	int error;
+
+	if ((error = get_string(r, root, "challenge", 1, 36, 36,
+				&ch->challenge)) < 0 ||
+	    (error = get_time(r, root, "timestamp", &ch->timestamp)) < 0 ||
+	    (error = get_int(r, root, "timestampMs", 1, 0, INT64_MAX,
+			     &ch->timestamp_ms)) < 0)
+		return error;
+	return get_string(r, root, "clientIp", 1, 0, 256, &ch->client_ip);
+}
+
 int ksef_client_auth_challenge(ksef_api_challenge **out, ksef_client *c,
 			       ksef_error *err)
 {
 	ksef__request rq = { 0 };
-	ksef_api_challenge *res;
-	json_t *root;
-	struct rd r;
-	char what[64];
+	void *res;
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
 	rq.method = "POST";
 	rq.path = "/auth/challenge";
 	rq.retry_safe = 1; /* a new challenge replaces nothing */
-	if ((error = call_json(&root, c, &rq, 0, err)) < 0)
-		return error;
-	if ((res = ksef__result_new(sizeof(*res))) == NULL) {
-		json_decref(root);
-		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	}
-	rd_init(&r, res, &rq, what, sizeof(what), err);
-	if ((error = get_string(&r, root, "challenge", 1, 36, 36,
-				&res->challenge)) == 0 &&
-	    (error = get_time(&r, root, "timestamp", &res->timestamp)) == 0 &&
-	    (error = get_int(&r, root, "timestampMs", 1, 0, INT64_MAX,
-			     &res->timestamp_ms)) == 0)
-		error = get_string(&r, root, "clientIp", 1, 0, 256,
-				   &res->client_ip);
-	json_decref(root);
-	if (error < 0) {
-		ksef__result_free(res);
-		return error;
-	}
-	*out = res;
-	return 0;
+	if ((error = call_result(&res, c, &rq, 0, sizeof(ksef_api_challenge),
+				 parse_challenge, err)) == 0)
+		*out = res;
+	return error;
 }
 
 void ksef_api_challenge_free(ksef_api_challenge *ch)
@@ -940,26 +1177,17 @@ done:
 	return error;
 }
 
-static int parse_auth_init(ksef_api_auth_init **out, const json_t *root,
-			   const ksef__request *rq, ksef_error *err)
+/* AuthenticationInitResponse: the same for both ways in. */
+static int parse_auth_init(struct rd *r, const json_t *root, void *res)
 {
-	ksef_api_auth_init *res;
-	struct rd r;
-	char what[64];
-	int error;
+	ksef_api_auth_init *init = res;
+	int error = get_ref(r, root, "referenceNumber", 1,
+			    &init->reference_number);
 
-	NEW_RESULT(res, err);
-	rd_init(&r, res, rq, what, sizeof(what), err);
-	if ((error = get_ref(&r, root, "referenceNumber", 1,
-			     &res->reference_number)) == 0)
-		error = get_token_info(&r, root, "authenticationToken", 1,
-				       &res->authentication_token);
-	if (error < 0) {
-		ksef__result_free(res);
-		return error;
-	}
-	*out = res;
-	return 0;
+	if (error == 0)
+		error = get_token_info(r, root, "authenticationToken", 1,
+				       &init->authentication_token);
+	return error;
 }
 
 int ksef_client_auth_ksef_token(ksef_api_auth_init **out, ksef_client *c,
@@ -968,33 +1196,21 @@ int ksef_client_auth_ksef_token(ksef_api_auth_init **out, ksef_client *c,
 	const ksef_client_ip_policy *policy, ksef_error *err)
 {
 	ksef__request rq = { 0 };
-	json_t *body, *root;
-	char *text = NULL;
-	size_t len = 0;
+	json_t *body;
+	void *res;
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
 	if ((error = ksef__client_build_ksef_token_body(&body, challenge,
 			ctx_type, ctx_value, ksef_token, key, policy, err)) < 0)
 		return error;
-	error = dump_body(&text, &len, body, err);
-	json_decref(body);
-	if (error < 0)
-		return error;
-	rq.method = "POST";
 	rq.path = "/auth/ksef-token";
-	rq.content_type = "application/json";
-	rq.body = (const unsigned char *)text;
-	rq.body_len = len;
-	error = call_json(&root, c, &rq, 0, err);
-	free_body(text, len);
-	if (error < 0)
-		return error;
-	error = parse_auth_init(out, root, &rq, err);
-	json_decref(root);
+	if ((error = post_result(&res, c, &rq, body,
+				 sizeof(ksef_api_auth_init), parse_auth_init,
+				 err)) == 0)
+		*out = res;
 	return error;
 }
 
@@ -1003,13 +1219,12 @@ int ksef_client_auth_xades(ksef_api_auth_init **out, ksef_client *c,
 			   int verify_chain, ksef_error *err)
 {
 	ksef__request rq = { 0 };
-	json_t *root;
+	void *res;
 	int error;
 
-	if (out == NULL || c == NULL || xml == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL && xml != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
 	if (len == 0 || len > KSEF_INVOICE_MAX_BYTES)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"signed document must be 1 to %d bytes "
@@ -1021,10 +1236,9 @@ int ksef_client_auth_xades(ksef_api_auth_init **out, ksef_client *c,
 	rq.content_type = "application/xml";
 	rq.body = xml;
 	rq.body_len = len;
-	if ((error = call_json(&root, c, &rq, 0, err)) < 0)
-		return error;
-	error = parse_auth_init(out, root, &rq, err);
-	json_decref(root);
+	if ((error = call_result(&res, c, &rq, 0, sizeof(ksef_api_auth_init),
+				 parse_auth_init, err)) == 0)
+		*out = res;
 	return error;
 }
 
@@ -1047,9 +1261,7 @@ static int parse_auth_status(struct rd *r, const json_t *o, void *item)
 	    (error = get_object(r, o, "authenticationMethodInfo", 1,
 				&info)) < 0)
 		return error;
-	old = strlen(r->at);
-	snprintf(r->at + old, sizeof(r->at) - old,
-		 "authenticationMethodInfo.");
+	old = at_push(r, "authenticationMethodInfo");
 	if ((error = get_string(r, info, "category", 1, 1, 256,
 				&st->method_category)) == 0 &&
 	    (error = get_string(r, info, "code", 1, 0, 256,
@@ -1086,16 +1298,13 @@ int ksef_client_auth_status(ksef_api_auth_status **out, ksef_client *c,
 			    ksef_error *err)
 {
 	ksef__request rq = { 0 };
-	ksef_api_auth_status *res;
-	char path[64], what[96];
-	json_t *root;
-	struct rd r;
+	char path[64];
+	void *res;
 	int error;
 
-	if (out == NULL || c == NULL || auth_token == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL && auth_token != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
 	if ((error = check_ref("reference number", reference, err)) < 0)
 		return error;
 	snprintf(path, sizeof(path), "/auth/%s", reference);
@@ -1103,21 +1312,10 @@ int ksef_client_auth_status(ksef_api_auth_status **out, ksef_client *c,
 	rq.path = path;
 	rq.bearer = auth_token;
 	rq.retry_safe = 1;
-	if ((error = call_json(&root, c, &rq, 0, err)) < 0)
-		return error;
-	if ((res = ksef__result_new(sizeof(*res))) == NULL) {
-		json_decref(root);
-		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	}
-	rd_init(&r, res, &rq, what, sizeof(what), err);
-	error = parse_auth_status(&r, root, res);
-	json_decref(root);
-	if (error < 0) {
-		ksef__result_free(res);
-		return error;
-	}
-	*out = res;
-	return 0;
+	if ((error = call_result(&res, c, &rq, 0, sizeof(ksef_api_auth_status),
+				 parse_auth_status, err)) == 0)
+		*out = res;
+	return error;
 }
 
 void ksef_api_auth_status_free(ksef_api_auth_status *st)
@@ -1125,44 +1323,51 @@ void ksef_api_auth_status_free(ksef_api_auth_status *st)
 	ksef__result_free(st);
 }
 
+/* AuthenticationTokensResponse; a refresh answers without refreshToken,
+ * a redeem with it. */
+static int parse_tokens(struct rd *r, const json_t *root,
+			ksef_api_tokens *t, int redeem)
+{
+	int error = get_token_info(r, root, "accessToken", 1,
+				   &t->access_token);
+
+	if (error == 0)
+		error = get_token_info(r, root, "refreshToken", redeem,
+				       &t->refresh_token);
+	return error;
+}
+
+static int parse_redeemed(struct rd *r, const json_t *root, void *res)
+{
+	return parse_tokens(r, root, res, 1);
+}
+
+static int parse_refreshed(struct rd *r, const json_t *root, void *res)
+{
+	return parse_tokens(r, root, res, 0);
+}
+
 static int token_call(ksef_api_tokens **out, ksef_client *c,
 		      const char *path, const char *bearer, int redeem,
 		      ksef_error *err)
 {
 	ksef__request rq = { 0 };
-	ksef_api_tokens *res;
-	json_t *root;
-	struct rd r;
-	char what[64];
+	void *res;
 	int error;
 
-	if (out == NULL || c == NULL || bearer == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL && bearer != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
 	rq.method = "POST";
 	rq.path = path;
 	rq.bearer = bearer;
 	/* A refresh only mints another access token; a redeem works once. */
 	rq.retry_safe = !redeem;
-	if ((error = call_json(&root, c, &rq, 0, err)) < 0)
-		return error;
-	if ((res = ksef__result_new(sizeof(*res))) == NULL) {
-		json_decref(root);
-		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	}
-	rd_init(&r, res, &rq, what, sizeof(what), err);
-	if ((error = get_token_info(&r, root, "accessToken", 1,
-				    &res->access_token)) == 0)
-		error = get_token_info(&r, root, "refreshToken", redeem,
-				       &res->refresh_token);
-	json_decref(root);
-	if (error < 0) {
-		ksef__result_free(res);
-		return error;
-	}
-	*out = res;
-	return 0;
+	if ((error = call_result(&res, c, &rq, 0, sizeof(ksef_api_tokens),
+				 redeem ? parse_redeemed : parse_refreshed,
+				 err)) == 0)
+		*out = res;
+	return error;
 }
 
 int ksef_client_auth_redeem(ksef_api_tokens **out, ksef_client *c,
@@ -1183,73 +1388,46 @@ void ksef_api_tokens_free(ksef_api_tokens *t)
 	ksef__result_free(t);
 }
 
-/* The access token a call needs, or EINVAL when none is set. */
-static int need_token(const char **tok, ksef_client *c, ksef_error *err)
+static const struct list_kind auth_list = {
+	"items", sizeof(ksef_api_auth_list), sizeof(ksef_api_auth_status),
+	parse_auth_list_item
+};
+
+/* The query of the lists that take only a page size. */
+struct page_query {
+	char base[96]; /* the path, its references checked */
+	int page_size; /* 0 for the server's default */
+};
+
+static int page_query_path(ksef_buf *path, const void *args,
+			   ksef_error *err)
 {
-	*tok = ksef__client_access_token(c);
-	if (*tok == NULL)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"no access token: call ksef_client_set_access_token()");
-	return 0;
+	const struct page_query *q = args;
+	int error = ksef__buf_printf(path, PATH_MAX_BYTES, "%s", q->base);
+
+	if (error == 0 && q->page_size != 0)
+		error = put_int_param(path, "pageSize", q->page_size);
+	return error < 0 ? path_fail(error, err) : 0;
 }
 
 int ksef_client_auth_sessions(ksef_api_auth_list **out, ksef_client *c,
 			      int page_size, const char *continuation,
 			      ksef_error *err)
 {
-	ksef__request rq = { 0 };
-	ksef_api_auth_list *res;
-	ksef_buf path = KSEF_BUF_INIT;
-	json_t *root;
-	struct rd r;
-	char what[64];
-	void *items;
+	struct page_query q = { "/auth/sessions", 0 };
+	struct page pg;
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
-	if (page_size != 0 && (page_size < 10 || page_size > 100))
-		return ksef__error_set(err, KSEF_EINVAL,
-			"page size must be 10 to 100, or 0");
-	if ((error = need_token(&rq.bearer, c, err)) < 0)
+	if ((error = check_page_size(page_size, 100, err)) < 0)
 		return error;
-	error = ksef__buf_printf(&path, PATH_MAX_BYTES, "/auth/sessions");
-	if (error == 0 && page_size != 0)
-		error = put_int_param(&path, "pageSize", page_size);
-	if (error < 0) {
-		ksef_buf_dispose(&path);
-		return path_fail(error, err);
-	}
-	rq.method = "GET";
-	rq.path = (const char *)path.ptr;
-	rq.continuation = continuation;
-	rq.retry_safe = 1;
-	error = call_json(&root, c, &rq, 0, err);
-	if (error < 0) {
-		ksef_buf_dispose(&path);
+	q.page_size = page_size;
+	if ((error = get_page(&pg, c, &auth_list, page_query_path, &q,
+			      continuation, err)) < 0)
 		return error;
-	}
-	if ((res = ksef__result_new(sizeof(*res))) == NULL) {
-		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	} else {
-		rd_init(&r, res, &rq, what, sizeof(what), err);
-		if ((error = get_continuation(&r, root,
-					      &res->continuation_token)) == 0 &&
-		    (error = get_items(&r, root, "items",
-				       sizeof(ksef_api_auth_status), &items,
-				       &res->count,
-				       parse_auth_list_item)) == 0)
-			res->items = items;
-	}
-	json_decref(root);
-	ksef_buf_dispose(&path);
-	if (error < 0) {
-		ksef__result_free(res);
-		return error;
-	}
-	*out = res;
+	PAGE_TO(*out, pg);
 	return 0;
 }
 
@@ -1260,38 +1438,17 @@ void ksef_api_auth_list_free(ksef_api_auth_list *list)
 
 int ksef_client_auth_revoke_current(ksef_client *c, ksef_error *err)
 {
-	ksef__request rq = { 0 };
-	int error;
-
 	if (c == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "client is NULL");
 	ksef__client_begin(c);
-	if ((error = need_token(&rq.bearer, c, err)) < 0)
-		return error;
-	rq.method = "DELETE";
-	rq.path = "/auth/sessions/current";
-	rq.retry_safe = 1;
-	return call_none(c, &rq, err);
+	return call_simple(c, "DELETE", "/auth/sessions/current", 1, err);
 }
 
 int ksef_client_auth_revoke(ksef_client *c, const char *reference,
 			    ksef_error *err)
 {
-	ksef__request rq = { 0 };
-	char path[80];
-	int error;
-
-	if (c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "client is NULL");
-	ksef__client_begin(c);
-	if ((error = check_ref("reference number", reference, err)) < 0 ||
-	    (error = need_token(&rq.bearer, c, err)) < 0)
-		return error;
-	snprintf(path, sizeof(path), "/auth/sessions/%s", reference);
-	rq.method = "DELETE";
-	rq.path = path;
-	rq.retry_safe = 1;
-	return call_none(c, &rq, err);
+	return call_on_ref(c, "DELETE", "/auth/sessions/", "reference number",
+			   reference, "", 1, err);
 }
 
 /*
@@ -1346,25 +1503,15 @@ done:
 	return error;
 }
 
-/* POST a JSON body built by a builder; the answer's root on success. */
-static int post_json(json_t **root, ksef_client *c, ksef__request *rq,
-		     json_t *body, ksef_error *err)
+/* OpenOnlineSessionResponse. */
+static int parse_session_opened(struct rd *r, const json_t *root, void *res)
 {
-	char *text = NULL;
-	size_t len = 0;
-	int error = dump_body(&text, &len, body, err);
+	ksef_api_session_opened *s = res;
+	int error = get_ref(r, root, "referenceNumber", 1,
+			    &s->reference_number);
 
-	json_decref(body);
-	if (error < 0)
-		return error;
-	rq->method = "POST";
-	rq->content_type = "application/json";
-	rq->body = (const unsigned char *)text;
-	rq->body_len = len;
-	error = call_json(root, c, rq, 0, err);
-	free_body(text, len);
-	rq->body = NULL;
-	return error;
+	return error < 0 ? error : get_time(r, root, "validUntil",
+					    &s->valid_until);
 }
 
 int ksef_client_session_open(ksef_api_session_opened **out, ksef_client *c,
@@ -1372,38 +1519,23 @@ int ksef_client_session_open(ksef_api_session_opened **out, ksef_client *c,
 			     const ksef_pubkey *key, ksef_error *err)
 {
 	ksef__request rq = { 0 };
-	ksef_api_session_opened *res;
-	json_t *body, *root;
-	struct rd r;
-	char what[64];
+	json_t *body;
+	void *res;
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
 	if ((error = need_token(&rq.bearer, c, err)) < 0 ||
 	    (error = ksef__client_build_open_session_body(&body, form, env,
 							  key, err)) < 0)
 		return error;
 	rq.path = "/sessions/online";
-	if ((error = post_json(&root, c, &rq, body, err)) < 0)
-		return error;
-	if ((res = ksef__result_new(sizeof(*res))) == NULL) {
-		json_decref(root);
-		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	}
-	rd_init(&r, res, &rq, what, sizeof(what), err);
-	if ((error = get_ref(&r, root, "referenceNumber", 1,
-			     &res->reference_number)) == 0)
-		error = get_time(&r, root, "validUntil", &res->valid_until);
-	json_decref(root);
-	if (error < 0) {
-		ksef__result_free(res);
-		return error;
-	}
-	*out = res;
-	return 0;
+	if ((error = post_result(&res, c, &rq, body,
+				 sizeof(ksef_api_session_opened),
+				 parse_session_opened, err)) == 0)
+		*out = res;
+	return error;
 }
 
 void ksef_api_session_opened_free(ksef_api_session_opened *s)
@@ -1489,6 +1621,19 @@ done:
 	return error;
 }
 
+/* SendInvoiceResponse: only the reference is kept, in the caller's
+ * buffer, so the result is scratch. */
+struct sent {
+	const char *ref;
+};
+
+static int parse_sent(struct rd *r, const json_t *root, void *res)
+{
+	struct sent *sent = res;
+
+	return get_ref(r, root, "referenceNumber", 1, &sent->ref);
+}
+
 int ksef_client_invoice_send(char ref_out[KSEF_REFNUM_BUFSZ],
 			     ksef_invoice_meta *meta_out, ksef_client *c,
 			     const char *session_ref, const ksef_envelope *env,
@@ -1498,16 +1643,14 @@ int ksef_client_invoice_send(char ref_out[KSEF_REFNUM_BUFSZ],
 {
 	ksef__request rq = { 0 };
 	ksef_invoice_meta meta;
-	json_t *body, *root;
-	const char *ref;
-	char path[96], what[96];
-	void *scratch;
-	struct rd r;
+	struct sent *sent;
+	json_t *body;
+	char path[96];
+	void *res;
 	int error;
 
-	if (ref_out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
-	ksef__client_begin(c);
+	if ((error = begin(c, ref_out != NULL, err)) < 0)
+		return error;
 	if ((error = check_ref("session reference number", session_ref,
 			       err)) < 0 ||
 	    (error = need_token(&rq.bearer, c, err)) < 0 ||
@@ -1518,42 +1661,23 @@ int ksef_client_invoice_send(char ref_out[KSEF_REFNUM_BUFSZ],
 	snprintf(path, sizeof(path), "/sessions/online/%s/invoices",
 		 session_ref);
 	rq.path = path;
-	if ((error = post_json(&root, c, &rq, body, err)) < 0)
+	if ((error = post_result(&res, c, &rq, body, sizeof(struct sent),
+				 parse_sent, err)) < 0)
 		return error;
-	if ((scratch = ksef__result_new(1)) == NULL) {
-		json_decref(root);
-		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	}
-	rd_init(&r, scratch, &rq, what, sizeof(what), err);
-	error = get_ref(&r, root, "referenceNumber", 1, &ref);
-	if (error == 0) {
-		memcpy(ref_out, ref, KSEF_REFNUM_LEN + 1);
-		if (meta_out != NULL)
-			*meta_out = meta;
-	}
-	ksef__result_free(scratch);
-	json_decref(root);
-	return error;
+	sent = res;
+	memcpy(ref_out, sent->ref, KSEF_REFNUM_LEN + 1);
+	if (meta_out != NULL)
+		*meta_out = meta;
+	ksef__result_free(res);
+	return 0;
 }
 
 int ksef_client_session_close(ksef_client *c, const char *session_ref,
 			      ksef_error *err)
 {
-	ksef__request rq = { 0 };
-	char path[96];
-	int error;
-
-	if (c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "client is NULL");
-	ksef__client_begin(c);
-	if ((error = check_ref("session reference number", session_ref,
-			       err)) < 0 ||
-	    (error = need_token(&rq.bearer, c, err)) < 0)
-		return error;
-	snprintf(path, sizeof(path), "/sessions/online/%s/close", session_ref);
-	rq.method = "POST";
-	rq.path = path;
-	return call_none(c, &rq, err);
+	return call_on_ref(c, "POST", "/sessions/online/",
+			   "session reference number", session_ref, "/close", 0,
+			   err);
 }
 
 static int parse_upo_page(struct rd *r, const json_t *o, void *item)
@@ -1571,66 +1695,56 @@ static int parse_upo_page(struct rd *r, const json_t *o, void *item)
 			&p->download_url_expiration_date);
 }
 
+/* SessionStatusResponse. */
+static int parse_session_status(struct rd *r, const json_t *root, void *res)
+{
+	ksef_api_session_status *st = res;
+	const json_t *upo;
+	void *pages;
+	int error;
+
+	if ((error = get_status(r, root, "status", &st->status, NULL)) < 0 ||
+	    (error = get_time(r, root, "dateCreated",
+			      &st->date_created)) < 0 ||
+	    (error = get_time(r, root, "dateUpdated",
+			      &st->date_updated)) < 0 ||
+	    (error = get_opt_time(r, root, "validUntil",
+				  &st->valid_until)) < 0 ||
+	    (error = get_int(r, root, "invoiceCount", 0, 0, INT32_MAX,
+			     &st->invoice_count)) < 0 ||
+	    (error = get_int(r, root, "successfulInvoiceCount", 0, 0,
+			     INT32_MAX, &st->successful_invoice_count)) < 0 ||
+	    (error = get_int(r, root, "failedInvoiceCount", 0, 0, INT32_MAX,
+			     &st->failed_invoice_count)) < 0 ||
+	    (error = get_object(r, root, "upo", 0, &upo)) < 0 || upo == NULL)
+		return error;
+	at_push(r, "upo");
+	error = get_items(r, upo, "pages", sizeof(ksef_api_upo_page), &pages,
+			  &st->upo_page_count, parse_upo_page);
+	if (error == 0)
+		st->upo_pages = pages;
+	return error;
+}
+
 int ksef_client_session_status(ksef_api_session_status **out,
 			       ksef_client *c, const char *session_ref,
 			       ksef_error *err)
 {
-	ksef__request rq = { 0 };
-	ksef_api_session_status *st;
-	const json_t *upo;
-	json_t *root;
-	char path[64], what[96];
-	struct rd r;
-	void *pages;
+	char path[64];
+	void *res;
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
 	if ((error = check_ref("session reference number", session_ref,
-			       err)) < 0 ||
-	    (error = need_token(&rq.bearer, c, err)) < 0)
+			       err)) < 0)
 		return error;
 	snprintf(path, sizeof(path), "/sessions/%s", session_ref);
-	rq.method = "GET";
-	rq.path = path;
-	rq.retry_safe = 1;
-	if ((error = call_json(&root, c, &rq, 0, err)) < 0)
-		return error;
-	if ((st = ksef__result_new(sizeof(*st))) == NULL) {
-		json_decref(root);
-		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	}
-	rd_init(&r, st, &rq, what, sizeof(what), err);
-	if ((error = get_status(&r, root, "status", &st->status, NULL)) == 0 &&
-	    (error = get_time(&r, root, "dateCreated",
-			      &st->date_created)) == 0 &&
-	    (error = get_time(&r, root, "dateUpdated",
-			      &st->date_updated)) == 0 &&
-	    (error = get_opt_time(&r, root, "validUntil",
-				  &st->valid_until)) == 0 &&
-	    (error = get_int(&r, root, "invoiceCount", 0, 0, INT32_MAX,
-			     &st->invoice_count)) == 0 &&
-	    (error = get_int(&r, root, "successfulInvoiceCount", 0, 0,
-			     INT32_MAX, &st->successful_invoice_count)) == 0 &&
-	    (error = get_int(&r, root, "failedInvoiceCount", 0, 0, INT32_MAX,
-			     &st->failed_invoice_count)) == 0 &&
-	    (error = get_object(&r, root, "upo", 0, &upo)) == 0 &&
-	    upo != NULL) {
-		snprintf(r.at, sizeof(r.at), "upo.");
-		error = get_items(&r, upo, "pages", sizeof(ksef_api_upo_page),
-				  &pages, &st->upo_page_count, parse_upo_page);
-		if (error == 0)
-			st->upo_pages = pages;
-	}
-	json_decref(root);
-	if (error < 0) {
-		ksef__result_free(st);
-		return error;
-	}
-	*out = st;
-	return 0;
+	if ((error = get_one(&res, c, path, sizeof(ksef_api_session_status),
+			     parse_session_status, err)) == 0)
+		*out = res;
+	return error;
 }
 
 void ksef_api_session_status_free(ksef_api_session_status *st)
@@ -1658,10 +1772,15 @@ static int parse_session_item(struct rd *r, const json_t *o, void *item)
 		       &s->failed_invoice_count);
 }
 
-static int session_query(ksef_buf *path, const ksef_client_session_query *q,
-			 ksef_error *err)
+static const struct list_kind session_list = {
+	"sessions", sizeof(ksef_api_session_list),
+	sizeof(ksef_api_session_item), parse_session_item
+};
+
+/* A path_fn: args is the caller's ksef_client_session_query. */
+static int session_query(ksef_buf *path, const void *args, ksef_error *err)
 {
-	size_t i;
+	const ksef_client_session_query *q = args;
 	int error;
 
 	if (q->version != KSEF_CLIENT_SESSION_QUERY_VERSION)
@@ -1672,9 +1791,8 @@ static int session_query(ksef_buf *path, const ksef_client_session_query *q,
 	    q->type != KSEF_SESSION_TYPE_BATCH)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"unknown session type %d", (int)q->type);
-	if (q->page_size != 0 && (q->page_size < 10 || q->page_size > 1000))
-		return ksef__error_set(err, KSEF_EINVAL,
-			"page size must be 10 to 1000, or 0");
+	if ((error = check_page_size(q->page_size, 1000, err)) < 0)
+		return error;
 	if (q->statuses & ~0xFu)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"unknown session status bits 0x%x", q->statuses);
@@ -1705,13 +1823,11 @@ static int session_query(ksef_buf *path, const ksef_client_session_query *q,
 	    (error = put_time_param(path, "dateModifiedTo",
 				    q->date_modified_to, err)) < 0)
 		return error == KSEF_EINVAL ? error : path_fail(error, err);
-	/* Array parameters repeat the name (SPEC 1.2). */
-	for (i = 0; i < sizeof(session_status_names) /
-			sizeof(session_status_names[0]); i++)
-		if ((q->statuses & session_status_names[i].bit) &&
-		    (error = put_param(path, "statuses",
-				       session_status_names[i].name)) < 0)
-			return path_fail(error, err);
+	if ((error = put_flag_params(path, "statuses", session_status_names,
+				     sizeof(session_status_names) /
+				     sizeof(session_status_names[0]),
+				     q->statuses)) < 0)
+		return path_fail(error, err);
 	return 0;
 }
 
@@ -1719,51 +1835,16 @@ int ksef_client_sessions(ksef_api_session_list **out, ksef_client *c,
 			 const ksef_client_session_query *q,
 			 const char *continuation, ksef_error *err)
 {
-	ksef__request rq = { 0 };
-	ksef_api_session_list *res = NULL;
-	ksef_buf path = KSEF_BUF_INIT;
-	json_t *root;
-	struct rd r;
-	char what[64];
-	void *items;
+	struct page pg;
 	int error;
 
-	if (out == NULL || c == NULL || q == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL && q != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
-	if ((error = need_token(&rq.bearer, c, err)) < 0)
+	if ((error = get_page(&pg, c, &session_list, session_query, q,
+			      continuation, err)) < 0)
 		return error;
-	if ((error = session_query(&path, q, err)) < 0) {
-		ksef_buf_dispose(&path);
-		return error;
-	}
-	rq.method = "GET";
-	rq.path = (const char *)path.ptr;
-	rq.continuation = continuation;
-	rq.retry_safe = 1;
-	if ((error = call_json(&root, c, &rq, 0, err)) < 0) {
-		ksef_buf_dispose(&path);
-		return error;
-	}
-	if ((res = ksef__result_new(sizeof(*res))) == NULL) {
-		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	} else {
-		rd_init(&r, res, &rq, what, sizeof(what), err);
-		if ((error = get_continuation(&r, root,
-					      &res->continuation_token)) == 0 &&
-		    (error = get_items(&r, root, "sessions",
-				       sizeof(ksef_api_session_item), &items,
-				       &res->count, parse_session_item)) == 0)
-			res->items = items;
-	}
-	json_decref(root);
-	ksef_buf_dispose(&path);
-	if (error < 0) {
-		ksef__result_free(res);
-		return error;
-	}
-	*out = res;
+	PAGE_TO(*out, pg);
 	return 0;
 }
 
@@ -1856,8 +1937,7 @@ static int parse_invoice_status(struct rd *r, const json_t *o, void *item)
 	    (error = get_status(r, o, "status", &s->status, &status)) < 0)
 		return error;
 	s->ordinal_number = (int)ordinal;
-	old = strlen(r->at);
-	snprintf(r->at + old, sizeof(r->at) - old, "status.");
+	old = at_push(r, "status");
 	error = parse_extensions(r, status, s);
 	at_pop(r, old);
 	return error;
@@ -1867,43 +1947,24 @@ int ksef_client_session_invoice(ksef_api_invoice_status **out,
 				ksef_client *c, const char *session_ref,
 				const char *invoice_ref, ksef_error *err)
 {
-	ksef__request rq = { 0 };
-	ksef_api_invoice_status *st;
-	json_t *root;
-	char path[128], what[160];
-	struct rd r;
+	char path[128];
+	void *res;
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
 	if ((error = check_ref("session reference number", session_ref,
 			       err)) < 0 ||
 	    (error = check_ref("invoice reference number", invoice_ref,
-			       err)) < 0 ||
-	    (error = need_token(&rq.bearer, c, err)) < 0)
+			       err)) < 0)
 		return error;
 	snprintf(path, sizeof(path), "/sessions/%s/invoices/%s", session_ref,
 		 invoice_ref);
-	rq.method = "GET";
-	rq.path = path;
-	rq.retry_safe = 1;
-	if ((error = call_json(&root, c, &rq, 0, err)) < 0)
-		return error;
-	if ((st = ksef__result_new(sizeof(*st))) == NULL) {
-		json_decref(root);
-		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	}
-	rd_init(&r, st, &rq, what, sizeof(what), err);
-	error = parse_invoice_status(&r, root, st);
-	json_decref(root);
-	if (error < 0) {
-		ksef__result_free(st);
-		return error;
-	}
-	*out = st;
-	return 0;
+	if ((error = get_one(&res, c, path, sizeof(ksef_api_invoice_status),
+			     parse_invoice_status, err)) == 0)
+		*out = res;
+	return error;
 }
 
 void ksef_api_invoice_status_free(ksef_api_invoice_status *st)
@@ -1911,67 +1972,34 @@ void ksef_api_invoice_status_free(ksef_api_invoice_status *st)
 	ksef__result_free(st);
 }
 
+static const struct list_kind invoice_list = {
+	"invoices", sizeof(ksef_api_invoice_list),
+	sizeof(ksef_api_invoice_status), parse_invoice_status
+};
+
 int ksef_client_session_invoices(ksef_api_invoice_list **out, ksef_client *c,
 				 const char *session_ref, int failed_only,
 				 int page_size, const char *continuation,
 				 ksef_error *err)
 {
-	ksef__request rq = { 0 };
-	ksef_api_invoice_list *res = NULL;
-	ksef_buf path = KSEF_BUF_INIT;
-	json_t *root;
-	struct rd r;
-	char what[128];
-	void *items;
+	struct page_query q;
+	struct page pg;
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
-	if (page_size != 0 && (page_size < 10 || page_size > 1000))
-		return ksef__error_set(err, KSEF_EINVAL,
-			"page size must be 10 to 1000, or 0");
-	if ((error = check_ref("session reference number", session_ref,
-			       err)) < 0 ||
-	    (error = need_token(&rq.bearer, c, err)) < 0)
+	if ((error = check_page_size(page_size, 1000, err)) < 0 ||
+	    (error = check_ref("session reference number", session_ref,
+			       err)) < 0)
 		return error;
-	error = ksef__buf_printf(&path, PATH_MAX_BYTES,
-				 "/sessions/%s/invoices%s", session_ref,
-				 failed_only ? "/failed" : "");
-	if (error == 0 && page_size != 0)
-		error = put_int_param(&path, "pageSize", page_size);
-	if (error < 0) {
-		ksef_buf_dispose(&path);
-		return path_fail(error, err);
-	}
-	rq.method = "GET";
-	rq.path = (const char *)path.ptr;
-	rq.continuation = continuation;
-	rq.retry_safe = 1;
-	if ((error = call_json(&root, c, &rq, 0, err)) < 0) {
-		ksef_buf_dispose(&path);
+	snprintf(q.base, sizeof(q.base), "/sessions/%s/invoices%s",
+		 session_ref, failed_only ? "/failed" : "");
+	q.page_size = page_size;
+	if ((error = get_page(&pg, c, &invoice_list, page_query_path, &q,
+			      continuation, err)) < 0)
 		return error;
-	}
-	if ((res = ksef__result_new(sizeof(*res))) == NULL) {
-		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	} else {
-		rd_init(&r, res, &rq, what, sizeof(what), err);
-		if ((error = get_continuation(&r, root,
-					      &res->continuation_token)) == 0 &&
-		    (error = get_items(&r, root, "invoices",
-				       sizeof(ksef_api_invoice_status), &items,
-				       &res->count,
-				       parse_invoice_status)) == 0)
-			res->items = items;
-	}
-	json_decref(root);
-	ksef_buf_dispose(&path);
-	if (error < 0) {
-		ksef__result_free(res);
-		return error;
-	}
-	*out = res;
+	PAGE_TO(*out, pg);
 	return 0;
 }
 
@@ -1988,14 +2016,9 @@ static int download(ksef_buf *out, ksef_client *c, const char *path,
 		    ksef_error *err)
 {
 	ksef__request rq = { 0 };
-	int error;
+	int error = with_token(&rq, c, "GET", path, 1, err);
 
-	if ((error = need_token(&rq.bearer, c, err)) < 0)
-		return error;
-	rq.method = "GET";
-	rq.path = path;
-	rq.retry_safe = 1;
-	return call_bytes(out, c, &rq, err);
+	return error < 0 ? error : call_bytes(out, c, &rq, err);
 }
 
 int ksef_client_upo_by_invoice_ref(ksef_buf *out, ksef_client *c,
@@ -2005,9 +2028,8 @@ int ksef_client_upo_by_invoice_ref(ksef_buf *out, ksef_client *c,
 	char path[160];
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
-	ksef__client_begin(c);
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	if ((error = check_ref("session reference number", session_ref,
 			       err)) < 0 ||
 	    (error = check_ref("invoice reference number", invoice_ref,
@@ -2025,9 +2047,8 @@ int ksef_client_upo_by_ksef_number(ksef_buf *out, ksef_client *c,
 	char path[160];
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
-	ksef__client_begin(c);
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	if ((error = check_ref("session reference number", session_ref,
 			       err)) < 0 ||
 	    (error = check_ksef_number(ksef_number, err)) < 0)
@@ -2044,9 +2065,8 @@ int ksef_client_upo_session_page(ksef_buf *out, ksef_client *c,
 	char path[160];
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
-	ksef__client_begin(c);
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	if ((error = check_ref("session reference number", session_ref,
 			       err)) < 0 ||
 	    (error = check_ref("UPO reference number", upo_ref, err)) < 0)
@@ -2060,10 +2080,10 @@ int ksef_client_download_url(ksef_buf *out, ksef_client *c, const char *url,
 			     ksef_error *err)
 {
 	ksef__request rq = { 0 };
+	int error;
 
-	if (out == NULL || c == NULL || url == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
-	ksef__client_begin(c);
+	if ((error = begin(c, out != NULL && url != NULL, err)) < 0)
+		return error;
 	/* No bearer: the URL is its own credential, and a storage host
 	 * must never see the access token. */
 	rq.method = "GET";
@@ -2079,9 +2099,8 @@ int ksef_client_invoice_download(ksef_buf *out, ksef_client *c,
 	char path[96];
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
-	ksef__client_begin(c);
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	if ((error = check_ksef_number(ksef_number, err)) < 0)
 		return error;
 	snprintf(path, sizeof(path), "/invoices/ksef/%s", ksef_number);
@@ -2137,44 +2156,39 @@ int ksef__client_build_token_body(json_t **out, unsigned permissions,
 	return 0;
 }
 
+/* GenerateTokenResponse. */
+static int parse_token_created(struct rd *r, const json_t *root, void *res)
+{
+	ksef_api_token_created *t = res;
+	int error = get_ref(r, root, "referenceNumber", 1,
+			    &t->reference_number);
+
+	return error < 0 ? error : get_string(r, root, "token", 1, 1,
+					      KSEF_TOKEN_MAX_CHARS, &t->token);
+}
+
 int ksef_client_token_create(ksef_api_token_created **out, ksef_client *c,
 			     unsigned permissions, const char *description,
 			     ksef_error *err)
 {
 	ksef__request rq = { 0 };
-	ksef_api_token_created *res;
-	json_t *body, *root;
-	struct rd r;
-	char what[64];
+	json_t *body;
+	void *res;
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
 	if ((error = need_token(&rq.bearer, c, err)) < 0 ||
 	    (error = ksef__client_build_token_body(&body, permissions,
 						   description, err)) < 0)
 		return error;
 	rq.path = "/tokens";
-	if ((error = post_json(&root, c, &rq, body, err)) < 0)
-		return error;
-	if ((res = ksef__result_new(sizeof(*res))) == NULL) {
-		json_decref(root);
-		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	}
-	rd_init(&r, res, &rq, what, sizeof(what), err);
-	if ((error = get_ref(&r, root, "referenceNumber", 1,
-			     &res->reference_number)) == 0)
-		error = get_string(&r, root, "token", 1, 1,
-				   KSEF_TOKEN_MAX_CHARS, &res->token);
-	json_decref(root);
-	if (error < 0) {
-		ksef__result_free(res);
-		return error;
-	}
-	*out = res;
-	return 0;
+	if ((error = post_result(&res, c, &rq, body,
+				 sizeof(ksef_api_token_created),
+				 parse_token_created, err)) == 0)
+		*out = res;
+	return error;
 }
 
 void ksef_api_token_created_free(ksef_api_token_created *t)
@@ -2191,8 +2205,7 @@ static int parse_identifier(struct rd *r, const json_t *o, const char *key,
 
 	if ((error = get_object(r, o, key, 1, &id)) < 0)
 		return error;
-	old = strlen(r->at);
-	snprintf(r->at + old, sizeof(r->at) - old, "%s.", key);
+	old = at_push(r, key);
 	if ((error = get_string(r, id, "type", 1, 1, 64, type)) == 0)
 		error = get_string(r, id, "value", 1, 0, 256, value);
 	at_pop(r, old);
@@ -2240,40 +2253,21 @@ static int parse_token_status(struct rd *r, const json_t *o, void *item)
 int ksef_client_token_status(ksef_api_token_status **out, ksef_client *c,
 			     const char *reference, ksef_error *err)
 {
-	ksef__request rq = { 0 };
-	ksef_api_token_status *st;
-	json_t *root;
-	char path[64], what[96];
-	struct rd r;
+	char path[64];
+	void *res;
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
 	if ((error = check_ref("token reference number", reference,
-			       err)) < 0 ||
-	    (error = need_token(&rq.bearer, c, err)) < 0)
+			       err)) < 0)
 		return error;
 	snprintf(path, sizeof(path), "/tokens/%s", reference);
-	rq.method = "GET";
-	rq.path = path;
-	rq.retry_safe = 1;
-	if ((error = call_json(&root, c, &rq, 0, err)) < 0)
-		return error;
-	if ((st = ksef__result_new(sizeof(*st))) == NULL) {
-		json_decref(root);
-		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	}
-	rd_init(&r, st, &rq, what, sizeof(what), err);
-	error = parse_token_status(&r, root, st);
-	json_decref(root);
-	if (error < 0) {
-		ksef__result_free(st);
-		return error;
-	}
-	*out = st;
-	return 0;
+	if ((error = get_one(&res, c, path, sizeof(ksef_api_token_status),
+			     parse_token_status, err)) == 0)
+		*out = res;
+	return error;
 }
 
 void ksef_api_token_status_free(ksef_api_token_status *st)
@@ -2281,10 +2275,15 @@ void ksef_api_token_status_free(ksef_api_token_status *st)
 	ksef__result_free(st);
 }
 
-static int token_query(ksef_buf *path, const ksef_client_token_query *q,
-		       ksef_error *err)
+static const struct list_kind token_list = {
+	"tokens", sizeof(ksef_api_token_list), sizeof(ksef_api_token_status),
+	parse_token_status
+};
+
+/* A path_fn: args is the caller's ksef_client_token_query, or NULL. */
+static int token_query(ksef_buf *path, const void *args, ksef_error *err)
 {
-	size_t i;
+	const ksef_client_token_query *q = args;
 	int error;
 
 	if ((error = ksef__buf_printf(path, PATH_MAX_BYTES, "/tokens")) < 0)
@@ -2295,9 +2294,8 @@ static int token_query(ksef_buf *path, const ksef_client_token_query *q,
 		return ksef__error_set(err, KSEF_EINVAL,
 			"token query version %d is not %d", q->version,
 			KSEF_CLIENT_TOKEN_QUERY_VERSION);
-	if (q->page_size != 0 && (q->page_size < 10 || q->page_size > 100))
-		return ksef__error_set(err, KSEF_EINVAL,
-			"page size must be 10 to 100, or 0");
+	if ((error = check_page_size(q->page_size, 100, err)) < 0)
+		return error;
 	if (q->statuses & ~0x1Fu)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"unknown token status bits 0x%x", q->statuses);
@@ -2314,12 +2312,11 @@ static int token_query(ksef_buf *path, const ksef_client_token_query *q,
 		return ksef__error_set(err, KSEF_EINVAL,
 			"author identifier type must be Nip, Pesel or "
 			"Fingerprint");
-	for (i = 0; i < sizeof(token_status_names) /
-			sizeof(token_status_names[0]); i++)
-		if ((q->statuses & token_status_names[i].bit) &&
-		    (error = put_param(path, "status",
-				       token_status_names[i].name)) < 0)
-			return path_fail(error, err);
+	if ((error = put_flag_params(path, "status", token_status_names,
+				     sizeof(token_status_names) /
+				     sizeof(token_status_names[0]),
+				     q->statuses)) < 0)
+		return path_fail(error, err);
 	if ((q->description != NULL &&
 	     (error = put_param(path, "description", q->description)) < 0) ||
 	    (q->author_identifier != NULL &&
@@ -2338,51 +2335,16 @@ int ksef_client_tokens(ksef_api_token_list **out, ksef_client *c,
 		       const ksef_client_token_query *q,
 		       const char *continuation, ksef_error *err)
 {
-	ksef__request rq = { 0 };
-	ksef_api_token_list *res = NULL;
-	ksef_buf path = KSEF_BUF_INIT;
-	json_t *root;
-	struct rd r;
-	char what[64];
-	void *items;
+	struct page pg;
 	int error;
 
-	if (out == NULL || c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = begin(c, out != NULL, err)) < 0)
+		return error;
 	*out = NULL;
-	ksef__client_begin(c);
-	if ((error = need_token(&rq.bearer, c, err)) < 0)
+	if ((error = get_page(&pg, c, &token_list, token_query, q,
+			      continuation, err)) < 0)
 		return error;
-	if ((error = token_query(&path, q, err)) < 0) {
-		ksef_buf_dispose(&path);
-		return error;
-	}
-	rq.method = "GET";
-	rq.path = (const char *)path.ptr;
-	rq.continuation = continuation;
-	rq.retry_safe = 1;
-	if ((error = call_json(&root, c, &rq, 0, err)) < 0) {
-		ksef_buf_dispose(&path);
-		return error;
-	}
-	if ((res = ksef__result_new(sizeof(*res))) == NULL) {
-		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	} else {
-		rd_init(&r, res, &rq, what, sizeof(what), err);
-		if ((error = get_continuation(&r, root,
-					      &res->continuation_token)) == 0 &&
-		    (error = get_items(&r, root, "tokens",
-				       sizeof(ksef_api_token_status), &items,
-				       &res->count, parse_token_status)) == 0)
-			res->items = items;
-	}
-	json_decref(root);
-	ksef_buf_dispose(&path);
-	if (error < 0) {
-		ksef__result_free(res);
-		return error;
-	}
-	*out = res;
+	PAGE_TO(*out, pg);
 	return 0;
 }
 
@@ -2394,20 +2356,6 @@ void ksef_api_token_list_free(ksef_api_token_list *list)
 int ksef_client_token_revoke(ksef_client *c, const char *reference,
 			     ksef_error *err)
 {
-	ksef__request rq = { 0 };
-	char path[64];
-	int error;
-
-	if (c == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "client is NULL");
-	ksef__client_begin(c);
-	if ((error = check_ref("token reference number", reference,
-			       err)) < 0 ||
-	    (error = need_token(&rq.bearer, c, err)) < 0)
-		return error;
-	snprintf(path, sizeof(path), "/tokens/%s", reference);
-	rq.method = "DELETE";
-	rq.path = path;
-	rq.retry_safe = 1;
-	return call_none(c, &rq, err);
+	return call_on_ref(c, "DELETE", "/tokens/", "token reference number",
+			   reference, "", 1, err);
 }

@@ -545,7 +545,53 @@ static int bind_field(sqlite3_stmt *s, int i, const char *f, size_t size)
 {
 	return sqlite3_bind_text(s, i, f, (int)strnlen(f, size), SQLITE_STATIC);
 }
-#define BIND_FIELD(s, i, f) bind_field((s), (i), (f), sizeof(f))
+
+/*
+ * A statement's parameters ?1, ?2, ... as data: ARGS(ARG_TEXT(ref),
+ * ARG_INT(now_ms)). With the parameters passed as a value, the helpers
+ * below prepare, bind, step and reset every statement, so no caller can
+ * forget the reset (the bindings point into the caller's memory) or
+ * report a failed bind differently.
+ */
+struct param {
+	enum { P_END, P_TEXT, P_FIELD, P_INT, P_BLOB } type;
+	const void *ptr; /* P_TEXT (NULL binds NULL), P_FIELD or P_BLOB */
+	size_t len;      /* P_FIELD: the field's size; P_BLOB: the length */
+	int64_t num;     /* P_INT */
+};
+#define ARG_TEXT(v) { P_TEXT, (v), 0, 0 }
+#define ARG_FIELD(f) { P_FIELD, (f), sizeof(f), 0 }
+#define ARG_INT(v) { P_INT, NULL, 0, (int64_t)(v) }
+#define ARG_BLOB(p, n) { P_BLOB, (p), (n), 0 }
+/* The list, ended so that bind_params knows where; it lives until the end
+ * of the enclosing block. */
+#define ARGS(...) ((const struct param[]){ __VA_ARGS__, { P_END, NULL, 0, 0 } })
+
+/* Bind every parameter (p may be NULL: none). SQLite's codes or'ed, as
+ * the callers check only for SQLITE_OK. */
+static int bind_params(sqlite3_stmt *s, const struct param *p)
+{
+	int i, rc = SQLITE_OK;
+
+	for (i = 0; p != NULL && p[i].type != P_END; i++) {
+		switch (p[i].type) {
+		case P_TEXT:
+			rc |= bind_str(s, i + 1, p[i].ptr);
+			break;
+		case P_FIELD:
+			rc |= bind_field(s, i + 1, p[i].ptr, p[i].len);
+			break;
+		case P_INT:
+			rc |= sqlite3_bind_int64(s, i + 1, p[i].num);
+			break;
+		default:
+			rc |= sqlite3_bind_blob64(s, i + 1, p[i].ptr, p[i].len,
+						  SQLITE_STATIC);
+			break;
+		}
+	}
+	return rc;
+}
 
 static int64_t limit_arg(size_t limit)
 {
@@ -617,17 +663,78 @@ static int step(struct conn *c, sqlite3_stmt *s, enum query q,
 	return db_fail(err, c, q);
 }
 
+/* Prepare q and bind p. On failure nothing is left bound. */
+static int prep_bind(sqlite3_stmt **out, struct conn *c, enum query q,
+		     const struct param *p, ksef_error *err)
+{
+	int error;
+
+	if ((error = prep(out, c, q, err)) < 0)
+		return error;
+	if (bind_params(*out, p) != SQLITE_OK) {
+		/* db_fail first, while SQLite's message is the bind's. */
+		error = db_fail(err, c, q);
+		done(*out);
+		return error;
+	}
+	return 0;
+}
+
+/* Copies the current row of s into dst; sets err when it fails. */
+typedef int (*row_fn)(void *dst, sqlite3_stmt *s, ksef_error *err);
+
+/*
+ * Run q with p bound and hand its first row, if it has one, to fn (or to
+ * no one: fn may be NULL) to copy into dst. Returns SQLITE_ROW,
+ * SQLITE_DONE when there was no row, or a negative code with err set.
+ * An UPDATE ... RETURNING is stepped to its end, so its write completes.
+ */
+static int lookup(struct conn *c, enum query q, const struct param *p,
+		  row_fn fn, void *dst, ksef_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, error;
+
+	if ((rc = prep_bind(&s, c, q, p, err)) < 0)
+		return rc;
+	rc = step(c, s, q, err);
+	if (rc == SQLITE_ROW && fn != NULL && (error = fn(dst, s, err)) < 0)
+		rc = error;
+	else if (rc == SQLITE_ROW && !sqlite3_stmt_readonly(s) &&
+		 (error = step(c, s, q, err)) < 0)
+		rc = error;
+	done(s);
+	return rc;
+}
+
+/* Run a statement whose rows, if any, are not wanted. */
+static int exec(struct conn *c, enum query q, const struct param *p,
+		ksef_error *err)
+{
+	int rc = lookup(c, q, p, NULL, NULL, err);
+
+	return rc < 0 ? rc : 0;
+}
+
 /* Run a statement that takes no parameters and returns no rows. */
 static int run(struct conn *c, enum query q, ksef_error *err)
 {
-	sqlite3_stmt *s = NULL;
-	int error;
+	return exec(c, q, NULL, err);
+}
 
-	if ((error = prep(&s, c, q, err)) < 0)
+/* Run an UPDATE of the one row that ?1 names: KSEF_ENOTFOUND, "<what>
+ * not found", when it changed none. */
+static int update(struct conn *w, enum query q, const struct param *p,
+		  const char *what, ksef_error *err)
+{
+	int error = exec(w, q, p, err);
+
+	if (error < 0)
 		return error;
-	error = step(c, s, q, err);
-	done(s);
-	return error < 0 ? error : 0;
+	if (sqlite3_changes(w->db) == 0)
+		return util_error_set(err, KSEF_ENOTFOUND, "%s not found",
+				      what);
+	return 0;
 }
 
 static void conn_close(struct conn *c)
@@ -1046,39 +1153,48 @@ void store_close(store *st)
 
 /* ---- generic reads ---- */
 
-typedef int (*row_fn)(void *dst, sqlite3_stmt *s);
+/* What a list holds: rows of `size` bytes, each made by copy and, if it
+ * owns memory, released by clear when the list fails half-read. */
+struct row_type {
+	size_t size;
+	row_fn copy;
+	void (*clear)(void *row);
+};
 
-/* Step through a bound statement, appending each row (built by fn into a
- * zeroed element of `size` bytes) to a growing array. The array grows by
- * doubling, never sized from the caller's limit alone. */
-static int fetch_rows(void **out, size_t *count, size_t size, struct conn *c,
-		      sqlite3_stmt *s, enum query q, row_fn fn,
-		      ksef_error *err)
+/* Run q with p bound, appending each row (built by the row type's copy
+ * into a zeroed element) to a growing array. The array grows by doubling,
+ * never sized from the caller's limit alone. */
+static int fetch_rows(void **out, size_t *count, struct conn *c,
+		      enum query q, const struct param *p,
+		      const struct row_type *t, ksef_error *err)
 {
-	unsigned char *arr = NULL, *p;
-	size_t n = 0, cap = 0, ncap, bytes;
+	unsigned char *arr = NULL, *grown;
+	sqlite3_stmt *s = NULL;
+	size_t n = 0, cap = 0, ncap, bytes, i;
 	int rc;
 
+	if ((rc = prep_bind(&s, c, q, p, err)) < 0)
+		return rc;
 	while ((rc = step(c, s, q, err)) == SQLITE_ROW) {
 		if (n == cap) {
 			ncap = cap ? cap * 2 : 8;
-			if (__builtin_mul_overflow(ncap, size, &bytes) ||
-			    (p = realloc(arr, bytes)) == NULL) {
+			if (__builtin_mul_overflow(ncap, t->size, &bytes) ||
+			    (grown = realloc(arr, bytes)) == NULL) {
 				rc = util_error_set(err, KSEF_ENOMEM, "out of memory");
 				break;
 			}
-			arr = p;
+			arr = grown;
 			cap = ncap;
 		}
-		memset(arr + n * size, 0, size);
-		if ((rc = fn(arr + n * size, s)) < 0) {
-			util_error_set(err, rc, "out of memory");
+		memset(arr + n * t->size, 0, t->size);
+		if ((rc = t->copy(arr + n * t->size, s, err)) < 0)
 			break;
-		}
 		n++;
 	}
 	done(s);
 	if (rc < 0) {
+		for (i = 0; t->clear != NULL && i < n; i++)
+			t->clear(arr + i * t->size);
 		free(arr);
 		return rc;
 	}
@@ -1087,36 +1203,49 @@ static int fetch_rows(void **out, size_t *count, size_t size, struct conn *c,
 	return 0;
 }
 
+/* fetch_rows on a pooled connection. */
+static int read_rows(store *st, enum query q, const struct param *p,
+		     const struct row_type *t, void **out, size_t *count,
+		     ksef_error *err)
+{
+	struct conn *c;
+	int error;
+
+	if ((error = reader_get(&c, st, err)) < 0)
+		return error;
+	error = fetch_rows(out, count, c, q, p, t, err);
+	reader_put(st, c);
+	return error;
+}
+
+/* lookup on a pooled connection. */
+static int read_row(store *st, enum query q, const struct param *p,
+		    row_fn fn, void *dst, ksef_error *err)
+{
+	struct conn *c;
+	int rc;
+
+	if ((rc = reader_get(&c, st, err)) < 0)
+		return rc;
+	rc = lookup(c, q, p, fn, dst, err);
+	reader_put(st, c);
+	return rc;
+}
+
 /* One row by a text key (?1) on a pooled connection; KSEF_ENOTFOUND with
  * `what` in the message when there is none. */
 static int read_one(store *st, enum query q, const char *key, void *out,
 		    row_fn fn, const char *what, ksef_error *err)
 {
-	struct conn *c;
-	sqlite3_stmt *s = NULL;
-	int error;
+	int rc;
 
 	if (key == NULL)
 		return util_error_set(err, KSEF_EINVAL, "no %s given", what);
-	if ((error = reader_get(&c, st, err)) < 0)
-		return error;
-	if ((error = prep(&s, c, q, err)) < 0)
-		goto done;
-	if (bind_str(s, 1, key) != SQLITE_OK) {
-		error = db_fail(err, c, q);
-		done(s);
-		goto done;
-	}
-	error = step(c, s, q, err);
-	if (error == SQLITE_ROW)
-		error = fn(out, s) < 0 ?
-			util_error_set(err, KSEF_ENOMEM, "out of memory") : 0;
-	else if (error == SQLITE_DONE)
-		error = util_error_set(err, KSEF_ENOTFOUND, "%s not found", what);
-	done(s);
-done:
-	reader_put(st, c);
-	return error;
+	rc = read_row(st, q, ARGS(ARG_TEXT(key)), fn, out, err);
+	if (rc == SQLITE_DONE)
+		return util_error_set(err, KSEF_ENOTFOUND, "%s not found",
+				      what);
+	return rc < 0 ? rc : 0;
 }
 
 /* A field-sized copy of a caller's string, or KSEF_EINVAL if it is longer
@@ -1141,47 +1270,35 @@ struct secret_args {
 	size_t len;
 };
 
-static int secret_copy(unsigned char *out, size_t len, sqlite3_stmt *s,
-		       const char *name, ksef_error *err)
+/* A row_fn: copy the secret into a->out, which must hold it exactly. */
+static int secret_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 {
+	struct secret_args *a = dst;
 	const void *v = sqlite3_column_blob(s, 0);
 	size_t n = (size_t)sqlite3_column_bytes(s, 0);
 
-	if (v == NULL || n != len)
+	if (v == NULL || n != a->len)
 		return util_error_set(err, KSEF_EINVAL, "secret %s holds %zu bytes, not %zu",
-			    name, n, len);
-	memcpy(out, v, len);
+			    a->name, n, a->len);
+	memcpy(a->out, v, a->len);
 	return 0;
 }
 
 static int op_secret(struct conn *w, void *arg, ksef_error *err)
 {
 	struct secret_args *a = arg;
-	sqlite3_stmt *s = NULL;
 	int error;
 
-	if ((error = prep(&s, w, Q_SECRET_ADD, err)) < 0)
-		return error;
-	if ((bind_str(s, 1, a->name) |
-	     sqlite3_bind_blob(s, 2, a->fresh, (int)a->len, SQLITE_STATIC)) !=
-	    SQLITE_OK)
-		error = db_fail(err, w, Q_SECRET_ADD);
-	else
-		error = step(w, s, Q_SECRET_ADD, err);
-	done(s);
-	if (error < 0)
+	if ((error = exec(w, Q_SECRET_ADD, ARGS(ARG_TEXT(a->name),
+			  ARG_BLOB(a->fresh, a->len)), err)) < 0)
 		return error;
 	/* Read back what is stored: another process may have won. */
-	if ((error = prep(&s, w, Q_SECRET_GET, err)) < 0)
-		return error;
-	if (bind_str(s, 1, a->name) != SQLITE_OK)
-		error = db_fail(err, w, Q_SECRET_GET);
-	else if ((error = step(w, s, Q_SECRET_GET, err)) == SQLITE_ROW)
-		error = secret_copy(a->out, a->len, s, a->name, err);
-	else if (error == SQLITE_DONE)
-		error = util_error_set(err, KSEF_EIO, "secret %s vanished", a->name);
-	done(s);
-	return error;
+	error = lookup(w, Q_SECRET_GET, ARGS(ARG_TEXT(a->name)), secret_row,
+		       a, err);
+	if (error == SQLITE_DONE)
+		return util_error_set(err, KSEF_EIO, "secret %s vanished",
+				      a->name);
+	return error < 0 ? error : 0;
 }
 
 int store_secret(store *st, const char *name, unsigned char *out, size_t len,
@@ -1189,8 +1306,6 @@ int store_secret(store *st, const char *name, unsigned char *out, size_t len,
 {
 	unsigned char fresh[STORE_SECRET_MAX];
 	struct secret_args a = { name, fresh, out, len };
-	struct conn *c;
-	sqlite3_stmt *s = NULL;
 	int error;
 
 	if (st == NULL || out == NULL || len == 0 || len > STORE_SECRET_MAX)
@@ -1201,18 +1316,10 @@ int store_secret(store *st, const char *name, unsigned char *out, size_t len,
 		return error;
 
 	/* The common case: it exists, and a reader is enough. */
-	if ((error = reader_get(&c, st, err)) < 0)
-		return error;
-	if ((error = prep(&s, c, Q_SECRET_GET, err)) == 0) {
-		if (bind_str(s, 1, name) != SQLITE_OK)
-			error = db_fail(err, c, Q_SECRET_GET);
-		else if ((error = step(c, s, Q_SECRET_GET, err)) == SQLITE_ROW)
-			error = secret_copy(out, len, s, name, err);
-		done(s);
-	}
-	reader_put(st, c);
+	error = read_row(st, Q_SECRET_GET, ARGS(ARG_TEXT(name)), secret_row,
+			 &a, err);
 	if (error != SQLITE_DONE)
-		return error;
+		return error < 0 ? error : 0;
 
 	if (RAND_bytes(fresh, (int)len) != 1) {
 		ERR_clear_error();
@@ -1237,22 +1344,13 @@ static int op_key_add(struct conn *w, void *arg, ksef_error *err)
 {
 	struct key_add_args *a = arg;
 	const store_key *k = a->key;
-	sqlite3_stmt *s = NULL;
 	int error;
 
-	if ((error = prep(&s, w, Q_KEY_ADD, err)) < 0)
-		return error;
-	if ((sqlite3_bind_int64(s, 1, k->usage) |
-	     BIND_FIELD(s, 2, k->public_key_id) |
-	     bind_str(s, 3, k->cert_b64) | bind_str(s, 4, k->key_pem) |
-	     sqlite3_bind_int64(s, 5, k->valid_from_ms) |
-	     sqlite3_bind_int64(s, 6, k->valid_to_ms) |
-	     sqlite3_bind_int(s, 7, k->retired != 0)) != SQLITE_OK)
-		error = db_fail(err, w, Q_KEY_ADD);
-	else
-		error = step(w, s, Q_KEY_ADD, err);
-	done(s);
-	if (error < 0)
+	if ((error = exec(w, Q_KEY_ADD, ARGS(ARG_INT(k->usage),
+			  ARG_FIELD(k->public_key_id), ARG_TEXT(k->cert_b64),
+			  ARG_TEXT(k->key_pem), ARG_INT(k->valid_from_ms),
+			  ARG_INT(k->valid_to_ms), ARG_INT(k->retired != 0)),
+			  err)) < 0)
 		return error;
 	a->id = sqlite3_last_insert_rowid(w->db);
 	return 0;
@@ -1282,7 +1380,7 @@ static void key_clear(store_key *k)
 	k->key_pem = k->cert_b64 = NULL;
 }
 
-static int key_row(void *dst, sqlite3_stmt *s)
+static int key_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 {
 	store_key *k = dst;
 
@@ -1296,57 +1394,32 @@ static int key_row(void *dst, sqlite3_stmt *s)
 	k->retired = sqlite3_column_int(s, 7);
 	if (k->cert_b64 == NULL || k->key_pem == NULL) {
 		key_clear(k);
-		return KSEF_ENOMEM;
+		return util_error_set(err, KSEF_ENOMEM, "out of memory");
 	}
 	return 0;
 }
 
+/* Keys own their certificate and private key: clear wipes and frees. */
+static void key_row_clear(void *row)
+{
+	key_clear(row);
+}
+
+static const struct row_type key_rows = {
+	sizeof(store_key), key_row, key_row_clear
+};
+
 int store_keys_list(store *st, store_key **out, size_t *count,
 		    ksef_error *err)
 {
-	struct conn *c;
-	sqlite3_stmt *s = NULL;
-	store_key *keys = NULL;
-	unsigned char *arr = NULL, *p;
-	size_t n = 0, cap = 0;
-	int rc;
+	void *rows = NULL;
+	int error;
 
 	*out = NULL;
 	*count = 0;
-	if ((rc = reader_get(&c, st, err)) < 0)
-		return rc;
-	if ((rc = prep(&s, c, Q_KEYS_LIST, err)) < 0)
-		goto done;
-	while ((rc = step(c, s, Q_KEYS_LIST, err)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			if ((p = realloc(arr, cap * sizeof(store_key))) ==
-			    NULL) {
-				rc = util_error_set(err, KSEF_ENOMEM, "out of memory");
-				break;
-			}
-			arr = p;
-		}
-		keys = (store_key *)(void *)arr;
-		memset(&keys[n], 0, sizeof(keys[n]));
-		if ((rc = key_row(&keys[n], s)) < 0) {
-			util_error_set(err, rc, "out of memory");
-			break;
-		}
-		n++;
-	}
-	done(s);
-	keys = (store_key *)(void *)arr;
-	if (rc < 0) {
-		store_keys_free(keys, n);
-	} else {
-		*out = keys;
-		*count = n;
-		rc = 0;
-	}
-done:
-	reader_put(st, c);
-	return rc;
+	error = read_rows(st, Q_KEYS_LIST, NULL, &key_rows, &rows, count, err);
+	*out = rows;
+	return error;
 }
 
 void store_keys_free(store_key *keys, size_t count)
@@ -1382,19 +1455,16 @@ static int parse_row_id(int64_t *out, const char *id)
 static int op_key_retire(struct conn *w, void *arg, ksef_error *err)
 {
 	struct key_retire_args *a = arg;
-	sqlite3_stmt *s = NULL;
 	int64_t rowid;
 	int error;
 
-	if ((error = prep(&s, w, Q_KEY_RETIRE, err)) < 0)
-		return error;
-	if (((parse_row_id(&rowid, a->id) ? sqlite3_bind_int64(s, 1, rowid)
-					  : sqlite3_bind_null(s, 1)) |
-	     bind_str(s, 2, a->id)) != SQLITE_OK)
-		error = db_fail(err, w, Q_KEY_RETIRE);
+	/* ?1 is the id as a row number, or NULL (no row) if it is not one. */
+	if (parse_row_id(&rowid, a->id))
+		error = exec(w, Q_KEY_RETIRE, ARGS(ARG_INT(rowid),
+			     ARG_TEXT(a->id)), err);
 	else
-		error = step(w, s, Q_KEY_RETIRE, err);
-	done(s);
+		error = exec(w, Q_KEY_RETIRE, ARGS(ARG_TEXT(NULL),
+			     ARG_TEXT(a->id)), err);
 	if (error < 0)
 		return error;
 	if (sqlite3_changes(w->db) == 0)
@@ -1412,20 +1482,21 @@ int store_key_retire(store *st, const char *id, ksef_error *err)
 	return submit(st, op_key_retire, &a, err);
 }
 
+/* A row_fn for a single integer column. */
+static int int64_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+{
+	(void)err;
+	*(int64_t *)dst = sqlite3_column_int64(s, 0);
+	return 0;
+}
+
 int64_t store_keys_version(store *st)
 {
-	struct conn *c;
-	sqlite3_stmt *s = NULL;
 	int64_t v = -1;
 
-	if (st == NULL || reader_get(&c, st, NULL) < 0)
+	if (st == NULL)
 		return -1;
-	if (prep(&s, c, Q_KEYS_VERSION, NULL) == 0) {
-		if (step(c, s, Q_KEYS_VERSION, NULL) == SQLITE_ROW)
-			v = sqlite3_column_int64(s, 0);
-		done(s);
-	}
-	reader_put(st, c);
+	read_row(st, Q_KEYS_VERSION, NULL, int64_row, &v, NULL);
 	return v;
 }
 
@@ -1446,10 +1517,11 @@ static int token_status_known(const char *status)
 	return 0;
 }
 
-static int token_row(void *dst, sqlite3_stmt *s)
+static int token_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 {
 	store_token *t = dst;
 
+	(void)err;
 	COL_TEXT(t->ref, s, 0);
 	COL_TEXT(t->secret_hash, s, 1);
 	COL_TEXT(t->ctx_type, s, 2);
@@ -1464,27 +1536,19 @@ static int token_row(void *dst, sqlite3_stmt *s)
 	return 0;
 }
 
+static const struct row_type token_rows = { sizeof(store_token), token_row,
+					    NULL };
+
 static int op_token_add(struct conn *w, void *arg, ksef_error *err)
 {
 	const store_token *t = arg;
-	sqlite3_stmt *s = NULL;
-	int error;
 
-	if ((error = prep(&s, w, Q_TOKEN_ADD, err)) < 0)
-		return error;
-	if ((BIND_FIELD(s, 1, t->ref) | BIND_FIELD(s, 2, t->secret_hash) |
-	     BIND_FIELD(s, 3, t->ctx_type) | BIND_FIELD(s, 4, t->ctx_value) |
-	     BIND_FIELD(s, 5, t->author_type) |
-	     BIND_FIELD(s, 6, t->author_value) |
-	     BIND_FIELD(s, 7, t->permissions) |
-	     BIND_FIELD(s, 8, t->description) | BIND_FIELD(s, 9, t->status) |
-	     sqlite3_bind_int64(s, 10, t->created_ms) |
-	     sqlite3_bind_int64(s, 11, t->last_use_ms)) != SQLITE_OK)
-		error = db_fail(err, w, Q_TOKEN_ADD);
-	else
-		error = step(w, s, Q_TOKEN_ADD, err);
-	done(s);
-	return error < 0 ? error : 0;
+	return exec(w, Q_TOKEN_ADD, ARGS(ARG_FIELD(t->ref),
+		    ARG_FIELD(t->secret_hash), ARG_FIELD(t->ctx_type),
+		    ARG_FIELD(t->ctx_value), ARG_FIELD(t->author_type),
+		    ARG_FIELD(t->author_value), ARG_FIELD(t->permissions),
+		    ARG_FIELD(t->description), ARG_FIELD(t->status),
+		    ARG_INT(t->created_ms), ARG_INT(t->last_use_ms)), err);
 }
 
 int store_token_add(store *st, const store_token *t, ksef_error *err)
@@ -1512,47 +1576,27 @@ int store_token_find(store *st, const char *secret_hash, store_token *out,
 			"token", err);
 }
 
-/* An UPDATE of one row by ref (?1) with an integer ?2, or a text ?2 and
- * (if the statement has it) an integer ?3; KSEF_ENOTFOUND if no row has
- * the ref. */
+/* A write that is one UPDATE of the row ?1 names (see update()). The
+ * parameters live in the caller's frame, which waits in submit(). */
 struct update_args {
 	enum query q;
-	const char *ref;
-	const char *text;
-	int64_t num;
+	const struct param *p;
 	const char *what;
 };
 
 static int op_update(struct conn *w, void *arg, ksef_error *err)
 {
 	struct update_args *a = arg;
-	sqlite3_stmt *s = NULL;
-	int error, rc;
 
-	if ((error = prep(&s, w, a->q, err)) < 0)
-		return error;
-	if (a->text != NULL)
-		rc = bind_str(s, 2, a->text) |
-		     (sqlite3_bind_parameter_count(s) >= 3 ?
-		      sqlite3_bind_int64(s, 3, a->num) : SQLITE_OK);
-	else
-		rc = sqlite3_bind_int64(s, 2, a->num);
-	if ((rc | bind_str(s, 1, a->ref)) != SQLITE_OK)
-		error = db_fail(err, w, a->q);
-	else
-		error = step(w, s, a->q, err);
-	done(s);
-	if (error < 0)
-		return error;
-	if (sqlite3_changes(w->db) == 0)
-		return util_error_set(err, KSEF_ENOTFOUND, "%s not found", a->what);
-	return 0;
+	return update(w, a->q, a->p, a->what, err);
 }
 
 int store_token_set_status(store *st, const char *ref, const char *status,
 			   ksef_error *err)
 {
-	struct update_args a = { Q_TOKEN_SET_STATUS, ref, status, 0, "token" };
+	struct update_args a = { Q_TOKEN_SET_STATUS,
+				 ARGS(ARG_TEXT(ref), ARG_TEXT(status)),
+				 "token" };
 
 	if (ref == NULL || !token_status_known(status))
 		return util_error_set(err, KSEF_EINVAL, "unknown token status");
@@ -1562,7 +1606,9 @@ int store_token_set_status(store *st, const char *ref, const char *status,
 int store_token_touch(store *st, const char *ref, int64_t now_ms,
 		      ksef_error *err)
 {
-	struct update_args a = { Q_TOKEN_TOUCH, ref, NULL, now_ms, "token" };
+	struct update_args a = { Q_TOKEN_TOUCH,
+				 ARGS(ARG_TEXT(ref), ARG_INT(now_ms)),
+				 "token" };
 
 	if (ref == NULL)
 		return util_error_set(err, KSEF_EINVAL, "no token given");
@@ -1572,8 +1618,6 @@ int store_token_touch(store *st, const char *ref, int64_t now_ms,
 int store_tokens_list(store *st, const store_token_query *q,
 		      store_token **out, size_t *count, ksef_error *err)
 {
-	struct conn *c;
-	sqlite3_stmt *s = NULL;
 	void *rows = NULL;
 	int error;
 
@@ -1581,26 +1625,14 @@ int store_tokens_list(store *st, const store_token_query *q,
 	*count = 0;
 	if (q == NULL || q->ctx_type == NULL || q->ctx_value == NULL)
 		return util_error_set(err, KSEF_EINVAL, "tokens are listed per context");
-	if ((error = reader_get(&c, st, err)) < 0)
-		return error;
-	if ((error = prep(&s, c, Q_TOKENS_LIST, err)) < 0)
-		goto done;
-	if ((bind_str(s, 1, q->ctx_type) | bind_str(s, 2, q->ctx_value) |
-	     sqlite3_bind_int64(s, 3, q->statuses) |
-	     bind_str(s, 4, q->description) | bind_str(s, 5, q->author_value) |
-	     bind_str(s, 6, q->author_type) |
-	     sqlite3_bind_int64(s, 7, q->after_created_ms) |
-	     bind_str(s, 8, q->after_ref) |
-	     sqlite3_bind_int64(s, 9, limit_arg(q->limit))) != SQLITE_OK) {
-		error = db_fail(err, c, Q_TOKENS_LIST);
-		done(s);
-		goto done;
-	}
-	error = fetch_rows(&rows, count, sizeof(store_token), c, s,
-			   Q_TOKENS_LIST, token_row, err);
+	error = read_rows(st, Q_TOKENS_LIST, ARGS(ARG_TEXT(q->ctx_type),
+			  ARG_TEXT(q->ctx_value), ARG_INT(q->statuses),
+			  ARG_TEXT(q->description), ARG_TEXT(q->author_value),
+			  ARG_TEXT(q->author_type),
+			  ARG_INT(q->after_created_ms), ARG_TEXT(q->after_ref),
+			  ARG_INT(limit_arg(q->limit))),
+			  &token_rows, &rows, count, err);
 	*out = rows;
-done:
-	reader_put(st, c);
 	return error;
 }
 
@@ -1615,18 +1647,9 @@ struct challenge_args {
 static int op_challenge_add(struct conn *w, void *arg, ksef_error *err)
 {
 	struct challenge_args *a = arg;
-	sqlite3_stmt *s = NULL;
-	int error;
 
-	if ((error = prep(&s, w, Q_CHALLENGE_ADD, err)) < 0)
-		return error;
-	if ((bind_str(s, 1, a->challenge) | sqlite3_bind_int64(s, 2, a->ts_ms) |
-	     bind_str(s, 3, a->client_ip)) != SQLITE_OK)
-		error = db_fail(err, w, Q_CHALLENGE_ADD);
-	else
-		error = step(w, s, Q_CHALLENGE_ADD, err);
-	done(s);
-	return error < 0 ? error : 0;
+	return exec(w, Q_CHALLENGE_ADD, ARGS(ARG_TEXT(a->challenge),
+		    ARG_INT(a->ts_ms), ARG_TEXT(a->client_ip)), err);
 }
 
 int store_challenge_add(store *st, const char *challenge, int64_t ts_ms,
@@ -1646,24 +1669,13 @@ int store_challenge_add(store *st, const char *challenge, int64_t ts_ms,
 static int op_challenge_take(struct conn *w, void *arg, ksef_error *err)
 {
 	struct challenge_args *a = arg;
-	sqlite3_stmt *s = NULL;
-	int error;
+	int error = lookup(w, Q_CHALLENGE_TAKE, ARGS(ARG_TEXT(a->challenge)),
+			   int64_row, &a->ts_ms, err);
 
-	if ((error = prep(&s, w, Q_CHALLENGE_TAKE, err)) < 0)
-		return error;
-	if (bind_str(s, 1, a->challenge) != SQLITE_OK)
-		error = db_fail(err, w, Q_CHALLENGE_TAKE);
-	else if ((error = step(w, s, Q_CHALLENGE_TAKE, err)) == SQLITE_ROW) {
-		a->ts_ms = sqlite3_column_int64(s, 0);
-		/* Finish the statement so the UPDATE is complete. */
-		error = step(w, s, Q_CHALLENGE_TAKE, err);
-		error = error < 0 ? error : 0;
-	} else if (error == SQLITE_DONE) {
-		error = util_error_set(err, KSEF_ENOTFOUND,
+	if (error == SQLITE_DONE)
+		return util_error_set(err, KSEF_ENOTFOUND,
 			     "challenge unknown or already used");
-	}
-	done(s);
-	return error;
+	return error < 0 ? error : 0;
 }
 
 int store_challenge_take(store *st, const char *challenge, int64_t *ts_ms,
@@ -1683,10 +1695,11 @@ int store_challenge_take(store *st, const char *challenge, int64_t *ts_ms,
 
 /* ---- authentication operations ---- */
 
-static int auth_row(void *dst, sqlite3_stmt *s)
+static int auth_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 {
 	store_auth *a = dst;
 
+	(void)err;
 	COL_TEXT(a->ref, s, 0);
 	COL_TEXT(a->ctx_type, s, 1);
 	COL_TEXT(a->ctx_value, s, 2);
@@ -1706,33 +1719,23 @@ static int auth_row(void *dst, sqlite3_stmt *s)
 	return 0;
 }
 
+static const struct row_type auth_rows = { sizeof(store_auth), auth_row,
+					   NULL };
+
 static int op_auth_add(struct conn *w, void *arg, ksef_error *err)
 {
 	const store_auth *a = arg;
-	sqlite3_stmt *s = NULL;
-	int error;
 
-	if ((error = prep(&s, w, Q_AUTH_ADD, err)) < 0)
-		return error;
-	if ((BIND_FIELD(s, 1, a->ref) | BIND_FIELD(s, 2, a->ctx_type) |
-	     BIND_FIELD(s, 3, a->ctx_value) |
-	     BIND_FIELD(s, 4, a->subject_type) |
-	     BIND_FIELD(s, 5, a->subject_value) | BIND_FIELD(s, 6, a->method) |
-	     BIND_FIELD(s, 7, a->token_ref) |
-	     BIND_FIELD(s, 8, a->permissions) |
-	     BIND_FIELD(s, 9, a->allowed_ips) |
-	     sqlite3_bind_int(s, 10, a->status) |
-	     BIND_FIELD(s, 11, a->status_details) |
-	     sqlite3_bind_int64(s, 12, a->start_ms) |
-	     sqlite3_bind_int(s, 13, a->redeemed != 0) |
-	     sqlite3_bind_int64(s, 14, a->refresh_valid_until_ms) |
-	     sqlite3_bind_int64(s, 15, a->last_refresh_ms) |
-	     sqlite3_bind_int(s, 16, a->revoked != 0)) != SQLITE_OK)
-		error = db_fail(err, w, Q_AUTH_ADD);
-	else
-		error = step(w, s, Q_AUTH_ADD, err);
-	done(s);
-	return error < 0 ? error : 0;
+	return exec(w, Q_AUTH_ADD, ARGS(ARG_FIELD(a->ref),
+		    ARG_FIELD(a->ctx_type), ARG_FIELD(a->ctx_value),
+		    ARG_FIELD(a->subject_type), ARG_FIELD(a->subject_value),
+		    ARG_FIELD(a->method), ARG_FIELD(a->token_ref),
+		    ARG_FIELD(a->permissions), ARG_FIELD(a->allowed_ips),
+		    ARG_INT(a->status), ARG_FIELD(a->status_details),
+		    ARG_INT(a->start_ms), ARG_INT(a->redeemed != 0),
+		    ARG_INT(a->refresh_valid_until_ms),
+		    ARG_INT(a->last_refresh_ms), ARG_INT(a->revoked != 0)),
+		    err);
 }
 
 int store_auth_add(store *st, const store_auth *a, ksef_error *err)
@@ -1752,27 +1755,13 @@ int store_auth_get(store *st, const char *ref, store_auth *out,
 static int op_auth_finish(struct conn *w, void *arg, ksef_error *err)
 {
 	const store_auth *a = arg;
-	sqlite3_stmt *s = NULL;
-	int error;
 
-	if ((error = prep(&s, w, Q_AUTH_FINISH, err)) < 0)
-		return error;
-	if ((BIND_FIELD(s, 1, a->ref) | BIND_FIELD(s, 2, a->subject_type) |
-	     BIND_FIELD(s, 3, a->subject_value) | BIND_FIELD(s, 4, a->method) |
-	     BIND_FIELD(s, 5, a->token_ref) |
-	     BIND_FIELD(s, 6, a->permissions) |
-	     sqlite3_bind_int(s, 7, a->status) |
-	     BIND_FIELD(s, 8, a->status_details)) != SQLITE_OK)
-		error = db_fail(err, w, Q_AUTH_FINISH);
-	else
-		error = step(w, s, Q_AUTH_FINISH, err);
-	done(s);
-	if (error < 0)
-		return error;
-	if (sqlite3_changes(w->db) == 0)
-		return util_error_set(err, KSEF_ENOTFOUND,
-			    "authentication operation not found");
-	return 0;
+	return update(w, Q_AUTH_FINISH, ARGS(ARG_FIELD(a->ref),
+		      ARG_FIELD(a->subject_type), ARG_FIELD(a->subject_value),
+		      ARG_FIELD(a->method), ARG_FIELD(a->token_ref),
+		      ARG_FIELD(a->permissions), ARG_INT(a->status),
+		      ARG_FIELD(a->status_details)),
+		      "authentication operation", err);
 }
 
 int store_auth_finish(store *st, const store_auth *a, ksef_error *err)
@@ -1782,34 +1771,36 @@ int store_auth_finish(store *st, const store_auth *a, ksef_error *err)
 	return submit(st, op_auth_finish, (void *)a, err);
 }
 
+struct redeem_args {
+	const char *ref;
+	int64_t refresh_until_ms;
+};
+
 static int op_auth_redeem(struct conn *w, void *arg, ksef_error *err)
 {
-	struct update_args *a = arg;
-	sqlite3_stmt *s = NULL;
+	struct redeem_args *a = arg;
 	int error;
 
-	if ((error = op_update(w, arg, err)) != KSEF_ENOTFOUND)
+	if ((error = update(w, Q_AUTH_REDEEM, ARGS(ARG_TEXT(a->ref),
+			    ARG_INT(a->refresh_until_ms)),
+			    "authentication operation", err)) != KSEF_ENOTFOUND)
 		return error;
 	/* Nothing changed: unknown, or redeemed before. */
-	if ((error = prep(&s, w, Q_AUTH_EXISTS, err)) < 0)
-		return error;
-	if (bind_str(s, 1, a->ref) != SQLITE_OK)
-		error = db_fail(err, w, Q_AUTH_EXISTS);
-	else if ((error = step(w, s, Q_AUTH_EXISTS, err)) == SQLITE_ROW)
-		error = util_error_set(err, KSEF_EINVAL, "authentication tokens were "
-			     "already redeemed");
-	else if (error == SQLITE_DONE)
-		error = util_error_set(err, KSEF_ENOTFOUND,
+	error = lookup(w, Q_AUTH_EXISTS, ARGS(ARG_TEXT(a->ref)), NULL, NULL,
+		       err);
+	if (error == SQLITE_ROW)
+		return util_error_set(err, KSEF_EINVAL, "authentication "
+				      "tokens were already redeemed");
+	if (error == SQLITE_DONE)
+		return util_error_set(err, KSEF_ENOTFOUND,
 			     "authentication operation not found");
-	done(s);
 	return error;
 }
 
 int store_auth_redeem(store *st, const char *ref, int64_t refresh_until_ms,
 		      ksef_error *err)
 {
-	struct update_args a = { Q_AUTH_REDEEM, ref, NULL, refresh_until_ms,
-				 "authentication operation" };
+	struct redeem_args a = { ref, refresh_until_ms };
 
 	if (ref == NULL)
 		return util_error_set(err, KSEF_EINVAL, "no authentication given");
@@ -1819,7 +1810,8 @@ int store_auth_redeem(store *st, const char *ref, int64_t refresh_until_ms,
 int store_auth_refreshed(store *st, const char *ref, int64_t now_ms,
 			 ksef_error *err)
 {
-	struct update_args a = { Q_AUTH_REFRESHED, ref, NULL, now_ms,
+	struct update_args a = { Q_AUTH_REFRESHED,
+				 ARGS(ARG_TEXT(ref), ARG_INT(now_ms)),
 				 "authentication operation" };
 
 	if (ref == NULL)
@@ -1829,23 +1821,8 @@ int store_auth_refreshed(store *st, const char *ref, int64_t now_ms,
 
 static int op_auth_revoke(struct conn *w, void *arg, ksef_error *err)
 {
-	const char *ref = arg;
-	sqlite3_stmt *s = NULL;
-	int error;
-
-	if ((error = prep(&s, w, Q_AUTH_REVOKE, err)) < 0)
-		return error;
-	if (bind_str(s, 1, ref) != SQLITE_OK)
-		error = db_fail(err, w, Q_AUTH_REVOKE);
-	else
-		error = step(w, s, Q_AUTH_REVOKE, err);
-	done(s);
-	if (error < 0)
-		return error;
-	if (sqlite3_changes(w->db) == 0)
-		return util_error_set(err, KSEF_ENOTFOUND,
-			    "authentication operation not found");
-	return 0;
+	return update(w, Q_AUTH_REVOKE, ARGS(ARG_TEXT(arg)),
+		      "authentication operation", err);
 }
 
 int store_auth_revoke(store *st, const char *ref, ksef_error *err)
@@ -1860,8 +1837,6 @@ int store_auth_list(store *st, const char *ctx_type, const char *ctx_value,
 		    const char *after_ref, size_t limit, store_auth **out,
 		    size_t *count, ksef_error *err)
 {
-	struct conn *c;
-	sqlite3_stmt *s = NULL;
 	void *rows = NULL;
 	int error;
 
@@ -1870,35 +1845,24 @@ int store_auth_list(store *st, const char *ctx_type, const char *ctx_value,
 	if (ctx_type == NULL || ctx_value == NULL)
 		return util_error_set(err, KSEF_EINVAL,
 			    "authentications are listed per context");
-	if ((error = reader_get(&c, st, err)) < 0)
-		return error;
-	if ((error = prep(&s, c, Q_AUTH_LIST, err)) < 0)
-		goto done;
-	if ((bind_str(s, 1, ctx_type) | bind_str(s, 2, ctx_value) |
-	     sqlite3_bind_int64(s, 3, now_ms) |
-	     sqlite3_bind_int64(s, 4, after_start_ms) |
-	     bind_str(s, 5, after_ref) |
-	     sqlite3_bind_int64(s, 6, limit_arg(limit))) != SQLITE_OK) {
-		error = db_fail(err, c, Q_AUTH_LIST);
-		done(s);
-		goto done;
-	}
-	error = fetch_rows(&rows, count, sizeof(store_auth), c, s,
-			   Q_AUTH_LIST, auth_row, err);
+	error = read_rows(st, Q_AUTH_LIST, ARGS(ARG_TEXT(ctx_type),
+			  ARG_TEXT(ctx_value), ARG_INT(now_ms),
+			  ARG_INT(after_start_ms), ARG_TEXT(after_ref),
+			  ARG_INT(limit_arg(limit))),
+			  &auth_rows, &rows, count, err);
 	*out = rows;
-done:
-	reader_put(st, c);
 	return error;
 }
 
 /* ---- sessions ---- */
 
-static int session_row(void *dst, sqlite3_stmt *s)
+static int session_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 {
 	store_session *x = dst;
 	const void *b;
 	size_t n;
 
+	(void)err;
 	COL_TEXT(x->ref, s, 0);
 	COL_TEXT(x->auth_ref, s, 1);
 	COL_TEXT(x->ctx_type, s, 2);
@@ -1931,38 +1895,24 @@ static int session_row(void *dst, sqlite3_stmt *s)
 	return 0;
 }
 
+static const struct row_type session_rows = { sizeof(store_session),
+					      session_row, NULL };
+
 static int op_session_add(struct conn *w, void *arg, ksef_error *err)
 {
 	const store_session *x = arg;
-	sqlite3_stmt *s = NULL;
-	int error;
 
-	if ((error = prep(&s, w, Q_SESSION_ADD, err)) < 0)
-		return error;
-	if ((BIND_FIELD(s, 1, x->ref) | BIND_FIELD(s, 2, x->auth_ref) |
-	     BIND_FIELD(s, 3, x->ctx_type) | BIND_FIELD(s, 4, x->ctx_value) |
-	     BIND_FIELD(s, 5, x->subject_value) |
-	     sqlite3_bind_int(s, 6, x->form) |
-	     sqlite3_bind_int64(s, 7, x->key_id) |
-	     sqlite3_bind_blob(s, 8, x->wrapped_key, (int)x->wrapped_key_len,
-			       SQLITE_STATIC) |
-	     sqlite3_bind_blob(s, 9, x->iv, (int)sizeof(x->iv),
-			       SQLITE_STATIC) |
-	     sqlite3_bind_int(s, 10, x->status) |
-	     sqlite3_bind_int64(s, 11, x->created_ms) |
-	     sqlite3_bind_int64(s, 12, x->updated_ms) |
-	     sqlite3_bind_int64(s, 13, x->valid_until_ms) |
-	     sqlite3_bind_int64(s, 14, x->closed_ms) |
-	     sqlite3_bind_int(s, 15, x->invoice_count) |
-	     sqlite3_bind_int(s, 16, x->success_count) |
-	     sqlite3_bind_int(s, 17, x->failed_count) |
-	     sqlite3_bind_int(s, 18, x->max_invoices) |
-	     BIND_FIELD(s, 19, x->upo_ref)) != SQLITE_OK)
-		error = db_fail(err, w, Q_SESSION_ADD);
-	else
-		error = step(w, s, Q_SESSION_ADD, err);
-	done(s);
-	return error < 0 ? error : 0;
+	return exec(w, Q_SESSION_ADD, ARGS(ARG_FIELD(x->ref),
+		    ARG_FIELD(x->auth_ref), ARG_FIELD(x->ctx_type),
+		    ARG_FIELD(x->ctx_value), ARG_FIELD(x->subject_value),
+		    ARG_INT(x->form), ARG_INT(x->key_id),
+		    ARG_BLOB(x->wrapped_key, x->wrapped_key_len),
+		    ARG_BLOB(x->iv, sizeof(x->iv)), ARG_INT(x->status),
+		    ARG_INT(x->created_ms), ARG_INT(x->updated_ms),
+		    ARG_INT(x->valid_until_ms), ARG_INT(x->closed_ms),
+		    ARG_INT(x->invoice_count), ARG_INT(x->success_count),
+		    ARG_INT(x->failed_count), ARG_INT(x->max_invoices),
+		    ARG_FIELD(x->upo_ref)), err);
 }
 
 int store_session_add(store *st, const store_session *s, ksef_error *err)
@@ -1983,27 +1933,32 @@ int store_session_get(store *st, const char *ref, store_session *out,
 }
 
 /* The state of a session as the writer sees it. */
-static int session_state(struct conn *w, const char *ref, int *status,
-			 int *invoice_count, int *max_invoices,
-			 ksef_error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int error;
+struct session_state {
+	int status;
+	int invoice_count;
+	int max_invoices;
+};
 
-	if ((error = prep(&s, w, Q_SESSION_STATE, err)) < 0)
-		return error;
-	if (bind_str(s, 1, ref) != SQLITE_OK) {
-		error = db_fail(err, w, Q_SESSION_STATE);
-	} else if ((error = step(w, s, Q_SESSION_STATE, err)) == SQLITE_ROW) {
-		*status = sqlite3_column_int(s, 0);
-		*invoice_count = sqlite3_column_int(s, 1);
-		*max_invoices = sqlite3_column_int(s, 2);
-		error = 0;
-	} else if (error == SQLITE_DONE) {
-		error = util_error_set(err, KSEF_ENOTFOUND, "session not found");
-	}
-	done(s);
-	return error;
+static int session_state_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+{
+	struct session_state *x = dst;
+
+	(void)err;
+	x->status = sqlite3_column_int(s, 0);
+	x->invoice_count = sqlite3_column_int(s, 1);
+	x->max_invoices = sqlite3_column_int(s, 2);
+	return 0;
+}
+
+static int session_state(struct conn *w, const char *ref,
+			 struct session_state *out, ksef_error *err)
+{
+	int error = lookup(w, Q_SESSION_STATE, ARGS(ARG_TEXT(ref)),
+			   session_state_row, out, err);
+
+	if (error == SQLITE_DONE)
+		return util_error_set(err, KSEF_ENOTFOUND, "session not found");
+	return error < 0 ? error : 0;
 }
 
 struct close_args {
@@ -2015,15 +1970,16 @@ struct close_args {
 static int op_session_close(struct conn *w, void *arg, ksef_error *err)
 {
 	struct close_args *a = arg;
-	struct update_args u = { Q_SESSION_CLOSE, a->ref, NULL, a->now_ms,
-				 "session" };
-	int error, count, max;
+	struct session_state state;
+	int error;
 
-	if ((error = op_update(w, &u, err)) != KSEF_ENOTFOUND)
+	if ((error = update(w, Q_SESSION_CLOSE, ARGS(ARG_TEXT(a->ref),
+			    ARG_INT(a->now_ms)), "session", err)) !=
+	    KSEF_ENOTFOUND)
 		return error;
-	if ((error = session_state(w, a->ref, &a->status, &count, &max,
-				   err)) < 0)
+	if ((error = session_state(w, a->ref, &state, err)) < 0)
 		return error;
+	a->status = state.status;
 	return util_error_set(err, KSEF_EINVAL, "session status %d does not allow "
 		    "closing it", a->status);
 }
@@ -2045,7 +2001,9 @@ int store_session_close(store *st, const char *ref, int64_t now_ms,
 int store_session_set_upo(store *st, const char *ref, const char *upo_ref,
 			  int64_t now_ms, ksef_error *err)
 {
-	struct update_args a = { Q_SESSION_SET_UPO, ref, upo_ref, now_ms,
+	struct update_args a = { Q_SESSION_SET_UPO,
+				 ARGS(ARG_TEXT(ref), ARG_TEXT(upo_ref),
+				      ARG_INT(now_ms)),
 				 "session" };
 	int error;
 
@@ -2065,17 +2023,10 @@ struct count_args {
 static int op_sessions_expire(struct conn *w, void *arg, ksef_error *err)
 {
 	struct count_args *a = arg;
-	sqlite3_stmt *s = NULL;
 	int error;
 
-	if ((error = prep(&s, w, Q_SESSIONS_EXPIRE, err)) < 0)
-		return error;
-	if (sqlite3_bind_int64(s, 1, a->now_ms) != SQLITE_OK)
-		error = db_fail(err, w, Q_SESSIONS_EXPIRE);
-	else
-		error = step(w, s, Q_SESSIONS_EXPIRE, err);
-	done(s);
-	if (error < 0)
+	if ((error = exec(w, Q_SESSIONS_EXPIRE, ARGS(ARG_INT(a->now_ms)),
+			  err)) < 0)
 		return error;
 	a->count = sqlite3_changes(w->db);
 	return 0;
@@ -2100,28 +2051,23 @@ struct finish_sessions_args {
 	size_t count;
 };
 
-static int ref_row(void *dst, sqlite3_stmt *s)
+static int ref_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 {
+	(void)err;
 	col_text(dst, STORE_REF_SZ, s, 0);
 	return 0;
 }
 
+static const struct row_type ref_rows = { STORE_REF_SZ, ref_row, NULL };
+
 static int op_sessions_finish(struct conn *w, void *arg, ksef_error *err)
 {
 	struct finish_sessions_args *a = arg;
-	sqlite3_stmt *s = NULL;
 	void *rows = NULL;
 	int error;
 
-	if ((error = prep(&s, w, Q_SESSIONS_FINISH, err)) < 0)
-		return error;
-	if (sqlite3_bind_int64(s, 1, a->now_ms) != SQLITE_OK) {
-		error = db_fail(err, w, Q_SESSIONS_FINISH);
-		done(s);
-		return error;
-	}
-	error = fetch_rows(&rows, &a->count, STORE_REF_SZ, w, s,
-			   Q_SESSIONS_FINISH, ref_row, err);
+	error = fetch_rows(&rows, &a->count, w, Q_SESSIONS_FINISH,
+			   ARGS(ARG_INT(a->now_ms)), &ref_rows, err);
 	a->refs = rows;
 	return error;
 }
@@ -2147,8 +2093,6 @@ int store_sessions_finish(store *st, int64_t now_ms,
 int store_sessions_list(store *st, const store_session_query *q,
 			store_session **out, size_t *count, ksef_error *err)
 {
-	struct conn *c;
-	sqlite3_stmt *s = NULL;
 	void *rows = NULL;
 	int error;
 
@@ -2156,40 +2100,26 @@ int store_sessions_list(store *st, const store_session_query *q,
 	*count = 0;
 	if (q == NULL || q->ctx_type == NULL || q->ctx_value == NULL)
 		return util_error_set(err, KSEF_EINVAL, "sessions are listed per context");
-	if ((error = reader_get(&c, st, err)) < 0)
-		return error;
-	if ((error = prep(&s, c, Q_SESSIONS_LIST, err)) < 0)
-		goto done;
-	if ((bind_str(s, 1, q->ctx_type) | bind_str(s, 2, q->ctx_value) |
-	     bind_str(s, 3, q->subject_value) | bind_str(s, 4, q->ref) |
-	     sqlite3_bind_int64(s, 5, q->created_from) |
-	     sqlite3_bind_int64(s, 6, q->created_to) |
-	     sqlite3_bind_int64(s, 7, q->closed_from) |
-	     sqlite3_bind_int64(s, 8, q->closed_to) |
-	     sqlite3_bind_int64(s, 9, q->updated_from) |
-	     sqlite3_bind_int64(s, 10, q->updated_to) |
-	     sqlite3_bind_int64(s, 11, q->statuses) |
-	     sqlite3_bind_int64(s, 12, q->after_created_ms) |
-	     bind_str(s, 13, q->after_ref) |
-	     sqlite3_bind_int64(s, 14, limit_arg(q->limit))) != SQLITE_OK) {
-		error = db_fail(err, c, Q_SESSIONS_LIST);
-		done(s);
-		goto done;
-	}
-	error = fetch_rows(&rows, count, sizeof(store_session), c, s,
-			   Q_SESSIONS_LIST, session_row, err);
+	error = read_rows(st, Q_SESSIONS_LIST, ARGS(ARG_TEXT(q->ctx_type),
+			  ARG_TEXT(q->ctx_value), ARG_TEXT(q->subject_value),
+			  ARG_TEXT(q->ref), ARG_INT(q->created_from),
+			  ARG_INT(q->created_to), ARG_INT(q->closed_from),
+			  ARG_INT(q->closed_to), ARG_INT(q->updated_from),
+			  ARG_INT(q->updated_to), ARG_INT(q->statuses),
+			  ARG_INT(q->after_created_ms), ARG_TEXT(q->after_ref),
+			  ARG_INT(limit_arg(q->limit))),
+			  &session_rows, &rows, count, err);
 	*out = rows;
-done:
-	reader_put(st, c);
 	return error;
 }
 
 /* ---- invoices ---- */
 
-static int invoice_row(void *dst, sqlite3_stmt *s)
+static int invoice_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 {
 	store_invoice *v = dst;
 
+	(void)err;
 	COL_TEXT(v->ref, s, 0);
 	COL_TEXT(v->session_ref, s, 1);
 	v->ordinal = sqlite3_column_int(s, 2);
@@ -2214,47 +2144,28 @@ static int invoice_row(void *dst, sqlite3_stmt *s)
 	return 0;
 }
 
-static int bind_invoice(sqlite3_stmt *s, const store_invoice *v)
-{
-	return BIND_FIELD(s, 1, v->ref) | BIND_FIELD(s, 2, v->session_ref) |
-	       sqlite3_bind_int(s, 3, v->ordinal) |
-	       BIND_FIELD(s, 4, v->invoice_hash) |
-	       sqlite3_bind_int64(s, 5, v->invoice_size) |
-	       BIND_FIELD(s, 6, v->encrypted_hash) |
-	       sqlite3_bind_int64(s, 7, v->encrypted_size) |
-	       sqlite3_bind_int(s, 8, v->offline_mode != 0) |
-	       BIND_FIELD(s, 9, v->hash_of_corrected) |
-	       sqlite3_bind_int64(s, 10, v->invoicing_ms) |
-	       sqlite3_bind_int(s, 11, v->status) |
-	       BIND_FIELD(s, 12, v->status_details) |
-	       BIND_FIELD(s, 13, v->orig_ksef_number) |
-	       BIND_FIELD(s, 14, v->orig_session_ref) |
-	       BIND_FIELD(s, 15, v->invoice_number) |
-	       BIND_FIELD(s, 16, v->seller_nip) |
-	       BIND_FIELD(s, 17, v->invoice_kind) |
-	       BIND_FIELD(s, 18, v->ksef_number) |
-	       sqlite3_bind_int64(s, 19, v->acquisition_ms) |
-	       sqlite3_bind_int64(s, 20, v->permanent_storage_ms) |
-	       BIND_FIELD(s, 21, v->invoicing_mode);
-}
+static const struct row_type invoice_rows = { sizeof(store_invoice),
+					      invoice_row, NULL };
+
+/* What verification decides about an invoice, after its status: the
+ * columns that Q_INVOICE_ADD takes as ?12 to ?21 and Q_INVOICE_FINISH as
+ * ?3 to ?12, in the same order. */
+#define VERDICT_ARGS(inv)                                                  \
+	ARG_FIELD((inv)->status_details), ARG_FIELD((inv)->orig_ksef_number), \
+	ARG_FIELD((inv)->orig_session_ref), ARG_FIELD((inv)->invoice_number), \
+	ARG_FIELD((inv)->seller_nip), ARG_FIELD((inv)->invoice_kind),     \
+	ARG_FIELD((inv)->ksef_number), ARG_INT((inv)->acquisition_ms),    \
+	ARG_INT((inv)->permanent_storage_ms),                             \
+	ARG_FIELD((inv)->invoicing_mode)
 
 static int blob_add(struct conn *w, const char *ref, int kind,
 		    const unsigned char *data, size_t len, ksef_error *err)
 {
+	/* An empty blob, not NULL: the column is NOT NULL. */
 	static const unsigned char empty[1];
-	sqlite3_stmt *s = NULL;
-	int error;
 
-	if ((error = prep(&s, w, Q_BLOB_ADD, err)) < 0)
-		return error;
-	if ((bind_str(s, 1, ref) | sqlite3_bind_int(s, 2, kind) |
-	     sqlite3_bind_blob64(s, 3, data ? data : empty, len,
-				 SQLITE_STATIC)) != SQLITE_OK)
-		error = db_fail(err, w, Q_BLOB_ADD);
-	else
-		error = step(w, s, Q_BLOB_ADD, err);
-	done(s);
-	return error < 0 ? error : 0;
+	return exec(w, Q_BLOB_ADD, ARGS(ARG_TEXT(ref), ARG_INT(kind),
+		    ARG_BLOB(data ? data : empty, len)), err);
 }
 
 struct accept_args {
@@ -2268,40 +2179,34 @@ static int op_invoice_accept(struct conn *w, void *arg, ksef_error *err)
 {
 	struct accept_args *a = arg;
 	store_invoice *inv = a->inv;
-	sqlite3_stmt *s = NULL;
-	int error, count, max;
+	struct session_state state;
+	int error;
 
-	if ((error = session_state(w, inv->session_ref, &a->session_status,
-				   &count, &max, err)) < 0)
+	if ((error = session_state(w, inv->session_ref, &state, err)) < 0)
 		return error;
+	a->session_status = state.status;
 	if (a->session_status != 100)
 		return util_error_set(err, KSEF_EINVAL, "session status %d does not "
 			    "allow sending invoices", a->session_status);
-	if (count >= max)
+	if (state.invoice_count >= state.max_invoices)
 		return util_error_set(err, KSEF_ETOOBIG, "the session holds its limit "
-			    "of %d invoices", max);
-	inv->ordinal = count + 1;
+			    "of %d invoices", state.max_invoices);
+	inv->ordinal = state.invoice_count + 1;
 
-	if ((error = prep(&s, w, Q_SESSION_COUNT_ACCEPT, err)) < 0)
-		return error;
-	if ((BIND_FIELD(s, 1, inv->session_ref) |
-	     sqlite3_bind_int64(s, 2, inv->invoicing_ms) |
-	     sqlite3_bind_int(s, 3, inv->status >= 300)) != SQLITE_OK)
-		error = db_fail(err, w, Q_SESSION_COUNT_ACCEPT);
-	else
-		error = step(w, s, Q_SESSION_COUNT_ACCEPT, err);
-	done(s);
-	if (error < 0)
-		return error;
-
-	if ((error = prep(&s, w, Q_INVOICE_ADD, err)) < 0)
-		return error;
-	if (bind_invoice(s, inv) != SQLITE_OK)
-		error = db_fail(err, w, Q_INVOICE_ADD);
-	else
-		error = step(w, s, Q_INVOICE_ADD, err);
-	done(s);
-	if (error < 0)
+	if ((error = exec(w, Q_SESSION_COUNT_ACCEPT,
+			  ARGS(ARG_FIELD(inv->session_ref),
+			       ARG_INT(inv->invoicing_ms),
+			       ARG_INT(inv->status >= 300)), err)) < 0 ||
+	    (error = exec(w, Q_INVOICE_ADD, ARGS(ARG_FIELD(inv->ref),
+			  ARG_FIELD(inv->session_ref), ARG_INT(inv->ordinal),
+			  ARG_FIELD(inv->invoice_hash),
+			  ARG_INT(inv->invoice_size),
+			  ARG_FIELD(inv->encrypted_hash),
+			  ARG_INT(inv->encrypted_size),
+			  ARG_INT(inv->offline_mode != 0),
+			  ARG_FIELD(inv->hash_of_corrected),
+			  ARG_INT(inv->invoicing_ms), ARG_INT(inv->status),
+			  VERDICT_ARGS(inv)), err)) < 0)
 		return error;
 	return blob_add(w, inv->ref, BLOB_CIPHERTEXT, a->data, a->len, err);
 }
@@ -2348,47 +2253,40 @@ int store_invoice_by_ksef_number(store *st, const char *ksef_number,
 			"invoice", err);
 }
 
+/* A row_fn: the blob into a ksef_buf, NUL-terminated past its end. */
+static int blob_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+{
+	ksef_buf *out = dst;
+	const void *data = sqlite3_column_blob(s, 0);
+	size_t n = (size_t)sqlite3_column_bytes(s, 0);
+	unsigned char *p;
+
+	if ((p = malloc(n + 1)) == NULL)
+		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+	if (n > 0)
+		memcpy(p, data, n);
+	p[n] = '\0';
+	ksef_buf_dispose(out);
+	out->ptr = p;
+	out->size = n;
+	out->asize = n + 1;
+	return 0;
+}
+
 static int blob_get(store *st, const char *ref, int kind, ksef_buf *out,
 		    ksef_error *err)
 {
-	struct conn *c;
-	sqlite3_stmt *s = NULL;
-	const void *data;
-	unsigned char *p;
-	size_t n;
 	int error;
 
 	if (ref == NULL || out == NULL)
 		return util_error_set(err, KSEF_EINVAL, "no invoice given");
-	if ((error = reader_get(&c, st, err)) < 0)
-		return error;
-	if ((error = prep(&s, c, Q_BLOB_GET, err)) < 0)
-		goto done;
-	if ((bind_str(s, 1, ref) | sqlite3_bind_int(s, 2, kind)) != SQLITE_OK)
-		error = db_fail(err, c, Q_BLOB_GET);
-	else if ((error = step(c, s, Q_BLOB_GET, err)) == SQLITE_DONE)
-		error = util_error_set(err, KSEF_ENOTFOUND, "invoice %s not stored",
-			     kind == BLOB_PLAINTEXT ? "content" : "ciphertext");
-	if (error == SQLITE_ROW) {
-		data = sqlite3_column_blob(s, 0);
-		n = (size_t)sqlite3_column_bytes(s, 0);
-		if ((p = malloc(n + 1)) == NULL) {
-			error = util_error_set(err, KSEF_ENOMEM, "out of memory");
-		} else {
-			if (n > 0)
-				memcpy(p, data, n);
-			p[n] = '\0';
-			ksef_buf_dispose(out);
-			out->ptr = p;
-			out->size = n;
-			out->asize = n + 1;
-			error = 0;
-		}
-	}
-	done(s);
-done:
-	reader_put(st, c);
-	return error;
+	error = read_row(st, Q_BLOB_GET, ARGS(ARG_TEXT(ref), ARG_INT(kind)),
+			 blob_row, out, err);
+	if (error == SQLITE_DONE)
+		return util_error_set(err, KSEF_ENOTFOUND,
+			"invoice %s not stored",
+			kind == BLOB_PLAINTEXT ? "content" : "ciphertext");
+	return error < 0 ? error : 0;
 }
 
 int store_invoice_ciphertext(store *st, const char *ref, ksef_buf *out,
@@ -2407,27 +2305,16 @@ int store_invoice_by_hash(store *st, const char *ctx_value,
 			  const char *invoice_hash, store_invoice *out,
 			  ksef_error *err)
 {
-	struct conn *c;
-	sqlite3_stmt *s = NULL;
 	int error;
 
 	if (ctx_value == NULL || invoice_hash == NULL || out == NULL)
 		return util_error_set(err, KSEF_EINVAL, "no context or hash given");
-	if ((error = reader_get(&c, st, err)) < 0)
-		return error;
-	if ((error = prep(&s, c, Q_INVOICE_BY_HASH, err)) < 0)
-		goto done;
-	if ((bind_str(s, 1, ctx_value) | bind_str(s, 2, invoice_hash)) !=
-	    SQLITE_OK)
-		error = db_fail(err, c, Q_INVOICE_BY_HASH);
-	else if ((error = step(c, s, Q_INVOICE_BY_HASH, err)) == SQLITE_ROW)
-		error = invoice_row(out, s);
-	else if (error == SQLITE_DONE)
-		error = util_error_set(err, KSEF_ENOTFOUND, "no invoice with this hash");
-	done(s);
-done:
-	reader_put(st, c);
-	return error;
+	error = read_row(st, Q_INVOICE_BY_HASH, ARGS(ARG_TEXT(ctx_value),
+			 ARG_TEXT(invoice_hash)), invoice_row, out, err);
+	if (error == SQLITE_DONE)
+		return util_error_set(err, KSEF_ENOTFOUND,
+				      "no invoice with this hash");
+	return error < 0 ? error : 0;
 }
 
 struct finish_args {
@@ -2459,6 +2346,17 @@ static void json_escape(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+/* A row_fn: the number and session of the invoice holding a key. */
+static int holder_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+{
+	store_invoice *inv = dst;
+
+	(void)err;
+	COL_TEXT(inv->orig_ksef_number, s, 0);
+	COL_TEXT(inv->orig_session_ref, s, 1);
+	return 0;
+}
+
 /* Claim the invoice's duplicate key, or turn it into the 440 duplicate of
  * the invoice that holds the key. */
 static int claim_dup_key(struct conn *w, struct finish_args *a,
@@ -2466,39 +2364,22 @@ static int claim_dup_key(struct conn *w, struct finish_args *a,
 {
 	store_invoice *inv = a->inv;
 	char ksef[2 * KSEF_NUMBER_BUFSZ], sess[2 * STORE_REF_SZ];
-	sqlite3_stmt *s = NULL;
 	int error;
 
-	if ((error = prep(&s, w, Q_DUPKEY_CLAIM, err)) < 0)
-		return error;
-	if ((BIND_FIELD(s, 1, inv->seller_nip) |
-	     BIND_FIELD(s, 2, inv->invoice_kind) |
-	     BIND_FIELD(s, 3, inv->invoice_number) |
-	     BIND_FIELD(s, 4, inv->ref)) != SQLITE_OK)
-		error = db_fail(err, w, Q_DUPKEY_CLAIM);
-	else
-		error = step(w, s, Q_DUPKEY_CLAIM, err);
-	done(s);
-	if (error < 0)
+	if ((error = exec(w, Q_DUPKEY_CLAIM, ARGS(ARG_FIELD(inv->seller_nip),
+			  ARG_FIELD(inv->invoice_kind),
+			  ARG_FIELD(inv->invoice_number), ARG_FIELD(inv->ref)),
+			  err)) < 0)
 		return error;
 	if (sqlite3_changes(w->db) == 1)
 		return 0;
 
-	if ((error = prep(&s, w, Q_DUPKEY_HOLDER, err)) < 0)
-		return error;
-	if ((BIND_FIELD(s, 1, inv->seller_nip) |
-	     BIND_FIELD(s, 2, inv->invoice_kind) |
-	     BIND_FIELD(s, 3, inv->invoice_number)) != SQLITE_OK)
-		error = db_fail(err, w, Q_DUPKEY_HOLDER);
-	else if ((error = step(w, s, Q_DUPKEY_HOLDER, err)) == SQLITE_ROW) {
-		COL_TEXT(inv->orig_ksef_number, s, 0);
-		COL_TEXT(inv->orig_session_ref, s, 1);
-		error = 0;
-	} else if (error == SQLITE_DONE) {
-		error = util_error_set(err, KSEF_EIO, "database: duplicate key held by "
-			     "no invoice");
-	}
-	done(s);
+	error = lookup(w, Q_DUPKEY_HOLDER, ARGS(ARG_FIELD(inv->seller_nip),
+		       ARG_FIELD(inv->invoice_kind),
+		       ARG_FIELD(inv->invoice_number)), holder_row, inv, err);
+	if (error == SQLITE_DONE)
+		return util_error_set(err, KSEF_EIO, "database: duplicate "
+				      "key held by no invoice");
 	if (error < 0)
 		return error;
 
@@ -2516,54 +2397,47 @@ static int claim_dup_key(struct conn *w, struct finish_args *a,
 	return 0;
 }
 
+/* What op_invoice_finish reads of the invoice as stored: its status
+ * and, into the invoice, its session. */
+struct invoice_state {
+	int status;
+	store_invoice *inv;
+};
+
+static int invoice_state_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+{
+	struct invoice_state *x = dst;
+
+	(void)err;
+	x->status = sqlite3_column_int(s, 0);
+	COL_TEXT(x->inv->session_ref, s, 1);
+	return 0;
+}
+
 static int op_invoice_finish(struct conn *w, void *arg, ksef_error *err)
 {
 	struct finish_args *a = arg;
 	store_invoice *inv = a->inv;
-	sqlite3_stmt *s = NULL;
-	int error, old = 0;
+	struct invoice_state old = { 0, inv };
+	int error;
 
 	/* The invoice as stored: its session, and whether it was final. */
-	if ((error = prep(&s, w, Q_INVOICE_STATE, err)) < 0)
-		return error;
-	if (BIND_FIELD(s, 1, inv->ref) != SQLITE_OK) {
-		error = db_fail(err, w, Q_INVOICE_STATE);
-	} else if ((error = step(w, s, Q_INVOICE_STATE, err)) == SQLITE_ROW) {
-		old = sqlite3_column_int(s, 0);
-		COL_TEXT(inv->session_ref, s, 1);
-		error = 0;
-	} else if (error == SQLITE_DONE) {
-		error = util_error_set(err, KSEF_ENOTFOUND, "invoice not found");
-	}
-	done(s);
+	error = lookup(w, Q_INVOICE_STATE, ARGS(ARG_FIELD(inv->ref)),
+		       invoice_state_row, &old, err);
+	if (error == SQLITE_DONE)
+		return util_error_set(err, KSEF_ENOTFOUND, "invoice not found");
 	if (error < 0)
 		return error;
-	if (old >= 200)
+	if (old.status >= 200)
 		return util_error_set(err, KSEF_EINVAL, "invoice already has final "
-			    "status %d", old);
+			    "status %d", old.status);
 
 	if (inv->status == 200 && inv->invoice_number[0] != '\0' &&
 	    (error = claim_dup_key(w, a, err)) < 0)
 		return error;
 
-	if ((error = prep(&s, w, Q_INVOICE_FINISH, err)) < 0)
-		return error;
-	if ((BIND_FIELD(s, 1, inv->ref) | sqlite3_bind_int(s, 2, inv->status) |
-	     BIND_FIELD(s, 3, inv->status_details) |
-	     BIND_FIELD(s, 4, inv->orig_ksef_number) |
-	     BIND_FIELD(s, 5, inv->orig_session_ref) |
-	     BIND_FIELD(s, 6, inv->invoice_number) |
-	     BIND_FIELD(s, 7, inv->seller_nip) |
-	     BIND_FIELD(s, 8, inv->invoice_kind) |
-	     BIND_FIELD(s, 9, inv->ksef_number) |
-	     sqlite3_bind_int64(s, 10, inv->acquisition_ms) |
-	     sqlite3_bind_int64(s, 11, inv->permanent_storage_ms) |
-	     BIND_FIELD(s, 12, inv->invoicing_mode)) != SQLITE_OK)
-		error = db_fail(err, w, Q_INVOICE_FINISH);
-	else
-		error = step(w, s, Q_INVOICE_FINISH, err);
-	done(s);
-	if (error < 0)
+	if ((error = exec(w, Q_INVOICE_FINISH, ARGS(ARG_FIELD(inv->ref),
+			  ARG_INT(inv->status), VERDICT_ARGS(inv)), err)) < 0)
 		return error;
 
 	if (inv->status == 200 &&
@@ -2571,17 +2445,9 @@ static int op_invoice_finish(struct conn *w, void *arg, ksef_error *err)
 			      err)) < 0)
 		return error;
 
-	if ((error = prep(&s, w, Q_SESSION_COUNT_FINISH, err)) < 0)
-		return error;
-	if ((BIND_FIELD(s, 1, inv->session_ref) |
-	     sqlite3_bind_int(s, 2, inv->status == 200) |
-	     sqlite3_bind_int(s, 3, inv->status >= 300) |
-	     sqlite3_bind_int64(s, 4, a->now_ms)) != SQLITE_OK)
-		error = db_fail(err, w, Q_SESSION_COUNT_FINISH);
-	else
-		error = step(w, s, Q_SESSION_COUNT_FINISH, err);
-	done(s);
-	return error < 0 ? error : 0;
+	return exec(w, Q_SESSION_COUNT_FINISH, ARGS(ARG_FIELD(inv->session_ref),
+		    ARG_INT(inv->status == 200), ARG_INT(inv->status >= 300),
+		    ARG_INT(a->now_ms)), err);
 }
 
 int store_invoice_finish(store *st, store_invoice *inv,
@@ -2615,8 +2481,6 @@ int store_invoices_list(store *st, const char *session_ref, int failed_only,
 			int after_ordinal, size_t limit, store_invoice **out,
 			size_t *count, ksef_error *err)
 {
-	struct conn *c;
-	sqlite3_stmt *s = NULL;
 	void *rows = NULL;
 	int error;
 
@@ -2624,43 +2488,24 @@ int store_invoices_list(store *st, const char *session_ref, int failed_only,
 	*count = 0;
 	if (session_ref == NULL)
 		return util_error_set(err, KSEF_EINVAL, "no session given");
-	if ((error = reader_get(&c, st, err)) < 0)
-		return error;
-	if ((error = prep(&s, c, Q_INVOICES_LIST, err)) < 0)
-		goto done;
-	if ((bind_str(s, 1, session_ref) |
-	     sqlite3_bind_int(s, 2, after_ordinal) |
-	     sqlite3_bind_int(s, 3, failed_only != 0) |
-	     sqlite3_bind_int64(s, 4, limit_arg(limit))) != SQLITE_OK) {
-		error = db_fail(err, c, Q_INVOICES_LIST);
-		done(s);
-		goto done;
-	}
-	error = fetch_rows(&rows, count, sizeof(store_invoice), c, s,
-			   Q_INVOICES_LIST, invoice_row, err);
+	error = read_rows(st, Q_INVOICES_LIST, ARGS(ARG_TEXT(session_ref),
+			  ARG_INT(after_ordinal), ARG_INT(failed_only != 0),
+			  ARG_INT(limit_arg(limit))),
+			  &invoice_rows, &rows, count, err);
 	*out = rows;
-done:
-	reader_put(st, c);
 	return error;
 }
 
 int store_invoices_pending(store *st, char (**refs)[STORE_REF_SZ],
 			   size_t *count, ksef_error *err)
 {
-	struct conn *c;
-	sqlite3_stmt *s = NULL;
 	void *rows = NULL;
 	int error;
 
 	*refs = NULL;
 	*count = 0;
-	if ((error = reader_get(&c, st, err)) < 0)
-		return error;
-	if ((error = prep(&s, c, Q_INVOICES_PENDING, err)) == 0) {
-		error = fetch_rows(&rows, count, STORE_REF_SZ, c, s,
-				   Q_INVOICES_PENDING, ref_row, err);
-		*refs = rows;
-	}
-	reader_put(st, c);
+	error = read_rows(st, Q_INVOICES_PENDING, NULL, &ref_rows, &rows, count,
+			  err);
+	*refs = rows;
 	return error;
 }
