@@ -14,5 +14,7 @@
 #include "invoice.h"
 #include "gen.h"
 #include "client.h"
+#include "upo.h"
+#include "xades.h"
 
 #endif

@@ -14,6 +14,7 @@ void api_public_keys(struct request *req);
 /* api_auth.c */
 void api_auth_challenge(struct request *req);
 void api_auth_ksef_token(struct request *req);
+void api_auth_xades(struct request *req);
 void api_auth_status(struct request *req);
 void api_auth_redeem(struct request *req);
 void api_auth_refresh(struct request *req);
@@ -35,6 +36,12 @@ void api_session_status(struct request *req);
 void api_session_invoices(struct request *req);
 void api_session_invoices_failed(struct request *req);
 void api_session_invoice(struct request *req);
+/* api_upo.c */
+void api_upo_by_invoice_ref(struct request *req);
+void api_upo_by_ksef_number(struct request *req);
+void api_upo_session_page(struct request *req);
+void api_storage(struct request *req);
+void api_storage_certificate(struct request *req);
 /* api_invoices.c */
 void api_invoice_download(struct request *req);
 

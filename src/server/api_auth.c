@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include "ksef/xades.h"
 #include "api.h"
 #include "context.h"
 #include "errors.h"
@@ -262,14 +264,23 @@ out:
 
 static void method_info(json_t *o, const store_auth *op)
 {
-	int token = strcmp(op->method, "Token") == 0;
+	const char *category = "XadesSignature", *code, *name;
 
+	if (strcmp(op->method, "Token") == 0) {
+		category = "Token";
+		code = "token.ksef";
+		name = "Token KSeF";
+	} else if (strcmp(op->method, "QualifiedSeal") == 0) {
+		code = "xades.qualified-seal";         /* the OpenAPI example */
+		name = "Pieczęć kwalifikowana";
+	} else {
+		code = "xades.qualified-signature";
+		name = "Podpis kwalifikowany";
+	}
 	json_object_set_new(o, "authenticationMethod", json_string(op->method));
 	json_object_set_new(o, "authenticationMethodInfo", json_pack(
-		"{s:s,s:s,s:s}",
-		"category", token ? "Token" : "XadesSignature",
-		"code", token ? "token.ksef" : "xades.signature",
-		"displayName", token ? "Token KSeF" : "Podpis XAdES"));
+		"{s:s,s:s,s:s}", "category", category, "code", code,
+		"displayName", name));
 }
 
 static json_t *auth_json(const store_auth *op)
@@ -486,4 +497,160 @@ void api_auth_revoke(struct request *req)
 	if (api_param_refnum(req, 0) != 0)
 		return;
 	revoke(req, req->params[0]);
+}
+
+/* Every permission a context's owner has (uprawnienia.md): a subject whose
+ * NIP is the context's. */
+#define OWNER_PERMISSIONS "InvoiceWrite,InvoiceRead,Introspection," \
+	"CredentialsRead,CredentialsManage,SubunitManage"
+
+/*
+ * Who the signer is, as KSeF identifies it (SPEC 4.4): for
+ * certificateSubject the NIP (VATPL-/TINPL-) or PESEL (PNOPL-) the
+ * certificate carries, for certificateFingerprint its SHA-256. Returns 0,
+ * or -1 when the certificate carries no identifier of the asked kind.
+ */
+static int xades_subject(const ksef_xades_verified *v, store_auth *op)
+{
+	const char *nip = ksef_xades_verified_cert_nip(v),
+		   *pesel = ksef_xades_verified_cert_pesel(v);
+
+	if (ksef_xades_verified_subject_type(v) ==
+	    KSEF_XADES_SUBJECT_FINGERPRINT) {
+		snprintf(op->subject_type, sizeof(op->subject_type),
+			 "Fingerprint");
+		snprintf(op->subject_value, sizeof(op->subject_value), "%s",
+			 ksef_xades_verified_cert_fingerprint(v));
+		return 0;
+	}
+	if (nip != NULL) {
+		snprintf(op->subject_type, sizeof(op->subject_type), "Nip");
+		snprintf(op->subject_value, sizeof(op->subject_value), "%s", nip);
+		return 0;
+	}
+	if (pesel != NULL) {
+		snprintf(op->subject_type, sizeof(op->subject_type), "Pesel");
+		snprintf(op->subject_value, sizeof(op->subject_value), "%s",
+			 pesel);
+		return 0;
+	}
+	return -1;
+}
+
+/* Decide the permissions of a XAdES-authenticated subject: the owner of
+ * the context has them all; anyone else what was granted to it. */
+static void xades_decide(struct server *srv, const ksef_xades_verified *v,
+			 store_auth *op)
+{
+	time_t now = time(NULL);
+	char perms[STORE_PERMS_SZ];
+	int owner;
+
+	op->status = 200;
+	if (now < ksef_xades_verified_cert_not_before(v) ||
+	    now > ksef_xades_verified_cert_not_after(v)) {
+		op->status = 460;
+		snprintf(op->status_details, sizeof(op->status_details),
+			 "[\"Nieważny certyfikat\"]");
+		return;
+	}
+	/* The TEST environment accepts self-signed certificates; production
+	 * needs a chain to a qualified CA, which ksefd cannot check. */
+	if (srv->cfg.production && ksef_xades_verified_cert_self_signed(v)) {
+		op->status = 460;
+		snprintf(op->status_details, sizeof(op->status_details),
+			 "[\"Niezaufany łańcuch certyfikatów\"]");
+		return;
+	}
+	owner = strcmp(op->subject_type, "Nip") == 0 &&
+		strncmp(op->subject_value, op->ctx_value, 10) == 0;
+	if (owner) {
+		snprintf(op->permissions, sizeof(op->permissions), "%s",
+			 OWNER_PERMISSIONS);
+		return;
+	}
+	if (store_grant_get(srv->store, op->ctx_type, op->ctx_value,
+			    op->subject_type, op->subject_value, perms,
+			    NULL) == 0 && perms[0] != '\0') {
+		snprintf(op->permissions, sizeof(op->permissions), "%s", perms);
+		return;
+	}
+	op->status = 415;
+	snprintf(op->status_details, sizeof(op->status_details),
+		 "[\"Brak przypisanych uprawnień\"]");
+}
+
+static const char *const context_names[] = { "Nip", "InternalId", "NipVatUe",
+					     "PeppolId" };
+
+void api_auth_xades(struct request *req)
+{
+	struct server *srv = req->srv;
+	ksef_xades_verify_options vo = KSEF_XADES_VERIFY_OPTIONS_INIT;
+	ksef_xades_verified *v = NULL;
+	int64_t now = server_now_ms(), challenge_ms, valid_until;
+	const char *challenge;
+	store_auth op;
+	ksef_error err;
+	char *token = NULL;
+	int rc;
+
+	if (req->body.size == 0) {
+		errors_reply(req, 400, 21001, "Brak dokumentu w treści żądania.");
+		return;
+	}
+	/* Dates are judged below, so an expired certificate still gets a
+	 * status that says so instead of a bare 400. */
+	vo.ignore_validity = 1;
+	rc = ksef_xades_verify_auth_request(&v, req->body.ptr, req->body.size,
+					    &vo, &err);
+	if (rc != 0) {
+		errors_reply(req, 400, ksef_xades_exception_code(rc), "%s",
+			     err.message);
+		return;
+	}
+	challenge = ksef_xades_verified_challenge(v);
+	if (store_challenge_take(srv->store, challenge, &challenge_ms, NULL) != 0 ||
+	    now - challenge_ms > srv->cfg.challenge_ttl_ms) {
+		errors_reply(req, 400, 21111, "Wyzwanie autoryzacyjne %s jest "
+			"nieznane, wygasło lub zostało już wykorzystane.",
+			challenge);
+		goto out;
+	}
+	memset(&op, 0, sizeof(op));
+	snprintf(op.ctx_type, sizeof(op.ctx_type), "%s",
+		 context_names[ksef_xades_verified_context_type(v)]);
+	snprintf(op.ctx_value, sizeof(op.ctx_value), "%s",
+		 ksef_xades_verified_context_value(v));
+	if (xades_subject(v, &op) != 0) {
+		errors_reply(req, 400, 21406, "Certyfikat nie zawiera "
+			"identyfikatora podmiotu (NIP w organizationIdentifier "
+			"VATPL- lub serialNumber TINPL-, PESEL w serialNumber "
+			"PNOPL-), a SubjectIdentifierType to certificateSubject.");
+		goto out;
+	}
+	if (ksef_refnum_generate(op.ref, KSEF_REFNUM_AUTH, ksef_time_warsaw(now),
+				 &err) != 0 ||
+	    ksef_sha256_base64(op.doc_hash, req->body.ptr, req->body.size,
+			       &err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		goto out;
+	}
+	snprintf(op.method, sizeof(op.method), "%s",
+		 ksef_xades_verified_cert_is_seal(v) ? "QualifiedSeal" :
+						       "QualifiedSignature");
+	op.start_ms = now;
+	xades_decide(srv, v, &op);
+	request_log_ref(req, op.ref);
+	if (store_auth_add(srv->store, &op, &err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		goto out;
+	}
+	if (issue(req, JWT_OPERATION, &op, srv->cfg.auth_token_ttl_ms, NULL,
+		  &token, &valid_until) != 0)
+		goto out;
+	http_reply_json(req, 202, json_pack("{s:s,s:o}", "referenceNumber",
+		op.ref, "authenticationToken", token_info(token, valid_until)));
+out:
+	ksef_xades_verified_free(v);
 }

@@ -11,6 +11,7 @@
 #include "errors.h"
 #include "http.h"
 #include "router.h"
+#include "upo_service.h"
 
 static const char *session_description(int code)
 {
@@ -38,6 +39,33 @@ static void set_count(json_t *o, const char *name, int n)
 		json_object_set_new(o, name, json_integer(n));
 }
 
+/* upo.pages[] of a processed session, each with a fresh pre-signed link
+ * ("regenerated on every status call", SPEC 4.15). */
+static void add_upo_pages(struct request *req, json_t *o,
+			  const store_session *s)
+{
+	char (*refs)[STORE_REF_SZ] = NULL;
+	size_t n = 0, i;
+	json_t *pages;
+
+	if (store_upo_pages(req->srv->store, s->ref, &refs, &n, NULL) != 0)
+		return;
+	pages = json_array();
+	for (i = 0; i < n; i++) {
+		int64_t until;
+		char *link = upo_page_link(req, s->ref, refs[i], &until);
+
+		if (link == NULL)
+			continue;
+		json_array_append_new(pages, json_pack("{s:s,s:s,s:o}",
+			"referenceNumber", refs[i], "downloadUrl", link,
+			"downloadUrlExpirationDate", api_time(until)));
+		free(link);
+	}
+	free(refs);
+	json_object_set_new(o, "upo", json_pack("{s:o}", "pages", pages));
+}
+
 void api_session_status(struct request *req)
 {
 	store_session s;
@@ -50,6 +78,8 @@ void api_session_status(struct request *req)
 	json_object_set_new(o, "dateCreated", api_time(s.created_ms));
 	json_object_set_new(o, "dateUpdated", api_time(s.updated_ms));
 	json_object_set_new(o, "validUntil", api_time(s.valid_until_ms));
+	if (s.status == 200)
+		add_upo_pages(req, o, &s);
 	set_count(o, "invoiceCount", s.invoice_count);
 	set_count(o, "successfulInvoiceCount", s.success_count);
 	set_count(o, "failedInvoiceCount", s.failed_count);
@@ -142,7 +172,7 @@ void api_sessions_list(struct request *req)
 }
 
 /* SessionInvoiceStatusResponse (SPEC 4.16). */
-static json_t *invoice_json(const store_invoice *inv)
+static json_t *invoice_json(struct request *req, const store_invoice *inv)
 {
 	json_t *o = json_object(), *st;
 	const char *desc = ksef_invoice_status_description(inv->status);
@@ -163,6 +193,18 @@ static json_t *invoice_json(const store_invoice *inv)
 	if (inv->permanent_storage_ms)
 		json_object_set_new(o, "permanentStorageDate",
 				    api_time(inv->permanent_storage_ms));
+	if (inv->status == 200) {
+		int64_t until;
+		char *link = upo_invoice_link(req, inv, &until);
+
+		if (link != NULL) {
+			json_object_set_new(o, "upoDownloadUrl",
+					    json_string(link));
+			json_object_set_new(o, "upoDownloadUrlExpirationDate",
+					    api_time(until));
+		}
+		free(link);
+	}
 	if (inv->invoicing_mode[0])
 		json_object_set_new(o, "invoicingMode",
 				    json_string(inv->invoicing_mode));
@@ -198,7 +240,7 @@ static void invoices(struct request *req, int failed_only)
 	}
 	arr = json_array();
 	for (i = 0; i < n && i < limit; i++)
-		json_array_append_new(arr, invoice_json(&rows[i]));
+		json_array_append_new(arr, invoice_json(req, &rows[i]));
 	o = json_object();
 	api_set_continuation(o, n > limit,
 			     n > limit ? rows[limit - 1].ordinal : 0, "o");
@@ -231,5 +273,5 @@ void api_session_invoice(struct request *req)
 			s.ref);
 		return;
 	}
-	http_reply_json(req, 200, invoice_json(&inv));
+	http_reply_json(req, 200, invoice_json(req, &inv));
 }

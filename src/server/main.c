@@ -16,6 +16,7 @@
 #include "http.h"
 #include "server.h"
 #include "tokens.h"
+#include "upo_service.h"
 #include "util/util.h"
 #include "worker.h"
 
@@ -24,6 +25,9 @@ static const char usage_text[] =
 "       ksefd keys list|rotate [--usage USAGE]|retire ID --data DIR\n"
 "       ksefd token create --data DIR --nip NIP [--permissions P,P...]\n"
 "                          [--description TEXT]\n"
+"       ksefd grant [revoke] --data DIR --nip NIP (--subject-nip N |\n"
+"                   --subject-pesel P | --subject-fingerprint F)\n"
+"                   [--permissions P,P...]\n"
 "\n"
 "A local KSeF 2.0 interactive-session server: the API under /v2.\n"
 "\n"
@@ -37,6 +41,9 @@ static const char usage_text[] =
 "  --workers N           verification threads (default 2)\n"
 "  --session-ttl SECONDS interactive session lifetime (default 43200)\n"
 "  --challenge-ttl SECONDS  authentication challenge lifetime (default 600)\n"
+"  --upo-page-size N     documents per session UPO page (default 10000)\n"
+"  --download-url-ttl SECONDS  pre-signed UPO links' lifetime (default\n"
+"                        259200, three days)\n"
 "  --schemas DIR         the official schemas (default: as libksef finds them)\n"
 "\n"
 "keys: USAGE is SymmetricKeyEncryption, KsefTokenEncryption or UpoSigning\n"
@@ -44,7 +51,9 @@ static const char usage_text[] =
 "given); ID is a key's id or publicKeyId (its publicKeyId then gets\n"
 "400/21470).\n"
 "token create: prints a KSeF token for the NIP context (permissions\n"
-"default to InvoiceWrite,InvoiceRead).\n";
+"default to InvoiceWrite,InvoiceRead).\n"
+"grant: lets a subject other than the owner authenticate with XAdES to the\n"
+"NIP context with these permissions; revoke withdraws it.\n";
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -176,6 +185,38 @@ static int cmd_token(int argc, char **argv, const char *data_dir,
 	return rc;
 }
 
+/* ksefd grant [revoke] --nip CTX --subject-nip|--subject-pesel|
+ * --subject-fingerprint VALUE [--permissions P,...]: who else may act for a
+ * context (the owner, whose NIP is the context's, needs no grant). */
+static int cmd_grant(int argc, char **argv, const char *data_dir,
+		     const char *nip, const char *subject_type,
+		     const char *subject_value, const char *perms)
+{
+	store *st = NULL;
+	ksef_error err;
+	char bad[64];
+	int revoke = argc >= 1 && strcmp(argv[0], "revoke") == 0, rc = 0;
+
+	if (argc > (revoke ? 1 : 0))
+		return die("grant: unexpected argument %s", argv[revoke]);
+	if (nip == NULL || ksef_nip_validate_pattern(nip, strlen(nip), NULL))
+		return die("%s", "grant: --nip needs the context's 10-digit NIP");
+	if (subject_type == NULL)
+		return die("%s", "grant: --subject-nip, --subject-pesel or "
+			   "--subject-fingerprint is required");
+	if (!revoke && tokens_check_permissions(perms, bad, sizeof(bad)) != 0)
+		return die("grant: unknown permission %s", bad);
+	if (store_open(&st, data_dir, &err) != 0)
+		return die("%s", err.message);
+	if (revoke ? store_grant_revoke(st, "Nip", nip, subject_type,
+					subject_value, &err) :
+		     store_grant_set(st, "Nip", nip, subject_type,
+				     subject_value, perms, &err))
+		rc = die("grant: %s", err.message);
+	store_close(st);
+	return rc;
+}
+
 static int parse_listen(struct config *cfg, const char *s)
 {
 	const char *colon = strrchr(s, ':');
@@ -222,6 +263,10 @@ static int serve(struct config *cfg)
 		die("%s", err.message);
 		goto out;
 	}
+	if (upo_service_init(&srv, &err) != 0) {
+		die("%s", err.message);
+		goto out;
+	}
 	if (ksef_schemas_new(&srv.schemas, cfg->schema_dir, &err) != 0 ||
 	    ksef_schemas_compile(srv.schemas, KSEF_FORM_FA3, &err) != 0) {
 		die("%s", err.message);
@@ -250,6 +295,7 @@ out:
 	workers_stop(&srv);
 	ratelimit_free(srv.rl);
 	ksef_schemas_free(srv.schemas);
+	upo_service_free(&srv);
 	keyring_destroy(&srv);
 	store_close(srv.store);
 	OPENSSL_cleanse(srv.jwt_secret, sizeof(srv.jwt_secret));
@@ -271,15 +317,21 @@ int main(int argc, char **argv)
 		{ "session-ttl", required_argument, NULL, 't' },
 		{ "schemas", required_argument, NULL, 's' },
 		{ "challenge-ttl", required_argument, NULL, 'C' },
+		{ "upo-page-size", required_argument, NULL, 'U' },
+		{ "download-url-ttl", required_argument, NULL, 'L' },
 		{ "usage", required_argument, NULL, 'u' },
 		{ "nip", required_argument, NULL, 'n' },
 		{ "permissions", required_argument, NULL, 'P' },
 		{ "description", required_argument, NULL, 'D' },
+		{ "subject-nip", required_argument, NULL, '1' },
+		{ "subject-pesel", required_argument, NULL, '2' },
+		{ "subject-fingerprint", required_argument, NULL, '3' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config cfg;
-	const char *usage_name = NULL, *nip = NULL,
+	const char *usage_name = NULL, *nip = NULL, *subject_type = NULL,
+		   *subject_value = NULL,
 		   *perms = "InvoiceWrite,InvoiceRead",
 		   *desc = "Token utworzony przez ksefd token create";
 	int64_t v;
@@ -336,11 +388,29 @@ int main(int argc, char **argv)
 					   "not %s", optarg);
 			cfg.challenge_ttl_ms = v * 1000;
 			break;
+		case 'U':
+			if (util_parse_i64(&v, optarg, 1, 10000) != 0)
+				return die("--upo-page-size: 1 to 10000, not %s",
+					   optarg);
+			cfg.upo_page_size = (int)v;
+			break;
+		case 'L':
+			if (util_parse_i64(&v, optarg, 1, 30 * 86400) != 0)
+				return die("--download-url-ttl: 1 to 2592000 "
+					   "seconds, not %s", optarg);
+			cfg.download_url_ttl_ms = v * 1000;
+			break;
 		case 's': cfg.schema_dir = optarg; break;
 		case 'u': usage_name = optarg; break;
 		case 'n': nip = optarg; break;
 		case 'P': perms = optarg; break;
 		case 'D': desc = optarg; break;
+		case '1': subject_type = "Nip"; subject_value = optarg; break;
+		case '2': subject_type = "Pesel"; subject_value = optarg; break;
+		case '3':
+			subject_type = "Fingerprint";
+			subject_value = optarg;
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
@@ -354,6 +424,10 @@ int main(int argc, char **argv)
 	if (optind < argc && strcmp(argv[optind], "keys") == 0)
 		return cmd_keys(argc - optind - 1, argv + optind + 1,
 				cfg.data_dir, usage_name);
+	if (optind < argc && strcmp(argv[optind], "grant") == 0)
+		return cmd_grant(argc - optind - 1, argv + optind + 1,
+				 cfg.data_dir, nip, subject_type, subject_value,
+				 perms);
 	if (optind < argc && strcmp(argv[optind], "token") == 0)
 		return cmd_token(argc - optind - 1, argv + optind + 1,
 				 cfg.data_dir, nip, perms, desc);

@@ -34,6 +34,8 @@ static const struct route routes[] = {
 	  RATELIMIT_UNAUTHENTICATED },
 	{ "POST", "/auth/ksef-token", api_auth_ksef_token, AUTH_NONE, NULL,
 	  RATELIMIT_UNAUTHENTICATED },
+	{ "POST", "/auth/xades-signature", api_auth_xades, AUTH_NONE, NULL,
+	  RATELIMIT_UNAUTHENTICATED },
 	{ "POST", "/auth/token/redeem", api_auth_redeem, AUTH_OPERATION, NULL,
 	  RATELIMIT_UNAUTHENTICATED },
 	{ "POST", "/auth/token/refresh", api_auth_refresh, AUTH_REFRESH, NULL,
@@ -61,8 +63,15 @@ static const struct route routes[] = {
 	  PERM_STATUS, RATELIMIT_SESSION_INVOICE_LIST },
 	{ "GET", "/sessions/{ref}/invoices/failed", api_session_invoices_failed,
 	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_SESSION_INVOICE_LIST },
+	{ "GET", "/sessions/{ref}/invoices/ksef/{ksef}/upo",
+	  api_upo_by_ksef_number, AUTH_ACCESS, PERM_STATUS,
+	  RATELIMIT_SESSION_MISC },
+	{ "GET", "/sessions/{ref}/invoices/{iref}/upo", api_upo_by_invoice_ref,
+	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_SESSION_MISC },
 	{ "GET", "/sessions/{ref}/invoices/{iref}", api_session_invoice,
 	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_INVOICE_STATUS },
+	{ "GET", "/sessions/{ref}/upo/{upo}", api_upo_session_page, AUTH_ACCESS,
+	  PERM_STATUS, RATELIMIT_SESSION_MISC },
 
 	{ "GET", "/invoices/ksef/{ksef}", api_invoice_download, AUTH_ACCESS,
 	  "InvoiceRead", RATELIMIT_INVOICE_DOWNLOAD },
@@ -78,6 +87,17 @@ static const struct route routes[] = {
 };
 
 #define API_PREFIX "/v2"
+#define STORAGE_PREFIX "/storage"
+
+/* Pre-signed links live outside the API, as KSeF's storage links do: no
+ * bearer token, no rate limit (SPEC 2.5); the link's signature is the
+ * credential (presign.c). */
+static const struct route storage_routes[] = {
+	{ "GET", "/upo-certificate.pem", api_storage_certificate, AUTH_NONE,
+	  NULL, RATELIMIT_GROUP_COUNT },
+	{ "GET", "/{session}/{kind}/{file}", api_storage, AUTH_NONE, NULL,
+	  RATELIMIT_GROUP_COUNT },
+};
 
 /*
  * Match path (under /v2) against a pattern, capturing parameters.
@@ -223,6 +243,22 @@ void router_dispatch(struct request *req)
 
 	if (req->body_too_big < 0) {
 		errors_reply(req, 414, 21405, "Adres żądania jest zbyt długi.");
+		return;
+	}
+	if (strncmp(path, STORAGE_PREFIX "/", strlen(STORAGE_PREFIX) + 1) == 0) {
+		path += strlen(STORAGE_PREFIX);
+		for (i = 0; i < sizeof(storage_routes) /
+				sizeof(storage_routes[0]); i++) {
+			if (!match(storage_routes[i].pattern, path, req))
+				continue;
+			if (strcmp(req->method, "GET") != 0) {
+				errors_no_route(req, 405);
+				return;
+			}
+			storage_routes[i].handler(req);
+			return;
+		}
+		errors_no_route(req, 404);
 		return;
 	}
 	if (strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0 ||

@@ -77,6 +77,8 @@ struct server {
 	struct workers *workers;
 	unsigned char jwt_secret[32];
 	unsigned char presign_secret[32];  /* pre-signed download links */
+	ksef_upo_signer *upo_signer;       /* upo_service.c */
+	char *upo_cert_pem;                /* its certificate, published */
 	struct MHD_Daemon *mhd;
 	int port;                    /* the one actually bound */
 	/* Requests in flight, so shutdown can wait for them. */

@@ -129,14 +129,17 @@ typedef struct store_auth {
 	int64_t refresh_valid_until_ms;  /* 0 until redeemed */
 	int64_t last_refresh_ms;         /* 0: never */
 	int revoked;
+	/* Base64 SHA-256 of the signed AuthTokenRequest of a XAdES
+	 * authentication (for the UPO), or "". */
+	char doc_hash[STORE_B64_SHA_SZ];
 } store_auth;
 
 int store_auth_add(store *st, const store_auth *a, ksef_error *err);
 int store_auth_get(store *st, const char *ref, store_auth *out,
 		   ksef_error *err);
 /* Record the outcome of an operation's verification: copies a's
- * subject_type, subject_value, method, token_ref, permissions, status and
- * status_details onto the operation a->ref. */
+ * subject_type, subject_value, method, token_ref, permissions, status,
+ * status_details and doc_hash onto the operation a->ref. */
 int store_auth_finish(store *st, const store_auth *a, ksef_error *err);
 /* Set redeemed once: KSEF_EINVAL if it already was. */
 int store_auth_redeem(store *st, const char *ref, int64_t refresh_until_ms,
@@ -231,6 +234,7 @@ typedef struct store_invoice {
 	char ksef_number[KSEF_NUMBER_BUFSZ];
 	int64_t acquisition_ms, permanent_storage_ms; /* 0: not yet */
 	char invoicing_mode[8];          /* Online Offline, or "" */
+	char issue_date[KSEF_DATE_BUFSZ]; /* P_1 when readable, or "" */
 } store_invoice;
 
 /*
@@ -270,10 +274,10 @@ int store_invoice_by_hash(store *st, const char *ctx_value,
  * the store then also fills status_details with the message of SPEC 5.2
  * and clears ksef_number. Other fields stored: status, status_details,
  * invoice_number, seller_nip, invoice_kind, ksef_number, acquisition_ms,
- * permanent_storage_ms, invoicing_mode. Status 150 may be recorded on the
- * way; an invoice already in a final status (>= 200) gives KSEF_EINVAL,
- * so no verdict is counted twice. The session's updated_ms is the wall
- * clock.
+ * permanent_storage_ms, invoicing_mode, issue_date. Status 150 may be
+ * recorded on the way; an invoice already in a final status (>= 200)
+ * gives KSEF_EINVAL, so no verdict is counted twice. The session's
+ * updated_ms is the wall clock.
  */
 int store_invoice_finish(store *st, store_invoice *inv,
 			 const unsigned char *plaintext, size_t len,
@@ -288,5 +292,47 @@ int store_invoices_list(store *st, const char *session_ref, int failed_only,
  * what a restarted server must finish. */
 int store_invoices_pending(store *st, char (**refs)[STORE_REF_SZ],
 			   size_t *count, ksef_error *err);
+
+/* Accepted invoices (status 200) of a session in ordinal order after
+ * `after_ordinal`: the documents of its UPO pages. */
+int store_invoices_accepted(store *st, const char *session_ref,
+			    int after_ordinal, size_t limit, store_invoice **out,
+			    size_t *count, ksef_error *err);
+
+/* ---- UPO documents ---- */
+
+/*
+ * A UPO is signed once and kept: `key` is the invoice's reference number
+ * (its own UPO) or a session UPO page's. store_upo_put keeps the first
+ * document stored under a key; a later put of the same key is ignored, so
+ * concurrent first requests all get the same bytes from store_upo_get.
+ */
+int store_upo_get(store *st, const char *key, ksef_buf *out, ksef_error *err);
+int store_upo_put(store *st, const char *key, const unsigned char *xml,
+		  size_t len, ksef_error *err);
+
+/* The UPO page references of a session, in page order (set once, when it
+ * reaches 200); KSEF_ENOTFOUND before. refs is malloc'd. */
+int store_upo_pages_set(store *st, const char *session_ref,
+			char (*refs)[STORE_REF_SZ], size_t count,
+			ksef_error *err);
+int store_upo_pages(store *st, const char *session_ref,
+		    char (**refs)[STORE_REF_SZ], size_t *count,
+		    ksef_error *err);
+
+/* ---- permission grants (who may act for a context) ---- */
+
+/* Grant (or replace) a subject's permissions in a context. subject_type
+ * is Nip, Pesel or Fingerprint. */
+int store_grant_set(store *st, const char *ctx_type, const char *ctx_value,
+		    const char *subject_type, const char *subject_value,
+		    const char *permissions, ksef_error *err);
+/* The permissions granted, or KSEF_ENOTFOUND. */
+int store_grant_get(store *st, const char *ctx_type, const char *ctx_value,
+		    const char *subject_type, const char *subject_value,
+		    char permissions[STORE_PERMS_SZ], ksef_error *err);
+int store_grant_revoke(store *st, const char *ctx_type, const char *ctx_value,
+		       const char *subject_type, const char *subject_value,
+		       ksef_error *err);
 
 #endif

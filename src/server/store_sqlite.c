@@ -44,7 +44,10 @@
  * verification (seller NIP, RodzajFaktury, P_2; SPEC 8.3) is the primary
  * key of invoice_keys, held only by invoices that reached status 200. The
  * keys table bumps a counter in meta from triggers, so store_keys_version()
- * sees key changes made by any process.
+ * sees key changes made by any process. A signed UPO is kept in upo_docs
+ * under its key and never replaced: the first document stored is the one
+ * every later request gets, byte for byte. A session's UPO page references
+ * (upo_pages) are likewise written once.
  *
  * Records are copied out of the database into their fixed-size fields;
  * text longer than a field is cut at a UTF-8 character boundary (only a
@@ -65,10 +68,11 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 #include <sqlite3.h>
+#include "ksef/upo.h"
 #include "store.h"
 #include "util/util.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_FILE_NAME "ksefd.sqlite3"
 /* Read connections kept at most; more concurrent readers wait for one. */
 #define STORE_MAX_READERS 32
@@ -231,6 +235,33 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"  PRIMARY KEY (seller_nip, invoice_kind, invoice_number));"
 
 	"PRAGMA user_version = 1;",
+
+	/* Version 2: what UPOs need (the document hash of a XAdES
+	 * authentication, the invoice's P_1), the UPOs themselves, and
+	 * permission grants. */
+	"ALTER TABLE auth_ops ADD COLUMN doc_hash TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE invoices ADD COLUMN issue_date TEXT NOT NULL DEFAULT '';"
+
+	/* key: the invoice's reference (its own UPO) or a page's. */
+	"CREATE TABLE upo_docs ("
+	"  key TEXT PRIMARY KEY,"
+	"  xml BLOB NOT NULL);"
+
+	"CREATE TABLE upo_pages ("
+	"  session_ref TEXT NOT NULL REFERENCES sessions (ref),"
+	"  page INTEGER NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  PRIMARY KEY (session_ref, page));"
+
+	"CREATE TABLE grants ("
+	"  ctx_type TEXT NOT NULL,"
+	"  ctx_value TEXT NOT NULL,"
+	"  subject_type TEXT NOT NULL,"
+	"  subject_value TEXT NOT NULL,"
+	"  permissions TEXT NOT NULL,"
+	"  PRIMARY KEY (ctx_type, ctx_value, subject_type, subject_value));"
+
+	"PRAGMA user_version = 2;",
 };
 
 /* ---- statements ---- */
@@ -243,7 +274,7 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 #define AUTH_COLS "ref, ctx_type, ctx_value, subject_type, subject_value, " \
 	"method, token_ref, permissions, allowed_ips, status, " \
 	"status_details, start_ms, redeemed, refresh_valid_until_ms, " \
-	"last_refresh_ms, revoked"
+	"last_refresh_ms, revoked, doc_hash"
 #define SESSION_COLS "ref, auth_ref, ctx_type, ctx_value, subject_value, " \
 	"form, key_id, wrapped_key, iv, status, created_ms, updated_ms, " \
 	"valid_until_ms, closed_ms, invoice_count, success_count, " \
@@ -253,7 +284,7 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"hash_of_corrected, invoicing_ms, status, status_details, " \
 	"orig_ksef_number, orig_session_ref, invoice_number, seller_nip, " \
 	"invoice_kind, ksef_number, acquisition_ms, permanent_storage_ms, " \
-	"invoicing_mode"
+	"invoicing_mode, issue_date"
 
 /* Keyset paging, newest first: rows strictly after the cursor (t, ref). */
 #define AFTER_CURSOR(col, t, r) \
@@ -274,7 +305,10 @@ enum query {
 	Q_SESSIONS_EXPIRE, Q_SESSIONS_FINISH, Q_SESSIONS_LIST,
 	Q_INVOICE_ADD, Q_INVOICE_GET, Q_INVOICE_BY_KSEF, Q_INVOICE_BY_HASH,
 	Q_INVOICE_STATE, Q_INVOICE_FINISH, Q_INVOICES_LIST, Q_INVOICES_PENDING,
+	Q_INVOICES_ACCEPTED,
 	Q_BLOB_ADD, Q_BLOB_GET, Q_DUPKEY_CLAIM, Q_DUPKEY_HOLDER,
+	Q_UPO_ADD, Q_UPO_GET, Q_UPO_PAGE_ADD, Q_UPO_PAGES, Q_UPO_PAGES_SET,
+	Q_GRANT_SET, Q_GRANT_GET, Q_GRANT_REVOKE,
 	Q_COUNT
 };
 
@@ -340,13 +374,13 @@ static const struct {
 
 	[Q_AUTH_ADD] = { "add authentication",
 		"INSERT INTO auth_ops (" AUTH_COLS ") VALUES (?1, ?2, ?3, ?4,"
-		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)" },
+		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)" },
 	[Q_AUTH_GET] = { "read authentication",
 		"SELECT " AUTH_COLS " FROM auth_ops WHERE ref = ?1" },
 	[Q_AUTH_FINISH] = { "finish authentication",
 		"UPDATE auth_ops SET subject_type = ?2, subject_value = ?3,"
 		" method = ?4, token_ref = ?5, permissions = ?6, status = ?7,"
-		" status_details = ?8 WHERE ref = ?1" },
+		" status_details = ?8, doc_hash = ?9 WHERE ref = ?1" },
 	[Q_AUTH_REDEEM] = { "redeem authentication",
 		"UPDATE auth_ops SET redeemed = 1, refresh_valid_until_ms = ?2"
 		" WHERE ref = ?1 AND redeemed = 0" },
@@ -420,7 +454,7 @@ static const struct {
 	[Q_INVOICE_ADD] = { "add invoice",
 		"INSERT INTO invoices (" INVOICE_COLS ") VALUES (?1, ?2, ?3,"
 		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20, ?21)" },
+		" ?17, ?18, ?19, ?20, ?21, ?22)" },
 	[Q_INVOICE_GET] = { "read invoice",
 		"SELECT " INVOICE_COLS " FROM invoices WHERE ref = ?1" },
 	[Q_INVOICE_BY_KSEF] = { "find invoice by KSeF number",
@@ -438,8 +472,8 @@ static const struct {
 		" orig_ksef_number = ?4, orig_session_ref = ?5,"
 		" invoice_number = ?6, seller_nip = ?7, invoice_kind = ?8,"
 		" ksef_number = ?9, acquisition_ms = ?10,"
-		" permanent_storage_ms = ?11, invoicing_mode = ?12"
-		" WHERE ref = ?1" },
+		" permanent_storage_ms = ?11, invoicing_mode = ?12,"
+		" issue_date = ?13 WHERE ref = ?1" },
 	[Q_INVOICES_LIST] = { "list invoices",
 		"SELECT " INVOICE_COLS " FROM invoices"
 		" WHERE session_ref = ?1 AND ordinal > ?2"
@@ -448,6 +482,10 @@ static const struct {
 	[Q_INVOICES_PENDING] = { "list pending invoices",
 		"SELECT ref FROM invoices WHERE status IN (100, 150)"
 		" ORDER BY invoicing_ms, rowid" },
+	[Q_INVOICES_ACCEPTED] = { "list accepted invoices",
+		"SELECT " INVOICE_COLS " FROM invoices"
+		" WHERE session_ref = ?1 AND ordinal > ?2 AND status = 200"
+		" ORDER BY ordinal LIMIT ?3" },
 
 	[Q_BLOB_ADD] = { "store invoice bytes",
 		"INSERT INTO invoice_blobs (invoice_ref, kind, data)"
@@ -464,6 +502,33 @@ static const struct {
 		" JOIN invoices i ON i.ref = k.invoice_ref"
 		" WHERE k.seller_nip = ?1 AND k.invoice_kind = ?2"
 		" AND k.invoice_number = ?3" },
+
+	[Q_UPO_ADD] = { "store UPO",
+		"INSERT INTO upo_docs (key, xml) VALUES (?1, ?2)"
+		" ON CONFLICT (key) DO NOTHING" },
+	[Q_UPO_GET] = { "read UPO",
+		"SELECT xml FROM upo_docs WHERE key = ?1" },
+	[Q_UPO_PAGE_ADD] = { "add UPO page",
+		"INSERT INTO upo_pages (session_ref, page, ref)"
+		" VALUES (?1, ?2, ?3)" },
+	[Q_UPO_PAGES] = { "list UPO pages",
+		"SELECT ref FROM upo_pages WHERE session_ref = ?1"
+		" ORDER BY page" },
+	[Q_UPO_PAGES_SET] = { "read UPO pages",
+		"SELECT 1 FROM upo_pages WHERE session_ref = ?1 LIMIT 1" },
+
+	[Q_GRANT_SET] = { "grant permissions",
+		"INSERT INTO grants (ctx_type, ctx_value, subject_type,"
+		" subject_value, permissions) VALUES (?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT (ctx_type, ctx_value, subject_type, subject_value)"
+		" DO UPDATE SET permissions = excluded.permissions" },
+	[Q_GRANT_GET] = { "read permissions",
+		"SELECT permissions FROM grants WHERE ctx_type = ?1"
+		" AND ctx_value = ?2 AND subject_type = ?3"
+		" AND subject_value = ?4" },
+	[Q_GRANT_REVOKE] = { "revoke permissions",
+		"DELETE FROM grants WHERE ctx_type = ?1 AND ctx_value = ?2"
+		" AND subject_type = ?3 AND subject_value = ?4" },
 };
 
 enum { BLOB_CIPHERTEXT = 0, BLOB_PLAINTEXT = 1 };
@@ -722,8 +787,8 @@ static int run(struct conn *c, enum query q, ksef_error *err)
 	return exec(c, q, NULL, err);
 }
 
-/* Run an UPDATE of the one row that ?1 names: KSEF_ENOTFOUND, "<what>
- * not found", when it changed none. */
+/* Run an UPDATE (or DELETE) of the one row that the parameters name:
+ * KSEF_ENOTFOUND, "<what> not found", when it changed none. */
 static int update(struct conn *w, enum query q, const struct param *p,
 		  const char *what, ksef_error *err)
 {
@@ -1591,6 +1656,20 @@ static int op_update(struct conn *w, void *arg, ksef_error *err)
 	return update(w, a->q, a->p, a->what, err);
 }
 
+/* A write that is one statement, whatever rows it changes (an insert
+ * that may find its row already there). */
+struct exec_args {
+	enum query q;
+	const struct param *p;
+};
+
+static int op_exec(struct conn *w, void *arg, ksef_error *err)
+{
+	struct exec_args *a = arg;
+
+	return exec(w, a->q, a->p, err);
+}
+
 int store_token_set_status(store *st, const char *ref, const char *status,
 			   ksef_error *err)
 {
@@ -1716,6 +1795,7 @@ static int auth_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	a->refresh_valid_until_ms = sqlite3_column_int64(s, 13);
 	a->last_refresh_ms = sqlite3_column_int64(s, 14);
 	a->revoked = sqlite3_column_int(s, 15);
+	COL_TEXT(a->doc_hash, s, 16);
 	return 0;
 }
 
@@ -1734,8 +1814,8 @@ static int op_auth_add(struct conn *w, void *arg, ksef_error *err)
 		    ARG_INT(a->status), ARG_FIELD(a->status_details),
 		    ARG_INT(a->start_ms), ARG_INT(a->redeemed != 0),
 		    ARG_INT(a->refresh_valid_until_ms),
-		    ARG_INT(a->last_refresh_ms), ARG_INT(a->revoked != 0)),
-		    err);
+		    ARG_INT(a->last_refresh_ms), ARG_INT(a->revoked != 0),
+		    ARG_FIELD(a->doc_hash)), err);
 }
 
 int store_auth_add(store *st, const store_auth *a, ksef_error *err)
@@ -1760,7 +1840,7 @@ static int op_auth_finish(struct conn *w, void *arg, ksef_error *err)
 		      ARG_FIELD(a->subject_type), ARG_FIELD(a->subject_value),
 		      ARG_FIELD(a->method), ARG_FIELD(a->token_ref),
 		      ARG_FIELD(a->permissions), ARG_INT(a->status),
-		      ARG_FIELD(a->status_details)),
+		      ARG_FIELD(a->status_details), ARG_FIELD(a->doc_hash)),
 		      "authentication operation", err);
 }
 
@@ -2141,6 +2221,7 @@ static int invoice_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	v->acquisition_ms = sqlite3_column_int64(s, 18);
 	v->permanent_storage_ms = sqlite3_column_int64(s, 19);
 	COL_TEXT(v->invoicing_mode, s, 20);
+	COL_TEXT(v->issue_date, s, 21);
 	return 0;
 }
 
@@ -2148,15 +2229,15 @@ static const struct row_type invoice_rows = { sizeof(store_invoice),
 					      invoice_row, NULL };
 
 /* What verification decides about an invoice, after its status: the
- * columns that Q_INVOICE_ADD takes as ?12 to ?21 and Q_INVOICE_FINISH as
- * ?3 to ?12, in the same order. */
+ * columns that Q_INVOICE_ADD takes as ?12 to ?22 and Q_INVOICE_FINISH as
+ * ?3 to ?13, in the same order. */
 #define VERDICT_ARGS(inv)                                                  \
 	ARG_FIELD((inv)->status_details), ARG_FIELD((inv)->orig_ksef_number), \
 	ARG_FIELD((inv)->orig_session_ref), ARG_FIELD((inv)->invoice_number), \
 	ARG_FIELD((inv)->seller_nip), ARG_FIELD((inv)->invoice_kind),     \
 	ARG_FIELD((inv)->ksef_number), ARG_INT((inv)->acquisition_ms),    \
 	ARG_INT((inv)->permanent_storage_ms),                             \
-	ARG_FIELD((inv)->invoicing_mode)
+	ARG_FIELD((inv)->invoicing_mode), ARG_FIELD((inv)->issue_date)
 
 static int blob_add(struct conn *w, const char *ref, int kind,
 		    const unsigned char *data, size_t len, ksef_error *err)
@@ -2508,4 +2589,218 @@ int store_invoices_pending(store *st, char (**refs)[STORE_REF_SZ],
 			  err);
 	*refs = rows;
 	return error;
+}
+
+int store_invoices_accepted(store *st, const char *session_ref,
+			    int after_ordinal, size_t limit, store_invoice **out,
+			    size_t *count, ksef_error *err)
+{
+	void *rows = NULL;
+	int error;
+
+	*out = NULL;
+	*count = 0;
+	if (session_ref == NULL)
+		return util_error_set(err, KSEF_EINVAL, "no session given");
+	error = read_rows(st, Q_INVOICES_ACCEPTED, ARGS(ARG_TEXT(session_ref),
+			  ARG_INT(after_ordinal), ARG_INT(limit_arg(limit))),
+			  &invoice_rows, &rows, count, err);
+	*out = rows;
+	return error;
+}
+
+/* ---- UPO documents ---- */
+
+int store_upo_get(store *st, const char *key, ksef_buf *out, ksef_error *err)
+{
+	if (out == NULL)
+		return util_error_set(err, KSEF_EINVAL, "no buffer given");
+	return read_one(st, Q_UPO_GET, key, out, blob_row, "UPO", err);
+}
+
+int store_upo_put(store *st, const char *key, const unsigned char *xml,
+		  size_t len, ksef_error *err)
+{
+	/* ON CONFLICT DO NOTHING: two requests that signed the same UPO at
+	 * once both succeed, and both read back the first one's bytes. */
+	struct exec_args a = { Q_UPO_ADD,
+			       ARGS(ARG_TEXT(key), ARG_BLOB(xml, len)) };
+	int error;
+
+	if ((error = check_len(key, STORE_REF_SZ, "UPO key", err)) < 0)
+		return error;
+	if (xml == NULL || len == 0)
+		return util_error_set(err, KSEF_EINVAL, "no UPO given");
+	if (len > KSEF_UPO_MAX_BYTES)
+		return util_error_set(err, KSEF_ETOOBIG, "UPO is %zu bytes, over "
+			    "KSEF_UPO_MAX_BYTES", len);
+	return submit(st, op_exec, &a, err);
+}
+
+struct upo_pages_args {
+	const char *session_ref;
+	char (*refs)[STORE_REF_SZ];
+	size_t count;
+};
+
+static int op_upo_pages_set(struct conn *w, void *arg, ksef_error *err)
+{
+	struct upo_pages_args *a = arg;
+	struct session_state state;
+	size_t i;
+	int error;
+
+	if ((error = session_state(w, a->session_ref, &state, err)) < 0)
+		return error;
+	/* Set once: the references may already be in a client's hands, so
+	 * a second assignment (a restarted server, a race) keeps the first. */
+	error = lookup(w, Q_UPO_PAGES_SET, ARGS(ARG_TEXT(a->session_ref)),
+		       NULL, NULL, err);
+	if (error != SQLITE_DONE)
+		return error < 0 ? error : 0;
+	for (i = 0; i < a->count; i++)
+		if ((error = exec(w, Q_UPO_PAGE_ADD,
+				  ARGS(ARG_TEXT(a->session_ref),
+				       ARG_INT(i + 1), ARG_FIELD(a->refs[i])),
+				  err)) < 0)
+			return error;
+	return 0;
+}
+
+int store_upo_pages_set(store *st, const char *session_ref,
+			char (*refs)[STORE_REF_SZ], size_t count,
+			ksef_error *err)
+{
+	struct upo_pages_args a = { session_ref, refs, count };
+	size_t i;
+	int error;
+
+	if (session_ref == NULL)
+		return util_error_set(err, KSEF_EINVAL, "no session given");
+	/* No pages would read back as none set (KSEF_ENOTFOUND). */
+	if (refs == NULL || count == 0)
+		return util_error_set(err, KSEF_EINVAL, "a session UPO has at "
+				      "least one page");
+	for (i = 0; i < count; i++)
+		if ((error = check_len(refs[i], STORE_REF_SZ,
+				       "UPO page reference", err)) < 0)
+			return error;
+	return submit(st, op_upo_pages_set, &a, err);
+}
+
+int store_upo_pages(store *st, const char *session_ref,
+		    char (**refs)[STORE_REF_SZ], size_t *count,
+		    ksef_error *err)
+{
+	void *rows = NULL;
+	int error;
+
+	*refs = NULL;
+	*count = 0;
+	if (session_ref == NULL)
+		return util_error_set(err, KSEF_EINVAL, "no session given");
+	if ((error = read_rows(st, Q_UPO_PAGES, ARGS(ARG_TEXT(session_ref)),
+			       &ref_rows, &rows, count, err)) < 0)
+		return error;
+	if (*count == 0)
+		return util_error_set(err, KSEF_ENOTFOUND,
+				      "session UPO pages not found");
+	*refs = rows;
+	return 0;
+}
+
+/* ---- permission grants ---- */
+
+static const char *const grant_subject_types[] = {
+	"Nip", "Pesel", "Fingerprint",
+};
+
+/* The key of a grant: each part present and within its field. */
+static int check_grant_key(const char *ctx_type, const char *ctx_value,
+			   const char *subject_type,
+			   const char *subject_value, ksef_error *err)
+{
+	int error;
+
+	if ((error = check_len(ctx_type, STORE_CTX_TYPE_SZ, "context type",
+			       err)) < 0 ||
+	    (error = check_len(ctx_value, STORE_CTX_VALUE_SZ, "context",
+			       err)) < 0 ||
+	    (error = check_len(subject_type, STORE_CTX_TYPE_SZ,
+			       "subject type", err)) < 0 ||
+	    (error = check_len(subject_value, STORE_CTX_VALUE_SZ, "subject",
+			       err)) < 0)
+		return error;
+	return 0;
+}
+
+int store_grant_set(store *st, const char *ctx_type, const char *ctx_value,
+		    const char *subject_type, const char *subject_value,
+		    const char *permissions, ksef_error *err)
+{
+	struct exec_args a = { Q_GRANT_SET,
+			       ARGS(ARG_TEXT(ctx_type), ARG_TEXT(ctx_value),
+				    ARG_TEXT(subject_type),
+				    ARG_TEXT(subject_value),
+				    ARG_TEXT(permissions)) };
+	size_t i;
+	int error;
+
+	if ((error = check_grant_key(ctx_type, ctx_value, subject_type,
+				     subject_value, err)) < 0 ||
+	    (error = check_len(permissions, STORE_PERMS_SZ, "permissions",
+			       err)) < 0)
+		return error;
+	for (i = 0; i < sizeof(grant_subject_types) /
+			sizeof(grant_subject_types[0]); i++)
+		if (strcmp(subject_type, grant_subject_types[i]) == 0)
+			return submit(st, op_exec, &a, err);
+	return util_error_set(err, KSEF_EINVAL, "permissions are granted to a "
+			      "Nip, Pesel or Fingerprint");
+}
+
+/* A row_fn: the permissions column into a STORE_PERMS_SZ field. */
+static int perms_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+{
+	(void)err;
+	col_text(dst, STORE_PERMS_SZ, s, 0);
+	return 0;
+}
+
+int store_grant_get(store *st, const char *ctx_type, const char *ctx_value,
+		    const char *subject_type, const char *subject_value,
+		    char permissions[STORE_PERMS_SZ], ksef_error *err)
+{
+	int error;
+
+	if ((error = check_grant_key(ctx_type, ctx_value, subject_type,
+				     subject_value, err)) < 0)
+		return error;
+	if (permissions == NULL)
+		return util_error_set(err, KSEF_EINVAL, "no buffer given");
+	error = read_row(st, Q_GRANT_GET, ARGS(ARG_TEXT(ctx_type),
+			 ARG_TEXT(ctx_value), ARG_TEXT(subject_type),
+			 ARG_TEXT(subject_value)), perms_row, permissions,
+			 err);
+	if (error == SQLITE_DONE)
+		return util_error_set(err, KSEF_ENOTFOUND,
+				      "permission grant not found");
+	return error < 0 ? error : 0;
+}
+
+int store_grant_revoke(store *st, const char *ctx_type, const char *ctx_value,
+		       const char *subject_type, const char *subject_value,
+		       ksef_error *err)
+{
+	struct update_args a = { Q_GRANT_REVOKE,
+				 ARGS(ARG_TEXT(ctx_type), ARG_TEXT(ctx_value),
+				      ARG_TEXT(subject_type),
+				      ARG_TEXT(subject_value)),
+				 "permission grant" };
+	int error;
+
+	if ((error = check_grant_key(ctx_type, ctx_value, subject_type,
+				     subject_value, err)) < 0)
+		return error;
+	return submit(st, op_update, &a, err);
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <openssl/rand.h>
 #include "util/util.h"
+#include "upo_service.h"
 #include "worker.h"
 
 struct cached_key {
@@ -317,6 +318,8 @@ static void verify_invoice(struct workers *w, const char *ref)
 		   KSEF_FIELD_SELLER_NIP);
 	copy_field(inv.invoice_kind, sizeof(inv.invoice_kind), v,
 		   KSEF_FIELD_INVOICE_KIND);
+	copy_field(inv.issue_date, sizeof(inv.issue_date), v,
+		   KSEF_FIELD_ISSUE_DATE);
 	inv.status = ksef_verdict_status(v);
 	if (inv.status != KSEF_INVOICE_STATUS_OK) {
 		n = ksef_verdict_detail_count(v);
@@ -393,8 +396,14 @@ static void housekeeping(struct workers *w)
 		fprintf(stderr, "ksefd: housekeeping: %s\n", err.message);
 		return;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		forget_key(w, refs[i]);
+		/* A processed session gets its UPO page numbers now; the
+		 * pages themselves are signed when first asked for. */
+		if (upo_assign_pages(srv, refs[i], &err) != 0)
+			fprintf(stderr, "ksefd: housekeeping: %s: %s\n",
+				refs[i], err.message);
+	}
 	free(refs);
 }
 
