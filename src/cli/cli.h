@@ -18,6 +18,10 @@ int cmd_validate(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_number(int argc, char **argv);
 int cmd_send(int argc, char **argv);
+int cmd_auth(int argc, char **argv);
+int cmd_session(int argc, char **argv);
+int cmd_invoice(int argc, char **argv);
+int cmd_cert(int argc, char **argv);
 
 /* Print "ksef: <cmd>: <fmt...>" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

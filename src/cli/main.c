@@ -18,6 +18,12 @@ static const struct command {
 } commands[] = {
 	{ "send", cmd_send,
 	  "send invoices through an interactive session and wait for them" },
+	{ "auth", cmd_auth,
+	  "log in (KSeF token or certificate), refresh, log out, status" },
+	{ "session", cmd_session,
+	  "step by step: open, send, close, status, invoices, upo" },
+	{ "invoice", cmd_invoice, "download an accepted invoice by KSeF number" },
+	{ "cert", cmd_cert, "generate self-signed TEST certificates" },
 	{ "validate", cmd_validate,
 	  "check invoices offline as KSeF would (XML rules and schema)" },
 	{ "generate", cmd_generate,
