@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include "cli.h"
 #include "ksef/client.h"
+#include "ksef/xades.h"
 
 static const char usage_text[] =
 "usage: ksef send [options] FILE...\n"
@@ -29,6 +30,10 @@ static const char usage_text[] =
 "  --allow-production needed to send to prd\n"
 "  --nip NIP          the context (seller) NIP (default $KSEF_NIP)\n"
 "  --token TOKEN      the KSeF token (default $KSEF_TOKEN)\n"
+"  --cert FILE --key FILE  log in with a XAdES signature instead of a token\n"
+"                     (PEM certificate and key; --key-password if encrypted)\n"
+"  --upo-dir DIR      save each invoice's UPO as DIR/<KSeF number>.xml and\n"
+"                     the session UPO as DIR/session-<reference>-<page>.xml\n"
 "  --timeout SECONDS  how long to wait for verification (default 300)\n"
 "  --json             one JSON object on standard output\n"
 "  -q, --quiet        print only failures\n"
@@ -95,23 +100,50 @@ static ksef_pubkey *pick_key(ksef_client *c, unsigned usage, ksef_error *err)
 	return key;
 }
 
-/* Authenticate and set the access token on c. */
+/* Sign an AuthTokenRequest for the challenge and send it (SPEC 4.4). */
+static int start_xades(ksef_api_auth_init **init, ksef_client *c,
+		       const ksef_api_challenge *ch, const char *nip,
+		       const ksef_xades_signer *signer, ksef_error *err)
+{
+	ksef_xades_auth_request ar = KSEF_XADES_AUTH_REQUEST_INIT;
+	ksef_buf doc = KSEF_BUF_INIT;
+	int rc;
+
+	ar.challenge = ch->challenge;
+	ar.context_type = KSEF_CONTEXT_NIP;
+	ar.context_value = nip;
+	if ((rc = ksef_xades_sign_auth_request(&doc, &ar, signer, err)) == 0)
+		rc = ksef_client_auth_xades(init, c, doc.ptr, doc.size, 0, err);
+	ksef_buf_dispose(&doc);
+	return rc;
+}
+
+/* Authenticate (KSeF token, or XAdES when signer is set) and set the
+ * access token on c. */
 static int authenticate(ksef_client *c, const char *nip, const char *token,
-			int timeout_s, char *reason, size_t size)
+			const ksef_xades_signer *signer, int timeout_s,
+			char *reason, size_t size)
 {
 	ksef_api_challenge *ch = NULL;
 	ksef_api_auth_init *init = NULL;
 	ksef_api_auth_status *st = NULL;
 	ksef_api_tokens *tokens = NULL;
-	ksef_pubkey *key;
+	ksef_pubkey *key = NULL;
 	ksef_error err = { 0, 0, "" };
 	time_t until = time(NULL) + timeout_s;
 	int rc = -1;
 
-	if ((key = pick_key(c, KSEF_KEY_USAGE_KSEF_TOKEN, &err)) == NULL ||
-	    ksef_client_auth_challenge(&ch, c, &err) != 0 ||
-	    ksef_client_auth_ksef_token(&init, c, ch, KSEF_CONTEXT_NIP, nip,
-					token, key, NULL, &err) != 0) {
+	if (signer != NULL) {
+		if (ksef_client_auth_challenge(&ch, c, &err) != 0 ||
+		    start_xades(&init, c, ch, nip, signer, &err) != 0) {
+			api_reason(reason, size, c, &err);
+			goto out;
+		}
+	} else if ((key = pick_key(c, KSEF_KEY_USAGE_KSEF_TOKEN, &err)) == NULL ||
+		   ksef_client_auth_challenge(&ch, c, &err) != 0 ||
+		   ksef_client_auth_ksef_token(&init, c, ch, KSEF_CONTEXT_NIP,
+					       nip, token, key, NULL,
+					       &err) != 0) {
 		api_reason(reason, size, c, &err);
 		goto out;
 	}
@@ -151,6 +183,59 @@ out:
 	return rc;
 }
 
+static int save_file(const char *dir, const char *name, const ksef_buf *b)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (f == NULL || fwrite(b->ptr, 1, b->size, f) != b->size ||
+	    fclose(f) != 0) {
+		cli_error("send", "%s: cannot write", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The UPO of each accepted invoice and the session's UPO pages. */
+static int save_upos(ksef_client *c, const char *sref, const struct sent *sent,
+		     int n, const ksef_api_session_status *ss, const char *dir)
+{
+	ksef_buf upo = KSEF_BUF_INIT;
+	ksef_error err;
+	char name[128];
+	size_t p;
+	int i, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (sent[i].status != 200)
+			continue;
+		snprintf(name, sizeof(name), "%s.xml", sent[i].ksef_number);
+		if (ksef_client_upo_by_invoice_ref(&upo, c, sref, sent[i].ref,
+						   &err) != 0) {
+			cli_error("send", "%s: UPO: %s", sent[i].file,
+				  err.message);
+			rc = -1;
+		} else if (save_file(dir, name, &upo) != 0) {
+			rc = -1;
+		}
+	}
+	for (p = 0; ss != NULL && p < ss->upo_page_count; p++) {
+		snprintf(name, sizeof(name), "session-%s-%zu.xml", sref, p + 1);
+		if (ksef_client_upo_session_page(&upo, c, sref,
+				ss->upo_pages[p].reference_number, &err) != 0) {
+			cli_error("send", "session UPO page %zu: %s", p + 1,
+				  err.message);
+			rc = -1;
+		} else if (save_file(dir, name, &upo) != 0) {
+			rc = -1;
+		}
+	}
+	ksef_buf_dispose(&upo);
+	return rc;
+}
+
 int cmd_send(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -159,6 +244,10 @@ int cmd_send(int argc, char **argv)
 		{ "allow-production", no_argument, NULL, 'P' },
 		{ "nip", required_argument, NULL, 'n' },
 		{ "token", required_argument, NULL, 't' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "key-password", required_argument, NULL, 'K' },
+		{ "upo-dir", required_argument, NULL, 'u' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -167,7 +256,10 @@ int cmd_send(int argc, char **argv)
 	};
 	ksef_client_options co = KSEF_CLIENT_OPTIONS_INIT;
 	const char *base = getenv("KSEF_BASE_URL"), *nip = getenv("KSEF_NIP"),
-		   *token = getenv("KSEF_TOKEN"), *envname = NULL;
+		   *token = getenv("KSEF_TOKEN"), *envname = NULL,
+		   *cert_path = NULL, *key_path = NULL, *key_password = NULL,
+		   *upo_dir = NULL;
+	ksef_xades_signer *signer = NULL;
 	int allow_prd = 0, json = 0, quiet = 0, timeout_s = 300, c, i, nfiles,
 	    rc = CLI_OK;
 	char reason[512], sref[KSEF_REFNUM_BUFSZ];
@@ -190,6 +282,10 @@ int cmd_send(int argc, char **argv)
 		case 'P': allow_prd = 1; break;
 		case 'n': nip = optarg; break;
 		case 't': token = optarg; break;
+		case 'c': cert_path = optarg; break;
+		case 'k': key_path = optarg; break;
+		case 'K': key_password = optarg; break;
+		case 'u': upo_dir = optarg; break;
 		case 'T': timeout_s = atoi(optarg); break;
 		case 'j': json = 1; break;
 		case 'q': quiet = 1; break;
@@ -206,10 +302,14 @@ int cmd_send(int argc, char **argv)
 			  "--allow-production");
 		return CLI_USAGE;
 	}
-	if (base == NULL || nip == NULL || token == NULL || optind >= argc ||
-	    timeout_s <= 0) {
+	if ((cert_path == NULL) != (key_path == NULL)) {
+		cli_error("send", "--cert and --key go together");
+		return CLI_USAGE;
+	}
+	if (base == NULL || nip == NULL || (token == NULL && cert_path == NULL) ||
+	    optind >= argc || timeout_s <= 0) {
 		cli_error("send", "needs --base-url (or --env), --nip, --token "
-			  "and at least one file");
+			  "(or --cert and --key) and at least one file");
 		return CLI_USAGE;
 	}
 	nfiles = argc - optind;
@@ -242,13 +342,30 @@ int cmd_send(int argc, char **argv)
 		}
 		form = f;
 	}
+	if (cert_path != NULL) {
+		ksef_buf kb = KSEF_BUF_INIT, cb = KSEF_BUF_INIT;
+
+		if (cli_read_file(&kb, key_path, 1 << 20, &err) != 0 ||
+		    cli_read_file(&cb, cert_path, 1 << 20, &err) != 0 ||
+		    ksef_xades_signer_new(&signer, kb.ptr, kb.size, cb.ptr,
+					  cb.size, key_password, &err) != 0) {
+			cli_error("send", "%s / %s: %s", cert_path, key_path,
+				  err.message);
+			ksef_buf_dispose_secure(&kb);
+			ksef_buf_dispose(&cb);
+			rc = CLI_USAGE;
+			goto out;
+		}
+		ksef_buf_dispose_secure(&kb);
+		ksef_buf_dispose(&cb);
+	}
 	co.base_url = base;
 	if (ksef_client_new(&client, &co, &err) != 0) {
 		cli_error("send", "%s", err.message);
 		rc = CLI_USAGE;
 		goto out;
 	}
-	if (authenticate(client, nip, token, timeout_s, reason,
+	if (authenticate(client, nip, token, signer, timeout_s, reason,
 			 sizeof(reason)) != 0) {
 		cli_error("send", "authentication: %s", reason);
 		rc = CLI_FAILED;
@@ -328,6 +445,8 @@ int cmd_send(int argc, char **argv)
 		ss = NULL;
 		sleep_ms(200);
 	}
+	if (upo_dir != NULL && save_upos(client, sref, sent, nfiles, ss, upo_dir) != 0)
+		rc = CLI_FAILED;
 	if (json) {
 		json_t *o = json_object(), *arr = json_array();
 
@@ -374,6 +493,7 @@ out:
 	ksef_envelope_free(env);
 	ksef_pubkey_free(skey);
 	ksef_client_free(client);
+	ksef_xades_signer_free(signer);
 	ksef_buf_dispose(&doc);
 	free(sent);
 	return rc;

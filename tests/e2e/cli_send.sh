@@ -16,9 +16,13 @@ token=$("$KSEFD" token create --data "$WORK/data" --nip $nip)
 
 mkdir -p "$WORK/batch"
 check "generate 20" 0 "$KSEF" generate --nip $nip --count 20 --seed 11 --out "$WORK/batch"
-check "send 20 invoices" 0 "$KSEF" send --base-url "$base" --nip $nip --token "$token" "$WORK"/batch/*.xml
+mkdir -p "$WORK/upo"
+check "send 20 invoices" 0 "$KSEF" send --base-url "$base" --nip $nip --token "$token" --upo-dir "$WORK/upo" "$WORK"/batch/*.xml
 expect "the session ended 200" err "ended with 200"
 check "20 KSeF numbers" 0 test "$(grep -c ": 200 $nip-" "$WORK/out")" -eq 20
+check "20 invoice UPOs and a session UPO saved" 0 test "$(ls "$WORK"/upo/$nip-*.xml | wc -l)" -eq 20 -a -f "$(ls "$WORK"/upo/session-*-1.xml)"
+check "each UPO names its invoice" 0 sh -c "for f in '$WORK'/upo/$nip-*.xml; do n=\$(basename \$f .xml); grep -q \"<NumerKSeFDokumentu>\$n</NumerKSeFDokumentu>\" \$f || exit 1; done"
+check "the session UPO lists all 20" 0 test "$(grep -o '<Dokument>' "$WORK"/upo/session-*-1.xml | wc -l)" -eq 20
 
 mkdir -p "$WORK/mixed"
 "$KSEF" generate --nip $nip --seed 12 --first 1 > "$WORK/mixed/a-valid.xml"
@@ -41,6 +45,17 @@ assert inv['status'] == 200 and inv['ksefNumber'].startswith('$nip-'), inv
 assert len(r['sessionReferenceNumber']) == 36
 "
 
+# A self-signed person certificate as the TEST environment accepts it.
+check "a TEST certificate of the seller" 0 openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+	-subj "/C=PL/GN=Jan/SN=Testowy/serialNumber=TINPL-$nip/CN=Jan Testowy" \
+	-keyout "$WORK/key.pem" -out "$WORK/cert.pem"
+"$KSEF" generate --nip $nip --seed 15 > "$WORK/xades.xml"
+check "send with a XAdES login" 0 "$KSEF" send --base-url "$base" --nip $nip --cert "$WORK/cert.pem" --key "$WORK/key.pem" "$WORK/xades.xml"
+check "a certificate of another NIP has no permissions here" 3 sh -c "openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+	-subj '/C=PL/GN=Ewa/SN=Obca/serialNumber=TINPL-7010012385/CN=Ewa Obca' \
+	-keyout '$WORK/k2.pem' -out '$WORK/c2.pem' 2>/dev/null &&
+	'$KSEF' send --base-url '$base' --nip $nip --cert '$WORK/c2.pem' --key '$WORK/k2.pem' '$WORK/xades.xml'"
+expect "says 415" err "authentication ended with 415"
 check "wrong token" 3 "$KSEF" send --base-url "$base" --nip $nip --token "nope|x|y" "$WORK/one.xml"
 expect "says authentication failed" err "ksef: send: authentication: .*450"
 check "no token" 2 env -u KSEF_TOKEN "$KSEF" send --base-url "$base" --nip $nip "$WORK/one.xml"
