@@ -1,13 +1,127 @@
 /*
- * cmd_invoice.c - `ksef invoice` (being written).
+ * cmd_invoice.c - `ksef invoice get KSEF_NUMBER`: download an accepted
+ * invoice with the tokens `ksef auth login` saved, and write exactly the
+ * bytes KSeF stores. Tokens and the state file belong to config.c.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 #include "cli.h"
+#include "config.h"
+
+static const char usage_text[] =
+"usage: ksef invoice get KSEF_NUMBER [--out FILE] [--wait SECONDS]\n"
+"\n"
+"Download an accepted invoice by its KSeF number, as the user\n"
+"'ksef auth login' saved, and write its XML exactly as KSeF stores it to\n"
+"FILE (default: standard output).\n"
+"\n"
+"options:\n"
+"  --out FILE         where to write it ('-' is standard output)\n"
+"  --wait SECONDS     while KSeF answers that the invoice is not stored\n"
+"                     yet (21165), retry for this long (default 30)\n"
+"  --state FILE       the state file (default $KSEF_STATE or\n"
+"                     ~/.local/state/ksef/auth.json)\n"
+"\n"
+"exit status: 0 written, 1 refused by KSeF (unknown number, no\n"
+"permission), 2 usage, 3 could not run\n";
+
+#define CMD "invoice"
+
+enum { OPT_OUT = 300, OPT_WAIT };
+
+static int invoice_get(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, CLI_OPT_STATE },
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_state st = { NULL, NULL };
+	const char *state = NULL, *out = "-", *number;
+	ksef_client *client = NULL;
+	ksef_buf doc = KSEF_BUF_INIT;
+	ksef_error err = { 0, 0, "" };
+	char reason[512];
+	int c, rc, wait_s = 30;
+	time_t until;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case CLI_OPT_STATE: state = optarg; break;
+		case 'o':
+		case OPT_OUT: out = optarg; break;
+		case OPT_WAIT:
+			if (strcmp(optarg, "0") == 0)
+				wait_s = 0;
+			else if (cli_parse_seconds(&wait_s, optarg, 3600) != 0) {
+				cli_error(CMD, "--wait must be 0 to 3600 "
+					  "seconds");
+				return CLI_USAGE;
+			}
+			break;
+		case 'h': fputs(usage_text, stdout); return CLI_OK;
+		default: fputs(usage_text, stderr); return CLI_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		cli_error(CMD, "get needs one KSEF_NUMBER");
+		return CLI_USAGE;
+	}
+	number = argv[optind];
+	if (ksef_number_validate(number, strlen(number), &err) != 0) {
+		cli_error(CMD, "%s: %s", number, err.message);
+		return CLI_USAGE;
+	}
+	if ((rc = cli_state_load(&st, state, &err)) != CLI_OK) {
+		cli_error(CMD, "%s", err.message);
+		goto done;
+	}
+	if ((rc = cli_state_client(&client, &st, CMD)) != CLI_OK)
+		goto done;
+	until = time(NULL) + wait_s;
+	/* 21165: accepted, but not yet in permanent storage (SPEC 4.22). */
+	while ((rc = ksef_client_invoice_download(&doc, client, number,
+						  &err)) != 0 &&
+	       ksef_api_error_has_code(ksef_client_last_error(client), 21165) &&
+	       time(NULL) < until)
+		cli_sleep_ms(1000);
+	if (rc != 0) {
+		cli_api_reason(reason, sizeof(reason), client, &err);
+		cli_error(CMD, "%s: %s", number, reason);
+		rc = cli_api_exit(client, rc);
+		goto done;
+	}
+	if (cli_write_file(out, doc.ptr, doc.size, 0644, &err) != 0) {
+		cli_error(CMD, "%s", err.message);
+		rc = CLI_FAILED;
+		goto done;
+	}
+	rc = CLI_OK;
+done:
+	ksef_buf_dispose(&doc);
+	ksef_client_free(client);
+	cli_state_dispose(&st);
+	return rc;
+}
 
 int cmd_invoice(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("invoice", "not available yet");
+	cli_json_wipe_init();
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage_text, stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "get") == 0)
+		return invoice_get(argc - 1, argv + 1);
+	cli_error(CMD, "unknown subcommand '%s' (get)", argv[1]);
 	return CLI_USAGE;
 }

@@ -9,12 +9,18 @@
 #include "ksef/common.h"
 #include "ksef/error.h"
 #include "xml.h"
+#include "xmldsig.h"
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static int global_error;
 
+/* Everything process-wide happens here, at the one point the caller
+ * promises is single-threaded: libxml2's parser, then xmlsec (which
+ * replaces the entity loader, so ours goes in after it). */
 static void global_init_once(void)
 {
 	xmlInitParser();
+	global_error = ksef__dsig_init(NULL);
 	ksef__xml_install_loader();
 }
 
@@ -26,7 +32,7 @@ const char *ksef_version(void)
 int ksef_global_init(void)
 {
 	pthread_once(&global_once, global_init_once);
-	return 0;
+	return global_error;
 }
 
 void ksef_global_cleanup(void)

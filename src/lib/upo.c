@@ -697,7 +697,8 @@ static int build_doc(xmlDoc **out, const ksef_upo_desc *d, ksef_error *err)
 		xmlSetNs(root, b.ns);
 
 	element(&b, root, 1, "NazwaPodmiotuPrzyjmujacego",
-		d->receiver_name ? d->receiver_name : KSEF_UPO_RECEIVER_DEFAULT);
+		d->receiver_name ? d->receiver_name :
+				   KSEF_UPO_RECEIVER_DEFAULT);
 	element(&b, root, 1, "NumerReferencyjnySesji", d->session_reference);
 	auth = element(&b, root, 1, "Uwierzytelnienie", NULL);
 	n = element(&b, auth, 2, "IdKontekstu", NULL);

@@ -2015,7 +2015,7 @@ static int check_digest_method(xmlNode *dm, const char *what, size_t idx,
  * a missing URI or one naming another resource is a detached signature,
  * which podpis-xades.md refuses.
  */
-static int check_reference(struct scan *s, xmlNode *ref, size_t idx,
+static int check_reference(xmlNode *ref, size_t idx,
 			   int *whole_doc, xmlChar **uri_out, ksef_error *err)
 {
 	xmlChar *uri = xmlGetNoNsProp(ref, BAD_CAST "URI");
@@ -2083,7 +2083,6 @@ static int check_reference(struct scan *s, xmlNode *ref, size_t idx,
 		return ksef__error_set_line(err, KSEF_EXADES_STRUCTURE,
 			line_of(c), "Reference %zu: ds:DigestValue is not "
 			"Base64 of a digest", idx);
-	(void)s;
 	return 0;
 }
 
@@ -2279,7 +2278,7 @@ static int scan_signature(struct scan *s, xmlNode *sig, int allow_plain,
 				KSEF_XADES_MAX_REFERENCES);
 			break;
 		}
-		error = check_reference(s, ref, s->nrefs + 1, &whole,
+		error = check_reference(ref, s->nrefs + 1, &whole,
 					&uris[s->nrefs], err);
 		if (error < 0) {
 			xmlFree(uris[s->nrefs]); /* NULL, or this one's URI */

@@ -142,8 +142,10 @@ int ksef__xml_parse(xmlDoc **out, ksef__xml_facts *facts,
 	int error = 0;
 
 	*out = NULL;
-	if (max > KSEF_INVOICE_MAX_BYTES)
-		max = KSEF_INVOICE_MAX_BYTES;
+	/* libxml2 takes an int length; callers set their own, smaller,
+	 * limits (an invoice 3 MB, a UPO page 20 MB). */
+	if (max > INT_MAX)
+		max = INT_MAX;
 	if (len > max)
 		return ksef__error_set(err, KSEF_ETOOBIG,
 			"document is %zu bytes, over the limit of %zu",

@@ -166,15 +166,26 @@ int ksef__dsig_init(ksef_error *err)
 	pthread_once(&dsig_once, init_once);
 	if (!dsig_ready)
 		return ksef__error_set(err, KSEF_ECRYPTO,
-			"XML signatures are unavailable: %s", dsig_init_failure);
+			"XML signatures are unavailable: %s",
+			dsig_init_failure);
 	return 0;
+}
+
+const char *ksef__dsig_error(void)
+{
+	return first_error;
+}
+
+void ksef__dsig_clear_error(void)
+{
+	first_error[0] = '\0';
+	ERR_clear_error();
 }
 
 /* Start an operation: forget the previous one's messages. */
 static void begin(void)
 {
-	first_error[0] = '\0';
-	ERR_clear_error();
+	ksef__dsig_clear_error();
 }
 
 /* Report an xmlsec failure with its first message, and clear both the
@@ -220,7 +231,8 @@ static int cert_load(struct cert_facts *c, const unsigned char *data,
 
 	memset(c, 0, sizeof(*c));
 	if (data == NULL || len == 0)
-		return ksef__error_set(err, KSEF_EPARSE, "certificate is empty");
+		return ksef__error_set(err, KSEF_EPARSE,
+				       "certificate is empty");
 	if (len > KSEF_CERT_MAX_BYTES)
 		return ksef__error_set(err, KSEF_ETOOBIG,
 			"certificate is %zu bytes, over the limit of %d "
@@ -232,7 +244,8 @@ static int cert_load(struct cert_facts *c, const unsigned char *data,
 		BIO *bio = BIO_new_mem_buf(data, (int)len);
 
 		if (bio == NULL)
-			return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+			return ksef__error_set(err, KSEF_ENOMEM,
+					       "out of memory");
 		c->x509 = PEM_read_bio_X509(bio, NULL, NULL, NULL);
 		BIO_free(bio);
 	} else {
@@ -282,7 +295,8 @@ static char *bio_string(BIO *bio)
  */
 static int cert_issuer_serial(char **issuer, char **serial, X509 *x509)
 {
-	unsigned long flags = XN_FLAG_RFC2253 & ~(unsigned long)ASN1_STRFLGS_ESC_MSB;
+	unsigned long flags =
+		XN_FLAG_RFC2253 & ~(unsigned long)ASN1_STRFLGS_ESC_MSB;
 	BIGNUM *bn = NULL;
 	char *dec = NULL;
 	BIO *bio;
@@ -337,7 +351,8 @@ int ksef__dsig_key_new(ksef__dsig_key **out, const char *key_pem,
 			"signing key: NULL argument");
 	*out = NULL;
 	if (key_len == 0)
-		return ksef__error_set(err, KSEF_EPARSE, "private key is empty");
+		return ksef__error_set(err, KSEF_EPARSE,
+				       "private key is empty");
 	if (key_len > KSEF_CERT_MAX_BYTES)
 		return ksef__error_set(err, KSEF_ETOOBIG,
 			"private key is %zu bytes, over the limit of %d "
@@ -353,7 +368,8 @@ int ksef__dsig_key_new(ksef__dsig_key **out, const char *key_pem,
 	if (pthread_mutex_init(&k->lock, NULL) != 0) {
 		free(k);
 		cert_facts_dispose(&c);
-		return ksef__error_set(err, KSEF_ENOMEM, "cannot create a mutex");
+		return ksef__error_set(err, KSEF_ENOMEM,
+				       "cannot create a mutex");
 	}
 	memcpy(k->cert_digest, c.digest, sizeof(k->cert_digest));
 	if (cert_issuer_serial(&k->issuer, &k->serial, c.x509) < 0) {
@@ -402,7 +418,8 @@ int ksef__dsig_key_new(ksef__dsig_key **out, const char *key_pem,
 		goto fail;
 	}
 	if (xmlSecCryptoAppKeyCertLoadMemory(k->key, c.der,
-			(xmlSecSize)c.der_len, xmlSecKeyDataFormatCertDer) < 0) {
+			(xmlSecSize)c.der_len,
+			xmlSecKeyDataFormatCertDer) < 0) {
 		error = fail(err, KSEF_ECRYPTO,
 			"certificate cannot be attached to the key");
 		goto fail;
@@ -719,8 +736,10 @@ static int names_certificate(const xmlNode *sp, const char *digest,
 static int restrict_transforms(xmlSecDSigCtxPtr ctx)
 {
 	const xmlSecTransformId c14n[] = {
-		xmlSecTransformExclC14NId, xmlSecTransformExclC14NWithCommentsId,
-		xmlSecTransformInclC14NId, xmlSecTransformInclC14NWithCommentsId,
+		xmlSecTransformExclC14NId,
+		xmlSecTransformExclC14NWithCommentsId,
+		xmlSecTransformInclC14NId,
+		xmlSecTransformInclC14NWithCommentsId,
 		xmlSecTransformInclC14N11Id,
 		xmlSecTransformInclC14N11WithCommentsId,
 	};
@@ -841,8 +860,9 @@ int ksef__dsig_verify_enveloped(xmlDoc *doc, xmlNode *sig,
 				    xmlSecTransformUriTypeSameDocument;
 	/* With signKey set, xmlsec never reads KeyInfo: the caller's
 	 * certificate is the only key that can make the signature valid. */
-	ctx->signKey = xmlSecCryptoAppKeyLoadMemory(c.der, (xmlSecSize)c.der_len,
-		xmlSecKeyDataFormatCertDer, NULL, NULL, NULL);
+	ctx->signKey = xmlSecCryptoAppKeyLoadMemory(c.der,
+		(xmlSecSize)c.der_len, xmlSecKeyDataFormatCertDer, NULL, NULL,
+		NULL);
 	if (ctx->signKey == NULL) {
 		error = fail(err, KSEF_EPARSE,
 			"certificate's public key cannot be used");

@@ -17,6 +17,16 @@
 #define KSEF__XADES_SIGNED_PROPERTIES_TYPE \
 	"http://uri.etsi.org/01903#SignedProperties"
 
+/*
+ * xmlsec reports through one process-wide callback, installed by
+ * ksef__dsig_init(); it keeps the first message of each thread since
+ * ksef__dsig_clear_error() (which also clears OpenSSL's queue), e.g.
+ * "xmlSecTransformNodeRead: transform is disabled (xpath): href=...".
+ * ksef__dsig_error() returns "" when there is none.
+ */
+const char *ksef__dsig_error(void);
+void ksef__dsig_clear_error(void);
+
 /* A private RSA key and its certificate; read-only once made. */
 typedef struct ksef__dsig_key ksef__dsig_key;
 

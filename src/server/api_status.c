@@ -48,7 +48,12 @@ static void add_upo_pages(struct request *req, json_t *o,
 	size_t n = 0, i;
 	json_t *pages;
 
-	if (store_upo_pages(req->srv->store, s->ref, &refs, &n, NULL) != 0)
+	/* The housekeeper numbers the pages right after the session reaches
+	 * 200; a status call that comes in between numbers them itself (the
+	 * first numbering stored wins, so both see the same pages). */
+	if (store_upo_pages(req->srv->store, s->ref, &refs, &n, NULL) != 0 &&
+	    (upo_assign_pages(req->srv, s->ref, NULL) != 0 ||
+	     store_upo_pages(req->srv->store, s->ref, &refs, &n, NULL) != 0))
 		return;
 	pages = json_array();
 	for (i = 0; i < n; i++) {

@@ -1,0 +1,469 @@
+/*
+ * session.h - the high-level client: a ksef_conn is one authentication to
+ * one context, kept fresh for as long as it lives, and a ksef_session is
+ * one interactive session opened through it (SPEC section 3). Together they
+ * do what every caller of client.h would otherwise write by hand: pick the
+ * KSeF keys, authenticate with a KSeF token or a XAdES signature, redeem,
+ * refresh the access token before it expires, open a session with a fresh
+ * key, send, close, wait with backoff, and fetch the UPOs.
+ *
+ * Ownership, stated once for the whole header:
+ *
+ *  - ksef_conn and ksef_session are opaque, made by ksef_conn_new() and
+ *    ksef_session_open() and destroyed by their _free; _free(NULL) does
+ *    nothing. A session borrows its connection: free every session before
+ *    the connection it was opened through.
+ *  - Strings and ksef_session_invoice entries a session hands out are
+ *    borrowed from it until the next call on that session (which may add
+ *    or update entries) or ksef_session_free().
+ *  - Documents (UPOs) come back in a caller-owned ksef_buf.
+ *  - The connection keeps a copy of a KSeF token, and the access and
+ *    refresh tokens; ksef_conn_free() wipes them. A XAdES signer is
+ *    borrowed, not copied: keep it until ksef_conn_free().
+ *
+ * Threads: a connection may be shared by any number of threads, each
+ * driving its own sessions; token renewal and the key cache are behind
+ * the connection's lock, so one thread renews while the others wait for
+ * it. A session is used by one thread at a time. Each session talks over
+ * its own ksef_client, so sessions never wait for each other's requests.
+ * Call ksef_global_init() before starting threads.
+ *
+ * Errors: as in client.h. Calls that reach the API give its answer, for
+ * the last call on a session, through ksef_session_last_error().
+ */
+#ifndef KSEF_SESSION_H
+#define KSEF_SESSION_H
+
+#include "common.h"
+#include "buf.h"
+#include "error.h"
+#include "client.h"
+#include "invoice.h"
+#include "number.h"
+#include "xades.h"
+
+KSEF_BEGIN_DECLS
+
+/*
+ * Session status codes (SPEC 5.1, GET /sessions/{referenceNumber}). The
+ * invoice status codes are invoice.h's KSEF_INVOICE_STATUS_*, described by
+ * ksef_invoice_status_description().
+ */
+#define KSEF_SESSION_CODE_OPEN 100      /**< open: invoices may be sent */
+#define KSEF_SESSION_CODE_CLOSED 170    /**< closed, still processing */
+#define KSEF_SESSION_CODE_OK 200        /**< processed; UPO available */
+#define KSEF_SESSION_CODE_DECRYPT 415   /**< the key could not be unwrapped */
+#define KSEF_SESSION_CODE_CANCELLED 440 /**< no invoice was sent */
+#define KSEF_SESSION_CODE_NO_VALID 445  /**< no invoice passed */
+
+/**
+ * The official description of an interactive session's status code (SPEC
+ * 5.1), verbatim in Polish as the API writes it, e.g. 200 "Sesja
+ * interaktywna przetworzona pomyślnie".
+ *
+ * @param code a status code.
+ * @return a static UTF-8 string; NULL for a code the API does not define
+ *         for interactive sessions.
+ */
+KSEF_API const char *ksef_session_status_description(int code);
+
+/**
+ * Whether a session status code is final: anything but 100 and 170.
+ *
+ * @param code a status code.
+ * @return 1 or 0.
+ */
+KSEF_API int ksef_session_status_is_final(int code);
+
+/*
+ * The connection
+ */
+
+/** One authentication to one context, renewed as needed; opaque. */
+typedef struct ksef_conn ksef_conn;
+
+/** The version of ksef_conn_options this header describes. */
+#define KSEF_CONN_OPTIONS_VERSION 1
+
+/**
+ * Where to connect, as whom, and how patiently. Transparent: start from
+ * KSEF_CONN_OPTIONS_INIT, set client.base_url, the context and exactly one
+ * credential.
+ */
+typedef struct ksef_conn_options {
+	/** KSEF_CONN_OPTIONS_VERSION. */
+	int version;
+	/** How to reach the API: base URL, timeouts, retries, 429 waits.
+	 *  Copied; every session's client is made from it too. */
+	ksef_client_options client;
+	/** The kind of context to authenticate to. */
+	ksef_context_type context_type;
+	/** Its identifier, e.g. a NIP; copied. Required. */
+	const char *context_value;
+	/** Credential one: a KSeF token (a SECRET, copied and wiped at
+	 *  ksef_conn_free()), or NULL. */
+	const char *ksef_token;
+	/** Credential two: a certificate and key to sign AuthTokenRequest
+	 *  with (SPEC 4.4), or NULL. Borrowed until ksef_conn_free(). */
+	const ksef_xades_signer *signer;
+	/** With a signer: how KSeF is to identify the signer. */
+	ksef_xades_subject_type subject_type;
+	/** Longest wait for one authentication to leave status 100, in ms;
+	 *  1 to 3600000. */
+	long auth_timeout_ms;
+	/** Renew the access token this many seconds before its validUntil;
+	 *  0 to 86400. A margin longer than the token's lifetime renews it
+	 *  before every call. */
+	long refresh_margin_s;
+	/** First pause between two polls, in ms, doubled after each poll up
+	 *  to poll_max_ms; 1 to 60000. */
+	long poll_initial_ms;
+	/** Longest pause between two polls, in ms; poll_initial_ms to
+	 *  600000. */
+	long poll_max_ms;
+} ksef_conn_options;
+
+/** Defaults: two minutes to authenticate, renew a minute before expiry,
+ *  polls from 0.25 s to 5 s apart. */
+#define KSEF_CONN_OPTIONS_INIT                                            \
+	{ KSEF_CONN_OPTIONS_VERSION, KSEF_CLIENT_OPTIONS_INIT,            \
+	  KSEF_CONTEXT_NIP, NULL, NULL, NULL,                             \
+	  KSEF_XADES_SUBJECT_CERTIFICATE, 120000, 60, 250, 5000 }
+
+/**
+ * Authenticate and return the connection: fetch the KSeF keys, get a
+ * challenge, answer it with the KSeF token (RSA-OAEP under the
+ * KsefTokenEncryption key with the latest validFrom) or with a signed
+ * AuthTokenRequest, poll GET /auth/{referenceNumber} with backoff until
+ * its status leaves 100, and redeem the tokens. When POST /auth/ksef-token
+ * answers 21470 (a withdrawn key) the keys are fetched again and the
+ * authentication retried once.
+ *
+ * Later, before any call that needs it, the access token is refreshed
+ * when it is within refresh_margin_s of its validUntil, and also when a
+ * call gets 401; when the refresh token has expired or is refused (21301:
+ * the authentication was revoked), the connection authenticates from
+ * scratch with the same credential.
+ *
+ * @param[out] out  receives the connection; free it with ksef_conn_free()
+ *                  after its sessions. NULL on failure.
+ * @param opts      the options; copied, except the signer.
+ * @param err       receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL (a NULL argument, an unknown version, no
+ *         context, none or both credentials, a field out of range, or an
+ *         invalid client option), KSEF_EHTTP (an error answer, or an
+ *         authentication that ended with a failure status: the message
+ *         gives its code, description and details), KSEF_ENETWORK (also when the
+ *         authentication is still in progress after auth_timeout_ms),
+ *         KSEF_ERATELIMIT, KSEF_ENOTFOUND (the server lists no current key
+ *         for a usage), KSEF_ECRYPTO, KSEF_EFORMAT (with a signer: a
+ *         context value the AuthTokenRequest schema refuses), KSEF_EPARSE
+ *         or KSEF_ENOMEM.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_conn_new(ksef_conn **out,
+	const ksef_conn_options *opts, ksef_error *err);
+
+/**
+ * Destroy a connection, wiping the tokens it holds. Nothing is sent: the
+ * authentication stays valid until its refresh token expires; call
+ * ksef_conn_revoke() first to end it.
+ *
+ * @param c the connection; NULL does nothing. No session may use it any
+ *          more.
+ */
+KSEF_API void ksef_conn_free(ksef_conn *c);
+
+/**
+ * Get a new access token now, as is otherwise done shortly before it
+ * expires: with the refresh token, or by authenticating from scratch when
+ * there is none or it is refused. The new token reflects the context's
+ * current permissions (SPEC 4.7).
+ *
+ * @param c    the connection.
+ * @param err  receives the reason on failure; may be NULL.
+ * @return 0, or a code as for ksef_conn_new().
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_conn_refresh(ksef_conn *c,
+	ksef_error *err);
+
+/**
+ * End the authentication (DELETE /auth/sessions/current): its refresh
+ * token stops working, while the access token stays valid until it
+ * expires (SPEC 10). The connection forgets the refresh token, so its next
+ * renewal authenticates from scratch.
+ *
+ * @param c    the connection.
+ * @param err  receives the reason on failure; may be NULL.
+ * @return 0, or a code as for ksef_conn_new().
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_conn_revoke(ksef_conn *c,
+	ksef_error *err);
+
+/**
+ * The reference number (type AU) of the connection's current
+ * authentication, e.g. to find it in GET /auth/sessions.
+ *
+ * @param[out] out receives the number and a NUL.
+ * @param c        the connection.
+ * @return 0, or KSEF_EINVAL for a NULL argument.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_conn_auth_reference(
+	char out[KSEF_REFNUM_BUFSZ], ksef_conn *c);
+
+/**
+ * The final status code of the connection's last authentication attempt
+ * (SPEC 4.5): 200 once authenticated; e.g. 450 when a later renewal from
+ * scratch failed because the KSeF token was revoked meanwhile.
+ *
+ * @param c the connection.
+ * @return the code, or 0 if no attempt got that far.
+ */
+KSEF_API int ksef_conn_auth_status(ksef_conn *c);
+
+/**
+ * How many times the connection authenticated from scratch (1 after
+ * ksef_conn_new()) and how many times it refreshed the access token.
+ *
+ * @param[out] authentications receives the first count; may be NULL.
+ * @param[out] refreshes       receives the second; may be NULL.
+ * @param c                    the connection.
+ */
+KSEF_API void ksef_conn_counters(unsigned long *authentications,
+	unsigned long *refreshes, ksef_conn *c);
+
+/*
+ * Sessions
+ */
+
+/** One interactive session; opaque. */
+typedef struct ksef_session ksef_session;
+
+/**
+ * What a session knows about one invoice sent through it. Read-only and
+ * borrowed (see the top of this header). Any string may be NULL until the
+ * server has said it.
+ *
+ * The invoice is in KSeF when status is 200 (ksef_number says under which
+ * number) or when status is 440 with duplicate_of set: an earlier send of
+ * the same invoice was accepted under that number, in duplicate_session.
+ * A caller reconciling a resend treats the second like the first.
+ */
+typedef struct ksef_session_invoice {
+	/** The invoice's reference number (type EE). */
+	const char *reference_number;
+	/** invoiceHash: Base64(SHA-256) of the invoice as sent. */
+	const char *invoice_hash;
+	/** The status code (KSEF_INVOICE_STATUS_*): 100 after sending, then
+	 *  150, then final (200 or 4xx/5xx). */
+	int status;
+	/** The status description the server sent. */
+	const char *description;
+	/** The status details, joined with "; ", or NULL. */
+	const char *details;
+	/** The KSeF number, once status is 200. */
+	const char *ksef_number;
+	/** P_2 as the server read it. */
+	const char *invoice_number;
+	/** With status 440: extensions.originalKsefNumber, the number the
+	 *  invoice was already accepted under. */
+	const char *duplicate_of;
+	/** With status 440: extensions.originalSessionReferenceNumber. */
+	const char *duplicate_session;
+	/** 1 when sending found the invoice already in the session (after
+	 *  an ambiguous failure) instead of sending it again, else 0. */
+	int reconciled;
+} ksef_session_invoice;
+
+/**
+ * POST /sessions/online: open an interactive session for one form, with a
+ * fresh AES key and IV wrapped under the SymmetricKeyEncryption key with
+ * the latest validFrom. On 21470 the keys are fetched again and the open
+ * retried once.
+ *
+ * @param[out] out  receives the session; free it with ksef_session_free().
+ *                  NULL on failure.
+ * @param conn      the connection; borrowed until ksef_session_free().
+ * @param form      the form of every invoice to be sent.
+ * @param err       receives the reason on failure; may be NULL.
+ * @return 0, or a code as for ksef_conn_new().
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_session_open(ksef_session **out,
+	ksef_conn *conn, ksef_form form, ksef_error *err);
+
+/**
+ * Destroy a session object, wiping its key. Nothing is sent: close the
+ * session first, or KSeF closes it by itself at its validUntil.
+ *
+ * @param s the session; NULL does nothing.
+ */
+KSEF_API void ksef_session_free(ksef_session *s);
+
+/**
+ * The session's reference number (type SO).
+ *
+ * @param s the session.
+ * @return a string borrowed from s, or NULL if s is NULL.
+ */
+KSEF_API const char *ksef_session_reference(const ksef_session *s);
+
+/**
+ * Encrypt one invoice with the session's key and send it with its hashes
+ * and sizes (POST /sessions/online/{referenceNumber}/invoices).
+ *
+ * An invoice is never sent twice blindly. When the send fails so that the
+ * server may have taken it all the same (a timeout, a dropped connection,
+ * a 5xx, an unreadable 2xx answer), the session's invoices are listed
+ * (GET /sessions/{referenceNumber}/invoices, every page) and one with the
+ * same invoiceHash is taken as this one: its number is returned and the
+ * entry is marked reconciled. Only when none is there is the invoice sent
+ * once more; if that send fails too, the error is returned. Should both
+ * sends have got through after all, the second ends as 440 and names the
+ * first in duplicate_of.
+ *
+ * @param[out] ref_out  receives the invoice's reference number and a NUL;
+ *                      unchanged on failure.
+ * @param s             the session, open.
+ * @param xml           the invoice exactly as it is to be stored.
+ * @param len           its length, 1 to KSEF_INVOICE_MAX_BYTES.
+ * @param opts          offline mode and correction, or NULL for neither.
+ * @param err           receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL (also after ksef_session_close()), or a code as
+ *         for ksef_client_invoice_send().
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_session_send(
+	char ref_out[KSEF_REFNUM_BUFSZ], ksef_session *s,
+	const unsigned char *xml, size_t len,
+	const ksef_client_send_options *opts, ksef_error *err);
+
+/**
+ * The reconciling send on its own, for a caller whose own earlier attempt
+ * to send this invoice in this session ended ambiguously: first look for
+ * an invoice with the same invoiceHash among the session's invoices, and
+ * send only when there is none. Safe to repeat: the invoice ends up in the
+ * session once.
+ *
+ * @param[out] ref_out   receives the reference number of the invoice found
+ *                       or sent, and a NUL; unchanged on failure.
+ * @param[out] found_out receives 1 if it was found, 0 if it was sent; may
+ *                       be NULL.
+ * @param s              the session, open.
+ * @param xml            the invoice, byte for byte as first sent.
+ * @param len            its length, 1 to KSEF_INVOICE_MAX_BYTES.
+ * @param opts           as for ksef_session_send().
+ * @param err            receives the reason on failure; may be NULL.
+ * @return as ksef_session_send().
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_session_send_or_find(
+	char ref_out[KSEF_REFNUM_BUFSZ], int *found_out, ksef_session *s,
+	const unsigned char *xml, size_t len,
+	const ksef_client_send_options *opts, ksef_error *err);
+
+/**
+ * POST /sessions/online/{referenceNumber}/close. No invoice can be sent
+ * afterwards; the server verifies the rest and makes the UPO.
+ *
+ * @param s    the session.
+ * @param err  receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL if it is closed already, or a code as for
+ *         ksef_conn_new().
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_session_close(ksef_session *s,
+	ksef_error *err);
+
+/**
+ * Wait until every invoice sent through this object has a final status
+ * and, once the session is closed, until the session has one too,
+ * polling with the connection's backoff (poll_initial_ms doubling to
+ * poll_max_ms). Invoices are polled all at once through the session's
+ * invoice list. Read the outcome with ksef_session_invoice_at() and
+ * ksef_session_status().
+ *
+ * @param s           the session.
+ * @param timeout_ms  the longest wait in all, in ms; at least 1.
+ * @param err         receives the reason on failure; may be NULL.
+ * @return 0 when everything is final, whether accepted or rejected;
+ *         KSEF_ENETWORK when the time ran out (the message says what is
+ *         still in progress; what is known so far can be read, and a later
+ *         call waits on), or a code as for ksef_conn_new().
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_session_wait(ksef_session *s,
+	long timeout_ms, ksef_error *err);
+
+/**
+ * How many invoices were sent through this object.
+ *
+ * @param s the session.
+ * @return the count, or 0 if s is NULL.
+ */
+KSEF_API size_t ksef_session_invoice_count(const ksef_session *s);
+
+/**
+ * One invoice sent through this object, in the order of sending.
+ *
+ * @param s the session.
+ * @param i from 0 to ksef_session_invoice_count() - 1.
+ * @return an entry borrowed from s (see the top of this header), or NULL
+ *         past the end.
+ */
+KSEF_API const ksef_session_invoice *ksef_session_invoice_at(
+	const ksef_session *s, size_t i);
+
+/**
+ * The session's status code as last seen: KSEF_SESSION_CODE_OPEN after
+ * opening, the server's code after ksef_session_wait().
+ *
+ * @param s the session.
+ * @return the code, or 0 if s is NULL.
+ */
+KSEF_API int ksef_session_status(const ksef_session *s);
+
+/**
+ * GET /sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo:
+ * one accepted invoice's UPO, its x-ms-meta-hash checked.
+ *
+ * @param[out] out      receives the XML, replacing what it held; unchanged
+ *                      on failure.
+ * @param s             the session.
+ * @param invoice_ref   the invoice's reference number.
+ * @param err           receives the reason on failure; may be NULL.
+ * @return 0, or a code as for ksef_client_upo_by_invoice_ref().
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_session_invoice_upo(ksef_buf *out,
+	ksef_session *s, const char *invoice_ref, ksef_error *err);
+
+/**
+ * How many pages the session's collective UPO has: 0 until
+ * ksef_session_wait() has seen the session end with 200.
+ *
+ * @param s the session.
+ * @return the count, or 0 if s is NULL.
+ */
+KSEF_API size_t ksef_session_upo_page_count(const ksef_session *s);
+
+/**
+ * GET /sessions/{referenceNumber}/upo/{upoReferenceNumber}: one page of
+ * the session's UPO, its x-ms-meta-hash checked.
+ *
+ * @param[out] out  receives the XML, replacing what it held; unchanged on
+ *                  failure.
+ * @param s         the session.
+ * @param page      from 0 to ksef_session_upo_page_count() - 1.
+ * @param err       receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL for a page past the end, or a code as for
+ *         ksef_client_upo_session_page().
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_session_upo(ksef_buf *out,
+	ksef_session *s, size_t page, ksef_error *err);
+
+/**
+ * The server's error answer to the last call made through the session.
+ *
+ * @param s the session.
+ * @return as ksef_client_last_error(), borrowed until the next call on s.
+ */
+KSEF_API const ksef_api_error *ksef_session_last_error(
+	const ksef_session *s);
+
+KSEF_END_DECLS
+
+#endif

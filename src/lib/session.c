@@ -1,0 +1,676 @@
+/*
+ * session.c - owns the ksef_session: one interactive session (SPEC 3 steps
+ * 6-11, 4.11-4.21, 5) driven over a ksef_client of its own, with the
+ * access token borrowed from its ksef_conn (auth.c) before every call and
+ * renewed once after a 401. It keeps what it learns about each invoice it
+ * sent, waits for verdicts with bounded backoff, and fetches the UPOs.
+ *
+ * The one rule it exists for: an invoice is never resent blindly. After a
+ * send whose outcome is unknown (no answer, a 5xx, an answer we could not
+ * read), the session's invoice list is searched for the invoice's hash
+ * before it is sent again, and a 440 naming originalKsefNumber is shown as
+ * "already accepted as" that number (SPEC 5.2, 8.3).
+ *
+ * A session is used by one thread at a time; sessions of one connection
+ * are independent, since each has its own client and state.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "auth.h"
+#include "ksef/encoding.h"
+#include "ksef/limits.h"
+
+/* Page size of GET /sessions/{ref}/invoices: the largest the API allows. */
+#define LIST_PAGE_SIZE 1000
+/* Most pages read in one listing, a bound on a server that never ends. */
+#define LIST_MAX_PAGES 1000
+/* Longest joined status details kept for one invoice. */
+#define DETAILS_MAX 1024
+
+struct ksef_session {
+	ksef_conn *conn;         /* borrowed */
+	ksef_client *client;     /* this session's own */
+	unsigned long token_gen; /* the access token generation client holds */
+	ksef_envelope *env;
+	char ref[KSEF_REFNUM_BUFSZ];
+	int closed;
+	int status;
+	ksef_session_invoice *invoices; /* their strings are ours: see str_set */
+	size_t count, cap;
+	char **upo_refs;
+	size_t upo_count;
+};
+
+static const struct {
+	int code;
+	const char *description;
+} session_descriptions[] = {
+	{ 100, "Sesja interaktywna otwarta" },
+	{ 170, "Sesja interaktywna zamknięta" },
+	{ 200, "Sesja interaktywna przetworzona pomyślnie" },
+	{ 415, "Błąd odszyfrowania dostarczonego klucza" },
+	{ 440, "Sesja anulowana" },
+	{ 445, "Błąd weryfikacji, brak poprawnych faktur" },
+};
+
+const char *ksef_session_status_description(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(session_descriptions) /
+			    sizeof(session_descriptions[0]); i++)
+		if (session_descriptions[i].code == code)
+			return session_descriptions[i].description;
+	return NULL;
+}
+
+int ksef_session_status_is_final(int code)
+{
+	return code != KSEF_SESSION_CODE_OPEN &&
+	       code != KSEF_SESSION_CODE_CLOSED;
+}
+
+/*
+ * Invoice entries. The public struct's strings are const for readers; each
+ * one here is a malloc'd copy that only str_set() replaces and frees.
+ */
+
+static int str_set(const char **field, const char *value)
+{
+	char *copy = NULL;
+
+	if (value != NULL && (copy = strdup(value)) == NULL)
+		return KSEF_ENOMEM;
+	free((char *)*field);
+	*field = copy;
+	return 0;
+}
+
+static void entry_clear(ksef_session_invoice *e)
+{
+	free((char *)e->reference_number);
+	free((char *)e->invoice_hash);
+	free((char *)e->description);
+	free((char *)e->details);
+	free((char *)e->ksef_number);
+	free((char *)e->invoice_number);
+	free((char *)e->duplicate_of);
+	free((char *)e->duplicate_session);
+	memset(e, 0, sizeof(*e));
+}
+
+static ksef_session_invoice *entry_find(ksef_session *s, const char *ref)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++)
+		if (strcmp(s->invoices[i].reference_number, ref) == 0)
+			return &s->invoices[i];
+	return NULL;
+}
+
+/* Room for one more entry, made before sending so that recording a sent
+ * invoice cannot fail for want of the array. */
+static int entry_reserve(ksef_session *s, ksef_error *err)
+{
+	ksef_session_invoice *grown;
+	size_t cap;
+
+	if (s->count < s->cap)
+		return 0;
+	cap = s->cap ? s->cap * 2 : 16;
+	if (cap > SIZE_MAX / sizeof(*grown) ||
+	    (grown = realloc(s->invoices, cap * sizeof(*grown))) == NULL)
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	s->invoices = grown;
+	s->cap = cap;
+	return 0;
+}
+
+/* Record an invoice this object sent or found (room is reserved). */
+static int entry_track(ksef_session *s, const char *ref, const char *hash,
+		       int reconciled, ksef_error *err)
+{
+	ksef_session_invoice *e = entry_find(s, ref);
+
+	if (e != NULL) {
+		e->reconciled |= reconciled;
+		return 0;
+	}
+	e = &s->invoices[s->count];
+	memset(e, 0, sizeof(*e));
+	if (str_set(&e->reference_number, ref) != 0 ||
+	    str_set(&e->invoice_hash, hash) != 0 ||
+	    str_set(&e->description, ksef_invoice_status_description(
+			    KSEF_INVOICE_STATUS_ACCEPTED)) != 0) {
+		entry_clear(e);
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	}
+	e->status = KSEF_INVOICE_STATUS_ACCEPTED;
+	e->reconciled = reconciled;
+	s->count++;
+	return 0;
+}
+
+static const char *extension(const ksef_api_invoice_status *st,
+			     const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < st->extension_count; i++)
+		if (strcmp(st->extensions[i].key, key) == 0)
+			return st->extensions[i].value;
+	return NULL;
+}
+
+/* Copy what the server says about an invoice into its entry. */
+static int entry_update(ksef_session_invoice *e,
+			const ksef_api_invoice_status *st, ksef_error *err)
+{
+	char details[DETAILS_MAX] = "";
+	const char *dup_of = NULL, *dup_session = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < st->status.detail_count && n < sizeof(details) - 1;
+	     i++) {
+		int w = snprintf(details + n, sizeof(details) - n, "%s%s",
+				 i ? "; " : "", st->status.details[i]);
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+	/* "Already accepted as": only a 440 names the original (SPEC 5.2). */
+	if (st->status.code == KSEF_INVOICE_STATUS_DUPLICATE) {
+		dup_of = extension(st, "originalKsefNumber");
+		dup_session = extension(st, "originalSessionReferenceNumber");
+	}
+	if (str_set(&e->description, st->status.description) != 0 ||
+	    str_set(&e->details, n ? details : NULL) != 0 ||
+	    str_set(&e->ksef_number, st->ksef_number) != 0 ||
+	    str_set(&e->invoice_number, st->invoice_number) != 0 ||
+	    str_set(&e->duplicate_of, dup_of) != 0 ||
+	    str_set(&e->duplicate_session, dup_session) != 0)
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	e->status = st->status.code;
+	return 0;
+}
+
+/*
+ * Calls with a fresh token
+ */
+
+static int use_token(ksef_session *s, ksef_error *err)
+{
+	return ksef__conn_use(s->conn, s->client, &s->token_gen, err);
+}
+
+/* After a call: should it be made again because the token was refused?
+ * Once per call; the connection renews the token before the retry. */
+static int retry_unauthorized(ksef_session *s, int error, int *tried)
+{
+	if (error != KSEF_EHTTP || *tried ||
+	    ksef_client_last_http_status(s->client) != 401)
+		return 0;
+	*tried = 1;
+	ksef__conn_unauthorized(s->conn, s->token_gen);
+	return 1;
+}
+
+/* Could the server have taken an invoice whose send failed like this? */
+static int ambiguous(const ksef_session *s, int error)
+{
+	int st = ksef_client_last_http_status(s->client);
+
+	if (error == KSEF_ENETWORK)
+		return 1; /* no answer: a timeout or a dropped connection */
+	if (error == KSEF_EHTTP && st >= 500)
+		return 1;
+	/* A 2xx whose body we could not read still took the invoice. */
+	return (error == KSEF_EPARSE || error == KSEF_ETOOBIG) &&
+	       st >= 200 && st < 300;
+}
+
+static int send_once(char ref[KSEF_REFNUM_BUFSZ], ksef_session *s,
+		     const unsigned char *xml, size_t len,
+		     const ksef_client_send_options *opts, ksef_error *err)
+{
+	int error, tried = 0;
+
+	do {
+		if ((error = use_token(s, err)) != 0)
+			return error;
+		error = ksef_client_invoice_send(ref, NULL, s->client, s->ref,
+			s->env, xml, len, opts, err);
+	} while (retry_unauthorized(s, error, &tried));
+	return error;
+}
+
+/* One page of the session's invoices, or only the failed ones. */
+static int list_page(ksef_api_invoice_list **out, ksef_session *s,
+		     const char *continuation, ksef_error *err)
+{
+	int error, tried = 0;
+
+	do {
+		if ((error = use_token(s, err)) != 0)
+			return error;
+		error = ksef_client_session_invoices(out, s->client, s->ref, 0,
+			LIST_PAGE_SIZE, continuation, err);
+	} while (retry_unauthorized(s, error, &tried));
+	return error;
+}
+
+/*
+ * Walk every page of GET /sessions/{ref}/invoices. visit() returns 0 to go
+ * on, 1 to stop, or a negative code.
+ */
+static int list_all(ksef_session *s,
+		    int (*visit)(void *ctx, const ksef_api_invoice_status *st,
+				 ksef_error *err),
+		    void *ctx, ksef_error *err)
+{
+	ksef_api_invoice_list *page = NULL;
+	char *next = NULL;
+	size_t i, pages;
+	int error = 0;
+
+	for (pages = 0; pages < LIST_MAX_PAGES; pages++) {
+		if ((error = list_page(&page, s, next, err)) != 0)
+			break;
+		free(next);
+		next = NULL;
+		for (i = 0; i < page->count && error == 0; i++)
+			error = visit(ctx, &page->items[i], err);
+		if (error == 0 && page->continuation_token != NULL &&
+		    (next = strdup(page->continuation_token)) == NULL)
+			error = ksef__error_set(err, KSEF_ENOMEM,
+						"out of memory");
+		ksef_api_invoice_list_free(page);
+		page = NULL;
+		if (error != 0 || next == NULL)
+			break;
+	}
+	if (error == 0 && next != NULL)
+		error = ksef__error_set(err, KSEF_ETOOBIG,
+			"session %s lists more than %d pages of invoices",
+			s->ref, LIST_MAX_PAGES);
+	free(next);
+	return error < 0 ? error : 0;
+}
+
+struct hash_search {
+	const char *hash;
+	char *ref; /* KSEF_REFNUM_BUFSZ */
+	int found;
+};
+
+static int visit_hash(void *ctx, const ksef_api_invoice_status *st,
+		      ksef_error *err)
+{
+	struct hash_search *hs = ctx;
+
+	(void)err;
+	if (st->invoice_hash == NULL || st->reference_number == NULL ||
+	    strcmp(st->invoice_hash, hs->hash) != 0 ||
+	    strlen(st->reference_number) >= KSEF_REFNUM_BUFSZ)
+		return 0;
+	memcpy(hs->ref, st->reference_number,
+	       strlen(st->reference_number) + 1);
+	hs->found = 1;
+	return 1;
+}
+
+/* Look for the invoice in the session, and send it only if absent. */
+static int find_or_send(char ref[KSEF_REFNUM_BUFSZ], int *found,
+			ksef_session *s, const unsigned char *xml, size_t len,
+			const char *hash, const ksef_client_send_options *opts,
+			ksef_error *err)
+{
+	struct hash_search hs = { hash, ref, 0 };
+	int error;
+
+	*found = 0;
+	if ((error = list_all(s, visit_hash, &hs, err)) != 0)
+		return error;
+	if (hs.found) {
+		*found = 1;
+		return 0;
+	}
+	return send_once(ref, s, xml, len, opts, err);
+}
+
+static int check_send(const ksef_session *s, const void *ref_out,
+		      const unsigned char *xml, ksef_error *err)
+{
+	if (s == NULL || ref_out == NULL || xml == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+				       "session, ref_out and xml are required");
+	if (s->closed)
+		return ksef__error_set(err, KSEF_EINVAL,
+				       "session %s is closed", s->ref);
+	return 0;
+}
+
+int ksef_session_send(char ref_out[KSEF_REFNUM_BUFSZ], ksef_session *s,
+		      const unsigned char *xml, size_t len,
+		      const ksef_client_send_options *opts, ksef_error *err)
+{
+	char hash[KSEF_SHA256_B64_LEN + 1], ref[KSEF_REFNUM_BUFSZ];
+	long pause, unused;
+	int error, found = 0;
+
+	if ((error = check_send(s, ref_out, xml, err)) != 0 ||
+	    (error = entry_reserve(s, err)) != 0 ||
+	    (error = ksef_sha256_base64(hash, xml, len, err)) != 0)
+		return error;
+	error = send_once(ref, s, xml, len, opts, err);
+	if (error != 0 && ambiguous(s, error)) {
+		/* Give a request that is still on its way time to land
+		 * before looking for it. */
+		ksef__conn_poll(s->conn, &pause, &unused);
+		ksef__sleep_ms(pause);
+		error = find_or_send(ref, &found, s, xml, len, hash, opts,
+				     err);
+	}
+	if (error != 0)
+		return error;
+	if ((error = entry_track(s, ref, hash, found, err)) != 0)
+		return error;
+	memcpy(ref_out, ref, KSEF_REFNUM_BUFSZ);
+	return 0;
+}
+
+int ksef_session_send_or_find(char ref_out[KSEF_REFNUM_BUFSZ], int *found_out,
+			      ksef_session *s, const unsigned char *xml,
+			      size_t len, const ksef_client_send_options *opts,
+			      ksef_error *err)
+{
+	char hash[KSEF_SHA256_B64_LEN + 1], ref[KSEF_REFNUM_BUFSZ];
+	int error, found = 0;
+
+	if ((error = check_send(s, ref_out, xml, err)) != 0 ||
+	    (error = entry_reserve(s, err)) != 0 ||
+	    (error = ksef_sha256_base64(hash, xml, len, err)) != 0)
+		return error;
+	if ((error = find_or_send(ref, &found, s, xml, len, hash, opts,
+				  err)) != 0 ||
+	    (error = entry_track(s, ref, hash, found, err)) != 0)
+		return error;
+	memcpy(ref_out, ref, KSEF_REFNUM_BUFSZ);
+	if (found_out != NULL)
+		*found_out = found;
+	return 0;
+}
+
+/*
+ * Open, close, free
+ */
+
+int ksef_session_open(ksef_session **out, ksef_conn *conn, ksef_form form,
+		      ksef_error *err)
+{
+	ksef_api_session_opened *opened = NULL;
+	ksef_pubkey *key = NULL;
+	ksef_session *s;
+	int error, tried = 0, refetch = 0;
+
+	if (out == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
+	*out = NULL;
+	if (conn == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "connection is NULL");
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	s->conn = conn;
+	/* A fresh key and IV for every session (SPEC 3, 6.1). */
+	if ((error = ksef__conn_client_new(&s->client, conn, err)) != 0 ||
+	    (error = ksef_envelope_new(&s->env, err)) != 0)
+		goto fail;
+	for (;;) {
+		if ((error = use_token(s, err)) != 0 ||
+		    (error = ksef__conn_key(&key, conn,
+			KSEF_KEY_USAGE_SYMMETRIC_KEY, refetch, err)) != 0)
+			goto fail;
+		error = ksef_client_session_open(&opened, s->client, form,
+						 s->env, key, err);
+		ksef_pubkey_free(key);
+		key = NULL;
+		if (retry_unauthorized(s, error, &tried))
+			continue;
+		/* The key was withdrawn: fetch the list again, once. */
+		if (error == KSEF_EHTTP && !refetch &&
+		    ksef_api_error_has_code(ksef_client_last_error(s->client),
+					    21470)) {
+			refetch = 1;
+			continue;
+		}
+		break;
+	}
+	if (error != 0)
+		goto fail;
+	if (strlen(opened->reference_number) >= sizeof(s->ref)) {
+		error = ksef__error_set(err, KSEF_EPARSE,
+			"the session's reference number is too long");
+		goto fail;
+	}
+	memcpy(s->ref, opened->reference_number,
+	       strlen(opened->reference_number) + 1);
+	s->status = KSEF_SESSION_CODE_OPEN;
+	ksef_api_session_opened_free(opened);
+	*out = s;
+	return 0;
+fail:
+	ksef_api_session_opened_free(opened);
+	ksef_session_free(s);
+	return error;
+}
+
+void ksef_session_free(ksef_session *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->count; i++)
+		entry_clear(&s->invoices[i]);
+	free(s->invoices);
+	for (i = 0; i < s->upo_count; i++)
+		free(s->upo_refs[i]);
+	free(s->upo_refs);
+	ksef_envelope_free(s->env);
+	ksef_client_free(s->client);
+	free(s);
+}
+
+const char *ksef_session_reference(const ksef_session *s)
+{
+	return s ? s->ref : NULL;
+}
+
+int ksef_session_close(ksef_session *s, ksef_error *err)
+{
+	int error, tried = 0;
+
+	if (s == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "session is NULL");
+	if (s->closed)
+		return ksef__error_set(err, KSEF_EINVAL,
+				       "session %s is closed already", s->ref);
+	do {
+		if ((error = use_token(s, err)) != 0)
+			return error;
+		error = ksef_client_session_close(s->client, s->ref, err);
+	} while (retry_unauthorized(s, error, &tried));
+	if (error != 0)
+		return error;
+	s->closed = 1;
+	s->status = KSEF_SESSION_CODE_CLOSED;
+	return 0;
+}
+
+/*
+ * Waiting
+ */
+
+static size_t pending(const ksef_session *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->count; i++)
+		if (s->invoices[i].status < 200)
+			n++;
+	return n;
+}
+
+static int visit_update(void *ctx, const ksef_api_invoice_status *st,
+			ksef_error *err)
+{
+	ksef_session *s = ctx;
+	ksef_session_invoice *e;
+
+	if (st->reference_number == NULL ||
+	    (e = entry_find(s, st->reference_number)) == NULL)
+		return 0;
+	return entry_update(e, st, err);
+}
+
+/* GET /sessions/{ref}: the session's code, and its UPO pages once 200. */
+static int update_session(ksef_session *s, ksef_error *err)
+{
+	ksef_api_session_status *st = NULL;
+	char **refs = NULL;
+	size_t i, n = 0;
+	int error, tried = 0;
+
+	do {
+		if ((error = use_token(s, err)) != 0)
+			return error;
+		error = ksef_client_session_status(&st, s->client, s->ref, err);
+	} while (retry_unauthorized(s, error, &tried));
+	if (error != 0)
+		return error;
+	if (st->upo_page_count > 0 && s->upo_count == 0) {
+		if ((refs = calloc(st->upo_page_count, sizeof(*refs))) == NULL)
+			goto nomem;
+		for (n = 0; n < st->upo_page_count; n++)
+			if ((refs[n] = strdup(
+				st->upo_pages[n].reference_number)) == NULL)
+				goto nomem;
+		s->upo_refs = refs;
+		s->upo_count = n;
+	}
+	s->status = st->status.code;
+	ksef_api_session_status_free(st);
+	return 0;
+nomem:
+	for (i = 0; i < n; i++)
+		free(refs[i]);
+	free(refs);
+	ksef_api_session_status_free(st);
+	return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+}
+
+int ksef_session_wait(ksef_session *s, long timeout_ms, ksef_error *err)
+{
+	int64_t deadline, left;
+	long delay, max_delay;
+	int error;
+
+	if (s == NULL || timeout_ms < 1)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"a session and a timeout of at least 1 ms are needed");
+	ksef__conn_poll(s->conn, &delay, &max_delay);
+	deadline = ksef__mono_ms() + timeout_ms;
+	for (;;) {
+		if (pending(s) > 0 &&
+		    (error = list_all(s, visit_update, s, err)) != 0)
+			return error;
+		/* The session ends only after its invoices (SPEC 5.1). */
+		if (pending(s) == 0 && s->closed &&
+		    !ksef_session_status_is_final(s->status) &&
+		    (error = update_session(s, err)) != 0)
+			return error;
+		if (pending(s) == 0 &&
+		    (!s->closed || ksef_session_status_is_final(s->status)))
+			return 0;
+		left = deadline - ksef__mono_ms();
+		if (left <= 0)
+			return ksef__error_set(err, KSEF_ENETWORK,
+				"session %s: %zu invoice(s) still in progress, "
+				"session status %d, after %ld ms", s->ref,
+				pending(s), s->status, timeout_ms);
+		ksef__sleep_ms(delay < left ? delay : (long)left);
+		delay = delay > max_delay / 2 ? max_delay : delay * 2;
+	}
+}
+
+size_t ksef_session_invoice_count(const ksef_session *s)
+{
+	return s ? s->count : 0;
+}
+
+const ksef_session_invoice *ksef_session_invoice_at(const ksef_session *s,
+						    size_t i)
+{
+	return s && i < s->count ? &s->invoices[i] : NULL;
+}
+
+int ksef_session_status(const ksef_session *s)
+{
+	return s ? s->status : 0;
+}
+
+/*
+ * UPO
+ */
+
+int ksef_session_invoice_upo(ksef_buf *out, ksef_session *s,
+			     const char *invoice_ref, ksef_error *err)
+{
+	int error, tried = 0;
+
+	if (out == NULL || s == NULL || invoice_ref == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"out, session and invoice_ref are required");
+	do {
+		if ((error = use_token(s, err)) != 0)
+			return error;
+		error = ksef_client_upo_by_invoice_ref(out, s->client, s->ref,
+						       invoice_ref, err);
+	} while (retry_unauthorized(s, error, &tried));
+	return error;
+}
+
+size_t ksef_session_upo_page_count(const ksef_session *s)
+{
+	return s ? s->upo_count : 0;
+}
+
+int ksef_session_upo(ksef_buf *out, ksef_session *s, size_t page,
+		     ksef_error *err)
+{
+	int error, tried = 0;
+
+	if (out == NULL || s == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+				       "out and session are required");
+	if (page >= s->upo_count)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"session %s has %zu UPO page(s), not %zu", s->ref,
+			s->upo_count, page + 1);
+	do {
+		if ((error = use_token(s, err)) != 0)
+			return error;
+		error = ksef_client_upo_session_page(out, s->client, s->ref,
+						     s->upo_refs[page], err);
+	} while (retry_unauthorized(s, error, &tried));
+	return error;
+}
+
+const ksef_api_error *ksef_session_last_error(const ksef_session *s)
+{
+	return s ? ksef_client_last_error(s->client) : NULL;
+}
