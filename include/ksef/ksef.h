@@ -13,6 +13,7 @@
 #include "number.h"
 #include "invoice.h"
 #include "gen.h"
+#include "session.h"
 #include "client.h"
 #include "upo.h"
 #include "xades.h"

@@ -153,8 +153,9 @@ typedef struct ksef_conn_options {
  *         context, none or both credentials, a field out of range, or an
  *         invalid client option), KSEF_EHTTP (an error answer, or an
  *         authentication that ended with a failure status: the message
- *         gives its code, description and details), KSEF_ENETWORK (also when the
- *         authentication is still in progress after auth_timeout_ms),
+ *         gives its code, description and details), KSEF_ENETWORK
+ *         (also when the authentication is still in progress after
+ *         auth_timeout_ms),
  *         KSEF_ERATELIMIT, KSEF_ENOTFOUND (the server lists no current key
  *         for a usage), KSEF_ECRYPTO, KSEF_EFORMAT (with a signer: a
  *         context value the AuthTokenRequest schema refuses), KSEF_EPARSE
@@ -247,6 +248,9 @@ typedef struct ksef_session ksef_session;
  * number) or when status is 440 with duplicate_of set: an earlier send of
  * the same invoice was accepted under that number, in duplicate_session.
  * A caller reconciling a resend treats the second like the first.
+ *
+ * Transparent for reading only: never allocate or copy one, since fields
+ * may be added at the end in later versions.
  */
 typedef struct ksef_session_invoice {
 	/** The invoice's reference number (type EE). */

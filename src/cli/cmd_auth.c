@@ -179,10 +179,12 @@ static json_t *new_state(const char *path, const char *base, const char *nip,
 		json_t *s = json_object_get(old.root, "sessions");
 		json_t *cur = json_object_get(old.root, "currentSession");
 
+		/* Copies: the old state is wiped when disposed of. */
 		if (json_is_object(s))
-			json_object_set(o, "sessions", s);
+			json_object_set_new(o, "sessions", json_deep_copy(s));
 		if (json_is_string(cur))
-			json_object_set(o, "currentSession", cur);
+			json_object_set_new(o, "currentSession",
+					    json_deep_copy(cur));
 	}
 	cli_state_dispose(&old);
 	return o;
@@ -514,7 +516,8 @@ static int auth_status(int argc, char **argv)
 	expiry(ref, sizeof(ref), refresh, &rx);
 	if (json) {
 		json_t *o = json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,"
-			"s:b,s:s?}", "baseUrl", cli_json_str(st.root, "baseUrl"),
+			"s:b,s:s?}",
+			"baseUrl", cli_json_str(st.root, "baseUrl"),
 			"contextType", cli_json_str(st.root, "contextType"),
 			"contextValue", cli_json_str(st.root, "contextValue"),
 			"method", cli_json_str(st.root, "method"),
@@ -530,7 +533,8 @@ static int auth_status(int argc, char **argv)
 		fputc('\n', stdout);
 		json_decref(o);
 	} else {
-		printf("server:         %s\n", cli_json_str(st.root, "baseUrl"));
+		printf("server:         %s\n",
+		       cli_json_str(st.root, "baseUrl"));
 		printf("context:        %s %s\n",
 		       cli_json_str(st.root, "contextType") ?
 		       cli_json_str(st.root, "contextType") : "?",
@@ -560,7 +564,6 @@ out:
 
 int cmd_auth(int argc, char **argv)
 {
-	cli_json_wipe_init();
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return CLI_USAGE;

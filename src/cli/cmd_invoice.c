@@ -58,7 +58,8 @@ static int invoice_get(int argc, char **argv)
 		case OPT_WAIT:
 			if (strcmp(optarg, "0") == 0)
 				wait_s = 0;
-			else if (cli_parse_seconds(&wait_s, optarg, 3600) != 0) {
+			else if (cli_parse_seconds(&wait_s, optarg,
+						   3600) != 0) {
 				cli_error(CMD, "--wait must be 0 to 3600 "
 					  "seconds");
 				return CLI_USAGE;
@@ -111,7 +112,6 @@ done:
 
 int cmd_invoice(int argc, char **argv)
 {
-	cli_json_wipe_init();
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return CLI_USAGE;

@@ -31,8 +31,9 @@ static const char usage_text[] =
 "the state file (a secret: the file has mode 0600) until close; send\n"
 "encrypts each FILE with it and prints the invoice's reference number;\n"
 "status, invoices and upo report on the session, REF or else the last\n"
-"one opened. upo saves the session's UPO pages and each accepted\n"
-"invoice's UPO as files in DIR.\n"
+"one opened. upo saves the session's UPO pages as\n"
+"DIR/session-<REF>-<page>.xml and each accepted invoice's UPO as\n"
+"DIR/<KSeF number>.xml, as 'ksef send --upo-dir' does.\n"
 "\n"
 "options:\n"
 "  --form CODE        open: 'FA (3)' (default), 'FA (2)', 'PEF (3)',\n"
@@ -158,7 +159,8 @@ static int session_open(struct cli_state *st, ksef_client *c,
 		(const char *)key.ptr, "iv", (const char *)iv.ptr, "validUntil",
 		until);
 	if (entry == NULL ||
-	    json_object_set_new(sessions, opened->reference_number, entry) != 0 ||
+	    json_object_set_new(sessions, opened->reference_number,
+				entry) != 0 ||
 	    json_object_set_new(st->root, "currentSession",
 			json_string(opened->reference_number)) != 0) {
 		cli_error(CMD, "out of memory");
@@ -195,7 +197,8 @@ static int load_envelope(ksef_envelope **out, ksef_form *form,
 {
 	json_t *entry = json_object_get(json_object_get(st->root, "sessions"),
 					ref);
-	const char *k = cli_json_str(entry, "key"), *v = cli_json_str(entry, "iv"),
+	const char *k = cli_json_str(entry, "key"),
+		   *v = cli_json_str(entry, "iv"),
 		   *f = cli_json_str(entry, "formCode");
 	ksef_buf key = KSEF_BUF_INIT, iv = KSEF_BUF_INIT;
 	ksef_error err = { 0, 0, "" };
@@ -211,11 +214,13 @@ static int load_envelope(ksef_envelope **out, ksef_form *form,
 		cli_error(CMD, "%s: session %s is damaged", st->path, ref);
 		return CLI_FAILED;
 	}
-	if (ksef_base64_decode(&key, k, strlen(k), KSEF_AES_KEY_LEN, &err) != 0 ||
+	if (ksef_base64_decode(&key, k, strlen(k), KSEF_AES_KEY_LEN,
+			       &err) != 0 ||
 	    ksef_base64_decode(&iv, v, strlen(v), KSEF_AES_IV_LEN, &err) != 0 ||
 	    ksef_envelope_from_key(out, key.ptr, key.size, iv.ptr, iv.size,
 				   &err) != 0)
-		cli_error(CMD, "%s: session %s: %s", st->path, ref, err.message);
+		cli_error(CMD, "%s: session %s: %s", st->path, ref,
+			  err.message);
 	else
 		rc = CLI_OK;
 	ksef_buf_dispose_secure(&key);
@@ -249,11 +254,13 @@ static int session_send(struct cli_state *st, ksef_client *c,
 		if (cli_read_file(&doc, files[i], KSEF_INVOICE_MAX_BYTES,
 				  &err) != 0) {
 			snprintf(reason, sizeof(reason), "%s", err.message);
-			r = err.code == KSEF_ETOOBIG ? CLI_REJECTED : CLI_FAILED;
+			r = err.code == KSEF_ETOOBIG ? CLI_REJECTED :
+						       CLI_FAILED;
 		} else if (ksef_form_detect(&f, doc.ptr, doc.size, &err) == 0 &&
 			   f != form) {
-			snprintf(reason, sizeof(reason), "is %s but the session "
-				 "is for %s", ksef_form_code_of(f).system_code,
+			snprintf(reason, sizeof(reason),
+				 "is %s but the session is for %s",
+				 ksef_form_code_of(f).system_code,
 				 ksef_form_code_of(form).system_code);
 			r = CLI_REJECTED;
 		} else if ((r = ksef_client_invoice_send(inv_ref, NULL, c, ref,
@@ -307,9 +314,11 @@ static int session_close(struct cli_state *st, ksef_client *c,
 		return cli_api_exit(c, rc);
 	}
 	/* Nothing more can be sent, so the key is of no more use: forget
-	 * it (jansson's allocator wipes it). */
-	if (json_is_object(sessions))
+	 * it. */
+	if (json_is_object(sessions)) {
+		cli_json_wipe(json_object_get(sessions, keep));
 		json_object_del(sessions, keep);
+	}
 	json_object_set_new(st->root, "currentSession", json_string(keep));
 	if (cli_state_save(st, &err) != CLI_OK) {
 		cli_error(CMD, "%s", err.message);
@@ -380,25 +389,38 @@ static int session_status(ksef_client *c, const char *ref,
 	cli_time_text(created, ss->date_created);
 	cli_time_text(updated, ss->date_updated);
 	if (o->json) {
-		json_t *obj = json_pack("{s:s,s:o,s:s,s:s,s:I,s:I,s:I,s:I}",
-			"referenceNumber", ref, "status", status_json(&ss->status),
+		json_t *obj = json_pack("{s:s,s:o,s:s,s:s,s:I}",
+			"referenceNumber", ref,
+			"status", status_json(&ss->status),
 			"dateCreated", created, "dateUpdated", updated,
-			"invoiceCount", (json_int_t)ss->invoice_count,
-			"successfulInvoiceCount",
-			(json_int_t)ss->successful_invoice_count,
-			"failedInvoiceCount", (json_int_t)ss->failed_invoice_count,
 			"upoPageCount", (json_int_t)ss->upo_page_count);
 
+		/* Counts the server left out stay out. */
+		if (ss->invoice_count >= 0)
+			json_object_set_new(obj, "invoiceCount",
+				json_integer((json_int_t)ss->invoice_count));
+		if (ss->successful_invoice_count >= 0)
+			json_object_set_new(obj, "successfulInvoiceCount",
+				json_integer((json_int_t)
+					     ss->successful_invoice_count));
+		if (ss->failed_invoice_count >= 0)
+			json_object_set_new(obj, "failedInvoiceCount",
+				json_integer((json_int_t)
+					     ss->failed_invoice_count));
 		print_json(obj);
 	} else {
 		printf("session %s: %d %s\n", ref, ss->status.code,
 		       ss->status.description ? ss->status.description : "");
 		for (i = 0; i < ss->status.detail_count; i++)
 			printf("  %s\n", ss->status.details[i]);
+		/* A count the server left out (-1) is shown as none. */
 		printf("invoices: %lld (%lld accepted, %lld failed)\n",
-		       (long long)ss->invoice_count,
-		       (long long)ss->successful_invoice_count,
-		       (long long)ss->failed_invoice_count);
+		       (long long)(ss->invoice_count > 0 ?
+				   ss->invoice_count : 0),
+		       (long long)(ss->successful_invoice_count > 0 ?
+				   ss->successful_invoice_count : 0),
+		       (long long)(ss->failed_invoice_count > 0 ?
+				   ss->failed_invoice_count : 0));
 		printf("opened %s, updated %s, %zu UPO page%s\n", created,
 		       updated, ss->upo_page_count,
 		       ss->upo_page_count == 1 ? "" : "s");
@@ -539,7 +561,7 @@ static int upo_one(void *ctx, const ksef_api_invoice_status *inv)
 		cli_error(CMD, "UPO of %s: %s", inv->ksef_number, reason);
 		return cli_api_exit(u->c, rc);
 	}
-	snprintf(name, sizeof(name), "upo-%s.xml", inv->ksef_number);
+	snprintf(name, sizeof(name), "%s.xml", inv->ksef_number);
 	rc = save(u->dir, name, &b);
 	ksef_buf_dispose(&b);
 	u->count++;
@@ -552,12 +574,16 @@ static int session_upo(ksef_client *c, const char *ref,
 	ksef_api_session_status *ss = NULL;
 	struct upo_ctx u = { c, ref, o->out, 0 };
 	ksef_error err = { 0, 0, "" };
-	char reason[512], name[128];
+	char reason[512], name[256];
 	size_t i;
 	int rc;
 
 	if (o->out == NULL) {
 		cli_error(CMD, "upo needs --out DIR");
+		return CLI_USAGE;
+	}
+	if (!safe_name(ref)) {
+		cli_error(CMD, "'%s' is not a session reference number", ref);
 		return CLI_USAGE;
 	}
 	if (mkdir(o->out, 0755) != 0 && errno != EEXIST) {
@@ -594,8 +620,7 @@ static int session_upo(ksef_client *c, const char *ref,
 			rc = cli_api_exit(c, r);
 			break;
 		}
-		snprintf(name, sizeof(name), "upo-session-%s.xml",
-			 p->reference_number);
+		snprintf(name, sizeof(name), "session-%s-%zu.xml", ref, i + 1);
 		rc = save(o->out, name, &b);
 		ksef_buf_dispose(&b);
 	}
@@ -630,7 +655,6 @@ int cmd_session(int argc, char **argv)
 	size_t i;
 	int c, rc, nargs;
 
-	cli_json_wipe_init();
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return CLI_USAGE;
@@ -672,7 +696,8 @@ int cmd_session(int argc, char **argv)
 		case OPT_WAIT: o.wait = 1; break;
 		case OPT_JSON: o.json = 1; break;
 		case OPT_TIMEOUT:
-			if (cli_parse_seconds(&o.timeout_s, optarg, 86400) != 0) {
+			if (cli_parse_seconds(&o.timeout_s, optarg,
+					      86400) != 0) {
 				cli_error(CMD, "--timeout must be 1 to 86400 "
 					  "seconds");
 				return CLI_USAGE;

@@ -298,40 +298,27 @@ void cli_config_dispose(struct cli_config *cfg)
 }
 
 /*
- * The wiping allocator. jansson's free callback is not told the size, so
- * each block carries it in a header aligned for any object.
+ * jansson keeps strings in its own buffers and frees them without wiping.
+ * Its allocator cannot be replaced here, since libksef shares jansson and
+ * frees some of its blocks with plain free(), so the tool overwrites the
+ * strings of a document in place before letting it go.
  */
-union wipe_hdr {
-	size_t size;
-	max_align_t align;
-};
-
-static void *wipe_malloc(size_t n)
+void cli_json_wipe(json_t *v)
 {
-	union wipe_hdr *h;
+	const char *key;
+	json_t *item;
+	size_t i;
 
-	if (n > SIZE_MAX - sizeof(*h))
-		return NULL;
-	if ((h = malloc(sizeof(*h) + n)) == NULL)
-		return NULL;
-	h->size = n;
-	return h + 1;
-}
-
-static void wipe_free(void *p)
-{
-	union wipe_hdr *h;
-
-	if (p == NULL)
-		return;
-	h = (union wipe_hdr *)p - 1;
-	OPENSSL_cleanse(p, h->size);
-	free(h);
-}
-
-void cli_json_wipe_init(void)
-{
-	json_set_alloc_funcs(wipe_malloc, wipe_free);
+	if (json_is_string(v)) {
+		OPENSSL_cleanse((char *)json_string_value(v),
+				json_string_length(v));
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, key, item)
+			cli_json_wipe(item);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, item)
+			cli_json_wipe(item);
+	}
 }
 
 /*
@@ -523,20 +510,16 @@ out:
 		unlink(tmp);
 	free(tmp);
 	if (text != NULL) {
-		/* json_dumps allocates through jansson: wiped when freed if
-		 * cli_json_wipe_init() ran; wipe it here regardless. */
-		json_malloc_t m;
-		json_free_t f;
-
 		OPENSSL_cleanse(text, strlen(text));
-		json_get_alloc_funcs(&m, &f);
-		f(text);
+		free(text);
 	}
 	return rc;
 }
 
 void cli_state_dispose(struct cli_state *st)
 {
+	if (st->root != NULL && st->root->refcount == 1)
+		cli_json_wipe(st->root);
 	json_decref(st->root);
 	free(st->path);
 	st->root = NULL;
@@ -683,6 +666,7 @@ int cli_state_refresh(ksef_client *c, struct cli_state *st, const char *cmd)
 	}
 	info = json_pack("{s:s,s:s}", "token", t->access_token.token,
 			 "validUntil", until);
+	cli_json_wipe(json_object_get(st->root, "accessToken"));
 	ksef_api_tokens_free(t);
 	if (info == NULL || json_object_set_new(st->root, "accessToken",
 						info) != 0) {
@@ -737,7 +721,8 @@ ksef_pubkey *cli_pick_key(ksef_client *c, unsigned usage, ksef_error *err)
 	if (pick == NULL)
 		util_error_set(err, KSEF_ENOTFOUND, "the server lists no "
 			       "current public key for this purpose");
-	else if (ksef_pubkey_load(&key, (const unsigned char *)pick->certificate,
+	else if (ksef_pubkey_load(&key,
+				  (const unsigned char *)pick->certificate,
 				  strlen(pick->certificate), err) != 0)
 		key = NULL;
 	ksef_api_pubkey_certs_free(certs);

@@ -109,11 +109,11 @@ int cli_config_resolve(struct cli_config *out, const struct cli_settings *flags,
 void cli_config_dispose(struct cli_config *cfg);
 
 /*
- * Use a jansson allocator that wipes every block it frees, so that tokens
- * and session keys parsed from or written to JSON leave no copies in freed
- * memory. Call it before the first jansson call of the process.
+ * Overwrite every string in a JSON value in place, before it is freed or
+ * replaced: jansson frees its buffers without wiping them, and the state
+ * holds tokens and keys.
  */
-void cli_json_wipe_init(void);
+void cli_json_wipe(json_t *v);
 
 /*
  * The saved state of `ksef auth` and `ksef session`: one JSON object in a
@@ -155,7 +155,7 @@ int cli_state_load(struct cli_state *st, const char *flag, ksef_error *err);
  */
 int cli_state_save(struct cli_state *st, ksef_error *err);
 
-/* Free the state (not the file); jansson's allocator wipes the tokens. */
+/* Free the state (not the file), wiping the tokens and keys first. */
 void cli_state_dispose(struct cli_state *st);
 
 /* A string member of a JSON object, or NULL when obj is NULL or the

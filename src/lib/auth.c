@@ -364,10 +364,11 @@ static int renew_locked(ksef_conn *c, ksef_error *err)
 				c->refreshes++;
 			return error;
 		}
-		/* A network failure says nothing about the refresh token;
-		 * an error answer (21301 revoked, 401 expired) says it is
+		/* A network failure or a 5xx says nothing about the refresh
+		 * token; a 4xx (400/21301 revoked, 401 expired) says it is
 		 * no good any more. */
-		if (error != KSEF_EHTTP)
+		if (error != KSEF_EHTTP ||
+		    ksef_client_last_http_status(c->client) >= 500)
 			return error;
 	}
 	secret_free(&c->refresh, &c->refresh_len);

@@ -21,7 +21,6 @@
 #include "internal.h"
 #include "auth.h"
 #include "ksef/encoding.h"
-#include "ksef/limits.h"
 
 /* Page size of GET /sessions/{ref}/invoices: the largest the API allows. */
 #define LIST_PAGE_SIZE 1000
@@ -38,7 +37,7 @@ struct ksef_session {
 	char ref[KSEF_REFNUM_BUFSZ];
 	int closed;
 	int status;
-	ksef_session_invoice *invoices; /* their strings are ours: see str_set */
+	ksef_session_invoice *invoices; /* strings ours: see str_set() */
 	size_t count, cap;
 	char **upo_refs;
 	size_t upo_count;
@@ -248,7 +247,7 @@ static int send_once(char ref[KSEF_REFNUM_BUFSZ], ksef_session *s,
 	return error;
 }
 
-/* One page of the session's invoices, or only the failed ones. */
+/* One page of the session's invoices, renewing the token after a 401. */
 static int list_page(ksef_api_invoice_list **out, ksef_session *s,
 		     const char *continuation, ksef_error *err)
 {

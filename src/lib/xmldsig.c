@@ -130,10 +130,9 @@ static void init_once(void)
 {
 	xmlExternalEntityLoader ours;
 
-	if (ksef_global_init() < 0) {
-		dsig_init_failure = "libxml2 could not be initialised";
-		return;
-	}
+	/* Not ksef_global_init(): it calls this, from inside its own
+	 * pthread_once, which would wait for itself. */
+	xmlInitParser();
 	/* xmlSecInit() installs its own process-wide entity loader over
 	 * the one xml.c installed. Put xml.c's back: that file owns the
 	 * policy (nothing from the network, local files only while a schema
