@@ -237,6 +237,21 @@ KSEF_API void ksef_conn_counters(unsigned long *authentications,
  */
 
 /** One interactive session; opaque. */
+/**
+ * GET /invoices/ksef/{ksefNumber} with the connection's access token
+ * (renewed when needed): an accepted invoice's exact bytes, x-ms-meta-hash
+ * checked. Needs InvoiceRead in the context. Thread-safe.
+ *
+ * @param[out] out      receives the document; release it with
+ *                      ksef_buf_dispose().
+ * @param c             the connection.
+ * @param ksef_number   the invoice's KSeF number.
+ * @param err           receives the reason on failure; may be NULL.
+ * @return 0, or what ksef_client_invoice_download() returns.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_conn_invoice_download(ksef_buf *out,
+	ksef_conn *c, const char *ksef_number, ksef_error *err);
+
 typedef struct ksef_session ksef_session;
 
 /**

@@ -616,3 +616,28 @@ void ksef_conn_counters(unsigned long *authentications,
 	if (refreshes != NULL)
 		*refreshes = r;
 }
+
+int ksef_conn_invoice_download(ksef_buf *out, ksef_conn *c,
+			       const char *ksef_number, ksef_error *err)
+{
+	ksef_client *client = NULL;
+	unsigned long gen = 0;
+	int error, attempt;
+
+	if (out == NULL || c == NULL || ksef_number == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if ((error = ksef__conn_client_new(&client, c, err)) != 0)
+		return error;
+	/* One more try after a 401: the token may have been revoked. */
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((error = ksef__conn_use(c, client, &gen, err)) != 0)
+			break;
+		error = ksef_client_invoice_download(out, client, ksef_number,
+						     err);
+		if (error == 0 || ksef_client_last_http_status(client) != 401)
+			break;
+		ksef__conn_unauthorized(c, gen);
+	}
+	ksef_client_free(client);
+	return error;
+}

@@ -27,11 +27,17 @@ check "the session UPO lists all 20" 0 test "$(grep -o '<Dokument>' "$WORK"/upo/
 mkdir -p "$WORK/mixed"
 "$KSEF" generate --nip $nip --seed 12 --first 1 > "$WORK/mixed/a-valid.xml"
 sed 's/<P_15>/<P_15X>/; s#</P_15>#</P_15X>#' "$WORK/batch/invoice-3.xml" > "$WORK/mixed/b-invalid.xml"
-cp "$WORK/batch/invoice-1.xml" "$WORK/mixed/c-duplicate.xml"
+# The same invoice number with other content: a real duplicate.
+sed 's#<P_1M>#<P_1M>Inne #' "$WORK/batch/invoice-1.xml" > "$WORK/mixed/c-duplicate.xml"
 check "a mixed batch exits 1" 1 "$KSEF" send --base-url "$base" --nip $nip --token "$token" "$WORK"/mixed/*.xml
 expect "the valid one is accepted" out "a-valid.xml: 200 $nip-"
 expect "the invalid one: 450 with the element" err "b-invalid.xml: 450 .*P_15X"
 expect "the duplicate: 440 with the original number" err "c-duplicate.xml: 440 .*$nip-"
+
+# The very same bytes sent again (a resend after a timeout, say) are in
+# KSeF already: reconciled, reported with the original number, exit 0.
+check "a resend is reconciled" 0 "$KSEF" send --base-url "$base" --nip $nip --token "$token" "$WORK/batch/invoice-2.xml"
+expect "already accepted" out "invoice-2.xml: 440 $nip-.*(already accepted)"
 
 "$KSEF" generate --nip $nip --seed 13 > "$WORK/one.xml"
 check "json" 0 "$KSEF" send --json --base-url "$base" --nip $nip --token "$token" "$WORK/one.xml"
@@ -55,7 +61,7 @@ check "a certificate of another NIP has no permissions here" 3 sh -c "openssl re
 	-subj '/C=PL/GN=Ewa/SN=Obca/serialNumber=TINPL-7010012385/CN=Ewa Obca' \
 	-keyout '$WORK/k2.pem' -out '$WORK/c2.pem' 2>/dev/null &&
 	'$KSEF' send --base-url '$base' --nip $nip --cert '$WORK/c2.pem' --key '$WORK/k2.pem' '$WORK/xades.xml'"
-expect "says 415" err "authentication ended with 415"
+expect "says 415" err "authentication: .*ended with status 415"
 check "wrong token" 3 "$KSEF" send --base-url "$base" --nip $nip --token "nope|x|y" "$WORK/one.xml"
 expect "says authentication failed" err "ksef: send: authentication: .*450"
 check "no token" 2 env -u KSEF_TOKEN "$KSEF" send --base-url "$base" --nip $nip "$WORK/one.xml"
@@ -65,4 +71,16 @@ check "a missing file" 3 "$KSEF" send --base-url "$base" --nip $nip --token "$to
 "$KSEF" generate --nip $nip --seed 14 > "$WORK/env.xml"
 check "environment variables work" 0 env KSEF_BASE_URL="$base" KSEF_NIP=$nip KSEF_TOKEN="$token" \
 	"$KSEF" send -q "$WORK/env.xml"
+# Production rate limits: invoiceSend allows 10 a second, so the 11th and
+# 12th wait out a 429 (Retry-After) and the run still completes.
+"$KSEFD" --data "$WORK/data2" --listen 127.0.0.1:0 --rate-limits production >"$WORK/k2.out" 2>"$WORK/k2.log" &
+pid2=$!
+for _ in $(seq 200); do grep -q listening "$WORK/k2.out" 2>/dev/null && break; sleep 0.05; done
+base2=$(sed -n 's/^ksefd: listening on //p' "$WORK/k2.out")
+token2=$("$KSEFD" token create --data "$WORK/data2" --nip $nip)
+mkdir -p "$WORK/rl"
+"$KSEF" generate --nip $nip --count 12 --seed 21 --out "$WORK/rl"
+check "12 invoices under production rate limits" 0 "$KSEF" send --base-url "$base2" --nip $nip --token "$token2" "$WORK"/rl/*.xml
+check "ksefd did answer 429" 0 grep -q " 429 " "$WORK/k2.log"
+kill $pid2; wait $pid2 2>/dev/null
 finish
