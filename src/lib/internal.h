@@ -52,6 +52,14 @@ int ksef__buf_printf(ksef_buf *buf, size_t max, const char *fmt, ...)
 /* Move src's bytes into dst (disposing what dst held); src becomes empty. */
 void ksef__buf_swap_in(ksef_buf *dst, ksef_buf *src);
 
+/*
+ * Decode one UTF-8 sequence strictly: no overlong forms, no surrogates,
+ * nothing past U+10FFFF. Returns its length (the code point in *cp when
+ * cp is not NULL), or 0 if the bytes at p are not valid UTF-8.
+ */
+size_t ksef__utf8_next(const unsigned char *p, size_t avail,
+		       unsigned long *cp);
+
 /* Overwrite secret bytes in a way the compiler cannot elide. */
 void ksef__wipe(void *p, size_t len);
 

@@ -131,43 +131,6 @@ static int discouraged(unsigned long c)
 }
 
 /*
- * Decode one UTF-8 sequence strictly (no overlong forms, no surrogates,
- * nothing past U+10FFFF). Returns its length, or 0 if invalid.
- */
-static size_t utf8_next(const unsigned char *p, size_t avail,
-			unsigned long *cp)
-{
-	unsigned long c;
-	size_t n, i;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-		n = 2; c = p[0] & 0x1F;
-	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-		n = 3; c = p[0] & 0x0F;
-	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-		n = 4; c = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (avail < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3F);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
-		return 0;
-	*cp = c;
-	return n;
-}
-
-/*
  * One pass over the bytes for the encoding rules. Returns 0 or KSEF_ENOMEM;
  * a violation is recorded in the verdict.
  */
@@ -194,7 +157,7 @@ static int check_bytes(ksef_verdict *v, const unsigned char *data,
 			return reject(v, KSEF_INVOICE_STATUS_FILE,
 				line_at(data, i),
 				"document contains a NUL byte at offset %zu", i);
-		n = utf8_next(data + i, len - i, &c);
+		n = ksef__utf8_next(data + i, len - i, &c);
 		if (n == 0)
 			return reject(v, KSEF_INVOICE_STATUS_FILE,
 				line_at(data, i),
@@ -296,7 +259,7 @@ static int check_text(ksef_verdict *v, xmlNode *node)
 		if (s != NULL) {
 			len = strlen((const char *)s);
 			for (i = 0; i < len; i += n) {
-				n = utf8_next(s + i, len - i, &c);
+				n = ksef__utf8_next(s + i, len - i, &c);
 				if (n == 0)
 					break;
 				if (discouraged(c))

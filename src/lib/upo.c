@@ -60,45 +60,6 @@ static int bad(ksef_error *err, int code, size_t doc, const char *element,
 	return ksef__error_set(err, code, "UPO: %s %s", element, why);
 }
 
-/* Decode one UTF-8 sequence strictly: no overlong forms, no surrogates,
- * nothing past U+10FFFF. Returns its length, or 0 if it is not one. */
-static size_t utf8_next(const unsigned char *s, size_t n, unsigned long *cp)
-{
-	unsigned long c;
-	size_t len, i;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		c = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		c = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* XML 1.0's Char production: what a document can carry at all. A
  * control character would be written as &#1;, which no parser accepts. */
 static int xml_char(unsigned long c)
@@ -129,7 +90,7 @@ static int check_token(const char *s, size_t min, size_t max, size_t doc,
 		return bad(err, KSEF_EFORMAT, doc, element,
 			   "is longer than any UPO value may be");
 	while (n > 0) {
-		if ((used = utf8_next(p, n, &c)) == 0)
+		if ((used = ksef__utf8_next(p, n, &c)) == 0)
 			return bad(err, KSEF_EFORMAT, doc, element,
 				   "is not valid UTF-8");
 		if (!xml_char(c))

@@ -232,39 +232,6 @@ static void format_utc(char out[32], time_t t)
 		snprintf(out, 32, "%lld (epoch seconds)", (long long)t);
 }
 
-/*
- * Decode one UTF-8 sequence strictly (no overlong forms, no surrogates,
- * nothing past U+10FFFF). Returns its length, or 0 if invalid.
- */
-static size_t utf8_next(const unsigned char *p, size_t avail)
-{
-	unsigned long c;
-	size_t n, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-		n = 2; c = p[0] & 0x1F;
-	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-		n = 3; c = p[0] & 0x0F;
-	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-		n = 4; c = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (avail < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3F);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
-		return 0;
-	return n;
-}
-
 /* Offset of the first byte that is not UTF-8, or len if all are. */
 static size_t utf8_invalid_at(const unsigned char *p, size_t len)
 {
@@ -273,7 +240,7 @@ static size_t utf8_invalid_at(const unsigned char *p, size_t len)
 	while (i < len) {
 		if (p[i] == 0)
 			return i;
-		n = utf8_next(p + i, len - i);
+		n = ksef__utf8_next(p + i, len - i, NULL);
 		if (n == 0)
 			return i;
 		i += n;
