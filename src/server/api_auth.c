@@ -104,6 +104,27 @@ static json_t *token_info(char *token, int64_t valid_until)
 	return o;
 }
 
+/* Store a decided authentication and answer 202 with its operation
+ * token, as both ways of authenticating do (SPEC 4.3, 4.4). */
+static void started(struct request *req, const store_auth *op)
+{
+	struct server *srv = req->srv;
+	int64_t valid_until;
+	char *token = NULL;
+	ksef_error err;
+
+	request_log_ref(req, op->ref);
+	if (store_auth_add(srv->store, op, &err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		return;
+	}
+	if (issue(req, JWT_OPERATION, op, srv->cfg.auth_token_ttl_ms, NULL,
+		  &token, &valid_until) != 0)
+		return;
+	http_reply_json(req, 202, json_pack("{s:s,s:o}", "referenceNumber",
+		op->ref, "authenticationToken", token_info(token, valid_until)));
+}
+
 /*
  * Decide a KSeF-token authentication (SPEC 6.4): decrypt, split on the
  * last '|', compare the timestamp with the challenge's, look the token
@@ -179,7 +200,7 @@ done:
 void api_auth_ksef_token(struct request *req)
 {
 	struct server *srv = req->srv;
-	int64_t now = server_now_ms(), challenge_ms, valid_until;
+	int64_t now = server_now_ms(), challenge_ms;
 	const char *challenge, *enc, *key_id;
 	json_t *body, *ctx, *policy;
 	ksef_buf cipher = KSEF_BUF_INIT;
@@ -188,7 +209,6 @@ void api_auth_ksef_token(struct request *req)
 	store_auth op;
 	ksef_error err;
 	int failed = 0;
-	char *token = NULL;
 
 	if ((body = api_body_object(req)) == NULL)
 		return;
@@ -247,16 +267,7 @@ void api_auth_ksef_token(struct request *req)
 	}
 	decide_token(srv, &op, rk->key, &cipher, challenge_ms);
 	keyring_unlock(srv);
-	request_log_ref(req, op.ref);
-	if (store_auth_add(srv->store, &op, &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
-		goto out;
-	}
-	if (issue(req, JWT_OPERATION, &op, srv->cfg.auth_token_ttl_ms, NULL,
-		  &token, &valid_until) != 0)
-		goto out;
-	http_reply_json(req, 202, json_pack("{s:s,s:o}", "referenceNumber",
-		op.ref, "authenticationToken", token_info(token, valid_until)));
+	started(req, &op);
 out:
 	ksef_buf_dispose(&cipher);
 	json_decref(body);
@@ -588,11 +599,10 @@ void api_auth_xades(struct request *req)
 	struct server *srv = req->srv;
 	ksef_xades_verify_options vo = KSEF_XADES_VERIFY_OPTIONS_INIT;
 	ksef_xades_verified *v = NULL;
-	int64_t now = server_now_ms(), challenge_ms, valid_until;
+	int64_t now = server_now_ms(), challenge_ms;
 	const char *challenge;
 	store_auth op;
 	ksef_error err;
-	char *token = NULL;
 	int rc;
 
 	if (req->body.size == 0) {
@@ -641,16 +651,7 @@ void api_auth_xades(struct request *req)
 						       "QualifiedSignature");
 	op.start_ms = now;
 	xades_decide(srv, v, &op);
-	request_log_ref(req, op.ref);
-	if (store_auth_add(srv->store, &op, &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
-		goto out;
-	}
-	if (issue(req, JWT_OPERATION, &op, srv->cfg.auth_token_ttl_ms, NULL,
-		  &token, &valid_until) != 0)
-		goto out;
-	http_reply_json(req, 202, json_pack("{s:s,s:o}", "referenceNumber",
-		op.ref, "authenticationToken", token_info(token, valid_until)));
+	started(req, &op);
 out:
 	ksef_xades_verified_free(v);
 }

@@ -7,11 +7,8 @@
 
 KSEFD=$KSEF_BUILD_DIR/ksefd
 nip=5265877635
-"$KSEFD" --data "$WORK/data" --listen 127.0.0.1:0 >"$WORK/ksefd.out" 2>"$WORK/ksefd.log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 200); do grep -q listening "$WORK/ksefd.out" 2>/dev/null && break; sleep 0.05; done
-base=$(sed -n 's/^ksefd: listening on //p' "$WORK/ksefd.out")
+start_ksefd "$WORK/data"
+base=$KSEFD_BASE
 token=$("$KSEFD" token create --data "$WORK/data" --nip $nip)
 
 mkdir -p "$WORK/batch"
@@ -73,14 +70,11 @@ check "environment variables work" 0 env KSEF_BASE_URL="$base" KSEF_NIP=$nip KSE
 	"$KSEF" send -q "$WORK/env.xml"
 # Production rate limits: invoiceSend allows 10 a second, so the 11th and
 # 12th wait out a 429 (Retry-After) and the run still completes.
-"$KSEFD" --data "$WORK/data2" --listen 127.0.0.1:0 --rate-limits production >"$WORK/k2.out" 2>"$WORK/k2.log" &
-pid2=$!
-for _ in $(seq 200); do grep -q listening "$WORK/k2.out" 2>/dev/null && break; sleep 0.05; done
-base2=$(sed -n 's/^ksefd: listening on //p' "$WORK/k2.out")
+start_ksefd "$WORK/data2" --rate-limits production
+base2=$KSEFD_BASE
 token2=$("$KSEFD" token create --data "$WORK/data2" --nip $nip)
 mkdir -p "$WORK/rl"
 "$KSEF" generate --nip $nip --count 12 --seed 21 --out "$WORK/rl"
 check "12 invoices under production rate limits" 0 "$KSEF" send --base-url "$base2" --nip $nip --token "$token2" "$WORK"/rl/*.xml
-check "ksefd did answer 429" 0 grep -q " 429 " "$WORK/k2.log"
-kill $pid2; wait $pid2 2>/dev/null
+check "ksefd did answer 429" 0 grep -q " 429 " "$WORK/data2.log"
 finish

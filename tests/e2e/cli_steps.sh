@@ -10,11 +10,8 @@
 
 KSEFD=$KSEF_BUILD_DIR/ksefd
 nip=5265877635
-"$KSEFD" --data "$WORK/data" --listen 127.0.0.1:0 >"$WORK/ksefd.out" 2>"$WORK/ksefd.log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 200); do grep -q listening "$WORK/ksefd.out" 2>/dev/null && break; sleep 0.05; done
-base=$(sed -n 's/^ksefd: listening on //p' "$WORK/ksefd.out")
+start_ksefd "$WORK/data"
+base=$KSEFD_BASE
 token=$("$KSEFD" token create --data "$WORK/data" --nip $nip)
 
 # Nothing of the user's own settings or state may leak in or be touched.

@@ -40,3 +40,19 @@ finish() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }
+
+# start_ksefd DATA_DIR [ARGS...]: a ksefd on a free loopback port; sets
+# KSEFD_PID and KSEFD_BASE (its /v2 base URL). It is stopped on exit.
+start_ksefd() {
+	local data=$1 out
+	shift
+	out=$(mktemp -p "$WORK")
+	"$KSEF_BUILD_DIR/ksefd" --data "$data" --listen 127.0.0.1:0 "$@" \
+		>"$out" 2>>"$data.log" &
+	KSEFD_PID=$!
+	KSEFD_PIDS="${KSEFD_PIDS:-} $KSEFD_PID"
+	trap 'for p in $KSEFD_PIDS; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$WORK"' EXIT
+	for _ in $(seq 200); do grep -q listening "$out" 2>/dev/null && break; sleep 0.05; done
+	KSEFD_BASE=$(sed -n 's/^ksefd: listening on //p' "$out")
+	[ -n "$KSEFD_BASE" ] || { echo "ksefd did not start"; cat "$data.log"; exit 1; }
+}
