@@ -16,6 +16,7 @@
 #include "ksef/xades.h"
 #include "api.h"
 #include "context.h"
+#include "trust.h"
 #include "errors.h"
 #include "http.h"
 #include "util/util.h"
@@ -555,6 +556,8 @@ static void xades_decide(struct server *srv, const ksef_xades_verified *v,
 {
 	time_t now = time(NULL);
 	char perms[STORE_PERMS_SZ];
+	size_t der_len = 0;
+	const unsigned char *der = ksef_xades_verified_cert_der(v, &der_len);
 	int owner;
 
 	op->status = 200;
@@ -565,9 +568,13 @@ static void xades_decide(struct server *srv, const ksef_xades_verified *v,
 			 "[\"Nieważny certyfikat\"]");
 		return;
 	}
-	/* The TEST environment accepts self-signed certificates; production
-	 * needs a chain to a qualified CA, which ksefd cannot check. */
-	if (srv->cfg.production && ksef_xades_verified_cert_self_signed(v)) {
+	/* The TEST environment accepts self-signed certificates. With a
+	 * trust store, the certificate must chain to one of its CAs; the
+	 * production profile without one refuses self-signed ones. */
+	if ((srv->trust != NULL &&
+	     !trust_check(srv->trust, der, der_len)) ||
+	    (srv->trust == NULL && srv->cfg.production &&
+	     ksef_xades_verified_cert_self_signed(v))) {
 		op->status = 460;
 		snprintf(op->status_details, sizeof(op->status_details),
 			 "[\"Niezaufany łańcuch certyfikatów\"]");

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "server.h"
 #include "tokens.h"
+#include "trust.h"
 #include "upo_service.h"
 #include "util/util.h"
 #include "worker.h"
@@ -45,6 +46,8 @@ static const char usage_text[] =
 "  --download-url-ttl SECONDS  pre-signed UPO links' lifetime (default\n"
 "                        259200, three days)\n"
 "  --schemas DIR         the official schemas (default: as libksef finds them)\n"
+"  --trust-store FILE    PEM CA bundle: XAdES certificates must chain to it\n"
+"                        (default: any certificate, as on TEST)\n"
 "\n"
 "keys: USAGE is SymmetricKeyEncryption, KsefTokenEncryption or UpoSigning\n"
 "(rotate adds a key for one usage, or the two API usages when none is\n"
@@ -263,6 +266,11 @@ static int serve(struct config *cfg)
 		die("%s", err.message);
 		goto out;
 	}
+	if (cfg->trust_store != NULL &&
+	    trust_load(&srv.trust, cfg->trust_store, &err) != 0) {
+		die("%s", err.message);
+		goto out;
+	}
 	if (upo_service_init(&srv, &err) != 0) {
 		die("%s", err.message);
 		goto out;
@@ -296,6 +304,7 @@ out:
 	ratelimit_free(srv.rl);
 	ksef_schemas_free(srv.schemas);
 	upo_service_free(&srv);
+	trust_free(srv.trust);
 	keyring_destroy(&srv);
 	store_close(srv.store);
 	OPENSSL_cleanse(srv.jwt_secret, sizeof(srv.jwt_secret));
@@ -318,6 +327,7 @@ int main(int argc, char **argv)
 		{ "schemas", required_argument, NULL, 's' },
 		{ "challenge-ttl", required_argument, NULL, 'C' },
 		{ "upo-page-size", required_argument, NULL, 'U' },
+		{ "trust-store", required_argument, NULL, 'T' },
 		{ "download-url-ttl", required_argument, NULL, 'L' },
 		{ "usage", required_argument, NULL, 'u' },
 		{ "nip", required_argument, NULL, 'n' },
@@ -400,6 +410,7 @@ int main(int argc, char **argv)
 					   "seconds, not %s", optarg);
 			cfg.download_url_ttl_ms = v * 1000;
 			break;
+		case 'T': cfg.trust_store = optarg; break;
 		case 's': cfg.schema_dir = optarg; break;
 		case 'u': usage_name = optarg; break;
 		case 'n': nip = optarg; break;

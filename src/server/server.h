@@ -30,6 +30,7 @@ struct config {
 	int port;                    /* 0: pick one */
 	const char *tls_cert_path, *tls_key_path;
 	const char *schema_dir;      /* NULL: the library's default */
+	const char *trust_store;     /* PEM CA bundle for XAdES signers */
 	int rate_limits;             /* 0 off, 1 the production numbers */
 	int production;              /* --profile production: NIP checksums */
 	int workers;                 /* verification threads */
@@ -79,6 +80,7 @@ struct server {
 	unsigned char presign_secret[32];  /* pre-signed download links */
 	ksef_upo_signer *upo_signer;       /* upo_service.c */
 	char *upo_cert_pem;                /* its certificate, published */
+	struct trust *trust;               /* --trust-store, or NULL */
 	struct MHD_Daemon *mhd;
 	int port;                    /* the one actually bound */
 	/* Requests in flight, so shutdown can wait for them. */

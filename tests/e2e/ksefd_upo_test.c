@@ -396,12 +396,127 @@ static void xades_authentication_accepts_and_refuses_as_it_should(void **state)
 	assert_int_equal(auth, 200);
 }
 
+/* Sign with the given PEM key and certificate and authenticate to p,
+ * waiting pause_us between the challenge and the answer. */
+static long xades_with(const struct ksefd_proc *p, const ksef_buf *key,
+		       const ksef_buf *cert, unsigned pause_us, int *auth,
+		       int *code)
+{
+	ksef_xades_auth_request ar = KSEF_XADES_AUTH_REQUEST_INIT;
+	ksef_xades_signer *signer = NULL;
+	ksef_api_challenge *ch = NULL;
+	ksef_api_auth_init *init = NULL;
+	ksef_api_auth_status *st = NULL;
+	ksef_buf doc = KSEF_BUF_INIT;
+	ksef_client *c = client_for(p);
+	ksef_error err;
+	long status = 202;
+
+	if (ksef_xades_signer_new(&signer, key->ptr, key->size, cert->ptr,
+				  cert->size, NULL, &err) != 0 ||
+	    ksef_client_auth_challenge(&ch, c, &err) != 0)
+		fail_msg("xades setup: %s", err.message);
+	e2e_sleep_us(pause_us);
+	ar.challenge = ch->challenge;
+	ar.context_type = KSEF_CONTEXT_NIP;
+	ar.context_value = NIP;
+	if (ksef_xades_sign_auth_request(&doc, &ar, signer, &err) != 0)
+		fail_msg("sign: %s", err.message);
+	*auth = *code = 0;
+	if (ksef_client_auth_xades(&init, c, doc.ptr, doc.size, 0, &err) == 0) {
+		do {
+			ksef_api_auth_status_free(st);
+			st = NULL;
+			if (ksef_client_auth_status(&st, c, init->reference_number,
+				init->authentication_token.token, &err) != 0)
+				fail_msg("auth status: %s", err.message);
+		} while (st->status.code == 100);
+		*auth = st->status.code;
+	} else {
+		const ksef_api_error *e = ksef_client_last_error(c);
+
+		status = e ? e->http_status : -1;
+		*code = e && e->problem_count ? e->problems[0].code : 0;
+	}
+	ksef_api_auth_status_free(st);
+	ksef_api_auth_init_free(init);
+	ksef_api_challenge_free(ch);
+	ksef_xades_signer_free(signer);
+	ksef_client_free(c);
+	ksef_buf_dispose(&doc);
+	return status;
+}
+
+static void a_trust_store_decides_which_certificates_count(void **state)
+{
+	struct ksefd_proc p;
+	char *dir = ts_mkdtemp(), ca[300], trust_arg[310];
+	const char *args[5];
+	ksef_buf key = KSEF_BUF_INIT, cert = KSEF_BUF_INIT, own_key = KSEF_BUF_INIT,
+		 own_cert = KSEF_BUF_INIT;
+	ksef_xades_cert_options co = KSEF_XADES_CERT_OPTIONS_INIT;
+	ksef_error err;
+	int auth, code;
+
+	(void)state;
+	/* A CA, and a person's certificate it issued (TINPL-<NIP>). */
+	assert_int_equal(ts_system("cd %s && openssl req -x509 -newkey rsa:2048 "
+		"-nodes -days 2 -subj '/CN=Test CA' -keyout ca.key -out ca.pem "
+		"2>/dev/null && openssl req -newkey rsa:2048 -nodes -subj "
+		"'/C=PL/GN=Jan/SN=Testowy/serialNumber=TINPL-" NIP "/CN=Jan' "
+		"-keyout leaf.key -out leaf.csr 2>/dev/null && openssl x509 -req "
+		"-in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+		"-out leaf.pem 2>/dev/null", dir), 0);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	snprintf(trust_arg, sizeof(trust_arg), "%s", ca);
+	args[0] = "--trust-store";
+	args[1] = trust_arg;
+	args[2] = "--challenge-ttl";
+	args[3] = "1";
+	args[4] = NULL;
+	memset(&p, 0, sizeof(p));
+	ksefd_start(&p, NULL, args);
+	{
+		char kp[300], cp[300];
+
+		snprintf(kp, sizeof(kp), "%s/leaf.key", dir);
+		snprintf(cp, sizeof(cp), "%s/leaf.pem", dir);
+		ts_read_file(&key, kp);
+		ts_read_file(&cert, cp);
+	}
+	/* Issued by the trusted CA: accepted. */
+	assert_int_equal(xades_with(&p, &key, &cert, 0, &auth, &code), 202);
+	assert_int_equal(auth, 200);
+	/* Self-signed, with the same NIP: not trusted here (460). */
+	co.given_name = "Jan";
+	co.surname = "Testowy";
+	co.serial_number = "TINPL-" NIP;
+	co.common_name = "Jan Testowy";
+	assert_int_equal(ksef_xades_cert_generate(&own_key, &own_cert, &co,
+						  &err), 0);
+	assert_int_equal(xades_with(&p, &own_key, &own_cert, 0, &auth, &code),
+			 202);
+	assert_int_equal(auth, 460);
+	/* A challenge older than its lifetime: 21111. */
+	assert_int_equal(xades_with(&p, &key, &cert, 1300000, &auth, &code),
+			 400);
+	assert_int_equal(code, 21111);
+	assert_int_equal(ksefd_stop(&p), 0);
+	ksefd_cleanup(&p);
+	ksef_buf_dispose_secure(&key);
+	ksef_buf_dispose(&cert);
+	ksef_buf_dispose_secure(&own_key);
+	ksef_buf_dispose(&own_cert);
+	ts_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(upos_list_exactly_the_accepted_invoices),
 		cmocka_unit_test(a_pre_signed_link_expires),
 		cmocka_unit_test(xades_authentication_accepts_and_refuses_as_it_should),
+		cmocka_unit_test(a_trust_store_decides_which_certificates_count),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, setup, teardown);
