@@ -226,6 +226,8 @@ static void upos_list_exactly_the_accepted_invoices(void **state)
 	ts_rmdir(cert_dir);
 
 	/* A link that is altered, or whose expiry is moved, fails. */
+	ksef_api_session_status_free(ss);
+	ss = NULL;
 	assert_int_equal(ksef_client_session_status(&ss, l.c, sref, &err), 0);
 	{
 		char bad[1024];
