@@ -4,7 +4,8 @@
 # loopback port, make a KSeF token for a seller, generate a valid FA (3)
 # invoice and send it through a whole interactive session with `ksef send`
 # (authenticate, open, encrypt and send, close, wait for verification),
-# then show the same invoice sent again being refused as a duplicate.
+# then send it again (recognised as already accepted) and send another
+# invoice under the same number (refused as a duplicate, 440).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,9 +43,14 @@ echo "== send it through an interactive session"
 "$build/ksef" send --base-url "$base" --nip "$nip" --token "$token" \
 	"$work/invoice.xml"
 
-echo "== the same invoice again is a duplicate (440), and ksef says so"
+echo "== the same bytes again: KSeF answers 440, ksef recognises the resend"
+"$build/ksef" send --base-url "$base" --nip "$nip" --token "$token" \
+	"$work/invoice.xml"
+
+echo "== other content under the same invoice number: a duplicate (440)"
+sed 's#<P_1M>#<P_1M>Inne #' "$work/invoice.xml" > "$work/other.xml"
 if "$build/ksef" send --base-url "$base" --nip "$nip" --token "$token" \
-	"$work/invoice.xml"; then
+	"$work/other.xml"; then
 	echo "demo: a duplicate was accepted" >&2
 	exit 1
 fi
