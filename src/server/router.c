@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include "api.h"
+#include "context.h"
 #include "errors.h"
 #include "http.h"
 #include "router.h"
@@ -183,6 +184,26 @@ static int check_bearer(struct request *req, enum auth_kind kind)
 	return 0;
 }
 
+/*
+ * An access token may be bound to the client IPs its authentication named
+ * (authorizationPolicy, SPEC 2.4): a call from elsewhere is 403
+ * ip-not-allowed. The policy lives with the authentication operation.
+ */
+static int check_ip(struct request *req)
+{
+	store_auth op;
+
+	if (req->claims.kind != JWT_ACCESS ||
+	    store_auth_get(req->srv->store, req->claims.reference, &op,
+			   NULL) != 0 ||
+	    context_ip_allowed(op.allowed_ips, req->ip))
+		return 0;
+	errors_forbidden(req, "ip-not-allowed", "Żądanie z adresu IP "
+		"nieobjętego polityką autoryzacji.",
+		json_pack("{s:s}", "clientIp", req->ip));
+	return -1;
+}
+
 static int check_permissions(struct request *req, const char *any)
 {
 	json_t *required = json_array(), *present = json_array();
@@ -286,7 +307,8 @@ void router_dispatch(struct request *req)
 			"%zu bajtów.", req->srv->cfg.max_body);
 		return;
 	}
-	if (r->auth != AUTH_NONE && check_bearer(req, r->auth) != 0)
+	if (r->auth != AUTH_NONE &&
+	    (check_bearer(req, r->auth) != 0 || check_ip(req) != 0))
 		return;
 	if (r->permissions != NULL && check_permissions(req, r->permissions))
 		return;

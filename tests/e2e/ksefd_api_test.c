@@ -456,6 +456,61 @@ static void an_accepted_invoice_downloads_byte_for_byte(void **state)
 	logout(&l);
 }
 
+/* Authenticate with an IP policy; returns the redeemed access token's
+ * HTTP status on GET /sessions from 127.0.0.1. */
+static long call_with_policy(const char *allowed_mask, char *reason,
+			     size_t size)
+{
+	ksef_client *c = client_for(&srv);
+	ksef_pubkey *key = server_key(c, KSEF_KEY_USAGE_KSEF_TOKEN);
+	ksef_client_ip_policy pol = KSEF_CLIENT_IP_POLICY_INIT;
+	ksef_api_challenge *ch = NULL;
+	ksef_api_auth_init *init = NULL;
+	ksef_api_auth_status *st = NULL;
+	ksef_api_tokens *t = NULL;
+	const char *masks[1];
+	struct raw_response r;
+	ksef_error err;
+	long status;
+
+	masks[0] = allowed_mask;
+	pol.masks = masks;
+	pol.mask_count = 1;
+	assert_int_equal(ksef_client_auth_challenge(&ch, c, &err), 0);
+	assert_int_equal(ksef_client_auth_ksef_token(&init, c, ch,
+		KSEF_CONTEXT_NIP, NIP, token_main, key, &pol, &err), 0);
+	assert_int_equal(ksef_client_auth_status(&st, c, init->reference_number,
+		init->authentication_token.token, &err), 0);
+	assert_int_equal(st->status.code, 200);
+	assert_int_equal(ksef_client_auth_redeem(&t, c,
+		init->authentication_token.token, &err), 0);
+	raw_request(&r, "GET", url(&srv, "/sessions?sessionType=Online"),
+		    t->access_token.token, NULL, NULL, 0);
+	status = r.status;
+	snprintf(reason, size, "%s", r.body);
+	raw_free(&r);
+	ksef_api_tokens_free(t);
+	ksef_api_auth_status_free(st);
+	ksef_api_auth_init_free(init);
+	ksef_api_challenge_free(ch);
+	ksef_pubkey_free(key);
+	ksef_client_free(c);
+	return status;
+}
+
+static void an_ip_policy_binds_the_access_token(void **state)
+{
+	char body[1024];
+
+	(void)state;
+	assert_int_equal(call_with_policy("127.0.0.0/8", body, sizeof(body)),
+			 200);
+	assert_int_equal(call_with_policy("10.0.0.0/8", body, sizeof(body)),
+			 403);
+	assert_non_null(strstr(body, "\"ip-not-allowed\""));
+	assert_non_null(strstr(body, "\"clientIp\":\"127.0.0.1\""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +524,7 @@ int main(void)
 		cmocka_unit_test(authentication_sessions_are_listed_and_revoked),
 		cmocka_unit_test(a_technical_correction_of_an_accepted_invoice_is_refused),
 		cmocka_unit_test(an_accepted_invoice_downloads_byte_for_byte),
+		cmocka_unit_test(an_ip_policy_binds_the_access_token),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, setup, teardown);
