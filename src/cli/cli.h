@@ -34,6 +34,12 @@ void cli_error(const char *cmd, const char *fmt, ...)
 int cli_read_file(ksef_buf *out, const char *path, size_t max,
 		  ksef_error *err);
 
+/*
+ * mkdir -p: make dir and any missing parents with `mode` (0700 for private
+ * state, 0755 for output folders). 0, or KSEF_EIO with err set.
+ */
+int cli_make_dirs(const char *dir, unsigned mode, ksef_error *err);
+
 /* Parse a form name: "FA (3)", "FA3", "fa3", "FA_RR (1)", "pef-kor3"... */
 int cli_parse_form(ksef_form *out, const char *s);
 

@@ -124,6 +124,10 @@ int cmd_generate(int argc, char **argv)
 		cli_error("generate", "--count above 1 needs --out DIR");
 		return CLI_USAGE;
 	}
+	if (outdir != NULL && cli_make_dirs(outdir, 0755, &err) != 0) {
+		cli_error("generate", "%s", err.message);
+		return CLI_FAILED;
+	}
 	for (i = 0; i < count; i++) {
 		char path[4096];
 		FILE *f;

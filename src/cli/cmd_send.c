@@ -215,6 +215,11 @@ int cmd_send(int argc, char **argv)
 		if (rc != CLI_OK)
 			goto out;
 	}
+	if (upo_dir != NULL && cli_make_dirs(upo_dir, 0755, &err) != 0) {
+		cli_error("send", "--upo-dir: %s", err.message);
+		rc = CLI_FAILED;
+		goto out;
+	}
 	co.client.base_url = cfg.base_url;
 	co.context_type = KSEF_CONTEXT_NIP;
 	co.context_value = cfg.nip;

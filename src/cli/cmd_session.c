@@ -586,8 +586,8 @@ static int session_upo(ksef_client *c, const char *ref,
 		cli_error(CMD, "'%s' is not a session reference number", ref);
 		return CLI_USAGE;
 	}
-	if (mkdir(o->out, 0755) != 0 && errno != EEXIST) {
-		cli_error(CMD, "%s: %s", o->out, strerror(errno));
+	if (cli_make_dirs(o->out, 0755, &err) != 0) {
+		cli_error(CMD, "%s", err.message);
 		return CLI_FAILED;
 	}
 	if ((rc = get_status(&ss, c, ref, o)) != CLI_OK)

@@ -438,21 +438,16 @@ out:
 static int make_parents(const char *path, ksef_error *err)
 {
 	char dir[4096];
-	size_t i;
+	char *slash;
 
 	if (strlen(path) >= sizeof(dir))
 		return util_error_set(err, KSEF_EINVAL, "path too long");
 	snprintf(dir, sizeof(dir), "%s", path);
-	for (i = 1; dir[i] != '\0'; i++) {
-		if (dir[i] != '/')
-			continue;
-		dir[i] = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			return util_error_set(err, KSEF_EIO, "%s: %s", dir,
-					      strerror(errno));
-		dir[i] = '/';
-	}
-	return 0;
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	return cli_make_dirs(dir, 0700, err);
 }
 
 int cli_state_save(struct cli_state *st, ksef_error *err)

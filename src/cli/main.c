@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli.h"
 
 static const struct command {
@@ -108,6 +109,32 @@ int cli_read_file(ksef_buf *out, const char *path, size_t max,
 	out->ptr = p;
 	out->size = n;
 	out->asize = cap + 1;
+	return 0;
+}
+
+int cli_make_dirs(const char *dir, unsigned mode, ksef_error *err)
+{
+	char path[4096];
+	size_t i, n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(path)) {
+		snprintf(err->message, sizeof(err->message), "bad folder name");
+		return err->code = KSEF_EIO;
+	}
+	memcpy(path, dir, n + 1);
+	/* Each prefix ending at a '/', then the whole path. */
+	for (i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, (mode_t)mode) != 0 && errno != EEXIST) {
+			snprintf(err->message, sizeof(err->message), "%s: %s",
+				 path, strerror(errno));
+			return err->code = KSEF_EIO;
+		}
+		if (i < n)
+			path[i] = '/';
+	}
 	return 0;
 }
 

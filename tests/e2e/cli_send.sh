@@ -13,7 +13,6 @@ token=$("$KSEFD" token create --data "$WORK/data" --nip $nip)
 
 mkdir -p "$WORK/batch"
 check "generate 20" 0 "$KSEF" generate --nip $nip --count 20 --seed 11 --out "$WORK/batch"
-mkdir -p "$WORK/upo"
 check "send 20 invoices" 0 "$KSEF" send --base-url "$base" --nip $nip --token "$token" --upo-dir "$WORK/upo" "$WORK"/batch/*.xml
 expect "the session ended 200" err "ended with 200"
 check "20 KSeF numbers" 0 test "$(grep -c ": 200 $nip-" "$WORK/out")" -eq 20

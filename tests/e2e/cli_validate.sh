@@ -5,6 +5,8 @@
 
 nip=5265877635
 check "generate 20 invoices" 0 "$KSEF" generate --nip $nip --count 20 --seed 7 --out "$WORK"
+check "--out makes missing folders" 0 "$KSEF" generate --nip $nip --count 2 --seed 8 --out "$WORK/new/deeper"
+check "both files are there" 0 test -f "$WORK/new/deeper/invoice-2.xml"
 check "all 20 are valid" 0 "$KSEF" validate -q "$WORK"/invoice-*.xml
 check "FA (2) invoices validate as FA (2)" 0 sh -c \
 	"'$KSEF' generate --nip $nip --form 'FA (2)' --seed 3 > '$WORK/fa2.xml' &&
