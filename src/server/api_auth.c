@@ -86,6 +86,7 @@ static int issue(struct request *req, jwt_kind kind, const store_auth *op,
 	if (permissions != NULL)
 		snprintf(c.permissions, sizeof(c.permissions), "%s",
 			 permissions);
+	c.ip_bound = kind == JWT_ACCESS && op->allowed_ips[0] != '\0';
 	if (jwt_issue(token, srv->jwt_secret, sizeof(srv->jwt_secret), &c,
 		      &err) != 0)
 		goto fail;

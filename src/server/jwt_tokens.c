@@ -275,6 +275,8 @@ static int add_claims(jwt_t *j, const jwt_claims *c)
 	/* An access token says what it grants even when that is nothing. */
 	if (c->kind == JWT_ACCESS)
 		rc = jwt_add_grant(j, "permissions", c->permissions);
+	if (rc == 0 && c->ip_bound)
+		rc = jwt_add_grant_bool(j, "ip-bound", 1);
 	return rc;
 }
 
@@ -429,6 +431,14 @@ static int read_claims(jwt_claims *c, json_t *payload, ksef_error *err)
 	    (error = get_int(&c->iat, payload, "iat", err)) < 0 ||
 	    (error = get_int(&c->exp, payload, "exp", err)) < 0)
 		return error;
+	{
+		json_t *b = json_object_get(payload, "ip-bound");
+
+		if (b != NULL && !json_is_true(b))
+			return util_error_set(err, KSEF_EFORMAT, "claim "
+					      "ip-bound is not true");
+		c->ip_bound = b != NULL;
+	}
 	/* Present exactly in access tokens, even when empty. */
 	if ((c->kind == JWT_ACCESS) !=
 	    (json_object_get(payload, "permissions") != NULL))

@@ -89,6 +89,10 @@ typedef struct jwt_claims {
 	char jti[JWT_JTI_BUFSZ];                    /**< 32 hex digits */
 	int64_t iat;                                /**< issued, seconds */
 	int64_t exp;                                /**< expires, seconds */
+	/** "ip-bound": the authentication named allowed client IPs, so a
+	 *  request with this access token must be checked against them. Only
+	 *  written when set, so unbound tokens cost no look-up. */
+	int ip_bound;
 } jwt_claims;
 
 /**

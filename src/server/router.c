@@ -193,7 +193,8 @@ static int check_ip(struct request *req)
 {
 	store_auth op;
 
-	if (req->claims.kind != JWT_ACCESS ||
+	/* Only tokens that say they are bound cost a look-up. */
+	if (req->claims.kind != JWT_ACCESS || !req->claims.ip_bound ||
 	    store_auth_get(req->srv->store, req->claims.reference, &op,
 			   NULL) != 0 ||
 	    context_ip_allowed(op.allowed_ips, req->ip))

@@ -148,8 +148,22 @@ static void each_kind_of_token_round_trips(void **state)
 		assert_string_equal(out.jti, in.jti);
 		assert_int_equal(out.iat, NOW_MS / 1000);
 		assert_int_equal(out.exp, NOW_MS / 1000 + 900);
+		assert_int_equal(out.ip_bound, 0);
 		free(token);
 	}
+}
+
+static void an_ip_bound_access_token_says_so(void **state)
+{
+	jwt_claims in = claims(JWT_ACCESS, 900), out;
+	char *token;
+
+	(void)state;
+	in.ip_bound = 1;
+	token = issue(&in);
+	assert_int_equal(verify(&out, token, NOW_MS), 0);
+	assert_int_equal(out.ip_bound, 1);
+	free(token);
 }
 
 static void an_operation_token_may_carry_its_context(void **state)
@@ -670,6 +684,7 @@ int main(void)
 		cmocka_unit_test(genuine_tokens_with_bad_claims_are_refused),
 		cmocka_unit_test(issue_refuses_claims_it_could_not_verify),
 		cmocka_unit_test(each_kind_of_token_round_trips),
+		cmocka_unit_test(an_ip_bound_access_token_says_so),
 		cmocka_unit_test(an_operation_token_may_carry_its_context),
 		cmocka_unit_test(
 			an_access_token_without_permissions_keeps_the_claim),
