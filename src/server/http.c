@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include "errors.h"
 #include "http.h"
@@ -305,8 +306,6 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-static char *tls_cert, *tls_key;
-
 int http_start(struct server *srv, ksef_error *err)
 {
 	struct sockaddr_in addr;
@@ -322,14 +321,14 @@ int http_start(struct server *srv, ksef_error *err)
 			"--listen: %s is not an IPv4 address",
 			srv->cfg.listen_host);
 	if (srv->cfg.tls_cert_path != NULL) {
-		tls_cert = read_file(srv->cfg.tls_cert_path);
-		tls_key = read_file(srv->cfg.tls_key_path);
-		if (tls_cert == NULL || tls_key == NULL)
+		srv->tls_cert = read_file(srv->cfg.tls_cert_path);
+		srv->tls_key = read_file(srv->cfg.tls_key_path);
+		if (srv->tls_cert == NULL || srv->tls_key == NULL)
 			return util_error_set(err, KSEF_EIO,
 				"cannot read --tls-cert/--tls-key");
 		flags |= MHD_USE_TLS;
 	}
-	if (tls_cert != NULL)
+	if (srv->tls_cert != NULL)
 		srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
@@ -337,8 +336,8 @@ int http_start(struct server *srv, ksef_error *err)
 			(unsigned)srv->cfg.max_connections,
 			MHD_OPTION_CONNECTION_TIMEOUT,
 			(unsigned)srv->cfg.connection_timeout_s,
-			MHD_OPTION_HTTPS_MEM_CERT, tls_cert,
-			MHD_OPTION_HTTPS_MEM_KEY, tls_key,
+			MHD_OPTION_HTTPS_MEM_CERT, srv->tls_cert,
+			MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
 			MHD_OPTION_END);
 	else
 		srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
@@ -388,7 +387,9 @@ void http_stop(struct server *srv, int timeout_ms)
 	if (srv->mhd != NULL)
 		MHD_stop_daemon(srv->mhd);
 	srv->mhd = NULL;
-	free(tls_cert);
-	free(tls_key);
-	tls_cert = tls_key = NULL;
+	if (srv->tls_key != NULL)
+		OPENSSL_cleanse(srv->tls_key, strlen(srv->tls_key));
+	free(srv->tls_cert);
+	free(srv->tls_key);
+	srv->tls_cert = srv->tls_key = NULL;
 }

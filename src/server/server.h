@@ -82,6 +82,7 @@ struct server {
 	char *upo_cert_pem;                /* its certificate, published */
 	struct trust *trust;               /* --trust-store, or NULL */
 	struct MHD_Daemon *mhd;
+	char *tls_cert, *tls_key;    /* PEM, read at start (key wiped) */
 	int port;                    /* the one actually bound */
 	/* Requests in flight, so shutdown can wait for them. */
 	pthread_mutex_t lock;

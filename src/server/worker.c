@@ -221,8 +221,7 @@ static int seller_allowed(const store_session *s, const char *seller)
 	return strncmp(s->ctx_value, seller, 10) == 0;
 }
 
-static void assign_number(struct server *srv, store_invoice *inv,
-			  const store_session *s, const char *p1)
+static void assign_number(store_invoice *inv, const char *p1)
 {
 	int64_t now = server_now_ms();
 	ksef_date today = ksef_time_date(ksef_time_warsaw(now)),
@@ -232,8 +231,6 @@ static void assign_number(struct server *srv, store_invoice *inv,
 	uint64_t tech = 0;
 	size_t i;
 
-	(void)srv;
-	(void)s;
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		memset(rnd, 0, sizeof(rnd));
 	for (i = 0; i < sizeof(rnd); i++)
@@ -336,8 +333,7 @@ static void verify_invoice(struct workers *w, const char *ref)
 		set_detail(&inv, line);
 		goto finish;
 	}
-	assign_number(srv, &inv, &s, ksef_verdict_field(v,
-			KSEF_FIELD_ISSUE_DATE));
+	assign_number(&inv, ksef_verdict_field(v, KSEF_FIELD_ISSUE_DATE));
 finish:
 	rc = store_invoice_finish(srv->store, &inv,
 				  inv.status == 200 ? plain.ptr : NULL,
