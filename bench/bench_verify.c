@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 		return 1;
 
 	printf("libksef %s: schema compilation (each in a fresh set)\n",
-	       ksef_version());
+	       ksef_version_string());
 	for (f = 0; f < KSEF_FORM_COUNT; f++) {
 		ksef_schemas *s = NULL;
 

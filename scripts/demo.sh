@@ -11,6 +11,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/setup.sh" >/dev/null
 build=$here/build
+# The build tree's programs find its schemas through the environment.
+export KSEF_SCHEMA_DIR=${KSEF_SCHEMA_DIR:-$build/schemas}
 work=$(mktemp -d)
 nip=5265877635
 pid=

@@ -5,7 +5,10 @@
 #   2. configure and build with CMake into the build folder,
 #   3. fetch and verify the official invoice schemas into <build>/schemas.
 #
-#   scripts/setup.sh [--sanitize] [--build-dir DIR]
+#   scripts/setup.sh [--sanitize | --release] [--build-dir DIR]
+#
+# --sanitize builds with ASan+UBSan into build-asan, --release a plain
+# Release build into build-release (the packaging test's).
 #
 # Environment: KSEF_SCHEMAS_FROM (a folder holding the schemas, instead of
 # the npm registry), KSEF_SCHEMAS_SHA256 (the digest list).
@@ -18,6 +21,9 @@ cmake_args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--sanitize) cmake_args+=(-DKSEF_SANITIZE=ON); build=$here/build-asan; shift ;;
+	--release) cmake_args+=(-DCMAKE_BUILD_TYPE=Release -DKSEF_BUILD_BENCH=OFF
+		-DCMAKE_INSTALL_PREFIX=/usr)
+		build=$here/build-release; shift ;;
 	--build-dir) build=$(realpath -m "${2:?}"); shift 2 ;;
 	*) echo "setup: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -26,7 +32,8 @@ done
 packages=(build-essential g++ cmake pkg-config git ca-certificates openssl
 	libssl-dev libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1
 	libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev
-	sqlite3 libjwt-dev libcmocka-dev valgrind npm curl python3)
+	sqlite3 libjwt-dev libcmocka-dev valgrind npm curl python3 abigail-tools
+	dpkg-dev file)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -46,7 +53,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cmake -S "$here" -B "$build" -DKSEF_SCHEMA_DIR="$build/schemas" "${cmake_args[@]}" >/dev/null
+cmake -S "$here" -B "$build" -DKSEF_WERROR=ON -DKSEF_SCHEMA_DIR="$build/schemas" \
+	"${cmake_args[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)"
 "$here/scripts/fetch-schemas.sh" "$build/schemas"
 echo "setup: built in $build"

@@ -1,11 +1,12 @@
 /*
  * common.h - macros every public header needs: symbol export, warnings on
- * ignored results, and the library version.
+ * ignored results, and the library version (<ksef/version.h>).
  */
 #ifndef KSEF_COMMON_H
 #define KSEF_COMMON_H
 
 #include <stddef.h>
+#include <ksef/version.h>
 
 #ifdef __cplusplus
 #define KSEF_BEGIN_DECLS extern "C" {
@@ -24,20 +25,24 @@
 #define KSEF_WARN_UNUSED
 #endif
 
-#define KSEF_VERSION_MAJOR 0
-#define KSEF_VERSION_MINOR 1
-#define KSEF_VERSION_PATCH 0
-#define KSEF_VERSION "0.1.0"
-
 KSEF_BEGIN_DECLS
 
 /**
  * The version of the library that is running, which may be newer than the
- * headers a program was compiled with.
+ * headers a program was compiled with (KSEF_VERSION_NUMBER). A program
+ * that needs a feature added in a later minor version checks this at run
+ * time: `if (ksef_version() < 0x000300) ...`.
  *
- * @return a static string such as "0.1.0".
+ * @return the version as 0xMMmmpp: major, minor and patch, a byte each.
  */
-KSEF_API const char *ksef_version(void);
+KSEF_API int ksef_version(void);
+
+/**
+ * The running library's version as text.
+ *
+ * @return a static string such as "0.2.0".
+ */
+KSEF_API const char *ksef_version_string(void);
 
 /**
  * Prepare the libraries libksef stands on (libxml2's parser and its

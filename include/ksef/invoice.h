@@ -94,8 +94,11 @@ typedef struct ksef_schemas ksef_schemas;
  * files; nothing is ever fetched from the network.
  *
  * @param[out] out  receives the set; free it with ksef_schemas_free().
- * @param dir       the folder; NULL means $KSEF_SCHEMA_DIR, then the
- *                  folder fixed at build time.
+ * @param dir       the folder; NULL (or "") means the first of:
+ *                  $KSEF_SCHEMA_DIR; the user's data folder
+ *                  ($XDG_DATA_HOME/ksef/schemas, else
+ *                  ~/.local/share/ksef/schemas) if it exists; the
+ *                  installation's <datadir>/ksef/schemas.
  * @param err       receives the reason on failure; may be NULL.
  * @return 0, KSEF_EINVAL, KSEF_ENOTFOUND (no such folder) or KSEF_ENOMEM.
  */

@@ -184,7 +184,7 @@ int main(int argc, char **argv)
 		return CLI_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("ksef %s\n", ksef_version());
+		printf("ksef %s\n", ksef_version_string());
 		return CLI_OK;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

@@ -557,8 +557,12 @@ static int setup(struct invoice *inv, const ksef_gen_options *o,
 		p1 = ksef__time_days_from_civil(tm.tm_year + 1900,
 						tm.tm_mon + 1, tm.tm_mday);
 	}
-	(void)parse_date(&first, FIRST_DATE);
-	(void)parse_date(&last, LAST_DATE);
+	/* Both bounds are constants that parse; checking keeps every path
+	 * defined for the compiler too (no "may be used uninitialized"). */
+	if (parse_date(&first, FIRST_DATE) < 0 ||
+	    parse_date(&last, LAST_DATE) < 0)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"the generator's date bounds do not parse");
 	if (p1 < first || p1 > last)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"issue_date must lie between %s and %s", FIRST_DATE,
@@ -570,7 +574,9 @@ static int setup(struct invoice *inv, const ksef_gen_options *o,
 	/* DataWytworzeniaFa: the issue day at an office hour. FA (3) accepts
 	 * nothing before 2025-09-01 and FA (2) nothing before 2022-01-01, so
 	 * an older P_1 gets a file made on that first day instead. */
-	(void)parse_date(&first, inv->fa3 ? "2025-09-01" : "2022-01-01");
+	if (parse_date(&first, inv->fa3 ? "2025-09-01" : "2022-01-01") < 0)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"the form's first day does not parse");
 	created = p1 < first ? first : p1;
 	if ((error = format_date(inv->created, created, err)) < 0)
 		return error;

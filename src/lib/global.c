@@ -24,7 +24,12 @@ static void global_init_once(void)
 	ksef__xml_install_loader();
 }
 
-const char *ksef_version(void)
+int ksef_version(void)
+{
+	return KSEF_VERSION_NUMBER;
+}
+
+const char *ksef_version_string(void)
 {
 	return KSEF_VERSION;
 }

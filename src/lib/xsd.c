@@ -21,8 +21,11 @@
 #include "xml.h"
 #include "xsd.h"
 
-#ifndef KSEF_DEFAULT_SCHEMA_DIR
-#define KSEF_DEFAULT_SCHEMA_DIR "/usr/share/ksef/schemas"
+/* <datadir>/ksef/schemas of the installation, from CMake. No build
+ * folder is ever compiled in: a build tree's programs are pointed at
+ * its schemas through $KSEF_SCHEMA_DIR. */
+#ifndef KSEF_INSTALLED_SCHEMA_DIR
+#define KSEF_INSTALLED_SCHEMA_DIR "/usr/share/ksef/schemas"
 #endif
 
 enum { FORM_NEW = 0, FORM_READY, FORM_FAILED };
@@ -106,29 +109,74 @@ const char *ksef_form_schema_file(ksef_form form)
 	return form_valid(form) ? form_info[form].file : NULL;
 }
 
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * The folder used when the caller names none, the first that applies:
+ * $KSEF_SCHEMA_DIR; the user's data folder ($XDG_DATA_HOME/ksef/schemas,
+ * else ~/.local/share/ksef/schemas, as the XDG base directory spec says),
+ * where `ksef schemas fetch` puts them, if it exists; then the installed
+ * <datadir>/ksef/schemas. A relative XDG_DATA_HOME is ignored, as the
+ * spec requires. The answer is malloc'd, or NULL when out of memory.
+ */
+static char *default_dir(void)
+{
+	const char *env = getenv("KSEF_SCHEMA_DIR");
+	const char *base, *suffix;
+	char *user;
+	int n;
+
+	if (env != NULL && *env != '\0')
+		return strdup(env);
+	if ((base = getenv("XDG_DATA_HOME")) != NULL && base[0] == '/')
+		suffix = "/ksef/schemas";
+	else if ((base = getenv("HOME")) != NULL && base[0] == '/')
+		suffix = "/.local/share/ksef/schemas";
+	else
+		return strdup(KSEF_INSTALLED_SCHEMA_DIR);
+	n = snprintf(NULL, 0, "%s%s", base, suffix);
+	if (n < 0 || (user = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	snprintf(user, (size_t)n + 1, "%s%s", base, suffix);
+	if (is_dir(user))
+		return user;
+	free(user);
+	return strdup(KSEF_INSTALLED_SCHEMA_DIR);
+}
+
 int ksef_schemas_new(ksef_schemas **out, const char *dir, ksef_error *err)
 {
 	ksef_schemas *s;
-	struct stat st;
+	char *path;
 
 	if (out == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no output pointer");
 	*out = NULL;
-	if (dir == NULL || *dir == '\0')
-		dir = getenv("KSEF_SCHEMA_DIR");
-	if (dir == NULL || *dir == '\0')
-		dir = KSEF_DEFAULT_SCHEMA_DIR;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return ksef__error_set(err, KSEF_ENOTFOUND,
-			"schema folder %s does not exist; fetch the official "
-			"schemas with scripts/fetch-schemas.sh", dir);
-	if (ksef_global_init() < 0)
+	path = dir != NULL && *dir != '\0' ? strdup(dir) : default_dir();
+	if (path == NULL)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	s = calloc(1, sizeof(*s));
-	if (s == NULL || (s->dir = strdup(dir)) == NULL) {
-		free(s);
+	if (!is_dir(path)) {
+		ksef__error_set(err, KSEF_ENOTFOUND,
+			"schema folder %s does not exist; fetch the official "
+			"schemas with `ksef schemas fetch`", path);
+		free(path);
+		return KSEF_ENOTFOUND;
+	}
+	if (ksef_global_init() < 0) {
+		free(path);
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		free(path);
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	}
+	s->dir = path;
 	if (pthread_mutex_init(&s->lock, NULL) != 0) {
 		free(s->dir);
 		free(s);
@@ -189,7 +237,7 @@ static void compile_locked(ksef_schemas *s, ksef_form form)
 		f->code = KSEF_ESCHEMA;
 		snprintf(f->message, sizeof(f->message),
 			 "schema %s for %s is missing from %.120s; fetch it "
-			 "with scripts/fetch-schemas.sh", form_info[form].file,
+			 "with `ksef schemas fetch`", form_info[form].file,
 			 form_info[form].code.system_code, s->dir);
 		goto failed;
 	}

@@ -2050,7 +2050,7 @@ struct close_args {
 static int op_session_close(struct conn *w, void *arg, ksef_error *err)
 {
 	struct close_args *a = arg;
-	struct session_state state;
+	struct session_state state = { 0 };
 	int error;
 
 	if ((error = update(w, Q_SESSION_CLOSE, ARGS(ARG_TEXT(a->ref),
@@ -2260,7 +2260,7 @@ static int op_invoice_accept(struct conn *w, void *arg, ksef_error *err)
 {
 	struct accept_args *a = arg;
 	store_invoice *inv = a->inv;
-	struct session_state state;
+	struct session_state state = { 0 };
 	int error;
 
 	if ((error = session_state(w, inv->session_ref, &state, err)) < 0)
@@ -2646,7 +2646,7 @@ struct upo_pages_args {
 static int op_upo_pages_set(struct conn *w, void *arg, ksef_error *err)
 {
 	struct upo_pages_args *a = arg;
-	struct session_state state;
+	struct session_state state = { 0 };
 	size_t i;
 	int error;
 
