@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Set everything up and run the whole test suite three ways:
-#   1. the normal build, through CTest;
+# Set everything up and run the whole test suite four ways:
+#   1. the normal build (RelWithDebInfo), through CTest, including the ABI
+#      check against abi/libksef.abi;
 #   2. every unit test program under valgrind (a leak or memory error fails);
-#   3. an AddressSanitizer + UndefinedBehaviorSanitizer build, through CTest.
+#   3. a plain Release build for /usr, installed into a temporary prefix
+#      with two consumer programs built against it, and its Debian packages;
+#   4. an AddressSanitizer + UndefinedBehaviorSanitizer build, through CTest.
 #
 #   scripts/test.sh [--quick]    (--quick: only the first)
 set -euo pipefail
@@ -12,10 +15,13 @@ quick=0
 [ "${1:-}" = --quick ] && quick=1
 
 "$here/scripts/setup.sh"
-(cd "$here/build" && ctest --output-on-failure -j2 -LE valgrind)
+(cd "$here/build" && ctest --output-on-failure -j2 -LE 'valgrind|install')
 [ $quick -eq 1 ] && exit 0
 
 (cd "$here/build" && ctest --output-on-failure -j2 -L valgrind)
+
+KSEF_SCHEMAS_FROM="$here/build/schemas" "$here/scripts/setup.sh" --release
+(cd "$here/build-release" && ctest --output-on-failure -L install)
 
 KSEF_SCHEMAS_FROM="$here/build/schemas" "$here/scripts/setup.sh" --sanitize
 (cd "$here/build-asan" &&
