@@ -163,7 +163,8 @@ int ksef_schemas_new(ksef_schemas **out, const char *dir, ksef_error *err)
 	if (!is_dir(path)) {
 		ksef__error_set(err, KSEF_ENOTFOUND,
 			"schema folder %s does not exist; fetch the official "
-			"schemas with `ksef schemas fetch`", path);
+			"schemas with `ksef schemas fetch` (in a checkout: "
+			"scripts/fetch-schemas.sh)", path);
 		free(path);
 		return KSEF_ENOTFOUND;
 	}
@@ -237,7 +238,8 @@ static void compile_locked(ksef_schemas *s, ksef_form form)
 		f->code = KSEF_ESCHEMA;
 		snprintf(f->message, sizeof(f->message),
 			 "schema %s for %s is missing from %.120s; fetch it "
-			 "with `ksef schemas fetch`", form_info[form].file,
+			 "with `ksef schemas fetch` (scripts/fetch-schemas.sh)",
+			 form_info[form].file,
 			 form_info[form].code.system_code, s->dir);
 		goto failed;
 	}
