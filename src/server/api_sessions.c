@@ -209,17 +209,18 @@ void api_session_send(struct request *req)
 	request_log_ref(req, inv.ref);
 	switch (store_invoice_accept(srv->store, &inv, ct.ptr, ct.size,
 				     &session_status, &err)) {
-	case 0:
+	case STORE_OK:
 		break;
-	case KSEF_ENOTFOUND:
+	case STORE_NOT_FOUND:
 		errors_reply(req, 400, 21173, "Sesja o numerze referencyjnym "
 			"%s nie została odnaleziona.", s.ref);
 		goto out;
-	case KSEF_EINVAL:
+	case STORE_WRONG_STATE:
+	case STORE_EXISTS: /* the invoice's reference: *session_status 100 */
 		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia "
 			"wysyłkę faktur.", session_status);
 		goto out;
-	case KSEF_ETOOBIG:
+	case STORE_FULL:
 		errors_reply(req, 400, 21155, "Sesja o numerze referencyjnym "
 			"%s osiągnęła dozwolony limit liczby faktur %d.", s.ref,
 			s.max_invoices);
@@ -247,9 +248,9 @@ void api_session_close(struct request *req)
 		return;
 	switch (store_session_close(req->srv->store, s.ref, server_now_ms(),
 				    &status, &err)) {
-	case 0:
+	case STORE_OK:
 		break;
-	case KSEF_EINVAL:
+	case STORE_WRONG_STATE:
 		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia jej "
 			"zamknięcie.", status);
 		return;

@@ -84,7 +84,7 @@ static int ensure_keys(store *st, unsigned usages, int force, ksef_error *err)
 	int error;
 
 	if ((error = store_keys_list(st, &rows, &n, err)) != 0)
-		return error;
+		return store_result_code(error);
 	for (i = 0; i < n; i++)
 		if (!rows[i].retired && rows[i].valid_to_ms > now)
 			have |= rows[i].usage;
@@ -108,7 +108,7 @@ static int ensure_keys(store *st, unsigned usages, int force, ksef_error *err)
 		row.key_pem = k->key_pem;
 		row.valid_from_ms = k->valid_from_ms;
 		row.valid_to_ms = k->valid_to_ms;
-		error = store_key_add(st, &row, err);
+		error = store_result_code(store_key_add(st, &row, err));
 		if (error == 0 && force)
 			printf("%lld %s %s\n", (long long)row.id,
 			       keys_usage_name(u), k->public_key_id);

@@ -5,7 +5,6 @@
  */
 #include <string.h>
 #include "store_int.h"
-#include "util/util.h"
 
 /* ---- permission grants ---- */
 
@@ -21,20 +20,21 @@ static int check_grant_key(const char *ctx_type, const char *ctx_value,
 	int error;
 
 	if ((error = sql_check_len(ctx_type, STORE_CTX_TYPE_SZ, "context type",
-			       err)) < 0 ||
+				   err)) < 0 ||
 	    (error = sql_check_len(ctx_value, STORE_CTX_VALUE_SZ, "context",
-			       err)) < 0 ||
+				   err)) < 0 ||
 	    (error = sql_check_len(subject_type, STORE_CTX_TYPE_SZ,
-			       "subject type", err)) < 0 ||
+				   "subject type", err)) < 0 ||
 	    (error = sql_check_len(subject_value, STORE_CTX_VALUE_SZ, "subject",
-			       err)) < 0)
+				   err)) < 0)
 		return error;
 	return 0;
 }
 
-int store_grant_set(store *st, const char *ctx_type, const char *ctx_value,
-		    const char *subject_type, const char *subject_value,
-		    const char *permissions, ksef_error *err)
+store_result store_grant_set(store *st, const char *ctx_type,
+			     const char *ctx_value, const char *subject_type,
+			     const char *subject_value, const char *permissions,
+			     ksef_error *err)
 {
 	struct exec_args a = { Q_GRANT_SET,
 			       ARGS(ARG_TEXT(ctx_type), ARG_TEXT(ctx_value),
@@ -47,14 +47,14 @@ int store_grant_set(store *st, const char *ctx_type, const char *ctx_value,
 	if ((error = check_grant_key(ctx_type, ctx_value, subject_type,
 				     subject_value, err)) < 0 ||
 	    (error = sql_check_len(permissions, STORE_PERMS_SZ, "permissions",
-			       err)) < 0)
+				   err)) < 0)
 		return error;
 	for (i = 0; i < sizeof(grant_subject_types) /
 			sizeof(grant_subject_types[0]); i++)
 		if (strcmp(subject_type, grant_subject_types[i]) == 0)
 			return sql_submit(st, sql_op_exec, &a, err);
-	return util_error_set(err, KSEF_EINVAL, "permissions are granted to a "
-			      "Nip, Pesel or Fingerprint");
+	return sql_fail(err, STORE_INVALID, "permissions are granted to a "
+			"Nip, Pesel or Fingerprint");
 }
 
 /* A row_fn: the permissions column into a STORE_PERMS_SZ field. */
@@ -65,9 +65,10 @@ static int perms_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	return 0;
 }
 
-int store_grant_get(store *st, const char *ctx_type, const char *ctx_value,
-		    const char *subject_type, const char *subject_value,
-		    char permissions[STORE_PERMS_SZ], ksef_error *err)
+store_result store_grant_get(store *st, const char *ctx_type,
+			     const char *ctx_value, const char *subject_type,
+			     const char *subject_value,
+			     char permissions[STORE_PERMS_SZ], ksef_error *err)
 {
 	int error;
 
@@ -75,20 +76,20 @@ int store_grant_get(store *st, const char *ctx_type, const char *ctx_value,
 				     subject_value, err)) < 0)
 		return error;
 	if (permissions == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no buffer given");
+		return sql_fail(err, STORE_INVALID, "no buffer given");
 	error = sql_read_row(st, Q_GRANT_GET, ARGS(ARG_TEXT(ctx_type),
-			 ARG_TEXT(ctx_value), ARG_TEXT(subject_type),
-			 ARG_TEXT(subject_value)), perms_row, permissions,
-			 err);
+			     ARG_TEXT(ctx_value), ARG_TEXT(subject_type),
+			     ARG_TEXT(subject_value)), perms_row, permissions,
+			     err);
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_ENOTFOUND,
-				      "permission grant not found");
+		return sql_fail(err, STORE_NOT_FOUND,
+				"permission grant not found");
 	return error < 0 ? error : 0;
 }
 
-int store_grant_revoke(store *st, const char *ctx_type, const char *ctx_value,
-		       const char *subject_type, const char *subject_value,
-		       ksef_error *err)
+store_result store_grant_revoke(store *st, const char *ctx_type,
+				const char *ctx_value, const char *subject_type,
+				const char *subject_value, ksef_error *err)
 {
 	struct update_args a = { Q_GRANT_REVOKE,
 				 ARGS(ARG_TEXT(ctx_type), ARG_TEXT(ctx_value),

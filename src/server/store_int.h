@@ -37,7 +37,7 @@ enum query {
 	Q_AUTH_REFRESHED, Q_AUTH_REVOKE, Q_AUTH_LIST,
 	Q_SESSION_ADD, Q_SESSION_GET, Q_SESSION_STATE, Q_SESSION_CLOSE,
 	Q_SESSION_SET_UPO, Q_SESSION_COUNT_ACCEPT, Q_SESSION_COUNT_FINISH,
-	Q_SESSIONS_EXPIRE, Q_SESSIONS_FINISH, Q_SESSIONS_LIST,
+	Q_SESSIONS_EXPIRE, Q_SESSIONS_DONE, Q_SESSION_FINISH, Q_SESSIONS_LIST,
 	Q_INVOICE_ADD, Q_INVOICE_GET, Q_INVOICE_BY_KSEF, Q_INVOICE_BY_HASH,
 	Q_INVOICE_STATE, Q_INVOICE_FINISH, Q_INVOICES_LIST, Q_INVOICES_PENDING,
 	Q_INVOICES_ACCEPTED,
@@ -64,7 +64,8 @@ struct conn {
 	struct conn *next; /* in the idle list */
 };
 
-/* A write, run by the writer thread inside the batch's transaction. */
+/* A write, run by the writer thread inside the batch's transaction:
+ * STORE_OK, or a failure (then its savepoint is rolled back). */
 typedef int (*op_fn)(struct conn *w, void *arg, ksef_error *err);
 
 /* A queued write. It lives on the caller's stack; the caller sleeps until
@@ -97,6 +98,14 @@ struct store {
 	struct conn *idle;
 	int nreaders;
 };
+
+/* ---- failures ---- */
+
+/* Set err (when not NULL) to `r` and a printf-style message, and return
+ * r. err->code is store_result_code(r) (see store.h). Every failure of
+ * the store is reported through here. */
+int sql_fail(ksef_error *err, store_result r, const char *fmt, ...)
+	STORE_PRINTF(3, 4);
 
 /* ---- binding and reading columns ---- */
 
@@ -141,7 +150,8 @@ typedef int (*row_fn)(void *dst, sqlite3_stmt *s, ksef_error *err);
 /*
  * Run q with p bound and hand its first row, if it has one, to fn (or to
  * no one: fn may be NULL) to copy into dst. Returns SQLITE_ROW,
- * SQLITE_DONE when there was no row, or a negative code with err set.
+ * SQLITE_DONE when there was no row, or a negative store_result with err
+ * set.
  * An UPDATE ... RETURNING is stepped to its end, so its write completes.
  */
 int sql_lookup(struct conn *c, enum query q, const struct param *p,
@@ -152,7 +162,7 @@ int sql_exec(struct conn *c, enum query q, const struct param *p,
 /* Run a statement that takes no parameters and returns no rows. */
 int sql_run(struct conn *c, enum query q, ksef_error *err);
 /* Run an UPDATE (or DELETE) of the one row that the parameters name:
- * KSEF_ENOTFOUND, "<what> not found", when it changed none. */
+ * STORE_NOT_FOUND, "<what> not found", when it changed none. */
 int sql_update(struct conn *w, enum query q, const struct param *p,
 	       const char *what, ksef_error *err);
 
@@ -201,7 +211,7 @@ int sql_read_rows(store *st, enum query q, const struct param *p,
 /* sql_lookup on a pooled connection. */
 int sql_read_row(store *st, enum query q, const struct param *p, row_fn fn,
 		 void *dst, ksef_error *err);
-/* One row by a text key (?1) on a pooled connection; KSEF_ENOTFOUND with
+/* One row by a text key (?1) on a pooled connection; STORE_NOT_FOUND with
  * `what` in the message when there is none. */
 int sql_read_one(store *st, enum query q, const char *key, void *out,
 		 row_fn fn, const char *what, ksef_error *err);
@@ -213,8 +223,9 @@ int sql_blob_row(void *dst, sqlite3_stmt *s, ksef_error *err);
 /* Rows of one reference column, into char[STORE_REF_SZ] elements. */
 extern const struct row_type sql_ref_rows;
 
-/* A field-sized copy of a caller's string, or KSEF_EINVAL if it is longer
- * than the field (so nothing is stored that could not be read back). */
+/* A caller's string that fits its field, or STORE_INVALID if it is
+ * missing or longer than the field (so nothing is stored that could not
+ * be read back). */
 int sql_check_len(const char *v, size_t size, const char *what,
 		  ksef_error *err);
 
@@ -226,7 +237,7 @@ struct session_state {
 	int invoice_count;
 	int max_invoices;
 };
-/* KSEF_ENOTFOUND if there is no session `ref`. */
+/* STORE_NOT_FOUND if there is no session `ref`. */
 int sql_session_state(struct conn *w, const char *ref,
 		      struct session_state *out, ksef_error *err);
 

@@ -5,12 +5,10 @@
  * reference, KSeF number or hash, and listed per session. The verdicts
  * themselves are reached in worker.c.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "store_int.h"
-#include "util/util.h"
 
 enum { BLOB_CIPHERTEXT = 0, BLOB_PLAINTEXT = 1 };
 
@@ -75,7 +73,7 @@ static int blob_add(struct conn *w, const char *ref, int kind,
 	static const unsigned char empty[1];
 
 	return sql_exec(w, Q_BLOB_ADD, ARGS(ARG_TEXT(ref), ARG_INT(kind),
-		    ARG_BLOB(data ? data : empty, len)), err);
+			ARG_BLOB(data ? data : empty, len)), err);
 }
 
 struct accept_args {
@@ -96,50 +94,54 @@ static int op_invoice_accept(struct conn *w, void *arg, ksef_error *err)
 		return error;
 	a->session_status = state.status;
 	if (a->session_status != 100)
-		return util_error_set(err, KSEF_EINVAL, "session status %d does not "
-			    "allow sending invoices", a->session_status);
+		return sql_fail(err, STORE_WRONG_STATE, "session status %d "
+				"does not allow sending invoices",
+				a->session_status);
 	if (state.invoice_count >= state.max_invoices)
-		return util_error_set(err, KSEF_ETOOBIG, "the session holds its limit "
-			    "of %d invoices", state.max_invoices);
+		return sql_fail(err, STORE_FULL, "the session holds its limit "
+				"of %d invoices", state.max_invoices);
 	inv->ordinal = state.invoice_count + 1;
 
 	if ((error = sql_exec(w, Q_SESSION_COUNT_ACCEPT,
-			  ARGS(ARG_FIELD(inv->session_ref),
-			       ARG_INT(inv->invoicing_ms),
-			       ARG_INT(inv->status >= 300)), err)) < 0 ||
-	    (error = sql_exec(w, Q_INVOICE_ADD, ARGS(ARG_FIELD(inv->ref),
-			  ARG_FIELD(inv->session_ref), ARG_INT(inv->ordinal),
-			  ARG_FIELD(inv->invoice_hash),
-			  ARG_INT(inv->invoice_size),
-			  ARG_FIELD(inv->encrypted_hash),
-			  ARG_INT(inv->encrypted_size),
-			  ARG_INT(inv->offline_mode != 0),
-			  ARG_FIELD(inv->hash_of_corrected),
-			  ARG_INT(inv->invoicing_ms), ARG_INT(inv->status),
-			  VERDICT_ARGS(inv)), err)) < 0)
+			      ARGS(ARG_FIELD(inv->session_ref),
+				   ARG_INT(inv->invoicing_ms),
+				   ARG_INT(inv->status >= 300)), err)) < 0 ||
+	    (error = sql_exec(w, Q_INVOICE_ADD,
+			      ARGS(ARG_FIELD(inv->ref),
+				   ARG_FIELD(inv->session_ref),
+				   ARG_INT(inv->ordinal),
+				   ARG_FIELD(inv->invoice_hash),
+				   ARG_INT(inv->invoice_size),
+				   ARG_FIELD(inv->encrypted_hash),
+				   ARG_INT(inv->encrypted_size),
+				   ARG_INT(inv->offline_mode != 0),
+				   ARG_FIELD(inv->hash_of_corrected),
+				   ARG_INT(inv->invoicing_ms),
+				   ARG_INT(inv->status), VERDICT_ARGS(inv)),
+			      err)) < 0)
 		return error;
 	return blob_add(w, inv->ref, BLOB_CIPHERTEXT, a->data, a->len, err);
 }
 
-int store_invoice_accept(store *st, store_invoice *inv,
-			 const unsigned char *ciphertext, size_t len,
-			 int *session_status, ksef_error *err)
+store_result store_invoice_accept(store *st, store_invoice *inv,
+				  const unsigned char *ciphertext, size_t len,
+				  int *session_status, ksef_error *err)
 {
 	store_invoice copy;
 	struct accept_args a = { &copy, ciphertext, len, 0 };
 	int error;
 
 	if (inv == NULL || (ciphertext == NULL && len > 0))
-		return util_error_set(err, KSEF_EINVAL, "no invoice given");
+		return sql_fail(err, STORE_INVALID, "no invoice given");
 	if (len > KSEF_CIPHERTEXT_MAX_BYTES)
-		return util_error_set(err, KSEF_ETOOBIG, "ciphertext is %zu bytes, over "
-			    "KSEF_CIPHERTEXT_MAX_BYTES", len);
+		return sql_fail(err, STORE_TOO_BIG, "ciphertext is %zu bytes, "
+				"over KSEF_CIPHERTEXT_MAX_BYTES", len);
 	copy = *inv;
 	if (copy.status == 0)
 		copy.status = 100;
 	if (copy.status == 200)
-		return util_error_set(err, KSEF_EINVAL, "an invoice reaches 200 only "
-			    "through store_invoice_finish");
+		return sql_fail(err, STORE_INVALID, "an invoice reaches 200 "
+				"only through store_invoice_finish");
 	error = sql_submit(st, op_invoice_accept, &a, err);
 	if (session_status != NULL)
 		*session_status = a.session_status;
@@ -149,18 +151,18 @@ int store_invoice_accept(store *st, store_invoice *inv,
 	return 0;
 }
 
-int store_invoice_get(store *st, const char *ref, store_invoice *out,
-		      ksef_error *err)
+store_result store_invoice_get(store *st, const char *ref, store_invoice *out,
+			       ksef_error *err)
 {
 	return sql_read_one(st, Q_INVOICE_GET, ref, out, invoice_row, "invoice",
-			err);
+			    err);
 }
 
-int store_invoice_by_ksef_number(store *st, const char *ksef_number,
-				 store_invoice *out, ksef_error *err)
+store_result store_invoice_by_ksef_number(store *st, const char *ksef_number,
+					  store_invoice *out, ksef_error *err)
 {
-	return sql_read_one(st, Q_INVOICE_BY_KSEF, ksef_number, out, invoice_row,
-			"invoice", err);
+	return sql_read_one(st, Q_INVOICE_BY_KSEF, ksef_number, out,
+			    invoice_row, "invoice", err);
 }
 
 static int blob_get(store *st, const char *ref, int kind, ksef_buf *out,
@@ -169,41 +171,41 @@ static int blob_get(store *st, const char *ref, int kind, ksef_buf *out,
 	int error;
 
 	if (ref == NULL || out == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no invoice given");
+		return sql_fail(err, STORE_INVALID, "no invoice given");
 	error = sql_read_row(st, Q_BLOB_GET, ARGS(ARG_TEXT(ref), ARG_INT(kind)),
-			 sql_blob_row, out, err);
+			     sql_blob_row, out, err);
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_ENOTFOUND,
-			"invoice %s not stored",
-			kind == BLOB_PLAINTEXT ? "content" : "ciphertext");
+		return sql_fail(err, STORE_NOT_FOUND, "invoice %s not stored",
+				kind == BLOB_PLAINTEXT ? "content" :
+				"ciphertext");
 	return error < 0 ? error : 0;
 }
 
-int store_invoice_ciphertext(store *st, const char *ref, ksef_buf *out,
-			     ksef_error *err)
+store_result store_invoice_ciphertext(store *st, const char *ref, ksef_buf *out,
+				      ksef_error *err)
 {
 	return blob_get(st, ref, BLOB_CIPHERTEXT, out, err);
 }
 
-int store_invoice_plaintext(store *st, const char *ref, ksef_buf *out,
-			    ksef_error *err)
+store_result store_invoice_plaintext(store *st, const char *ref, ksef_buf *out,
+				     ksef_error *err)
 {
 	return blob_get(st, ref, BLOB_PLAINTEXT, out, err);
 }
 
-int store_invoice_by_hash(store *st, const char *ctx_value,
-			  const char *invoice_hash, store_invoice *out,
-			  ksef_error *err)
+store_result store_invoice_by_hash(store *st, const char *ctx_value,
+				   const char *invoice_hash, store_invoice *out,
+				   ksef_error *err)
 {
 	int error;
 
 	if (ctx_value == NULL || invoice_hash == NULL || out == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no context or hash given");
+		return sql_fail(err, STORE_INVALID, "no context or hash given");
 	error = sql_read_row(st, Q_INVOICE_BY_HASH, ARGS(ARG_TEXT(ctx_value),
-			 ARG_TEXT(invoice_hash)), invoice_row, out, err);
+			     ARG_TEXT(invoice_hash)), invoice_row, out, err);
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_ENOTFOUND,
-				      "no invoice with this hash");
+		return sql_fail(err, STORE_NOT_FOUND,
+				"no invoice with this hash");
 	return error < 0 ? error : 0;
 }
 
@@ -211,30 +213,8 @@ struct finish_args {
 	store_invoice *inv;
 	const unsigned char *data;
 	size_t len;
-	int dup;
 	int64_t now_ms;
 };
-
-/* JSON string content for text we made (numbers and references): escape
- * what JSON requires, so a damaged row cannot break the document. */
-static void json_escape(char *dst, size_t size, const char *src)
-{
-	size_t n = 0;
-
-	for (; *src != '\0' && n + 7 < size; src++) {
-		unsigned char ch = (unsigned char)*src;
-
-		if (ch == '"' || ch == '\\') {
-			dst[n++] = '\\';
-			dst[n++] = (char)ch;
-		} else if (ch < 0x20) {
-			n += (size_t)snprintf(dst + n, size - n, "\\u%04x", ch);
-		} else {
-			dst[n++] = (char)ch;
-		}
-	}
-	dst[n] = '\0';
-}
 
 /* A row_fn: the number and session of the invoice holding a key. */
 static int holder_row(void *dst, sqlite3_stmt *s, ksef_error *err)
@@ -247,44 +227,34 @@ static int holder_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	return 0;
 }
 
-/* Claim the invoice's duplicate key, or turn it into the 440 duplicate of
- * the invoice that holds the key. */
-static int claim_dup_key(struct conn *w, struct finish_args *a,
+/* Claim the invoice's duplicate key, or answer STORE_EXISTS with the
+ * invoice that holds it in inv->orig_ksef_number and orig_session_ref. */
+static int claim_dup_key(struct conn *w, store_invoice *inv,
 			 ksef_error *err)
 {
-	store_invoice *inv = a->inv;
-	char ksef[2 * KSEF_NUMBER_BUFSZ], sess[2 * STORE_REF_SZ];
 	int error;
 
-	if ((error = sql_exec(w, Q_DUPKEY_CLAIM, ARGS(ARG_FIELD(inv->seller_nip),
-			  ARG_FIELD(inv->invoice_kind),
-			  ARG_FIELD(inv->invoice_number), ARG_FIELD(inv->ref)),
-			  err)) < 0)
+	if ((error = sql_exec(w, Q_DUPKEY_CLAIM,
+			      ARGS(ARG_FIELD(inv->seller_nip),
+				   ARG_FIELD(inv->invoice_kind),
+				   ARG_FIELD(inv->invoice_number),
+				   ARG_FIELD(inv->ref)), err)) < 0)
 		return error;
 	if (sqlite3_changes(w->db) == 1)
 		return 0;
 
 	error = sql_lookup(w, Q_DUPKEY_HOLDER, ARGS(ARG_FIELD(inv->seller_nip),
-		       ARG_FIELD(inv->invoice_kind),
-		       ARG_FIELD(inv->invoice_number)), holder_row, inv, err);
+			   ARG_FIELD(inv->invoice_kind),
+			   ARG_FIELD(inv->invoice_number)), holder_row, inv,
+			   err);
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_EIO, "database: duplicate "
-				      "key held by no invoice");
+		return sql_fail(err, STORE_ERROR, "database: duplicate key "
+				"held by no invoice");
 	if (error < 0)
 		return error;
-
-	/* SPEC 5.2: 440 with the original's number and session. */
-	json_escape(ksef, sizeof(ksef), inv->orig_ksef_number);
-	json_escape(sess, sizeof(sess), inv->orig_session_ref);
-	inv->status = 440;
-	snprintf(inv->status_details, sizeof(inv->status_details),
-		 "[\"Duplikat faktury. Faktura o numerze KSeF: %s została już "
-		 "prawidłowo przesłana do systemu w sesji: %s\"]", ksef, sess);
-	inv->ksef_number[0] = '\0';
-	inv->acquisition_ms = 0;
-	inv->permanent_storage_ms = 0;
-	a->dup = 1;
-	return 0;
+	return sql_fail(err, STORE_EXISTS, "the duplicate key is held by "
+			"KSeF number %s of session %s", inv->orig_ksef_number,
+			inv->orig_session_ref);
 }
 
 /* What op_invoice_finish reads of the invoice as stored: its status
@@ -313,21 +283,27 @@ static int op_invoice_finish(struct conn *w, void *arg, ksef_error *err)
 
 	/* The invoice as stored: its session, and whether it was final. */
 	error = sql_lookup(w, Q_INVOICE_STATE, ARGS(ARG_FIELD(inv->ref)),
-		       invoice_state_row, &old, err);
+			   invoice_state_row, &old, err);
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_ENOTFOUND, "invoice not found");
+		return sql_fail(err, STORE_NOT_FOUND, "invoice not found");
 	if (error < 0)
 		return error;
 	if (old.status >= 200)
-		return util_error_set(err, KSEF_EINVAL, "invoice already has final "
-			    "status %d", old.status);
+		return sql_fail(err, STORE_WRONG_STATE, "invoice already has "
+				"final status %d", old.status);
 
 	if (inv->status == 200 && inv->invoice_number[0] != '\0' &&
-	    (error = claim_dup_key(w, a, err)) < 0)
+	    (error = claim_dup_key(w, inv, err)) < 0)
 		return error;
 
-	if ((error = sql_exec(w, Q_INVOICE_FINISH, ARGS(ARG_FIELD(inv->ref),
-			  ARG_INT(inv->status), VERDICT_ARGS(inv)), err)) < 0)
+	error = sql_exec(w, Q_INVOICE_FINISH, ARGS(ARG_FIELD(inv->ref),
+			 ARG_INT(inv->status), VERDICT_ARGS(inv)), err);
+	/* STORE_EXISTS of this call names the holder of the duplicate key;
+	 * a KSeF number given twice is a failure of another kind. */
+	if (error == STORE_EXISTS)
+		return sql_fail(err, STORE_ERROR, "KSeF number %s is taken",
+				inv->ksef_number);
+	if (error < 0)
 		return error;
 
 	if (inv->status == 200 &&
@@ -335,41 +311,43 @@ static int op_invoice_finish(struct conn *w, void *arg, ksef_error *err)
 			      err)) < 0)
 		return error;
 
-	return sql_exec(w, Q_SESSION_COUNT_FINISH, ARGS(ARG_FIELD(inv->session_ref),
-		    ARG_INT(inv->status == 200), ARG_INT(inv->status >= 300),
-		    ARG_INT(a->now_ms)), err);
+	return sql_exec(w, Q_SESSION_COUNT_FINISH,
+			ARGS(ARG_FIELD(inv->session_ref),
+			     ARG_INT(inv->status == 200),
+			     ARG_INT(inv->status >= 300), ARG_INT(a->now_ms)),
+			err);
 }
 
-int store_invoice_finish(store *st, store_invoice *inv,
-			 const unsigned char *plaintext, size_t len,
-			 int *dup, ksef_error *err)
+store_result store_invoice_finish(store *st, store_invoice *inv,
+				  const unsigned char *plaintext, size_t len,
+				  ksef_error *err)
 {
 	store_invoice copy;
-	struct finish_args a = { &copy, plaintext, len, 0, wall_ms() };
+	struct finish_args a = { &copy, plaintext, len, wall_ms() };
 	int error;
 
-	if (dup != NULL)
-		*dup = 0;
 	if (inv == NULL || inv->status < 100)
-		return util_error_set(err, KSEF_EINVAL, "no invoice status given");
+		return sql_fail(err, STORE_INVALID, "no invoice status given");
 	if (inv->status == 200 && plaintext == NULL)
-		return util_error_set(err, KSEF_EINVAL, "an accepted invoice needs its "
-			    "content");
+		return sql_fail(err, STORE_INVALID, "an accepted invoice needs "
+				"its content");
 	if (len > KSEF_INVOICE_MAX_BYTES)
-		return util_error_set(err, KSEF_ETOOBIG, "invoice is %zu bytes, over "
-			    "KSEF_INVOICE_MAX_BYTES", len);
+		return sql_fail(err, STORE_TOO_BIG, "invoice is %zu bytes, "
+				"over KSEF_INVOICE_MAX_BYTES", len);
 	copy = *inv;
-	if ((error = sql_submit(st, op_invoice_finish, &a, err)) < 0)
+	error = sql_submit(st, op_invoice_finish, &a, err);
+	/* On STORE_EXISTS nothing was written, but the caller learns the
+	 * holder of the key. */
+	if (error < 0 && error != STORE_EXISTS)
 		return error;
 	*inv = copy;
-	if (dup != NULL)
-		*dup = a.dup;
-	return 0;
+	return error;
 }
 
-int store_invoices_list(store *st, const char *session_ref, int failed_only,
-			int after_ordinal, size_t limit, store_invoice **out,
-			size_t *count, ksef_error *err)
+store_result store_invoices_list(store *st, const char *session_ref,
+				 int failed_only, int after_ordinal,
+				 size_t limit, store_invoice **out,
+				 size_t *count, ksef_error *err)
 {
 	void *rows = NULL;
 	int error;
@@ -377,32 +355,33 @@ int store_invoices_list(store *st, const char *session_ref, int failed_only,
 	*out = NULL;
 	*count = 0;
 	if (session_ref == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no session given");
+		return sql_fail(err, STORE_INVALID, "no session given");
 	error = sql_read_rows(st, Q_INVOICES_LIST, ARGS(ARG_TEXT(session_ref),
-			  ARG_INT(after_ordinal), ARG_INT(failed_only != 0),
-			  ARG_INT(limit_arg(limit))),
-			  &invoice_rows, &rows, count, err);
+			      ARG_INT(after_ordinal), ARG_INT(failed_only != 0),
+			      ARG_INT(limit_arg(limit))),
+			      &invoice_rows, &rows, count, err);
 	*out = rows;
 	return error;
 }
 
-int store_invoices_pending(store *st, char (**refs)[STORE_REF_SZ],
-			   size_t *count, ksef_error *err)
+store_result store_invoices_pending(store *st, char (**refs)[STORE_REF_SZ],
+				    size_t *count, ksef_error *err)
 {
 	void *rows = NULL;
 	int error;
 
 	*refs = NULL;
 	*count = 0;
-	error = sql_read_rows(st, Q_INVOICES_PENDING, NULL, &sql_ref_rows, &rows, count,
-			  err);
+	error = sql_read_rows(st, Q_INVOICES_PENDING, NULL, &sql_ref_rows,
+			      &rows, count, err);
 	*refs = rows;
 	return error;
 }
 
-int store_invoices_accepted(store *st, const char *session_ref,
-			    int after_ordinal, size_t limit, store_invoice **out,
-			    size_t *count, ksef_error *err)
+store_result store_invoices_accepted(store *st, const char *session_ref,
+				     int after_ordinal, size_t limit,
+				     store_invoice **out, size_t *count,
+				     ksef_error *err)
 {
 	void *rows = NULL;
 	int error;
@@ -410,10 +389,12 @@ int store_invoices_accepted(store *st, const char *session_ref,
 	*out = NULL;
 	*count = 0;
 	if (session_ref == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no session given");
-	error = sql_read_rows(st, Q_INVOICES_ACCEPTED, ARGS(ARG_TEXT(session_ref),
-			  ARG_INT(after_ordinal), ARG_INT(limit_arg(limit))),
-			  &invoice_rows, &rows, count, err);
+		return sql_fail(err, STORE_INVALID, "no session given");
+	error = sql_read_rows(st, Q_INVOICES_ACCEPTED,
+			      ARGS(ARG_TEXT(session_ref),
+				   ARG_INT(after_ordinal),
+				   ARG_INT(limit_arg(limit))),
+			      &invoice_rows, &rows, count, err);
 	*out = rows;
 	return error;
 }

@@ -12,7 +12,6 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 #include "store_int.h"
-#include "util/util.h"
 
 /* The longest secret store_secret() hands out. */
 #define STORE_SECRET_MAX 1024
@@ -35,8 +34,8 @@ static int secret_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	size_t n = (size_t)sqlite3_column_bytes(s, 0);
 
 	if (v == NULL || n != a->len)
-		return util_error_set(err, KSEF_EINVAL, "secret %s holds %zu bytes, not %zu",
-			    a->name, n, a->len);
+		return sql_fail(err, STORE_INVALID, "secret %s holds %zu "
+				"bytes, not %zu", a->name, n, a->len);
 	memcpy(a->out, v, a->len);
 	return 0;
 }
@@ -47,41 +46,41 @@ static int op_secret(struct conn *w, void *arg, ksef_error *err)
 	int error;
 
 	if ((error = sql_exec(w, Q_SECRET_ADD, ARGS(ARG_TEXT(a->name),
-			  ARG_BLOB(a->fresh, a->len)), err)) < 0)
+			      ARG_BLOB(a->fresh, a->len)), err)) < 0)
 		return error;
 	/* Read back what is stored: another process may have won. */
 	error = sql_lookup(w, Q_SECRET_GET, ARGS(ARG_TEXT(a->name)), secret_row,
-		       a, err);
+			   a, err);
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_EIO, "secret %s vanished",
-				      a->name);
+		return sql_fail(err, STORE_ERROR, "secret %s vanished",
+				a->name);
 	return error < 0 ? error : 0;
 }
 
-int store_secret(store *st, const char *name, unsigned char *out, size_t len,
-		 ksef_error *err)
+store_result store_secret(store *st, const char *name, unsigned char *out,
+			  size_t len, ksef_error *err)
 {
 	unsigned char fresh[STORE_SECRET_MAX];
 	struct secret_args a = { name, fresh, out, len };
 	int error;
 
 	if (st == NULL || out == NULL || len == 0 || len > STORE_SECRET_MAX)
-		return util_error_set(err, KSEF_EINVAL, "a secret is 1 to %d bytes",
-			    STORE_SECRET_MAX);
-	if ((error = sql_check_len(name, STORE_SECRET_NAME_MAX + 1, "secret name",
-			       err)) < 0)
+		return sql_fail(err, STORE_INVALID, "a secret is 1 to %d bytes",
+				STORE_SECRET_MAX);
+	if ((error = sql_check_len(name, STORE_SECRET_NAME_MAX + 1,
+				   "secret name", err)) < 0)
 		return error;
 
 	/* The common case: it exists, and a reader is enough. */
 	error = sql_read_row(st, Q_SECRET_GET, ARGS(ARG_TEXT(name)), secret_row,
-			 &a, err);
+			     &a, err);
 	if (error != SQLITE_DONE)
 		return error < 0 ? error : 0;
 
 	if (RAND_bytes(fresh, (int)len) != 1) {
 		ERR_clear_error();
-		return util_error_set(err, KSEF_ECRYPTO, "cannot make secret %s: no "
-			    "randomness", name);
+		return sql_fail(err, STORE_ERROR, "cannot make secret %s: no "
+				"randomness", name);
 	}
 	error = sql_submit(st, op_secret, &a, err);
 	OPENSSL_cleanse(fresh, len);
@@ -104,25 +103,27 @@ static int op_key_add(struct conn *w, void *arg, ksef_error *err)
 	const store_key *k = a->key;
 	int error;
 
-	if ((error = sql_exec(w, Q_KEY_ADD, ARGS(ARG_INT(k->usage),
-			  ARG_FIELD(k->public_key_id), ARG_TEXT(k->cert_b64),
-			  ARG_TEXT(k->key_pem), ARG_INT(k->valid_from_ms),
-			  ARG_INT(k->valid_to_ms), ARG_INT(k->retired != 0)),
-			  err)) < 0)
+	if ((error = sql_exec(w, Q_KEY_ADD,
+			      ARGS(ARG_INT(k->usage),
+				   ARG_FIELD(k->public_key_id),
+				   ARG_TEXT(k->cert_b64), ARG_TEXT(k->key_pem),
+				   ARG_INT(k->valid_from_ms),
+				   ARG_INT(k->valid_to_ms),
+				   ARG_INT(k->retired != 0)), err)) < 0)
 		return error;
 	a->id = sqlite3_last_insert_rowid(w->db);
 	return 0;
 }
 
-int store_key_add(store *st, store_key *key, ksef_error *err)
+store_result store_key_add(store *st, store_key *key, ksef_error *err)
 {
 	struct key_add_args a = { key, 0 };
 	int error;
 
 	if (st == NULL || key == NULL || key->cert_b64 == NULL ||
 	    key->key_pem == NULL)
-		return util_error_set(err, KSEF_EINVAL, "a key needs its certificate "
-			    "and private key");
+		return sql_fail(err, STORE_INVALID, "a key needs its "
+				"certificate and private key");
 	if ((error = sql_submit(st, op_key_add, &a, err)) < 0)
 		return error;
 	key->id = a.id;
@@ -152,7 +153,7 @@ static int key_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	k->retired = sqlite3_column_int(s, 7);
 	if (k->cert_b64 == NULL || k->key_pem == NULL) {
 		key_clear(k);
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return sql_fail(err, STORE_NO_MEMORY, "out of memory");
 	}
 	return 0;
 }
@@ -167,15 +168,16 @@ static const struct row_type key_rows = {
 	sizeof(store_key), key_row, key_row_clear
 };
 
-int store_keys_list(store *st, store_key **out, size_t *count,
-		    ksef_error *err)
+store_result store_keys_list(store *st, store_key **out, size_t *count,
+			     ksef_error *err)
 {
 	void *rows = NULL;
 	int error;
 
 	*out = NULL;
 	*count = 0;
-	error = sql_read_rows(st, Q_KEYS_LIST, NULL, &key_rows, &rows, count, err);
+	error = sql_read_rows(st, Q_KEYS_LIST, NULL, &key_rows, &rows, count,
+			      err);
 	*out = rows;
 	return error;
 }
@@ -219,18 +221,19 @@ static int op_key_retire(struct conn *w, void *arg, ksef_error *err)
 	/* ?1 is the id as a row number, or NULL (no row) if it is not one. */
 	if (parse_row_id(&rowid, a->id))
 		error = sql_exec(w, Q_KEY_RETIRE, ARGS(ARG_INT(rowid),
-			     ARG_TEXT(a->id)), err);
+				 ARG_TEXT(a->id)), err);
 	else
 		error = sql_exec(w, Q_KEY_RETIRE, ARGS(ARG_TEXT(NULL),
-			     ARG_TEXT(a->id)), err);
+				 ARG_TEXT(a->id)), err);
 	if (error < 0)
 		return error;
 	if (sqlite3_changes(w->db) == 0)
-		return util_error_set(err, KSEF_ENOTFOUND, "no key has id %s", a->id);
+		return sql_fail(err, STORE_NOT_FOUND, "no key has id %s",
+				a->id);
 	return 0;
 }
 
-int store_key_retire(store *st, const char *id, ksef_error *err)
+store_result store_key_retire(store *st, const char *id, ksef_error *err)
 {
 	struct key_retire_args a = { id };
 	int error;

@@ -20,7 +20,6 @@
  */
 #include <string.h>
 #include "store_int.h"
-#include "util/util.h"
 
 #define STORE_SCHEMA_VERSION 2
 
@@ -333,14 +332,15 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_SESSIONS_EXPIRE] = { "expire sessions",
 		"UPDATE sessions SET status = 170, closed_ms = ?1,"
 		" updated_ms = ?1 WHERE status = 100 AND valid_until_ms <= ?1" },
-	[Q_SESSIONS_FINISH] = { "finish sessions",
-		"UPDATE sessions SET updated_ms = ?1, status = CASE"
-		"   WHEN success_count > 0 THEN 200"
-		"   WHEN invoice_count = 0 THEN 440 ELSE 445 END"
-		" WHERE status = 170 AND NOT EXISTS (SELECT 1 FROM invoices i"
+	[Q_SESSIONS_DONE] = { "find finished sessions",
+		"SELECT ref, invoice_count, success_count, failed_count"
+		" FROM sessions WHERE status = 170"
+		" AND NOT EXISTS (SELECT 1 FROM invoices i"
 		"   WHERE i.session_ref = sessions.ref"
-		"   AND i.status IN (100, 150))"
-		" RETURNING ref" },
+		"   AND i.status IN (100, 150))" },
+	[Q_SESSION_FINISH] = { "finish session",
+		"UPDATE sessions SET status = ?2, updated_ms = ?3"
+		" WHERE ref = ?1 AND status = 170" },
 	[Q_SESSIONS_LIST] = { "list sessions",
 		"SELECT " SESSION_COLS " FROM sessions"
 		" WHERE ctx_type = ?1 AND ctx_value = ?2"
@@ -448,13 +448,13 @@ static int read_user_version(int *out, struct conn *c, ksef_error *err)
 
 	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL) !=
 	    SQLITE_OK)
-		return util_error_set(err, KSEF_EIO, "database: read schema version: %s",
-			    sqlite3_errmsg(c->db));
+		return sql_fail(err, STORE_ERROR, "database: read schema "
+				"version: %s", sqlite3_errmsg(c->db));
 	if (sqlite3_step(s) != SQLITE_ROW) {
-		util_error_set(err, KSEF_EIO, "database: read schema version: %s",
-		     sqlite3_errmsg(c->db));
+		sql_fail(err, STORE_ERROR, "database: read schema version: %s",
+			 sqlite3_errmsg(c->db));
 		sqlite3_finalize(s);
-		return KSEF_EIO;
+		return STORE_ERROR;
 	}
 	*out = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
@@ -474,10 +474,10 @@ int sql_migrate(struct conn *w, ksef_error *err)
 	    sqlite3_step(s) != SQLITE_ROW ||
 	    sqlite3_column_text(s, 0) == NULL ||
 	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
-		util_error_set(err, KSEF_EIO, "database: cannot switch to WAL mode: %s",
-		     sqlite3_errmsg(w->db));
+		sql_fail(err, STORE_ERROR, "database: cannot switch to WAL "
+			 "mode: %s", sqlite3_errmsg(w->db));
 		sqlite3_finalize(s);
-		return KSEF_EIO;
+		return STORE_ERROR;
 	}
 	sqlite3_finalize(s);
 
@@ -486,17 +486,17 @@ int sql_migrate(struct conn *w, ksef_error *err)
 	if ((error = read_user_version(&version, w, err)) < 0)
 		goto rollback;
 	if (version < 0 || version > STORE_SCHEMA_VERSION) {
-		error = util_error_set(err, KSEF_EIO, "database schema version %d is not"
-			     " one this ksefd knows (%d or older)", version,
-			     STORE_SCHEMA_VERSION);
+		error = sql_fail(err, STORE_ERROR, "database schema version "
+				 "%d is not one this ksefd knows (%d or older)",
+				 version, STORE_SCHEMA_VERSION);
 		goto rollback;
 	}
 	for (; version < STORE_SCHEMA_VERSION; version++) {
 		if (sqlite3_exec(w->db, migrations[version], NULL, NULL,
 				 NULL) != SQLITE_OK) {
-			error = util_error_set(err, KSEF_EIO, "database: migration to "
-				     "version %d: %s", version + 1,
-				     sqlite3_errmsg(w->db));
+			error = sql_fail(err, STORE_ERROR, "database: "
+					 "migration to version %d: %s",
+					 version + 1, sqlite3_errmsg(w->db));
 			goto rollback;
 		}
 	}

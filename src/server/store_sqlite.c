@@ -26,7 +26,8 @@
  *    alone), commits, and wakes every caller with its own result. With
  *    synchronous=FULL each commit costs an fsync, and N concurrent invoice
  *    accepts share one: group commit. A write is durable when its call
- *    returns 0; if the commit fails, every op of the batch gets KSEF_EIO.
+ *    returns 0; if the commit fails, every op of the batch gets
+ *    STORE_ERROR.
  *    Before taking a batch the writer waits up to STORE_GATHER_NS for
  *    the callers it just woke to queue again, which keeps a steady group
  *    (8 threads: batches of 8, not alternating 1 and 7).
@@ -45,6 +46,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +54,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "store_int.h"
-#include "util/util.h"
 
 #define STORE_FILE_NAME "ksefd.sqlite3"
 /* Read connections kept at most; more concurrent readers wait for one. */
@@ -65,17 +66,65 @@
 
 /* ---- failures ---- */
 
+int store_result_code(store_result r)
+{
+	switch (r) {
+	case STORE_OK:
+		return 0;
+	case STORE_NOT_FOUND:
+		return KSEF_ENOTFOUND;
+	case STORE_FULL:
+	case STORE_TOO_BIG:
+		return KSEF_ETOOBIG;
+	case STORE_NO_MEMORY:
+		return KSEF_ENOMEM;
+	case STORE_EXISTS:
+	case STORE_WRONG_STATE:
+	case STORE_INVALID:
+		return KSEF_EINVAL;
+	case STORE_ERROR:
+		break;
+	}
+	return KSEF_EIO;
+}
+
+int sql_fail(ksef_error *err, store_result r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL) {
+		err->code = store_result_code(r);
+		err->line = 0;
+		va_start(ap, fmt);
+		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+/* What a failed statement means to the caller. A unique key already
+ * taken (a reference, a token secret, a challenge) is STORE_EXISTS; any
+ * other constraint is a record the caller should not have written. */
+static store_result db_result(sqlite3 *db)
+{
+	int code = sqlite3_extended_errcode(db);
+
+	if (code == SQLITE_CONSTRAINT_PRIMARYKEY ||
+	    code == SQLITE_CONSTRAINT_UNIQUE)
+		return STORE_EXISTS;
+	if ((code & 0xff) == SQLITE_CONSTRAINT)
+		return STORE_INVALID;
+	if ((code & 0xff) == SQLITE_NOMEM)
+		return STORE_NO_MEMORY;
+	return STORE_ERROR;
+}
+
 /* SQLite's message names the failure (and at most a column), never a
- * bound value, so it is safe to pass on. A constraint (a reference or a
- * token secret already taken) is the caller's KSEF_EINVAL, as store.h
- * says; anything else is KSEF_EIO. */
+ * bound value, so it is safe to pass on. */
 static int db_fail(ksef_error *err, struct conn *c, enum query q)
 {
-	int code = (sqlite3_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT ?
-		   KSEF_EINVAL : KSEF_EIO;
-
-	return util_error_set(err, code, "database: %s: %s", sql_queries[q].name,
-		    sqlite3_errmsg(c->db));
+	return sql_fail(err, db_result(c->db), "database: %s: %s",
+			sql_queries[q].name, sqlite3_errmsg(c->db));
 }
 
 /* ---- binding and reading columns ---- */
@@ -199,7 +248,7 @@ static int prep_bind(sqlite3_stmt **out, struct conn *c, enum query q,
 }
 
 int sql_lookup(struct conn *c, enum query q, const struct param *p,
-		  row_fn fn, void *dst, ksef_error *err)
+	       row_fn fn, void *dst, ksef_error *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc, error;
@@ -217,7 +266,7 @@ int sql_lookup(struct conn *c, enum query q, const struct param *p,
 }
 
 int sql_exec(struct conn *c, enum query q, const struct param *p,
-		ksef_error *err)
+	     ksef_error *err)
 {
 	int rc = sql_lookup(c, q, p, NULL, NULL, err);
 
@@ -230,15 +279,15 @@ int sql_run(struct conn *c, enum query q, ksef_error *err)
 }
 
 int sql_update(struct conn *w, enum query q, const struct param *p,
-		  const char *what, ksef_error *err)
+	       const char *what, ksef_error *err)
 {
 	int error = sql_exec(w, q, p, err);
 
 	if (error < 0)
 		return error;
 	if (sqlite3_changes(w->db) == 0)
-		return util_error_set(err, KSEF_ENOTFOUND, "%s not found",
-				      what);
+		return sql_fail(err, STORE_NOT_FOUND, "%s not found",
+				what);
 	return 0;
 }
 
@@ -269,25 +318,25 @@ static int conn_open(struct conn **out, const char *path, int writer,
 
 	*out = NULL;
 	if (c == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return sql_fail(err, STORE_NO_MEMORY, "out of memory");
 	/* NOMUTEX: the pool and the writer thread already give each
 	 * connection to one thread at a time. */
 	rc = sqlite3_open_v2(path, &c->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		util_error_set(err, KSEF_EIO, "cannot open %s: %s", path,
-		     c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		sql_fail(err, STORE_ERROR, "cannot open %s: %s", path,
+			 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		conn_close(c);
-		return KSEF_EIO;
+		return STORE_ERROR;
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_timeout(c->db, STORE_BUSY_MS);
 	if (sqlite3_exec(c->db, writer ? writer_setup : reader_setup, NULL,
 			 NULL, NULL) != SQLITE_OK) {
-		util_error_set(err, KSEF_EIO, "cannot set up %s: %s", path,
-		     sqlite3_errmsg(c->db));
+		sql_fail(err, STORE_ERROR, "cannot set up %s: %s", path,
+			 sqlite3_errmsg(c->db));
 		conn_close(c);
-		return KSEF_EIO;
+		return STORE_ERROR;
 	}
 	*out = c;
 	return 0;
@@ -332,16 +381,19 @@ static void reader_put(store *st, struct conn *c)
 /* ---- the writer thread ---- */
 
 /* The transaction holding ops first..last (inclusive) is gone: fail every
- * op in it that had succeeded, with the reason. */
+ * op in it, with the reason. Those that had failed too, since what they
+ * answered (a key already held, a session not open) may rest on an
+ * earlier op of the lost transaction; an op's own STORE_ERROR keeps its
+ * message. */
 static void fail_batch(struct op *first, struct op *last, const char *why)
 {
 	struct op *op;
 
 	for (op = first; op != NULL; op = op->next) {
-		if (op->result >= 0)
-			op->result = util_error_set(op->err, KSEF_EIO,
-					  "database: transaction failed: %s",
-					  why);
+		if (op->result != STORE_ERROR)
+			op->result = sql_fail(op->err, STORE_ERROR,
+					      "database: transaction failed: "
+					      "%s", why);
 		if (op == last)
 			break;
 	}
@@ -358,15 +410,17 @@ static void run_batch(struct conn *w, struct op *batch)
 				/* Another process holds the lock past the
 				 * busy timeout: nothing here can run. */
 				for (; op != NULL; op = op->next)
-					op->result = util_error_set(op->err, KSEF_EIO,
-							  "%s", e.message);
+					op->result = sql_fail(op->err,
+							      STORE_ERROR, "%s",
+							      e.message);
 				return;
 			}
 			first = op;
 		}
 		last = op;
 		if (sql_run(w, Q_SAVEPOINT, &e) < 0) {
-			op->result = util_error_set(op->err, KSEF_EIO, "%s", e.message);
+			op->result = sql_fail(op->err, STORE_ERROR, "%s",
+					      e.message);
 		} else {
 			op->result = op->fn(w, op->arg, op->err);
 			if (op->result < 0) {
@@ -461,7 +515,7 @@ int sql_submit(store *st, op_fn fn, void *arg, ksef_error *err)
 	pthread_mutex_lock(&st->lock);
 	if (st->stopping) {
 		pthread_mutex_unlock(&st->lock);
-		return util_error_set(err, KSEF_EIO, "the store is closing");
+		return sql_fail(err, STORE_ERROR, "the store is closing");
 	}
 	if (st->tail != NULL)
 		st->tail->next = &op;
@@ -485,23 +539,23 @@ static int make_dirs(const char *dir, ksef_error *err)
 	int error = 0;
 
 	if (p == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return sql_fail(err, STORE_NO_MEMORY, "out of memory");
 	for (q = p + 1; *q != '\0'; q++) {
 		if (*q != '/')
 			continue;
 		*q = '\0';
 		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			error = util_error_set(err, KSEF_EIO, "cannot create %s: %s", p,
-				     strerror(errno));
+			error = sql_fail(err, STORE_ERROR, "cannot create %s: "
+					 "%s", p, strerror(errno));
 			goto done;
 		}
 		*q = '/';
 	}
 	if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		error = util_error_set(err, KSEF_EIO, "cannot create %s: %s", p,
-			     strerror(errno));
+		error = sql_fail(err, STORE_ERROR, "cannot create %s: %s", p,
+				 strerror(errno));
 	else if (stat(p, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		error = util_error_set(err, KSEF_EIO, "%s is not a folder", p);
+		error = sql_fail(err, STORE_ERROR, "%s is not a folder", p);
 done:
 	free(p);
 	return error;
@@ -525,7 +579,7 @@ static void store_free(store *st)
 	free(st);
 }
 
-int store_open(store **out, const char *data_dir, ksef_error *err)
+store_result store_open(store **out, const char *data_dir, ksef_error *err)
 {
 	pthread_condattr_t attr;
 	store *st;
@@ -534,14 +588,14 @@ int store_open(store **out, const char *data_dir, ksef_error *err)
 
 	*out = NULL;
 	if (data_dir == NULL || *data_dir == '\0')
-		return util_error_set(err, KSEF_EINVAL, "no data folder given");
+		return sql_fail(err, STORE_INVALID, "no data folder given");
 	if ((error = make_dirs(data_dir, err)) < 0)
 		return error;
 	st = calloc(1, sizeof(*st));
 	n = strlen(data_dir) + sizeof("/" STORE_FILE_NAME);
 	if (st == NULL || (st->path = malloc(n)) == NULL) {
 		free(st);
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return sql_fail(err, STORE_NO_MEMORY, "out of memory");
 	}
 	snprintf(st->path, n, "%s/%s", data_dir, STORE_FILE_NAME);
 	pthread_mutex_init(&st->lock, NULL);
@@ -558,8 +612,8 @@ int store_open(store **out, const char *data_dir, ksef_error *err)
 	 * start; SQLite gives its -wal and -shm files the same mode. */
 	fd = open(st->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		error = util_error_set(err, KSEF_EIO, "cannot create %s: %s", st->path,
-			     strerror(errno));
+		error = sql_fail(err, STORE_ERROR, "cannot create %s: %s",
+				 st->path, strerror(errno));
 		goto fail;
 	}
 	close(fd);
@@ -567,7 +621,8 @@ int store_open(store **out, const char *data_dir, ksef_error *err)
 	    (error = sql_migrate(st->wconn, err)) < 0)
 		goto fail;
 	if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
-		error = util_error_set(err, KSEF_ENOMEM, "cannot start the writer thread");
+		error = sql_fail(err, STORE_NO_MEMORY, "cannot start the "
+				 "writer thread");
 		goto fail;
 	}
 	*out = st;
@@ -608,7 +663,8 @@ int sql_fetch_rows(void **out, size_t *count, struct conn *c, enum query q,
 			ncap = cap ? cap * 2 : 8;
 			if (__builtin_mul_overflow(ncap, t->size, &bytes) ||
 			    (grown = realloc(arr, bytes)) == NULL) {
-				rc = util_error_set(err, KSEF_ENOMEM, "out of memory");
+				rc = sql_fail(err, STORE_NO_MEMORY,
+					      "out of memory");
 				break;
 			}
 			arr = grown;
@@ -664,11 +720,11 @@ int sql_read_one(store *st, enum query q, const char *key, void *out,
 	int rc;
 
 	if (key == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no %s given", what);
+		return sql_fail(err, STORE_INVALID, "no %s given", what);
 	rc = sql_read_row(st, q, ARGS(ARG_TEXT(key)), fn, out, err);
 	if (rc == SQLITE_DONE)
-		return util_error_set(err, KSEF_ENOTFOUND, "%s not found",
-				      what);
+		return sql_fail(err, STORE_NOT_FOUND, "%s not found",
+				what);
 	return rc < 0 ? rc : 0;
 }
 
@@ -676,10 +732,10 @@ int sql_check_len(const char *v, size_t size, const char *what,
 		  ksef_error *err)
 {
 	if (v == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no %s given", what);
+		return sql_fail(err, STORE_INVALID, "no %s given", what);
 	if (strnlen(v, size) >= size)
-		return util_error_set(err, KSEF_EINVAL, "%s is longer than %zu bytes",
-			    what, size - 1);
+		return sql_fail(err, STORE_INVALID, "%s is longer than %zu "
+				"bytes", what, size - 1);
 	return 0;
 }
 
@@ -707,7 +763,7 @@ int sql_blob_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	unsigned char *p;
 
 	if ((p = malloc(n + 1)) == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return sql_fail(err, STORE_NO_MEMORY, "out of memory");
 	if (n > 0)
 		memcpy(p, data, n);
 	p[n] = '\0';

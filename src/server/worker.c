@@ -11,7 +11,8 @@
  * after a restart), checks metadata, XML rules and schema (libksef),
  * permissions and duplicates, and records the verdict in one store write.
  * A housekeeping thread closes sessions past validUntil and gives closed
- * sessions with nothing left to verify their final status.
+ * sessions with nothing left to verify their final status (verdict.c
+ * decides which).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <openssl/rand.h>
 #include "util/util.h"
 #include "upo_service.h"
+#include "verdict.h"
 #include "worker.h"
 
 struct cached_key {
@@ -264,7 +266,7 @@ static void verify_invoice(struct workers *w, const char *ref)
 	store_session s;
 	store_invoice inv;
 	ksef_error err;
-	int dup = 0, rc;
+	int rc;
 	size_t i, n;
 
 	if (store_invoice_get(srv->store, ref, &inv, &err) != 0 ||
@@ -337,10 +339,14 @@ static void verify_invoice(struct workers *w, const char *ref)
 finish:
 	rc = store_invoice_finish(srv->store, &inv,
 				  inv.status == 200 ? plain.ptr : NULL,
-				  inv.status == 200 ? plain.size : 0, &dup,
-				  &err);
-	/* On a duplicate the store has already recorded the 440, with the
-	 * original's KSeF number and session, in the same transaction. */
+				  inv.status == 200 ? plain.size : 0, &err);
+	if (rc == STORE_EXISTS) {
+		/* Another invoice holds the duplicate key; nothing was
+		 * written, and the store names the holder in inv. Record the
+		 * 440 that makes of this one (see store_invoice_finish). */
+		verdict_duplicate(&inv);
+		rc = store_invoice_finish(srv->store, &inv, NULL, 0, &err);
+	}
 	if (rc != 0)
 		fprintf(stderr, "ksefd: worker: %s: %s\n", ref, err.message);
 	ksef_verdict_free(v);
@@ -387,8 +393,8 @@ static void housekeeping(struct workers *w)
 	if (store_sessions_expire(srv->store, server_now_ms(), &expired,
 				  &err) != 0)
 		fprintf(stderr, "ksefd: housekeeping: %s\n", err.message);
-	if (store_sessions_finish(srv->store, server_now_ms(), &refs, &n,
-				  &err) != 0) {
+	if (store_sessions_finish(srv->store, server_now_ms(),
+				  verdict_session_final, &refs, &n, &err) != 0) {
 		fprintf(stderr, "ksefd: housekeeping: %s\n", err.message);
 		return;
 	}
@@ -444,7 +450,7 @@ int workers_start(struct server *srv, int threads, ksef_error *err)
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->tick, NULL);
 	if ((error = store_invoices_pending(srv->store, &pending, &n, err)) != 0)
-		return error;
+		return store_result_code(error);
 	for (i = 0; i < n; i++)
 		if (queue_push(w, pending[i]) != 0) {
 			free(pending);
