@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "http.h"
 #include "server.h"
+#include "session_keys.h"
 #include "tokens.h"
 #include "trust.h"
 #include "upo_service.h"
@@ -284,7 +285,8 @@ static int serve(struct config *cfg)
 		die("%s", "out of memory");
 		goto out;
 	}
-	if (workers_start(&srv, cfg->workers, &err) != 0 ||
+	if (session_keys_new(&srv.session_keys, &srv, &err) != 0 ||
+	    workers_start(&srv, cfg->workers, &err) != 0 ||
 	    http_start(&srv, &err) != 0) {
 		die("%s", err.message);
 		goto out;
@@ -301,6 +303,7 @@ static int serve(struct config *cfg)
 	rc = 0;
 out:
 	workers_stop(&srv);
+	session_keys_free(srv.session_keys);
 	ratelimit_free(srv.rl);
 	ksef_schemas_free(srv.schemas);
 	upo_service_free(&srv);
