@@ -373,6 +373,7 @@ void api_auth_redeem(struct request *req)
 	store_token tok;
 	store_auth op;
 	ksef_error err;
+	store_result rc;
 
 	if (load_op(req, req->claims.reference, &op) != 0)
 		return;
@@ -398,10 +399,11 @@ void api_auth_redeem(struct request *req)
 	}
 	/* Once only, decided by the store: two concurrent redeems cannot
 	 * both win. */
-	if (store_auth_redeem(srv->store, op.ref, refresh_until, &err) != 0) {
+	if ((rc = store_auth_redeem(srv->store, op.ref, refresh_until,
+				    &err)) != STORE_OK) {
 		free(access);
 		free(refresh);
-		if (err.code == KSEF_EINVAL)
+		if (rc == STORE_WRONG_STATE)
 			errors_reply(req, 400, 21301, "Tokeny dla operacji "
 				"uwierzytelniania %s zostały już pobrane.",
 				op.ref);

@@ -3,7 +3,8 @@
  * session, sending an invoice, closing. Sending does only what must be
  * answered at once (session state, limits, the encrypted content's size
  * and hash) and stores the invoice durably before the 202; decryption and
- * verification run in worker.c (SPEC 5, 8).
+ * verification run in worker.c (SPEC 5, 8). The session's key is unwrapped
+ * and kept by session_keys.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "api.h"
 #include "errors.h"
 #include "http.h"
+#include "session_keys.h"
 #include "worker.h"
 
 /* Base64 text of `max` bytes is at most this long. */
@@ -23,7 +25,6 @@ void api_session_open(struct request *req)
 	json_t *body, *fc, *enc;
 	const char *sys, *ver, *val, *key_b64, *iv_b64, *key_id;
 	ksef_buf wrapped = KSEF_BUF_INIT, iv = KSEF_BUF_INIT;
-	ksef_envelope *env = NULL;
 	ksef_form_code code;
 	ksef_form form;
 	struct ring_key *rk;
@@ -76,21 +77,24 @@ void api_session_open(struct request *req)
 		goto out;
 	}
 	memset(&s, 0, sizeof(s));
+	if (ksef_refnum_generate(s.ref, KSEF_REFNUM_ONLINE_SESSION,
+				 ksef_time_warsaw(now), &err) != 0) {
+		errors_reply(req, 500, 21405, "%s", err.message);
+		goto out;
+	}
+	memcpy(s.wrapped_key, wrapped.ptr, wrapped.size);
+	s.wrapped_key_len = wrapped.size;
+	memcpy(s.iv, iv.ptr, KSEF_AES_IV_LEN);
 	if ((rk = api_server_key(req, KEY_USAGE_SYMMETRIC, key_id)) == NULL)
 		goto out;
 	s.key_id = rk->id;
 	/* A key that does not unwrap still opens the session, which then
 	 * ends in 415 (faktury/sesje/sesja-interaktywna-diagram-stanow.png):
 	 * the client learns it from the session status, as on KSeF. */
-	s.status = ksef_envelope_unwrap_key(&env, rk->key->priv, wrapped.ptr,
-		wrapped.size, iv.ptr, iv.size, NULL) == 0 ? 100 : 415;
+	s.status = session_keys_open(srv->session_keys, &s, rk->key->priv,
+				     NULL) == 0 ? 100 : 415;
 	keyring_unlock(srv);
 
-	if (ksef_refnum_generate(s.ref, KSEF_REFNUM_ONLINE_SESSION,
-				 ksef_time_warsaw(now), &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
-		goto out;
-	}
 	snprintf(s.auth_ref, sizeof(s.auth_ref), "%s", req->claims.reference);
 	snprintf(s.ctx_type, sizeof(s.ctx_type), "%.15s",
 		 req->claims.context_type);
@@ -100,9 +104,6 @@ void api_session_open(struct request *req)
 		snprintf(s.subject_value, sizeof(s.subject_value), "%s",
 			 op.subject_value);
 	s.form = (int)form;
-	memcpy(s.wrapped_key, wrapped.ptr, wrapped.size);
-	s.wrapped_key_len = wrapped.size;
-	memcpy(s.iv, iv.ptr, KSEF_AES_IV_LEN);
 	s.created_ms = s.updated_ms = now;
 	s.valid_until_ms = now + srv->cfg.session_ttl_ms;
 	if (s.status != 100)
@@ -110,17 +111,14 @@ void api_session_open(struct request *req)
 	s.max_invoices = srv->cfg.max_invoices;
 	request_log_ref(req, s.ref);
 	if (store_session_add(srv->store, &s, &err) != 0) {
+		/* No session: its key must not stay behind. */
+		session_keys_evict(srv->session_keys, s.ref);
 		errors_reply(req, 500, 21405, "%s", err.message);
 		goto out;
-	}
-	if (env != NULL) {
-		workers_cache_key(srv, s.ref, env);
-		env = NULL;
 	}
 	http_reply_json(req, 201, json_pack("{s:s,s:o}", "referenceNumber",
 		s.ref, "validUntil", api_time(s.valid_until_ms)));
 out:
-	ksef_envelope_free(env);
 	ksef_buf_dispose(&wrapped);
 	ksef_buf_dispose(&iv);
 	json_decref(body);
@@ -209,17 +207,18 @@ void api_session_send(struct request *req)
 	request_log_ref(req, inv.ref);
 	switch (store_invoice_accept(srv->store, &inv, ct.ptr, ct.size,
 				     &session_status, &err)) {
-	case 0:
+	case STORE_OK:
 		break;
-	case KSEF_ENOTFOUND:
+	case STORE_NOT_FOUND:
 		errors_reply(req, 400, 21173, "Sesja o numerze referencyjnym "
 			"%s nie została odnaleziona.", s.ref);
 		goto out;
-	case KSEF_EINVAL:
+	case STORE_WRONG_STATE:
+	case STORE_EXISTS: /* the invoice's reference: *session_status 100 */
 		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia "
 			"wysyłkę faktur.", session_status);
 		goto out;
-	case KSEF_ETOOBIG:
+	case STORE_FULL:
 		errors_reply(req, 400, 21155, "Sesja o numerze referencyjnym "
 			"%s osiągnęła dozwolony limit liczby faktur %d.", s.ref,
 			s.max_invoices);
@@ -247,9 +246,9 @@ void api_session_close(struct request *req)
 		return;
 	switch (store_session_close(req->srv->store, s.ref, server_now_ms(),
 				    &status, &err)) {
-	case 0:
+	case STORE_OK:
 		break;
-	case KSEF_EINVAL:
+	case STORE_WRONG_STATE:
 		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia jej "
 			"zamknięcie.", status);
 		return;

@@ -38,7 +38,7 @@ int keyring_refresh(struct server *srv, ksef_error *err)
 	pthread_rwlock_unlock(&kr->lock);
 
 	if ((error = store_keys_list(srv->store, &rows, &n, err)) != 0)
-		return error;
+		return store_result_code(error);
 	keys = calloc(n ? n : 1, sizeof(*keys));
 	if (keys == NULL) {
 		store_keys_free(rows, n);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "http.h"
 #include "server.h"
+#include "session_keys.h"
 #include "tokens.h"
 #include "trust.h"
 #include "upo_service.h"
@@ -84,7 +85,7 @@ static int ensure_keys(store *st, unsigned usages, int force, ksef_error *err)
 	int error;
 
 	if ((error = store_keys_list(st, &rows, &n, err)) != 0)
-		return error;
+		return store_result_code(error);
 	for (i = 0; i < n; i++)
 		if (!rows[i].retired && rows[i].valid_to_ms > now)
 			have |= rows[i].usage;
@@ -108,7 +109,7 @@ static int ensure_keys(store *st, unsigned usages, int force, ksef_error *err)
 		row.key_pem = k->key_pem;
 		row.valid_from_ms = k->valid_from_ms;
 		row.valid_to_ms = k->valid_to_ms;
-		error = store_key_add(st, &row, err);
+		error = store_result_code(store_key_add(st, &row, err));
 		if (error == 0 && force)
 			printf("%lld %s %s\n", (long long)row.id,
 			       keys_usage_name(u), k->public_key_id);
@@ -284,7 +285,8 @@ static int serve(struct config *cfg)
 		die("%s", "out of memory");
 		goto out;
 	}
-	if (workers_start(&srv, cfg->workers, &err) != 0 ||
+	if (session_keys_new(&srv.session_keys, &srv, &err) != 0 ||
+	    workers_start(&srv, cfg->workers, &err) != 0 ||
 	    http_start(&srv, &err) != 0) {
 		die("%s", err.message);
 		goto out;
@@ -301,6 +303,7 @@ static int serve(struct config *cfg)
 	rc = 0;
 out:
 	workers_stop(&srv);
+	session_keys_free(srv.session_keys);
 	ratelimit_free(srv.rl);
 	ksef_schemas_free(srv.schemas);
 	upo_service_free(&srv);

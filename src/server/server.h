@@ -68,6 +68,7 @@ struct keyring {
 };
 
 struct workers;
+struct session_keys;
 
 struct server {
 	struct config cfg;
@@ -76,6 +77,7 @@ struct server {
 	ksef_schemas *schemas;
 	struct keyring keyring;
 	struct workers *workers;
+	struct session_keys *session_keys; /* session_keys.c */
 	unsigned char jwt_secret[32];
 	unsigned char presign_secret[32];  /* pre-signed download links */
 	ksef_upo_signer *upo_signer;       /* upo_service.c */

@@ -1,16 +1,23 @@
 /*
  * store.h - ksefd's durable state, behind one interface so that the SQLite
- * store (store_sqlite.c) and a later PostgreSQL one can be swapped. Every
- * record is a plain struct of bounded fields; strings are NUL-terminated
- * copies owned by the record, so nothing points into the database.
+ * store (store_sqlite.c and its store_*.c) and a later PostgreSQL one can
+ * be swapped. Every record is a plain struct of bounded fields; strings are
+ * NUL-terminated copies owned by the record, so nothing points into the
+ * database.
  *
  * Writes that a client's answer depends on (an accepted invoice above all)
  * are durable when the call returns: the store commits them with fsync
  * before it comes back, and batches concurrent writers into one commit
  * (group commit) so throughput does not pay one fsync per request.
  *
- * Functions return 0, KSEF_ENOTFOUND, KSEF_EINVAL (a constraint refused
- * the write), KSEF_EIO (the database failed) or KSEF_ENOMEM, with err set.
+ * The store keeps data and answers what happened to it, in its own result
+ * codes (store_result): "not found", "this key is taken (by X)", "the
+ * session is not open". What that means to a client (a KSeF status, an
+ * exception code, the Polish wording) is decided above it: verdict.c for
+ * the statuses verification gives, api_*.c for the answers. Functions that
+ * can fail return a store_result with err set: its message says what
+ * failed, and err->code holds store_result_code() of the result, so a
+ * caller whose own contract is a KSEF_E* code can pass err on.
  *
  * Lists come back in one malloc'd array (*out, or *refs) that the caller
  * releases with free(), except keys (store_keys_free). An empty list is
@@ -34,17 +41,52 @@ typedef struct store store;
 #define STORE_DETAILS_SZ 2048  /* JSON array of strings */
 #define STORE_P2_SZ 1032       /* P_2 is at most 256 characters of UTF-8 */
 
+/*
+ * What a store call answers. Failures are negative, so `rc != 0` and
+ * `rc < 0` both test for one; each function's comment names the results
+ * it gives besides STORE_OK, STORE_INVALID, STORE_NO_MEMORY and
+ * STORE_ERROR, which any of them may give.
+ */
+typedef enum store_result {
+	STORE_OK = 0,
+	/** No record has this key (or it is not in the state asked for). */
+	STORE_NOT_FOUND = -1,
+	/** The key is taken: a reference, a token secret, a challenge, or
+	 *  an invoice's duplicate key (whose holder is then reported). */
+	STORE_EXISTS = -2,
+	/** The record's state does not allow the change: a session not
+	 *  open, an invoice already decided, tokens already redeemed. */
+	STORE_WRONG_STATE = -3,
+	/** The session already holds its limit of invoices. */
+	STORE_FULL = -4,
+	/** The call breaks this interface's contract: an argument missing,
+	 *  a string longer than its field, a status the store does not know. */
+	STORE_INVALID = -5,
+	/** Bytes over their KSEF_*_MAX_BYTES limit. */
+	STORE_TOO_BIG = -6,
+	STORE_NO_MEMORY = -7,
+	/** The database failed: I/O, a full disk, another process holding
+	 *  the lock past the busy timeout, a damaged or newer file. */
+	STORE_ERROR = -8,
+} store_result;
+
+/* The KSEF_E* code nearest to a result (STORE_OK is 0), for a caller that
+ * passes a store failure on under a KSEF_E* contract of its own. */
+int store_result_code(store_result r);
+
 /* Open (creating if needed) the store in data_dir/ksefd.sqlite3: WAL,
- * synchronous=FULL, schema migrated. */
-int store_open(store **out, const char *data_dir, ksef_error *err);
+ * synchronous=FULL, schema migrated. STORE_ERROR also for a file of a
+ * newer schema. */
+store_result store_open(store **out, const char *data_dir, ksef_error *err);
 /* Finish the queued writes and close. No other call may be running. */
 void store_close(store *st);
 
 /* ---- server secrets and keys ---- */
 
-/* A random secret created on first use and kept (the JWT/HMAC key). */
-int store_secret(store *st, const char *name, unsigned char *out, size_t len,
-		 ksef_error *err);
+/* A random secret created on first use and kept (the JWT/HMAC key).
+ * STORE_INVALID if the name holds a secret of another length. */
+store_result store_secret(store *st, const char *name, unsigned char *out,
+			  size_t len, ksef_error *err);
 
 typedef struct store_key {
 	int64_t id;
@@ -56,12 +98,14 @@ typedef struct store_key {
 	int retired;
 } store_key;
 
-int store_key_add(store *st, store_key *key, ksef_error *err);
+/* Add a key pair; key->id is set. */
+store_result store_key_add(store *st, store_key *key, ksef_error *err);
 /* All keys, retired ones too, newest first. */
-int store_keys_list(store *st, store_key **out, size_t *count,
-		    ksef_error *err);
-/* Retire by id or by publicKeyId (whichever `id` matches). */
-int store_key_retire(store *st, const char *id, ksef_error *err);
+store_result store_keys_list(store *st, store_key **out, size_t *count,
+			     ksef_error *err);
+/* Retire by id or by publicKeyId (whichever `id` matches);
+ * STORE_NOT_FOUND if neither does. */
+store_result store_key_retire(store *st, const char *id, ksef_error *err);
 void store_keys_free(store_key *keys, size_t count);
 /* A number that changes whenever the key table changes, so a running
  * server notices `ksefd keys rotate` made by another process. */
@@ -82,15 +126,18 @@ typedef struct store_token {
 	int64_t created_ms, last_use_ms; /* last_use_ms 0: never */
 } store_token;
 
-int store_token_add(store *st, const store_token *t, ksef_error *err);
-int store_token_get(store *st, const char *ref, store_token *out,
-		    ksef_error *err);
-int store_token_find(store *st, const char *secret_hash, store_token *out,
-		     ksef_error *err);
-int store_token_set_status(store *st, const char *ref, const char *status,
-			   ksef_error *err);
-int store_token_touch(store *st, const char *ref, int64_t now_ms,
-		      ksef_error *err);
+/* STORE_EXISTS if the reference or the secret's hash is taken. */
+store_result store_token_add(store *st, const store_token *t, ksef_error *err);
+/* By reference or by the secret's hash; STORE_NOT_FOUND if none. */
+store_result store_token_get(store *st, const char *ref, store_token *out,
+			     ksef_error *err);
+store_result store_token_find(store *st, const char *secret_hash,
+			      store_token *out, ksef_error *err);
+/* STORE_NOT_FOUND if there is no such token. */
+store_result store_token_set_status(store *st, const char *ref,
+				    const char *status, ksef_error *err);
+store_result store_token_touch(store *st, const char *ref, int64_t now_ms,
+			       ksef_error *err);
 typedef struct store_token_query {
 	const char *ctx_type, *ctx_value;   /* required */
 	unsigned statuses;          /* bit i: status i of Pending..Failed; 0 all */
@@ -101,16 +148,20 @@ typedef struct store_token_query {
 	const char *after_ref;
 	size_t limit;
 } store_token_query;
-int store_tokens_list(store *st, const store_token_query *q,
-		      store_token **out, size_t *count, ksef_error *err);
+store_result store_tokens_list(store *st, const store_token_query *q,
+			       store_token **out, size_t *count,
+			       ksef_error *err);
 
 /* ---- authentication challenges and operations ---- */
 
-int store_challenge_add(store *st, const char *challenge, int64_t ts_ms,
-			const char *client_ip, ksef_error *err);
-/* Mark a challenge used, once: KSEF_ENOTFOUND if unknown or already used. */
-int store_challenge_take(store *st, const char *challenge, int64_t *ts_ms,
-			 ksef_error *err);
+/* STORE_EXISTS if the challenge was issued before. */
+store_result store_challenge_add(store *st, const char *challenge,
+				 int64_t ts_ms, const char *client_ip,
+				 ksef_error *err);
+/* Mark a challenge used, once: STORE_NOT_FOUND if unknown or already
+ * used. */
+store_result store_challenge_take(store *st, const char *challenge,
+				  int64_t *ts_ms, ksef_error *err);
 
 typedef struct store_auth {
 	char ref[STORE_REF_SZ];          /* AU number */
@@ -134,26 +185,30 @@ typedef struct store_auth {
 	char doc_hash[STORE_B64_SHA_SZ];
 } store_auth;
 
-int store_auth_add(store *st, const store_auth *a, ksef_error *err);
-int store_auth_get(store *st, const char *ref, store_auth *out,
-		   ksef_error *err);
+/* STORE_EXISTS if the reference is taken. */
+store_result store_auth_add(store *st, const store_auth *a, ksef_error *err);
+/* STORE_NOT_FOUND if there is no such operation; so for the calls below
+ * that name one. */
+store_result store_auth_get(store *st, const char *ref, store_auth *out,
+			    ksef_error *err);
 /* Record the outcome of an operation's verification: copies a's
  * subject_type, subject_value, method, token_ref, permissions, status,
  * status_details and doc_hash onto the operation a->ref. */
-int store_auth_finish(store *st, const store_auth *a, ksef_error *err);
-/* Set redeemed once: KSEF_EINVAL if it already was. */
-int store_auth_redeem(store *st, const char *ref, int64_t refresh_until_ms,
-		      ksef_error *err);
-int store_auth_refreshed(store *st, const char *ref, int64_t now_ms,
-			 ksef_error *err);
+store_result store_auth_finish(store *st, const store_auth *a, ksef_error *err);
+/* Set redeemed once: STORE_WRONG_STATE if it already was. */
+store_result store_auth_redeem(store *st, const char *ref,
+			       int64_t refresh_until_ms, ksef_error *err);
+store_result store_auth_refreshed(store *st, const char *ref, int64_t now_ms,
+				  ksef_error *err);
 /* Revoke (status 425): the refresh token stops working. */
-int store_auth_revoke(store *st, const char *ref, ksef_error *err);
+store_result store_auth_revoke(store *st, const char *ref, ksef_error *err);
 /* Active (redeemed, not revoked, refresh still valid) operations of a
  * context, newest first, after the cursor. */
-int store_auth_list(store *st, const char *ctx_type, const char *ctx_value,
-		    int64_t now_ms, int64_t after_start_ms,
-		    const char *after_ref, size_t limit, store_auth **out,
-		    size_t *count, ksef_error *err);
+store_result store_auth_list(store *st, const char *ctx_type,
+			     const char *ctx_value, int64_t now_ms,
+			     int64_t after_start_ms, const char *after_ref,
+			     size_t limit, store_auth **out, size_t *count,
+			     ksef_error *err);
 
 /* ---- sessions ---- */
 
@@ -175,25 +230,45 @@ typedef struct store_session {
 	char upo_ref[STORE_REF_SZ];      /* set when the session UPO exists */
 } store_session;
 
-int store_session_add(store *st, const store_session *s, ksef_error *err);
-int store_session_get(store *st, const char *ref, store_session *out,
-		      ksef_error *err);
+/* STORE_EXISTS if the reference is taken. */
+store_result store_session_add(store *st, const store_session *s,
+			       ksef_error *err);
+store_result store_session_get(store *st, const char *ref, store_session *out,
+			       ksef_error *err);
 
-/* Close a session in status 100 (to 170). KSEF_EINVAL with *status set
- * to the current code when it is not open. */
-int store_session_close(store *st, const char *ref, int64_t now_ms,
-			int *status, ksef_error *err);
+/* Close a session in status 100 (to 170). STORE_WRONG_STATE with *status
+ * set to the current code when it is not open; STORE_NOT_FOUND. */
+store_result store_session_close(store *st, const char *ref, int64_t now_ms,
+				 int *status, ksef_error *err);
 /* Record the reference of the session's UPO once it exists. */
-int store_session_set_upo(store *st, const char *ref, const char *upo_ref,
-			  int64_t now_ms, ksef_error *err);
+store_result store_session_set_upo(store *st, const char *ref,
+				   const char *upo_ref, int64_t now_ms,
+				   ksef_error *err);
 /* Open sessions whose valid_until has passed move to 170; returns how
  * many did. */
-int store_sessions_expire(store *st, int64_t now_ms, int *count,
-			  ksef_error *err);
-/* Sessions in 170 with no invoice still in 100/150: set their final
- * status (200, 440 or 445) and return their refs (caller frees). */
-int store_sessions_finish(store *st, int64_t now_ms, char (**refs)[STORE_REF_SZ],
-			  size_t *count, ksef_error *err);
+store_result store_sessions_expire(store *st, int64_t now_ms, int *count,
+				   ksef_error *err);
+/* What a closed session's final status is decided from. */
+typedef struct store_session_tally {
+	int invoice_count;   /* invoices accepted into the session */
+	int success_count;   /* of them, reached 200 */
+	int failed_count;    /* of them, refused (status >= 300) */
+} store_session_tally;
+
+/* Decides the final status (200 or more) of a closed session whose
+ * invoices are all decided (verdict_session_final). */
+typedef int (*store_final_fn)(const store_session_tally *tally);
+
+/*
+ * Sessions in 170 with no invoice still in 100/150 get the final status
+ * `decide` gives each, in one transaction, and their refs come back
+ * (caller frees). The store counts; the status is the caller's. A status
+ * below 200 from `decide` is STORE_INVALID and sets none.
+ */
+store_result store_sessions_finish(store *st, int64_t now_ms,
+				   store_final_fn decide,
+				   char (**refs)[STORE_REF_SZ], size_t *count,
+				   ksef_error *err);
 
 typedef struct store_session_query {
 	const char *ctx_type, *ctx_value;   /* required */
@@ -208,8 +283,9 @@ typedef struct store_session_query {
 	const char *after_ref;
 	size_t limit;
 } store_session_query;
-int store_sessions_list(store *st, const store_session_query *q,
-			store_session **out, size_t *count, ksef_error *err);
+store_result store_sessions_list(store *st, const store_session_query *q,
+				 store_session **out, size_t *count,
+				 ksef_error *err);
 
 /* ---- invoices ---- */
 
@@ -241,63 +317,74 @@ typedef struct store_invoice {
  * Accept an invoice into an open session, durably: checks (in the same
  * transaction) that the session is in status 100 and below its invoice
  * limit, gives the invoice the next ordinal number and stores it with its
- * ciphertext. inv->ordinal is set. Returns KSEF_ENOTFOUND (no session),
- * KSEF_EINVAL with *session_status (not open) or KSEF_ETOOBIG (limit).
- * KSEF_EINVAL with *session_status 100 means the reference is taken.
+ * ciphertext. inv->ordinal is set. Returns STORE_NOT_FOUND (no session),
+ * STORE_WRONG_STATE with *session_status (not open), STORE_FULL (the
+ * session's limit), STORE_EXISTS (the reference is taken; *session_status
+ * is 100) or STORE_TOO_BIG (over KSEF_CIPHERTEXT_MAX_BYTES).
  * inv->status 0 means 100; an invoice refused at once (>= 300) counts as
  * failed; 200 is only reached through store_invoice_finish.
  */
-int store_invoice_accept(store *st, store_invoice *inv,
-			 const unsigned char *ciphertext, size_t len,
-			 int *session_status, ksef_error *err);
-int store_invoice_get(store *st, const char *ref, store_invoice *out,
-		      ksef_error *err);
-int store_invoice_by_ksef_number(store *st, const char *ksef_number,
-				 store_invoice *out, ksef_error *err);
-/* The ciphertext (or, for accepted invoices, the plaintext) bytes. */
-int store_invoice_ciphertext(store *st, const char *ref, ksef_buf *out,
-			     ksef_error *err);
-int store_invoice_plaintext(store *st, const char *ref, ksef_buf *out,
-			    ksef_error *err);
+store_result store_invoice_accept(store *st, store_invoice *inv,
+				  const unsigned char *ciphertext, size_t len,
+				  int *session_status, ksef_error *err);
+/* By reference or by KSeF number; STORE_NOT_FOUND if none. */
+store_result store_invoice_get(store *st, const char *ref, store_invoice *out,
+			       ksef_error *err);
+store_result store_invoice_by_ksef_number(store *st, const char *ksef_number,
+					  store_invoice *out, ksef_error *err);
+/* The ciphertext (or, for accepted invoices, the plaintext) bytes;
+ * STORE_NOT_FOUND if not stored. */
+store_result store_invoice_ciphertext(store *st, const char *ref, ksef_buf *out,
+				      ksef_error *err);
+store_result store_invoice_plaintext(store *st, const char *ref, ksef_buf *out,
+				     ksef_error *err);
 /* Technical correction look-up: the newest invoice of a seller context
- * with this plaintext hash; KSEF_ENOTFOUND if none. */
-int store_invoice_by_hash(store *st, const char *ctx_value,
-			  const char *invoice_hash, store_invoice *out,
-			  ksef_error *err);
+ * with this plaintext hash; STORE_NOT_FOUND if none. */
+store_result store_invoice_by_hash(store *st, const char *ctx_value,
+				   const char *invoice_hash, store_invoice *out,
+				   ksef_error *err);
 
 /*
- * Record the verdict on an invoice and update its session's counters.
- * For status 200, plaintext is stored and the duplicate key (seller NIP,
- * RodzajFaktury, P_2) is claimed in the same transaction; if another
- * invoice already holds it, the invoice gets 440 instead and the original
- * is reported in inv (orig_ksef_number, orig_session_ref) and *dup = 1;
- * the store then also fills status_details with the message of SPEC 5.2
- * and clears ksef_number. Other fields stored: status, status_details,
- * invoice_number, seller_nip, invoice_kind, ksef_number, acquisition_ms,
- * permanent_storage_ms, invoicing_mode, issue_date. Status 150 may be
+ * Record the verdict on an invoice and update its session's counters, in
+ * one transaction. Fields stored: status, status_details,
+ * orig_ksef_number, orig_session_ref, invoice_number, seller_nip,
+ * invoice_kind, ksef_number, acquisition_ms, permanent_storage_ms,
+ * invoicing_mode, issue_date; inv->session_ref is set. Status 150 may be
  * recorded on the way; an invoice already in a final status (>= 200)
- * gives KSEF_EINVAL, so no verdict is counted twice. The session's
+ * gives STORE_WRONG_STATE, so no verdict is counted twice. The session's
  * updated_ms is the wall clock.
+ *
+ * For status 200, plaintext is stored and the duplicate key (seller NIP,
+ * RodzajFaktury, P_2; SPEC 8.3) is claimed. If another invoice holds it,
+ * nothing is written: STORE_EXISTS, with the holder's KSeF number and
+ * session in inv->orig_ksef_number and inv->orig_session_ref. What that
+ * makes of the invoice (a 440, verdict_duplicate()) is the caller's to
+ * record, with a second call. Nothing is lost in between: a key once held
+ * is never released, so the answer cannot change, and until its verdict
+ * is recorded the invoice stays in 100/150, which a restarted server
+ * verifies again.
  */
-int store_invoice_finish(store *st, store_invoice *inv,
-			 const unsigned char *plaintext, size_t len,
-			 int *dup, ksef_error *err);
+store_result store_invoice_finish(store *st, store_invoice *inv,
+				  const unsigned char *plaintext, size_t len,
+				  ksef_error *err);
 
 /* Invoices of a session in ordinal order after `after_ordinal`; failed
  * only (status >= 300) when failed_only. */
-int store_invoices_list(store *st, const char *session_ref, int failed_only,
-			int after_ordinal, size_t limit, store_invoice **out,
-			size_t *count, ksef_error *err);
+store_result store_invoices_list(store *st, const char *session_ref,
+				 int failed_only, int after_ordinal,
+				 size_t limit, store_invoice **out,
+				 size_t *count, ksef_error *err);
 /* References of invoices still waiting (status 100/150), oldest first:
  * what a restarted server must finish. */
-int store_invoices_pending(store *st, char (**refs)[STORE_REF_SZ],
-			   size_t *count, ksef_error *err);
+store_result store_invoices_pending(store *st, char (**refs)[STORE_REF_SZ],
+				    size_t *count, ksef_error *err);
 
 /* Accepted invoices (status 200) of a session in ordinal order after
  * `after_ordinal`: the documents of its UPO pages. */
-int store_invoices_accepted(store *st, const char *session_ref,
-			    int after_ordinal, size_t limit, store_invoice **out,
-			    size_t *count, ksef_error *err);
+store_result store_invoices_accepted(store *st, const char *session_ref,
+				     int after_ordinal, size_t limit,
+				     store_invoice **out, size_t *count,
+				     ksef_error *err);
 
 /* ---- UPO documents ---- */
 
@@ -306,33 +393,40 @@ int store_invoices_accepted(store *st, const char *session_ref,
  * (its own UPO) or a session UPO page's. store_upo_put keeps the first
  * document stored under a key; a later put of the same key is ignored, so
  * concurrent first requests all get the same bytes from store_upo_get.
+ * store_upo_get: STORE_NOT_FOUND if none; store_upo_put: STORE_TOO_BIG
+ * over KSEF_UPO_MAX_BYTES.
  */
-int store_upo_get(store *st, const char *key, ksef_buf *out, ksef_error *err);
-int store_upo_put(store *st, const char *key, const unsigned char *xml,
-		  size_t len, ksef_error *err);
+store_result store_upo_get(store *st, const char *key, ksef_buf *out,
+			   ksef_error *err);
+store_result store_upo_put(store *st, const char *key, const unsigned char *xml,
+			   size_t len, ksef_error *err);
 
 /* The UPO page references of a session, in page order (set once, when it
- * reaches 200); KSEF_ENOTFOUND before. refs is malloc'd. */
-int store_upo_pages_set(store *st, const char *session_ref,
-			char (*refs)[STORE_REF_SZ], size_t count,
-			ksef_error *err);
-int store_upo_pages(store *st, const char *session_ref,
-		    char (**refs)[STORE_REF_SZ], size_t *count,
-		    ksef_error *err);
+ * reaches 200); STORE_NOT_FOUND before (and for no such session when
+ * setting them). refs is malloc'd. */
+store_result store_upo_pages_set(store *st, const char *session_ref,
+				 char (*refs)[STORE_REF_SZ], size_t count,
+				 ksef_error *err);
+store_result store_upo_pages(store *st, const char *session_ref,
+			     char (**refs)[STORE_REF_SZ], size_t *count,
+			     ksef_error *err);
 
 /* ---- permission grants (who may act for a context) ---- */
 
 /* Grant (or replace) a subject's permissions in a context. subject_type
  * is Nip, Pesel or Fingerprint. */
-int store_grant_set(store *st, const char *ctx_type, const char *ctx_value,
-		    const char *subject_type, const char *subject_value,
-		    const char *permissions, ksef_error *err);
-/* The permissions granted, or KSEF_ENOTFOUND. */
-int store_grant_get(store *st, const char *ctx_type, const char *ctx_value,
-		    const char *subject_type, const char *subject_value,
-		    char permissions[STORE_PERMS_SZ], ksef_error *err);
-int store_grant_revoke(store *st, const char *ctx_type, const char *ctx_value,
-		       const char *subject_type, const char *subject_value,
-		       ksef_error *err);
+store_result store_grant_set(store *st, const char *ctx_type,
+			     const char *ctx_value, const char *subject_type,
+			     const char *subject_value, const char *permissions,
+			     ksef_error *err);
+/* The permissions granted, or STORE_NOT_FOUND. */
+store_result store_grant_get(store *st, const char *ctx_type,
+			     const char *ctx_value, const char *subject_type,
+			     const char *subject_value,
+			     char permissions[STORE_PERMS_SZ], ksef_error *err);
+/* STORE_NOT_FOUND if there was no grant. */
+store_result store_grant_revoke(store *st, const char *ctx_type,
+				const char *ctx_value, const char *subject_type,
+				const char *subject_value, ksef_error *err);
 
 #endif

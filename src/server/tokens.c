@@ -82,5 +82,5 @@ int tokens_create(store *st, const char *ctx_type, const char *ctx_value,
 	snprintf(rec->description, sizeof(rec->description), "%s", description);
 	snprintf(rec->status, sizeof(rec->status), "Active");
 	rec->created_ms = now_ms;
-	return store_token_add(st, rec, err);
+	return store_result_code(store_token_add(st, rec, err));
 }

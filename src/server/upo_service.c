@@ -142,8 +142,8 @@ static int make_and_keep(struct server *srv, const char *key,
 			      err);
 	ksef_buf_dispose(&signed_xml);
 	if (error != 0)
-		return error;
-	return store_upo_get(srv->store, key, out, err);
+		return store_result_code(error);
+	return store_result_code(store_upo_get(srv->store, key, out, err));
 }
 
 int upo_for_invoice(struct server *srv, const store_session *s,
@@ -173,7 +173,7 @@ int upo_assign_pages(struct server *srv, const char *session_ref,
 	int error;
 
 	if ((error = store_session_get(srv->store, session_ref, &s, err)) != 0)
-		return error;
+		return store_result_code(error);
 	if (s.status != 200 || s.success_count <= 0)
 		return 0;
 	pages = ((size_t)s.success_count + (size_t)srv->cfg.upo_page_size - 1) /
@@ -186,8 +186,8 @@ int upo_assign_pages(struct server *srv, const char *session_ref,
 				ksef_time_warsaw(server_now_ms()), err)) != 0)
 			break;
 	if (error == 0)
-		error = store_upo_pages_set(srv->store, session_ref, refs, pages,
-					    err);
+		error = store_result_code(store_upo_pages_set(srv->store,
+					  session_ref, refs, pages, err));
 	free(refs);
 	return error;
 }
@@ -207,7 +207,7 @@ int upo_for_page(struct server *srv, const store_session *s,
 
 	if ((error = store_upo_pages(srv->store, s->ref, &refs, &npages,
 				     err)) != 0)
-		return error;
+		return store_result_code(error);
 	for (page = 0; page < npages && strcmp(refs[page], page_ref); page++)
 		;
 	free(refs);
@@ -221,7 +221,7 @@ int upo_for_page(struct server *srv, const store_session *s,
 		rows = NULL;
 		if ((error = store_invoices_accepted(srv->store, s->ref, after,
 				size, &rows, &got, err)) != 0)
-			return error;
+			return store_result_code(error);
 		if (got == 0)
 			break;
 		after = rows[got - 1].ordinal;

@@ -7,24 +7,22 @@
  * invoice whose verdict was already recorded is skipped when it comes up,
  * so a crash at any point neither loses an invoice nor verifies one twice.
  * Each thread takes the oldest queued invoice, decrypts it with the
- * session key (cached here, unwrapped again from the stored wrapped key
- * after a restart), checks metadata, XML rules and schema (libksef),
- * permissions and duplicates, and records the verdict in one store write.
- * A housekeeping thread closes sessions past validUntil and gives closed
- * sessions with nothing left to verify their final status.
+ * session key (session_keys.c, which unwraps it again from the stored
+ * wrapped key after a restart), checks metadata, XML rules and schema
+ * (libksef), permissions and duplicates, and records the verdict in one
+ * store write. A housekeeping thread closes sessions past validUntil and
+ * gives closed sessions with nothing left to verify their final status
+ * (verdict.c decides which), after which their keys are wiped.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/rand.h>
 #include "util/util.h"
+#include "session_keys.h"
 #include "upo_service.h"
+#include "verdict.h"
 #include "worker.h"
-
-struct cached_key {
-	char ref[STORE_REF_SZ];
-	ksef_envelope *env;
-};
 
 struct workers {
 	struct server *srv;
@@ -33,8 +31,6 @@ struct workers {
 	pthread_cond_t tick;          /* housekeeping wanted */
 	char (*queue)[STORE_REF_SZ];  /* ring buffer */
 	size_t head, count, cap;
-	struct cached_key *keys;
-	size_t nkeys, capkeys;
 	int stopping, kicked;
 	pthread_t *threads;
 	int nthreads;
@@ -83,89 +79,6 @@ void workers_kick(struct server *srv)
 	w->kicked = 1;
 	pthread_cond_signal(&w->tick);
 	pthread_mutex_unlock(&w->lock);
-}
-
-void workers_cache_key(struct server *srv, const char *session_ref,
-		       ksef_envelope *env)
-{
-	struct workers *w = srv->workers;
-	struct cached_key *k;
-
-	pthread_mutex_lock(&w->lock);
-	if (w->nkeys == w->capkeys) {
-		size_t ncap = w->capkeys ? w->capkeys * 2 : 64;
-
-		k = realloc(w->keys, ncap * sizeof(*k));
-		if (k == NULL) {
-			/* Not cached: it is unwrapped again when needed. */
-			pthread_mutex_unlock(&w->lock);
-			ksef_envelope_free(env);
-			return;
-		}
-		w->keys = k;
-		w->capkeys = ncap;
-	}
-	k = &w->keys[w->nkeys++];
-	snprintf(k->ref, sizeof(k->ref), "%s", session_ref);
-	k->env = env;
-	pthread_mutex_unlock(&w->lock);
-}
-
-static void forget_key(struct workers *w, const char *session_ref)
-{
-	size_t i;
-
-	pthread_mutex_lock(&w->lock);
-	for (i = 0; i < w->nkeys; i++) {
-		if (strcmp(w->keys[i].ref, session_ref) == 0) {
-			ksef_envelope_free(w->keys[i].env);
-			w->keys[i] = w->keys[--w->nkeys];
-			break;
-		}
-	}
-	pthread_mutex_unlock(&w->lock);
-}
-
-/*
- * Decrypt under the session's key. The cache lock is held for the
- * decryption so a key is never freed under a running decrypt; AES of an
- * invoice takes microseconds.
- */
-static int decrypt(struct workers *w, const store_session *s,
-		   const ksef_buf *ct, ksef_buf *plain)
-{
-	struct server *srv = w->srv;
-	ksef_envelope *env = NULL;
-	struct ring_key *rk;
-	size_t i;
-	int rc = -1;
-
-	pthread_mutex_lock(&w->lock);
-	for (i = 0; i < w->nkeys; i++) {
-		if (strcmp(w->keys[i].ref, s->ref) == 0) {
-			rc = ksef_envelope_decrypt(plain, w->keys[i].env,
-						   ct->ptr, ct->size, NULL);
-			pthread_mutex_unlock(&w->lock);
-			return rc;
-		}
-	}
-	pthread_mutex_unlock(&w->lock);
-
-	/* After a restart: unwrap the stored key again. */
-	if (keyring_refresh(srv, NULL) != 0)
-		return -1;
-	keyring_lock(srv);
-	rk = keyring_by_id(srv, s->key_id);
-	if (rk != NULL)
-		rc = ksef_envelope_unwrap_key(&env, rk->key->priv,
-			s->wrapped_key, s->wrapped_key_len, s->iv,
-			sizeof(s->iv), NULL);
-	keyring_unlock(srv);
-	if (rc != 0 || env == NULL)
-		return -1;
-	rc = ksef_envelope_decrypt(plain, env, ct->ptr, ct->size, NULL);
-	workers_cache_key(srv, s->ref, env);
-	return rc;
 }
 
 /* details as a JSON array text of one or more strings. */
@@ -264,7 +177,7 @@ static void verify_invoice(struct workers *w, const char *ref)
 	store_session s;
 	store_invoice inv;
 	ksef_error err;
-	int dup = 0, rc;
+	int rc;
 	size_t i, n;
 
 	if (store_invoice_get(srv->store, ref, &inv, &err) != 0 ||
@@ -276,7 +189,8 @@ static void verify_invoice(struct workers *w, const char *ref)
 		set_detail(&inv, "Nie udało się odczytać faktury.");
 		goto finish;
 	}
-	if (decrypt(w, &s, &ct, &plain) != 0) {
+	if (session_keys_decrypt(srv->session_keys, &s, ct.ptr, ct.size,
+				 &plain, NULL) != 0) {
 		inv.status = 435;
 		set_detail(&inv, "Nie udało się odszyfrować faktury kluczem "
 			   "sesji (AES-256-CBC, PKCS#7).");
@@ -337,10 +251,14 @@ static void verify_invoice(struct workers *w, const char *ref)
 finish:
 	rc = store_invoice_finish(srv->store, &inv,
 				  inv.status == 200 ? plain.ptr : NULL,
-				  inv.status == 200 ? plain.size : 0, &dup,
-				  &err);
-	/* On a duplicate the store has already recorded the 440, with the
-	 * original's KSeF number and session, in the same transaction. */
+				  inv.status == 200 ? plain.size : 0, &err);
+	if (rc == STORE_EXISTS) {
+		/* Another invoice holds the duplicate key; nothing was
+		 * written, and the store names the holder in inv. Record the
+		 * 440 that makes of this one (see store_invoice_finish). */
+		verdict_duplicate(&inv);
+		rc = store_invoice_finish(srv->store, &inv, NULL, 0, &err);
+	}
 	if (rc != 0)
 		fprintf(stderr, "ksefd: worker: %s: %s\n", ref, err.message);
 	ksef_verdict_free(v);
@@ -387,13 +305,14 @@ static void housekeeping(struct workers *w)
 	if (store_sessions_expire(srv->store, server_now_ms(), &expired,
 				  &err) != 0)
 		fprintf(stderr, "ksefd: housekeeping: %s\n", err.message);
-	if (store_sessions_finish(srv->store, server_now_ms(), &refs, &n,
-				  &err) != 0) {
+	if (store_sessions_finish(srv->store, server_now_ms(),
+				  verdict_session_final, &refs, &n, &err) != 0) {
 		fprintf(stderr, "ksefd: housekeeping: %s\n", err.message);
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		forget_key(w, refs[i]);
+		/* Nothing of the session is left to decrypt. */
+		session_keys_evict(srv->session_keys, refs[i]);
 		/* A processed session gets its UPO page numbers now; the
 		 * pages themselves are signed when first asked for. */
 		if (upo_assign_pages(srv, refs[i], &err) != 0)
@@ -444,7 +363,7 @@ int workers_start(struct server *srv, int threads, ksef_error *err)
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->tick, NULL);
 	if ((error = store_invoices_pending(srv->store, &pending, &n, err)) != 0)
-		return error;
+		return store_result_code(error);
 	for (i = 0; i < n; i++)
 		if (queue_push(w, pending[i]) != 0) {
 			free(pending);
@@ -471,7 +390,6 @@ int workers_start(struct server *srv, int threads, ksef_error *err)
 void workers_stop(struct server *srv)
 {
 	struct workers *w = srv->workers;
-	size_t i;
 	int t;
 
 	if (w == NULL)
@@ -484,9 +402,6 @@ void workers_stop(struct server *srv)
 	for (t = 0; t < w->nthreads; t++)
 		pthread_join(w->threads[t], NULL);
 	pthread_join(w->housekeeper, NULL);
-	for (i = 0; i < w->nkeys; i++)
-		ksef_envelope_free(w->keys[i].env);
-	free(w->keys);
 	free(w->queue);
 	free(w->threads);
 	pthread_cond_destroy(&w->work);

@@ -16,9 +16,6 @@ int workers_start(struct server *srv, int threads, ksef_error *err);
 void workers_submit(struct server *srv, const char *invoice_ref);
 /* Ask the housekeeper to look at sessions now (after a close). */
 void workers_kick(struct server *srv);
-/* Remember a session's unwrapped key (the pool takes ownership). */
-void workers_cache_key(struct server *srv, const char *session_ref,
-		       ksef_envelope *env);
 /* Finish the invoice being verified by each thread, then stop. */
 void workers_stop(struct server *srv);
 

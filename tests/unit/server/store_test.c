@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include "ksef/upo.h"
 #include "store.h"
+#include "verdict.h"
 
 /* ---- helpers ---- */
 
@@ -93,7 +94,9 @@ static int accept_one(store *st, const char *ref, const char *session_ref,
 	return rc;
 }
 
-/* Finish an invoice as 200 (with its duplicate key) or as a failure. */
+/* Finish an invoice as 200 (with its duplicate key) or as a failure. A
+ * 200 whose key another invoice holds is recorded as the worker does: as
+ * the 440 verdict.c makes of what the store reports, with *dup = 1. */
 static int finish(store *st, const char *ref, int status, const char *p2,
 		  const char *ksef_number, store_invoice *out, int *dup)
 {
@@ -117,7 +120,13 @@ static int finish(store *st, const char *ref, int status, const char *p2,
 		strcpy(v.status_details, "[\"bad\"]");
 	}
 	rc = store_invoice_finish(st, &v, (const unsigned char *)xml,
-				      sizeof(xml) - 1, dup, &err);
+				  sizeof(xml) - 1, &err);
+	if (dup != NULL)
+		*dup = rc == STORE_EXISTS;
+	if (rc == STORE_EXISTS) {
+		verdict_duplicate(&v);
+		rc = store_invoice_finish(st, &v, NULL, 0, &err);
+	}
 	if (out != NULL)
 		*out = v;
 	return rc;
@@ -243,7 +252,7 @@ static void migration_is_idempotent_and_a_newer_schema_is_refused(
 				      NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	st = NULL;
-	assert_int_equal(store_open(&st, dir, &err), KSEF_EIO);
+	assert_int_equal(store_open(&st, dir, &err), STORE_ERROR);
 	assert_null(st);
 	assert_non_null(strstr(err.message, "99"));
 	ts_rmdir(dir);
@@ -294,8 +303,8 @@ static void keys_are_listed_newest_first_and_retired_by_either_id(
 	snprintf(id, sizeof(id), "%lld", (long long)k1.id);
 	ok(store_key_retire(st, id, &err), &err);
 	ok(store_key_retire(st, "BBBB", &err), &err);
-	assert_int_equal(store_key_retire(st, "nope", &err), KSEF_ENOTFOUND);
-	assert_int_equal(store_key_retire(st, "999", &err), KSEF_ENOTFOUND);
+	assert_int_equal(store_key_retire(st, "nope", &err), STORE_NOT_FOUND);
+	assert_int_equal(store_key_retire(st, "999", &err), STORE_NOT_FOUND);
 	v3 = store_keys_version(st);
 	assert_true(v3 != v2);
 	ok(store_keys_list(st, &keys, &n, &err), &err);
@@ -330,8 +339,8 @@ static void secrets_are_random_per_name_and_stable_across_reopen(
 	assert_memory_not_equal(a, b, sizeof(a));
 	assert_memory_not_equal(a, zero, sizeof(a));
 	/* The same name asked for with another length is refused. */
-	assert_int_equal(store_secret(st, "jwt", c, 16, &err), KSEF_EINVAL);
-	assert_int_equal(store_secret(st, "jwt", c, 0, &err), KSEF_EINVAL);
+	assert_int_equal(store_secret(st, "jwt", c, 16, &err), STORE_INVALID);
+	assert_int_equal(store_secret(st, "jwt", c, 0, &err), STORE_INVALID);
 	store_close(st);
 	st = open_store(dir);
 	ok(store_secret(st, "jwt", c, sizeof(c), &err), &err);
@@ -389,21 +398,21 @@ static void tokens_are_found_by_hash_filtered_and_paged_newest_first(
 	strcpy(t.ref, "EC-9");
 	strcpy(t.secret_hash, "h1");
 	strcpy(t.status, "Active");
-	assert_int_equal(store_token_add(st, &t, &err), KSEF_EINVAL);
+	assert_int_equal(store_token_add(st, &t, &err), STORE_EXISTS);
 	strcpy(t.status, "Sleeping");
 	strcpy(t.secret_hash, "h9");
-	assert_int_equal(store_token_add(st, &t, &err), KSEF_EINVAL);
+	assert_int_equal(store_token_add(st, &t, &err), STORE_INVALID);
 
 	ok(store_token_find(st, "h3", &t, &err), &err);
 	assert_string_equal(t.ref, "EC-3");
 	assert_string_equal(t.author_type, "Fingerprint");
 	assert_int_equal(store_token_find(st, "nope", &t, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	ok(store_token_set_status(st, "EC-1", "Active", &err), &err);
 	assert_int_equal(store_token_set_status(st, "EC-1", "Bogus", &err),
-			 KSEF_EINVAL);
+			 STORE_INVALID);
 	assert_int_equal(store_token_set_status(st, "EC-0", "Active", &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	ok(store_token_touch(st, "EC-1", 7777, &err), &err);
 	ok(store_token_get(st, "EC-1", &t, &err), &err);
 	assert_string_equal(t.status, "Active");
@@ -472,7 +481,7 @@ static void tokens_are_found_by_hash_filtered_and_paged_newest_first(
 	assert_null(list);
 	q.ctx_value = NULL;
 	assert_int_equal(store_tokens_list(st, &q, &list, &n, &err),
-			 KSEF_EINVAL);
+			 STORE_INVALID);
 	store_close(st);
 	ts_rmdir(dir);
 }
@@ -489,13 +498,13 @@ static void a_challenge_is_taken_once(void **state)
 	(void)state;
 	ok(store_challenge_add(st, "CR-1", 42, "10.0.0.1", &err), &err);
 	assert_int_equal(store_challenge_add(st, "CR-1", 43, "", &err),
-			 KSEF_EINVAL);
+			 STORE_EXISTS);
 	assert_int_equal(store_challenge_take(st, "CR-2", &ts, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	ok(store_challenge_take(st, "CR-1", &ts, &err), &err);
 	assert_int_equal(ts, 42);
 	assert_int_equal(store_challenge_take(st, "CR-1", &ts, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	store_close(st);
 	ts_rmdir(dir);
 }
@@ -538,7 +547,7 @@ static void authentication_is_redeemed_once_revoked_and_listed(
 	a.status = 200;
 	ok(store_auth_finish(st, &a, &err), &err);
 	strcpy(a.ref, "AU-0");
-	assert_int_equal(store_auth_finish(st, &a, &err), KSEF_ENOTFOUND);
+	assert_int_equal(store_auth_finish(st, &a, &err), STORE_NOT_FOUND);
 	ok(store_auth_get(st, "AU-1", &a, &err), &err);
 	assert_int_equal(a.status, 200);
 	assert_string_equal(a.token_ref, "EC-1");
@@ -546,14 +555,14 @@ static void authentication_is_redeemed_once_revoked_and_listed(
 
 	ok(store_auth_redeem(st, "AU-1", 100000, &err), &err);
 	assert_int_equal(store_auth_redeem(st, "AU-1", 100000, &err),
-			 KSEF_EINVAL);
+			 STORE_WRONG_STATE);
 	assert_int_equal(store_auth_redeem(st, "AU-0", 100000, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	ok(store_auth_redeem(st, "AU-2", 100000, &err), &err);
 	ok(store_auth_redeem(st, "AU-3", 100000, &err), &err);
 	ok(store_auth_refreshed(st, "AU-1", 5000, &err), &err);
 	assert_int_equal(store_auth_refreshed(st, "AU-0", 5000, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	ok(store_auth_get(st, "AU-1", &a, &err), &err);
 	assert_int_equal(a.redeemed, 1);
 	assert_int_equal(a.refresh_valid_until_ms, 100000);
@@ -577,7 +586,7 @@ static void authentication_is_redeemed_once_revoked_and_listed(
 	assert_int_equal(n, 0);
 
 	ok(store_auth_revoke(st, "AU-3", &err), &err);
-	assert_int_equal(store_auth_revoke(st, "AU-0", &err), KSEF_ENOTFOUND);
+	assert_int_equal(store_auth_revoke(st, "AU-0", &err), STORE_NOT_FOUND);
 	ok(store_auth_get(st, "AU-3", &a, &err), &err);
 	assert_int_equal(a.revoked, 1);
 	assert_int_equal(a.status, 425);
@@ -620,7 +629,7 @@ static void sessions_close_expire_and_finish_as_200_440_or_445(
 	s = session("SO-old", "5265877635", 0, 10);
 	s.valid_until_ms = 2000;
 	ok(store_session_add(st, &s, &err), &err);
-	assert_int_equal(store_session_add(st, &s, &err), KSEF_EINVAL);
+	assert_int_equal(store_session_add(st, &s, &err), STORE_EXISTS);
 
 	assert_int_equal(accept_one(st, "EE-ok1", "SO-ok", NULL, NULL), 0);
 	assert_int_equal(accept_one(st, "EE-ok2", "SO-ok", NULL, NULL), 0);
@@ -637,11 +646,11 @@ static void sessions_close_expire_and_finish_as_200_440_or_445(
 	ok(store_session_close(st, "SO-ok", 3000, &status, &err), &err);
 	assert_int_equal(status, 170);
 	assert_int_equal(store_session_close(st, "SO-ok", 3000, &status,
-					     &err), KSEF_EINVAL);
+					     &err), STORE_WRONG_STATE);
 	assert_int_equal(status, 170);
 	assert_non_null(strstr(err.message, "170"));
 	assert_int_equal(store_session_close(st, "SO-none", 3000, &status,
-					     &err), KSEF_ENOTFOUND);
+					     &err), STORE_NOT_FOUND);
 	ok(store_session_close(st, "SO-empty", 3000, NULL, &err), &err);
 	ok(store_session_close(st, "SO-bad", 3000, NULL, &err), &err);
 	ok(store_session_close(st, "SO-busy", 3000, NULL, &err), &err);
@@ -656,7 +665,8 @@ static void sessions_close_expire_and_finish_as_200_440_or_445(
 	assert_int_equal(count, 0);
 
 	/* SO-busy waits for its invoice; SO-open is not closed. */
-	ok(store_sessions_finish(st, 9000, &refs, &n, &err), &err);
+	ok(store_sessions_finish(st, 9000, verdict_session_final,
+				 &refs, &n, &err), &err);
 	assert_int_equal(n, 4);
 	assert_true(has_ref(refs, n, "SO-ok"));
 	assert_true(has_ref(refs, n, "SO-empty"));
@@ -679,17 +689,19 @@ static void sessions_close_expire_and_finish_as_200_440_or_445(
 
 	assert_int_equal(finish(st, "EE-busy", 200, "FV/9", "K-9", NULL, NULL),
 			 0);
-	ok(store_sessions_finish(st, 9500, &refs, &n, &err), &err);
+	ok(store_sessions_finish(st, 9500, verdict_session_final,
+				 &refs, &n, &err), &err);
 	assert_int_equal(n, 1);
 	assert_string_equal(refs[0], "SO-busy");
 	free(refs);
-	ok(store_sessions_finish(st, 9600, &refs, &n, &err), &err);
+	ok(store_sessions_finish(st, 9600, verdict_session_final,
+				 &refs, &n, &err), &err);
 	assert_int_equal(n, 0);
 	assert_null(refs);
 
 	ok(store_session_set_upo(st, "SO-ok", "EU-1", 9700, &err), &err);
 	assert_int_equal(store_session_set_upo(st, "SO-no", "EU-1", 9700,
-					       &err), KSEF_ENOTFOUND);
+					       &err), STORE_NOT_FOUND);
 	ok(store_session_get(st, "SO-ok", &s, &err), &err);
 	assert_string_equal(s.upo_ref, "EU-1");
 	store_close(st);
@@ -721,7 +733,8 @@ static void sessions_are_listed_by_filters_and_paged_newest_first(
 	add_session(st, "SO-x", "9999999999", 1000, 10);
 	ok(store_session_close(st, "SO-1", 5000, NULL, &err), &err);
 	ok(store_session_close(st, "SO-2", 6000, NULL, &err), &err);
-	ok(store_sessions_finish(st, 7000, &refs, &n, &err), &err);
+	ok(store_sessions_finish(st, 7000, verdict_session_final,
+				 &refs, &n, &err), &err);
 	assert_int_equal(n, 2);
 	free(refs);
 
@@ -818,22 +831,22 @@ static void accept_numbers_invoices_and_refuses_closed_full_or_unknown(
 		assert_int_equal(ord, i);
 	}
 	assert_int_equal(accept_one(st, "EE-4", "SO-1", &ord, &status),
-			 KSEF_ETOOBIG);
+			 STORE_FULL);
 	assert_int_equal(store_invoice_get(st, "EE-4", &v, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	/* The same reference twice is refused, and counts nothing. */
 	add_session(st, "SO-2", "5265877635", 1000, 10);
 	assert_int_equal(accept_one(st, "EE-1", "SO-2", NULL, &status),
-			 KSEF_EINVAL);
+			 STORE_EXISTS);
 	assert_int_equal(status, 100);
 	ok(store_session_get(st, "SO-2", &s, &err), &err);
 	assert_int_equal(s.invoice_count, 0);
 	assert_int_equal(accept_one(st, "EE-5", "SO-9", NULL, &status),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	ok(store_session_close(st, "SO-2", 2000, NULL, &err), &err);
 	status = 0;
 	assert_int_equal(accept_one(st, "EE-6", "SO-2", NULL, &status),
-			 KSEF_EINVAL);
+			 STORE_WRONG_STATE);
 	assert_int_equal(status, 170);
 
 	ok(store_session_get(st, "SO-1", &s, &err), &err);
@@ -874,7 +887,7 @@ static void a_second_invoice_with_the_same_key_is_a_440_duplicate(
 	assert_int_equal(v.status, 200);
 	/* A verdict is recorded once. */
 	assert_int_equal(finish(st, "EE-1", 450, "FV/2025/1", "", NULL, NULL),
-			 KSEF_EINVAL);
+			 STORE_WRONG_STATE);
 
 	assert_int_equal(finish(st, "EE-2", 200, "FV/2025/1",
 				"5265877635-20250626-010080DD2B5F-27", &v,
@@ -894,7 +907,7 @@ static void a_second_invoice_with_the_same_key_is_a_440_duplicate(
 	assert_string_equal(v.orig_session_ref, "SO-A");
 	assert_string_equal(v.invoice_number, "FV/2025/1");
 	assert_int_equal(store_invoice_plaintext(st, "EE-2", &xml, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 
 	/* Another kind or number is no duplicate. */
 	assert_int_equal(finish(st, "EE-3", 200, "FV/2025/2",
@@ -914,20 +927,166 @@ static void a_second_invoice_with_the_same_key_is_a_440_duplicate(
 	assert_int_equal(v.acquisition_ms, 6000);
 	assert_string_equal(v.invoicing_mode, "Online");
 	assert_int_equal(store_invoice_by_ksef_number(st, "", &v, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	ok(store_invoice_plaintext(st, "EE-1", &xml, &err), &err);
 	assert_string_equal((char *)xml.ptr, "<Faktura/>");
 	ksef_buf_dispose(&xml);
 	assert_int_equal(finish(st, "EE-9", 200, "x", "y", NULL, NULL),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 
 	/* Technical correction look-up: by context and plaintext hash. */
 	ok(store_invoice_by_hash(st, "5265877635", "H-EE-3", &v, &err), &err);
 	assert_string_equal(v.ref, "EE-3");
 	assert_int_equal(store_invoice_by_hash(st, "1111111111", "H-EE-3", &v,
-					       &err), KSEF_ENOTFOUND);
+					       &err), STORE_NOT_FOUND);
 	store_close(st);
 	ts_rmdir(dir);
+}
+
+static void a_held_duplicate_key_is_reported_and_nothing_is_written(
+	void **state)
+{
+	static const char xml[] = "<Faktura/>";
+	char *dir = ts_mkdtemp();
+	store *st = open_store(dir);
+	ksef_buf buf = KSEF_BUF_INIT;
+	store_invoice v, got;
+	store_session s;
+	ksef_error err;
+
+	(void)state;
+	add_session(st, "SO-A", "5265877635", 1000, 10);
+	add_session(st, "SO-B", "5265877635", 2000, 10);
+	assert_int_equal(accept_one(st, "EE-1", "SO-A", NULL, NULL), 0);
+	assert_int_equal(accept_one(st, "EE-2", "SO-B", NULL, NULL), 0);
+	assert_int_equal(finish(st, "EE-1", 200, "FV/1", "K-1", NULL, NULL),
+			 0);
+
+	/* The store answers with the holder, and decides nothing: no
+	 * status, no wording, no counter. */
+	memset(&v, 0, sizeof(v));
+	strcpy(v.ref, "EE-2");
+	v.status = 200;
+	strcpy(v.seller_nip, "5265877635");
+	strcpy(v.invoice_kind, "VAT");
+	strcpy(v.invoice_number, "FV/1");
+	strcpy(v.ksef_number, "K-2");
+	assert_int_equal(store_invoice_finish(st, &v,
+		(const unsigned char *)xml, sizeof(xml) - 1, &err),
+		STORE_EXISTS);
+	assert_int_equal(err.code, store_result_code(STORE_EXISTS));
+	assert_non_null(strstr(err.message, "K-1"));
+	assert_string_equal(v.orig_ksef_number, "K-1");
+	assert_string_equal(v.orig_session_ref, "SO-A");
+	assert_string_equal(v.session_ref, "SO-B");
+	assert_int_equal(v.status, 200);
+	assert_string_equal(v.status_details, "");
+
+	ok(store_invoice_get(st, "EE-2", &got, &err), &err);
+	assert_int_equal(got.status, 100);
+	assert_string_equal(got.status_details, "");
+	assert_string_equal(got.ksef_number, "");
+	assert_int_equal(store_invoice_plaintext(st, "EE-2", &buf, &err),
+			 STORE_NOT_FOUND);
+	assert_int_equal(store_invoice_by_ksef_number(st, "K-2", &got, &err),
+			 STORE_NOT_FOUND);
+	ok(store_session_get(st, "SO-B", &s, &err), &err);
+	assert_int_equal(s.success_count, 0);
+	assert_int_equal(s.failed_count, 0);
+
+	/* Asked again, the same answer: a held key is never released. */
+	assert_int_equal(store_invoice_finish(st, &v,
+		(const unsigned char *)xml, sizeof(xml) - 1, &err),
+		STORE_EXISTS);
+	assert_string_equal(v.orig_ksef_number, "K-1");
+
+	/* What the caller makes of it is recorded as given. */
+	verdict_duplicate(&v);
+	ok(store_invoice_finish(st, &v, NULL, 0, &err), &err);
+	ok(store_invoice_get(st, "EE-2", &got, &err), &err);
+	assert_int_equal(got.status, 440);
+	assert_string_equal(got.status_details, v.status_details);
+	assert_string_equal(got.orig_ksef_number, "K-1");
+	ok(store_session_get(st, "SO-B", &s, &err), &err);
+	assert_int_equal(s.failed_count, 1);
+	store_close(st);
+	ts_rmdir(dir);
+}
+
+/* Final-status rules for the test below: one the store must refuse, and
+ * one whose every status says which counts it was given. */
+static int not_final(const store_session_tally *t)
+{
+	(void)t;
+	return 170;
+}
+
+static int status_from_counts(const store_session_tally *t)
+{
+	return 200 + 100 * t->invoice_count + 10 * t->success_count +
+	       t->failed_count;
+}
+
+static void finished_sessions_get_the_status_the_caller_decides(
+	void **state)
+{
+	char *dir = ts_mkdtemp();
+	store *st = open_store(dir);
+	char (*refs)[STORE_REF_SZ] = NULL;
+	store_session s;
+	ksef_error err;
+	size_t n = 9;
+
+	(void)state;
+	add_session(st, "SO-1", "5265877635", 1000, 10);
+	add_session(st, "SO-2", "5265877635", 1000, 10);
+	assert_int_equal(accept_one(st, "EE-1", "SO-1", NULL, NULL), 0);
+	assert_int_equal(accept_one(st, "EE-2", "SO-1", NULL, NULL), 0);
+	assert_int_equal(finish(st, "EE-1", 200, "FV/1", "K-1", NULL, NULL),
+			 0);
+	assert_int_equal(finish(st, "EE-2", 450, "FV/2", "", NULL, NULL), 0);
+	ok(store_session_close(st, "SO-1", 3000, NULL, &err), &err);
+	ok(store_session_close(st, "SO-2", 3000, NULL, &err), &err);
+
+	/* A status that is not final is refused, and sets none. */
+	assert_int_equal(store_sessions_finish(st, 4000, not_final, &refs, &n,
+					       &err), STORE_INVALID);
+	assert_null(refs);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_sessions_finish(st, 4000, NULL, &refs, &n,
+					       &err), STORE_INVALID);
+	ok(store_session_get(st, "SO-1", &s, &err), &err);
+	assert_int_equal(s.status, 170);
+
+	ok(store_sessions_finish(st, 5000, status_from_counts, &refs, &n,
+				 &err), &err);
+	assert_int_equal(n, 2);
+	free(refs);
+	ok(store_session_get(st, "SO-1", &s, &err), &err);
+	assert_int_equal(s.status, 200 + 200 + 10 + 1);
+	assert_int_equal(s.updated_ms, 5000);
+	ok(store_session_get(st, "SO-2", &s, &err), &err);
+	assert_int_equal(s.status, 200);
+	/* Once: a finished session is not finished again. */
+	ok(store_sessions_finish(st, 6000, status_from_counts, &refs, &n,
+				 &err), &err);
+	assert_int_equal(n, 0);
+	store_close(st);
+	ts_rmdir(dir);
+}
+
+static void each_result_has_the_nearest_library_code(void **state)
+{
+	(void)state;
+	assert_int_equal(store_result_code(STORE_OK), 0);
+	assert_int_equal(store_result_code(STORE_NOT_FOUND), KSEF_ENOTFOUND);
+	assert_int_equal(store_result_code(STORE_EXISTS), KSEF_EINVAL);
+	assert_int_equal(store_result_code(STORE_WRONG_STATE), KSEF_EINVAL);
+	assert_int_equal(store_result_code(STORE_FULL), KSEF_ETOOBIG);
+	assert_int_equal(store_result_code(STORE_INVALID), KSEF_EINVAL);
+	assert_int_equal(store_result_code(STORE_TOO_BIG), KSEF_ETOOBIG);
+	assert_int_equal(store_result_code(STORE_NO_MEMORY), KSEF_ENOMEM);
+	assert_int_equal(store_result_code(STORE_ERROR), KSEF_EIO);
 }
 
 static void invoices_are_listed_in_ordinal_pages_and_failed_only(
@@ -1084,7 +1243,7 @@ static void auth_doc_hash_and_invoice_issue_date_round_trip(void **state)
 	strcpy(v.invoicing_mode, "Online");
 	strcpy(v.issue_date, "2025-06-26");
 	ok(store_invoice_finish(st, &v, (const unsigned char *)"<F/>", 4,
-				NULL, &err), &err);
+				&err), &err);
 	memset(&v, 0, sizeof(v));
 	ok(store_invoice_get(st, "EE-1", &v, &err), &err);
 	assert_string_equal(v.issue_date, "2025-06-26");
@@ -1174,7 +1333,7 @@ static void accepted_invoices_are_listed_in_ordinal_pages_after_the_cursor(
 	   &err);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_invoices_accepted(st, NULL, 0, 4, &rows, &n,
-						 &err), KSEF_EINVAL);
+						 &err), STORE_INVALID);
 	store_close(st);
 	ts_rmdir(dir);
 }
@@ -1191,7 +1350,7 @@ static void a_upo_key_keeps_its_first_document(void **state)
 
 	(void)state;
 	assert_int_equal(store_upo_get(st, "EE-1", &out, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	assert_null(out.ptr);
 	ok(store_upo_put(st, "EE-1", first, sizeof(first) - 1, &err), &err);
 	ok(store_upo_put(st, "EE-1", (const unsigned char *)"<UPO>second</UPO>",
@@ -1208,18 +1367,19 @@ static void a_upo_key_keeps_its_first_document(void **state)
 	/* Refused: no key, an overlong key, no document, too big. */
 	memset(key, 'K', sizeof(key) - 1);
 	key[sizeof(key) - 1] = '\0';
-	assert_int_equal(store_upo_put(st, NULL, first, 3, &err), KSEF_EINVAL);
-	assert_int_equal(store_upo_put(st, key, first, 3, &err), KSEF_EINVAL);
+	assert_int_equal(store_upo_put(st, NULL, first, 3, &err),
+			 STORE_INVALID);
+	assert_int_equal(store_upo_put(st, key, first, 3, &err), STORE_INVALID);
 	assert_int_equal(store_upo_put(st, "EE-2", NULL, 3, &err),
-			 KSEF_EINVAL);
+			 STORE_INVALID);
 	assert_int_equal(store_upo_put(st, "EE-2", first, 0, &err),
-			 KSEF_EINVAL);
+			 STORE_INVALID);
 	assert_int_equal(store_upo_put(st, "EE-2", first,
 				       (size_t)KSEF_UPO_MAX_BYTES + 1, &err),
-			 KSEF_ETOOBIG);
+			 STORE_TOO_BIG);
 	assert_int_equal(store_upo_get(st, "EE-2", &out, &err),
-			 KSEF_ENOTFOUND);
-	assert_int_equal(store_upo_get(st, NULL, &out, &err), KSEF_EINVAL);
+			 STORE_NOT_FOUND);
+	assert_int_equal(store_upo_get(st, NULL, &out, &err), STORE_INVALID);
 
 	store_close(st);
 	st = open_store(dir);
@@ -1307,15 +1467,15 @@ static void session_upo_pages_are_set_once_and_read_in_page_order(
 	strcpy(second[1], "EU-other-2");
 
 	assert_int_equal(store_upo_pages(st, "SO-1", &refs, &n, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	assert_null(refs);
 	assert_int_equal(n, 0);
 	assert_int_equal(store_upo_pages_set(st, "SO-none", first, 12, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	assert_int_equal(store_upo_pages_set(st, "SO-1", first, 0, &err),
-			 KSEF_EINVAL);
+			 STORE_INVALID);
 	assert_int_equal(store_upo_pages_set(st, NULL, first, 1, &err),
-			 KSEF_EINVAL);
+			 STORE_INVALID);
 
 	ok(store_upo_pages_set(st, "SO-1", first, 12, &err), &err);
 	/* A second assignment is ignored: the first pages stay. */
@@ -1329,7 +1489,7 @@ static void session_upo_pages_are_set_once_and_read_in_page_order(
 
 	/* Another session's pages are its own. */
 	assert_int_equal(store_upo_pages(st, "SO-2", &refs, &n, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	ok(store_upo_pages_set(st, "SO-2", second, 2, &err), &err);
 	store_close(st);
 	st = open_store(dir);
@@ -1353,7 +1513,7 @@ static void grants_are_set_replaced_read_and_revoked(void **state)
 	(void)state;
 	assert_int_equal(store_grant_get(st, "Nip", "5265877635", "Pesel",
 					 "90010112345", perms, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	ok(store_grant_set(st, "Nip", "5265877635", "Pesel", "90010112345",
 			   "InvoiceRead", &err), &err);
 	ok(store_grant_get(st, "Nip", "5265877635", "Pesel", "90010112345",
@@ -1371,10 +1531,10 @@ static void grants_are_set_replaced_read_and_revoked(void **state)
 			   "CredentialsRead", &err), &err);
 	assert_int_equal(store_grant_get(st, "Nip", "1111111111", "Pesel",
 					 "90010112345", perms, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	assert_int_equal(store_grant_get(st, "Nip", "5265877635", "Pesel",
 					 "90010112346", perms, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	ok(store_grant_get(st, "Nip", "5265877635", "Nip", "90010112345",
 			   perms, &err), &err);
 	assert_string_equal(perms, "CredentialsRead");
@@ -1383,10 +1543,10 @@ static void grants_are_set_replaced_read_and_revoked(void **state)
 			      &err), &err);
 	assert_int_equal(store_grant_get(st, "Nip", "5265877635", "Pesel",
 					 "90010112345", perms, &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	assert_int_equal(store_grant_revoke(st, "Nip", "5265877635", "Pesel",
 					    "90010112345", &err),
-			 KSEF_ENOTFOUND);
+			 STORE_NOT_FOUND);
 	/* The other grant is untouched. */
 	ok(store_grant_get(st, "Nip", "5265877635", "Nip", "90010112345",
 			   perms, &err), &err);
@@ -1394,18 +1554,18 @@ static void grants_are_set_replaced_read_and_revoked(void **state)
 	/* Refused: a subject type grants do not know, overlong fields. */
 	assert_int_equal(store_grant_set(st, "Nip", "5265877635", "Token",
 					 "EC-1", "InvoiceRead", &err),
-			 KSEF_EINVAL);
+			 STORE_INVALID);
 	memset(longer, 'P', sizeof(longer) - 1);
 	longer[sizeof(longer) - 1] = '\0';
 	assert_int_equal(store_grant_set(st, "Nip", "5265877635", "Nip",
 					 "90010112345", longer, &err),
-			 KSEF_EINVAL);
+			 STORE_INVALID);
 	assert_int_equal(store_grant_set(st, "Nip", longer, "Nip",
 					 "90010112345", "x", &err),
-			 KSEF_EINVAL);
+			 STORE_INVALID);
 	assert_int_equal(store_grant_get(st, "Nip", "5265877635", NULL,
 					 "90010112345", perms, &err),
-			 KSEF_EINVAL);
+			 STORE_INVALID);
 
 	store_close(st);
 	st = open_store(dir);
@@ -1696,7 +1856,7 @@ static void *accept_many(void *arg)
 			w->failures++;
 		if (i % 10 == 0 &&
 		    accept_one(w->st, ref, "SO-1", NULL, &status) !=
-		    KSEF_EINVAL)
+		    STORE_EXISTS)
 			w->failures++;
 	}
 	return NULL;
@@ -1851,6 +2011,11 @@ int main(void)
 			accept_numbers_invoices_and_refuses_closed_full_or_unknown),
 		cmocka_unit_test(
 			a_second_invoice_with_the_same_key_is_a_440_duplicate),
+		cmocka_unit_test(
+			a_held_duplicate_key_is_reported_and_nothing_is_written),
+		cmocka_unit_test(
+			finished_sessions_get_the_status_the_caller_decides),
+		cmocka_unit_test(each_result_has_the_nearest_library_code),
 		cmocka_unit_test(
 			invoices_are_listed_in_ordinal_pages_and_failed_only),
 		cmocka_unit_test(

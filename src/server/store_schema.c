@@ -1,0 +1,507 @@
+/*
+ * store_schema.c - the SQLite store's schema: the migrations that build it,
+ * version by version, and the text of every statement the store runs. The
+ * other store files name a statement by its enum query; none holds SQL.
+ *
+ * PRAGMA user_version holds the schema version; sql_migrate() brings an
+ * older file up to STORE_SCHEMA_VERSION in one transaction and refuses a
+ * newer one. Invoice bytes live in invoice_blobs so that listing invoices
+ * never reads megabytes of ciphertext. The duplicate key of invoice
+ * verification (seller NIP, RodzajFaktury, P_2; SPEC 8.3) is the primary
+ * key of invoice_keys, held only by invoices that reached status 200. The
+ * keys table bumps a counter in meta from triggers, so store_keys_version()
+ * sees key changes made by any process. A signed UPO is kept in upo_docs
+ * under its key and never replaced: the first document stored is the one
+ * every later request gets, byte for byte. A session's UPO page references
+ * (upo_pages) are likewise written once.
+ *
+ * All SQL is constant text with bound parameters; optional filters are
+ * written as (?N IS NULL OR ...) instead of being assembled at run time.
+ */
+#include <string.h>
+#include "store_int.h"
+
+#define STORE_SCHEMA_VERSION 2
+
+/* ---- schema ---- */
+
+/* Migration i brings user_version i to i + 1; each ends by setting it. */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+	"CREATE TABLE meta ("
+	"  name TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL);"
+	"INSERT INTO meta (name, value) VALUES ('keys_version', 1);"
+
+	"CREATE TABLE secrets ("
+	"  name TEXT PRIMARY KEY,"
+	"  value BLOB NOT NULL);"
+
+	"CREATE TABLE keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  usage INTEGER NOT NULL,"
+	"  public_key_id TEXT NOT NULL,"
+	"  cert_b64 TEXT NOT NULL,"
+	"  key_pem TEXT NOT NULL,"
+	"  valid_from_ms INTEGER NOT NULL,"
+	"  valid_to_ms INTEGER NOT NULL,"
+	"  retired INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX keys_public_key_id ON keys (public_key_id);"
+	"CREATE TRIGGER keys_inserted AFTER INSERT ON keys BEGIN"
+	"  UPDATE meta SET value = value + 1 WHERE name = 'keys_version';"
+	"END;"
+	"CREATE TRIGGER keys_updated AFTER UPDATE ON keys BEGIN"
+	"  UPDATE meta SET value = value + 1 WHERE name = 'keys_version';"
+	"END;"
+	"CREATE TRIGGER keys_deleted AFTER DELETE ON keys BEGIN"
+	"  UPDATE meta SET value = value + 1 WHERE name = 'keys_version';"
+	"END;"
+
+	"CREATE TABLE tokens ("
+	"  ref TEXT PRIMARY KEY,"
+	"  secret_hash TEXT NOT NULL UNIQUE,"
+	"  ctx_type TEXT NOT NULL,"
+	"  ctx_value TEXT NOT NULL,"
+	"  author_type TEXT NOT NULL,"
+	"  author_value TEXT NOT NULL,"
+	"  permissions TEXT NOT NULL,"
+	"  description TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  last_use_ms INTEGER NOT NULL);"
+	"CREATE INDEX tokens_by_context ON tokens"
+	"  (ctx_type, ctx_value, created_ms, ref);"
+
+	"CREATE TABLE challenges ("
+	"  challenge TEXT PRIMARY KEY,"
+	"  ts_ms INTEGER NOT NULL,"
+	"  client_ip TEXT NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0);"
+
+	"CREATE TABLE auth_ops ("
+	"  ref TEXT PRIMARY KEY,"
+	"  ctx_type TEXT NOT NULL,"
+	"  ctx_value TEXT NOT NULL,"
+	"  subject_type TEXT NOT NULL,"
+	"  subject_value TEXT NOT NULL,"
+	"  method TEXT NOT NULL,"
+	"  token_ref TEXT NOT NULL,"
+	"  permissions TEXT NOT NULL,"
+	"  allowed_ips TEXT NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  status_details TEXT NOT NULL,"
+	"  start_ms INTEGER NOT NULL,"
+	"  redeemed INTEGER NOT NULL,"
+	"  refresh_valid_until_ms INTEGER NOT NULL,"
+	"  last_refresh_ms INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL);"
+	"CREATE INDEX auth_ops_by_context ON auth_ops"
+	"  (ctx_type, ctx_value, start_ms, ref);"
+
+	"CREATE TABLE sessions ("
+	"  ref TEXT PRIMARY KEY,"
+	"  auth_ref TEXT NOT NULL,"
+	"  ctx_type TEXT NOT NULL,"
+	"  ctx_value TEXT NOT NULL,"
+	"  subject_value TEXT NOT NULL,"
+	"  form INTEGER NOT NULL,"
+	"  key_id INTEGER NOT NULL,"
+	"  wrapped_key BLOB NOT NULL,"
+	"  iv BLOB NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  valid_until_ms INTEGER NOT NULL,"
+	"  closed_ms INTEGER NOT NULL,"
+	"  invoice_count INTEGER NOT NULL,"
+	"  success_count INTEGER NOT NULL,"
+	"  failed_count INTEGER NOT NULL,"
+	"  max_invoices INTEGER NOT NULL,"
+	"  upo_ref TEXT NOT NULL);"
+	"CREATE INDEX sessions_by_context ON sessions"
+	"  (ctx_type, ctx_value, created_ms, ref);"
+	"CREATE INDEX sessions_by_status ON sessions (status, valid_until_ms);"
+
+	"CREATE TABLE invoices ("
+	"  ref TEXT PRIMARY KEY,"
+	"  session_ref TEXT NOT NULL REFERENCES sessions (ref),"
+	"  ordinal INTEGER NOT NULL,"
+	"  invoice_hash TEXT NOT NULL,"
+	"  invoice_size INTEGER NOT NULL,"
+	"  encrypted_hash TEXT NOT NULL,"
+	"  encrypted_size INTEGER NOT NULL,"
+	"  offline_mode INTEGER NOT NULL,"
+	"  hash_of_corrected TEXT NOT NULL,"
+	"  invoicing_ms INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  status_details TEXT NOT NULL,"
+	"  orig_ksef_number TEXT NOT NULL,"
+	"  orig_session_ref TEXT NOT NULL,"
+	"  invoice_number TEXT NOT NULL,"
+	"  seller_nip TEXT NOT NULL,"
+	"  invoice_kind TEXT NOT NULL,"
+	"  ksef_number TEXT NOT NULL,"
+	"  acquisition_ms INTEGER NOT NULL,"
+	"  permanent_storage_ms INTEGER NOT NULL,"
+	"  invoicing_mode TEXT NOT NULL,"
+	"  UNIQUE (session_ref, ordinal));"
+	"CREATE UNIQUE INDEX invoices_by_ksef_number ON invoices (ksef_number)"
+	"  WHERE ksef_number <> '';"
+	"CREATE INDEX invoices_by_hash ON invoices (invoice_hash);"
+	"CREATE INDEX invoices_pending ON invoices (session_ref)"
+	"  WHERE status IN (100, 150);"
+
+	/* kind 0: ciphertext as received; kind 1: plaintext of an invoice
+	 * that reached 200. */
+	"CREATE TABLE invoice_blobs ("
+	"  invoice_ref TEXT NOT NULL REFERENCES invoices (ref),"
+	"  kind INTEGER NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  PRIMARY KEY (invoice_ref, kind));"
+
+	/* The duplicate key of SPEC 8.3, held by the accepted original. */
+	"CREATE TABLE invoice_keys ("
+	"  seller_nip TEXT NOT NULL,"
+	"  invoice_kind TEXT NOT NULL,"
+	"  invoice_number TEXT NOT NULL,"
+	"  invoice_ref TEXT NOT NULL UNIQUE REFERENCES invoices (ref),"
+	"  PRIMARY KEY (seller_nip, invoice_kind, invoice_number));"
+
+	"PRAGMA user_version = 1;",
+
+	/* Version 2: what UPOs need (the document hash of a XAdES
+	 * authentication, the invoice's P_1), the UPOs themselves, and
+	 * permission grants. */
+	"ALTER TABLE auth_ops ADD COLUMN doc_hash TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE invoices ADD COLUMN issue_date TEXT NOT NULL DEFAULT '';"
+
+	/* key: the invoice's reference (its own UPO) or a page's. */
+	"CREATE TABLE upo_docs ("
+	"  key TEXT PRIMARY KEY,"
+	"  xml BLOB NOT NULL);"
+
+	"CREATE TABLE upo_pages ("
+	"  session_ref TEXT NOT NULL REFERENCES sessions (ref),"
+	"  page INTEGER NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  PRIMARY KEY (session_ref, page));"
+
+	"CREATE TABLE grants ("
+	"  ctx_type TEXT NOT NULL,"
+	"  ctx_value TEXT NOT NULL,"
+	"  subject_type TEXT NOT NULL,"
+	"  subject_value TEXT NOT NULL,"
+	"  permissions TEXT NOT NULL,"
+	"  PRIMARY KEY (ctx_type, ctx_value, subject_type, subject_value));"
+
+	"PRAGMA user_version = 2;",
+};
+
+/* ---- statements ---- */
+
+#define KEY_COLS "id, usage, public_key_id, cert_b64, key_pem, " \
+	"valid_from_ms, valid_to_ms, retired"
+#define TOKEN_COLS "ref, secret_hash, ctx_type, ctx_value, author_type, " \
+	"author_value, permissions, description, status, created_ms, " \
+	"last_use_ms"
+#define AUTH_COLS "ref, ctx_type, ctx_value, subject_type, subject_value, " \
+	"method, token_ref, permissions, allowed_ips, status, " \
+	"status_details, start_ms, redeemed, refresh_valid_until_ms, " \
+	"last_refresh_ms, revoked, doc_hash"
+#define SESSION_COLS "ref, auth_ref, ctx_type, ctx_value, subject_value, " \
+	"form, key_id, wrapped_key, iv, status, created_ms, updated_ms, " \
+	"valid_until_ms, closed_ms, invoice_count, success_count, " \
+	"failed_count, max_invoices, upo_ref"
+#define INVOICE_COLS "ref, session_ref, ordinal, invoice_hash, " \
+	"invoice_size, encrypted_hash, encrypted_size, offline_mode, " \
+	"hash_of_corrected, invoicing_ms, status, status_details, " \
+	"orig_ksef_number, orig_session_ref, invoice_number, seller_nip, " \
+	"invoice_kind, ksef_number, acquisition_ms, permanent_storage_ms, " \
+	"invoicing_mode, issue_date"
+
+/* Keyset paging, newest first: rows strictly after the cursor (t, ref). */
+#define AFTER_CURSOR(col, t, r) \
+	"(" t " = 0 OR " col " < " t " OR (" col " = " t \
+	" AND ref < ifnull(" r ", '')))"
+
+const struct query_text sql_queries[Q_COUNT] = {
+	[Q_BEGIN] = { "begin", "BEGIN IMMEDIATE" },
+	[Q_COMMIT] = { "commit", "COMMIT" },
+	[Q_ROLLBACK] = { "rollback", "ROLLBACK" },
+	[Q_SAVEPOINT] = { "savepoint", "SAVEPOINT op" },
+	[Q_ROLLBACK_TO] = { "rollback to savepoint", "ROLLBACK TO op" },
+	[Q_RELEASE] = { "release savepoint", "RELEASE op" },
+
+	[Q_SECRET_GET] = { "read secret",
+		"SELECT value FROM secrets WHERE name = ?1" },
+	[Q_SECRET_ADD] = { "add secret",
+		"INSERT INTO secrets (name, value) VALUES (?1, ?2)"
+		" ON CONFLICT (name) DO NOTHING" },
+
+	[Q_KEY_ADD] = { "add key",
+		"INSERT INTO keys (usage, public_key_id, cert_b64, key_pem,"
+		" valid_from_ms, valid_to_ms, retired)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	[Q_KEYS_LIST] = { "list keys",
+		"SELECT " KEY_COLS " FROM keys ORDER BY id DESC" },
+	[Q_KEY_RETIRE] = { "retire key",
+		"UPDATE keys SET retired = 1"
+		" WHERE id = ?1 OR public_key_id = ?2" },
+	[Q_KEYS_VERSION] = { "read key version",
+		"SELECT value FROM meta WHERE name = 'keys_version'" },
+
+	[Q_TOKEN_ADD] = { "add token",
+		"INSERT INTO tokens (" TOKEN_COLS ")"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)" },
+	[Q_TOKEN_GET] = { "read token",
+		"SELECT " TOKEN_COLS " FROM tokens WHERE ref = ?1" },
+	[Q_TOKEN_FIND] = { "find token",
+		"SELECT " TOKEN_COLS " FROM tokens WHERE secret_hash = ?1" },
+	[Q_TOKEN_SET_STATUS] = { "set token status",
+		"UPDATE tokens SET status = ?2 WHERE ref = ?1" },
+	[Q_TOKEN_TOUCH] = { "touch token",
+		"UPDATE tokens SET last_use_ms = ?2 WHERE ref = ?1" },
+	[Q_TOKENS_LIST] = { "list tokens",
+		"SELECT " TOKEN_COLS " FROM tokens"
+		" WHERE ctx_type = ?1 AND ctx_value = ?2"
+		" AND (?3 = 0 OR ((?3 >> (CASE status"
+		"   WHEN 'Pending' THEN 0 WHEN 'Active' THEN 1"
+		"   WHEN 'Revoking' THEN 2 WHEN 'Revoked' THEN 3"
+		"   WHEN 'Failed' THEN 4 ELSE 62 END)) & 1) = 1)"
+		" AND (?4 IS NULL OR instr(lower(description), lower(?4)) > 0)"
+		" AND (?5 IS NULL OR instr(author_value, ?5) > 0)"
+		" AND (?6 IS NULL OR author_type = ?6)"
+		" AND " AFTER_CURSOR("created_ms", "?7", "?8")
+		" ORDER BY created_ms DESC, ref DESC LIMIT ?9" },
+
+	[Q_CHALLENGE_ADD] = { "add challenge",
+		"INSERT INTO challenges (challenge, ts_ms, client_ip)"
+		" VALUES (?1, ?2, ?3)" },
+	[Q_CHALLENGE_TAKE] = { "take challenge",
+		"UPDATE challenges SET used = 1"
+		" WHERE challenge = ?1 AND used = 0 RETURNING ts_ms" },
+
+	[Q_AUTH_ADD] = { "add authentication",
+		"INSERT INTO auth_ops (" AUTH_COLS ") VALUES (?1, ?2, ?3, ?4,"
+		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)" },
+	[Q_AUTH_GET] = { "read authentication",
+		"SELECT " AUTH_COLS " FROM auth_ops WHERE ref = ?1" },
+	[Q_AUTH_FINISH] = { "finish authentication",
+		"UPDATE auth_ops SET subject_type = ?2, subject_value = ?3,"
+		" method = ?4, token_ref = ?5, permissions = ?6, status = ?7,"
+		" status_details = ?8, doc_hash = ?9 WHERE ref = ?1" },
+	[Q_AUTH_REDEEM] = { "redeem authentication",
+		"UPDATE auth_ops SET redeemed = 1, refresh_valid_until_ms = ?2"
+		" WHERE ref = ?1 AND redeemed = 0" },
+	[Q_AUTH_EXISTS] = { "read authentication",
+		"SELECT 1 FROM auth_ops WHERE ref = ?1" },
+	[Q_AUTH_REFRESHED] = { "refresh authentication",
+		"UPDATE auth_ops SET last_refresh_ms = ?2 WHERE ref = ?1" },
+	[Q_AUTH_REVOKE] = { "revoke authentication",
+		"UPDATE auth_ops SET revoked = 1, status = 425 WHERE ref = ?1" },
+	[Q_AUTH_LIST] = { "list authentications",
+		"SELECT " AUTH_COLS " FROM auth_ops"
+		" WHERE ctx_type = ?1 AND ctx_value = ?2"
+		" AND redeemed = 1 AND revoked = 0"
+		" AND refresh_valid_until_ms > ?3"
+		" AND " AFTER_CURSOR("start_ms", "?4", "?5")
+		" ORDER BY start_ms DESC, ref DESC LIMIT ?6" },
+
+	[Q_SESSION_ADD] = { "add session",
+		"INSERT INTO sessions (" SESSION_COLS ") VALUES (?1, ?2, ?3,"
+		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19)" },
+	[Q_SESSION_GET] = { "read session",
+		"SELECT " SESSION_COLS " FROM sessions WHERE ref = ?1" },
+	[Q_SESSION_STATE] = { "read session",
+		"SELECT status, invoice_count, max_invoices FROM sessions"
+		" WHERE ref = ?1" },
+	[Q_SESSION_CLOSE] = { "close session",
+		"UPDATE sessions SET status = 170, closed_ms = ?2,"
+		" updated_ms = ?2 WHERE ref = ?1 AND status = 100" },
+	[Q_SESSION_SET_UPO] = { "set session UPO",
+		"UPDATE sessions SET upo_ref = ?2, updated_ms = ?3"
+		" WHERE ref = ?1" },
+	[Q_SESSION_COUNT_ACCEPT] = { "count invoice",
+		"UPDATE sessions SET invoice_count = invoice_count + 1,"
+		" failed_count = failed_count + ?3, updated_ms = ?2"
+		" WHERE ref = ?1" },
+	[Q_SESSION_COUNT_FINISH] = { "count verdict",
+		"UPDATE sessions SET success_count = success_count + ?2,"
+		" failed_count = failed_count + ?3, updated_ms = ?4"
+		" WHERE ref = ?1" },
+	[Q_SESSIONS_EXPIRE] = { "expire sessions",
+		"UPDATE sessions SET status = 170, closed_ms = ?1,"
+		" updated_ms = ?1 WHERE status = 100 AND valid_until_ms <= ?1" },
+	[Q_SESSIONS_DONE] = { "find finished sessions",
+		"SELECT ref, invoice_count, success_count, failed_count"
+		" FROM sessions WHERE status = 170"
+		" AND NOT EXISTS (SELECT 1 FROM invoices i"
+		"   WHERE i.session_ref = sessions.ref"
+		"   AND i.status IN (100, 150))" },
+	[Q_SESSION_FINISH] = { "finish session",
+		"UPDATE sessions SET status = ?2, updated_ms = ?3"
+		" WHERE ref = ?1 AND status = 170" },
+	[Q_SESSIONS_LIST] = { "list sessions",
+		"SELECT " SESSION_COLS " FROM sessions"
+		" WHERE ctx_type = ?1 AND ctx_value = ?2"
+		" AND (?3 IS NULL OR subject_value = ?3)"
+		" AND (?4 IS NULL OR ref = ?4)"
+		" AND (?5 = 0 OR created_ms >= ?5)"
+		" AND (?6 = 0 OR created_ms <= ?6)"
+		" AND (?7 = 0 OR closed_ms >= ?7)"
+		" AND (?8 = 0 OR (closed_ms <> 0 AND closed_ms <= ?8))"
+		" AND (?9 = 0 OR updated_ms >= ?9)"
+		" AND (?10 = 0 OR updated_ms <= ?10)"
+		" AND (?11 = 0"
+		"   OR ((?11 & 1) <> 0 AND status IN (100, 170))"
+		"   OR ((?11 & 2) <> 0 AND status = 200)"
+		"   OR ((?11 & 4) <> 0 AND status IN (415, 445, 500))"
+		"   OR ((?11 & 8) <> 0 AND status = 440))"
+		" AND " AFTER_CURSOR("created_ms", "?12", "?13")
+		" ORDER BY created_ms DESC, ref DESC LIMIT ?14" },
+
+	[Q_INVOICE_ADD] = { "add invoice",
+		"INSERT INTO invoices (" INVOICE_COLS ") VALUES (?1, ?2, ?3,"
+		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?18, ?19, ?20, ?21, ?22)" },
+	[Q_INVOICE_GET] = { "read invoice",
+		"SELECT " INVOICE_COLS " FROM invoices WHERE ref = ?1" },
+	[Q_INVOICE_BY_KSEF] = { "find invoice by KSeF number",
+		"SELECT " INVOICE_COLS " FROM invoices WHERE ksef_number = ?1"
+		" AND ksef_number <> ''" },
+	[Q_INVOICE_BY_HASH] = { "find invoice by hash",
+		"SELECT " INVOICE_COLS " FROM invoices WHERE invoice_hash = ?2"
+		" AND EXISTS (SELECT 1 FROM sessions s"
+		"   WHERE s.ref = invoices.session_ref AND s.ctx_value = ?1)"
+		" ORDER BY invoicing_ms DESC, rowid DESC LIMIT 1" },
+	[Q_INVOICE_STATE] = { "read invoice",
+		"SELECT status, session_ref FROM invoices WHERE ref = ?1" },
+	[Q_INVOICE_FINISH] = { "finish invoice",
+		"UPDATE invoices SET status = ?2, status_details = ?3,"
+		" orig_ksef_number = ?4, orig_session_ref = ?5,"
+		" invoice_number = ?6, seller_nip = ?7, invoice_kind = ?8,"
+		" ksef_number = ?9, acquisition_ms = ?10,"
+		" permanent_storage_ms = ?11, invoicing_mode = ?12,"
+		" issue_date = ?13 WHERE ref = ?1" },
+	[Q_INVOICES_LIST] = { "list invoices",
+		"SELECT " INVOICE_COLS " FROM invoices"
+		" WHERE session_ref = ?1 AND ordinal > ?2"
+		" AND (?3 = 0 OR status >= 300)"
+		" ORDER BY ordinal LIMIT ?4" },
+	[Q_INVOICES_PENDING] = { "list pending invoices",
+		"SELECT ref FROM invoices WHERE status IN (100, 150)"
+		" ORDER BY invoicing_ms, rowid" },
+	[Q_INVOICES_ACCEPTED] = { "list accepted invoices",
+		"SELECT " INVOICE_COLS " FROM invoices"
+		" WHERE session_ref = ?1 AND ordinal > ?2 AND status = 200"
+		" ORDER BY ordinal LIMIT ?3" },
+
+	[Q_BLOB_ADD] = { "store invoice bytes",
+		"INSERT INTO invoice_blobs (invoice_ref, kind, data)"
+		" VALUES (?1, ?2, ?3)" },
+	[Q_BLOB_GET] = { "read invoice bytes",
+		"SELECT data FROM invoice_blobs"
+		" WHERE invoice_ref = ?1 AND kind = ?2" },
+	[Q_DUPKEY_CLAIM] = { "claim duplicate key",
+		"INSERT INTO invoice_keys (seller_nip, invoice_kind,"
+		" invoice_number, invoice_ref) VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT DO NOTHING" },
+	[Q_DUPKEY_HOLDER] = { "read duplicate key",
+		"SELECT i.ksef_number, i.session_ref FROM invoice_keys k"
+		" JOIN invoices i ON i.ref = k.invoice_ref"
+		" WHERE k.seller_nip = ?1 AND k.invoice_kind = ?2"
+		" AND k.invoice_number = ?3" },
+
+	[Q_UPO_ADD] = { "store UPO",
+		"INSERT INTO upo_docs (key, xml) VALUES (?1, ?2)"
+		" ON CONFLICT (key) DO NOTHING" },
+	[Q_UPO_GET] = { "read UPO",
+		"SELECT xml FROM upo_docs WHERE key = ?1" },
+	[Q_UPO_PAGE_ADD] = { "add UPO page",
+		"INSERT INTO upo_pages (session_ref, page, ref)"
+		" VALUES (?1, ?2, ?3)" },
+	[Q_UPO_PAGES] = { "list UPO pages",
+		"SELECT ref FROM upo_pages WHERE session_ref = ?1"
+		" ORDER BY page" },
+	[Q_UPO_PAGES_SET] = { "read UPO pages",
+		"SELECT 1 FROM upo_pages WHERE session_ref = ?1 LIMIT 1" },
+
+	[Q_GRANT_SET] = { "grant permissions",
+		"INSERT INTO grants (ctx_type, ctx_value, subject_type,"
+		" subject_value, permissions) VALUES (?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT (ctx_type, ctx_value, subject_type, subject_value)"
+		" DO UPDATE SET permissions = excluded.permissions" },
+	[Q_GRANT_GET] = { "read permissions",
+		"SELECT permissions FROM grants WHERE ctx_type = ?1"
+		" AND ctx_value = ?2 AND subject_type = ?3"
+		" AND subject_value = ?4" },
+	[Q_GRANT_REVOKE] = { "revoke permissions",
+		"DELETE FROM grants WHERE ctx_type = ?1 AND ctx_value = ?2"
+		" AND subject_type = ?3 AND subject_value = ?4" },
+};
+
+/* ---- migrating ---- */
+
+static int read_user_version(int *out, struct conn *c, ksef_error *err)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return sql_fail(err, STORE_ERROR, "database: read schema "
+				"version: %s", sqlite3_errmsg(c->db));
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sql_fail(err, STORE_ERROR, "database: read schema version: %s",
+			 sqlite3_errmsg(c->db));
+		sqlite3_finalize(s);
+		return STORE_ERROR;
+	}
+	*out = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Bring the schema up to STORE_SCHEMA_VERSION. The version is read again
+ * inside the write transaction, so two processes opening a new file at
+ * once migrate it once. */
+int sql_migrate(struct conn *w, ksef_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int version = 0, error;
+
+	if (sqlite3_prepare_v2(w->db, "PRAGMA journal_mode = WAL", -1, &s,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW ||
+	    sqlite3_column_text(s, 0) == NULL ||
+	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
+		sql_fail(err, STORE_ERROR, "database: cannot switch to WAL "
+			 "mode: %s", sqlite3_errmsg(w->db));
+		sqlite3_finalize(s);
+		return STORE_ERROR;
+	}
+	sqlite3_finalize(s);
+
+	if ((error = sql_run(w, Q_BEGIN, err)) < 0)
+		return error;
+	if ((error = read_user_version(&version, w, err)) < 0)
+		goto rollback;
+	if (version < 0 || version > STORE_SCHEMA_VERSION) {
+		error = sql_fail(err, STORE_ERROR, "database schema version "
+				 "%d is not one this ksefd knows (%d or older)",
+				 version, STORE_SCHEMA_VERSION);
+		goto rollback;
+	}
+	for (; version < STORE_SCHEMA_VERSION; version++) {
+		if (sqlite3_exec(w->db, migrations[version], NULL, NULL,
+				 NULL) != SQLITE_OK) {
+			error = sql_fail(err, STORE_ERROR, "database: "
+					 "migration to version %d: %s",
+					 version + 1, sqlite3_errmsg(w->db));
+			goto rollback;
+		}
+	}
+	return sql_run(w, Q_COMMIT, err);
+rollback:
+	sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	return error;
+}
