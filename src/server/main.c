@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <unistd.h>
 #include "http.h"
+#include "router.h"
 #include "server.h"
 #include "tokens.h"
 #include "trust.h"
@@ -285,7 +286,7 @@ static int serve(struct config *cfg)
 		goto out;
 	}
 	if (workers_start(&srv, cfg->workers, &err) != 0 ||
-	    http_start(&srv, &err) != 0) {
+	    http_start(&srv, router_dispatch, &err) != 0) {
 		die("%s", err.message);
 		goto out;
 	}
