@@ -30,7 +30,6 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include "http.h"
-#include "util/util.h"
 
 const char *http_header(struct request *req, const char *name)
 {
@@ -92,7 +91,7 @@ static void record(struct request *req, unsigned status,
 		 header ? header : "");
 	snprintf(req->reply_value, sizeof(req->reply_value), "%s",
 		 header && value ? value : "");
-	if (len > 0 && util_buf_put(&req->reply, data, len, SIZE_MAX) != 0)
+	if (len > 0 && ksef_buf_append(&req->reply, data, len, SIZE_MAX) != 0)
 		ksef_buf_dispose(&req->reply);
 }
 
@@ -232,7 +231,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (*upload_data_size > 0) {
 		if (req->body_too_big == 0 &&
-		    util_buf_put(&req->body, upload_data,
+		    ksef_buf_append(&req->body, upload_data,
 					 *upload_data_size,
 					 srv->cfg.max_body) != 0) {
 			/* Keep reading, drop the rest, answer at the end. */
@@ -323,14 +322,14 @@ int http_start(struct server *srv, http_dispatch_fn *dispatch,
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)srv->cfg.port);
 	if (inet_pton(AF_INET, srv->cfg.listen_host, &addr.sin_addr) != 1)
-		return util_error_set(err, KSEF_EINVAL,
+		return ksef_error_set(err, KSEF_EINVAL,
 			"--listen: %s is not an IPv4 address",
 			srv->cfg.listen_host);
 	if (srv->cfg.tls_cert_path != NULL) {
 		srv->tls_cert = read_file(srv->cfg.tls_cert_path);
 		srv->tls_key = read_file(srv->cfg.tls_key_path);
 		if (srv->tls_cert == NULL || srv->tls_key == NULL)
-			return util_error_set(err, KSEF_EIO,
+			return ksef_error_set(err, KSEF_EIO,
 				"cannot read --tls-cert/--tls-key");
 		flags |= MHD_USE_TLS;
 	}
@@ -355,7 +354,7 @@ int http_start(struct server *srv, http_dispatch_fn *dispatch,
 			(unsigned)srv->cfg.connection_timeout_s,
 			MHD_OPTION_END);
 	if (srv->mhd == NULL)
-		return util_error_set(err, KSEF_EIO,
+		return ksef_error_set(err, KSEF_EIO,
 			"cannot listen on %s:%d: %s", srv->cfg.listen_host,
 			srv->cfg.port, strerror(errno));
 	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);

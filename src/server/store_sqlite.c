@@ -584,7 +584,7 @@ static int db_fail(ksef_error *err, struct conn *c, enum query q)
 	int code = (sqlite3_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT ?
 		   KSEF_EINVAL : KSEF_EIO;
 
-	return util_error_set(err, code, "database: %s: %s", queries[q].name,
+	return ksef_error_set(err, code, "database: %s: %s", queries[q].name,
 		    sqlite3_errmsg(c->db));
 }
 
@@ -797,7 +797,7 @@ static int update(struct conn *w, enum query q, const struct param *p,
 	if (error < 0)
 		return error;
 	if (sqlite3_changes(w->db) == 0)
-		return util_error_set(err, KSEF_ENOTFOUND, "%s not found",
+		return ksef_error_set(err, KSEF_ENOTFOUND, "%s not found",
 				      what);
 	return 0;
 }
@@ -829,13 +829,13 @@ static int conn_open(struct conn **out, const char *path, int writer,
 
 	*out = NULL;
 	if (c == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	/* NOMUTEX: the pool and the writer thread already give each
 	 * connection to one thread at a time. */
 	rc = sqlite3_open_v2(path, &c->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		util_error_set(err, KSEF_EIO, "cannot open %s: %s", path,
+		ksef_error_set(err, KSEF_EIO, "cannot open %s: %s", path,
 		     c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		conn_close(c);
 		return KSEF_EIO;
@@ -844,7 +844,7 @@ static int conn_open(struct conn **out, const char *path, int writer,
 	sqlite3_busy_timeout(c->db, STORE_BUSY_MS);
 	if (sqlite3_exec(c->db, writer ? writer_setup : reader_setup, NULL,
 			 NULL, NULL) != SQLITE_OK) {
-		util_error_set(err, KSEF_EIO, "cannot set up %s: %s", path,
+		ksef_error_set(err, KSEF_EIO, "cannot set up %s: %s", path,
 		     sqlite3_errmsg(c->db));
 		conn_close(c);
 		return KSEF_EIO;
@@ -899,7 +899,7 @@ static void fail_batch(struct op *first, struct op *last, const char *why)
 
 	for (op = first; op != NULL; op = op->next) {
 		if (op->result >= 0)
-			op->result = util_error_set(op->err, KSEF_EIO,
+			op->result = ksef_error_set(op->err, KSEF_EIO,
 					  "database: transaction failed: %s",
 					  why);
 		if (op == last)
@@ -918,7 +918,7 @@ static void run_batch(struct conn *w, struct op *batch)
 				/* Another process holds the lock past the
 				 * busy timeout: nothing here can run. */
 				for (; op != NULL; op = op->next)
-					op->result = util_error_set(op->err, KSEF_EIO,
+					op->result = ksef_error_set(op->err, KSEF_EIO,
 							  "%s", e.message);
 				return;
 			}
@@ -926,7 +926,7 @@ static void run_batch(struct conn *w, struct op *batch)
 		}
 		last = op;
 		if (run(w, Q_SAVEPOINT, &e) < 0) {
-			op->result = util_error_set(op->err, KSEF_EIO, "%s", e.message);
+			op->result = ksef_error_set(op->err, KSEF_EIO, "%s", e.message);
 		} else {
 			op->result = op->fn(w, op->arg, op->err);
 			if (op->result < 0) {
@@ -1023,7 +1023,7 @@ static int submit(store *st, int (*fn)(struct conn *, void *, ksef_error *),
 	pthread_mutex_lock(&st->lock);
 	if (st->stopping) {
 		pthread_mutex_unlock(&st->lock);
-		return util_error_set(err, KSEF_EIO, "the store is closing");
+		return ksef_error_set(err, KSEF_EIO, "the store is closing");
 	}
 	if (st->tail != NULL)
 		st->tail->next = &op;
@@ -1047,23 +1047,23 @@ static int make_dirs(const char *dir, ksef_error *err)
 	int error = 0;
 
 	if (p == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	for (q = p + 1; *q != '\0'; q++) {
 		if (*q != '/')
 			continue;
 		*q = '\0';
 		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			error = util_error_set(err, KSEF_EIO, "cannot create %s: %s", p,
+			error = ksef_error_set(err, KSEF_EIO, "cannot create %s: %s", p,
 				     strerror(errno));
 			goto done;
 		}
 		*q = '/';
 	}
 	if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		error = util_error_set(err, KSEF_EIO, "cannot create %s: %s", p,
+		error = ksef_error_set(err, KSEF_EIO, "cannot create %s: %s", p,
 			     strerror(errno));
 	else if (stat(p, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		error = util_error_set(err, KSEF_EIO, "%s is not a folder", p);
+		error = ksef_error_set(err, KSEF_EIO, "%s is not a folder", p);
 done:
 	free(p);
 	return error;
@@ -1075,10 +1075,10 @@ static int read_user_version(int *out, struct conn *c, ksef_error *err)
 
 	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL) !=
 	    SQLITE_OK)
-		return util_error_set(err, KSEF_EIO, "database: read schema version: %s",
+		return ksef_error_set(err, KSEF_EIO, "database: read schema version: %s",
 			    sqlite3_errmsg(c->db));
 	if (sqlite3_step(s) != SQLITE_ROW) {
-		util_error_set(err, KSEF_EIO, "database: read schema version: %s",
+		ksef_error_set(err, KSEF_EIO, "database: read schema version: %s",
 		     sqlite3_errmsg(c->db));
 		sqlite3_finalize(s);
 		return KSEF_EIO;
@@ -1101,7 +1101,7 @@ static int migrate(struct conn *w, ksef_error *err)
 	    sqlite3_step(s) != SQLITE_ROW ||
 	    sqlite3_column_text(s, 0) == NULL ||
 	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
-		util_error_set(err, KSEF_EIO, "database: cannot switch to WAL mode: %s",
+		ksef_error_set(err, KSEF_EIO, "database: cannot switch to WAL mode: %s",
 		     sqlite3_errmsg(w->db));
 		sqlite3_finalize(s);
 		return KSEF_EIO;
@@ -1113,7 +1113,7 @@ static int migrate(struct conn *w, ksef_error *err)
 	if ((error = read_user_version(&version, w, err)) < 0)
 		goto rollback;
 	if (version < 0 || version > STORE_SCHEMA_VERSION) {
-		error = util_error_set(err, KSEF_EIO, "database schema version %d is not"
+		error = ksef_error_set(err, KSEF_EIO, "database schema version %d is not"
 			     " one this ksefd knows (%d or older)", version,
 			     STORE_SCHEMA_VERSION);
 		goto rollback;
@@ -1121,7 +1121,7 @@ static int migrate(struct conn *w, ksef_error *err)
 	for (; version < STORE_SCHEMA_VERSION; version++) {
 		if (sqlite3_exec(w->db, migrations[version], NULL, NULL,
 				 NULL) != SQLITE_OK) {
-			error = util_error_set(err, KSEF_EIO, "database: migration to "
+			error = ksef_error_set(err, KSEF_EIO, "database: migration to "
 				     "version %d: %s", version + 1,
 				     sqlite3_errmsg(w->db));
 			goto rollback;
@@ -1160,14 +1160,14 @@ int store_open(store **out, const char *data_dir, ksef_error *err)
 
 	*out = NULL;
 	if (data_dir == NULL || *data_dir == '\0')
-		return util_error_set(err, KSEF_EINVAL, "no data folder given");
+		return ksef_error_set(err, KSEF_EINVAL, "no data folder given");
 	if ((error = make_dirs(data_dir, err)) < 0)
 		return error;
 	st = calloc(1, sizeof(*st));
 	n = strlen(data_dir) + sizeof("/" STORE_FILE_NAME);
 	if (st == NULL || (st->path = malloc(n)) == NULL) {
 		free(st);
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	}
 	snprintf(st->path, n, "%s/%s", data_dir, STORE_FILE_NAME);
 	pthread_mutex_init(&st->lock, NULL);
@@ -1184,7 +1184,7 @@ int store_open(store **out, const char *data_dir, ksef_error *err)
 	 * start; SQLite gives its -wal and -shm files the same mode. */
 	fd = open(st->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		error = util_error_set(err, KSEF_EIO, "cannot create %s: %s", st->path,
+		error = ksef_error_set(err, KSEF_EIO, "cannot create %s: %s", st->path,
 			     strerror(errno));
 		goto fail;
 	}
@@ -1193,7 +1193,7 @@ int store_open(store **out, const char *data_dir, ksef_error *err)
 	    (error = migrate(st->wconn, err)) < 0)
 		goto fail;
 	if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
-		error = util_error_set(err, KSEF_ENOMEM, "cannot start the writer thread");
+		error = ksef_error_set(err, KSEF_ENOMEM, "cannot start the writer thread");
 		goto fail;
 	}
 	*out = st;
@@ -1245,7 +1245,7 @@ static int fetch_rows(void **out, size_t *count, struct conn *c,
 			ncap = cap ? cap * 2 : 8;
 			if (__builtin_mul_overflow(ncap, t->size, &bytes) ||
 			    (grown = realloc(arr, bytes)) == NULL) {
-				rc = util_error_set(err, KSEF_ENOMEM, "out of memory");
+				rc = ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 				break;
 			}
 			arr = grown;
@@ -1305,10 +1305,10 @@ static int read_one(store *st, enum query q, const char *key, void *out,
 	int rc;
 
 	if (key == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no %s given", what);
+		return ksef_error_set(err, KSEF_EINVAL, "no %s given", what);
 	rc = read_row(st, q, ARGS(ARG_TEXT(key)), fn, out, err);
 	if (rc == SQLITE_DONE)
-		return util_error_set(err, KSEF_ENOTFOUND, "%s not found",
+		return ksef_error_set(err, KSEF_ENOTFOUND, "%s not found",
 				      what);
 	return rc < 0 ? rc : 0;
 }
@@ -1319,9 +1319,9 @@ static int check_len(const char *v, size_t size, const char *what,
 		     ksef_error *err)
 {
 	if (v == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no %s given", what);
+		return ksef_error_set(err, KSEF_EINVAL, "no %s given", what);
 	if (strnlen(v, size) >= size)
-		return util_error_set(err, KSEF_EINVAL, "%s is longer than %zu bytes",
+		return ksef_error_set(err, KSEF_EINVAL, "%s is longer than %zu bytes",
 			    what, size - 1);
 	return 0;
 }
@@ -1343,7 +1343,7 @@ static int secret_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	size_t n = (size_t)sqlite3_column_bytes(s, 0);
 
 	if (v == NULL || n != a->len)
-		return util_error_set(err, KSEF_EINVAL, "secret %s holds %zu bytes, not %zu",
+		return ksef_error_set(err, KSEF_EINVAL, "secret %s holds %zu bytes, not %zu",
 			    a->name, n, a->len);
 	memcpy(a->out, v, a->len);
 	return 0;
@@ -1361,7 +1361,7 @@ static int op_secret(struct conn *w, void *arg, ksef_error *err)
 	error = lookup(w, Q_SECRET_GET, ARGS(ARG_TEXT(a->name)), secret_row,
 		       a, err);
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_EIO, "secret %s vanished",
+		return ksef_error_set(err, KSEF_EIO, "secret %s vanished",
 				      a->name);
 	return error < 0 ? error : 0;
 }
@@ -1374,7 +1374,7 @@ int store_secret(store *st, const char *name, unsigned char *out, size_t len,
 	int error;
 
 	if (st == NULL || out == NULL || len == 0 || len > STORE_SECRET_MAX)
-		return util_error_set(err, KSEF_EINVAL, "a secret is 1 to %d bytes",
+		return ksef_error_set(err, KSEF_EINVAL, "a secret is 1 to %d bytes",
 			    STORE_SECRET_MAX);
 	if ((error = check_len(name, STORE_SECRET_NAME_MAX + 1, "secret name",
 			       err)) < 0)
@@ -1388,7 +1388,7 @@ int store_secret(store *st, const char *name, unsigned char *out, size_t len,
 
 	if (RAND_bytes(fresh, (int)len) != 1) {
 		ERR_clear_error();
-		return util_error_set(err, KSEF_ECRYPTO, "cannot make secret %s: no "
+		return ksef_error_set(err, KSEF_ECRYPTO, "cannot make secret %s: no "
 			    "randomness", name);
 	}
 	error = submit(st, op_secret, &a, err);
@@ -1428,7 +1428,7 @@ int store_key_add(store *st, store_key *key, ksef_error *err)
 
 	if (st == NULL || key == NULL || key->cert_b64 == NULL ||
 	    key->key_pem == NULL)
-		return util_error_set(err, KSEF_EINVAL, "a key needs its certificate "
+		return ksef_error_set(err, KSEF_EINVAL, "a key needs its certificate "
 			    "and private key");
 	if ((error = submit(st, op_key_add, &a, err)) < 0)
 		return error;
@@ -1459,7 +1459,7 @@ static int key_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	k->retired = sqlite3_column_int(s, 7);
 	if (k->cert_b64 == NULL || k->key_pem == NULL) {
 		key_clear(k);
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -1533,7 +1533,7 @@ static int op_key_retire(struct conn *w, void *arg, ksef_error *err)
 	if (error < 0)
 		return error;
 	if (sqlite3_changes(w->db) == 0)
-		return util_error_set(err, KSEF_ENOTFOUND, "no key has id %s", a->id);
+		return ksef_error_set(err, KSEF_ENOTFOUND, "no key has id %s", a->id);
 	return 0;
 }
 
@@ -1621,10 +1621,10 @@ int store_token_add(store *st, const store_token *t, ksef_error *err)
 	char status[sizeof(t->status) + 1] = "";
 
 	if (t == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no token given");
+		return ksef_error_set(err, KSEF_EINVAL, "no token given");
 	memcpy(status, t->status, sizeof(t->status));
 	if (!token_status_known(status))
-		return util_error_set(err, KSEF_EINVAL, "unknown token status");
+		return ksef_error_set(err, KSEF_EINVAL, "unknown token status");
 	return submit(st, op_token_add, (void *)t, err);
 }
 
@@ -1678,7 +1678,7 @@ int store_token_set_status(store *st, const char *ref, const char *status,
 				 "token" };
 
 	if (ref == NULL || !token_status_known(status))
-		return util_error_set(err, KSEF_EINVAL, "unknown token status");
+		return ksef_error_set(err, KSEF_EINVAL, "unknown token status");
 	return submit(st, op_update, &a, err);
 }
 
@@ -1690,7 +1690,7 @@ int store_token_touch(store *st, const char *ref, int64_t now_ms,
 				 "token" };
 
 	if (ref == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no token given");
+		return ksef_error_set(err, KSEF_EINVAL, "no token given");
 	return submit(st, op_update, &a, err);
 }
 
@@ -1703,7 +1703,7 @@ int store_tokens_list(store *st, const store_token_query *q,
 	*out = NULL;
 	*count = 0;
 	if (q == NULL || q->ctx_type == NULL || q->ctx_value == NULL)
-		return util_error_set(err, KSEF_EINVAL, "tokens are listed per context");
+		return ksef_error_set(err, KSEF_EINVAL, "tokens are listed per context");
 	error = read_rows(st, Q_TOKENS_LIST, ARGS(ARG_TEXT(q->ctx_type),
 			  ARG_TEXT(q->ctx_value), ARG_INT(q->statuses),
 			  ARG_TEXT(q->description), ARG_TEXT(q->author_value),
@@ -1752,7 +1752,7 @@ static int op_challenge_take(struct conn *w, void *arg, ksef_error *err)
 			   int64_row, &a->ts_ms, err);
 
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_ENOTFOUND,
+		return ksef_error_set(err, KSEF_ENOTFOUND,
 			     "challenge unknown or already used");
 	return error < 0 ? error : 0;
 }
@@ -1764,7 +1764,7 @@ int store_challenge_take(store *st, const char *challenge, int64_t *ts_ms,
 	int error;
 
 	if (challenge == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no challenge given");
+		return ksef_error_set(err, KSEF_EINVAL, "no challenge given");
 	if ((error = submit(st, op_challenge_take, &a, err)) < 0)
 		return error;
 	if (ts_ms != NULL)
@@ -1821,7 +1821,7 @@ static int op_auth_add(struct conn *w, void *arg, ksef_error *err)
 int store_auth_add(store *st, const store_auth *a, ksef_error *err)
 {
 	if (a == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no authentication given");
+		return ksef_error_set(err, KSEF_EINVAL, "no authentication given");
 	return submit(st, op_auth_add, (void *)a, err);
 }
 
@@ -1847,7 +1847,7 @@ static int op_auth_finish(struct conn *w, void *arg, ksef_error *err)
 int store_auth_finish(store *st, const store_auth *a, ksef_error *err)
 {
 	if (a == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no authentication given");
+		return ksef_error_set(err, KSEF_EINVAL, "no authentication given");
 	return submit(st, op_auth_finish, (void *)a, err);
 }
 
@@ -1869,10 +1869,10 @@ static int op_auth_redeem(struct conn *w, void *arg, ksef_error *err)
 	error = lookup(w, Q_AUTH_EXISTS, ARGS(ARG_TEXT(a->ref)), NULL, NULL,
 		       err);
 	if (error == SQLITE_ROW)
-		return util_error_set(err, KSEF_EINVAL, "authentication "
+		return ksef_error_set(err, KSEF_EINVAL, "authentication "
 				      "tokens were already redeemed");
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_ENOTFOUND,
+		return ksef_error_set(err, KSEF_ENOTFOUND,
 			     "authentication operation not found");
 	return error;
 }
@@ -1883,7 +1883,7 @@ int store_auth_redeem(store *st, const char *ref, int64_t refresh_until_ms,
 	struct redeem_args a = { ref, refresh_until_ms };
 
 	if (ref == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no authentication given");
+		return ksef_error_set(err, KSEF_EINVAL, "no authentication given");
 	return submit(st, op_auth_redeem, &a, err);
 }
 
@@ -1895,7 +1895,7 @@ int store_auth_refreshed(store *st, const char *ref, int64_t now_ms,
 				 "authentication operation" };
 
 	if (ref == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no authentication given");
+		return ksef_error_set(err, KSEF_EINVAL, "no authentication given");
 	return submit(st, op_update, &a, err);
 }
 
@@ -1908,7 +1908,7 @@ static int op_auth_revoke(struct conn *w, void *arg, ksef_error *err)
 int store_auth_revoke(store *st, const char *ref, ksef_error *err)
 {
 	if (ref == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no authentication given");
+		return ksef_error_set(err, KSEF_EINVAL, "no authentication given");
 	return submit(st, op_auth_revoke, (void *)ref, err);
 }
 
@@ -1923,7 +1923,7 @@ int store_auth_list(store *st, const char *ctx_type, const char *ctx_value,
 	*out = NULL;
 	*count = 0;
 	if (ctx_type == NULL || ctx_value == NULL)
-		return util_error_set(err, KSEF_EINVAL,
+		return ksef_error_set(err, KSEF_EINVAL,
 			    "authentications are listed per context");
 	error = read_rows(st, Q_AUTH_LIST, ARGS(ARG_TEXT(ctx_type),
 			  ARG_TEXT(ctx_value), ARG_INT(now_ms),
@@ -1998,9 +1998,9 @@ static int op_session_add(struct conn *w, void *arg, ksef_error *err)
 int store_session_add(store *st, const store_session *s, ksef_error *err)
 {
 	if (s == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no session given");
+		return ksef_error_set(err, KSEF_EINVAL, "no session given");
 	if (s->wrapped_key_len > sizeof(s->wrapped_key))
-		return util_error_set(err, KSEF_EINVAL, "wrapped key is over %zu bytes",
+		return ksef_error_set(err, KSEF_EINVAL, "wrapped key is over %zu bytes",
 			    sizeof(s->wrapped_key));
 	return submit(st, op_session_add, (void *)s, err);
 }
@@ -2037,7 +2037,7 @@ static int session_state(struct conn *w, const char *ref,
 			   session_state_row, out, err);
 
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_ENOTFOUND, "session not found");
+		return ksef_error_set(err, KSEF_ENOTFOUND, "session not found");
 	return error < 0 ? error : 0;
 }
 
@@ -2060,7 +2060,7 @@ static int op_session_close(struct conn *w, void *arg, ksef_error *err)
 	if ((error = session_state(w, a->ref, &state, err)) < 0)
 		return error;
 	a->status = state.status;
-	return util_error_set(err, KSEF_EINVAL, "session status %d does not allow "
+	return ksef_error_set(err, KSEF_EINVAL, "session status %d does not allow "
 		    "closing it", a->status);
 }
 
@@ -2071,7 +2071,7 @@ int store_session_close(store *st, const char *ref, int64_t now_ms,
 	int error;
 
 	if (ref == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no session given");
+		return ksef_error_set(err, KSEF_EINVAL, "no session given");
 	error = submit(st, op_session_close, &a, err);
 	if (status != NULL)
 		*status = error == 0 ? 170 : a.status;
@@ -2088,7 +2088,7 @@ int store_session_set_upo(store *st, const char *ref, const char *upo_ref,
 	int error;
 
 	if (ref == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no session given");
+		return ksef_error_set(err, KSEF_EINVAL, "no session given");
 	if ((error = check_len(upo_ref, STORE_REF_SZ, "UPO reference",
 			       err)) < 0)
 		return error;
@@ -2179,7 +2179,7 @@ int store_sessions_list(store *st, const store_session_query *q,
 	*out = NULL;
 	*count = 0;
 	if (q == NULL || q->ctx_type == NULL || q->ctx_value == NULL)
-		return util_error_set(err, KSEF_EINVAL, "sessions are listed per context");
+		return ksef_error_set(err, KSEF_EINVAL, "sessions are listed per context");
 	error = read_rows(st, Q_SESSIONS_LIST, ARGS(ARG_TEXT(q->ctx_type),
 			  ARG_TEXT(q->ctx_value), ARG_TEXT(q->subject_value),
 			  ARG_TEXT(q->ref), ARG_INT(q->created_from),
@@ -2267,10 +2267,10 @@ static int op_invoice_accept(struct conn *w, void *arg, ksef_error *err)
 		return error;
 	a->session_status = state.status;
 	if (a->session_status != 100)
-		return util_error_set(err, KSEF_EINVAL, "session status %d does not "
+		return ksef_error_set(err, KSEF_EINVAL, "session status %d does not "
 			    "allow sending invoices", a->session_status);
 	if (state.invoice_count >= state.max_invoices)
-		return util_error_set(err, KSEF_ETOOBIG, "the session holds its limit "
+		return ksef_error_set(err, KSEF_ETOOBIG, "the session holds its limit "
 			    "of %d invoices", state.max_invoices);
 	inv->ordinal = state.invoice_count + 1;
 
@@ -2301,15 +2301,15 @@ int store_invoice_accept(store *st, store_invoice *inv,
 	int error;
 
 	if (inv == NULL || (ciphertext == NULL && len > 0))
-		return util_error_set(err, KSEF_EINVAL, "no invoice given");
+		return ksef_error_set(err, KSEF_EINVAL, "no invoice given");
 	if (len > KSEF_CIPHERTEXT_MAX_BYTES)
-		return util_error_set(err, KSEF_ETOOBIG, "ciphertext is %zu bytes, over "
+		return ksef_error_set(err, KSEF_ETOOBIG, "ciphertext is %zu bytes, over "
 			    "KSEF_CIPHERTEXT_MAX_BYTES", len);
 	copy = *inv;
 	if (copy.status == 0)
 		copy.status = 100;
 	if (copy.status == 200)
-		return util_error_set(err, KSEF_EINVAL, "an invoice reaches 200 only "
+		return ksef_error_set(err, KSEF_EINVAL, "an invoice reaches 200 only "
 			    "through store_invoice_finish");
 	error = submit(st, op_invoice_accept, &a, err);
 	if (session_status != NULL)
@@ -2343,7 +2343,7 @@ static int blob_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	unsigned char *p;
 
 	if ((p = malloc(n + 1)) == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	if (n > 0)
 		memcpy(p, data, n);
 	p[n] = '\0';
@@ -2360,11 +2360,11 @@ static int blob_get(store *st, const char *ref, int kind, ksef_buf *out,
 	int error;
 
 	if (ref == NULL || out == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no invoice given");
+		return ksef_error_set(err, KSEF_EINVAL, "no invoice given");
 	error = read_row(st, Q_BLOB_GET, ARGS(ARG_TEXT(ref), ARG_INT(kind)),
 			 blob_row, out, err);
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_ENOTFOUND,
+		return ksef_error_set(err, KSEF_ENOTFOUND,
 			"invoice %s not stored",
 			kind == BLOB_PLAINTEXT ? "content" : "ciphertext");
 	return error < 0 ? error : 0;
@@ -2389,11 +2389,11 @@ int store_invoice_by_hash(store *st, const char *ctx_value,
 	int error;
 
 	if (ctx_value == NULL || invoice_hash == NULL || out == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no context or hash given");
+		return ksef_error_set(err, KSEF_EINVAL, "no context or hash given");
 	error = read_row(st, Q_INVOICE_BY_HASH, ARGS(ARG_TEXT(ctx_value),
 			 ARG_TEXT(invoice_hash)), invoice_row, out, err);
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_ENOTFOUND,
+		return ksef_error_set(err, KSEF_ENOTFOUND,
 				      "no invoice with this hash");
 	return error < 0 ? error : 0;
 }
@@ -2459,7 +2459,7 @@ static int claim_dup_key(struct conn *w, struct finish_args *a,
 		       ARG_FIELD(inv->invoice_kind),
 		       ARG_FIELD(inv->invoice_number)), holder_row, inv, err);
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_EIO, "database: duplicate "
+		return ksef_error_set(err, KSEF_EIO, "database: duplicate "
 				      "key held by no invoice");
 	if (error < 0)
 		return error;
@@ -2506,11 +2506,11 @@ static int op_invoice_finish(struct conn *w, void *arg, ksef_error *err)
 	error = lookup(w, Q_INVOICE_STATE, ARGS(ARG_FIELD(inv->ref)),
 		       invoice_state_row, &old, err);
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_ENOTFOUND, "invoice not found");
+		return ksef_error_set(err, KSEF_ENOTFOUND, "invoice not found");
 	if (error < 0)
 		return error;
 	if (old.status >= 200)
-		return util_error_set(err, KSEF_EINVAL, "invoice already has final "
+		return ksef_error_set(err, KSEF_EINVAL, "invoice already has final "
 			    "status %d", old.status);
 
 	if (inv->status == 200 && inv->invoice_number[0] != '\0' &&
@@ -2542,12 +2542,12 @@ int store_invoice_finish(store *st, store_invoice *inv,
 	if (dup != NULL)
 		*dup = 0;
 	if (inv == NULL || inv->status < 100)
-		return util_error_set(err, KSEF_EINVAL, "no invoice status given");
+		return ksef_error_set(err, KSEF_EINVAL, "no invoice status given");
 	if (inv->status == 200 && plaintext == NULL)
-		return util_error_set(err, KSEF_EINVAL, "an accepted invoice needs its "
+		return ksef_error_set(err, KSEF_EINVAL, "an accepted invoice needs its "
 			    "content");
 	if (len > KSEF_INVOICE_MAX_BYTES)
-		return util_error_set(err, KSEF_ETOOBIG, "invoice is %zu bytes, over "
+		return ksef_error_set(err, KSEF_ETOOBIG, "invoice is %zu bytes, over "
 			    "KSEF_INVOICE_MAX_BYTES", len);
 	copy = *inv;
 	if ((error = submit(st, op_invoice_finish, &a, err)) < 0)
@@ -2568,7 +2568,7 @@ int store_invoices_list(store *st, const char *session_ref, int failed_only,
 	*out = NULL;
 	*count = 0;
 	if (session_ref == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no session given");
+		return ksef_error_set(err, KSEF_EINVAL, "no session given");
 	error = read_rows(st, Q_INVOICES_LIST, ARGS(ARG_TEXT(session_ref),
 			  ARG_INT(after_ordinal), ARG_INT(failed_only != 0),
 			  ARG_INT(limit_arg(limit))),
@@ -2601,7 +2601,7 @@ int store_invoices_accepted(store *st, const char *session_ref,
 	*out = NULL;
 	*count = 0;
 	if (session_ref == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no session given");
+		return ksef_error_set(err, KSEF_EINVAL, "no session given");
 	error = read_rows(st, Q_INVOICES_ACCEPTED, ARGS(ARG_TEXT(session_ref),
 			  ARG_INT(after_ordinal), ARG_INT(limit_arg(limit))),
 			  &invoice_rows, &rows, count, err);
@@ -2614,7 +2614,7 @@ int store_invoices_accepted(store *st, const char *session_ref,
 int store_upo_get(store *st, const char *key, ksef_buf *out, ksef_error *err)
 {
 	if (out == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no buffer given");
+		return ksef_error_set(err, KSEF_EINVAL, "no buffer given");
 	return read_one(st, Q_UPO_GET, key, out, blob_row, "UPO", err);
 }
 
@@ -2630,9 +2630,9 @@ int store_upo_put(store *st, const char *key, const unsigned char *xml,
 	if ((error = check_len(key, STORE_REF_SZ, "UPO key", err)) < 0)
 		return error;
 	if (xml == NULL || len == 0)
-		return util_error_set(err, KSEF_EINVAL, "no UPO given");
+		return ksef_error_set(err, KSEF_EINVAL, "no UPO given");
 	if (len > KSEF_UPO_MAX_BYTES)
-		return util_error_set(err, KSEF_ETOOBIG, "UPO is %zu bytes, over "
+		return ksef_error_set(err, KSEF_ETOOBIG, "UPO is %zu bytes, over "
 			    "KSEF_UPO_MAX_BYTES", len);
 	return submit(st, op_exec, &a, err);
 }
@@ -2676,10 +2676,10 @@ int store_upo_pages_set(store *st, const char *session_ref,
 	int error;
 
 	if (session_ref == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no session given");
+		return ksef_error_set(err, KSEF_EINVAL, "no session given");
 	/* No pages would read back as none set (KSEF_ENOTFOUND). */
 	if (refs == NULL || count == 0)
-		return util_error_set(err, KSEF_EINVAL, "a session UPO has at "
+		return ksef_error_set(err, KSEF_EINVAL, "a session UPO has at "
 				      "least one page");
 	for (i = 0; i < count; i++)
 		if ((error = check_len(refs[i], STORE_REF_SZ,
@@ -2698,12 +2698,12 @@ int store_upo_pages(store *st, const char *session_ref,
 	*refs = NULL;
 	*count = 0;
 	if (session_ref == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no session given");
+		return ksef_error_set(err, KSEF_EINVAL, "no session given");
 	if ((error = read_rows(st, Q_UPO_PAGES, ARGS(ARG_TEXT(session_ref)),
 			       &ref_rows, &rows, count, err)) < 0)
 		return error;
 	if (*count == 0)
-		return util_error_set(err, KSEF_ENOTFOUND,
+		return ksef_error_set(err, KSEF_ENOTFOUND,
 				      "session UPO pages not found");
 	*refs = rows;
 	return 0;
@@ -2755,7 +2755,7 @@ int store_grant_set(store *st, const char *ctx_type, const char *ctx_value,
 			sizeof(grant_subject_types[0]); i++)
 		if (strcmp(subject_type, grant_subject_types[i]) == 0)
 			return submit(st, op_exec, &a, err);
-	return util_error_set(err, KSEF_EINVAL, "permissions are granted to a "
+	return ksef_error_set(err, KSEF_EINVAL, "permissions are granted to a "
 			      "Nip, Pesel or Fingerprint");
 }
 
@@ -2777,13 +2777,13 @@ int store_grant_get(store *st, const char *ctx_type, const char *ctx_value,
 				     subject_value, err)) < 0)
 		return error;
 	if (permissions == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no buffer given");
+		return ksef_error_set(err, KSEF_EINVAL, "no buffer given");
 	error = read_row(st, Q_GRANT_GET, ARGS(ARG_TEXT(ctx_type),
 			 ARG_TEXT(ctx_value), ARG_TEXT(subject_type),
 			 ARG_TEXT(subject_value)), perms_row, permissions,
 			 err);
 	if (error == SQLITE_DONE)
-		return util_error_set(err, KSEF_ENOTFOUND,
+		return ksef_error_set(err, KSEF_ENOTFOUND,
 				      "permission grant not found");
 	return error < 0 ? error : 0;
 }
