@@ -85,6 +85,19 @@ void workers_kick(struct server *srv)
 	pthread_mutex_unlock(&w->lock);
 }
 
+size_t workers_queued(struct server *srv)
+{
+	struct workers *w = srv->workers;
+	size_t n;
+
+	if (w == NULL)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	n = w->count;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
 void workers_cache_key(struct server *srv, const char *session_ref,
 		       ksef_envelope *env)
 {

@@ -19,6 +19,9 @@ void workers_kick(struct server *srv);
 /* Remember a session's unwrapped key (the pool takes ownership). */
 void workers_cache_key(struct server *srv, const char *session_ref,
 		       ksef_envelope *env);
+/* How many invoices wait in the queue, not yet taken by a thread (for
+ * the unit tests; 0 when the pool is not running). */
+size_t workers_queued(struct server *srv);
 /* Finish the invoice being verified by each thread, then stop. */
 void workers_stop(struct server *srv);
 
