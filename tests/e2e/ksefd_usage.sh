@@ -31,7 +31,9 @@ check "an unknown command exits 1" 1 "$KSEFD" --data "$WORK/d" frobnicate
 check "a bad option value exits 1" 1 "$KSEFD" --data "$WORK/d" --workers 0
 
 # Every long option of main.c is in the manual...
-opts=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", \(no\|required\)_argument.*/\1/p' "$MAIN")
+opts=$(sed -n \
+	's/^[[:space:]]*{ "\([a-z-]*\)", \(no\|required\)_argument.*/\1/p' \
+	"$MAIN")
 [ -n "$opts" ] || { echo "FAIL: no options found in main.c"; exit 1; }
 for o in $opts; do
 	# As roff spells it: every hyphen escaped.

@@ -141,7 +141,7 @@ int main(void)
 		cmocka_unit_test(
 			append_of_nothing_leaves_an_empty_terminated_string),
 		cmocka_unit_test(
-			append_keeps_binary_bytes_and_grows_past_its_first_block),
+		  append_keeps_binary_bytes_and_grows_past_its_first_block),
 		cmocka_unit_test(
 		  append_refuses_a_length_that_overflows_and_broken_arguments),
 	};

@@ -79,7 +79,8 @@ int main(void)
 		cmocka_unit_test(set_with_a_null_error_only_returns_the_code),
 		cmocka_unit_test(
 		  set_cuts_a_long_message_at_the_buffer_and_terminates_it),
-		cmocka_unit_test(set_keeps_a_message_of_exactly_the_limit_whole),
+		cmocka_unit_test(
+			set_keeps_a_message_of_exactly_the_limit_whole),
 		cmocka_unit_test(set_without_a_format_leaves_the_message_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -317,7 +317,8 @@ int main(void)
 		cmocka_unit_test(no_policy_allows_every_address),
 		cmocka_unit_test(
 			a_listed_address_is_allowed_and_any_other_refused),
-		cmocka_unit_test(a_range_includes_both_ends_and_nothing_outside),
+		cmocka_unit_test(
+			a_range_includes_both_ends_and_nothing_outside),
 		cmocka_unit_test(
 		  a_mask_covers_its_network_from_first_to_last_address),
 		cmocka_unit_test(any_list_that_matches_is_enough),

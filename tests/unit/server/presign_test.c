@@ -12,7 +12,8 @@
 /* 00 01 .. 1f: the key of the known-answer vector below. */
 static unsigned char secret[32];
 
-#define PATH "/storage/20250101-SE-0000000000-0000000000-00/session-upo/1.xml"
+#define SES "/storage/20250101-SE-0000000000-0000000000-0"
+#define PATH SES "0/session-upo/1.xml"
 #define EXP_S 1700000000LL
 /* printf '<PATH>\n1700000000' | openssl dgst -sha256 -mac HMAC \
  *   -macopt hexkey:000102..1f -binary | base64 | tr '+/' '-_' | tr -d '=' */
@@ -87,12 +88,12 @@ static void the_expiry_is_cut_to_whole_seconds_and_https_kept(void **state)
 static void an_altered_path_is_refused(void **state)
 {
 	static const char *const others[] = {
-		"/storage/20250101-SE-0000000000-0000000000-00/session-upo/2.xml",
-		"/storage/20250101-SE-0000000000-0000000000-01/session-upo/1.xml",
-		"/storage/20250101-SE-0000000000-0000000000-00/invoice-upo/1.xml",
+		SES "0/session-upo/2.xml",
+		SES "1/session-upo/1.xml",
+		SES "0/invoice-upo/1.xml",
 		PATH "/",
 		PATH "x",
-		"/storage/20250101-SE-0000000000-0000000000-00/session-upo/1.xm",
+		SES "0/session-upo/1.xm",
 		"",
 	};
 	size_t i;
@@ -217,7 +218,8 @@ static void a_host_that_could_change_the_link_falls_back_to_loopback(
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(a_link_is_made_and_then_checks_until_it_expires),
+		cmocka_unit_test(
+			a_link_is_made_and_then_checks_until_it_expires),
 		cmocka_unit_test(the_signature_is_the_hmac_of_path_and_expiry),
 		cmocka_unit_test(
 			the_expiry_is_cut_to_whole_seconds_and_https_kept),

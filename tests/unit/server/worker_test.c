@@ -275,7 +275,8 @@ static void a_stop_without_a_running_pool_does_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(invoices_left_waiting_by_a_previous_run_get_a_verdict_at_start),
+		T(invoices_left_waiting_by_a_previous_run_get_a_verdict_at_start
+		  ),
 		T(a_queue_longer_than_its_first_allocation_loses_no_invoice),
 		T(invoices_submitted_while_running_are_verified),
 		T(a_stop_with_work_queued_leaves_it_for_the_next_start),
