@@ -35,6 +35,26 @@ KSEF_API void ksef_buf_dispose(ksef_buf *buf);
  */
 KSEF_API void ksef_buf_dispose_secure(ksef_buf *buf);
 
+/**
+ * Append bytes to a buffer without letting it pass a bound, as libksef's
+ * own buffers grow: a program reading untrusted input (an HTTP body, a
+ * file) states its limit once and gets KSEF_ETOOBIG past it instead of
+ * growing without end. The buffer stays NUL-terminated past `size`, so
+ * text can be read from `ptr` directly.
+ *
+ * @param buf   the buffer to grow (KSEF_BUF_INIT or one used before);
+ *              unchanged on failure.
+ * @param data  the bytes to append; may be NULL when len is 0. They are
+ *              copied.
+ * @param len   how many bytes.
+ * @param max   the most bytes the buffer may hold in all, NUL excluded.
+ * @return 0; KSEF_ETOOBIG if size + len would pass max (or overflow);
+ *         KSEF_ENOMEM; KSEF_EINVAL for a NULL buf, or NULL data with a
+ *         non-zero len.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_buf_append(ksef_buf *buf, const void *data,
+					      size_t len, size_t max);
+
 KSEF_END_DECLS
 
 #endif

@@ -42,6 +42,30 @@ typedef struct ksef_error {
 	char message[KSEF_ERROR_MESSAGE_MAX]; /**< one line, never a secret */
 } ksef_error;
 
+/** Lets the compiler check a printf-style format against its arguments. */
+#if defined(__GNUC__) || defined(__clang__)
+#define KSEF_PRINTF(fmt_index, first_arg) \
+	__attribute__((format(printf, fmt_index, first_arg)))
+#else
+#define KSEF_PRINTF(fmt_index, first_arg)
+#endif
+
+/**
+ * Fill a ksef_error the way libksef does, for programs and callbacks that
+ * report failures in the same convention: code, line 0, and a one-line
+ * message formatted as by printf(), cut at KSEF_ERROR_MESSAGE_MAX - 1
+ * bytes. Never put a key, token or invoice content in the message.
+ *
+ * @param err   the error to fill; may be NULL, when only the code is
+ *              returned.
+ * @param code  the KSEF_E* code to record and return.
+ * @param fmt   a printf() format; NULL leaves the message empty.
+ * @return code, so that a failure can be reported in one statement:
+ *         `return ksef_error_set(err, KSEF_EIO, "cannot read %s", path);`
+ */
+KSEF_API int ksef_error_set(ksef_error *err, int code, const char *fmt, ...)
+	KSEF_PRINTF(3, 4);
+
 /**
  * A static description of a code.
  *

@@ -82,7 +82,7 @@ static int parse_config(char *vals[SET_COUNT], const char *path,
 		if (*key == '\0' || *key == '#')
 			continue;
 		if ((eq = strchr(key, '=')) == NULL) {
-			util_error_set(err, KSEF_EPARSE, "%s:%d: expected "
+			ksef_error_set(err, KSEF_EPARSE, "%s:%d: expected "
 				       "'key = value'", path, lineno);
 			return CLI_USAGE;
 		}
@@ -98,18 +98,18 @@ static int parse_config(char *vals[SET_COUNT], const char *path,
 			if (strcmp(key, set_names[i]) == 0)
 				break;
 		if (i == SET_COUNT) {
-			util_error_set(err, KSEF_EPARSE, "%s:%d: unknown key "
+			ksef_error_set(err, KSEF_EPARSE, "%s:%d: unknown key "
 				       "'%.40s' (known: env, base_url, nip, "
 				       "token, cert, key)", path, lineno, key);
 			return CLI_USAGE;
 		}
 		if (vals[i] != NULL) {
-			util_error_set(err, KSEF_EPARSE, "%s:%d: '%s' is set "
+			ksef_error_set(err, KSEF_EPARSE, "%s:%d: '%s' is set "
 				       "twice", path, lineno, key);
 			return CLI_USAGE;
 		}
 		if ((vals[i] = strdup(val)) == NULL) {
-			util_error_set(err, KSEF_ENOMEM, "out of memory");
+			ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 			return CLI_FAILED;
 		}
 	}
@@ -156,12 +156,12 @@ static int read_config(char *vals[SET_COUNT], char **file_out,
 		char m[KSEF_ERROR_MESSAGE_MAX];
 
 		snprintf(m, sizeof(m), "%s", err->message);
-		util_error_set(err, KSEF_EIO, "config file %s: %s", path, m);
+		ksef_error_set(err, KSEF_EIO, "config file %s: %s", path, m);
 		free(path);
 		return CLI_FAILED;
 	}
 	if (memchr(text.ptr, '\0', text.size) != NULL) {
-		util_error_set(err, KSEF_EPARSE, "%s: not a text file", path);
+		ksef_error_set(err, KSEF_EPARSE, "%s: not a text file", path);
 		rc = CLI_USAGE;
 	} else {
 		rc = parse_config(vals, path, (char *)text.ptr, err);
@@ -169,7 +169,7 @@ static int read_config(char *vals[SET_COUNT], char **file_out,
 	/* A token in a file others can read is no longer a secret. */
 	if (rc == CLI_OK && vals[SET_TOKEN] != NULL &&
 	    stat(path, &sb) == 0 && (sb.st_mode & 077) != 0) {
-		util_error_set(err, KSEF_EINVAL, "%s holds a token but others "
+		ksef_error_set(err, KSEF_EINVAL, "%s holds a token but others "
 			       "may read it (mode %03o); chmod 600 it", path,
 			       (unsigned)(sb.st_mode & 0777));
 		rc = CLI_USAGE;
@@ -205,7 +205,7 @@ static int dup_into(char **dst, const char *src, ksef_error *err)
 	if (src == NULL || *dst != NULL)
 		return 0;
 	if ((*dst = strdup(src)) == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -237,7 +237,7 @@ int cli_config_resolve(struct cli_config *out, const struct cli_settings *flags,
 		url = src[lvl][SET_BASE_URL];
 		env = src[lvl][SET_ENV];
 		if (env != NULL && env_url(env) == NULL) {
-			util_error_set(err, KSEF_EINVAL, "%s%s must be test, "
+			ksef_error_set(err, KSEF_EINVAL, "%s%s must be test, "
 				       "demo or prd, not '%.20s'",
 				       lvl == 0 ? "--env" : lvl == 1 ?
 				       "KSEF_ENV" : "env in ",
@@ -264,13 +264,13 @@ int cli_config_resolve(struct cli_config *out, const struct cli_settings *flags,
 		}
 	}
 	if (need_url && out->base_url == NULL) {
-		util_error_set(err, KSEF_EINVAL, "no server: give --base-url "
+		ksef_error_set(err, KSEF_EINVAL, "no server: give --base-url "
 			       "or --env (or KSEF_BASE_URL, KSEF_ENV, or "
 			       "base_url in the config file)");
 		rc = CLI_USAGE;
 	} else if (out->base_url != NULL && is_production(out->base_url) &&
 		   !flags->allow_production) {
-		util_error_set(err, KSEF_EINVAL, "refusing to use production "
+		ksef_error_set(err, KSEF_EINVAL, "refusing to use production "
 			       "(%s) without --allow-production", CLI_URL_PRD);
 		rc = CLI_USAGE;
 	}
@@ -341,12 +341,12 @@ int cli_state_path(char **out, const char *flag, ksef_error *err)
 		snprintf(buf, sizeof(buf), "%s/.local/state/ksef/auth.json",
 			 base);
 	else {
-		util_error_set(err, KSEF_EINVAL, "no HOME to keep the state "
+		ksef_error_set(err, KSEF_EINVAL, "no HOME to keep the state "
 			       "file in; give --state FILE");
 		return CLI_FAILED;
 	}
 	if ((*out = strdup(buf)) == NULL) {
-		util_error_set(err, KSEF_ENOMEM, "out of memory");
+		ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 		return CLI_FAILED;
 	}
 	return CLI_OK;
@@ -367,21 +367,21 @@ int cli_state_load(struct cli_state *st, const char *flag, ksef_error *err)
 	fd = open(st->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT) {
-			util_error_set(err, KSEF_ENOTFOUND, "not logged in (no "
+			ksef_error_set(err, KSEF_ENOTFOUND, "not logged in (no "
 				       "%s); run 'ksef auth login'", st->path);
 			return CLI_REJECTED;
 		}
-		util_error_set(err, KSEF_EIO, "%s: %s", st->path,
+		ksef_error_set(err, KSEF_EIO, "%s: %s", st->path,
 			       strerror(errno));
 		return CLI_FAILED;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		util_error_set(err, KSEF_EIO, "%s: not a regular file",
+		ksef_error_set(err, KSEF_EIO, "%s: not a regular file",
 			       st->path);
 		goto out;
 	}
 	if (sb.st_uid != geteuid() || (sb.st_mode & 077) != 0) {
-		util_error_set(err, KSEF_EINVAL, "%s is not private (mode "
+		ksef_error_set(err, KSEF_EINVAL, "%s is not private (mode "
 			       "%03o%s); it holds tokens, so it is not used: "
 			       "remove it and log in again", st->path,
 			       (unsigned)(sb.st_mode & 0777),
@@ -389,7 +389,7 @@ int cli_state_load(struct cli_state *st, const char *flag, ksef_error *err)
 		goto out;
 	}
 	if (sb.st_size > CLI_STATE_MAX_BYTES) {
-		util_error_set(err, KSEF_ETOOBIG, "%s: over %d bytes",
+		ksef_error_set(err, KSEF_ETOOBIG, "%s: over %d bytes",
 			       st->path, CLI_STATE_MAX_BYTES);
 		goto out;
 	}
@@ -400,16 +400,16 @@ int cli_state_load(struct cli_state *st, const char *flag, ksef_error *err)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			util_error_set(err, KSEF_EIO, "%s: %s", st->path,
+			ksef_error_set(err, KSEF_EIO, "%s: %s", st->path,
 				       strerror(errno));
 			OPENSSL_cleanse(chunk, sizeof(chunk));
 			goto out;
 		}
 		if (got == 0)
 			break;
-		if (util_buf_put(&text, chunk, (size_t)got,
+		if (ksef_buf_append(&text, chunk, (size_t)got,
 				 CLI_STATE_MAX_BYTES) != 0) {
-			util_error_set(err, KSEF_ETOOBIG, "%s: over %d bytes",
+			ksef_error_set(err, KSEF_ETOOBIG, "%s: over %d bytes",
 				       st->path, CLI_STATE_MAX_BYTES);
 			OPENSSL_cleanse(chunk, sizeof(chunk));
 			goto out;
@@ -420,7 +420,7 @@ int cli_state_load(struct cli_state *st, const char *flag, ksef_error *err)
 			      JSON_REJECT_DUPLICATES, &jerr);
 	if (st->root == NULL || !json_is_object(st->root) ||
 	    json_string_value(json_object_get(st->root, "baseUrl")) == NULL) {
-		util_error_set(err, KSEF_EPARSE, "%s is damaged (line %d); "
+		ksef_error_set(err, KSEF_EPARSE, "%s is damaged (line %d); "
 			       "remove it and log in again", st->path,
 			       st->root == NULL ? jerr.line : 0);
 		json_decref(st->root);
@@ -441,7 +441,7 @@ static int make_parents(const char *path, ksef_error *err)
 	char *slash;
 
 	if (strlen(path) >= sizeof(dir))
-		return util_error_set(err, KSEF_EINVAL, "path too long");
+		return ksef_error_set(err, KSEF_EINVAL, "path too long");
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash == NULL || slash == dir)
@@ -461,7 +461,7 @@ int cli_state_save(struct cli_state *st, ksef_error *err)
 	text = json_dumps(st->root, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (text == NULL ||
 	    (tmp = malloc(strlen(st->path) + sizeof(".XXXXXX"))) == NULL) {
-		util_error_set(err, KSEF_ENOMEM, "out of memory");
+		ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 		goto out;
 	}
 	strcpy(tmp, st->path);
@@ -469,7 +469,7 @@ int cli_state_save(struct cli_state *st, ksef_error *err)
 	/* mkstemp opens with O_CREAT|O_EXCL and mode 0600, whatever the
 	 * umask; fchmod makes sure of the mode on odd libcs. */
 	if ((fd = mkstemp(tmp)) < 0 || fchmod(fd, 0600) != 0) {
-		util_error_set(err, KSEF_EIO, "%s: %s", st->path,
+		ksef_error_set(err, KSEF_EIO, "%s: %s", st->path,
 			       strerror(errno));
 		goto out;
 	}
@@ -480,7 +480,7 @@ int cli_state_save(struct cli_state *st, ksef_error *err)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			util_error_set(err, KSEF_EIO, "%s: %s", tmp,
+			ksef_error_set(err, KSEF_EIO, "%s: %s", tmp,
 				       strerror(errno));
 			goto out;
 		}
@@ -488,12 +488,12 @@ int cli_state_save(struct cli_state *st, ksef_error *err)
 	}
 	if (write(fd, "\n", 1) != 1 || fsync(fd) != 0 || close(fd) != 0) {
 		fd = -1;
-		util_error_set(err, KSEF_EIO, "%s: %s", tmp, strerror(errno));
+		ksef_error_set(err, KSEF_EIO, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, st->path) != 0) {
-		util_error_set(err, KSEF_EIO, "%s: %s", st->path,
+		ksef_error_set(err, KSEF_EIO, "%s: %s", st->path,
 			       strerror(errno));
 		goto out;
 	}
@@ -592,7 +592,7 @@ int cli_write_file(const char *path, const void *data, size_t len,
 		      (mode_t)mode);
 
 	if (fd < 0)
-		return util_error_set(err, KSEF_EIO, "%s: %s", path,
+		return ksef_error_set(err, KSEF_EIO, "%s: %s", path,
 				      strerror(errno));
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
@@ -604,14 +604,14 @@ int cli_write_file(const char *path, const void *data, size_t len,
 
 			if (fd != STDOUT_FILENO)
 				close(fd);
-			return util_error_set(err, KSEF_EIO, "%s: %s", path,
+			return ksef_error_set(err, KSEF_EIO, "%s: %s", path,
 					      strerror(e));
 		}
 		p += w;
 		len -= (size_t)w;
 	}
 	if (fd != STDOUT_FILENO && close(fd) != 0)
-		return util_error_set(err, KSEF_EIO, "%s: %s", path,
+		return ksef_error_set(err, KSEF_EIO, "%s: %s", path,
 				      strerror(errno));
 	return 0;
 }
@@ -714,7 +714,7 @@ ksef_pubkey *cli_pick_key(ksef_client *c, unsigned usage, ksef_error *err)
 		return NULL;
 	pick = ksef_api_pubkey_certs_pick(certs, usage, ksef_time_now());
 	if (pick == NULL)
-		util_error_set(err, KSEF_ENOTFOUND, "the server lists no "
+		ksef_error_set(err, KSEF_ENOTFOUND, "the server lists no "
 			       "current public key for this purpose");
 	else if (ksef_pubkey_load(&key,
 				  (const unsigned char *)pick->certificate,

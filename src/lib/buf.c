@@ -2,7 +2,7 @@
  * buf.c - owns ksef_buf: bounded growth, appends, and disposal (plain or
  * wiping). Every buffer in libksef grows only through ksef__buf_grow, so
  * one place enforces that no input can make the library allocate without
- * a bound.
+ * a bound; ksef_buf_append() gives programs the same bounded append.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,6 +68,13 @@ int ksef__buf_put(ksef_buf *buf, const void *data, size_t len, size_t max)
 	buf->size += len;
 	buf->ptr[buf->size] = '\0';
 	return 0;
+}
+
+int ksef_buf_append(ksef_buf *buf, const void *data, size_t len, size_t max)
+{
+	if (buf == NULL || (data == NULL && len > 0))
+		return KSEF_EINVAL;
+	return ksef__buf_put(buf, data, len, max);
 }
 
 int ksef__buf_printf(ksef_buf *buf, size_t max, const char *fmt, ...)

@@ -1,6 +1,7 @@
 /*
- * error.c - owns ksef_error: formatting messages, the static code table,
- * and draining OpenSSL's per-thread error queue into a message.
+ * error.c - owns ksef_error: formatting messages (for the library and,
+ * through ksef_error_set(), for programs), the static code table, and
+ * draining OpenSSL's per-thread error queue into a message.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +16,21 @@ static int error_vset(ksef_error *err, int code, int line, const char *fmt,
 		return code;
 	err->code = code;
 	err->line = line;
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	if (fmt == NULL)
+		err->message[0] = '\0';
+	else
+		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	return code;
+}
+
+/* The public face of ksef__error_set(), for programs. */
+int ksef_error_set(ksef_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_vset(err, code, 0, fmt, ap);
+	va_end(ap);
 	return code;
 }
 

@@ -19,7 +19,6 @@
 #include "trust.h"
 #include "errors.h"
 #include "http.h"
-#include "util/util.h"
 
 static const struct {
 	int code;

@@ -10,7 +10,6 @@
 #include "api.h"
 #include "errors.h"
 #include "http.h"
-#include "router.h"
 #include "upo_service.h"
 
 static const char *session_description(int code)

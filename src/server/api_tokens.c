@@ -11,7 +11,6 @@
 #include "api.h"
 #include "errors.h"
 #include "http.h"
-#include "router.h"
 #include "tokens.h"
 
 static const char *const token_statuses[] = { "Pending", "Active",

@@ -176,8 +176,8 @@ bad:
 int context_ip_allowed(const char *policy_json, const char *ip)
 {
 	json_t *policy, *ips, *arr, *v;
-	uint32_t addr, lo, hi;
-	int any = 0, ok = 0;
+	uint32_t addr = 0, lo, hi;
+	int any = 0, ok = 0, v4;
 	size_t k, i;
 
 	if (policy_json == NULL || *policy_json == '\0')
@@ -188,13 +188,14 @@ int context_ip_allowed(const char *policy_json, const char *ip)
 		json_decref(policy);
 		return 1;
 	}
-	if (!ip4(ip, &addr))
-		addr = 0xFFFFFFFFu; /* IPv6 callers match nothing listed */
+	/* The lists are IPv4 only: an IPv6 caller (or an address that does
+	 * not parse) matches nothing listed, not even 0.0.0.0/0. */
+	v4 = ip != NULL && ip4(ip, &addr);
 	for (k = 0; k < 3; k++) {
 		arr = json_object_get(ips, lists[k]);
 		json_array_foreach(arr, i, v) {
 			any = 1;
-			if (json_is_string(v) &&
+			if (v4 && json_is_string(v) &&
 			    entry((int)k, json_string_value(v), &lo, &hi) &&
 			    addr >= lo && addr <= hi)
 				ok = 1;

@@ -1,7 +1,9 @@
 /*
  * errors.c - owns the API's error bodies and the exception-code table
  * (SPEC 2.3, 2.4, 2.5, 2.7). Handlers say what went wrong; this file says
- * it in the format the client asked for.
+ * it in the format the client asked for: it builds the body, status and
+ * headers and records them with http.c's reply functions, which put them
+ * on the wire. It calls nothing above http.c.
  */
 #include <stdarg.h>
 #include <stdio.h>

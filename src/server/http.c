@@ -3,11 +3,18 @@
  * thread per connection, so a handler may block on a durable commit
  * without stalling other clients), request contexts, body accumulation
  * under the configured limit, replies, and the log line written when a
- * request completes. Dispatch belongs to router.c.
+ * request completes. Dispatch belongs to whoever http_start() is given
+ * (router.c); this file includes nothing above it.
  *
  * A body is counted as libmicrohttpd delivers it: Content-Length is only a
  * hint, and the bytes past the limit are read and dropped, so the client
  * gets a clean 413 instead of a reset connection.
+ *
+ * A reply is recorded on the request (status, type, body, one header) and
+ * queued to libmicrohttpd only when the dispatcher returns. libmicrohttpd
+ * sends nothing before the access handler returns anyway, so this changes
+ * nothing on the wire, and it lets everything above this file run on a
+ * request that has no connection (the unit tests).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,27 +29,7 @@
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include "errors.h"
 #include "http.h"
-#include "router.h"
-#include "util/util.h"
-
-int64_t server_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void request_log_ref(struct request *req, const char *ref)
-{
-	size_t n = strlen(req->log_refs);
-
-	if (ref == NULL || *ref == '\0' || strstr(req->log_refs, ref))
-		return;
-	snprintf(req->log_refs + n, sizeof(req->log_refs) - n, " %s", ref);
-}
 
 const char *http_header(struct request *req, const char *name)
 {
@@ -85,24 +72,27 @@ size_t http_query_all(struct request *req, const char *name,
 	return c.n;
 }
 
-static void queue(struct request *req, unsigned status,
-		  struct MHD_Response *resp)
+/*
+ * Record the answer unless one is already there. On running out of memory
+ * the body is left empty: the status still goes out, as it did when
+ * json_dumps() failed.
+ */
+static void record(struct request *req, unsigned status,
+		   const char *content_type, const void *data, size_t len,
+		   const char *header, const char *value)
 {
-	if (req->responded || resp == NULL) {
-		if (resp != NULL)
-			MHD_destroy_response(resp);
+	if (req->responded)
 		return;
-	}
 	req->responded = 1;
 	req->status = status;
-	MHD_queue_response(req->conn, status, resp);
-	MHD_destroy_response(resp);
-}
-
-static struct MHD_Response *bytes_response(const void *data, size_t len)
-{
-	return MHD_create_response_from_buffer(len, (void *)data,
-					       MHD_RESPMEM_MUST_COPY);
+	snprintf(req->content_type, sizeof(req->content_type), "%s",
+		 content_type ? content_type : "");
+	snprintf(req->reply_header, sizeof(req->reply_header), "%s",
+		 header ? header : "");
+	snprintf(req->reply_value, sizeof(req->reply_value), "%s",
+		 header && value ? value : "");
+	if (len > 0 && ksef_buf_append(&req->reply, data, len, SIZE_MAX) != 0)
+		ksef_buf_dispose(&req->reply);
 }
 
 void http_reply_json_header(struct request *req, unsigned status,
@@ -110,18 +100,11 @@ void http_reply_json_header(struct request *req, unsigned status,
 			    const char *header, const char *value)
 {
 	char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
-	struct MHD_Response *resp;
 
 	json_decref(json);
-	resp = bytes_response(text ? text : "", text ? strlen(text) : 0);
+	record(req, status, content_type, text, text ? strlen(text) : 0,
+	       header, value);
 	free(text);
-	if (resp == NULL)
-		return;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				content_type);
-	if (header != NULL)
-		MHD_add_response_header(resp, header, value);
-	queue(req, status, resp);
 }
 
 void http_reply_json_type(struct request *req, unsigned status,
@@ -138,22 +121,36 @@ void http_reply_json(struct request *req, unsigned status, json_t *json)
 
 void http_reply_empty(struct request *req, unsigned status)
 {
-	queue(req, status, bytes_response("", 0));
+	record(req, status, NULL, NULL, 0, NULL, NULL);
 }
 
 void http_reply_bytes(struct request *req, unsigned status,
 		      const char *content_type, const void *data, size_t len,
 		      const char *meta_hash)
 {
-	struct MHD_Response *resp = bytes_response(data, len);
+	record(req, status, content_type, data, len,
+	       meta_hash ? "x-ms-meta-hash" : NULL, meta_hash);
+}
 
+/* Put the recorded answer on the wire. The body is copied, so the
+ * request's copy goes at once. */
+static void send_reply(struct request *req)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		req->reply.size, req->reply.ptr ? (void *)req->reply.ptr : "",
+		MHD_RESPMEM_MUST_COPY);
+
+	ksef_buf_dispose(&req->reply);
 	if (resp == NULL)
 		return;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				content_type);
-	if (meta_hash != NULL)
-		MHD_add_response_header(resp, "x-ms-meta-hash", meta_hash);
-	queue(req, status, resp);
+	if (req->content_type[0] != '\0')
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					req->content_type);
+	if (req->reply_header[0] != '\0')
+		MHD_add_response_header(resp, req->reply_header,
+					req->reply_value);
+	MHD_queue_response(req->conn, req->status, resp);
+	MHD_destroy_response(resp);
 }
 
 static int64_t monotonic_us(void)
@@ -208,6 +205,8 @@ static struct request *request_new(struct server *srv,
 	fmt = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					  "X-Error-Format");
 	req->problem_details = fmt && strcasecmp(fmt, "problem-details") == 0;
+	req->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							 "Authorization");
 	pthread_mutex_lock(&srv->lock);
 	srv->in_flight++;
 	pthread_mutex_unlock(&srv->lock);
@@ -232,7 +231,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (*upload_data_size > 0) {
 		if (req->body_too_big == 0 &&
-		    util_buf_put(&req->body, upload_data,
+		    ksef_buf_append(&req->body, upload_data,
 					 *upload_data_size,
 					 srv->cfg.max_body) != 0) {
 			/* Keep reading, drop the rest, answer at the end. */
@@ -244,9 +243,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (req->responded)
 		return MHD_YES;
-	router_dispatch(req);
+	srv->dispatch(req);
+	/* The dispatcher always answers; should it not, the client still
+	 * gets a status instead of a connection left hanging. */
 	if (!req->responded)
-		errors_reply(req, 500, 21405, "internal error: no reply");
+		http_reply_empty(req, 500);
+	send_reply(req);
 	return MHD_YES;
 }
 
@@ -274,6 +276,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
 		" (connection closed early)");
 	ksef_buf_dispose(&req->body);
+	ksef_buf_dispose(&req->reply);
 	free(req);
 	*con_cls = NULL;
 	pthread_mutex_lock(&srv->lock);
@@ -306,25 +309,27 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-int http_start(struct server *srv, ksef_error *err)
+int http_start(struct server *srv, http_dispatch_fn *dispatch,
+	       ksef_error *err)
 {
 	struct sockaddr_in addr;
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
 			 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
 
+	srv->dispatch = dispatch;
 	memset(&addr, 0, sizeof(addr));
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)srv->cfg.port);
 	if (inet_pton(AF_INET, srv->cfg.listen_host, &addr.sin_addr) != 1)
-		return util_error_set(err, KSEF_EINVAL,
+		return ksef_error_set(err, KSEF_EINVAL,
 			"--listen: %s is not an IPv4 address",
 			srv->cfg.listen_host);
 	if (srv->cfg.tls_cert_path != NULL) {
 		srv->tls_cert = read_file(srv->cfg.tls_cert_path);
 		srv->tls_key = read_file(srv->cfg.tls_key_path);
 		if (srv->tls_cert == NULL || srv->tls_key == NULL)
-			return util_error_set(err, KSEF_EIO,
+			return ksef_error_set(err, KSEF_EIO,
 				"cannot read --tls-cert/--tls-key");
 		flags |= MHD_USE_TLS;
 	}
@@ -349,7 +354,7 @@ int http_start(struct server *srv, ksef_error *err)
 			(unsigned)srv->cfg.connection_timeout_s,
 			MHD_OPTION_END);
 	if (srv->mhd == NULL)
-		return util_error_set(err, KSEF_EIO,
+		return ksef_error_set(err, KSEF_EIO,
 			"cannot listen on %s:%d: %s", srv->cfg.listen_host,
 			srv->cfg.port, strerror(errno));
 	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);

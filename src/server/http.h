@@ -1,6 +1,8 @@
 /*
  * http.h - ksefd's HTTP side: the libmicrohttpd daemon, request bodies
- * counted as they arrive, replies, and the one log line per request.
+ * counted as they arrive, replies, and the one log line per request. It
+ * hands each complete request to the dispatcher it was started with and
+ * knows nothing of routes or error formats.
  */
 #ifndef KSEFD_HTTP_H
 #define KSEFD_HTTP_H
@@ -9,9 +11,15 @@
 #include <jansson.h>
 #include "server.h"
 
+/* What answers a complete request: it records exactly one reply with the
+ * http_reply_*() functions before it returns. */
+typedef void http_dispatch_fn(struct request *req);
+
 /* Start listening on cfg.listen_host:cfg.port (0: any free port, stored
- * in srv->port), with TLS when configured. */
-int http_start(struct server *srv, ksef_error *err);
+ * in srv->port), with TLS when configured, calling dispatch for each
+ * complete request (from libmicrohttpd's connection threads). */
+int http_start(struct server *srv, http_dispatch_fn *dispatch,
+	       ksef_error *err);
 /* Stop accepting new connections; requests in flight go on. */
 void http_quiesce(struct server *srv);
 /* Wait (up to timeout_ms) for requests in flight, then stop the daemon. */
@@ -26,7 +34,9 @@ const char *http_query(struct request *req, const char *name);
 size_t http_query_all(struct request *req, const char *name,
 		      const char **vals, size_t max);
 
-/* Replies; each request gets exactly one. json is stolen. */
+/* Replies; each request gets exactly one: the first recorded wins, and
+ * http.c sends it when the dispatcher returns. json is stolen. A
+ * content_type is at most 63 bytes, a header name 31 and its value 127. */
 void http_reply_json(struct request *req, unsigned status, json_t *json);
 void http_reply_json_type(struct request *req, unsigned status,
 			  const char *content_type, json_t *json);

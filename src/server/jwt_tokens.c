@@ -26,7 +26,6 @@
 #include <openssl/rand.h>
 #include "ksef/buf.h"
 #include "ksef/encoding.h"
-#include "util/util.h"
 
 _Static_assert(JWT_SECRET_MAX <= INT_MAX, "libjwt takes an int key length");
 
@@ -99,13 +98,13 @@ static int check_field(const char *s, size_t bufsz, enum field_rule rule,
 	size_t i, n = strnlen(s, bufsz);
 
 	if (n == bufsz)
-		return util_error_set(err, code, "claim %s is longer than %zu "
+		return ksef_error_set(err, code, "claim %s is longer than %zu "
 				"characters", claim, bufsz - 1);
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
 		if (rule == RULE_ALNUM ? !is_alnum(ch) : !is_plain(ch))
-			return util_error_set(err, code, "claim %s has a "
+			return ksef_error_set(err, code, "claim %s has a "
 					"character that is not allowed", claim);
 	}
 	return 0;
@@ -117,7 +116,7 @@ static int check_permissions(const char *s, int code, ksef_error *err)
 	size_t i, n = strnlen(s, JWT_PERMISSIONS_BUFSZ), run = 0;
 
 	if (n == JWT_PERMISSIONS_BUFSZ)
-		return util_error_set(err, code, "claim permissions is longer "
+		return ksef_error_set(err, code, "claim permissions is longer "
 				"than %d characters",
 				JWT_PERMISSIONS_BUFSZ - 1);
 	for (i = 0; i < n; i++) {
@@ -132,7 +131,7 @@ static int check_permissions(const char *s, int code, ksef_error *err)
 		}
 	}
 	if (i < n || (n > 0 && run == 0))
-		return util_error_set(err, code, "claim permissions is not a "
+		return ksef_error_set(err, code, "claim permissions is not a "
 				"comma-separated list of names");
 	return 0;
 }
@@ -142,12 +141,12 @@ static int check_jti(const char *s, int code, ksef_error *err)
 	size_t i;
 
 	if (strnlen(s, JWT_JTI_BUFSZ) != JWT_JTI_BUFSZ - 1)
-		return util_error_set(err, code, "claim jti is not %d hex "
+		return ksef_error_set(err, code, "claim jti is not %d hex "
 				"digits", JWT_JTI_BUFSZ - 1);
 	for (i = 0; i < JWT_JTI_BUFSZ - 1; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') ||
 		      (s[i] >= 'a' && s[i] <= 'f')))
-			return util_error_set(err, code, "claim jti is not "
+			return ksef_error_set(err, code, "claim jti is not "
 					"lower-case hex");
 	return 0;
 }
@@ -162,12 +161,12 @@ static int check_claims(const jwt_claims *c, int code, ksef_error *err)
 	int error, need_context;
 
 	if (jwt_kind_name(c->kind) == NULL)
-		return util_error_set(err, code, "claim token-type is unknown");
+		return ksef_error_set(err, code, "claim token-type is unknown");
 	if (strnlen(c->reference, KSEF_REFNUM_BUFSZ) != KSEF_REFNUM_LEN ||
 	    ksef_refnum_validate(c->reference, KSEF_REFNUM_LEN, NULL) < 0 ||
 	    ksef_refnum_type_of(c->reference, KSEF_REFNUM_LEN) !=
 		    KSEF_REFNUM_AUTH)
-		return util_error_set(err, code,
+		return ksef_error_set(err, code,
 				"claim operation-reference-number is not an "
 				"AU reference number");
 	if ((error = check_field(c->context_type, JWT_CONTEXT_TYPE_BUFSZ,
@@ -185,23 +184,23 @@ static int check_claims(const jwt_claims *c, int code, ksef_error *err)
 
 	/* A context is all or nothing. */
 	if ((c->context_type[0] == '\0') != (c->context_value[0] == '\0'))
-		return util_error_set(err, code,
+		return ksef_error_set(err, code,
 				"claims context-identifier-type and -value "
 				"must come together");
 	need_context = c->kind != JWT_OPERATION;
 	if (need_context && (c->context_type[0] == '\0' ||
 			     c->auth_method[0] == '\0'))
-		return util_error_set(err, code, "%s needs claims "
+		return ksef_error_set(err, code, "%s needs claims "
 				"context-identifier-* and "
 				"authentication-method",
 				jwt_kind_name(c->kind));
 	if (c->kind != JWT_ACCESS && c->permissions[0] != '\0')
-		return util_error_set(err, code, "only a ContextToken carries "
+		return ksef_error_set(err, code, "only a ContextToken carries "
 				"claim permissions");
 
 	if (c->iat < 0 || c->exp < c->iat || c->exp > EXP_MAX ||
 	    c->exp > LONG_MAX)
-		return util_error_set(err, code, "claims iat and exp are out "
+		return ksef_error_set(err, code, "claims iat and exp are out "
 				"of range or reversed");
 	return 0;
 }
@@ -214,20 +213,20 @@ int jwt_claims_init(jwt_claims *c, jwt_kind kind, int64_t now_ms,
 	size_t i;
 
 	if (c == NULL)
-		return util_error_set(err, KSEF_EINVAL, "jwt: NULL argument");
+		return ksef_error_set(err, KSEF_EINVAL, "jwt: NULL argument");
 	memset(c, 0, sizeof(*c));
 	if (jwt_kind_name(kind) == NULL)
-		return util_error_set(err, KSEF_EINVAL, "jwt: unknown token "
+		return ksef_error_set(err, KSEF_EINVAL, "jwt: unknown token "
 				"kind %d", (int)kind);
 	if (lifetime_s < 1 || lifetime_s > JWT_LIFETIME_MAX)
-		return util_error_set(err, KSEF_EINVAL, "jwt: lifetime %lld s "
+		return ksef_error_set(err, KSEF_EINVAL, "jwt: lifetime %lld s "
 				"is outside 1 to %d (JWT_LIFETIME_MAX)",
 				(long long)lifetime_s, JWT_LIFETIME_MAX);
 	if (now_ms < 0 || now_ms / 1000 > EXP_MAX - lifetime_s)
-		return util_error_set(err, KSEF_EINVAL, "jwt: time %lld ms is "
+		return ksef_error_set(err, KSEF_EINVAL, "jwt: time %lld ms is "
 				"out of range", (long long)now_ms);
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return util_error_set(err, KSEF_ECRYPTO, "jwt: the random "
+		return ksef_error_set(err, KSEF_ECRYPTO, "jwt: the random "
 				"generator failed");
 	for (i = 0; i < sizeof(rnd); i++) {
 		c->jti[2 * i] = hex[rnd[i] >> 4];
@@ -243,8 +242,8 @@ int jwt_claims_init(jwt_claims *c, jwt_kind kind, int64_t now_ms,
 static int fail_libjwt(ksef_error *err, int rc, const char *what)
 {
 	if (rc == ENOMEM)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
-	return util_error_set(err, KSEF_ECRYPTO, "libjwt cannot %s (errno %d)",
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
+	return ksef_error_set(err, KSEF_ECRYPTO, "libjwt cannot %s (errno %d)",
 			what, rc);
 }
 
@@ -288,12 +287,12 @@ int jwt_issue(char **out, const unsigned char *secret, size_t secret_len,
 	int rc, error;
 
 	if (out == NULL)
-		return util_error_set(err, KSEF_EINVAL, "jwt: NULL argument");
+		return ksef_error_set(err, KSEF_EINVAL, "jwt: NULL argument");
 	*out = NULL;
 	if (secret == NULL || c == NULL)
-		return util_error_set(err, KSEF_EINVAL, "jwt: NULL argument");
+		return ksef_error_set(err, KSEF_EINVAL, "jwt: NULL argument");
 	if (secret_len < JWT_SECRET_MIN || secret_len > JWT_SECRET_MAX)
-		return util_error_set(err, KSEF_EINVAL, "jwt: secret of %zu "
+		return ksef_error_set(err, KSEF_EINVAL, "jwt: secret of %zu "
 				"bytes is outside %d to %d", secret_len,
 				JWT_SECRET_MIN, JWT_SECRET_MAX);
 	if ((error = check_claims(c, KSEF_EINVAL, err)) < 0)
@@ -318,7 +317,7 @@ int jwt_issue(char **out, const unsigned char *secret, size_t secret_len,
 	if (strnlen(token, JWT_TOKEN_MAX + 1) > JWT_TOKEN_MAX) {
 		/* The field sizes keep tokens near 1.5 kB; this cannot be. */
 		free(token);
-		error = util_error_set(err, KSEF_ETOOBIG, "jwt: token would be "
+		error = ksef_error_set(err, KSEF_ETOOBIG, "jwt: token would be "
 				"over %d bytes (JWT_TOKEN_MAX)", JWT_TOKEN_MAX);
 		goto done;
 	}
@@ -344,21 +343,21 @@ static int part_to_json(json_t **out, const char *part, size_t len,
 	json_t *json;
 
 	if (len % 4 == 1)
-		return util_error_set(err, KSEF_EPARSE, "token's %s is not "
+		return ksef_error_set(err, KSEF_EPARSE, "token's %s is not "
 				"Base64url", what);
 	for (i = 0; i < len; i++)
 		b64[i] = part[i] == '-' ? '+' : part[i] == '_' ? '/' : part[i];
 	while (i % 4 != 0)
 		b64[i++] = '=';
 	if (ksef_base64_decode(&raw, b64, i, JWT_TOKEN_MAX, NULL) < 0)
-		return util_error_set(err, KSEF_EPARSE, "token's %s is not "
+		return ksef_error_set(err, KSEF_EPARSE, "token's %s is not "
 				"Base64url", what);
 	json = json_loadb((const char *)raw.ptr, raw.size,
 			  JSON_REJECT_DUPLICATES, &jerr);
 	ksef_buf_dispose(&raw);
 	if (json == NULL || !json_is_object(json)) {
 		json_decref(json);
-		return util_error_set(err, KSEF_EPARSE, "token's %s is not a "
+		return ksef_error_set(err, KSEF_EPARSE, "token's %s is not a "
 				"JSON object", what);
 	}
 	*out = json;
@@ -376,11 +375,11 @@ static int get_str(char *dst, size_t bufsz, json_t *payload, const char *name,
 	if (v == NULL)
 		return 0;
 	if (!json_is_string(v))
-		return util_error_set(err, KSEF_EFORMAT, "claim %s is not a "
+		return ksef_error_set(err, KSEF_EFORMAT, "claim %s is not a "
 				"string", name);
 	n = json_string_length(v);
 	if (n >= bufsz || memchr(json_string_value(v), '\0', n) != NULL)
-		return util_error_set(err, KSEF_EFORMAT, "claim %s is too long "
+		return ksef_error_set(err, KSEF_EFORMAT, "claim %s is too long "
 				"or holds a NUL", name);
 	memcpy(dst, json_string_value(v), n);
 	dst[n] = '\0';
@@ -393,7 +392,7 @@ static int get_int(int64_t *dst, json_t *payload, const char *name,
 	json_t *v = json_object_get(payload, name);
 
 	if (v == NULL || !json_is_integer(v))
-		return util_error_set(err, KSEF_EFORMAT, "claim %s is missing "
+		return ksef_error_set(err, KSEF_EFORMAT, "claim %s is missing "
 				"or not an integer", name);
 	*dst = (int64_t)json_integer_value(v);
 	return 0;
@@ -411,10 +410,10 @@ static int read_claims(jwt_claims *c, json_t *payload, ksef_error *err)
 	    (error = get_str(aud, sizeof(aud), payload, "aud", err)) < 0)
 		return error;
 	if (strcmp(iss, ISSUER) != 0 || strcmp(aud, ISSUER) != 0)
-		return util_error_set(err, KSEF_EFORMAT, "claims iss and aud "
+		return ksef_error_set(err, KSEF_EFORMAT, "claims iss and aud "
 				"are not \"" ISSUER "\"");
 	if (kind_from_name(&c->kind, type) < 0)
-		return util_error_set(err, KSEF_EFORMAT, "claim token-type is "
+		return ksef_error_set(err, KSEF_EFORMAT, "claim token-type is "
 				"missing or unknown");
 	if ((error = get_str(c->reference, sizeof(c->reference), payload,
 			     "operation-reference-number", err)) < 0 ||
@@ -435,14 +434,14 @@ static int read_claims(jwt_claims *c, json_t *payload, ksef_error *err)
 		json_t *b = json_object_get(payload, "ip-bound");
 
 		if (b != NULL && !json_is_true(b))
-			return util_error_set(err, KSEF_EFORMAT, "claim "
+			return ksef_error_set(err, KSEF_EFORMAT, "claim "
 					      "ip-bound is not true");
 		c->ip_bound = b != NULL;
 	}
 	/* Present exactly in access tokens, even when empty. */
 	if ((c->kind == JWT_ACCESS) !=
 	    (json_object_get(payload, "permissions") != NULL))
-		return util_error_set(err, KSEF_EFORMAT, "claim permissions "
+		return ksef_error_set(err, KSEF_EFORMAT, "claim permissions "
 				"belongs in a ContextToken and only there");
 	return check_claims(c, KSEF_EFORMAT, err);
 }
@@ -483,19 +482,19 @@ int jwt_verify(jwt_claims *out, const unsigned char *secret,
 	int error;
 
 	if (out == NULL || secret == NULL || (token == NULL && len > 0))
-		return util_error_set(err, KSEF_EINVAL, "jwt: NULL argument");
+		return ksef_error_set(err, KSEF_EINVAL, "jwt: NULL argument");
 	if (secret_len < JWT_SECRET_MIN || secret_len > JWT_SECRET_MAX)
-		return util_error_set(err, KSEF_EINVAL, "jwt: secret of %zu "
+		return ksef_error_set(err, KSEF_EINVAL, "jwt: secret of %zu "
 				"bytes is outside %d to %d", secret_len,
 				JWT_SECRET_MIN, JWT_SECRET_MAX);
 	if (len > JWT_TOKEN_MAX)
-		return util_error_set(err, KSEF_ETOOBIG, "token is %zu bytes, "
+		return ksef_error_set(err, KSEF_ETOOBIG, "token is %zu bytes, "
 				"over the limit of %d (JWT_TOKEN_MAX)", len,
 				JWT_TOKEN_MAX);
 	if (len == 0)
-		return util_error_set(err, KSEF_EPARSE, "token is empty");
+		return ksef_error_set(err, KSEF_EPARSE, "token is empty");
 	if (split(token, len, &p2, &p3) < 0)
-		return util_error_set(err, KSEF_EPARSE, "token is not three "
+		return ksef_error_set(err, KSEF_EPARSE, "token is not three "
 				"Base64url parts");
 
 	if ((error = part_to_json(&header, token, p2 - 1, "header",
@@ -503,13 +502,13 @@ int jwt_verify(jwt_claims *out, const unsigned char *secret,
 		goto done;
 	alg = json_object_get(header, "alg");
 	if (!json_is_string(alg)) {
-		error = util_error_set(err, KSEF_EPARSE, "token's header has "
+		error = ksef_error_set(err, KSEF_EPARSE, "token's header has "
 				"no alg");
 		goto done;
 	}
 	if (strcmp(json_string_value(alg), "HS256") != 0 ||
 	    json_string_length(alg) != 5) {
-		error = util_error_set(err, KSEF_ECHECKSUM, "token's alg is "
+		error = ksef_error_set(err, KSEF_ECHECKSUM, "token's alg is "
 				"not HS256");
 		goto done;
 	}
@@ -522,7 +521,7 @@ int jwt_verify(jwt_claims *out, const unsigned char *secret,
 	copy[len] = '\0';
 	if (jwt_decode(&j, copy, secret, (int)secret_len) != 0 || j == NULL ||
 	    jwt_get_alg(j) != JWT_ALG_HS256) {
-		error = util_error_set(err, KSEF_ECHECKSUM, "token's signature "
+		error = ksef_error_set(err, KSEF_ECHECKSUM, "token's signature "
 				"does not verify");
 		goto done;
 	}
@@ -531,7 +530,7 @@ int jwt_verify(jwt_claims *out, const unsigned char *secret,
 		goto done;
 	/* RFC 7519 4.1.4: not accepted on or after exp. */
 	if (now_ms / 1000 >= c.exp) {
-		error = util_error_set(err, JWT_EEXPIRED, "%s expired %lld s "
+		error = ksef_error_set(err, JWT_EEXPIRED, "%s expired %lld s "
 				"ago", jwt_kind_name(c.kind),
 				(long long)(now_ms / 1000 - c.exp));
 		goto done;

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "server.h"
-#include "util/util.h"
 
 static void keyring_clear(struct keyring *kr)
 {
@@ -42,7 +41,7 @@ int keyring_refresh(struct server *srv, ksef_error *err)
 	keys = calloc(n ? n : 1, sizeof(*keys));
 	if (keys == NULL) {
 		store_keys_free(rows, n);
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	}
 	for (i = 0; i < n; i++) {
 		keys[i].id = rows[i].id;

@@ -27,7 +27,6 @@
 #include <openssl/x509v3.h>
 #include "ksef/buf.h"
 #include "ksef/limits.h"
-#include "util/util.h"
 
 _Static_assert(KSEF_CERT_MAX_BYTES <= INT_MAX, "d2i and BIO take an int");
 
@@ -60,9 +59,9 @@ static int fail_openssl(ksef_error *err, int code, const char *what)
 
 	if (e != 0) {
 		ERR_error_string_n(e, reason, sizeof(reason));
-		util_error_set(err, code, "%s: %s", what, reason);
+		ksef_error_set(err, code, "%s: %s", what, reason);
 	} else {
-		util_error_set(err, code, "%s", what);
+		ksef_error_set(err, code, "%s", what);
 	}
 	ERR_clear_error();
 	return code;
@@ -149,7 +148,7 @@ static int key_to_pem(server_key *key, EVP_PKEY *pkey, ksef_error *err)
 	long n;
 
 	if ((bio = BIO_new(BIO_s_secmem())) == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	if (PEM_write_bio_PKCS8PrivateKey(bio, pkey, NULL, NULL, 0, NULL,
 					  NULL) != 1) {
 		BIO_free(bio);
@@ -164,7 +163,7 @@ static int key_to_pem(server_key *key, EVP_PKEY *pkey, ksef_error *err)
 	}
 	if ((key->key_pem = malloc((size_t)n + 1)) == NULL) {
 		BIO_free(bio);
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	}
 	memcpy(key->key_pem, data, (size_t)n);
 	key->key_pem[n] = '\0';
@@ -187,7 +186,7 @@ static int fill(server_key *key, X509 *cert, EVP_PKEY *pkey, ksef_error *err)
 
 	if (X509_check_private_key(cert, pkey) != 1) {
 		ERR_clear_error();
-		return util_error_set(err, KSEF_ECHECKSUM, "private key does "
+		return ksef_error_set(err, KSEF_ECHECKSUM, "private key does "
 				"not belong to the certificate");
 	}
 
@@ -205,7 +204,7 @@ static int fill(server_key *key, X509 *cert, EVP_PKEY *pkey, ksef_error *err)
 	/* A copy of our own, so that keys_free() need not know how libksef
 	 * allocates a ksef_buf. */
 	if ((key->cert_b64 = malloc(b64.size + 1)) == NULL) {
-		error = util_error_set(err, KSEF_ENOMEM, "out of memory");
+		error = ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 		goto done;
 	}
 	memcpy(key->cert_b64, b64.ptr, b64.size);
@@ -253,7 +252,7 @@ static int random_serial(X509 *cert, ksef_error *err)
 	int ok;
 
 	if ((bn = BN_new()) == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	ok = BN_rand(bn, SERIAL_BITS, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) &&
 	     BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert)) != NULL;
 	BN_free(bn);
@@ -273,7 +272,7 @@ static int make_cert(X509 **out, EVP_PKEY *pkey, unsigned usage_mask,
 	int error;
 
 	if ((cert = X509_new()) == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	if (!X509_set_version(cert, X509_VERSION_3)) {
 		error = fail_openssl(err, KSEF_ECRYPTO,
 				     "certificate version cannot be set");
@@ -338,25 +337,25 @@ int keys_generate(server_key **out, unsigned usage_mask, int rsa_bits,
 	int error;
 
 	if (out == NULL)
-		return util_error_set(err, KSEF_EINVAL, "keys: NULL argument");
+		return ksef_error_set(err, KSEF_EINVAL, "keys: NULL argument");
 	*out = NULL;
 	if (usage_mask == 0 || (usage_mask & ~KEY_USAGE_VALID) != 0 ||
 	    ((usage_mask & KEY_USAGE_UPO_SIGNING) &&
 	     usage_mask != KEY_USAGE_UPO_SIGNING))
-		return util_error_set(err, KSEF_EINVAL, "keys: usage mask 0x%x "
+		return ksef_error_set(err, KSEF_EINVAL, "keys: usage mask 0x%x "
 				"is not a set of KEY_USAGE_* bits", usage_mask);
 	if (rsa_bits < KEYS_RSA_MIN_BITS || rsa_bits > KEYS_RSA_MAX_BITS)
-		return util_error_set(err, KSEF_EINVAL, "keys: RSA-%d is "
+		return ksef_error_set(err, KSEF_EINVAL, "keys: RSA-%d is "
 				"outside %d to %d bits", rsa_bits,
 				KEYS_RSA_MIN_BITS, KEYS_RSA_MAX_BITS);
 	if (validity_days < 1 || validity_days > KEYS_MAX_VALIDITY_DAYS)
-		return util_error_set(err, KSEF_EINVAL, "keys: validity of %d "
+		return ksef_error_set(err, KSEF_EINVAL, "keys: validity of %d "
 				"days is outside 1 to %d "
 				"(KEYS_MAX_VALIDITY_DAYS)", validity_days,
 				KEYS_MAX_VALIDITY_DAYS);
 	if (now_ms < 0 ||
 	    now_ms > MAX_UNIX_MS - validity_days * MS_PER_DAY)
-		return util_error_set(err, KSEF_EINVAL, "keys: time %lld ms is "
+		return ksef_error_set(err, KSEF_EINVAL, "keys: time %lld ms is "
 				"outside what a certificate can carry",
 				(long long)now_ms);
 
@@ -372,7 +371,7 @@ int keys_generate(server_key **out, unsigned usage_mask, int rsa_bits,
 			       err)) < 0)
 		goto done;
 	if ((key = calloc(1, sizeof(*key))) == NULL) {
-		error = util_error_set(err, KSEF_ENOMEM, "out of memory");
+		error = ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 		goto done;
 	}
 	key->usage = usage_mask;
@@ -397,7 +396,7 @@ static int read_cert(X509 **out, const char *b64, size_t len, ksef_error *err)
 	X509 *cert;
 
 	if (ksef_base64_decode(&der, b64, len, KSEF_CERT_MAX_BYTES, &berr) < 0)
-		return util_error_set(err, KSEF_EPARSE, "stored certificate is "
+		return ksef_error_set(err, KSEF_EPARSE, "stored certificate is "
 				"not Base64: %s", berr.message);
 	p = der.ptr;
 	cert = der.size > 0 ? d2i_X509(NULL, &p, (long)der.size) : NULL;
@@ -409,7 +408,7 @@ static int read_cert(X509 **out, const char *b64, size_t len, ksef_error *err)
 	if (p != der.ptr + der.size) {
 		X509_free(cert);
 		ksef_buf_dispose(&der);
-		return util_error_set(err, KSEF_EPARSE, "stored certificate "
+		return ksef_error_set(err, KSEF_EPARSE, "stored certificate "
 				"has bytes after its DER");
 	}
 	ksef_buf_dispose(&der);
@@ -436,31 +435,31 @@ int keys_load(server_key **out, unsigned usage_mask, const char *cert_b64,
 	int error;
 
 	if (out == NULL || cert_b64 == NULL || key_pem == NULL)
-		return util_error_set(err, KSEF_EINVAL, "keys: NULL argument");
+		return ksef_error_set(err, KSEF_EINVAL, "keys: NULL argument");
 	*out = NULL;
 	if (usage_mask == 0 || (usage_mask & ~KEY_USAGE_VALID) != 0 ||
 	    ((usage_mask & KEY_USAGE_UPO_SIGNING) &&
 	     usage_mask != KEY_USAGE_UPO_SIGNING))
-		return util_error_set(err, KSEF_EINVAL, "keys: usage mask 0x%x "
+		return ksef_error_set(err, KSEF_EINVAL, "keys: usage mask 0x%x "
 				"is not a set of KEY_USAGE_* bits", usage_mask);
 	if (valid_from_ms >= valid_to_ms)
-		return util_error_set(err, KSEF_EINVAL, "keys: validFrom is "
+		return ksef_error_set(err, KSEF_EINVAL, "keys: validFrom is "
 				"not before validTo");
 	cert_len = strnlen(cert_b64, CERT_B64_MAX + 1);
 	if (cert_len > CERT_B64_MAX)
-		return util_error_set(err, KSEF_ETOOBIG, "stored certificate "
+		return ksef_error_set(err, KSEF_ETOOBIG, "stored certificate "
 				"is over %d Base64 characters "
 				"(KSEF_CERT_MAX_BYTES)", CERT_B64_MAX);
 	pem_len = strnlen(key_pem, KSEF_CERT_MAX_BYTES + 1);
 	if (pem_len > KSEF_CERT_MAX_BYTES)
-		return util_error_set(err, KSEF_ETOOBIG, "stored private key "
+		return ksef_error_set(err, KSEF_ETOOBIG, "stored private key "
 				"is over %d bytes (KSEF_CERT_MAX_BYTES)",
 				KSEF_CERT_MAX_BYTES);
 
 	if ((error = read_cert(&cert, cert_b64, cert_len, err)) < 0)
 		return error;
 	if ((bio = BIO_new_mem_buf(key_pem, (int)pem_len)) == NULL) {
-		error = util_error_set(err, KSEF_ENOMEM, "out of memory");
+		error = ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 		goto done;
 	}
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
@@ -472,13 +471,13 @@ int keys_load(server_key **out, unsigned usage_mask, const char *cert_b64,
 	}
 	if (!EVP_PKEY_is_a(pkey, "RSA") ||
 	    EVP_PKEY_get_bits(pkey) < KEYS_RSA_MIN_BITS) {
-		error = util_error_set(err, KSEF_EFORMAT, "stored private key "
+		error = ksef_error_set(err, KSEF_EFORMAT, "stored private key "
 				"is not RSA of at least %d bits",
 				KEYS_RSA_MIN_BITS);
 		goto done;
 	}
 	if ((key = calloc(1, sizeof(*key))) == NULL) {
-		error = util_error_set(err, KSEF_ENOMEM, "out of memory");
+		error = ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 		goto done;
 	}
 	key->usage = usage_mask;

@@ -1,9 +1,12 @@
 /*
  * main.c - the ksefd command: `ksefd serve` (the default) runs the server;
- * `ksefd keys rotate|retire|list` and `ksefd token create` work on the
- * same data folder, also while a server runs on it. Shutdown on SIGTERM or
- * SIGINT is graceful: stop accepting, finish requests in flight and the
- * invoices being verified, commit, close.
+ * `ksefd keys rotate|retire|list`, `ksefd token create` and `ksefd grant`
+ * work on the same data folder, also while a server runs on it; `ksefd
+ * --version` names the version. It wires the server together: the store,
+ * keys, workers, and http.c started with router_dispatch as its
+ * dispatcher. Shutdown on SIGTERM or SIGINT is graceful: stop accepting,
+ * finish requests in flight and the invoices being verified, commit,
+ * close. docs/ksefd.8 documents every option and command here.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -14,6 +17,7 @@
 #include <openssl/crypto.h>
 #include <unistd.h>
 #include "http.h"
+#include "router.h"
 #include "server.h"
 #include "session_keys.h"
 #include "tokens.h"
@@ -30,6 +34,7 @@ static const char usage_text[] =
 "       ksefd grant [revoke] --data DIR --nip NIP (--subject-nip N |\n"
 "                   --subject-pesel P | --subject-fingerprint F)\n"
 "                   [--permissions P,P...]\n"
+"       ksefd --version | --help\n"
 "\n"
 "A local KSeF 2.0 interactive-session server: the API under /v2.\n"
 "\n"
@@ -57,9 +62,17 @@ static const char usage_text[] =
 "token create: prints a KSeF token for the NIP context (permissions\n"
 "default to InvoiceWrite,InvoiceRead).\n"
 "grant: lets a subject other than the owner authenticate with XAdES to the\n"
-"NIP context with these permissions; revoke withdraws it.\n";
+"NIP context with these permissions; revoke withdraws it.\n"
+"--version prints the version of ksefd (that of its libksef) and exits.\n";
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ksefd is built and released with libksef, so its version is the
+ * library's; this is the one place that asks for it. */
+static void print_version(void)
+{
+	printf("ksefd %s\n", ksef_version_string());
+}
 
 static int die(const char *fmt, ...)
 {
@@ -287,7 +300,7 @@ static int serve(struct config *cfg)
 	}
 	if (session_keys_new(&srv.session_keys, &srv, &err) != 0 ||
 	    workers_start(&srv, cfg->workers, &err) != 0 ||
-	    http_start(&srv, &err) != 0) {
+	    http_start(&srv, router_dispatch, &err) != 0) {
 		die("%s", err.message);
 		goto out;
 	}
@@ -340,6 +353,7 @@ int main(int argc, char **argv)
 		{ "subject-pesel", required_argument, NULL, '2' },
 		{ "subject-fingerprint", required_argument, NULL, '3' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config cfg;
@@ -426,6 +440,7 @@ int main(int argc, char **argv)
 			subject_value = optarg;
 			break;
 		case 'h': fputs(usage_text, stdout); return 0;
+		case 'V': print_version(); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}

@@ -4,6 +4,8 @@
  * matching a path to it, and the checks every route shares, in the order
  * the API applies them: body size, bearer token (401), permissions (403),
  * rate limit (429). Handlers then see only well-formed, authorised calls.
+ * It sits above everything it calls: http.c reaches router_dispatch() only
+ * through the pointer main.c gives http_start().
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,21 +13,11 @@
 #include "api.h"
 #include "context.h"
 #include "errors.h"
-#include "http.h"
 #include "router.h"
 
 #define PERM_SEND "InvoiceWrite|PefInvoiceWrite|EnforcementOperations"
 #define PERM_STATUS "InvoiceWrite|Introspection|PefInvoiceWrite|EnforcementOperations"
 #define PERM_LIST "InvoiceWrite|Introspection|PefInvoiceWrite|EnforcementOperations"
-
-struct route {
-	const char *method;
-	const char *pattern;          /* under /v2; {x} is a parameter */
-	void (*handler)(struct request *req);
-	enum auth_kind auth;
-	const char *permissions;      /* any one of "A|B|C", or NULL */
-	ratelimit_group group;
-};
 
 /* Literal routes come before parameterised ones with the same shape. */
 static const struct route routes[] = {
@@ -94,9 +86,9 @@ static const struct route routes[] = {
  * bearer token, no rate limit (SPEC 2.5); the link's signature is the
  * credential (presign.c). */
 static const struct route storage_routes[] = {
-	{ "GET", "/upo-certificate.pem", api_storage_certificate, AUTH_NONE,
-	  NULL, RATELIMIT_GROUP_COUNT },
-	{ "GET", "/{session}/{kind}/{file}", api_storage, AUTH_NONE, NULL,
+	{ "GET", "/upo-certificate.pem", api_storage_certificate,
+	  AUTH_STORAGE, NULL, RATELIMIT_GROUP_COUNT },
+	{ "GET", "/{session}/{kind}/{file}", api_storage, AUTH_STORAGE, NULL,
 	  RATELIMIT_GROUP_COUNT },
 };
 
@@ -140,14 +132,9 @@ static int match(const char *pattern, const char *path, struct request *req)
 	return 1;
 }
 
-int request_has_permission(const struct request *req, const char *perm)
-{
-	return req->authed && jwt_has_permission(&req->claims, perm);
-}
-
 static int check_bearer(struct request *req, enum auth_kind kind)
 {
-	const char *h = http_header(req, "Authorization");
+	const char *h = req->authorization;
 	ksef_error err;
 	int ok;
 
@@ -256,64 +243,80 @@ static int check_rate(struct request *req, ratelimit_group group)
 	return -1;
 }
 
-void router_dispatch(struct request *req)
+unsigned router_find(struct request *req, const struct route **out)
 {
-	const struct route *r = NULL;
 	const char *path = req->path;
 	int path_known = 0;
 	size_t i;
 
-	if (req->body_too_big < 0) {
-		errors_reply(req, 414, 21405, "Adres żądania jest zbyt długi.");
-		return;
-	}
+	*out = NULL;
+	if (req->body_too_big < 0)
+		return 414;
 	if (strncmp(path, STORAGE_PREFIX "/", strlen(STORAGE_PREFIX) + 1) == 0) {
 		path += strlen(STORAGE_PREFIX);
 		for (i = 0; i < sizeof(storage_routes) /
 				sizeof(storage_routes[0]); i++) {
 			if (!match(storage_routes[i].pattern, path, req))
 				continue;
-			if (strcmp(req->method, "GET") != 0) {
-				errors_no_route(req, 405);
-				return;
-			}
-			storage_routes[i].handler(req);
-			return;
+			if (strcmp(req->method, "GET") != 0)
+				return 405;
+			*out = &storage_routes[i];
+			return 0;
 		}
-		errors_no_route(req, 404);
-		return;
+		return 404;
 	}
 	if (strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0 ||
 	    (path[strlen(API_PREFIX)] != '/' &&
-	     path[strlen(API_PREFIX)] != '\0')) {
-		errors_no_route(req, 404);
-		return;
-	}
+	     path[strlen(API_PREFIX)] != '\0'))
+		return 404;
 	path += strlen(API_PREFIX);
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		if (!match(routes[i].pattern, path, req))
 			continue;
 		path_known = 1;
 		if (strcmp(routes[i].method, req->method) == 0) {
-			r = &routes[i];
-			break;
+			*out = &routes[i];
+			return 0;
 		}
 	}
-	if (r == NULL) {
-		errors_no_route(req, path_known ? 405 : 404);
-		return;
-	}
+	return path_known ? 405 : 404;
+}
+
+/* The checks of an API route, in the contract's order; storage routes
+ * carry their credential in the link and have none. */
+static int check(struct request *req, const struct route *r)
+{
+	if (r->auth == AUTH_STORAGE)
+		return 0;
 	if (req->body_too_big > 0) {
 		errors_reply(req, 413, 21405, "Treść żądania przekracza limit "
 			"%zu bajtów.", req->srv->cfg.max_body);
-		return;
+		return -1;
 	}
 	if (r->auth != AUTH_NONE &&
 	    (check_bearer(req, r->auth) != 0 || check_ip(req) != 0))
-		return;
+		return -1;
 	if (r->permissions != NULL && check_permissions(req, r->permissions))
+		return -1;
+	return check_rate(req, r->group);
+}
+
+void router_dispatch(struct request *req)
+{
+	const struct route *r;
+	unsigned status = router_find(req, &r);
+
+	if (status == 414) {
+		errors_reply(req, 414, 21405, "Adres żądania jest zbyt długi.");
 		return;
-	if (check_rate(req, r->group) != 0)
+	}
+	if (status != 0) {
+		errors_no_route(req, status);
+		return;
+	}
+	if (check(req, r) != 0)
 		return;
 	r->handler(req);
+	if (!req->responded)
+		errors_reply(req, 500, 21405, "internal error: no reply");
 }

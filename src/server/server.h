@@ -1,9 +1,15 @@
 /*
  * server.h - what ksefd's modules share: the settings, the server's
  * long-lived state, and the per-request context. Each concern has its own
- * file: http.c owns connections and bodies, router.c owns dispatch and the
- * bearer/permission/rate checks, api_<tag>.c answer one API tag each,
- * worker.c owns verification threads, store_*.c own SQL.
+ * file: http.c owns connections, bodies and putting replies on the wire,
+ * router.c owns dispatch and the bearer/permission/rate checks, errors.c
+ * words the error bodies, api_<tag>.c answer one API tag each, worker.c
+ * owns verification threads, store_*.c own SQL, clock.c reads the time.
+ *
+ * Dependencies run one way: main.c hands router_dispatch to http.c as a
+ * function pointer, so http.c knows nothing of routes; router.c and the
+ * handlers call errors.c and context.c, which record their answer through
+ * http.c's reply functions; nothing below calls back up.
  */
 #ifndef KSEFD_SERVER_H
 #define KSEFD_SERVER_H
@@ -69,6 +75,7 @@ struct keyring {
 
 struct workers;
 struct session_keys;
+struct request;
 
 struct server {
 	struct config cfg;
@@ -91,6 +98,9 @@ struct server {
 	pthread_cond_t idle;
 	int in_flight;
 	int stopping;
+	/* Called by http.c with each complete request; set by http_start()
+	 * (main.c passes router_dispatch). */
+	void (*dispatch)(struct request *req);
 };
 
 /* Which bearer token a route takes (SPEC 2.1). */
@@ -100,6 +110,9 @@ enum auth_kind {
 	AUTH_REFRESH,      /* refreshToken */
 	AUTH_ACCESS,       /* accessToken */
 	AUTH_ACCESS_OR_REFRESH,
+	AUTH_STORAGE,      /* /storage, outside the API: no token and no
+			      rate limit; a pre-signed link's signature,
+			      checked by its handler, is the credential */
 };
 
 #define REQUEST_MAX_PARAMS 4
@@ -118,22 +131,35 @@ struct request {
 	ksef_buf body;
 	int body_too_big;
 	int problem_details;                  /* X-Error-Format: problem-details */
+	/* The Authorization header router.c checks, or NULL; borrowed from
+	 * libmicrohttpd for the life of the request. */
+	const char *authorization;
 	char ip[64];
 	char trace_id[33];
 	int64_t start_us;                     /* monotonic, for the log */
-	unsigned status;                      /* the answer, for the log */
 	char log_refs[200];                   /* reference numbers, for the log */
+	/* The one answer, recorded by http_reply_*() (the first call wins)
+	 * and put on the wire by http.c when the dispatcher returns. */
 	int responded;
+	unsigned status;                      /* also for the log */
+	char content_type[64];                /* empty: no Content-Type */
+	char reply_header[32];                /* one extra header, or empty */
+	char reply_value[128];
+	ksef_buf reply;                       /* the body */
 	/* Set by router.c for authenticated routes. */
 	jwt_claims claims;
 	int authed;
 };
 
-/* Milliseconds since the epoch, now. */
+/* Milliseconds since the epoch, now (clock.c). */
 int64_t server_now_ms(void);
 
-/* Add a reference number to the request's log line. */
+/* Add a reference number to the request's log line (request.c). */
 void request_log_ref(struct request *req, const char *ref);
+
+/* Whether the request's access token carries a permission; router.c
+ * verifies the token and parses the claim once (request.c). */
+int request_has_permission(const struct request *req, const char *perm);
 
 /* Keyring: reload if the store changed; the newest current key for a
  * usage, or the key with this publicKeyId among current ones. Returned keys

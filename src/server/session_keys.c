@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "session_keys.h"
-#include "util/util.h"
 
 struct kept_key {
 	char ref[STORE_REF_SZ];
@@ -30,7 +29,7 @@ int session_keys_new(session_keys **out, struct server *srv,
 
 	*out = NULL;
 	if (sk == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	sk->srv = srv;
 	pthread_mutex_init(&sk->lock, NULL);
 	*out = sk;
@@ -106,7 +105,7 @@ int session_keys_open(session_keys *sk, const store_session *s,
 	int error;
 
 	if (sk == NULL || s == NULL || key == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no session key given");
+		return ksef_error_set(err, KSEF_EINVAL, "no session key given");
 	if ((error = unwrap(&env, s, key, err)) != 0)
 		return error;
 	keep(sk, s->ref, env);
@@ -128,7 +127,7 @@ static int unwrap_again(ksef_envelope **out, session_keys *sk,
 	keyring_lock(srv);
 	rk = keyring_by_id(srv, s->key_id);
 	if (rk == NULL)
-		error = util_error_set(err, KSEF_ENOTFOUND, "server key %lld "
+		error = ksef_error_set(err, KSEF_ENOTFOUND, "server key %lld "
 				       "of session %s is gone",
 				       (long long)s->key_id, s->ref);
 	else
@@ -146,7 +145,7 @@ int session_keys_decrypt(session_keys *sk, const store_session *s,
 	int error;
 
 	if (sk == NULL || s == NULL || plain == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no session given");
+		return ksef_error_set(err, KSEF_EINVAL, "no session given");
 	pthread_mutex_lock(&sk->lock);
 	if ((k = find(sk, s->ref)) != NULL) {
 		error = ksef_envelope_decrypt(plain, k->env, ct, len, err);

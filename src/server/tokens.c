@@ -10,7 +10,6 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include "tokens.h"
-#include "util/util.h"
 
 static const char *const allowed[] = {
 	"InvoiceRead", "InvoiceWrite", "CredentialsRead", "CredentialsManage",
@@ -57,7 +56,7 @@ int tokens_create(store *st, const char *ctx_type, const char *ctx_value,
 				 ksef_time_warsaw(now_ms), err) != 0)
 		return err ? err->code : KSEF_ECRYPTO;
 	if (RAND_priv_bytes(secret, sizeof(secret)) != 1)
-		return util_error_set(err, KSEF_ECRYPTO, "no random bytes");
+		return ksef_error_set(err, KSEF_ECRYPTO, "no random bytes");
 	for (i = 0; i < sizeof(secret); i++)
 		snprintf(hex + 2 * i, 3, "%02x", secret[i]);
 	OPENSSL_cleanse(secret, sizeof(secret));
@@ -69,7 +68,7 @@ int tokens_create(store *st, const char *ctx_type, const char *ctx_value,
 		     ctx_value, hex);
 	OPENSSL_cleanse(hex, sizeof(hex));
 	if (n < 0 || n > TOKENS_MAX)
-		return util_error_set(err, KSEF_EINVAL, "context value too long");
+		return ksef_error_set(err, KSEF_EINVAL, "context value too long");
 	if ((error = ksef_sha256_base64(rec->secret_hash,
 			(const unsigned char *)out_token, (size_t)n, err)) != 0)
 		return error;

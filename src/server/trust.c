@@ -8,7 +8,6 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include "trust.h"
-#include "util/util.h"
 
 struct trust {
 	X509_STORE *store;
@@ -21,12 +20,12 @@ int trust_load(trust **out, const char *pem_file, ksef_error *err)
 	*out = NULL;
 	if (t == NULL || (t->store = X509_STORE_new()) == NULL) {
 		free(t);
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	}
 	if (X509_STORE_load_file(t->store, pem_file) != 1) {
 		ERR_clear_error();
 		trust_free(t);
-		return util_error_set(err, KSEF_EIO, "--trust-store: cannot "
+		return ksef_error_set(err, KSEF_EIO, "--trust-store: cannot "
 				      "read CA certificates from %s", pem_file);
 	}
 	*out = t;

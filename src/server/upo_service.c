@@ -12,7 +12,6 @@
 #include <openssl/crypto.h>
 #include "presign.h"
 #include "upo_service.h"
-#include "util/util.h"
 
 static char *pem_of(const char *b64)
 {
@@ -44,12 +43,12 @@ int upo_service_init(struct server *srv, ksef_error *err)
 	rk = keyring_current(srv, KEY_USAGE_UPO_SIGNING, server_now_ms());
 	if (rk == NULL) {
 		keyring_unlock(srv);
-		return util_error_set(err, KSEF_ENOTFOUND,
+		return ksef_error_set(err, KSEF_ENOTFOUND,
 				      "no UPO signing key in the store");
 	}
 	srv->upo_cert_pem = pem_of(rk->key->cert_b64);
 	error = srv->upo_cert_pem == NULL ?
-		util_error_set(err, KSEF_ENOMEM, "out of memory") :
+		ksef_error_set(err, KSEF_ENOMEM, "out of memory") :
 		ksef_upo_signer_new(&srv->upo_signer, rk->key->key_pem,
 			rk->key->key_pem_len,
 			(const unsigned char *)srv->upo_cert_pem,
@@ -134,7 +133,7 @@ static int make_and_keep(struct server *srv, const char *key,
 	int error;
 
 	if (srv->upo_signer == NULL)
-		return util_error_set(err, KSEF_EINVAL, "no UPO signer");
+		return ksef_error_set(err, KSEF_EINVAL, "no UPO signer");
 	if ((error = ksef_upo_build_signed(&signed_xml, desc, srv->upo_signer,
 					   NULL, err)) != 0)
 		return error;
@@ -154,7 +153,7 @@ int upo_for_invoice(struct server *srv, const store_session *s,
 	store_auth op;
 
 	if (inv->status != 200)
-		return util_error_set(err, KSEF_ENOTFOUND, "no UPO yet");
+		return ksef_error_set(err, KSEF_ENOTFOUND, "no UPO yet");
 	if (store_upo_get(srv->store, inv->ref, out, NULL) == 0)
 		return 0;
 	desc_of(&desc, srv, s, &op);
@@ -180,7 +179,7 @@ int upo_assign_pages(struct server *srv, const char *session_ref,
 		(size_t)srv->cfg.upo_page_size;
 	refs = calloc(pages, sizeof(*refs));
 	if (refs == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	for (i = 0; i < pages; i++)
 		if ((error = ksef_refnum_generate(refs[i], KSEF_REFNUM_UPO,
 				ksef_time_warsaw(server_now_ms()), err)) != 0)
@@ -212,7 +211,7 @@ int upo_for_page(struct server *srv, const store_session *s,
 		;
 	free(refs);
 	if (page == npages)
-		return util_error_set(err, KSEF_ENOTFOUND, "no such UPO page");
+		return ksef_error_set(err, KSEF_ENOTFOUND, "no such UPO page");
 	if (store_upo_get(srv->store, page_ref, out, NULL) == 0)
 		return 0;
 	/* Skip to the page: accepted invoices in ordinal order. */
@@ -228,12 +227,12 @@ int upo_for_page(struct server *srv, const store_session *s,
 	}
 	if (got == 0) {
 		free(rows);
-		return util_error_set(err, KSEF_ENOTFOUND, "UPO page is empty");
+		return ksef_error_set(err, KSEF_ENOTFOUND, "UPO page is empty");
 	}
 	docs = calloc(got, sizeof(*docs));
 	if (docs == NULL) {
 		free(rows);
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	}
 	for (i = 0; i < got; i++)
 		document_of(&docs[i], &rows[i]);

@@ -81,6 +81,19 @@ void workers_kick(struct server *srv)
 	pthread_mutex_unlock(&w->lock);
 }
 
+size_t workers_queued(struct server *srv)
+{
+	struct workers *w = srv->workers;
+	size_t n;
+
+	if (w == NULL)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	n = w->count;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
 /* details as a JSON array text of one or more strings. */
 static void set_details(store_invoice *inv, const char *const *lines,
 			size_t n)
@@ -356,7 +369,7 @@ int workers_start(struct server *srv, int threads, ksef_error *err)
 	int error;
 
 	if (w == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	w->srv = srv;
 	srv->workers = w;
 	pthread_mutex_init(&w->lock, NULL);
@@ -367,7 +380,7 @@ int workers_start(struct server *srv, int threads, ksef_error *err)
 	for (i = 0; i < n; i++)
 		if (queue_push(w, pending[i]) != 0) {
 			free(pending);
-			return util_error_set(err, KSEF_ENOMEM, "out of memory");
+			return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 		}
 	free(pending);
 	if (n > 0)
@@ -375,14 +388,14 @@ int workers_start(struct server *srv, int threads, ksef_error *err)
 			n);
 	w->threads = calloc((size_t)threads, sizeof(*w->threads));
 	if (w->threads == NULL)
-		return util_error_set(err, KSEF_ENOMEM, "out of memory");
+		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	for (w->nthreads = 0; w->nthreads < threads; w->nthreads++)
 		if (pthread_create(&w->threads[w->nthreads], NULL, worker_main,
 				   w) != 0)
-			return util_error_set(err, KSEF_ENOMEM,
+			return ksef_error_set(err, KSEF_ENOMEM,
 					      "cannot start a worker thread");
 	if (pthread_create(&w->housekeeper, NULL, housekeeper_main, w) != 0)
-		return util_error_set(err, KSEF_ENOMEM,
+		return ksef_error_set(err, KSEF_ENOMEM,
 				      "cannot start the housekeeper");
 	return 0;
 }

@@ -16,6 +16,9 @@ int workers_start(struct server *srv, int threads, ksef_error *err);
 void workers_submit(struct server *srv, const char *invoice_ref);
 /* Ask the housekeeper to look at sessions now (after a close). */
 void workers_kick(struct server *srv);
+/* How many invoices wait in the queue, not yet taken by a thread (for
+ * the unit tests; 0 when the pool is not running). */
+size_t workers_queued(struct server *srv);
 /* Finish the invoice being verified by each thread, then stop. */
 void workers_stop(struct server *srv);
 
