@@ -100,7 +100,7 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-/* ---- helpers ---------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------- */
 
 static ksef_time signing_time(void)
 {
@@ -206,7 +206,7 @@ static void load_pair(ksef_buf *key, ksef_buf *cert, const char *kname,
 	read_in(cert, cname);
 }
 
-/* ---- loading a key ------------------------------------------------------ */
+/* ---- loading a key ------------------------------------------------------- */
 
 static void key_new_refuses_null_and_empty_arguments(void **state)
 {
@@ -351,7 +351,7 @@ static void key_new_takes_the_certificate_as_pem_or_der(void **state)
 	ksef__dsig_key_free(k);
 }
 
-/* ---- signing ------------------------------------------------------------ */
+/* ---- signing ------------------------------------------------------------- */
 
 static void sign_refuses_null_arguments_and_a_rootless_document(
 	void **state)
@@ -482,7 +482,7 @@ static void the_same_document_key_and_time_give_the_same_bytes(void **state)
 	ksef_buf_dispose(&b);
 }
 
-/* ---- verifying ---------------------------------------------------------- */
+/* ---- verifying ----------------------------------------------------------- */
 
 static void verify_accepts_what_was_signed_with_pem_or_der(void **state)
 {
@@ -900,7 +900,7 @@ static void digest_and_signature_match_xmllint_openssl_and_xmlsec1(
 	ksef_buf_dispose(&out);
 }
 
-/* ---- threads ------------------------------------------------------------ */
+/* ---- threads ------------------------------------------------------------- */
 
 struct worker {
 	ksef_time when;
