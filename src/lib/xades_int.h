@@ -196,11 +196,11 @@ struct ksef__xades_scan {
 };
 
 /*
- * The shape of the signature sig, before any cryptography (see the file).
- * allow_plain accepts plain XML-DSig without XAdES properties. Registers
- * the signature's Ids in its document. Returns 0, KSEF_EXADES_STRUCTURE,
- * KSEF_EXADES_ALGORITHM, KSEF_EXADES_NOT_ENVELOPED, KSEF_EXADES_SIGVALUE,
- * KSEF_EXADES_CERT or KSEF_ENOMEM.
+ * The shape of the signature sig, before any cryptography, as its
+ * definition lists it; allow_plain accepts plain XML-DSig without XAdES
+ * properties. Registers the signature's Ids in its document. Returns 0,
+ * KSEF_EXADES_STRUCTURE, KSEF_EXADES_ALGORITHM, KSEF_EXADES_NOT_ENVELOPED,
+ * KSEF_EXADES_SIGVALUE, KSEF_EXADES_CERT or KSEF_ENOMEM.
  */
 int ksef__xades_scan_signature(struct ksef__xades_scan *s, xmlNode *sig,
 			       int allow_plain, ksef_error *err);
