@@ -4,6 +4,7 @@
 # file and exits 1; --json parses; bad arguments and a wrong token fail
 # with readable messages.
 . "$(dirname "$0")/lib.bash"
+need_schemas
 
 KSEFD=$KSEF_BUILD_DIR/ksefd
 nip=5265877635

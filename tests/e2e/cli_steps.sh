@@ -7,6 +7,7 @@
 # config file, an unknown key naming its line, and production refused
 # without --allow-production.
 . "$(dirname "$0")/lib.bash"
+need_schemas
 
 KSEFD=$KSEF_BUILD_DIR/ksefd
 nip=5265877635

@@ -2,6 +2,7 @@
 # ksef validate / generate / number on real files: exit codes, messages in
 # the "ksef: validate: FILE: ..." form, and JSON output.
 . "$(dirname "$0")/lib.bash"
+need_schemas
 
 nip=5265877635
 check "generate 20 invoices" 0 "$KSEF" generate --nip $nip --count 20 --seed 7 --out "$WORK"

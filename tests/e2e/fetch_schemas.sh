@@ -24,6 +24,8 @@ check "a missing file is refused" 1 "$fetch" --from "$WORK/tampered" "$WORK/dest
 check "a digest list that is not the official one is refused" 1 \
 	"$fetch" --from "$src" --sums /dev/null "$WORK/dest"
 
-# The schemas the build uses are the verified ones.
-check "the build's schema folder verifies" 0 sh -c "cd '$KSEF_SCHEMA_DIR' && sha256sum --quiet --strict -c '$SHARED/schemas.sha256'"
+# The schemas the build uses are the verified ones (when it has them).
+if schemas_present; then
+	check "the build's schema folder verifies" 0 sh -c "cd '$KSEF_SCHEMA_DIR' && sha256sum --quiet --strict -c '$SHARED/schemas.sha256'"
+fi
 finish

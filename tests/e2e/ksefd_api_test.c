@@ -526,6 +526,9 @@ int main(void)
 		cmocka_unit_test(an_accepted_invoice_downloads_byte_for_byte),
 		cmocka_unit_test(an_ip_policy_binds_the_access_token),
 	};
+	/* ksefd compiles the FA (3) schema as it starts. */
+	if (ts_schemas_missing())
+		return TS_EXIT_SKIP;
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,5 +1,6 @@
 # Shared by the e2e scripts: where things are, a scratch folder removed on
-# exit, and check/fail helpers that count and report like a test runner.
+# exit, check/fail helpers that count and report like a test runner, and
+# skipping (exit 77) when the official schemas are absent.
 set -uo pipefail
 : "${KSEF_BUILD_DIR:?run through ctest}"
 KSEF=$KSEF_BUILD_DIR/ksef
@@ -36,6 +37,34 @@ expect() {
 	fi
 }
 
+# The official schemas, as scripts/fetch-schemas.sh puts them in
+# $KSEF_SCHEMA_DIR: each form's schema file (src/lib/xsd.c's table).
+schema_files=("FA/schemat_FA(2)_v1-0E.xsd" "FA/schemat_FA(3)_v1-0E.xsd"
+	"PEF/Schemat_PEF(3)_v2-1.xsd" "PEF/Schemat_PEF_KOR(3)_v2-1.xsd"
+	"RR/schemat_FA_RR(1)_v1-1E.xsd")
+
+# schemas_present: whether they are all there; when not, says so.
+schemas_present() {
+	local f all=0
+	if [ -n "${KSEF_SCHEMA_DIR:-}" ]; then
+		all=1
+		for f in "${schema_files[@]}"; do
+			[ -f "$KSEF_SCHEMA_DIR/$f" ] || all=0
+		done
+	fi
+	[ "$all" -eq 1 ] && return 0
+	echo "skipped: the official schemas are not in" \
+		"${KSEF_SCHEMA_DIR:-\$KSEF_SCHEMA_DIR (unset)};" \
+		"run scripts/fetch-schemas.sh"
+	return 1
+}
+
+# need_schemas: a script that cannot run without them stops here with
+# exit status 77, which tests/CMakeLists.txt tells CTest means skipped.
+need_schemas() {
+	schemas_present || exit 77
+}
+
 finish() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
@@ -46,6 +75,7 @@ finish() {
 start_ksefd() {
 	local data=$1 out
 	shift
+	need_schemas # ksefd compiles the FA (3) schema as it starts
 	out=$(mktemp -p "$WORK")
 	"$KSEF_BUILD_DIR/ksefd" --data "$data" --listen 127.0.0.1:0 "$@" \
 		>"$out" 2>>"$data.log" &

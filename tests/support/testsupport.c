@@ -1,11 +1,14 @@
 /*
- * testsupport.c - file and process helpers for the unit tests. Test code
- * only: failures end the test through cmocka's fail_msg.
+ * testsupport.c - file and process helpers for the unit tests, and the
+ * check that the official schemas are there. Test code only: failures end
+ * the test through cmocka's fail_msg.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include "ksef/invoice.h"
 #include "testsupport.h"
 
 const char *ts_shared_path(const char *rel)
@@ -24,6 +27,45 @@ const char *ts_schema_dir(void)
 	if (dir == NULL)
 		fail_msg("KSEF_SCHEMA_DIR is not set; run the tests with ctest");
 	return dir;
+}
+
+/* Each form's schema file is in dir (the bazowe/ imports are found, or
+ * not, when a schema compiles; a folder with the main files is one that
+ * scripts/fetch-schemas.sh filled). */
+static int schemas_in(const char *dir)
+{
+	char path[4096];
+	struct stat st;
+
+	if (dir == NULL || *dir == '\0')
+		return 0;
+	for (int f = 0; f < KSEF_FORM_COUNT; f++) {
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 ksef_form_schema_file((ksef_form)f));
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			return 0;
+	}
+	return 1;
+}
+
+int ts_schemas_missing(void)
+{
+	const char *dir = getenv("KSEF_SCHEMA_DIR");
+
+	if (schemas_in(dir))
+		return 0;
+	printf("skipped: the official schemas are not in %s; run "
+	       "scripts/fetch-schemas.sh\n",
+	       dir && *dir ? dir : "$KSEF_SCHEMA_DIR (unset)");
+	fflush(stdout);
+	return 1;
+}
+
+const char *ts_schema_dir_or_skip(void)
+{
+	if (ts_schemas_missing())
+		skip();
+	return getenv("KSEF_SCHEMA_DIR");
 }
 
 void ts_read_file(ksef_buf *out, const char *path)

@@ -1,6 +1,7 @@
 /*
  * testsupport.h - what the cmocka programs share: where the shared samples
- * and fetched schemas are, reading files, and running a shell command.
+ * and fetched schemas are (and skipping when the schemas are not there),
+ * reading files, and running a shell command.
  * Include after <cmocka.h>'s prerequisites.
  */
 #ifndef KSEF_TESTSUPPORT_H
@@ -22,6 +23,29 @@ const char *ts_shared_path(const char *rel);
 
 /* The fetched schema folder (KSEF_SCHEMA_DIR). */
 const char *ts_schema_dir(void);
+
+/*
+ * What a program returns from main() when it skipped because something it
+ * needs is absent; tests/CMakeLists.txt gives CTest the same number as
+ * SKIP_RETURN_CODE for the programs and scripts that do so.
+ */
+#define TS_EXIT_SKIP 77
+
+/*
+ * Whether the official schemas are absent: KSEF_SCHEMA_DIR unset, or a
+ * folder lacking a form's schema file. When they are, prints "skipped:
+ * the official schemas are not in <dir>; run scripts/fetch-schemas.sh".
+ * For a group set-up or main(), which cannot skip(): a program all of
+ * whose tests need the schemas returns TS_EXIT_SKIP.
+ */
+int ts_schemas_missing(void);
+
+/*
+ * The fetched schema folder, for a test that needs the official schemas.
+ * When they are absent, prints the message above and skips the test
+ * (cmocka's skip()); call it first, before the test allocates anything.
+ */
+const char *ts_schema_dir_or_skip(void);
 
 /* Read a whole file into out (NUL-terminated); fails the test if it can't. */
 void ts_read_file(ksef_buf *out, const char *path);
