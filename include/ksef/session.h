@@ -165,6 +165,35 @@ KSEF_API KSEF_WARN_UNUSED int ksef_conn_new(ksef_conn **out,
 	const ksef_conn_options *opts, ksef_error *err);
 
 /**
+ * Make a connection as ksef_conn_new() does, but without authenticating
+ * yet: it authenticates at its first use (ksef_conn_refresh(), a session,
+ * a download). For a caller that must tell why a login failed: the
+ * connection outlives the failure, so ksef_conn_auth_status() and
+ * ksef_conn_last_error() can be read afterwards. Nothing is sent.
+ *
+ * @param[out] out  receives the connection; free it with ksef_conn_free().
+ *                  NULL on failure.
+ * @param opts      as for ksef_conn_new().
+ * @param err       receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL as for ksef_conn_new(), or KSEF_ENOMEM.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_conn_prepare(ksef_conn **out,
+	const ksef_conn_options *opts, ksef_error *err);
+
+/**
+ * The server's error answer to the connection's last authentication,
+ * refresh, revocation or key request (not to a session's calls: see
+ * ksef_session_last_error()). Read it from the thread whose call failed,
+ * while no other thread uses the connection.
+ *
+ * @param c the connection.
+ * @return as ksef_client_last_error(), borrowed until the next call that
+ *         uses c or ksef_conn_free(); NULL if that request did not end with
+ *         an error answer.
+ */
+KSEF_API const ksef_api_error *ksef_conn_last_error(const ksef_conn *c);
+
+/**
  * Destroy a connection, wiping the tokens it holds. Nothing is sent: the
  * authentication stays valid until its refresh token expires; call
  * ksef_conn_revoke() first to end it.

@@ -538,6 +538,23 @@ fail:
 	return error;
 }
 
+int ksef_conn_prepare(ksef_conn **out, const ksef_conn_options *opts,
+		      ksef_error *err)
+{
+	int error;
+
+	if (out == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
+	*out = NULL;
+	if (opts == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "options are NULL");
+	if ((error = check_options(opts, err)) != 0)
+		return error;
+	/* No access token yet: the first use authenticates. */
+	return conn_make(out, opts, opts->client.base_url, opts->context_type,
+			 opts->context_value, err);
+}
+
 int ksef_conn_new(ksef_conn **out, const ksef_conn_options *opts,
 		  ksef_error *err)
 {
@@ -547,12 +564,7 @@ int ksef_conn_new(ksef_conn **out, const ksef_conn_options *opts,
 	if (out == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
 	*out = NULL;
-	if (opts == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "options are NULL");
-	if ((error = check_options(opts, err)) != 0 ||
-	    (error = conn_make(&c, opts, opts->client.base_url,
-			       opts->context_type, opts->context_value,
-			       err)) != 0)
+	if ((error = ksef_conn_prepare(&c, opts, err)) != 0)
 		return error;
 	/* Nobody else can see c yet, but the helpers expect the lock. */
 	pthread_mutex_lock(&c->lock);
@@ -857,6 +869,11 @@ void ksef_conn_token_expiry(int64_t *access_until_ms,
 		*access_until_ms = a;
 	if (refresh_until_ms != NULL)
 		*refresh_until_ms = r;
+}
+
+const ksef_api_error *ksef_conn_last_error(const ksef_conn *c)
+{
+	return c != NULL ? ksef_client_last_error(c->client) : NULL;
 }
 
 const char *ksef_conn_base_url(const ksef_conn *c)

@@ -8,6 +8,8 @@
  * get KSeF numbers and UPOs. The resumed access token, once refused,
  * is refreshed with the saved refresh token; after a revocation the
  * refresh is refused and, with no credential, not replaced by a login.
+ * A connection prepared without logging in keeps the status of a login
+ * that failed.
  */
 #include "testsupport.h"
 #include <stdio.h>
@@ -181,11 +183,38 @@ static void a_revoked_login_resumed_elsewhere_is_refused(void **state)
 	ksef_conn_free(c);
 }
 
+static void a_prepared_connection_tells_why_its_login_failed(void **state)
+{
+	ksef_conn_options o;
+	ksef_conn *c = NULL;
+	ksef_error err;
+	unsigned long auths;
+
+	(void)state;
+	options(&o);
+	o.ksef_token = "20251010-EC-1DCE3E3000-12ECB5B36E-45|nip-" NIP "|00";
+	assert_int_equal(ksef_conn_prepare(&c, &o, &err), 0);
+	assert_int_equal(ksef_conn_refresh(c, &err), KSEF_EHTTP);
+	assert_int_equal(ksef_conn_auth_status(c), 450);
+	/* A right token, and the same object logs in. */
+	ksef_conn_free(c);
+	o.ksef_token = token;
+	assert_int_equal(ksef_conn_prepare(&c, &o, &err), 0);
+	if (ksef_conn_refresh(c, &err) != 0)
+		fail_msg("login: %s", err.message);
+	assert_int_equal(ksef_conn_auth_status(c), 200);
+	ksef_conn_counters(&auths, NULL, c);
+	assert_int_equal(auths, 1);
+	ksef_conn_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_session_goes_on_after_both_objects_are_gone),
 		cmocka_unit_test(a_revoked_login_resumed_elsewhere_is_refused),
+		cmocka_unit_test(
+			a_prepared_connection_tells_why_its_login_failed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -403,6 +403,43 @@ static void an_expired_login_without_credentials_sends_nothing(void **state)
 	ksef_conn_free(c);
 }
 
+static void a_prepared_connection_keeps_the_answer_of_a_failed_login(
+	void **state)
+{
+	ksef_conn_options o = KSEF_CONN_OPTIONS_INIT;
+	const ksef_api_error *e;
+	ksef_conn *c = NULL;
+	ksef_buf out = KSEF_BUF_INIT;
+	ksef_error err;
+	char answer[512];
+
+	(void)state;
+	reply(answer, sizeof(answer), "404 Not Found", "{}");
+	script(answer);
+	o.client.base_url = base_url;
+	o.client.max_retries = 0;
+	o.context_value = NIP;
+	o.ksef_token = "t";
+	assert_int_equal(ksef_conn_prepare(&c, &o, &err), 0);
+	/* Nothing is sent until the first use, and nothing is to export. */
+	assert_int_equal(srv.nseen, 0);
+	assert_int_equal(ksef_conn_export(&out, c, &err), KSEF_EINVAL);
+	assert_null(ksef_conn_last_error(c));
+	assert_int_equal(ksef_conn_refresh(c, &err), KSEF_EHTTP);
+	assert_int_equal(srv.nseen, 1);
+	/* A login starts with a challenge. */
+	assert_non_null(strstr(srv.seen[0], "POST /v2/auth/challenge "));
+	e = ksef_conn_last_error(c);
+	assert_non_null(e);
+	assert_int_equal(e->http_status, 404);
+	assert_int_equal(ksef_conn_auth_status(c), 0);
+	ksef_conn_free(c);
+	assert_int_equal(ksef_conn_prepare(&c, NULL, &err), KSEF_EINVAL);
+	o.ksef_token = NULL;
+	assert_int_equal(ksef_conn_prepare(&c, &o, &err), KSEF_EINVAL);
+	assert_null(c);
+}
+
 /*
  * Refusals
  */
@@ -752,6 +789,9 @@ int main(void)
 			reset),
 		cmocka_unit_test_setup(
 			an_expired_login_without_credentials_sends_nothing,
+			reset),
+		cmocka_unit_test_setup(
+			a_prepared_connection_keeps_the_answer_of_a_failed_login,
 			reset),
 		cmocka_unit_test_setup(
 			refuses_oversized_state_by_its_length_alone, reset),
