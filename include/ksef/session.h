@@ -182,7 +182,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_conn_prepare(ksef_conn **out,
 
 /**
  * The server's error answer to the connection's last authentication,
- * refresh, revocation or key request (not to a session's calls: see
+ * refresh, revocation or key request, or to a ksef_session_open() that it
+ * made fail (not to the calls of an open session: see
  * ksef_session_last_error()). Read it from the thread whose call failed,
  * while no other thread uses the connection.
  *
@@ -472,7 +473,9 @@ typedef struct ksef_session_invoice {
  * @param conn      the connection; borrowed until ksef_session_free().
  * @param form      the form of every invoice to be sent.
  * @param err       receives the reason on failure; may be NULL.
- * @return 0, or a code as for ksef_conn_new().
+ * @return 0, or a code as for ksef_conn_new(). After KSEF_EHTTP or
+ *         KSEF_ERATELIMIT, ksef_conn_last_error(conn) gives the server's
+ *         answer (to the open, or to the renewal that preceded it).
  */
 KSEF_API KSEF_WARN_UNUSED int ksef_session_open(ksef_session **out,
 	ksef_conn *conn, ksef_form form, ksef_error *err);

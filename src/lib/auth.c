@@ -428,6 +428,21 @@ int ksef__conn_client_new(ksef_client **out, const ksef_conn *c,
 	return ksef_client_new(out, &c->copts, err);
 }
 
+void ksef__conn_keep_error(ksef_conn *c, ksef_client **client)
+{
+	ksef_client *mine;
+
+	pthread_mutex_lock(&c->lock);
+	mine = c->client;
+	c->client = *client;
+	*client = mine;
+	/* The connection's client carries no bearer between its calls;
+	 * clearing one cannot fail. */
+	if (ksef_client_set_access_token(c->client, NULL, NULL) != 0)
+		c->stale = 1;
+	pthread_mutex_unlock(&c->lock);
+}
+
 void ksef__conn_poll(const ksef_conn *c, long *initial_ms, long *max_ms)
 {
 	*initial_ms = c->poll_initial_ms;

@@ -455,8 +455,16 @@ int ksef_session_open(ksef_session **out, ksef_conn *conn, ksef_form form,
 		}
 		break;
 	}
-	if (error != 0)
+	if (error != 0) {
+		/* The open itself was answered with an error (not the
+		 * renewal or the keys before it, which the connection's own
+		 * client answered): keep that answer where the caller can
+		 * read it, since s goes. */
+		if ((error == KSEF_EHTTP || error == KSEF_ERATELIMIT) &&
+		    ksef_client_last_error(s->client) != NULL)
+			ksef__conn_keep_error(conn, &s->client);
 		goto fail;
+	}
 	if (strlen(opened->reference_number) >= sizeof(s->ref)) {
 		error = ksef__error_set(err, KSEF_EPARSE,
 			"the session's reference number is too long");

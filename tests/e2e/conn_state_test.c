@@ -9,7 +9,7 @@
  * is refreshed with the saved refresh token; after a revocation the
  * refresh is refused and, with no credential, not replaced by a login.
  * A connection prepared without logging in keeps the status of a login
- * that failed.
+ * that failed, and the answer to a session that could not be opened.
  */
 #include "testsupport.h"
 #include <stdio.h>
@@ -208,6 +208,35 @@ static void a_prepared_connection_tells_why_its_login_failed(void **state)
 	ksef_conn_free(c);
 }
 
+static void a_session_that_cannot_open_leaves_its_answer(void **state)
+{
+	ksef_conn_options o;
+	ksef_conn *c = NULL;
+	ksef_session *s = NULL;
+	const ksef_api_error *e;
+	char read_only[256];
+	ksef_error err;
+
+	(void)state;
+	ksefd_token(&srv, NIP, "InvoiceRead", read_only, sizeof(read_only));
+	options(&o);
+	o.ksef_token = read_only;
+	if (ksef_conn_new(&c, &o, &err) != 0)
+		fail_msg("login: %s", err.message);
+	assert_null(ksef_conn_last_error(c));
+	assert_int_equal(ksef_session_open(&s, c, KSEF_FORM_FA3, &err),
+			 KSEF_EHTTP);
+	assert_null(s);
+	e = ksef_conn_last_error(c);
+	assert_non_null(e);
+	assert_int_equal(e->http_status, 403);
+	/* The connection goes on working with the client it was given. */
+	if (ksef_conn_refresh(c, &err) != 0)
+		fail_msg("refresh: %s", err.message);
+	assert_null(ksef_conn_last_error(c));
+	ksef_conn_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +244,7 @@ int main(void)
 		cmocka_unit_test(a_revoked_login_resumed_elsewhere_is_refused),
 		cmocka_unit_test(
 			a_prepared_connection_tells_why_its_login_failed),
+		cmocka_unit_test(a_session_that_cannot_open_leaves_its_answer),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
