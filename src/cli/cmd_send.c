@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "cli.h"
+#include "output.h"
 #include "config.h"
 #include "ksef/client.h"
 #include "ksef/session.h"
@@ -349,9 +350,7 @@ int cmd_send(int argc, char **argv)
 			json_array_append_new(arr, f);
 		}
 		json_object_set_new(o, "invoices", arr);
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(o);
+		cli_json_print(o);
 	}
 	for (i = 0; i < nfiles; i++) {
 		if (out[i].status == 200 || out[i].already) {

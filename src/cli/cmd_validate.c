@@ -10,6 +10,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "cli.h"
+#include "output.h"
 
 static const char usage_text[] =
 "usage: ksef validate [options] FILE...\n"
@@ -214,11 +215,8 @@ int cmd_validate(int argc, char **argv)
 		if (one > rc)
 			rc = one;
 	}
-	if (out != NULL) {
-		json_dumpf(out, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(out);
-	}
+	if (out != NULL)
+		cli_json_print(out);
 	ksef_schemas_free(schemas);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "output.h"
 
 static const struct command {
 	const char *name;
@@ -166,6 +167,21 @@ int cli_parse_form(ksef_form *out, const char *s)
 	return -1;
 }
 
+/* --json among the options (not after "--"): the contract that JSON
+ * comes out even when the command fails holds from its first check. */
+static int wants_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "--json") == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
@@ -190,13 +206,13 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;
-		if (ksef_global_init() != 0) {
-			cli_error(argv[1], "cannot initialise libksef");
-			return CLI_FAILED;
-		}
+		cli_out_begin(argv[1], wants_json(argc, argv));
+		if (ksef_global_init() != 0)
+			return cli_out_end(cli_fail(CLI_F_INTERNAL, NULL,
+				"cannot initialise libksef"));
 		rc = commands[i].run(argc - 1, argv + 1);
 		ksef_global_cleanup();
-		return rc;
+		return cli_out_end(rc);
 	}
 	fprintf(stderr, "ksef: unknown command '%s'\n", argv[1]);
 	usage(stderr);
