@@ -19,7 +19,7 @@
 #include "output.h"
 #include "ksef/xades.h"
 
-static const char usage_text[] =
+const char cli_usage_auth[] =
 "usage: ksef auth login [options]\n"
 "       ksef auth refresh|logout|status [--state FILE] [--json]\n"
 "\n"
@@ -126,7 +126,7 @@ static int new_state(struct cli_state *st, ksef_conn *conn,
 	return rc;
 }
 
-static int auth_login(int argc, char **argv)
+int cmd_auth_login(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_SETTINGS_LONGOPTS,
@@ -174,8 +174,8 @@ static int auth_login(int argc, char **argv)
 				return cli_fail(CLI_F_USAGE, NULL, "--timeout "
 						"must be 1 to 3600 seconds");
 			break;
-		case 'h': fputs(usage_text, stdout); return CLI_OK;
-		default: fputs(usage_text, stderr); return CLI_USAGE;
+		case 'h': fputs(cli_usage_auth, stdout); return CLI_OK;
+		default: fputs(cli_usage_auth, stderr); return CLI_USAGE;
 		}
 	}
 	if (optind < argc)
@@ -283,8 +283,8 @@ static int simple_opts(int argc, char **argv, const char **state)
 		switch (c) {
 		case CLI_OPT_STATE: *state = optarg; break;
 		case OPT_JSON: break; /* main.c saw it */
-		case 'h': fputs(usage_text, stdout); return -1;
-		default: fputs(usage_text, stderr); return CLI_USAGE;
+		case 'h': fputs(cli_usage_auth, stdout); return -1;
+		default: fputs(cli_usage_auth, stderr); return CLI_USAGE;
 		}
 	}
 	if (optind < argc)
@@ -293,7 +293,7 @@ static int simple_opts(int argc, char **argv, const char **state)
 	return CLI_OK;
 }
 
-static int auth_refresh(int argc, char **argv)
+int cmd_auth_refresh(int argc, char **argv)
 {
 	struct cli_login l = CLI_LOGIN_INIT;
 	const char *state = NULL;
@@ -334,7 +334,7 @@ static int login_over(ksef_conn *conn)
 	return a <= now && r <= now;
 }
 
-static int auth_logout(int argc, char **argv)
+int cmd_auth_logout(int argc, char **argv)
 {
 	struct cli_login l = CLI_LOGIN_INIT;
 	const char *state = NULL;
@@ -386,7 +386,7 @@ static void expiry(char *out, size_t size, int64_t until, int *expired)
 		 *expired ? " (expired)" : "");
 }
 
-static int auth_status(int argc, char **argv)
+int cmd_auth_status(int argc, char **argv)
 {
 	struct cli_login l = CLI_LOGIN_INIT;
 	const char *state = NULL, *cur, *method, *ctx_value;
@@ -442,27 +442,4 @@ static int auth_status(int argc, char **argv)
 out:
 	cli_login_dispose(&l);
 	return rc;
-}
-
-int cmd_auth(int argc, char **argv)
-{
-	if (argc < 2) {
-		fputs(usage_text, stderr);
-		return CLI_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, stdout);
-		return CLI_OK;
-	}
-	optind = 1;
-	if (strcmp(argv[1], "login") == 0)
-		return auth_login(argc - 1, argv + 1);
-	if (strcmp(argv[1], "refresh") == 0)
-		return auth_refresh(argc - 1, argv + 1);
-	if (strcmp(argv[1], "logout") == 0)
-		return auth_logout(argc - 1, argv + 1);
-	if (strcmp(argv[1], "status") == 0)
-		return auth_status(argc - 1, argv + 1);
-	return cli_fail(CLI_F_USAGE, NULL, "unknown subcommand '%s' (login, "
-			"refresh, logout, status)", argv[1]);
 }

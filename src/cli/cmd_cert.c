@@ -19,7 +19,7 @@
 #include "config.h"
 #include "ksef/xades.h"
 
-static const char usage_text[] =
+const char cli_usage_cert[] =
 "usage: ksef cert generate --person (--nip NIP | --pesel PESEL)\n"
 "                          --name \"GIVEN SURNAME\" [options]\n"
 "       ksef cert generate --seal --nip NIP --org NAME [options]\n"
@@ -87,7 +87,7 @@ fail:
 	return CLI_FAILED;
 }
 
-static int cert_generate(int argc, char **argv)
+int cmd_cert_generate(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "person", no_argument, NULL, OPT_PERSON },
@@ -134,8 +134,8 @@ static int cert_generate(int argc, char **argv)
 				return CLI_USAGE;
 			}
 			break;
-		case 'h': fputs(usage_text, stdout); return CLI_OK;
-		default: fputs(usage_text, stderr); return CLI_USAGE;
+		case 'h': fputs(cli_usage_cert, stdout); return CLI_OK;
+		default: fputs(cli_usage_cert, stderr); return CLI_USAGE;
 		}
 	}
 	if (optind < argc) {
@@ -220,20 +220,4 @@ out:
 	ksef_buf_dispose_secure(&key);
 	ksef_buf_dispose(&cert);
 	return rc;
-}
-
-int cmd_cert(int argc, char **argv)
-{
-	if (argc < 2) {
-		fputs(usage_text, stderr);
-		return CLI_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, stdout);
-		return CLI_OK;
-	}
-	if (strcmp(argv[1], "generate") == 0)
-		return cert_generate(argc - 1, argv + 1);
-	cli_error(CMD, "unknown subcommand '%s' (generate)", argv[1]);
-	return CLI_USAGE;
 }

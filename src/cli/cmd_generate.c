@@ -12,7 +12,7 @@
 #include <time.h>
 #include "cli.h"
 
-static const char usage_text[] =
+const char cli_usage_generate[] =
 "usage: ksef generate --nip NIP [options]\n"
 "\n"
 "Write valid, distinct FA (3) or FA (2) test invoices for one seller.\n"
@@ -111,8 +111,8 @@ int cmd_generate(int argc, char **argv)
 			}
 			break;
 		case 'o': outdir = optarg; break;
-		case 'h': fputs(usage_text, stdout); return CLI_OK;
-		default: fputs(usage_text, stderr); return CLI_USAGE;
+		case 'h': fputs(cli_usage_generate, stdout); return CLI_OK;
+		default: fputs(cli_usage_generate, stderr); return CLI_USAGE;
 		}
 	}
 	if (optind < argc || opts.seller_nip == NULL) {

@@ -12,7 +12,7 @@
 #include "config.h"
 #include "output.h"
 
-static const char usage_text[] =
+const char cli_usage_invoice[] =
 "usage: ksef invoice get KSEF_NUMBER [--out FILE] [--wait SECONDS]\n"
 "\n"
 "Download an accepted invoice by its KSeF number, as the user\n"
@@ -33,7 +33,7 @@ static const char usage_text[] =
 
 enum { OPT_OUT = 300, OPT_WAIT };
 
-static int invoice_get(int argc, char **argv)
+int cmd_invoice_get(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, CLI_OPT_STATE },
@@ -64,8 +64,8 @@ static int invoice_get(int argc, char **argv)
 				return cli_fail(CLI_F_USAGE, NULL, "--wait "
 						"must be 0 to 3600 seconds");
 			break;
-		case 'h': fputs(usage_text, stdout); return CLI_OK;
-		default: fputs(usage_text, stderr); return CLI_USAGE;
+		case 'h': fputs(cli_usage_invoice, stdout); return CLI_OK;
+		default: fputs(cli_usage_invoice, stderr); return CLI_USAGE;
 		}
 	}
 	if (argc - optind != 1)
@@ -99,20 +99,4 @@ done:
 	ksef_client_free(client);
 	cli_login_dispose(&l);
 	return rc;
-}
-
-int cmd_invoice(int argc, char **argv)
-{
-	if (argc < 2) {
-		fputs(usage_text, stderr);
-		return CLI_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, stdout);
-		return CLI_OK;
-	}
-	if (strcmp(argv[1], "get") == 0)
-		return invoice_get(argc - 1, argv + 1);
-	return cli_fail(CLI_F_USAGE, NULL, "unknown subcommand '%s' (get)",
-			argv[1]);
 }

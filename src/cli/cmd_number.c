@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "output.h"
 
-static const char usage_text[] =
+const char cli_usage_number[] =
 "usage: ksef number check VALUE...\n"
 "\n"
 "Check KSeF numbers (35 characters), reference numbers (36) and NIPs (10):\n"
@@ -48,20 +49,20 @@ bad:
 	return CLI_REJECTED;
 }
 
-int cmd_number(int argc, char **argv)
+int cmd_number_check(int argc, char **argv)
 {
 	int i, rc = CLI_OK;
 
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 			  strcmp(argv[1], "-h") == 0)) {
-		fputs(usage_text, stdout);
+		fputs(cli_usage_number, stdout);
 		return CLI_OK;
 	}
-	if (argc < 3 || strcmp(argv[1], "check") != 0) {
-		fputs(usage_text, stderr);
-		return CLI_USAGE;
+	if (argc < 2) {
+		fputs(cli_usage_number, stderr);
+		return cli_fail(CLI_F_USAGE, NULL, "check needs a VALUE");
 	}
-	for (i = 2; i < argc; i++)
+	for (i = 1; i < argc; i++)
 		if (check_one(argv[i]) != CLI_OK)
 			rc = CLI_REJECTED;
 	return rc;

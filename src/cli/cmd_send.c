@@ -20,7 +20,7 @@
 #include "ksef/session.h"
 #include "ksef/xades.h"
 
-static const char usage_text[] =
+const char cli_usage_send[] =
 "usage: ksef send [options] FILE...\n"
 "\n"
 "Send invoices to KSeF (or a local ksefd) through one interactive session:\n"
@@ -146,8 +146,8 @@ int cmd_send(int argc, char **argv)
 			break;
 		case OPT_JSON: json = 1; break;
 		case 'q': quiet = 1; break;
-		case 'h': fputs(usage_text, stdout); return CLI_OK;
-		default: fputs(usage_text, stderr); return CLI_USAGE;
+		case 'h': fputs(cli_usage_send, stdout); return CLI_OK;
+		default: fputs(cli_usage_send, stderr); return CLI_USAGE;
 		}
 	}
 	if ((rc = cli_config_resolve(&cfg, &flags, 1, &err)) != CLI_OK) {

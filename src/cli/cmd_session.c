@@ -21,7 +21,7 @@
 #include "config.h"
 #include "output.h"
 
-static const char usage_text[] =
+const char cli_usage_session[] =
 "usage: ksef session open [--form CODE]\n"
 "       ksef session send [--session REF] FILE...\n"
 "       ksef session close [REF]\n"
@@ -587,7 +587,9 @@ out:
 	return rc;
 }
 
-int cmd_session(int argc, char **argv)
+/* Every subcommand: argv[0] is its name; the options are shared and
+ * each takes those allowed() lets it. */
+static int session_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, CLI_OPT_STATE },
@@ -601,45 +603,24 @@ int cmd_session(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const subs[] = { "open", "send", "close", "status",
-					    "invoices", "upo" };
 	struct session_opts o = { NULL, NULL, NULL, NULL, 0, 0, 300 };
 	struct cli_login l = CLI_LOGIN_INIT;
 	ksef_client *client = NULL;
-	const char *sub, *ref = NULL;
+	const char *sub = argv[0], *ref = NULL;
 	char refbuf[128];
-	size_t i;
 	int c, rc, nargs;
 
-	if (argc < 2) {
-		fputs(usage_text, stderr);
-		return CLI_USAGE;
-	}
-	sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		fputs(usage_text, stdout);
-		return CLI_OK;
-	}
-	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (strcmp(sub, subs[i]) == 0)
-			break;
-	if (i == sizeof(subs) / sizeof(subs[0]))
-		return cli_fail(CLI_F_USAGE, NULL, "unknown subcommand '%s' "
-				"(open, send, close, status, invoices, upo)",
-				sub);
 	optind = 1;
-	argc--;
-	argv++;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'h') {
-			fputs(usage_text, stdout);
+			fputs(cli_usage_session, stdout);
 			return CLI_OK;
 		}
 		if (c == '?' || !allowed(sub, c)) {
 			if (c != '?')
 				cli_fail(CLI_F_USAGE, NULL, "%s does not take "
 					 "%s", sub, argv[optind - 1]);
-			fputs(usage_text, stderr);
+			fputs(cli_usage_session, stderr);
 			return CLI_USAGE;
 		}
 		switch (c) {
@@ -707,4 +688,9 @@ out:
 	ksef_client_free(client);
 	cli_login_dispose(&l);
 	return rc;
+}
+
+int cmd_session_step(int argc, char **argv)
+{
+	return session_main(argc, argv);
 }

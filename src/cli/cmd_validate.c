@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "output.h"
 
-static const char usage_text[] =
+const char cli_usage_validate[] =
 "usage: ksef validate [options] FILE...\n"
 "\n"
 "Check invoices as KSeF does on receipt: UTF-8 without BOM, no other\n"
@@ -195,13 +195,13 @@ int cmd_validate(int argc, char **argv)
 		case 's': o.schema_dir = optarg; break;
 		case 'j': o.json = 1; break;
 		case 'q': o.quiet = 1; break;
-		case 'h': fputs(usage_text, stdout); return CLI_OK;
-		default: fputs(usage_text, stderr); return CLI_USAGE;
+		case 'h': fputs(cli_usage_validate, stdout); return CLI_OK;
+		default: fputs(cli_usage_validate, stderr); return CLI_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		cli_error("validate", "no files given");
-		fputs(usage_text, stderr);
+		fputs(cli_usage_validate, stderr);
 		return CLI_USAGE;
 	}
 	if (ksef_schemas_new(&schemas, o.schema_dir, &err) < 0) {
