@@ -1,6 +1,7 @@
 /*
- * cli.h - what the ksef subcommands share: the entry point of each, and
- * the error printing convention "ksef: <cmd>: <file>[:<line>]: <reason>".
+ * cli.h - what the ksef subcommands share: the entry point of each, the
+ * exit codes, and helpers for files and forms. How errors read is
+ * output.h's.
  */
 #ifndef KSEF_CLI_H
 #define KSEF_CLI_H
@@ -36,10 +37,6 @@ int cmd_number_check(int argc, char **argv);
 extern const char cli_usage_send[], cli_usage_auth[], cli_usage_session[],
 	cli_usage_invoice[], cli_usage_cert[], cli_usage_validate[],
 	cli_usage_generate[], cli_usage_number[];
-
-/* Print "ksef: <cmd>: <fmt...>" to stderr. */
-void cli_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 /*
  * Read a whole file ("-" is standard input) into out, refusing more than

@@ -46,9 +46,10 @@ const char cli_usage_auth[] =
 "                       ~/.config/ksef/config)\n"
 "  --state FILE         the state file (default $KSEF_STATE or\n"
 "                       ~/.local/state/ksef/auth.json)\n"
+"  --json               JSON on standard output, also when it fails\n"
 "\n"
 "exit status: 0 done, 1 refused by KSeF or not logged in, 2 usage,\n"
-"3 could not run\n";
+"3 could not run (network, server, files); see 'man ksef'\n";
 
 #define CMD "auth"
 
@@ -139,6 +140,7 @@ int cmd_auth_login(int argc, char **argv)
 		{ "password", required_argument, NULL, OPT_PASSWORD },
 		{ "fingerprint", no_argument, NULL, OPT_FINGERPRINT },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -174,6 +176,7 @@ int cmd_auth_login(int argc, char **argv)
 				return cli_fail(CLI_F_USAGE, NULL, "--timeout "
 						"must be 1 to 3600 seconds");
 			break;
+		case OPT_JSON: break; /* main.c saw it */
 		case 'h': fputs(cli_usage_auth, stdout); return CLI_OK;
 		default: fputs(cli_usage_auth, stderr); return CLI_USAGE;
 		}

@@ -25,13 +25,15 @@ const char cli_usage_invoice[] =
 "                     yet (21165), retry for this long (default 30)\n"
 "  --state FILE       the state file (default $KSEF_STATE or\n"
 "                     ~/.local/state/ksef/auth.json)\n"
+"  --json             what was written, or why not, as JSON on standard\n"
+"                     output (needs --out FILE)\n"
 "\n"
 "exit status: 0 written, 1 refused by KSeF (unknown number, no\n"
 "permission), 2 usage, 3 could not run\n";
 
 #define CMD "invoice"
 
-enum { OPT_OUT = 300, OPT_WAIT };
+enum { OPT_OUT = 300, OPT_WAIT, OPT_JSON };
 
 int cmd_invoice_get(int argc, char **argv)
 {
@@ -39,6 +41,7 @@ int cmd_invoice_get(int argc, char **argv)
 		{ "state", required_argument, NULL, CLI_OPT_STATE },
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -64,6 +67,7 @@ int cmd_invoice_get(int argc, char **argv)
 				return cli_fail(CLI_F_USAGE, NULL, "--wait "
 						"must be 0 to 3600 seconds");
 			break;
+		case OPT_JSON: break; /* main.c saw it */
 		case 'h': fputs(cli_usage_invoice, stdout); return CLI_OK;
 		default: fputs(cli_usage_invoice, stderr); return CLI_USAGE;
 		}
@@ -71,6 +75,9 @@ int cmd_invoice_get(int argc, char **argv)
 	if (argc - optind != 1)
 		return cli_fail(CLI_F_USAGE, NULL, "get needs one KSEF_NUMBER");
 	number = argv[optind];
+	if (cli_out_json() && strcmp(out, "-") == 0)
+		return cli_fail(CLI_F_USAGE, NULL, "--json needs --out FILE: "
+				"standard output is for the JSON");
 	if (ksef_number_validate(number, strlen(number), &err) != 0)
 		return cli_fail(CLI_F_USAGE, NULL, "%s: %s", number,
 				err.message);
@@ -93,7 +100,10 @@ int cmd_invoice_get(int argc, char **argv)
 		rc = cli_fail(CLI_F_IO, NULL, "%s", err.message);
 		goto done;
 	}
-	rc = cli_login_save(&l);
+	if ((rc = cli_login_save(&l)) == CLI_OK && cli_out_json())
+		cli_json_print(json_pack("{s:s,s:s,s:I}", "ksefNumber", number,
+					 "file", out, "size",
+					 (json_int_t)doc.size));
 done:
 	ksef_buf_dispose(&doc);
 	ksef_client_free(client);

@@ -41,12 +41,11 @@ static int check_one(const char *s)
 		printf("%s: valid NIP\n", s);
 		return CLI_OK;
 	}
-	cli_error("number", "%s: %zu characters: not a KSeF number (35), "
-		  "reference number (36) or NIP (10)", s, len);
-	return CLI_REJECTED;
+	return cli_fail(CLI_F_REJECTED, NULL, "%s: %zu characters: not a "
+			"KSeF number (35), reference number (36) or NIP (10)",
+			s, len);
 bad:
-	cli_error("number", "%s: %s", s, err.message);
-	return CLI_REJECTED;
+	return cli_fail(CLI_F_REJECTED, NULL, "%s: %s", s, err.message);
 }
 
 int cmd_number_check(int argc, char **argv)

@@ -160,17 +160,6 @@ static int dispatch(int argc, char **argv)
 	return cli_out_end(rc);
 }
 
-void cli_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "ksef: %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 int cli_read_file(ksef_buf *out, const char *path, size_t max,
 		  ksef_error *err)
 {

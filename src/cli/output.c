@@ -167,6 +167,17 @@ int cli_fail_ksef(int code, const ksef_api_error *api, const char *fmt, ...)
 	return rc;
 }
 
+void cli_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ksef: %s: ", run.cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 void cli_hint(const char *fmt, ...)
 {
 	va_list ap;
@@ -203,7 +214,9 @@ int cli_out_end(int rc)
 			e = json_pack("{s:s,s:s,s:i}", "code", rc == CLI_USAGE ?
 				      "usage" : rc == CLI_REJECTED ?
 				      "rejected" : "internal", "message",
-				      "see standard error", "exitCode", rc);
+				      rc == CLI_USAGE ? "bad command line; see "
+				      "--help" : "see standard error",
+				      "exitCode", rc);
 		else
 			json_incref(e);
 		e = json_pack("{s:o}", "error", e);

@@ -65,6 +65,10 @@ int cli_fail(enum cli_failure kind, const ksef_api_error *api,
 int cli_fail_ksef(int code, const ksef_api_error *api, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A further line about the failure just reported: "ksef: <cmd>: ..." on
+ * standard error only. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /*
  * A hint where users stumble: "ksef: <cmd>: hint: <text>" on standard
  * error, and "hint" in the JSON error.
