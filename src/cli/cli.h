@@ -32,11 +32,12 @@ int cmd_cert_generate(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_number_check(int argc, char **argv);
+int cmd_schemas_fetch(int argc, char **argv);
 
 /* Each command's --help text, which its subcommands share. */
 extern const char cli_usage_send[], cli_usage_auth[], cli_usage_session[],
 	cli_usage_invoice[], cli_usage_cert[], cli_usage_validate[],
-	cli_usage_generate[], cli_usage_number[];
+	cli_usage_generate[], cli_usage_number[], cli_usage_schemas[];
 
 /*
  * Read a whole file ("-" is standard input) into out, refusing more than

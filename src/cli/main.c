@@ -59,6 +59,8 @@ static const struct command {
 	  "write valid, distinct FA (3) or FA (2) test invoices" },
 	{ "number", "check", cmd_number_check, cli_usage_number,
 	  "check KSeF numbers, reference numbers and NIPs" },
+	{ "schemas", "fetch", cmd_schemas_fetch, cli_usage_schemas,
+	  "fetch the official schemas, every SHA-256 checked" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
