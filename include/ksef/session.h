@@ -302,7 +302,8 @@ KSEF_API void ksef_conn_counters(unsigned long *authentications,
  *                  with ksef_buf_dispose_secure(). Unchanged on failure.
  * @param c         the connection.
  * @param err       receives the reason on failure; may be NULL.
- * @return 0, KSEF_EINVAL for a NULL argument, KSEF_ETOOBIG if the text
+ * @return 0, KSEF_EINVAL for a NULL argument or a connection that has not
+ *         logged in yet (ksef_conn_prepare()), KSEF_ETOOBIG if the text
  *         would pass KSEF_CONN_STATE_MAX_BYTES, or KSEF_ENOMEM.
  */
 KSEF_API KSEF_WARN_UNUSED int ksef_conn_export(ksef_buf *out, ksef_conn *c,

@@ -12,7 +12,8 @@
  * that a program run once per step keeps one login across runs on this
  * same state machine; the text format's checks are state.c's. Resumed
  * without a credential, it refreshes while it can and then says so,
- * instead of authenticating.
+ * instead of authenticating. ksef_conn_prepare() makes one that logs in at
+ * its first use, so that a caller can read why a login failed.
  *
  * Threads: every field that changes after ksef_conn_new() is guarded by
  * `lock`, and so is `client`, the ksef_client authentication and key
