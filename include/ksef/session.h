@@ -165,6 +165,36 @@ KSEF_API KSEF_WARN_UNUSED int ksef_conn_new(ksef_conn **out,
 	const ksef_conn_options *opts, ksef_error *err);
 
 /**
+ * Make a connection as ksef_conn_new() does, but without authenticating
+ * yet: it authenticates at its first use (ksef_conn_refresh(), a session,
+ * a download). For a caller that must tell why a login failed: the
+ * connection outlives the failure, so ksef_conn_auth_status() and
+ * ksef_conn_last_error() can be read afterwards. Nothing is sent.
+ *
+ * @param[out] out  receives the connection; free it with ksef_conn_free().
+ *                  NULL on failure.
+ * @param opts      as for ksef_conn_new().
+ * @param err       receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL as for ksef_conn_new(), or KSEF_ENOMEM.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_conn_prepare(ksef_conn **out,
+	const ksef_conn_options *opts, ksef_error *err);
+
+/**
+ * The server's error answer to the connection's last authentication,
+ * refresh, revocation or key request, or to a ksef_session_open() that it
+ * made fail (not to the calls of an open session: see
+ * ksef_session_last_error()). Read it from the thread whose call failed,
+ * while no other thread uses the connection.
+ *
+ * @param c the connection.
+ * @return as ksef_client_last_error(), borrowed until the next call that
+ *         uses c or ksef_conn_free(); NULL if that request did not end with
+ *         an error answer.
+ */
+KSEF_API const ksef_api_error *ksef_conn_last_error(const ksef_conn *c);
+
+/**
  * Destroy a connection, wiping the tokens it holds. Nothing is sent: the
  * authentication stays valid until its refresh token expires; call
  * ksef_conn_revoke() first to end it.
@@ -182,7 +212,11 @@ KSEF_API void ksef_conn_free(ksef_conn *c);
  *
  * @param c    the connection.
  * @param err  receives the reason on failure; may be NULL.
- * @return 0, or a code as for ksef_conn_new().
+ * @return 0, or a code as for ksef_conn_new(). A connection resumed
+ *         without credentials (ksef_conn_resume()) cannot authenticate
+ *         from scratch: it returns KSEF_EHTTP when the server refuses the
+ *         refresh token (a 4xx answer), and KSEF_ENOTFOUND when it has no
+ *         refresh token left or the one it has expired.
  */
 KSEF_API KSEF_WARN_UNUSED int ksef_conn_refresh(ksef_conn *c,
 	ksef_error *err);
@@ -231,6 +265,142 @@ KSEF_API int ksef_conn_auth_status(ksef_conn *c);
  */
 KSEF_API void ksef_conn_counters(unsigned long *authentications,
 	unsigned long *refreshes, ksef_conn *c);
+
+/*
+ * Saving a connection and resuming it
+ *
+ * A program that runs once per step (a command-line tool) keeps its login
+ * between runs by exporting the connection's state and resuming it in the
+ * next run, instead of authenticating every time. The state is a versioned
+ * JSON object:
+ *
+ *   { "version": 1, "baseUrl": URL, "contextType": "Nip",
+ *     "contextValue": "5265877635", "authReferenceNumber": AU-REF,
+ *     "accessToken": { "token": JWT, "validUntil": RFC 3339 },
+ *     "refreshToken": { "token": JWT, "validUntil": RFC 3339 } }
+ *
+ * refreshToken is left out after ksef_conn_revoke(). The text holds the
+ * tokens, so it is a SECRET: keep it in a file only its owner can read,
+ * and release the buffer with ksef_buf_dispose_secure().
+ */
+
+/** The version of the state ksef_conn_export() writes and the only one
+ *  ksef_conn_resume() reads. */
+#define KSEF_CONN_STATE_VERSION 1
+
+/** The longest connection state read, in bytes: two JWTs of a few
+ *  kilobytes each and their context fit many times over. */
+#define KSEF_CONN_STATE_MAX_BYTES 65536
+
+/**
+ * Write the connection's state: its server and context, the reference
+ * number of its authentication, and the access and refresh tokens with
+ * their validUntil. Nothing is sent. Thread-safe.
+ *
+ * @param[out] out  receives the JSON text (no NUL counted in size, one
+ *                  after it), replacing what it held; a SECRET: release it
+ *                  with ksef_buf_dispose_secure(). Unchanged on failure.
+ * @param c         the connection.
+ * @param err       receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL for a NULL argument or a connection that has not
+ *         logged in yet (ksef_conn_prepare()), KSEF_ETOOBIG if the text
+ *         would pass KSEF_CONN_STATE_MAX_BYTES, or KSEF_ENOMEM.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_conn_export(ksef_buf *out, ksef_conn *c,
+	ksef_error *err);
+
+/**
+ * Make a connection from a state ksef_conn_export() wrote, without
+ * contacting the server: it goes on with the saved tokens, refreshing the
+ * access token as ksef_conn_new() describes.
+ *
+ * The state is checked strictly: valid JSON of at most
+ * KSEF_CONN_STATE_MAX_BYTES, version KSEF_CONN_STATE_VERSION, no member
+ * but those listed above, each of its type, reference numbers with their
+ * check values, times in RFC 3339.
+ *
+ * Credentials are optional here. With one (a KSeF token or a signer), the
+ * connection authenticates from scratch when the refresh token has expired
+ * or is refused, as one from ksef_conn_new() does. With none, it cannot:
+ * the renewal that would need it fails instead (see the return codes of
+ * ksef_conn_refresh()), and the caller logs in anew.
+ *
+ * @param[out] out  receives the connection; free it with ksef_conn_free().
+ *                  NULL on failure.
+ * @param opts      as for ksef_conn_new(), or NULL for the defaults;
+ *                  copied, except the signer. client.base_url and
+ *                  context_value may be NULL to take them from the state;
+ *                  when given, they must be the state's (the same bytes),
+ *                  so that tokens never go to another server or context.
+ * @param state     the text; it need not end in a NUL; the caller keeps
+ *                  (and wipes) it.
+ * @param len       its length in bytes.
+ * @param err       receives the reason on failure; may be NULL. The
+ *                  message names the member at fault, never a token.
+ * @return 0, KSEF_EINVAL (a NULL argument, an invalid option, both
+ *         credentials, or a state of another server or context),
+ *         KSEF_ETOOBIG (len is 0 or over KSEF_CONN_STATE_MAX_BYTES),
+ *         KSEF_EPARSE (not JSON, or a duplicate member), KSEF_EFORMAT (an
+ *         unknown version, an unknown, missing or mistyped member, a bad
+ *         reference number or time), or KSEF_ENOMEM.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_conn_resume(ksef_conn **out,
+	const ksef_conn_options *opts, const char *state, size_t len,
+	ksef_error *err);
+
+/**
+ * When the connection's tokens expire, as the server said: for showing,
+ * or for telling that a login without credentials is over.
+ *
+ * @param[out] access_until_ms  receives the access token's validUntil in
+ *                              Unix milliseconds; may be NULL.
+ * @param[out] refresh_until_ms receives the refresh token's, or 0 when the
+ *                              connection has none any more (after
+ *                              ksef_conn_revoke() or a refusal); may be
+ *                              NULL.
+ * @param c                     the connection; NULL gives 0 and 0.
+ */
+KSEF_API void ksef_conn_token_expiry(int64_t *access_until_ms,
+	int64_t *refresh_until_ms, ksef_conn *c);
+
+/**
+ * The base URL the connection talks to, e.g. "https://api-test.ksef.mf.
+ * gov.pl/v2".
+ *
+ * @param c the connection.
+ * @return a string borrowed from c until ksef_conn_free(), or NULL if c
+ *         is NULL.
+ */
+KSEF_API const char *ksef_conn_base_url(const ksef_conn *c);
+
+/**
+ * The context the connection is authenticated to.
+ *
+ * @param[out] type_out receives its type; may be NULL.
+ * @param c             the connection.
+ * @return its identifier, e.g. a NIP, borrowed from c until
+ *         ksef_conn_free(); NULL if c is NULL.
+ */
+KSEF_API const char *ksef_conn_context(ksef_context_type *type_out,
+	const ksef_conn *c);
+
+/**
+ * Give a caller's client the connection's current access token, renewing
+ * it first when it is within refresh_margin_s of its end or was refused:
+ * for the endpoints a ksef_session does not wrap (session status and
+ * lists, UPOs of any session, invoice downloads). The client does not
+ * renew the token by itself: call this before each group of calls, and
+ * after a 401 call ksef_conn_refresh() and then this again.
+ *
+ * @param client  a client of the same server (made with ksef_client_new()
+ *                from the same base URL); its access token is replaced.
+ * @param c       the connection.
+ * @param err     receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL for a NULL argument, or a code as for
+ *         ksef_conn_refresh().
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_conn_authorize(ksef_client *client,
+	ksef_conn *c, ksef_error *err);
 
 /*
  * Sessions
@@ -304,7 +474,9 @@ typedef struct ksef_session_invoice {
  * @param conn      the connection; borrowed until ksef_session_free().
  * @param form      the form of every invoice to be sent.
  * @param err       receives the reason on failure; may be NULL.
- * @return 0, or a code as for ksef_conn_new().
+ * @return 0, or a code as for ksef_conn_new(). After KSEF_EHTTP or
+ *         KSEF_ERATELIMIT, ksef_conn_last_error(conn) gives the server's
+ *         answer (to the open, or to the renewal that preceded it).
  */
 KSEF_API KSEF_WARN_UNUSED int ksef_session_open(ksef_session **out,
 	ksef_conn *conn, ksef_form form, ksef_error *err);
@@ -324,6 +496,23 @@ KSEF_API void ksef_session_free(ksef_session *s);
  * @return a string borrowed from s, or NULL if s is NULL.
  */
 KSEF_API const char *ksef_session_reference(const ksef_session *s);
+
+/**
+ * The form the session was opened for: every invoice sent through it must
+ * be of this form.
+ *
+ * @param s the session.
+ * @return the form, or KSEF_FORM_COUNT if s is NULL.
+ */
+KSEF_API ksef_form ksef_session_form(const ksef_session *s);
+
+/**
+ * When KSeF closes the session by itself (validUntil of the open answer).
+ *
+ * @param s the session.
+ * @return Unix milliseconds, or 0 if s is NULL or the server did not say.
+ */
+KSEF_API int64_t ksef_session_valid_until(const ksef_session *s);
 
 /**
  * Encrypt one invoice with the session's key and send it with its hashes
@@ -473,6 +662,90 @@ KSEF_API size_t ksef_session_upo_page_count(const ksef_session *s);
  */
 KSEF_API KSEF_WARN_UNUSED int ksef_session_upo(ksef_buf *out,
 	ksef_session *s, size_t page, ksef_error *err);
+
+/*
+ * Saving a session and resuming it
+ *
+ * A session can outlive the process that opened it: export it, and resume
+ * it later through a connection to the same server and context (resumed
+ * itself with ksef_conn_resume(), say). The state is a versioned JSON
+ * object:
+ *
+ *   { "version": 1, "baseUrl": URL, "contextType": "Nip",
+ *     "contextValue": "5265877635", "referenceNumber": SO-REF,
+ *     "formCode": "FA (3)", "key": BASE64, "iv": BASE64,
+ *     "validUntil": RFC 3339, "closed": false,
+ *     "invoices": [ { "referenceNumber": EE-REF,
+ *                     "invoiceHash": BASE64 }, ... ] }
+ *
+ * validUntil is left out when the server did not give it. The invoices are
+ * those sent through the session object, in the order of sending, so that
+ * ksef_session_wait() after a resume waits for them too. The AES key and
+ * IV are in it: anyone who has them can read the session's invoices in
+ * transit, so the text is a SECRET; release the buffer with
+ * ksef_buf_dispose_secure().
+ */
+
+/** The version of the state ksef_session_export() writes and the only one
+ *  ksef_session_resume() reads. */
+#define KSEF_SESSION_STATE_VERSION 1
+
+/** Most invoices a session state lists: the most one session may hold
+ *  (limity/limity.md: 10 000 invoices in an interactive session). */
+#define KSEF_SESSION_STATE_MAX_INVOICES 10000
+
+/** The longest session state read, in bytes: the most invoices at about
+ *  a hundred bytes each, with room to spare. */
+#define KSEF_SESSION_STATE_MAX_BYTES 2097152
+
+/**
+ * Write the session's state: its reference number, form, key and IV,
+ * validUntil, whether it is closed, and the invoices sent through it.
+ * Nothing is sent.
+ *
+ * @param[out] out  receives the JSON text, replacing what it held; a
+ *                  SECRET: release it with ksef_buf_dispose_secure().
+ *                  Unchanged on failure.
+ * @param s         the session.
+ * @param err       receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL for a NULL argument, KSEF_ETOOBIG if the session
+ *         holds more than KSEF_SESSION_STATE_MAX_INVOICES invoices, or
+ *         KSEF_ENOMEM.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_session_export(ksef_buf *out,
+	ksef_session *s, ksef_error *err);
+
+/**
+ * Make a session object from a state ksef_session_export() wrote, without
+ * contacting the server: invoices can be sent with the saved key (unless
+ * the state says closed), and the session closed, waited for and its UPOs
+ * fetched. Its invoices start from status 100 until ksef_session_wait()
+ * asks again.
+ *
+ * The state is checked as strictly as ksef_conn_resume() checks its own:
+ * at most KSEF_SESSION_STATE_MAX_BYTES, version
+ * KSEF_SESSION_STATE_VERSION, known members only, a key of
+ * KSEF_AES_KEY_LEN and an IV of KSEF_AES_IV_LEN bytes, at most
+ * KSEF_SESSION_STATE_MAX_INVOICES invoices.
+ *
+ * @param[out] out  receives the session; free it with ksef_session_free()
+ *                  before the connection. NULL on failure.
+ * @param conn      the connection, of the state's server and context;
+ *                  borrowed until ksef_session_free().
+ * @param state     the text; it need not end in a NUL; the caller keeps
+ *                  (and wipes) it.
+ * @param len       its length in bytes.
+ * @param err       receives the reason on failure; may be NULL. The
+ *                  message never contains the key.
+ * @return 0, KSEF_EINVAL (a NULL argument, or a state of another server or
+ *         context than conn's), KSEF_ETOOBIG (len is 0 or over the
+ *         limit, or too many invoices), KSEF_EPARSE (not JSON),
+ *         KSEF_EFORMAT (an unknown version; an unknown, missing or
+ *         mistyped member; a bad reference number, form code, key, IV,
+ *         hash or time), or KSEF_ENOMEM.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_session_resume(ksef_session **out,
+	ksef_conn *conn, const char *state, size_t len, ksef_error *err);
 
 /**
  * The server's error answer to the last call made through the session.

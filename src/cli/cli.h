@@ -1,6 +1,7 @@
 /*
- * cli.h - what the ksef subcommands share: the entry point of each, and
- * the error printing convention "ksef: <cmd>: <file>[:<line>]: <reason>".
+ * cli.h - what the ksef subcommands share: the entry point of each, the
+ * exit codes, and helpers for files and forms. How errors read is
+ * output.h's.
  */
 #ifndef KSEF_CLI_H
 #define KSEF_CLI_H
@@ -8,24 +9,35 @@
 #include <stddef.h>
 #include "ksef/ksef.h"
 
-/* Exit codes, documented in docs/cli.md. */
+/* Exit codes; which failure gives which is output.c's table, documented
+ * in docs/ksef.1 (EXIT STATUS) and docs/cli.md. */
 #define CLI_OK 0        /* everything succeeded */
-#define CLI_REJECTED 1  /* ran, but an input was rejected or invalid */
-#define CLI_USAGE 2     /* bad command line */
-#define CLI_FAILED 3    /* could not run: missing schemas, I/O, memory */
+#define CLI_REJECTED 1  /* ran, but something was refused */
+#define CLI_USAGE 2     /* bad command line or settings */
+#define CLI_FAILED 3    /* could not run: network, server, files, memory */
 
+/*
+ * The subcommands, each dispatched from main.c's one table. argv[0] is
+ * the subcommand's own name ("login" of `ksef auth login`, or "send" of
+ * `ksef send`); each parses its own options and returns the exit code.
+ */
+int cmd_send(int argc, char **argv);
+int cmd_auth_login(int argc, char **argv);
+int cmd_auth_refresh(int argc, char **argv);
+int cmd_auth_logout(int argc, char **argv);
+int cmd_auth_status(int argc, char **argv);
+int cmd_session_step(int argc, char **argv); /* open, send, close... */
+int cmd_invoice_get(int argc, char **argv);
+int cmd_cert_generate(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
-int cmd_number(int argc, char **argv);
-int cmd_send(int argc, char **argv);
-int cmd_auth(int argc, char **argv);
-int cmd_session(int argc, char **argv);
-int cmd_invoice(int argc, char **argv);
-int cmd_cert(int argc, char **argv);
+int cmd_number_check(int argc, char **argv);
+int cmd_schemas_fetch(int argc, char **argv);
 
-/* Print "ksef: <cmd>: <fmt...>" to stderr. */
-void cli_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Each command's --help text, which its subcommands share. */
+extern const char cli_usage_send[], cli_usage_auth[], cli_usage_session[],
+	cli_usage_invoice[], cli_usage_cert[], cli_usage_validate[],
+	cli_usage_generate[], cli_usage_number[], cli_usage_schemas[];
 
 /*
  * Read a whole file ("-" is standard input) into out, refusing more than

@@ -16,10 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "output.h"
 #include "config.h"
 #include "ksef/xades.h"
 
-static const char usage_text[] =
+const char cli_usage_cert[] =
 "usage: ksef cert generate --person (--nip NIP | --pesel PESEL)\n"
 "                          --name \"GIVEN SURNAME\" [options]\n"
 "       ksef cert generate --seal --nip NIP --org NAME [options]\n"
@@ -51,17 +52,18 @@ enum { OPT_PERSON = 300, OPT_SEAL, OPT_NIP, OPT_PESEL, OPT_NAME, OPT_ORG,
 static int write_key(const char *path, const ksef_buf *key, int force)
 {
 	size_t off = 0;
-	int fd;
+	int fd, rc;
 
-	if (force && unlink(path) != 0 && errno != ENOENT) {
-		cli_error(CMD, "%s: %s", path, strerror(errno));
-		return CLI_FAILED;
-	}
+	if (force && unlink(path) != 0 && errno != ENOENT)
+		return cli_fail(CLI_F_IO, NULL, "%s: %s", path,
+				strerror(errno));
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		cli_error(CMD, "%s: %s%s", path, strerror(errno),
-			  errno == EEXIST ? " (--force replaces it)" : "");
-		return errno == EEXIST ? CLI_USAGE : CLI_FAILED;
+		int e = errno;
+
+		return cli_fail(e == EEXIST ? CLI_F_USAGE : CLI_F_IO, NULL,
+				"%s: %s%s", path, strerror(e), e == EEXIST ?
+				" (--force replaces it)" : "");
 	}
 	if (fchmod(fd, 0600) != 0)
 		goto fail;
@@ -80,14 +82,14 @@ static int write_key(const char *path, const ksef_buf *key, int force)
 	}
 	return CLI_OK;
 fail:
-	cli_error(CMD, "%s: %s", path, strerror(errno));
+	rc = cli_fail(CLI_F_IO, NULL, "%s: %s", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	unlink(path);
-	return CLI_FAILED;
+	return rc;
 }
 
-static int cert_generate(int argc, char **argv)
+int cmd_cert_generate(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "person", no_argument, NULL, OPT_PERSON },
@@ -130,50 +132,40 @@ static int cert_generate(int argc, char **argv)
 		case OPT_FORCE: force = 1; break;
 		case OPT_DAYS:
 			if (cli_parse_seconds(&days, optarg, 36500) != 0) {
-				cli_error(CMD, "--days must be 1 to 36500");
-				return CLI_USAGE;
+				return cli_fail(CLI_F_USAGE, NULL, "--days must be 1 to 36500");
 			}
 			break;
-		case 'h': fputs(usage_text, stdout); return CLI_OK;
-		default: fputs(usage_text, stderr); return CLI_USAGE;
+		case 'h': fputs(cli_usage_cert, stdout); return CLI_OK;
+		default: fputs(cli_usage_cert, stderr); return CLI_USAGE;
 		}
 	}
 	if (optind < argc) {
-		cli_error(CMD, "generate takes no arguments ('%s')",
-			  argv[optind]);
-		return CLI_USAGE;
+		return cli_fail(CLI_F_USAGE, NULL, "generate takes no arguments ('%s')",   argv[optind]);
 	}
 	if (person == seal) {
-		cli_error(CMD, "give one of --person and --seal");
-		return CLI_USAGE;
+		return cli_fail(CLI_F_USAGE, NULL, "give one of --person and --seal");
 	}
 	if (out_key == NULL || out_cert == NULL) {
-		cli_error(CMD, "give --out-key and --out-cert");
-		return CLI_USAGE;
+		return cli_fail(CLI_F_USAGE, NULL, "give --out-key and --out-cert");
 	}
 	if (nip != NULL &&
 	    ksef_nip_validate_pattern(nip, strlen(nip), &err) != 0) {
-		cli_error(CMD, "--nip %s: %s", nip, err.message);
-		return CLI_USAGE;
+		return cli_fail(CLI_F_USAGE, NULL, "--nip %s: %s", nip, err.message);
 	}
 	if (pesel != NULL && ksef_pesel_validate(pesel, strlen(pesel),
 						 &err) != 0) {
-		cli_error(CMD, "--pesel %s: %s", pesel, err.message);
-		return CLI_USAGE;
+		return cli_fail(CLI_F_USAGE, NULL, "--pesel %s: %s", pesel, err.message);
 	}
 	if (person) {
 		if ((nip == NULL) == (pesel == NULL) || name == NULL ||
 		    org != NULL) {
-			cli_error(CMD, "--person needs --name and one of --nip "
-				  "and --pesel");
-			return CLI_USAGE;
+			return cli_fail(CLI_F_USAGE, NULL, "--person needs --name and one of --nip "   "and --pesel");
 		}
 		/* "Jan Maria Kowalski": the last word is the surname. */
 		sp = strrchr(name, ' ');
 		if (sp == NULL || sp == name || sp[1] == '\0' ||
 		    (size_t)(sp - name) >= sizeof(given)) {
-			cli_error(CMD, "--name must be \"GIVEN SURNAME\"");
-			return CLI_USAGE;
+			return cli_fail(CLI_F_USAGE, NULL, "--name must be \"GIVEN SURNAME\"");
 		}
 		snprintf(given, sizeof(given), "%.*s", (int)(sp - name), name);
 		snprintf(serial, sizeof(serial), "%s-%s",
@@ -186,8 +178,7 @@ static int cert_generate(int argc, char **argv)
 	} else {
 		if (nip == NULL || org == NULL || pesel != NULL ||
 		    name != NULL) {
-			cli_error(CMD, "--seal needs --nip and --org");
-			return CLI_USAGE;
+			return cli_fail(CLI_F_USAGE, NULL, "--seal needs --nip and --org");
 		}
 		snprintf(orgid, sizeof(orgid), "VATPL-%s", nip);
 		co.kind = KSEF_XADES_CERT_SEAL;
@@ -200,15 +191,13 @@ static int cert_generate(int argc, char **argv)
 	if (ksef_xades_cert_generate(&key, &cert, &co, &err) != 0 ||
 	    ksef_xades_signer_new(&signer, key.ptr, key.size, cert.ptr,
 				  cert.size, NULL, &err) != 0) {
-		cli_error(CMD, "%s", err.message);
-		rc = CLI_FAILED;
+		rc = cli_fail(CLI_F_INTERNAL, NULL, "%s", err.message);
 		goto out;
 	}
 	if ((rc = write_key(out_key, &key, force)) != CLI_OK)
 		goto out;
 	if (cli_write_file(out_cert, cert.ptr, cert.size, 0644, &err) != 0) {
-		cli_error(CMD, "%s", err.message);
-		rc = CLI_FAILED;
+		rc = cli_fail(CLI_F_IO, NULL, "%s", err.message);
 		goto out;
 	}
 	printf("%s: %s %s for TEST, valid %d days\n%s: its private key "
@@ -220,20 +209,4 @@ out:
 	ksef_buf_dispose_secure(&key);
 	ksef_buf_dispose(&cert);
 	return rc;
-}
-
-int cmd_cert(int argc, char **argv)
-{
-	if (argc < 2) {
-		fputs(usage_text, stderr);
-		return CLI_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, stdout);
-		return CLI_OK;
-	}
-	if (strcmp(argv[1], "generate") == 0)
-		return cert_generate(argc - 1, argv + 1);
-	cli_error(CMD, "unknown subcommand '%s' (generate)", argv[1]);
-	return CLI_USAGE;
 }

@@ -11,8 +11,9 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "output.h"
 
-static const char usage_text[] =
+const char cli_usage_generate[] =
 "usage: ksef generate --nip NIP [options]\n"
 "\n"
 "Write valid, distinct FA (3) or FA (2) test invoices for one seller.\n"
@@ -77,28 +78,23 @@ int cmd_generate(int argc, char **argv)
 		case 'b': opts.buyer_nip = optarg; break;
 		case 'f':
 			if (cli_parse_form(&opts.form, optarg) < 0) {
-				cli_error("generate", "unknown form code '%s'",
-					  optarg);
-				return CLI_USAGE;
+				return cli_fail(CLI_F_USAGE, NULL, "unknown form code '%s'",   optarg);
 			}
 			break;
 		case 'c':
 			if (parse_u64(&count, optarg) < 0 || count == 0 ||
 			    count > 10000000) {
-				cli_error("generate", "--count must be 1 to 10000000");
-				return CLI_USAGE;
+				return cli_fail(CLI_F_USAGE, NULL, "--count must be 1 to 10000000");
 			}
 			break;
 		case 'F':
 			if (parse_u64(&first, optarg) < 0) {
-				cli_error("generate", "--first must be a number");
-				return CLI_USAGE;
+				return cli_fail(CLI_F_USAGE, NULL, "--first must be a number");
 			}
 			break;
 		case 's':
 			if (parse_u64(&size, optarg) < 0) {
-				cli_error("generate", "--size must be a number");
-				return CLI_USAGE;
+				return cli_fail(CLI_F_USAGE, NULL, "--size must be a number");
 			}
 			opts.target_bytes = (size_t)size;
 			break;
@@ -106,36 +102,31 @@ int cmd_generate(int argc, char **argv)
 		case 'p': opts.number_prefix = optarg; break;
 		case 'S':
 			if (parse_u64(&opts.seed, optarg) < 0) {
-				cli_error("generate", "--seed must be a number");
-				return CLI_USAGE;
+				return cli_fail(CLI_F_USAGE, NULL, "--seed must be a number");
 			}
 			break;
 		case 'o': outdir = optarg; break;
-		case 'h': fputs(usage_text, stdout); return CLI_OK;
-		default: fputs(usage_text, stderr); return CLI_USAGE;
+		case 'h': fputs(cli_usage_generate, stdout); return CLI_OK;
+		default: fputs(cli_usage_generate, stderr); return CLI_USAGE;
 		}
 	}
 	if (optind < argc || opts.seller_nip == NULL) {
-		cli_error("generate", optind < argc ? "unexpected argument '%s'" :
-			  "--nip is required%s", optind < argc ? argv[optind] : "");
-		return CLI_USAGE;
+		return cli_fail(CLI_F_USAGE, NULL, optind < argc ? "unexpected argument '%s'" :   "--nip is required%s", optind < argc ? argv[optind] : "");
 	}
 	if (outdir == NULL && count != 1) {
-		cli_error("generate", "--count above 1 needs --out DIR");
-		return CLI_USAGE;
+		return cli_fail(CLI_F_USAGE, NULL, "--count above 1 needs --out DIR");
 	}
 	if (outdir != NULL && cli_make_dirs(outdir, 0755, &err) != 0) {
-		cli_error("generate", "%s", err.message);
-		return CLI_FAILED;
+		return cli_fail(CLI_F_IO, NULL, "%s", err.message);
 	}
 	for (i = 0; i < count; i++) {
 		char path[4096];
 		FILE *f;
 
 		if (ksef_gen_invoice(&doc, &opts, first + i, &err) < 0) {
-			cli_error("generate", "%s", err.message);
 			ksef_buf_dispose(&doc);
-			return err.code == KSEF_EINVAL ? CLI_USAGE : CLI_FAILED;
+			return cli_fail(err.code == KSEF_EINVAL ? CLI_F_USAGE :
+					CLI_F_INTERNAL, NULL, "%s", err.message);
 		}
 		if (outdir == NULL) {
 			fwrite(doc.ptr, 1, doc.size, stdout);
@@ -146,9 +137,9 @@ int cmd_generate(int argc, char **argv)
 		f = fopen(path, "wb");
 		if (f == NULL || fwrite(doc.ptr, 1, doc.size, f) != doc.size ||
 		    fclose(f) != 0) {
-			cli_error("generate", "%s: %s", path, strerror(errno));
 			ksef_buf_dispose(&doc);
-			return CLI_FAILED;
+			return cli_fail(CLI_F_IO, NULL, "%s: %s", path,
+					strerror(errno));
 		}
 	}
 	ksef_buf_dispose(&doc);

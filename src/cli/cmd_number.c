@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "output.h"
 
-static const char usage_text[] =
+const char cli_usage_number[] =
 "usage: ksef number check VALUE...\n"
 "\n"
 "Check KSeF numbers (35 characters), reference numbers (36) and NIPs (10):\n"
@@ -40,28 +41,27 @@ static int check_one(const char *s)
 		printf("%s: valid NIP\n", s);
 		return CLI_OK;
 	}
-	cli_error("number", "%s: %zu characters: not a KSeF number (35), "
-		  "reference number (36) or NIP (10)", s, len);
-	return CLI_REJECTED;
+	return cli_fail(CLI_F_REJECTED, NULL, "%s: %zu characters: not a "
+			"KSeF number (35), reference number (36) or NIP (10)",
+			s, len);
 bad:
-	cli_error("number", "%s: %s", s, err.message);
-	return CLI_REJECTED;
+	return cli_fail(CLI_F_REJECTED, NULL, "%s: %s", s, err.message);
 }
 
-int cmd_number(int argc, char **argv)
+int cmd_number_check(int argc, char **argv)
 {
 	int i, rc = CLI_OK;
 
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 			  strcmp(argv[1], "-h") == 0)) {
-		fputs(usage_text, stdout);
+		fputs(cli_usage_number, stdout);
 		return CLI_OK;
 	}
-	if (argc < 3 || strcmp(argv[1], "check") != 0) {
-		fputs(usage_text, stderr);
-		return CLI_USAGE;
+	if (argc < 2) {
+		fputs(cli_usage_number, stderr);
+		return cli_fail(CLI_F_USAGE, NULL, "check needs a VALUE");
 	}
-	for (i = 2; i < argc; i++)
+	for (i = 1; i < argc; i++)
 		if (check_one(argv[i]) != CLI_OK)
 			rc = CLI_REJECTED;
 	return rc;

@@ -1,10 +1,12 @@
 /*
  * cmd_session.c - `ksef session open|send|close|status|invoices|upo`: an
- * interactive session one step at a time, with the tokens `ksef auth
- * login` saved. open makes a fresh AES key and keeps it, Base64, in the
- * state file next to the tokens, so that later `ksef session send` calls
- * can encrypt with it; close forgets it. The state file's format and
- * permissions belong to config.c; `ksef send` does all steps in one run.
+ * interactive session one step at a time, with the login `ksef auth login`
+ * saved. open is libksef's ksef_session_open (fresh key, the server's key
+ * chosen by the library) and the session's exported state, key included,
+ * goes into the state file; send and close resume it from there; close
+ * forgets it. status, invoices and upo read any session through the
+ * connection's access token. The state file's members are login.c's;
+ * `ksef send` does all steps in one run.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,8 +19,9 @@
 #include <openssl/crypto.h>
 #include "cli.h"
 #include "config.h"
+#include "output.h"
 
-static const char usage_text[] =
+const char cli_usage_session[] =
 "usage: ksef session open [--form CODE]\n"
 "       ksef session send [--session REF] FILE...\n"
 "       ksef session close [REF]\n"
@@ -43,7 +46,7 @@ static const char usage_text[] =
 "  --out DIR          upo: where to write the files (made if missing)\n"
 "  --wait             status, upo: wait until the session is processed\n"
 "  --timeout SECONDS  how long --wait waits (default 300)\n"
-"  --json             status, invoices, send, open: JSON on standard output\n"
+"  --json             JSON on standard output, also when it fails\n"
 "  --state FILE       the state file (default $KSEF_STATE or\n"
 "                     ~/.local/state/ksef/auth.json)\n"
 "\n"
@@ -59,14 +62,16 @@ enum { OPT_FORM = 300, OPT_SESSION, OPT_FAILED, OPT_OUT, OPT_WAIT,
 
 struct session_opts {
 	const char *state, *form, *session, *out;
-	int failed, wait, json, timeout_s;
+	int failed, wait, timeout_s;
 };
 
 /* Which options each subcommand takes, by option code. */
 static int allowed(const char *sub, int opt)
 {
 	switch (opt) {
-	case CLI_OPT_STATE: return 1;
+	case CLI_OPT_STATE:
+	case OPT_JSON:
+		return 1;
 	case OPT_FORM: return strcmp(sub, "open") == 0;
 	case OPT_SESSION:
 		return strcmp(sub, "send") == 0 || strcmp(sub, "close") == 0;
@@ -75,29 +80,8 @@ static int allowed(const char *sub, int opt)
 	case OPT_WAIT:
 	case OPT_TIMEOUT:
 		return strcmp(sub, "status") == 0 || strcmp(sub, "upo") == 0;
-	case OPT_JSON:
-		return strcmp(sub, "upo") != 0 && strcmp(sub, "close") != 0;
 	default: return 0;
 	}
-}
-
-static void print_json(json_t *o)
-{
-	json_dumpf(o, stdout, JSON_INDENT(2));
-	fputc('\n', stdout);
-	json_decref(o);
-}
-
-/* The session a command is about: REF given, else the last opened. */
-static const char *session_ref(const struct cli_state *st, const char *given)
-{
-	const char *ref = given ? given : cli_json_str(st->root,
-						       "currentSession");
-
-	if (ref == NULL)
-		cli_error(CMD, "no session: open one with 'ksef session "
-			  "open' or name it");
-	return ref;
 }
 
 /* Server-given names become file names only if they are harmless. */
@@ -113,220 +97,183 @@ static int safe_name(const char *s)
 	return i > 0 && i <= 64;
 }
 
-static int session_open(struct cli_state *st, ksef_client *c,
-			const struct session_opts *o)
+static int session_open(struct cli_login *l, const struct session_opts *o)
 {
 	ksef_form form = KSEF_FORM_FA3;
-	ksef_pubkey *pub = NULL;
-	ksef_envelope *env = NULL;
-	ksef_api_session_opened *opened = NULL;
-	ksef_buf key = KSEF_BUF_INIT, iv = KSEF_BUF_INIT;
+	ksef_session *s = NULL;
 	ksef_error err = { 0, 0, "" };
-	json_t *sessions, *entry;
-	char reason[512], until[KSEF_TIME_BUFSZ], shown[KSEF_TIME_BUFSZ];
+	char until[KSEF_TIME_BUFSZ];
+	const char *code;
 	int rc;
 
-	if (o->form != NULL && cli_parse_form(&form, o->form) != 0) {
-		cli_error(CMD, "unknown form '%s'", o->form);
-		return CLI_USAGE;
-	}
-	if ((pub = cli_pick_key(c, KSEF_KEY_USAGE_SYMMETRIC_KEY, &err)) ==
-		    NULL ||
-	    (rc = ksef_envelope_new(&env, &err)) != 0 ||
-	    (rc = ksef_client_session_open(&opened, c, form, env, pub,
-					   &err)) != 0) {
-		cli_api_reason(reason, sizeof(reason), c, &err);
-		cli_error(CMD, "opening a session: %s", reason);
-		rc = cli_api_exit(c, err.code);
+	if (o->form != NULL && cli_parse_form(&form, o->form) != 0)
+		return cli_fail(CLI_F_USAGE, NULL, "unknown form '%s'",
+				o->form);
+	if ((rc = cli_login_ready(l)) != CLI_OK)
+		return rc;
+	/* A fresh key and IV, wrapped with the server's current key. */
+	if ((rc = ksef_session_open(&s, l->conn, form, &err)) != 0)
+		return cli_fail_ksef(rc, ksef_conn_last_error(l->conn),
+				     "opening a session: %s", err.message);
+	if ((rc = cli_login_put_session(l, s)) != CLI_OK ||
+	    (rc = cli_login_save(l)) != CLI_OK) {
+		cli_fail(CLI_F_IO, NULL, "session %s is open, but its key "
+			 "could not be saved", ksef_session_reference(s));
 		goto out;
 	}
-	if (ksef_base64_encode(&key, ksef_envelope_key(env), KSEF_AES_KEY_LEN,
-			       &err) != 0 ||
-	    ksef_base64_encode(&iv, ksef_envelope_iv(env), KSEF_AES_IV_LEN,
-			       &err) != 0 ||
-	    ksef_time_format(until, opened->valid_until, &err) != 0) {
-		cli_error(CMD, "%s", err.message);
-		rc = CLI_FAILED;
-		goto out;
-	}
-	sessions = json_object_get(st->root, "sessions");
-	if (!json_is_object(sessions)) {
-		sessions = json_object();
-		json_object_set_new(st->root, "sessions", sessions);
-	}
-	entry = json_pack("{s:s,s:s,s:s,s:s}", "formCode",
-		ksef_form_code_of(form).system_code, "key",
-		(const char *)key.ptr, "iv", (const char *)iv.ptr, "validUntil",
-		until);
-	if (entry == NULL ||
-	    json_object_set_new(sessions, opened->reference_number,
-				entry) != 0 ||
-	    json_object_set_new(st->root, "currentSession",
-			json_string(opened->reference_number)) != 0) {
-		cli_error(CMD, "out of memory");
-		rc = CLI_FAILED;
-		goto out;
-	}
-	if ((rc = cli_state_save(st, &err)) != CLI_OK) {
-		cli_error(CMD, "session %s is open, but its key could not be "
-			  "saved: %s", opened->reference_number, err.message);
-		goto out;
-	}
-	cli_time_text(shown, opened->valid_until);
-	if (o->json)
-		print_json(json_pack("{s:s,s:s,s:s}", "referenceNumber",
-			opened->reference_number, "formCode",
-			ksef_form_code_of(form).system_code, "validUntil",
-			until));
+	code = ksef_form_code_of(form).system_code;
+	cli_time_ms_text(until, ksef_session_valid_until(s));
+	if (cli_out_json())
+		cli_json_print(json_pack("{s:s,s:s,s:s}", "referenceNumber",
+			ksef_session_reference(s), "formCode", code,
+			"validUntil", until));
 	else
 		printf("session %s opened for %s, valid until %s\n",
-		       opened->reference_number,
-		       ksef_form_code_of(form).system_code, shown);
+		       ksef_session_reference(s), code, until);
 out:
-	ksef_buf_dispose_secure(&key);
-	ksef_buf_dispose(&iv);
-	ksef_api_session_opened_free(opened);
-	ksef_envelope_free(env);
-	ksef_pubkey_free(pub);
+	ksef_session_free(s);
 	return rc;
 }
 
-/* The session's envelope from the key saved at open. */
-static int load_envelope(ksef_envelope **out, ksef_form *form,
-			 struct cli_state *st, const char *ref)
+/* Send one file through the session; its status or why not into st. */
+static int send_file(ksef_session *s, const char *file, ksef_buf *doc,
+		     struct cli_invoice_status *st, char ref[KSEF_REFNUM_BUFSZ])
 {
-	json_t *entry = json_object_get(json_object_get(st->root, "sessions"),
-					ref);
-	const char *k = cli_json_str(entry, "key"),
-		   *v = cli_json_str(entry, "iv"),
-		   *f = cli_json_str(entry, "formCode");
-	ksef_buf key = KSEF_BUF_INIT, iv = KSEF_BUF_INIT;
 	ksef_error err = { 0, 0, "" };
-	int rc = CLI_FAILED;
+	ksef_form f, form = ksef_session_form(s);
+	int error;
 
-	if (entry == NULL) {
-		cli_error(CMD, "no key for session %s here: it was closed, or "
-			  "opened with another state file", ref);
-		return CLI_REJECTED;
+	if ((error = cli_read_file(doc, file, KSEF_INVOICE_MAX_BYTES,
+				   &err)) != 0) {
+		st->error_kind = error == KSEF_ETOOBIG ? CLI_F_REJECTED :
+							 CLI_F_IO;
+		return cli_fail(st->error_kind, NULL, "%s: %s", file,
+				err.message);
 	}
-	if (k == NULL || v == NULL || f == NULL ||
-	    cli_parse_form(form, f) != 0) {
-		cli_error(CMD, "%s: session %s is damaged", st->path, ref);
-		return CLI_FAILED;
+	if (ksef_form_detect(&f, doc->ptr, doc->size, &err) == 0 &&
+	    f != form) {
+		st->error_kind = CLI_F_REJECTED;
+		return cli_fail(CLI_F_REJECTED, NULL, "%s: is %s but the "
+				"session is for %s", file,
+				ksef_form_code_of(f).system_code,
+				ksef_form_code_of(form).system_code);
 	}
-	if (ksef_base64_decode(&key, k, strlen(k), KSEF_AES_KEY_LEN,
-			       &err) != 0 ||
-	    ksef_base64_decode(&iv, v, strlen(v), KSEF_AES_IV_LEN, &err) != 0 ||
-	    ksef_envelope_from_key(out, key.ptr, key.size, iv.ptr, iv.size,
-				   &err) != 0)
-		cli_error(CMD, "%s: session %s: %s", st->path, ref,
-			  err.message);
-	else
-		rc = CLI_OK;
-	ksef_buf_dispose_secure(&key);
-	ksef_buf_dispose(&iv);
-	return rc;
+	/* Never twice blindly: an ambiguous failure is looked up first. */
+	if ((error = ksef_session_send(ref, s, doc->ptr, doc->size, NULL,
+				       &err)) != 0) {
+		const ksef_api_error *api = ksef_session_last_error(s);
+
+		st->error_kind = cli_failure_of(error, api);
+		return cli_fail(st->error_kind, api, "%s: %s", file,
+				err.message);
+	}
+	return CLI_OK;
 }
 
-static int session_send(struct cli_state *st, ksef_client *c,
-			const struct session_opts *o, int nfiles, char **files)
+static int session_send(struct cli_login *l, const struct session_opts *o,
+			int nfiles, char **files)
 {
-	const char *ref = session_ref(st, o->session);
-	ksef_envelope *env = NULL;
+	const char *given = cli_login_session_ref(l, o->session);
+	ksef_session *s = NULL;
 	ksef_buf doc = KSEF_BUF_INIT;
-	json_t *arr = o->json ? json_array() : NULL;
-	ksef_form form, f;
+	json_t *arr;
+	char ref[KSEF_REFNUM_BUFSZ + 64];
 	int i, rc;
 
-	if (ref == NULL)
+	if (given == NULL)
 		return CLI_USAGE;
-	if (nfiles == 0) {
-		cli_error(CMD, "send needs at least one FILE");
-		return CLI_USAGE;
-	}
-	if ((rc = load_envelope(&env, &form, st, ref)) != CLI_OK)
-		return rc;
+	/* Copied: putting the session back replaces the string. */
+	snprintf(ref, sizeof(ref), "%s", given);
+	if (nfiles == 0)
+		return cli_fail(CLI_F_USAGE, NULL, "send needs at least one "
+				"FILE");
+	arr = cli_out_json() ? json_array() : NULL;
+	if ((rc = cli_login_session(&s, l, ref)) != CLI_OK ||
+	    (rc = cli_login_ready(l)) != CLI_OK)
+		goto out;
 	for (i = 0; i < nfiles; i++) {
-		ksef_error err = { 0, 0, "" };
-		char inv_ref[KSEF_REFNUM_BUFSZ], reason[512];
-		int r;
+		struct cli_invoice_status st = CLI_INVOICE_STATUS_INIT;
+		char iref[KSEF_REFNUM_BUFSZ], why[KSEF_ERROR_MESSAGE_MAX];
+		int r = send_file(s, files[i], &doc, &st, iref);
 
-		if (cli_read_file(&doc, files[i], KSEF_INVOICE_MAX_BYTES,
-				  &err) != 0) {
-			snprintf(reason, sizeof(reason), "%s", err.message);
-			r = err.code == KSEF_ETOOBIG ? CLI_REJECTED :
-						       CLI_FAILED;
-		} else if (ksef_form_detect(&f, doc.ptr, doc.size, &err) == 0 &&
-			   f != form) {
-			snprintf(reason, sizeof(reason),
-				 "is %s but the session is for %s",
-				 ksef_form_code_of(f).system_code,
-				 ksef_form_code_of(form).system_code);
-			r = CLI_REJECTED;
-		} else if ((r = ksef_client_invoice_send(inv_ref, NULL, c, ref,
-					env, doc.ptr, doc.size, NULL,
-					&err)) != 0) {
-			cli_api_reason(reason, sizeof(reason), c, &err);
-			r = cli_api_exit(c, r);
-		} else {
-			r = CLI_OK;
-		}
+		st.file = files[i];
 		if (r != CLI_OK) {
-			cli_error(CMD, "%s: %s", files[i], reason);
-			if (arr != NULL)
-				json_array_append_new(arr, json_pack(
-					"{s:s,s:s}", "file", files[i],
-					"error", reason));
 			/* Could-not-run outranks a rejection. */
-			if (rc != CLI_FAILED)
+			if (r > rc)
 				rc = r;
-			continue;
+			snprintf(why, sizeof(why), "not sent");
+			st.error = why;
+		} else {
+			const ksef_session_invoice *e = ksef_session_invoice_at(
+				s, ksef_session_invoice_count(s) - 1);
+
+			st.reference_number = iref;
+			st.status = e->status;
+			st.description = e->description;
+			if (arr == NULL)
+				printf("%s: %s\n", files[i], iref);
 		}
 		if (arr != NULL)
-			json_array_append_new(arr, json_pack("{s:s,s:s}",
-				"file", files[i], "referenceNumber", inv_ref));
-		else
-			printf("%s: %s\n", files[i], inv_ref);
+			json_array_append_new(arr,
+					      cli_invoice_status_json(&st));
 	}
+	/* The invoices sent are the session's, and so is a renewed token. */
+	if (cli_login_put_session(l, s) != CLI_OK || cli_login_save(l) !=
+	    CLI_OK)
+		rc = CLI_FAILED;
 	if (arr != NULL)
-		print_json(json_pack("{s:s,s:o}", "sessionReferenceNumber", ref,
-				     "invoices", arr));
+		cli_json_print(json_pack("{s:s,s:O}", "sessionReferenceNumber",
+					 ref, "invoices", arr));
+out:
+	json_decref(arr);
 	ksef_buf_dispose(&doc);
-	ksef_envelope_free(env);
+	ksef_session_free(s);
 	return rc;
 }
 
-static int session_close(struct cli_state *st, ksef_client *c,
-			 const struct session_opts *o)
+static int session_close(struct cli_login *l, const char *ref)
 {
-	const char *ref = session_ref(st, o->session);
-	json_t *sessions = json_object_get(st->root, "sessions");
+	ksef_session *s = NULL;
+	ksef_client *c = NULL;
 	ksef_error err = { 0, 0, "" };
-	char reason[512], keep[128];
+	const ksef_api_error *api;
+	char keep[KSEF_REFNUM_BUFSZ + 64];
 	int rc;
 
-	if (ref == NULL)
-		return CLI_USAGE;
 	snprintf(keep, sizeof(keep), "%s", ref);
-	if ((rc = ksef_client_session_close(c, keep, &err)) != 0) {
-		cli_api_reason(reason, sizeof(reason), c, &err);
-		cli_error(CMD, "closing session %s: %s", keep, reason);
-		return cli_api_exit(c, rc);
+	if (cli_login_session_state(l, keep) != NULL) {
+		/* Opened here: the library closes its own session. */
+		if ((rc = cli_login_session(&s, l, keep)) != CLI_OK ||
+		    (rc = cli_login_ready(l)) != CLI_OK)
+			goto out;
+		rc = ksef_session_close(s, &err);
+		api = ksef_session_last_error(s);
+	} else {
+		/* Opened elsewhere: its key is not needed to close it. */
+		if ((rc = cli_login_client(&c, l)) != CLI_OK)
+			goto out;
+		rc = ksef_client_session_close(c, keep, &err);
+		api = ksef_client_last_error(c);
 	}
-	/* Nothing more can be sent, so the key is of no more use: forget
-	 * it. */
-	if (json_is_object(sessions)) {
-		cli_json_wipe(json_object_get(sessions, keep));
-		json_object_del(sessions, keep);
+	if (rc != 0) {
+		rc = cli_fail_ksef(rc, api, "closing session %s: %s", keep,
+				   err.message);
+		goto out;
 	}
-	json_object_set_new(st->root, "currentSession", json_string(keep));
-	if (cli_state_save(st, &err) != CLI_OK) {
-		cli_error(CMD, "%s", err.message);
-		return CLI_FAILED;
-	}
-	printf("session %s closed; KSeF now verifies its invoices and makes "
-	       "the UPO\n", keep);
-	return CLI_OK;
+	/* Nothing more can be sent, so the key is of no more use. */
+	cli_login_forget_session(l, keep);
+	if ((rc = cli_login_save(l)) != CLI_OK)
+		goto out;
+	if (cli_out_json())
+		cli_json_print(json_pack("{s:s,s:b}", "referenceNumber", keep,
+					 "closed", 1));
+	else
+		printf("session %s closed; KSeF now verifies its invoices and "
+		       "makes the UPO\n", keep);
+out:
+	ksef_session_free(s);
+	ksef_client_free(c);
+	return rc;
 }
 
 /* Get the session's status, waiting while it is 100 or 170 if asked. */
@@ -334,27 +281,25 @@ static int get_status(ksef_api_session_status **out, ksef_client *c,
 		      const char *ref, const struct session_opts *o)
 {
 	ksef_error err = { 0, 0, "" };
-	char reason[512];
 	time_t until = time(NULL) + o->timeout_s;
 	long wait_ms = 200;
 	int rc;
 
 	for (;;) {
-		if ((rc = ksef_client_session_status(out, c, ref, &err)) != 0) {
-			cli_api_reason(reason, sizeof(reason), c, &err);
-			cli_error(CMD, "session %s: %s", ref, reason);
-			return cli_api_exit(c, rc);
-		}
+		if ((rc = ksef_client_session_status(out, c, ref, &err)) != 0)
+			return cli_fail_ksef(rc, ksef_client_last_error(c),
+					     "session %s: %s", ref,
+					     err.message);
 		if (!o->wait || ((*out)->status.code != 100 &&
 				 (*out)->status.code != 170))
 			return CLI_OK;
 		if (time(NULL) >= until) {
-			cli_error(CMD, "session %s still has status %d after "
-				  "%d s", ref, (*out)->status.code,
-				  o->timeout_s);
+			rc = cli_fail(CLI_F_NETWORK, NULL, "session %s still "
+				      "has status %d after %d s", ref,
+				      (*out)->status.code, o->timeout_s);
 			ksef_api_session_status_free(*out);
 			*out = NULL;
-			return CLI_FAILED;
+			return rc;
 		}
 		ksef_api_session_status_free(*out);
 		*out = NULL;
@@ -364,6 +309,7 @@ static int get_status(ksef_api_session_status **out, ksef_client *c,
 	}
 }
 
+/* A session's status (not an invoice's): code, description, details. */
 static json_t *status_json(const ksef_api_status *s)
 {
 	json_t *o = json_pack("{s:i,s:s?}", "code", s->code, "description",
@@ -388,7 +334,12 @@ static int session_status(ksef_client *c, const char *ref,
 		return rc;
 	cli_time_text(created, ss->date_created);
 	cli_time_text(updated, ss->date_updated);
-	if (o->json) {
+	/* A failed session is a refusal, whatever the output. */
+	if (ss->status.code >= 400)
+		rc = cli_fail(CLI_F_REJECTED, NULL, "session %s failed: %d %s",
+			      ref, ss->status.code, ss->status.description ?
+			      ss->status.description : "");
+	if (cli_out_json()) {
 		json_t *obj = json_pack("{s:s,s:o,s:s,s:s,s:I}",
 			"referenceNumber", ref,
 			"status", status_json(&ss->status),
@@ -407,7 +358,7 @@ static int session_status(ksef_client *c, const char *ref,
 			json_object_set_new(obj, "failedInvoiceCount",
 				json_integer((json_int_t)
 					     ss->failed_invoice_count));
-		print_json(obj);
+		cli_json_print(obj);
 	} else {
 		printf("session %s: %d %s\n", ref, ss->status.code,
 		       ss->status.description ? ss->status.description : "");
@@ -425,31 +376,29 @@ static int session_status(ksef_client *c, const char *ref,
 		       updated, ss->upo_page_count,
 		       ss->upo_page_count == 1 ? "" : "s");
 	}
-	rc = ss->status.code >= 400 ? CLI_REJECTED : CLI_OK;
 	ksef_api_session_status_free(ss);
 	return rc;
 }
 
 /*
  * Call fn for every invoice of the session, page by page. Returns CLI_OK
- * or an exit code after printing why.
+ * or an exit code after reporting why.
  */
 static int each_invoice(ksef_client *c, const char *ref, int failed,
 	int (*fn)(void *ctx, const ksef_api_invoice_status *inv), void *ctx)
 {
 	ksef_api_invoice_list *page = NULL;
 	ksef_error err = { 0, 0, "" };
-	char *cont = NULL, reason[512];
+	char *cont = NULL;
 	size_t i, pages = 0;
 	int rc = CLI_OK;
 
 	do {
 		if ((rc = ksef_client_session_invoices(&page, c, ref, failed,
 						       100, cont, &err)) != 0) {
-			cli_api_reason(reason, sizeof(reason), c, &err);
-			cli_error(CMD, "invoices of session %s: %s", ref,
-				  reason);
-			rc = cli_api_exit(c, rc);
+			rc = cli_fail_ksef(rc, ksef_client_last_error(c),
+					   "invoices of session %s: %s", ref,
+					   err.message);
 			break;
 		}
 		for (i = 0; i < page->count && rc == CLI_OK; i++)
@@ -457,19 +406,15 @@ static int each_invoice(ksef_client *c, const char *ref, int failed,
 		free(cont);
 		cont = NULL;
 		if (page->continuation_token != NULL &&
-		    (cont = strdup(page->continuation_token)) == NULL) {
-			cli_error(CMD, "out of memory");
-			rc = CLI_FAILED;
-		}
+		    (cont = strdup(page->continuation_token)) == NULL)
+			rc = cli_fail(CLI_F_INTERNAL, NULL, "out of memory");
 		ksef_api_invoice_list_free(page);
 		page = NULL;
 		/* A server that hands out continuations forever must not
 		 * keep us here: no session has this many pages. */
-		if (++pages > 100000 && cont != NULL) {
-			cli_error(CMD, "invoices of session %s: too many pages",
-				  ref);
-			rc = CLI_FAILED;
-		}
+		if (++pages > 100000 && cont != NULL)
+			rc = cli_fail(CLI_F_SERVER, NULL, "invoices of session "
+				      "%s: too many pages", ref);
 	} while (rc == CLI_OK && cont != NULL);
 	free(cont);
 	return rc;
@@ -487,13 +432,17 @@ static int list_one(void *ctx, const ksef_api_invoice_status *inv)
 	if (inv->status.code >= 400)
 		l->any_failed = 1;
 	if (l->arr != NULL) {
-		json_t *o = json_pack("{s:i,s:s?,s:s?,s:s?,s:o}",
-			"ordinalNumber", inv->ordinal_number, "referenceNumber",
-			inv->reference_number, "invoiceNumber",
-			inv->invoice_number, "ksefNumber", inv->ksef_number,
-			"status", status_json(&inv->status));
+		struct cli_invoice_status st = CLI_INVOICE_STATUS_INIT;
 
-		json_array_append_new(l->arr, o);
+		st.ordinal = inv->ordinal_number;
+		st.reference_number = inv->reference_number;
+		st.invoice_number = inv->invoice_number;
+		st.ksef_number = inv->ksef_number;
+		st.status = inv->status.code;
+		st.description = inv->status.description;
+		st.details = inv->status.details;
+		st.detail_count = inv->status.detail_count;
+		json_array_append_new(l->arr, cli_invoice_status_json(&st));
 		return CLI_OK;
 	}
 	printf("%d\t%s\t%d\t%s", inv->ordinal_number,
@@ -509,12 +458,12 @@ static int list_one(void *ctx, const ksef_api_invoice_status *inv)
 static int session_invoices(ksef_client *c, const char *ref,
 			    const struct session_opts *o)
 {
-	struct list_ctx l = { o->json ? json_array() : NULL, 0 };
+	struct list_ctx l = { cli_out_json() ? json_array() : NULL, 0 };
 	int rc = each_invoice(c, ref, o->failed, list_one, &l);
 
-	if (rc == CLI_OK && l.arr != NULL)
-		print_json(json_pack("{s:s,s:O}", "sessionReferenceNumber", ref,
-				     "invoices", l.arr));
+	if (l.arr != NULL)
+		cli_json_print(json_pack("{s:s,s:O}", "sessionReferenceNumber",
+					 ref, "invoices", l.arr));
 	json_decref(l.arr);
 	return rc;
 }
@@ -522,20 +471,22 @@ static int session_invoices(ksef_client *c, const char *ref,
 struct upo_ctx {
 	ksef_client *c;
 	const char *ref, *dir;
-	int count;
+	json_t *files;
 };
 
-static int save(const char *dir, const char *name, const ksef_buf *b)
+static int save(const char *dir, const char *name, const ksef_buf *b,
+		json_t *files)
 {
 	ksef_error err = { 0, 0, "" };
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (cli_write_file(path, b->ptr, b->size, 0644, &err) != 0) {
-		cli_error(CMD, "%s", err.message);
-		return CLI_FAILED;
-	}
-	printf("%s\n", path);
+	if (cli_write_file(path, b->ptr, b->size, 0644, &err) != 0)
+		return cli_fail(CLI_F_IO, NULL, "%s", err.message);
+	if (files != NULL)
+		json_array_append_new(files, json_string(path));
+	else
+		printf("%s\n", path);
 	return CLI_OK;
 }
 
@@ -544,27 +495,24 @@ static int upo_one(void *ctx, const ksef_api_invoice_status *inv)
 	struct upo_ctx *u = ctx;
 	ksef_buf b = KSEF_BUF_INIT;
 	ksef_error err = { 0, 0, "" };
-	char name[128], reason[512];
+	char name[128];
 	int rc;
 
 	if (inv->status.code != 200 || inv->ksef_number == NULL ||
 	    inv->reference_number == NULL)
 		return CLI_OK;
-	if (!safe_name(inv->ksef_number)) {
-		cli_error(CMD, "session %s: the server sent an odd KSeF "
-			  "number; not used as a file name", u->ref);
-		return CLI_FAILED;
-	}
+	if (!safe_name(inv->ksef_number))
+		return cli_fail(CLI_F_SERVER, NULL, "session %s: the server "
+				"sent an odd KSeF number; not used as a file "
+				"name", u->ref);
 	if ((rc = ksef_client_upo_by_invoice_ref(&b, u->c, u->ref,
-				inv->reference_number, &err)) != 0) {
-		cli_api_reason(reason, sizeof(reason), u->c, &err);
-		cli_error(CMD, "UPO of %s: %s", inv->ksef_number, reason);
-		return cli_api_exit(u->c, rc);
-	}
+				inv->reference_number, &err)) != 0)
+		return cli_fail_ksef(rc, ksef_client_last_error(u->c),
+				     "UPO of %s: %s", inv->ksef_number,
+				     err.message);
 	snprintf(name, sizeof(name), "%s.xml", inv->ksef_number);
-	rc = save(u->dir, name, &b);
+	rc = save(u->dir, name, &b, u->files);
 	ksef_buf_dispose(&b);
-	u->count++;
 	return rc;
 }
 
@@ -572,33 +520,38 @@ static int session_upo(ksef_client *c, const char *ref,
 		       const struct session_opts *o)
 {
 	ksef_api_session_status *ss = NULL;
-	struct upo_ctx u = { c, ref, o->out, 0 };
+	struct upo_ctx u = { c, ref, o->out,
+			     cli_out_json() ? json_array() : NULL };
 	ksef_error err = { 0, 0, "" };
-	char reason[512], name[256];
+	char name[256];
 	size_t i;
-	int rc;
+	int rc, code;
 
-	if (o->out == NULL) {
-		cli_error(CMD, "upo needs --out DIR");
-		return CLI_USAGE;
-	}
-	if (!safe_name(ref)) {
-		cli_error(CMD, "'%s' is not a session reference number", ref);
-		return CLI_USAGE;
-	}
-	if (cli_make_dirs(o->out, 0755, &err) != 0) {
-		cli_error(CMD, "%s", err.message);
-		return CLI_FAILED;
-	}
+	if (cli_make_dirs(o->out, 0755, &err) != 0)
+		return cli_fail(CLI_F_IO, NULL, "%s", err.message);
 	if ((rc = get_status(&ss, c, ref, o)) != CLI_OK)
-		return rc;
+		goto out;
+	code = ss->status.code;
+	if (ss->upo_page_count == 0 &&
+	    (code == KSEF_SESSION_CODE_CANCELLED ||
+	     code == KSEF_SESSION_CODE_NO_VALID ||
+	     code == KSEF_SESSION_CODE_DECRYPT)) {
+		/* A session that ended so has no invoice in KSeF, and KSeF
+		 * makes no UPO for it: waiting would be in vain. */
+		rc = cli_fail(CLI_F_REJECTED, NULL, "session %s ended with "
+			      "status %d (%s): no invoice of it is in KSeF, "
+			      "so no UPO will come", ref, code,
+			      ss->status.description ? ss->status.description :
+			      "");
+		goto out;
+	}
 	if (ss->upo_page_count == 0) {
-		cli_error(CMD, "session %s has no UPO yet (status %d %s); "
-			  "close it, then try again or use --wait", ref,
-			  ss->status.code, ss->status.description ?
-			  ss->status.description : "");
-		ksef_api_session_status_free(ss);
-		return CLI_REJECTED;
+		rc = cli_fail(CLI_F_REJECTED, NULL, "session %s has no UPO "
+			      "yet (status %d %s); close it, then try again "
+			      "or use --wait", ref, code,
+			      ss->status.description ? ss->status.description :
+			      "");
+		goto out;
 	}
 	for (i = 0; i < ss->upo_page_count && rc == CLI_OK; i++) {
 		const ksef_api_upo_page *p = &ss->upo_pages[i];
@@ -607,30 +560,36 @@ static int session_upo(ksef_client *c, const char *ref,
 
 		if (p->reference_number == NULL ||
 		    !safe_name(p->reference_number)) {
-			cli_error(CMD, "session %s: the server sent an odd UPO "
-				  "page number", ref);
-			rc = CLI_FAILED;
+			rc = cli_fail(CLI_F_SERVER, NULL, "session %s: the "
+				      "server sent an odd UPO page number",
+				      ref);
 			break;
 		}
 		if ((r = ksef_client_upo_session_page(&b, c, ref,
 				p->reference_number, &err)) != 0) {
-			cli_api_reason(reason, sizeof(reason), c, &err);
-			cli_error(CMD, "UPO page %s: %s", p->reference_number,
-				  reason);
-			rc = cli_api_exit(c, r);
+			rc = cli_fail_ksef(r, ksef_client_last_error(c),
+					   "UPO page %s: %s",
+					   p->reference_number, err.message);
 			break;
 		}
 		snprintf(name, sizeof(name), "session-%s-%zu.xml", ref, i + 1);
-		rc = save(o->out, name, &b);
+		rc = save(o->out, name, &b, u.files);
 		ksef_buf_dispose(&b);
 	}
-	ksef_api_session_status_free(ss);
 	if (rc == CLI_OK)
 		rc = each_invoice(c, ref, 0, upo_one, &u);
+out:
+	ksef_api_session_status_free(ss);
+	if (u.files != NULL)
+		cli_json_print(json_pack("{s:s,s:O}", "sessionReferenceNumber",
+					 ref, "files", u.files));
+	json_decref(u.files);
 	return rc;
 }
 
-int cmd_session(int argc, char **argv)
+/* Every subcommand: argv[0] is its name; the options are shared and
+ * each takes those allowed() lets it. */
+static int session_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, CLI_OPT_STATE },
@@ -644,47 +603,24 @@ int cmd_session(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const subs[] = { "open", "send", "close", "status",
-					    "invoices", "upo" };
-	struct session_opts o = { NULL, NULL, NULL, NULL, 0, 0, 0, 300 };
-	struct cli_state st = { NULL, NULL };
+	struct session_opts o = { NULL, NULL, NULL, NULL, 0, 0, 300 };
+	struct cli_login l = CLI_LOGIN_INIT;
 	ksef_client *client = NULL;
-	ksef_error err = { 0, 0, "" };
-	const char *sub, *ref = NULL;
+	const char *sub = argv[0], *ref = NULL;
 	char refbuf[128];
-	size_t i;
 	int c, rc, nargs;
 
-	if (argc < 2) {
-		fputs(usage_text, stderr);
-		return CLI_USAGE;
-	}
-	sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		fputs(usage_text, stdout);
-		return CLI_OK;
-	}
-	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (strcmp(sub, subs[i]) == 0)
-			break;
-	if (i == sizeof(subs) / sizeof(subs[0])) {
-		cli_error(CMD, "unknown subcommand '%s' (open, send, close, "
-			  "status, invoices, upo)", sub);
-		return CLI_USAGE;
-	}
 	optind = 1;
-	argc--;
-	argv++;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'h') {
-			fputs(usage_text, stdout);
+			fputs(cli_usage_session, stdout);
 			return CLI_OK;
 		}
 		if (c == '?' || !allowed(sub, c)) {
 			if (c != '?')
-				cli_error(CMD, "%s does not take %s", sub,
-					  argv[optind - 1]);
-			fputs(usage_text, stderr);
+				cli_fail(CLI_F_USAGE, NULL, "%s does not take "
+					 "%s", sub, argv[optind - 1]);
+			fputs(cli_usage_session, stderr);
 			return CLI_USAGE;
 		}
 		switch (c) {
@@ -694,59 +630,67 @@ int cmd_session(int argc, char **argv)
 		case OPT_FAILED: o.failed = 1; break;
 		case OPT_OUT: o.out = optarg; break;
 		case OPT_WAIT: o.wait = 1; break;
-		case OPT_JSON: o.json = 1; break;
+		case OPT_JSON: break; /* main.c saw it */
 		case OPT_TIMEOUT:
 			if (cli_parse_seconds(&o.timeout_s, optarg,
-					      86400) != 0) {
-				cli_error(CMD, "--timeout must be 1 to 86400 "
-					  "seconds");
-				return CLI_USAGE;
-			}
+					      86400) != 0)
+				return cli_fail(CLI_F_USAGE, NULL, "--timeout "
+						"must be 1 to 86400 seconds");
 			break;
 		}
 	}
 	nargs = argc - optind;
 	if (strcmp(sub, "send") != 0) {
-		if (nargs > (strcmp(sub, "open") == 0 ? 0 : 1)) {
-			cli_error(CMD, "%s: unexpected '%s'", sub,
-				  argv[argc - 1]);
-			return CLI_USAGE;
-		}
+		if (nargs > (strcmp(sub, "open") == 0 ? 0 : 1))
+			return cli_fail(CLI_F_USAGE, NULL, "%s: unexpected "
+					"'%s'", sub, argv[argc - 1]);
 		if (nargs == 1)
 			ref = argv[optind];
 		if (ref == NULL)
 			ref = o.session;
 	}
-	if ((rc = cli_state_load(&st, o.state, &err)) != CLI_OK) {
-		cli_error(CMD, "%s", err.message);
+	if (strcmp(sub, "upo") == 0 && o.out == NULL)
+		return cli_fail(CLI_F_USAGE, NULL, "upo needs --out DIR");
+	if ((rc = cli_login_load(&l, o.state)) != CLI_OK)
 		goto out;
-	}
 	if (strcmp(sub, "open") != 0 && strcmp(sub, "send") != 0) {
-		if ((ref = session_ref(&st, ref)) == NULL) {
+		if ((ref = cli_login_session_ref(&l, ref)) == NULL) {
 			rc = CLI_USAGE;
 			goto out;
 		}
 		/* Copied: saving the state may free the string. */
 		snprintf(refbuf, sizeof(refbuf), "%s", ref);
 		ref = refbuf;
+		if (!safe_name(ref) || strlen(ref) != KSEF_REFNUM_LEN) {
+			rc = cli_fail(CLI_F_USAGE, NULL, "'%s' is not a "
+				      "session reference number", ref);
+			goto out;
+		}
 	}
-	if ((rc = cli_state_client(&client, &st, CMD)) != CLI_OK)
-		goto out;
 	if (strcmp(sub, "open") == 0)
-		rc = session_open(&st, client, &o);
+		rc = session_open(&l, &o);
 	else if (strcmp(sub, "send") == 0)
-		rc = session_send(&st, client, &o, nargs, argv + optind);
-	else if (strcmp(sub, "close") == 0) {
-		o.session = ref;
-		rc = session_close(&st, client, &o);
-	} else if (strcmp(sub, "status") == 0)
+		rc = session_send(&l, &o, nargs, argv + optind);
+	else if (strcmp(sub, "close") == 0)
+		rc = session_close(&l, ref);
+	else if ((rc = cli_login_client(&client, &l)) != CLI_OK)
+		goto out;
+	else if (strcmp(sub, "status") == 0)
 		rc = session_status(client, ref, &o);
 	else if (strcmp(sub, "invoices") == 0)
 		rc = session_invoices(client, ref, &o);
 	else
 		rc = session_upo(client, ref, &o);
+	/* A token renewed on the way is kept for the next command. */
+	if (cli_login_save(&l) != CLI_OK && rc == CLI_OK)
+		rc = CLI_FAILED;
 out:
 	ksef_client_free(client);
-	cli_state_dispose(&st);
+	cli_login_dispose(&l);
 	return rc;
+}
+
+int cmd_session_step(int argc, char **argv)
+{
+	return session_main(argc, argv);
 }

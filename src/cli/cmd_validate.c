@@ -10,8 +10,9 @@
 #include <string.h>
 #include <jansson.h>
 #include "cli.h"
+#include "output.h"
 
-static const char usage_text[] =
+const char cli_usage_validate[] =
 "usage: ksef validate [options] FILE...\n"
 "\n"
 "Check invoices as KSeF does on receipt: UTF-8 without BOM, no other\n"
@@ -29,7 +30,8 @@ static const char usage_text[] =
 "  --max-bytes N      size limit (default 1000000)\n"
 "  --schemas DIR      the official schemas (default $KSEF_SCHEMA_DIR or the\n"
 "                     folder set at build time)\n"
-"  --json             one JSON array on standard output\n"
+"  --json             one JSON array on standard output (an object with\n"
+"                     the error when nothing could be checked)\n"
 "  -q, --quiet        print only failures\n"
 "\n"
 "exit status: 0 all valid, 1 some invalid, 2 usage, 3 could not check\n";
@@ -39,9 +41,10 @@ struct validate_opts {
 	ksef_form form;
 	ksef_verify_options verify;
 	const char *schema_dir;
-	int json, quiet;
+	int quiet;
 };
 
+/* The verdict in the one shape of an invoice's status (output.h). */
 static json_t *verdict_json(const char *file, ksef_form form,
 			    const ksef_verdict *v)
 {
@@ -49,24 +52,11 @@ static json_t *verdict_json(const char *file, ksef_form form,
 		"sellerNip", "invoiceKind", "invoiceNumber", "issueDate",
 		"buyerNip", "buyerVatUe", "buyerOtherId",
 	};
-	json_t *o = json_object(), *details = json_array(), *fields =
-		json_object();
-	int status = ksef_verdict_status(v);
-	const char *desc = ksef_invoice_status_description(status);
+	struct cli_invoice_status st = CLI_INVOICE_STATUS_INIT;
+	const char *details[KSEF_VERIFY_MAX_DETAILS];
+	json_t *fields = json_object();
 	size_t i;
 
-	json_object_set_new(o, "file", json_string(file));
-	json_object_set_new(o, "formCode",
-			    json_string(ksef_form_code_of(form).system_code));
-	json_object_set_new(o, "status", json_integer(status));
-	json_object_set_new(o, "description", json_string(desc ? desc : ""));
-	if (ksef_verdict_line(v) > 0)
-		json_object_set_new(o, "line",
-				    json_integer(ksef_verdict_line(v)));
-	for (i = 0; i < ksef_verdict_detail_count(v); i++)
-		json_array_append_new(details,
-			json_string(ksef_verdict_detail(v, i)));
-	json_object_set_new(o, "details", details);
 	for (i = 0; i < KSEF_FIELD_COUNT; i++) {
 		const char *f = ksef_verdict_field(v, (ksef_field)i);
 
@@ -74,10 +64,31 @@ static json_t *verdict_json(const char *file, ksef_form form,
 			json_object_set_new(fields, field_names[i],
 					    json_string(f));
 	}
-	json_object_set_new(o, "fields", fields);
-	json_object_set_new(o, "hasAttachment",
-			    json_boolean(ksef_verdict_has_attachment(v)));
-	return o;
+	for (i = 0; i < ksef_verdict_detail_count(v) &&
+		    i < KSEF_VERIFY_MAX_DETAILS; i++)
+		details[i] = ksef_verdict_detail(v, i);
+	st.file = file;
+	st.form_code = ksef_form_code_of(form).system_code;
+	st.status = ksef_verdict_status(v);
+	st.details = details;
+	st.detail_count = i;
+	st.line = ksef_verdict_line(v);
+	st.invoice_number = ksef_verdict_field(v, KSEF_FIELD_INVOICE_NUMBER);
+	st.fields = fields;
+	st.has_attachment = ksef_verdict_has_attachment(v) ? 1 : 0;
+	return cli_invoice_status_json(&st);
+}
+
+/* A file that could not be checked, in the same shape. */
+static json_t *unchecked_json(const char *file, enum cli_failure kind,
+			      const char *why)
+{
+	struct cli_invoice_status st = CLI_INVOICE_STATUS_INIT;
+
+	st.file = file;
+	st.error = why;
+	st.error_kind = kind;
+	return cli_invoice_status_json(&st);
 }
 
 /* Validate one file. Returns CLI_OK, CLI_REJECTED or CLI_FAILED. */
@@ -88,13 +99,17 @@ static int validate_one(ksef_schemas *schemas, const struct validate_opts *o,
 	ksef_verdict *v = NULL;
 	ksef_error err = { 0, 0, "" };
 	ksef_form form = o->form;
+	enum cli_failure kind;
 	int rc = CLI_OK, status;
 	size_t i;
 
 	/* Read a little past the limit, so the verdict can say "over". */
 	if (cli_read_file(&doc, file, KSEF_INVOICE_MAX_BYTES, &err) < 0) {
-		cli_error("validate", "%s: %s", file, err.message);
-		return err.code == KSEF_ETOOBIG ? CLI_REJECTED : CLI_FAILED;
+		kind = err.code == KSEF_ETOOBIG ? CLI_F_REJECTED : CLI_F_IO;
+		if (out != NULL)
+			json_array_append_new(out, unchecked_json(file, kind,
+								  err.message));
+		return cli_fail(kind, NULL, "%s: %s", file, err.message);
 	}
 	if (!o->have_form &&
 	    ksef_form_detect(&form, doc.ptr, doc.size, &err) < 0) {
@@ -104,17 +119,18 @@ static int validate_one(ksef_schemas *schemas, const struct validate_opts *o,
 	}
 	if (ksef_invoice_verify(&v, schemas, form, doc.ptr, doc.size,
 				&o->verify, &err) < 0) {
-		cli_error("validate", "%s: %s", file, err.message);
+		if (out != NULL)
+			json_array_append_new(out, unchecked_json(file,
+				CLI_F_INTERNAL, err.message));
 		ksef_buf_dispose(&doc);
-		return CLI_FAILED;
+		return cli_fail(CLI_F_INTERNAL, NULL, "%s: %s", file,
+				err.message);
 	}
 	status = ksef_verdict_status(v);
-	if (status != KSEF_INVOICE_STATUS_OK)
-		rc = CLI_REJECTED;
-	if (out != NULL) {
+	if (out != NULL)
 		json_array_append_new(out, verdict_json(file, form, v));
-	} else if (status == KSEF_INVOICE_STATUS_OK) {
-		if (!o->quiet)
+	if (status == KSEF_INVOICE_STATUS_OK) {
+		if (out == NULL && !o->quiet)
 			printf("%s: valid %s invoice %s of seller %s\n", file,
 			       ksef_form_code_of(form).system_code,
 			       ksef_verdict_field(v, KSEF_FIELD_INVOICE_NUMBER) ?
@@ -122,13 +138,12 @@ static int validate_one(ksef_schemas *schemas, const struct validate_opts *o,
 			       ksef_verdict_field(v, KSEF_FIELD_SELLER_NIP) ?
 			       ksef_verdict_field(v, KSEF_FIELD_SELLER_NIP) : "?");
 	} else {
-		fprintf(stderr, "ksef: validate: %s: status %d (%s) as %s\n",
-			file, status,
-			ksef_invoice_status_description(status),
-			ksef_form_code_of(form).system_code);
+		rc = cli_fail(CLI_F_REJECTED, NULL, "%s: status %d (%s) as %s",
+			      file, status,
+			      ksef_invoice_status_description(status),
+			      ksef_form_code_of(form).system_code);
 		for (i = 0; i < ksef_verdict_detail_count(v); i++)
-			fprintf(stderr, "ksef: validate: %s: %s\n", file,
-				ksef_verdict_detail(v, i));
+			cli_note("%s: %s", file, ksef_verdict_detail(v, i));
 	}
 	ksef_verdict_free(v);
 	ksef_buf_dispose(&doc);
@@ -164,20 +179,17 @@ int cmd_validate(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (cli_parse_form(&o.form, optarg) < 0) {
-				cli_error("validate", "unknown form code '%s'",
-					  optarg);
-				return CLI_USAGE;
-			}
+			if (cli_parse_form(&o.form, optarg) < 0)
+				return cli_fail(CLI_F_USAGE, NULL, "unknown "
+						"form code '%s'", optarg);
 			o.have_form = 1;
 			break;
 		case 'i': o.verify.reject_attachments = 1; break;
 		case 'd':
 			if (ksef_date_parse(&date, optarg, strlen(optarg),
-					    &err) < 0) {
-				cli_error("validate", "--date: %s", err.message);
-				return CLI_USAGE;
-			}
+					    &err) < 0)
+				return cli_fail(CLI_F_USAGE, NULL, "--date: %s",
+						err.message);
 			o.verify.acceptance_date = optarg;
 			break;
 		case 'p': o.verify.check_nip_checksums = 1; break;
@@ -185,40 +197,37 @@ int cmd_validate(int argc, char **argv)
 			o.verify.max_bytes = strtoul(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' ||
 			    o.verify.max_bytes == 0 ||
-			    o.verify.max_bytes > KSEF_INVOICE_MAX_BYTES) {
-				cli_error("validate", "--max-bytes must be 1 to %d",
-					  KSEF_INVOICE_MAX_BYTES);
-				return CLI_USAGE;
-			}
+			    o.verify.max_bytes > KSEF_INVOICE_MAX_BYTES)
+				return cli_fail(CLI_F_USAGE, NULL, "--max-bytes "
+						"must be 1 to %d",
+						KSEF_INVOICE_MAX_BYTES);
 			break;
 		case 's': o.schema_dir = optarg; break;
-		case 'j': o.json = 1; break;
+		case 'j': break; /* main.c saw it */
 		case 'q': o.quiet = 1; break;
-		case 'h': fputs(usage_text, stdout); return CLI_OK;
-		default: fputs(usage_text, stderr); return CLI_USAGE;
+		case 'h': fputs(cli_usage_validate, stdout); return CLI_OK;
+		default: fputs(cli_usage_validate, stderr); return CLI_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		cli_error("validate", "no files given");
-		fputs(usage_text, stderr);
-		return CLI_USAGE;
+		fputs(cli_usage_validate, stderr);
+		return cli_fail(CLI_F_USAGE, NULL, "no files given");
 	}
 	if (ksef_schemas_new(&schemas, o.schema_dir, &err) < 0) {
-		cli_error("validate", "%s", err.message);
-		return CLI_FAILED;
+		rc = cli_fail(CLI_F_INTERNAL, NULL, "%s", err.message);
+		cli_hint("'ksef schemas fetch' puts the official schemas where "
+			 "ksef looks for them");
+		return rc;
 	}
-	if (o.json)
+	if (cli_out_json())
 		out = json_array();
 	for (i = optind; i < argc; i++) {
 		one = validate_one(schemas, &o, argv[i], out);
 		if (one > rc)
 			rc = one;
 	}
-	if (out != NULL) {
-		json_dumpf(out, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(out);
-	}
+	if (out != NULL)
+		cli_json_print(out);
 	ksef_schemas_free(schemas);
 	return rc;
 }

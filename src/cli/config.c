@@ -418,8 +418,7 @@ int cli_state_load(struct cli_state *st, const char *flag, ksef_error *err)
 	}
 	st->root = json_loadb((const char *)text.ptr, text.size,
 			      JSON_REJECT_DUPLICATES, &jerr);
-	if (st->root == NULL || !json_is_object(st->root) ||
-	    json_string_value(json_object_get(st->root, "baseUrl")) == NULL) {
+	if (st->root == NULL || !json_is_object(st->root)) {
 		ksef_error_set(err, KSEF_EPARSE, "%s is damaged (line %d); "
 			       "remove it and log in again", st->path,
 			       st->root == NULL ? jerr.line : 0);
@@ -450,16 +449,62 @@ static int make_parents(const char *path, ksef_error *err)
 	return cli_make_dirs(dir, 0700, err);
 }
 
+/* Two passes: count, then write into one allocation of that size. */
+struct dump_ctx {
+	ksef_buf *buf;
+	size_t count;
+};
+
+static int count_cb(const char *p, size_t n, void *data)
+{
+	struct dump_ctx *d = data;
+
+	(void)p;
+	return __builtin_add_overflow(d->count, n, &d->count) ? -1 : 0;
+}
+
+static int write_cb(const char *p, size_t n, void *data)
+{
+	struct dump_ctx *d = data;
+
+	if (n > d->buf->asize - 1 - d->buf->size)
+		return -1;
+	memcpy(d->buf->ptr + d->buf->size, p, n);
+	d->buf->size += n;
+	d->buf->ptr[d->buf->size] = '\0';
+	return 0;
+}
+
+int cli_json_dump_secret(ksef_buf *out, const json_t *v, size_t flags)
+{
+	struct dump_ctx d = { out, 0 };
+
+	ksef_buf_dispose_secure(out);
+	if (json_dump_callback(v, count_cb, &d, flags) != 0 ||
+	    d.count == SIZE_MAX ||
+	    (out->ptr = malloc(d.count + 1)) == NULL)
+		return KSEF_ENOMEM;
+	out->asize = d.count + 1;
+	out->ptr[0] = '\0';
+	if (json_dump_callback(v, write_cb, &d, flags) != 0 ||
+	    out->size != d.count) {
+		ksef_buf_dispose_secure(out);
+		return KSEF_ENOMEM;
+	}
+	return 0;
+}
+
 int cli_state_save(struct cli_state *st, ksef_error *err)
 {
-	char *text = NULL, *tmp = NULL;
+	ksef_buf text = KSEF_BUF_INIT;
+	char *tmp = NULL;
 	size_t n, off = 0;
 	int fd = -1, rc = CLI_FAILED;
 
 	if (make_parents(st->path, err) != 0)
 		return CLI_FAILED;
-	text = json_dumps(st->root, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (text == NULL ||
+	if (cli_json_dump_secret(&text, st->root, JSON_INDENT(2) |
+				 JSON_SORT_KEYS) != 0 ||
 	    (tmp = malloc(strlen(st->path) + sizeof(".XXXXXX"))) == NULL) {
 		ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 		goto out;
@@ -473,9 +518,9 @@ int cli_state_save(struct cli_state *st, ksef_error *err)
 			       strerror(errno));
 		goto out;
 	}
-	n = strlen(text);
+	n = text.size;
 	while (off < n) {
-		ssize_t w = write(fd, text + off, n - off);
+		ssize_t w = write(fd, text.ptr + off, n - off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -504,10 +549,7 @@ out:
 	if (rc != CLI_OK && tmp != NULL)
 		unlink(tmp);
 	free(tmp);
-	if (text != NULL) {
-		OPENSSL_cleanse(text, strlen(text));
-		free(text);
-	}
+	ksef_buf_dispose_secure(&text);
 	return rc;
 }
 
@@ -540,39 +582,28 @@ int cli_client_new(ksef_client **out, const char *base_url, ksef_error *err)
 	return ksef_client_new(out, &co, err);
 }
 
-void cli_api_reason(char *out, size_t size, const ksef_client *c,
-		    const ksef_error *err)
-{
-	const ksef_api_error *e = c != NULL ? ksef_client_last_error(c) : NULL;
-
-	if (e != NULL && e->problem_count > 0) {
-		const ksef_api_problem *p = &e->problems[0];
-
-		snprintf(out, size, "%d %s%s%s", p->code,
-			 p->description ? p->description : "",
-			 p->detail_count ? ": " : "",
-			 p->detail_count ? p->details[0] : "");
-	} else {
-		snprintf(out, size, "%s", err->message);
-	}
-}
-
-int cli_api_exit(const ksef_client *c, int code)
-{
-	const ksef_api_error *e = c != NULL ? ksef_client_last_error(c) : NULL;
-
-	if (code == KSEF_EHTTP && e != NULL && e->http_status >= 400 &&
-	    e->http_status < 500)
-		return CLI_REJECTED;
-	return CLI_FAILED;
-}
-
 void cli_time_text(char out[KSEF_TIME_BUFSZ], ksef_time t)
 {
 	t.offset_minutes = 0;
 	if (ksef_time_format_ext(out, t, KSEF_TIME_FMT_Z |
 				 KSEF_TIME_FMT_SECONDS, NULL) != 0)
 		snprintf(out, KSEF_TIME_BUFSZ, "?");
+}
+
+void cli_time_ms_text(char out[KSEF_TIME_BUFSZ], int64_t unix_ms)
+{
+	ksef_time t = { unix_ms, 0 };
+
+	cli_time_text(out, t);
+}
+
+const char *cli_context_name(ksef_context_type type)
+{
+	static const char *const names[] = { "Nip", "InternalId", "NipVatUe",
+					     "PeppolId" };
+
+	return (unsigned)type < sizeof(names) / sizeof(names[0]) ?
+	       names[type] : "?";
 }
 
 void cli_sleep_ms(long ms)
@@ -614,114 +645,6 @@ int cli_write_file(const char *path, const void *data, size_t len,
 		return ksef_error_set(err, KSEF_EIO, "%s: %s", path,
 				      strerror(errno));
 	return 0;
-}
-
-/* When a saved token ({ "token", "validUntil" }) expires, in Unix ms; 0
- * when it is missing or unreadable, so that it counts as expired. */
-static int64_t token_until(json_t *info)
-{
-	const char *s = cli_json_str(info, "validUntil");
-	ksef_time t;
-
-	if (s == NULL || cli_json_str(info, "token") == NULL ||
-	    ksef_time_parse(&t, s, strlen(s), NULL) != 0)
-		return 0;
-	return t.unix_ms;
-}
-
-int cli_state_refresh(ksef_client *c, struct cli_state *st, const char *cmd)
-{
-	json_t *refresh = json_object_get(st->root, "refreshToken"), *info;
-	ksef_api_tokens *t = NULL;
-	ksef_error err = { 0, 0, "" };
-	char reason[512], until[KSEF_TIME_BUFSZ];
-	int rc;
-
-	if (token_until(refresh) <= ksef_time_now().unix_ms) {
-		cli_error(cmd, "the login has expired (refresh token gone or "
-			  "out of date); run 'ksef auth login'");
-		return CLI_REJECTED;
-	}
-	rc = ksef_client_auth_refresh(&t, c, cli_json_str(refresh, "token"),
-				      &err);
-	if (rc != 0) {
-		cli_api_reason(reason, sizeof(reason), c, &err);
-		cli_error(cmd, "refreshing the access token: %s", reason);
-		return cli_api_exit(c, rc);
-	}
-	if (t->access_token.token == NULL ||
-	    ksef_time_format(until, t->access_token.valid_until, &err) != 0 ||
-	    ksef_client_set_access_token(c, t->access_token.token,
-					 &err) != 0) {
-		cli_error(cmd, "refreshing the access token: %s",
-			  t->access_token.token == NULL ?
-			  "the answer has no token" : err.message);
-		ksef_api_tokens_free(t);
-		return CLI_FAILED;
-	}
-	info = json_pack("{s:s,s:s}", "token", t->access_token.token,
-			 "validUntil", until);
-	cli_json_wipe(json_object_get(st->root, "accessToken"));
-	ksef_api_tokens_free(t);
-	if (info == NULL || json_object_set_new(st->root, "accessToken",
-						info) != 0) {
-		cli_error(cmd, "out of memory");
-		return CLI_FAILED;
-	}
-	if (cli_state_save(st, &err) != CLI_OK) {
-		cli_error(cmd, "saving the new access token: %s", err.message);
-		return CLI_FAILED;
-	}
-	return CLI_OK;
-}
-
-int cli_state_client(ksef_client **out, struct cli_state *st, const char *cmd)
-{
-	json_t *access = json_object_get(st->root, "accessToken");
-	ksef_client *c = NULL;
-	ksef_error err = { 0, 0, "" };
-	int rc;
-
-	*out = NULL;
-	if (cli_client_new(&c, cli_json_str(st->root, "baseUrl"), &err) != 0) {
-		cli_error(cmd, "%s: %s", st->path, err.message);
-		return CLI_FAILED;
-	}
-	if (token_until(access) <= ksef_time_now().unix_ms +
-				   CLI_TOKEN_MARGIN_MS)
-		rc = cli_state_refresh(c, st, cmd);
-	else if (ksef_client_set_access_token(c, cli_json_str(access, "token"),
-					      &err) != 0) {
-		cli_error(cmd, "%s: %s", st->path, err.message);
-		rc = CLI_FAILED;
-	} else
-		rc = CLI_OK;
-	if (rc != CLI_OK) {
-		ksef_client_free(c);
-		return rc;
-	}
-	*out = c;
-	return CLI_OK;
-}
-
-ksef_pubkey *cli_pick_key(ksef_client *c, unsigned usage, ksef_error *err)
-{
-	ksef_api_pubkey_certs *certs = NULL;
-	const ksef_api_pubkey_cert *pick;
-	ksef_pubkey *key = NULL;
-
-	if (ksef_client_pubkey_certs(&certs, c, err) != 0)
-		return NULL;
-	pick = ksef_api_pubkey_certs_pick(certs, usage, ksef_time_now());
-	if (pick == NULL)
-		ksef_error_set(err, KSEF_ENOTFOUND, "the server lists no "
-			       "current public key for this purpose");
-	else if (ksef_pubkey_load(&key,
-				  (const unsigned char *)pick->certificate,
-				  strlen(pick->certificate), err) != 0)
-		key = NULL;
-	ksef_api_pubkey_certs_free(certs);
-	return key;
 }
 
 int cli_parse_seconds(int *out, const char *s, int max)

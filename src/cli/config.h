@@ -11,18 +11,17 @@
 #include <jansson.h>
 #include "ksef/ksef.h"
 #include "ksef/client.h"
+#include "ksef/session.h"
 
 /* The Ministry's environments (srodowiska.md). */
 #define CLI_URL_TEST "https://api-test.ksef.mf.gov.pl/v2"
 #define CLI_URL_DEMO "https://api-demo.ksef.mf.gov.pl/v2"
 #define CLI_URL_PRD "https://api.ksef.mf.gov.pl/v2"
 
-/* Largest config or state file read, in bytes: both are a few lines. */
+/* Largest config file read, in bytes: it is a few lines; and largest
+ * state file: a login and a few sessions of the most invoices. */
 #define CLI_CONFIG_MAX_BYTES 65536
-#define CLI_STATE_MAX_BYTES 1048576
-
-/* Refresh the access token when it has less than this left, in ms. */
-#define CLI_TOKEN_MARGIN_MS 60000
+#define CLI_STATE_MAX_BYTES (8 * KSEF_SESSION_STATE_MAX_BYTES)
 
 /*
  * getopt_long codes of the shared settings flags; above any character so
@@ -118,14 +117,14 @@ void cli_json_wipe(json_t *v);
 /*
  * The saved state of `ksef auth` and `ksef session`: one JSON object in a
  * file only its owner may read (mode 0600), since it holds the access and
- * refresh tokens and the AES keys of open sessions.
+ * refresh tokens and the AES keys of open sessions. It is a ksef_conn's
+ * exported state (session.h) with the tool's own members beside it:
  *
- *   { "baseUrl", "contextType", "contextValue", "method",
- *     "authReferenceNumber",
- *     "accessToken": { "token", "validUntil" },
- *     "refreshToken": { "token", "validUntil" },
- *     "currentSession": REF,
- *     "sessions": { REF: { "formCode", "key", "iv", "validUntil" } } }
+ *   { "version", "baseUrl", "contextType", "contextValue",
+ *     "authReferenceNumber", "accessToken": { "token", "validUntil" },
+ *     "refreshToken": { "token", "validUntil" },       <- ksef_conn_export
+ *     "method": "token" | "xades", "currentSession": REF,
+ *     "sessions": { REF: <ksef_session_export> } }
  */
 struct cli_state {
 	char *path;   /* owned */
@@ -163,41 +162,92 @@ void cli_state_dispose(struct cli_state *st);
 const char *cli_json_str(json_t *obj, const char *key);
 
 /*
- * Make a client for the state's base URL and give it a current access
- * token, refreshing it first (and saving the state) when it expires within
- * CLI_TOKEN_MARGIN_MS.
- *
- * @return CLI_OK, CLI_REJECTED when the tokens have expired or the server
- *         refuses the refresh (log in again), or CLI_FAILED.
+ * The login of the step-by-step commands (login.c): the state file, and
+ * the ksef_conn resumed from it, without credentials, so that libksef
+ * refreshes the access token but never logs in by itself. Every function
+ * that fails has reported why (output.h) and returns the exit code.
  */
-int cli_state_client(ksef_client **out, struct cli_state *st, const char *cmd);
+struct cli_login {
+	struct cli_state st;
+	ksef_conn *conn;  /* resumed from st.root; NULL until loaded */
+	int dirty;        /* the tool's members changed: save */
+};
+
+#define CLI_LOGIN_INIT { { NULL, NULL }, NULL, 0 }
+
+/* Load the state file and resume its connection; nothing is sent. */
+int cli_login_load(struct cli_login *l, const char *state_flag);
+
+/* A client of the login's server holding a current access token, renewed
+ * first when it is near its end (call cli_login_save() afterwards). */
+int cli_login_client(ksef_client **out, struct cli_login *l);
+
+/* Renew the access token now if it is near its end, as above. */
+int cli_login_ready(struct cli_login *l);
+
+/* Report a failed renewal or login call of l->conn: a login that is over
+ * says so and how to log in again. `what` names the step. */
+int cli_login_fail(struct cli_login *l, int code, const ksef_error *err,
+		   const char *what);
+
+/* Make st's root anew from conn's exported state, with the tool's
+ * members copied from `from` (may be NULL). */
+int cli_login_set(struct cli_state *st, ksef_conn *conn, json_t *from);
+
+/* Put the connection's current tokens into the state, and save the file
+ * if anything changed. */
+int cli_login_save(struct cli_login *l);
+
+void cli_login_dispose(struct cli_login *l);
+
+/* The session a command is about: `given`, else the last one opened;
+ * NULL (reported) when there is none. Borrowed from the state. */
+const char *cli_login_session_ref(struct cli_login *l, const char *given);
+
+/* The saved state of a session opened here, or NULL. */
+json_t *cli_login_session_state(struct cli_login *l, const char *ref);
+
+/* Resume a session opened here (its key is in the state). */
+int cli_login_session(ksef_session **out, struct cli_login *l,
+		      const char *ref);
+
+/* Keep a session's exported state, and make it the current one. */
+int cli_login_put_session(struct cli_login *l, ksef_session *s);
+
+/* Forget a session's key (it was closed); it stays the current one. */
+void cli_login_forget_session(struct cli_login *l, const char *ref);
+
+/* The library's part of a state root (all but the tool's members) as
+ * text, for ksef_conn_resume(); release it with ksef_buf_dispose_secure. */
+int cli_login_conn_text(ksef_buf *out, json_t *root);
+
+/* Before a first login: the NIP's checksum, and that a KSeF token made
+ * for a NIP (its "nip-" part) is made for this one. Reports why not. */
+int cli_login_check(const char *nip, const char *token);
+
+/* Report the failed first login of a prepared connection, with the hints
+ * it calls for; `prefix` goes before the library's message. */
+int cli_login_refused(ksef_conn *conn, int code, const ksef_error *err,
+		      const char *prefix);
+
+/* The hint for a 404 from a base URL whose path does not end in /v2. */
+void cli_base_url_hint(const char *url, const ksef_api_error *api);
+
+/* The API's name of a context type ("Nip"...). */
+const char *cli_context_name(ksef_context_type type);
+
+/* Unix ms as "2025-09-16T09:05:40Z"; "?" when it cannot be shown. */
+void cli_time_ms_text(char out[KSEF_TIME_BUFSZ], int64_t unix_ms);
 
 /*
- * Refresh the access token now and save the state. Returns CLI_OK, or an
- * exit code after printing the reason for cmd.
+ * A JSON value as text in one allocation of its exact size, so that no
+ * copy of a secret is left behind by growing a buffer. 0 or KSEF_ENOMEM;
+ * release out with ksef_buf_dispose_secure().
  */
-int cli_state_refresh(ksef_client *c, struct cli_state *st, const char *cmd);
-
-/*
- * Fetch the KSeF public keys and load the current one for a usage
- * (KSEF_KEY_USAGE_*), as SPEC 4.1 says to pick it. Returns the key, or
- * NULL with err set.
- */
-ksef_pubkey *cli_pick_key(ksef_client *c, unsigned usage, ksef_error *err);
+int cli_json_dump_secret(ksef_buf *out, const json_t *v, size_t flags);
 
 /* Client options for a base URL, with the defaults of the ksef tool. */
 int cli_client_new(ksef_client **out, const char *base_url, ksef_error *err);
-
-/*
- * Describe a failed call: the server's first exception code, description
- * and detail when it answered with an error, else err's message.
- */
-void cli_api_reason(char *out, size_t size, const ksef_client *c,
-		    const ksef_error *err);
-
-/* The exit code for a failed call: CLI_REJECTED when the server refused
- * it with a 4xx answer, else CLI_FAILED (network, 5xx, local trouble). */
-int cli_api_exit(const ksef_client *c, int code);
 
 /* An instant as "2025-09-16T09:05:40Z", or "?" when t cannot be shown. */
 void cli_time_text(char out[KSEF_TIME_BUFSZ], ksef_time t);

@@ -1,7 +1,8 @@
 /*
- * main.c - the ksef command: dispatch to one cmd_<verb>.c per subcommand,
- * shared error printing and file reading. Each subcommand owns its options
- * and its output.
+ * main.c - the ksef command: one table of every subcommand, from which it
+ * dispatches and prints its usage, and the helpers all commands share
+ * (reading files, making folders, form names). Each cmd_<verb>.c owns its
+ * options and what it reports; output.c owns how that reads.
  */
 #include <errno.h>
 #include <signal.h>
@@ -10,48 +11,155 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
+#include "output.h"
 
+/*
+ * Every subcommand, in the order `ksef --help` lists them: the command,
+ * its subcommand (NULL for one without), the function, the command's help
+ * text, and one line of help.
+ */
 static const struct command {
 	const char *name;
+	const char *sub;
 	int (*run)(int argc, char **argv);
+	const char *usage;
 	const char *summary;
 } commands[] = {
-	{ "send", cmd_send,
-	  "send invoices through an interactive session and wait for them" },
-	{ "auth", cmd_auth,
-	  "log in (KSeF token or certificate), refresh, log out, status" },
-	{ "session", cmd_session,
-	  "step by step: open, send, close, status, invoices, upo" },
-	{ "invoice", cmd_invoice, "download an accepted invoice by KSeF number" },
-	{ "cert", cmd_cert, "generate self-signed TEST certificates" },
-	{ "validate", cmd_validate,
+	{ "send", NULL, cmd_send, cli_usage_send,
+	  "send invoices in one interactive session, wait, save UPOs" },
+	{ "auth", "login", cmd_auth_login, cli_usage_auth,
+	  "log in (KSeF token or certificate) and keep the login" },
+	{ "auth", "refresh", cmd_auth_refresh, cli_usage_auth,
+	  "get a new access token" },
+	{ "auth", "logout", cmd_auth_logout, cli_usage_auth,
+	  "end the login on the server and delete the state file" },
+	{ "auth", "status", cmd_auth_status, cli_usage_auth,
+	  "show the login and when its tokens expire" },
+	{ "session", "open", cmd_session_step, cli_usage_session,
+	  "open an interactive session and keep its key" },
+	{ "session", "send", cmd_session_step, cli_usage_session,
+	  "encrypt and send invoices in the open session" },
+	{ "session", "close", cmd_session_step, cli_usage_session,
+	  "close a session and forget its key" },
+	{ "session", "status", cmd_session_step, cli_usage_session,
+	  "a session's status, invoice counts and UPO pages" },
+	{ "session", "invoices", cmd_session_step, cli_usage_session,
+	  "a session's invoices and their statuses" },
+	{ "session", "upo", cmd_session_step, cli_usage_session,
+	  "save a session's UPO and its invoices' UPOs" },
+	{ "invoice", "get", cmd_invoice_get, cli_usage_invoice,
+	  "download an accepted invoice by KSeF number" },
+	{ "cert", "generate", cmd_cert_generate, cli_usage_cert,
+	  "make a self-signed TEST certificate and key" },
+	{ "validate", NULL, cmd_validate, cli_usage_validate,
 	  "check invoices offline as KSeF would (XML rules and schema)" },
-	{ "generate", cmd_generate,
+	{ "generate", NULL, cmd_generate, cli_usage_generate,
 	  "write valid, distinct FA (3) or FA (2) test invoices" },
-	{ "number", cmd_number,
+	{ "number", "check", cmd_number_check, cli_usage_number,
 	  "check KSeF numbers, reference numbers and NIPs" },
+	{ "schemas", "fetch", cmd_schemas_fetch, cli_usage_schemas,
+	  "fetch the official schemas, every SHA-256 checked" },
 };
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
+	char name[32];
 	size_t i;
 
-	fprintf(f, "usage: ksef <command> [options] [args]\n\ncommands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "usage: ksef <command> [<subcommand>] [options] [args]\n"
+		"\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++) {
+		snprintf(name, sizeof(name), "%s%s%s", commands[i].name,
+			 commands[i].sub ? " " : "",
+			 commands[i].sub ? commands[i].sub : "");
+		fprintf(f, "  %-18s %s\n", name, commands[i].summary);
+	}
 	fprintf(f, "\n'ksef <command> --help' describes a command.\n");
 }
 
-void cli_error(const char *cmd, const char *fmt, ...)
+/* The subcommands of a command, "login, refresh, logout, status". */
+static void subs_of(char *out, size_t size, const char *name)
 {
-	va_list ap;
+	size_t i, n = 0;
 
-	fprintf(stderr, "ksef: %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	out[0] = '\0';
+	for (i = 0; i < NCOMMANDS && n < size; i++)
+		if (strcmp(commands[i].name, name) == 0 && commands[i].sub)
+			n += (size_t)snprintf(out + n, size - n, "%s%s",
+					      n ? ", " : "", commands[i].sub);
+}
+
+/* --json among the options (not after "--"): the contract that JSON
+ * comes out even when the command fails holds from its first check. */
+static int wants_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return 0;
+		if (strcmp(argv[i], "--json") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int is_help(const char *s)
+{
+	return strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0;
+}
+
+/* Find the entry of argv[1] (and argv[2]) and run it. */
+static int dispatch(int argc, char **argv)
+{
+	const struct command *cmd = NULL;
+	char subs[128];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < NCOMMANDS && cmd == NULL; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		fprintf(stderr, "ksef: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	cli_out_begin(cmd->name, wants_json(argc, argv));
+	if (cmd->sub != NULL) {
+		subs_of(subs, sizeof(subs), cmd->name);
+		if (argc < 3) {
+			fputs(cmd->usage, stderr);
+			return cli_out_end(cli_fail(CLI_F_USAGE, NULL, "%s "
+				"needs a subcommand: %s", cmd->name, subs));
+		}
+		if (is_help(argv[2])) {
+			fputs(cmd->usage, stdout);
+			return CLI_OK;
+		}
+		for (; cmd < commands + NCOMMANDS &&
+		       strcmp(cmd->name, argv[1]) == 0; cmd++)
+			if (strcmp(cmd->sub, argv[2]) == 0)
+				break;
+		if (cmd == commands + NCOMMANDS ||
+		    strcmp(cmd->name, argv[1]) != 0)
+			return cli_out_end(cli_fail(CLI_F_USAGE, NULL,
+				"unknown subcommand '%s' (%s)", argv[2],
+				subs));
+		argc--;
+		argv++;
+	}
+	if (ksef_global_init() != 0)
+		return cli_out_end(cli_fail(CLI_F_INTERNAL, NULL,
+					    "cannot initialise libksef"));
+	optind = 1;
+	rc = cmd->run(argc - 1, argv + 1);
+	ksef_global_cleanup();
+	return cli_out_end(rc);
 }
 
 int cli_read_file(ksef_buf *out, const char *path, size_t max,
@@ -168,9 +276,6 @@ int cli_parse_form(ksef_form *out, const char *s)
 
 int main(int argc, char **argv)
 {
-	size_t i;
-	int rc;
-
 	/* The client library runs libcurl without signals, so a peer that
 	 * closes a connection must not end the program with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
@@ -178,8 +283,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CLI_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return CLI_OK;
 	}
@@ -187,18 +291,5 @@ int main(int argc, char **argv)
 		printf("ksef %s\n", ksef_version_string());
 		return CLI_OK;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[1], commands[i].name) != 0)
-			continue;
-		if (ksef_global_init() != 0) {
-			cli_error(argv[1], "cannot initialise libksef");
-			return CLI_FAILED;
-		}
-		rc = commands[i].run(argc - 1, argv + 1);
-		ksef_global_cleanup();
-		return rc;
-	}
-	fprintf(stderr, "ksef: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return CLI_USAGE;
+	return dispatch(argc, argv);
 }

@@ -8,6 +8,13 @@
  * public keys and picks one per usage. Sessions (session.c) borrow the
  * access token through ksef__conn_use(); the HTTP exchanges are client.c's.
  *
+ * A connection can also be saved and resumed (ksef_conn_export/resume), so
+ * that a program run once per step keeps one login across runs on this
+ * same state machine; the text format's checks are state.c's. Resumed
+ * without a credential, it refreshes while it can and then says so,
+ * instead of authenticating. ksef_conn_prepare() makes one that logs in at
+ * its first use, so that a caller can read why a login failed.
+ *
  * Threads: every field that changes after ksef_conn_new() is guarded by
  * `lock`, and so is `client`, the ksef_client authentication and key
  * requests go through. Renewal happens with the lock held, so when several
@@ -26,6 +33,7 @@
 #include <time.h>
 #include "internal.h"
 #include "auth.h"
+#include "state.h"
 
 /* Do not use a refresh token this close to its end: it may expire on the
  * way. */
@@ -351,7 +359,7 @@ done:
 static int renew_locked(ksef_conn *c, ksef_error *err)
 {
 	ksef_api_tokens *tok = NULL;
-	int error;
+	int error = 0;
 
 	if (c->refresh != NULL &&
 	    wall_ms() + REFRESH_TOKEN_SLACK_MS < c->refresh_until_ms) {
@@ -372,6 +380,15 @@ static int renew_locked(ksef_conn *c, ksef_error *err)
 			return error;
 	}
 	secret_free(&c->refresh, &c->refresh_len);
+	if (c->ksef_token == NULL && c->signer == NULL) {
+		/* Resumed without credentials: only the caller can log in
+		 * again. A refusal of the refresh token is already in err. */
+		if (error != 0)
+			return error;
+		return ksef__error_set(err, KSEF_ENOTFOUND,
+			"the refresh token has expired and the connection "
+			"has no credential to authenticate again");
+	}
 	return authenticate_locked(c, err);
 }
 
@@ -412,6 +429,21 @@ int ksef__conn_client_new(ksef_client **out, const ksef_conn *c,
 	return ksef_client_new(out, &c->copts, err);
 }
 
+void ksef__conn_keep_error(ksef_conn *c, ksef_client **client)
+{
+	ksef_client *mine;
+
+	pthread_mutex_lock(&c->lock);
+	mine = c->client;
+	c->client = *client;
+	*client = mine;
+	/* The connection's client carries no bearer between its calls;
+	 * clearing one cannot fail. */
+	if (ksef_client_set_access_token(c->client, NULL, NULL) != 0)
+		c->stale = 1;
+	pthread_mutex_unlock(&c->lock);
+}
+
 void ksef__conn_poll(const ksef_conn *c, long *initial_ms, long *max_ms)
 {
 	*initial_ms = c->poll_initial_ms;
@@ -431,17 +463,15 @@ void ksef__conn_spoil_access_token(ksef_conn *c)
  * The public API
  */
 
-static int check_options(const ksef_conn_options *o, ksef_error *err)
+/* What ksef_conn_new() and ksef_conn_resume() both require. */
+static int check_common(const ksef_conn_options *o, ksef_error *err)
 {
 	if (o->version != KSEF_CONN_OPTIONS_VERSION)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"unknown ksef_conn_options version %d", o->version);
-	if (o->context_value == NULL || o->context_value[0] == '\0')
+	if (o->ksef_token != NULL && o->signer != NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
-			"context_value is required");
-	if ((o->ksef_token == NULL) == (o->signer == NULL))
-		return ksef__error_set(err, KSEF_EINVAL,
-			"give exactly one credential: ksef_token or signer");
+			"give one credential: ksef_token or signer");
 	if (o->ksef_token != NULL && o->ksef_token[0] == '\0')
 		return ksef__error_set(err, KSEF_EINVAL, "ksef_token is empty");
 	if (o->auth_timeout_ms < 1 || o->auth_timeout_ms > 3600000)
@@ -459,19 +489,34 @@ static int check_options(const ksef_conn_options *o, ksef_error *err)
 	return 0;
 }
 
-int ksef_conn_new(ksef_conn **out, const ksef_conn_options *opts,
-		  ksef_error *err)
+static int check_options(const ksef_conn_options *o, ksef_error *err)
+{
+	int error = check_common(o, err);
+
+	if (error != 0)
+		return error;
+	if (o->context_value == NULL || o->context_value[0] == '\0')
+		return ksef__error_set(err, KSEF_EINVAL,
+			"context_value is required");
+	if (o->ksef_token == NULL && o->signer == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"give exactly one credential: ksef_token or signer");
+	return 0;
+}
+
+/*
+ * A connection with the options copied and nothing else: no tokens, not
+ * authenticated, its own client made. base_url and context_value override
+ * the options' (for a resume, where the state names them).
+ */
+static int conn_make(ksef_conn **out, const ksef_conn_options *opts,
+		     const char *base_url, ksef_context_type ctx_type,
+		     const char *context_value, ksef_error *err)
 {
 	ksef_conn *c;
 	int error;
 
-	if (out == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
 	*out = NULL;
-	if (opts == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "options are NULL");
-	if ((error = check_options(opts, err)) != 0)
-		return error;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	if (pthread_mutex_init(&c->lock, NULL) != 0) {
@@ -480,7 +525,8 @@ int ksef_conn_new(ksef_conn **out, const ksef_conn_options *opts,
 				       "cannot make the connection's lock");
 	}
 	c->copts = opts->client;
-	c->ctx_type = opts->context_type;
+	c->copts.base_url = base_url;
+	c->ctx_type = ctx_type;
 	c->signer = opts->signer;
 	c->subject_type = opts->subject_type;
 	c->auth_timeout_ms = opts->auth_timeout_ms;
@@ -492,7 +538,7 @@ int ksef_conn_new(ksef_conn **out, const ksef_conn_options *opts,
 	    opt_dup(&c->ca_file, &c->copts.ca_file) != 0 ||
 	    opt_dup(&c->ca_path, &c->copts.ca_path) != 0 ||
 	    opt_dup(&c->proxy, &c->copts.proxy) != 0 ||
-	    (c->ctx_value = strdup(opts->context_value)) == NULL ||
+	    (c->ctx_value = strdup(context_value)) == NULL ||
 	    (opts->ksef_token != NULL &&
 	     secret_set(&c->ksef_token, &c->ksef_token_len,
 			opts->ksef_token) != 0)) {
@@ -501,17 +547,51 @@ int ksef_conn_new(ksef_conn **out, const ksef_conn_options *opts,
 	}
 	if ((error = ksef_client_new(&c->client, &c->copts, err)) != 0)
 		goto fail;
-	/* Nobody else can see c yet, but the helpers expect the lock. */
-	pthread_mutex_lock(&c->lock);
-	error = authenticate_locked(c, err);
-	pthread_mutex_unlock(&c->lock);
-	if (error != 0)
-		goto fail;
 	*out = c;
 	return 0;
 fail:
 	ksef_conn_free(c);
 	return error;
+}
+
+int ksef_conn_prepare(ksef_conn **out, const ksef_conn_options *opts,
+		      ksef_error *err)
+{
+	int error;
+
+	if (out == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
+	*out = NULL;
+	if (opts == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "options are NULL");
+	if ((error = check_options(opts, err)) != 0)
+		return error;
+	/* No access token yet: the first use authenticates. */
+	return conn_make(out, opts, opts->client.base_url, opts->context_type,
+			 opts->context_value, err);
+}
+
+int ksef_conn_new(ksef_conn **out, const ksef_conn_options *opts,
+		  ksef_error *err)
+{
+	ksef_conn *c;
+	int error;
+
+	if (out == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
+	*out = NULL;
+	if ((error = ksef_conn_prepare(&c, opts, err)) != 0)
+		return error;
+	/* Nobody else can see c yet, but the helpers expect the lock. */
+	pthread_mutex_lock(&c->lock);
+	error = authenticate_locked(c, err);
+	pthread_mutex_unlock(&c->lock);
+	if (error != 0) {
+		ksef_conn_free(c);
+		return error;
+	}
+	*out = c;
+	return 0;
 }
 
 void ksef_conn_free(ksef_conn *c)
@@ -640,4 +720,198 @@ int ksef_conn_invoice_download(ksef_buf *out, ksef_conn *c,
 	}
 	ksef_client_free(client);
 	return error;
+}
+
+/*
+ * Saving and resuming (session.h: "Saving a connection and resuming it")
+ */
+
+static const char *const conn_members[] = {
+	"baseUrl", "contextType", "contextValue", "authReferenceNumber",
+	"accessToken", "refreshToken", NULL
+};
+
+#define CONN_STATE "connection state"
+
+int ksef_conn_export(ksef_buf *out, ksef_conn *c, ksef_error *err)
+{
+	json_t *o = NULL, *t;
+	int error;
+
+	if (out == NULL || c == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+				       "out and connection are required");
+	pthread_mutex_lock(&c->lock);
+	if (c->access == NULL) {
+		pthread_mutex_unlock(&c->lock);
+		return ksef__error_set(err, KSEF_EINVAL,
+				       "the connection holds no access token");
+	}
+	o = json_pack("{s:i,s:s,s:s,s:s}", "version", KSEF_CONN_STATE_VERSION,
+		      "baseUrl", c->base_url, "contextType",
+		      ksef__state_context_name(c->ctx_type), "contextValue",
+		      c->ctx_value);
+	if (o == NULL)
+		goto nomem;
+	if (c->auth_ref[0] != '\0' &&
+	    json_object_set_new(o, "authReferenceNumber",
+				json_string(c->auth_ref)) != 0)
+		goto nomem;
+	if ((t = ksef__state_token_json(c->access, c->access_until_ms)) ==
+		    NULL ||
+	    json_object_set_new(o, "accessToken", t) != 0)
+		goto nomem;
+	if (c->refresh != NULL &&
+	    ((t = ksef__state_token_json(c->refresh, c->refresh_until_ms)) ==
+		     NULL ||
+	     json_object_set_new(o, "refreshToken", t) != 0))
+		goto nomem;
+	pthread_mutex_unlock(&c->lock);
+	error = ksef__state_dump(out, o, KSEF_CONN_STATE_MAX_BYTES,
+				 CONN_STATE, err);
+	ksef__state_free(o);
+	return error;
+nomem:
+	pthread_mutex_unlock(&c->lock);
+	ksef__state_free(o);
+	return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+}
+
+/* The tokens and reference of a parsed state, into a new connection. */
+static int take_state(ksef_conn *c, const json_t *root, ksef_error *err)
+{
+	const char *access, *refresh, *ref = NULL;
+	int64_t access_until, refresh_until;
+	int error;
+
+	if ((error = ksef__state_token(&access, &access_until, root,
+				       "accessToken", 0, CONN_STATE,
+				       err)) != 0 ||
+	    (error = ksef__state_token(&refresh, &refresh_until, root,
+				       "refreshToken", 1, CONN_STATE,
+				       err)) != 0)
+		return error;
+	if (json_object_get(root, "authReferenceNumber") != NULL &&
+	    (error = ksef__state_refnum(&ref, root, "authReferenceNumber",
+					CONN_STATE, err)) != 0)
+		return error;
+	if (secret_set(&c->access, &c->access_len, access) != 0 ||
+	    (refresh != NULL &&
+	     secret_set(&c->refresh, &c->refresh_len, refresh) != 0))
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	c->access_until_ms = access_until;
+	c->refresh_until_ms = refresh_until;
+	if (ref != NULL)
+		memcpy(c->auth_ref, ref, strlen(ref) + 1);
+	/* The state is of an authentication that succeeded. */
+	c->auth_status = 200;
+	c->gen = 1;
+	return 0;
+}
+
+int ksef_conn_resume(ksef_conn **out, const ksef_conn_options *opts,
+		     const char *state, size_t len, ksef_error *err)
+{
+	static const ksef_conn_options defaults = KSEF_CONN_OPTIONS_INIT;
+	const char *url, *ctx_value;
+	ksef_context_type ctx_type;
+	json_t *root = NULL;
+	ksef_conn *c = NULL;
+	int error;
+
+	if (out == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
+	*out = NULL;
+	if (opts == NULL)
+		opts = &defaults;
+	if ((error = check_common(opts, err)) != 0 ||
+	    (error = ksef__state_parse(&root, state, len,
+				       KSEF_CONN_STATE_MAX_BYTES,
+				       KSEF_CONN_STATE_VERSION, conn_members,
+				       CONN_STATE, err)) != 0)
+		return error;
+	if ((error = ksef__state_str(&url, root, "baseUrl",
+				     KSEF__STATE_URL_MAX, 0, CONN_STATE,
+				     err)) != 0 ||
+	    (error = ksef__state_context(&ctx_type, root, "contextType",
+					 CONN_STATE, err)) != 0 ||
+	    (error = ksef__state_str(&ctx_value, root, "contextValue",
+				     KSEF__STATE_CONTEXT_MAX, 0, CONN_STATE,
+				     err)) != 0)
+		goto done;
+	/* Tokens go only where they were issued. */
+	if (opts->client.base_url != NULL &&
+	    strcmp(opts->client.base_url, url) != 0) {
+		error = ksef__error_set(err, KSEF_EINVAL, "the %s is of "
+			"another server (%.200s)", CONN_STATE, url);
+		goto done;
+	}
+	if (opts->context_value != NULL &&
+	    (opts->context_type != ctx_type ||
+	     strcmp(opts->context_value, ctx_value) != 0)) {
+		error = ksef__error_set(err, KSEF_EINVAL, "the %s is of "
+			"another context (%s %.64s)", CONN_STATE,
+			ksef__state_context_name(ctx_type), ctx_value);
+		goto done;
+	}
+	if ((error = conn_make(&c, opts, url, ctx_type, ctx_value,
+			       err)) != 0)
+		goto done;
+	pthread_mutex_lock(&c->lock);
+	error = take_state(c, root, err);
+	pthread_mutex_unlock(&c->lock);
+	if (error != 0)
+		goto done;
+	*out = c;
+	c = NULL;
+done:
+	ksef_conn_free(c);
+	ksef__state_free(root);
+	return error;
+}
+
+void ksef_conn_token_expiry(int64_t *access_until_ms,
+			    int64_t *refresh_until_ms, ksef_conn *c)
+{
+	int64_t a = 0, r = 0;
+
+	if (c != NULL) {
+		pthread_mutex_lock(&c->lock);
+		a = c->access != NULL ? c->access_until_ms : 0;
+		r = c->refresh != NULL ? c->refresh_until_ms : 0;
+		pthread_mutex_unlock(&c->lock);
+	}
+	if (access_until_ms != NULL)
+		*access_until_ms = a;
+	if (refresh_until_ms != NULL)
+		*refresh_until_ms = r;
+}
+
+const ksef_api_error *ksef_conn_last_error(const ksef_conn *c)
+{
+	return c != NULL ? ksef_client_last_error(c->client) : NULL;
+}
+
+const char *ksef_conn_base_url(const ksef_conn *c)
+{
+	return c != NULL ? c->base_url : NULL;
+}
+
+const char *ksef_conn_context(ksef_context_type *type_out, const ksef_conn *c)
+{
+	if (c == NULL)
+		return NULL;
+	if (type_out != NULL)
+		*type_out = c->ctx_type;
+	return c->ctx_value;
+}
+
+int ksef_conn_authorize(ksef_client *client, ksef_conn *c, ksef_error *err)
+{
+	unsigned long gen = 0; /* no generation: always hand it over */
+
+	if (client == NULL || c == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+				       "client and connection are required");
+	return ksef__conn_use(c, client, &gen, err);
 }

@@ -36,6 +36,14 @@ void ksef__conn_unauthorized(ksef_conn *c, unsigned long gen);
 int ksef__conn_key(ksef_pubkey **out, ksef_conn *c, unsigned usage,
 		   int refetch, ksef_error *err);
 
+/*
+ * A session could not be opened because the server answered with an
+ * error: take its client (*client, which gets the connection's old one in
+ * exchange), so that ksef_conn_last_error() gives that answer. The
+ * access token it held is dropped from it.
+ */
+void ksef__conn_keep_error(ksef_conn *c, ksef_client **client);
+
 /* A new client with the connection's client options, for one session. */
 int ksef__conn_client_new(ksef_client **out, const ksef_conn *c,
 			  ksef_error *err);

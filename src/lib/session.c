@@ -13,6 +13,10 @@
  *
  * A session is used by one thread at a time; sessions of one connection
  * are independent, since each has its own client and state.
+ *
+ * It can be exported and resumed (ksef_session_export/resume) with its key,
+ * so that one session spans several runs of a program; state.c checks the
+ * text, this file decides what it holds.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +24,7 @@
 #include <string.h>
 #include "internal.h"
 #include "auth.h"
+#include "state.h"
 #include "ksef/encoding.h"
 
 /* Page size of GET /sessions/{ref}/invoices: the largest the API allows. */
@@ -35,6 +40,8 @@ struct ksef_session {
 	unsigned long token_gen; /* the access token generation client holds */
 	ksef_envelope *env;
 	char ref[KSEF_REFNUM_BUFSZ];
+	ksef_form form;
+	int64_t valid_until_ms;  /* 0: not given */
 	int closed;
 	int status;
 	ksef_session_invoice *invoices; /* strings ours: see str_set() */
@@ -448,8 +455,16 @@ int ksef_session_open(ksef_session **out, ksef_conn *conn, ksef_form form,
 		}
 		break;
 	}
-	if (error != 0)
+	if (error != 0) {
+		/* The open itself was answered with an error (not the
+		 * renewal or the keys before it, which the connection's own
+		 * client answered): keep that answer where the caller can
+		 * read it, since s goes. */
+		if ((error == KSEF_EHTTP || error == KSEF_ERATELIMIT) &&
+		    ksef_client_last_error(s->client) != NULL)
+			ksef__conn_keep_error(conn, &s->client);
 		goto fail;
+	}
 	if (strlen(opened->reference_number) >= sizeof(s->ref)) {
 		error = ksef__error_set(err, KSEF_EPARSE,
 			"the session's reference number is too long");
@@ -457,6 +472,8 @@ int ksef_session_open(ksef_session **out, ksef_conn *conn, ksef_form form,
 	}
 	memcpy(s->ref, opened->reference_number,
 	       strlen(opened->reference_number) + 1);
+	s->form = form;
+	s->valid_until_ms = opened->valid_until.unix_ms;
 	s->status = KSEF_SESSION_CODE_OPEN;
 	ksef_api_session_opened_free(opened);
 	*out = s;
@@ -487,6 +504,16 @@ void ksef_session_free(ksef_session *s)
 const char *ksef_session_reference(const ksef_session *s)
 {
 	return s ? s->ref : NULL;
+}
+
+ksef_form ksef_session_form(const ksef_session *s)
+{
+	return s ? s->form : KSEF_FORM_COUNT;
+}
+
+int64_t ksef_session_valid_until(const ksef_session *s)
+{
+	return s ? s->valid_until_ms : 0;
 }
 
 int ksef_session_close(ksef_session *s, ksef_error *err)
@@ -672,4 +699,257 @@ int ksef_session_upo(ksef_buf *out, ksef_session *s, size_t page,
 const ksef_api_error *ksef_session_last_error(const ksef_session *s)
 {
 	return s ? ksef_client_last_error(s->client) : NULL;
+}
+
+/*
+ * Saving and resuming (session.h: "Saving a session and resuming it")
+ */
+
+static const char *const session_members[] = {
+	"baseUrl", "contextType", "contextValue", "referenceNumber",
+	"formCode", "key", "iv", "validUntil", "closed", "invoices", NULL
+};
+
+#define SESSION_STATE "session state"
+
+/* Base64 of the key, a SECRET, as a JSON string; the text is wiped. */
+static json_t *secret_b64(const unsigned char *data, size_t len)
+{
+	ksef_buf b = KSEF_BUF_INIT;
+	json_t *v = NULL;
+
+	if (ksef_base64_encode(&b, data, len, NULL) == 0)
+		v = json_stringn((const char *)b.ptr, b.size);
+	ksef_buf_dispose_secure(&b);
+	return v;
+}
+
+static int set_new(json_t *o, const char *key, json_t *v)
+{
+	return v == NULL || json_object_set_new(o, key, v) != 0 ? -1 : 0;
+}
+
+int ksef_session_export(ksef_buf *out, ksef_session *s, ksef_error *err)
+{
+	ksef_context_type ctx_type;
+	const char *ctx_value;
+	json_t *o, *list = NULL;
+	size_t i;
+	int error;
+
+	if (out == NULL || s == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+				       "out and session are required");
+	if (s->count > KSEF_SESSION_STATE_MAX_INVOICES)
+		return ksef__error_set(err, KSEF_ETOOBIG, "session %s holds "
+			"%zu invoices, over the limit of %d", s->ref, s->count,
+			KSEF_SESSION_STATE_MAX_INVOICES);
+	ctx_value = ksef_conn_context(&ctx_type, s->conn);
+	o = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s}",
+		"version", KSEF_SESSION_STATE_VERSION,
+		"baseUrl", ksef_conn_base_url(s->conn),
+		"contextType", ksef__state_context_name(ctx_type),
+		"contextValue", ctx_value, "referenceNumber", s->ref,
+		"formCode", ksef_form_code_of(s->form).system_code);
+	if (o == NULL ||
+	    set_new(o, "key", secret_b64(ksef_envelope_key(s->env),
+					 KSEF_AES_KEY_LEN)) != 0 ||
+	    set_new(o, "iv", secret_b64(ksef_envelope_iv(s->env),
+					KSEF_AES_IV_LEN)) != 0 ||
+	    (s->valid_until_ms != 0 &&
+	     set_new(o, "validUntil",
+		     ksef__state_time_json(s->valid_until_ms)) != 0) ||
+	    set_new(o, "closed", json_boolean(s->closed)) != 0 ||
+	    set_new(o, "invoices", list = json_array()) != 0)
+		goto nomem;
+	for (i = 0; i < s->count; i++) {
+		const ksef_session_invoice *e = &s->invoices[i];
+		json_t *item = json_pack("{s:s}", "referenceNumber",
+					 e->reference_number);
+
+		if (item == NULL ||
+		    (e->invoice_hash != NULL &&
+		     set_new(item, "invoiceHash",
+			     json_string(e->invoice_hash)) != 0) ||
+		    json_array_append_new(list, item) != 0)
+			goto nomem;
+	}
+	error = ksef__state_dump(out, o, KSEF_SESSION_STATE_MAX_BYTES,
+				 SESSION_STATE, err);
+	ksef__state_free(o);
+	return error;
+nomem:
+	ksef__state_free(o);
+	return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+}
+
+/* A Base64 member that must decode to exactly n bytes. */
+static int state_bytes(ksef_buf *out, const json_t *root, const char *key,
+		       size_t n, ksef_error *err)
+{
+	const char *b64;
+	int error;
+
+	if ((error = ksef__state_str(&b64, root, key, 64, 0, SESSION_STATE,
+				     err)) != 0)
+		return error;
+	if (ksef_base64_decode(out, b64, strlen(b64), n, NULL) != 0 ||
+	    out->size != n) {
+		ksef_buf_dispose_secure(out);
+		return ksef__error_set(err, KSEF_EFORMAT, "%s: %s must be the "
+			"Base64 of %zu bytes", SESSION_STATE, key, n);
+	}
+	return 0;
+}
+
+static int state_form(ksef_form *out, const json_t *root, ksef_error *err)
+{
+	const char *code;
+	int f, error;
+
+	if ((error = ksef__state_str(&code, root, "formCode", 32, 0,
+				     SESSION_STATE, err)) != 0)
+		return error;
+	for (f = 0; f < KSEF_FORM_COUNT; f++) {
+		if (strcmp(ksef_form_code_of((ksef_form)f).system_code,
+			   code) == 0) {
+			*out = (ksef_form)f;
+			return 0;
+		}
+	}
+	return ksef__error_set(err, KSEF_EFORMAT,
+		"%s: formCode '%.32s' is not a form code", SESSION_STATE, code);
+}
+
+/* The invoices sent before: tracked again, with status 100. */
+static int state_invoices(ksef_session *s, const json_t *root,
+			  ksef_error *err)
+{
+	const json_t *list = json_object_get(root, "invoices"), *item;
+	size_t i, n;
+	int error;
+
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list))
+		return ksef__error_set(err, KSEF_EFORMAT,
+			"%s: invoices is not an array", SESSION_STATE);
+	if ((n = json_array_size(list)) > KSEF_SESSION_STATE_MAX_INVOICES)
+		return ksef__error_set(err, KSEF_ETOOBIG, "%s lists %zu "
+			"invoices, over the limit of %d", SESSION_STATE, n,
+			KSEF_SESSION_STATE_MAX_INVOICES);
+	for (i = 0; i < n; i++) {
+		const char *ref, *hash = NULL, *key;
+		ksef_buf digest = KSEF_BUF_INIT;
+		json_t *v;
+
+		item = json_array_get(list, i);
+		if (!json_is_object(item))
+			return ksef__error_set(err, KSEF_EFORMAT, "%s: invoice "
+				"%zu is not an object", SESSION_STATE, i + 1);
+		json_object_foreach((json_t *)item, key, v) {
+			if (strcmp(key, "referenceNumber") != 0 &&
+			    strcmp(key, "invoiceHash") != 0)
+				return ksef__error_set(err, KSEF_EFORMAT,
+					"%s: invoice %zu has an unknown member "
+					"'%.40s'", SESSION_STATE, i + 1, key);
+		}
+		if ((error = ksef__state_refnum(&ref, item, "referenceNumber",
+						SESSION_STATE, err)) != 0 ||
+		    (error = ksef__state_str(&hash, item, "invoiceHash",
+					     KSEF_SHA256_B64_LEN, 1,
+					     SESSION_STATE, err)) != 0)
+			return error;
+		if (hash != NULL &&
+		    (ksef_base64_decode(&digest, hash, strlen(hash), 32,
+					NULL) != 0 || digest.size != 32)) {
+			ksef_buf_dispose(&digest);
+			return ksef__error_set(err, KSEF_EFORMAT, "%s: invoice "
+				"%zu: invoiceHash is not a SHA-256 in Base64",
+				SESSION_STATE, i + 1);
+		}
+		ksef_buf_dispose(&digest);
+		if ((error = entry_reserve(s, err)) != 0 ||
+		    (error = entry_track(s, ref, hash, 0, err)) != 0)
+			return error;
+	}
+	return 0;
+}
+
+int ksef_session_resume(ksef_session **out, ksef_conn *conn,
+			const char *state, size_t len, ksef_error *err)
+{
+	ksef_buf key = KSEF_BUF_INIT, iv = KSEF_BUF_INIT;
+	const char *url, *ctx_value, *ref;
+	ksef_context_type ctx_type, conn_type;
+	json_t *root = NULL;
+	const json_t *closed;
+	ksef_session *s = NULL;
+	int error;
+
+	if (out == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
+	*out = NULL;
+	if (conn == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "connection is NULL");
+	if ((error = ksef__state_parse(&root, state, len,
+				       KSEF_SESSION_STATE_MAX_BYTES,
+				       KSEF_SESSION_STATE_VERSION,
+				       session_members, SESSION_STATE,
+				       err)) != 0)
+		return error;
+	if ((error = ksef__state_str(&url, root, "baseUrl",
+				     KSEF__STATE_URL_MAX, 0, SESSION_STATE,
+				     err)) != 0 ||
+	    (error = ksef__state_context(&ctx_type, root, "contextType",
+					 SESSION_STATE, err)) != 0 ||
+	    (error = ksef__state_str(&ctx_value, root, "contextValue",
+				     KSEF__STATE_CONTEXT_MAX, 0, SESSION_STATE,
+				     err)) != 0 ||
+	    (error = ksef__state_refnum(&ref, root, "referenceNumber",
+					SESSION_STATE, err)) != 0)
+		goto done;
+	/* The key is for the server and context that issued the session. */
+	if (strcmp(url, ksef_conn_base_url(conn)) != 0 ||
+	    strcmp(ctx_value, ksef_conn_context(&conn_type, conn)) != 0 ||
+	    ctx_type != conn_type) {
+		error = ksef__error_set(err, KSEF_EINVAL, "session %s is of "
+			"another server or context than the connection", ref);
+		goto done;
+	}
+	closed = json_object_get(root, "closed");
+	if (closed != NULL && !json_is_boolean(closed)) {
+		error = ksef__error_set(err, KSEF_EFORMAT,
+			"%s: closed is not true or false", SESSION_STATE);
+		goto done;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+		goto done;
+	}
+	s->conn = conn;
+	memcpy(s->ref, ref, strlen(ref) + 1);
+	s->closed = json_is_true(closed);
+	s->status = s->closed ? KSEF_SESSION_CODE_CLOSED :
+				KSEF_SESSION_CODE_OPEN;
+	if ((error = state_form(&s->form, root, err)) != 0 ||
+	    (error = ksef__state_time(&s->valid_until_ms, root, "validUntil",
+				      1, SESSION_STATE, err)) != 0 ||
+	    (error = state_bytes(&key, root, "key", KSEF_AES_KEY_LEN,
+				 err)) != 0 ||
+	    (error = state_bytes(&iv, root, "iv", KSEF_AES_IV_LEN,
+				 err)) != 0 ||
+	    (error = ksef_envelope_from_key(&s->env, key.ptr, key.size,
+					    iv.ptr, iv.size, err)) != 0 ||
+	    (error = state_invoices(s, root, err)) != 0 ||
+	    (error = ksef__conn_client_new(&s->client, conn, err)) != 0)
+		goto done;
+	*out = s;
+	s = NULL;
+done:
+	ksef_buf_dispose_secure(&key);
+	ksef_buf_dispose_secure(&iv);
+	ksef_session_free(s);
+	ksef__state_free(root);
+	return error;
 }
