@@ -118,7 +118,7 @@ static ksef_schemas *open_set(const char *dir)
 	ksef_error err;
 
 	if (ksef_schemas_new(&s, dir, &err) != 0)
-		fail_msg("%s: %s", dir, err.message);
+		fail_msg("%s: %s", dir ? dir : "(default)", err.message);
 	return s;
 }
 
@@ -211,6 +211,111 @@ static void no_folder_named_means_ksef_schema_dir(void **state)
 		unsetenv("KSEF_SCHEMA_DIR");
 	free(keep);
 	ts_rmdir(dir);
+}
+
+/* The environment the default-folder tests change, kept and given back. */
+struct saved_env {
+	char *value[3];
+};
+
+static const char *const env_names[3] = {
+	"KSEF_SCHEMA_DIR", "XDG_DATA_HOME", "HOME"
+};
+
+static void env_save(struct saved_env *e)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		const char *v = getenv(env_names[i]);
+
+		e->value[i] = v ? strdup(v) : NULL;
+	}
+}
+
+static void env_restore(struct saved_env *e)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (e->value[i] != NULL)
+			setenv(env_names[i], e->value[i], 1);
+		else
+			unsetenv(env_names[i]);
+		free(e->value[i]);
+	}
+}
+
+static void without_ksef_schema_dir_the_users_data_folder_is_next(void **state)
+{
+	struct saved_env e;
+	char *home = ts_mkdtemp(), *xdg = ts_mkdtemp();
+	char want[4200];
+	ksef_schemas *s;
+
+	(void)state;
+	env_save(&e);
+	unsetenv("KSEF_SCHEMA_DIR");
+	setenv("HOME", home, 1);
+	/* $XDG_DATA_HOME/ksef/schemas, where `ksef schemas fetch` puts them. */
+	setenv("XDG_DATA_HOME", xdg, 1);
+	assert_int_equal(ts_system("mkdir -p '%s/ksef/schemas'", xdg), 0);
+	snprintf(want, sizeof(want), "%s/ksef/schemas", xdg);
+	s = open_set(NULL);
+	assert_string_equal(ksef_schemas_dir(s), want);
+	ksef_schemas_free(s);
+	/* No XDG_DATA_HOME, or a relative one (the XDG spec says to ignore
+	 * it): ~/.local/share/ksef/schemas. */
+	assert_int_equal(ts_system("mkdir -p '%s/.local/share/ksef/schemas'",
+				   home), 0);
+	snprintf(want, sizeof(want), "%s/.local/share/ksef/schemas", home);
+	unsetenv("XDG_DATA_HOME");
+	s = open_set(NULL);
+	assert_string_equal(ksef_schemas_dir(s), want);
+	ksef_schemas_free(s);
+	setenv("XDG_DATA_HOME", "relative/data", 1);
+	s = open_set("");
+	assert_string_equal(ksef_schemas_dir(s), want);
+	ksef_schemas_free(s);
+	/* $KSEF_SCHEMA_DIR still comes first. */
+	setenv("KSEF_SCHEMA_DIR", xdg, 1);
+	s = open_set(NULL);
+	assert_string_equal(ksef_schemas_dir(s), xdg);
+	ksef_schemas_free(s);
+	env_restore(&e);
+	ts_rmdir(home);
+	ts_rmdir(xdg);
+}
+
+static void a_user_folder_that_is_not_there_falls_to_the_installed_one(
+	void **state)
+{
+	struct saved_env e;
+	char *home = ts_mkdtemp();
+	ksef_schemas *s = NULL;
+	ksef_error err;
+	int rc;
+
+	(void)state;
+	env_save(&e);
+	unsetenv("KSEF_SCHEMA_DIR");
+	unsetenv("XDG_DATA_HOME");
+	setenv("HOME", home, 1);
+	/* No build folder is compiled in: the last place is the
+	 * installation's <datadir>/ksef/schemas, named when it is missing. */
+	rc = ksef_schemas_new(&s, NULL, &err);
+	if (rc == 0) {
+		assert_non_null(strstr(ksef_schemas_dir(s),
+				       "/share/ksef/schemas"));
+		ksef_schemas_free(s);
+	} else {
+		assert_int_equal(rc, KSEF_ENOTFOUND);
+		assert_null(s);
+		assert_non_null(strstr(err.message, "/share/ksef/schemas"));
+		assert_null(strstr(err.message, home));
+	}
+	env_restore(&e);
+	ts_rmdir(home);
 }
 
 /* ---- a form's schema ----------------------------------------------------- */
@@ -643,6 +748,10 @@ int main(void)
 		cmocka_unit_test(
 			new_refuses_no_output_and_a_folder_that_is_not_there),
 		cmocka_unit_test(no_folder_named_means_ksef_schema_dir),
+		cmocka_unit_test(
+			without_ksef_schema_dir_the_users_data_folder_is_next),
+		cmocka_unit_test(
+			a_user_folder_that_is_not_there_falls_to_the_installed_one),
 		cmocka_unit_test(
 			compile_and_validate_refuse_what_is_not_a_set_or_form),
 		cmocka_unit_test(
