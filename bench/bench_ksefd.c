@@ -61,7 +61,8 @@ static ksef_pubkey *key_for(ksef_client *c, unsigned usage)
 
 	if (ksef_client_pubkey_certs(&certs, c, NULL) != 0)
 		return NULL;
-	pick = ksef_api_pubkey_certs_pick(certs, usage, ksef_time_now());
+	pick = ksef_api_pubkey_certs_pick(certs, usage,
+					  ksef_time_now().unix_ms);
 	if (pick != NULL &&
 	    ksef_pubkey_load(&k, (const unsigned char *)pick->certificate,
 			     strlen(pick->certificate), NULL) != 0)

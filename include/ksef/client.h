@@ -17,7 +17,11 @@
  *    fields may be added at the end in later versions.
  *  - Strings in results are NUL-terminated UTF-8 without embedded NULs.
  *    An optional field the server left out or sent as null is NULL (for
- *    pointers) or -1 (for counts and tri-state flags).
+ *    pointers), -1 (for counts and tri-state flags) or KSEF_TIME_UNSET
+ *    (for times).
+ *  - Times are int64_t milliseconds since the epoch, in fields named
+ *    <name>_ms. The offset the server wrote them with is not kept: show
+ *    them with ksef_time_warsaw() as KSeF does.
  *  - Bytes (UPO and invoice documents) come back in a caller-owned
  *    ksef_buf.
  *  - Results that hold a token (ksef_api_auth_init, ksef_api_tokens,
@@ -287,8 +291,9 @@ typedef struct ksef_api_pair {
 
 /** A token with its expiry (TokenInfo). The token is a SECRET. */
 typedef struct ksef_api_token_info {
-	const char *token;    /**< the JWT; NULL when the answer has none */
-	ksef_time valid_until; /**< when it expires */
+	const char *token;      /**< the JWT; NULL when the answer has none */
+	/** When it expires; KSEF_TIME_UNSET when the answer has no token. */
+	int64_t valid_until_ms;
 } ksef_api_token_info;
 
 /** The kinds of context one authenticates to (SPEC 4.3). */
@@ -317,9 +322,9 @@ typedef struct ksef_api_pubkey_cert {
 	/** publicKeyId: send it back with what the key encrypted. */
 	const char *public_key_id;
 	/** Start of validity. */
-	ksef_time valid_from;
+	int64_t valid_from_ms;
 	/** End of validity. */
-	ksef_time valid_to;
+	int64_t valid_to_ms;
 	/** KSEF_KEY_USAGE_* bits; usages this version does not know are left
 	 *  out. */
 	unsigned usage;
@@ -350,13 +355,14 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_pubkey_certs(
  * Pick the certificate to use for one purpose (SPEC 4.1): of those with
  * the usage that are valid at `now`, the one with the latest validFrom.
  *
- * @param certs the list.
- * @param usage one KSEF_KEY_USAGE_* bit.
- * @param now   the time to judge validity at, e.g. ksef_time_now().
+ * @param certs  the list.
+ * @param usage  one KSEF_KEY_USAGE_* bit.
+ * @param now_ms the time to judge validity at, in milliseconds since the
+ *               epoch, e.g. ksef_time_now().unix_ms.
  * @return an entry borrowed from certs, or NULL if none fits.
  */
 KSEF_API const ksef_api_pubkey_cert *ksef_api_pubkey_certs_pick(
-	const ksef_api_pubkey_certs *certs, unsigned usage, ksef_time now);
+	const ksef_api_pubkey_certs *certs, unsigned usage, int64_t now_ms);
 
 /**
  * Free a certificate list.
@@ -372,8 +378,9 @@ KSEF_API void ksef_api_pubkey_certs_free(ksef_api_pubkey_certs *certs);
 /** The answer of POST /auth/challenge. */
 typedef struct ksef_api_challenge {
 	const char *challenge; /**< 36 characters, valid for 10 minutes */
-	ksef_time timestamp;   /**< when it was made */
-	int64_t timestamp_ms;  /**< the same instant in Unix ms */
+	/** When it was made: timestampMs, the instant the answer's timestamp
+	 *  also gives. */
+	int64_t timestamp_ms;
 	const char *client_ip; /**< the caller's IP as KSeF sees it */
 } ksef_api_challenge;
 
@@ -483,7 +490,7 @@ typedef struct ksef_api_auth_status {
 	/** Its number; only set in a list from ksef_client_auth_sessions(). */
 	const char *reference_number;
 	/** When it started. */
-	ksef_time start_date;
+	int64_t start_date_ms;
 	/** The deprecated authenticationMethod, e.g. "Token", or NULL. */
 	const char *authentication_method;
 	/** authenticationMethodInfo.category, e.g. "Token". */
@@ -496,10 +503,10 @@ typedef struct ksef_api_auth_status {
 	ksef_api_status status;
 	/** isTokenRedeemed: 1, 0, or -1 when absent. */
 	int is_token_redeemed;
-	/** lastTokenRefreshDate, or NULL. */
-	const ksef_time *last_token_refresh_date;
-	/** refreshTokenValidUntil, or NULL. */
-	const ksef_time *refresh_token_valid_until;
+	/** lastTokenRefreshDate, or KSEF_TIME_UNSET. */
+	int64_t last_token_refresh_date_ms;
+	/** refreshTokenValidUntil, or KSEF_TIME_UNSET. */
+	int64_t refresh_token_valid_until_ms;
 	/** isCurrent (lists only): 1, 0, or -1 when absent. */
 	int is_current;
 } ksef_api_auth_status;
@@ -635,7 +642,7 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_auth_revoke(ksef_client *c,
 /** The answer of POST /sessions/online. */
 typedef struct ksef_api_session_opened {
 	const char *reference_number; /**< the session's number (type SO) */
-	ksef_time valid_until;        /**< when it closes by itself */
+	int64_t valid_until_ms;       /**< when it closes by itself */
 } ksef_api_session_opened;
 
 /**
@@ -727,16 +734,17 @@ typedef struct ksef_api_upo_page {
 	/** A pre-signed URL: fetch it with ksef_client_download_url(). */
 	const char *download_url;
 	/** When download_url stops working. */
-	ksef_time download_url_expiration_date;
+	int64_t download_url_expiration_date_ms;
 } ksef_api_upo_page;
 
 /** The answer of GET /sessions/{referenceNumber} (SPEC 4.15, 5.1). */
 typedef struct ksef_api_session_status {
 	/** 100 open, 170 closed, 200 processed; 4xx failed. */
 	ksef_api_status status;
-	ksef_time date_created;       /**< when it was opened */
-	ksef_time date_updated;       /**< last activity */
-	const ksef_time *valid_until; /**< when it closes by itself, or NULL */
+	int64_t date_created_ms;      /**< when it was opened */
+	int64_t date_updated_ms;      /**< last activity */
+	/** When it closes by itself, or KSEF_TIME_UNSET. */
+	int64_t valid_until_ms;
 	/** The UPO pages, once made; NULL with upo_page_count 0 before. */
 	const ksef_api_upo_page *upo_pages;
 	size_t upo_page_count;        /**< how many UPO pages */
@@ -781,33 +789,38 @@ typedef enum ksef_session_type {
 /** The version of ksef_client_session_query this header describes. */
 #define KSEF_CLIENT_SESSION_QUERY_VERSION 1
 
-/** Filters of GET /sessions (SPEC 4.14); NULL or 0 leaves one out. */
+/**
+ * Filters of GET /sessions (SPEC 4.14); NULL, 0 or KSEF_TIME_UNSET leaves
+ * one out. Times are sent in Polish local time, as KSeF writes them.
+ */
 typedef struct ksef_client_session_query {
 	int version;                 /**< KSEF_CLIENT_SESSION_QUERY_VERSION */
 	ksef_session_type type;      /**< sessionType, always sent */
 	int page_size;               /**< 10 to 1000, or 0 */
 	const char *reference_number;/**< one session's number, or NULL */
-	const ksef_time *date_created_from;  /**< dateCreatedFrom */
-	const ksef_time *date_created_to;    /**< dateCreatedTo */
-	const ksef_time *date_closed_from;   /**< dateClosedFrom */
-	const ksef_time *date_closed_to;     /**< dateClosedTo */
-	const ksef_time *date_modified_from; /**< dateModifiedFrom */
-	const ksef_time *date_modified_to;   /**< dateModifiedTo */
+	int64_t date_created_from_ms;  /**< dateCreatedFrom */
+	int64_t date_created_to_ms;    /**< dateCreatedTo */
+	int64_t date_closed_from_ms;   /**< dateClosedFrom */
+	int64_t date_closed_to_ms;     /**< dateClosedTo */
+	int64_t date_modified_from_ms; /**< dateModifiedFrom */
+	int64_t date_modified_to_ms;   /**< dateModifiedTo */
 	unsigned statuses;           /**< KSEF_SESSION_STATUS_* bits, or 0 */
 } ksef_client_session_query;
 
 /** Online sessions, no other filter. */
 #define KSEF_CLIENT_SESSION_QUERY_INIT                                     \
 	{ KSEF_CLIENT_SESSION_QUERY_VERSION, KSEF_SESSION_TYPE_ONLINE, 0,    \
-	  NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0u }
+	  NULL, KSEF_TIME_UNSET, KSEF_TIME_UNSET, KSEF_TIME_UNSET,           \
+	  KSEF_TIME_UNSET, KSEF_TIME_UNSET, KSEF_TIME_UNSET, 0u }
 
 /** One session of a list (SessionsQueryResponseItem). */
 typedef struct ksef_api_session_item {
 	const char *reference_number;     /**< the session's number */
 	ksef_api_status status;           /**< its state */
-	ksef_time date_created;           /**< when it was opened */
-	ksef_time date_updated;           /**< last activity */
-	const ksef_time *valid_until;     /**< auto-close time, or NULL */
+	int64_t date_created_ms;          /**< when it was opened */
+	int64_t date_updated_ms;          /**< last activity */
+	/** Auto-close time, or KSEF_TIME_UNSET. */
+	int64_t valid_until_ms;
 	int64_t total_invoice_count;      /**< all invoices, in progress too */
 	int64_t successful_invoice_count; /**< processed well */
 	int64_t failed_invoice_count;     /**< rejected */
@@ -851,12 +864,15 @@ typedef struct ksef_api_invoice_status {
 	const char *reference_number;  /**< the invoice's number (type EE) */
 	const char *invoice_hash;      /**< Base64 SHA-256 of the invoice */
 	const char *invoice_file_name; /**< batch only, or NULL */
-	const ksef_time *acquisition_date; /**< KSeF number given, or NULL */
-	ksef_time invoicing_date;      /**< when KSeF accepted it */
-	const ksef_time *permanent_storage_date; /**< downloadable, or NULL */
+	/** When the KSeF number was given, or KSEF_TIME_UNSET. */
+	int64_t acquisition_date_ms;
+	int64_t invoicing_date_ms;     /**< when KSeF accepted it */
+	/** When it became downloadable, or KSEF_TIME_UNSET. */
+	int64_t permanent_storage_date_ms;
 	/** A pre-signed URL of its UPO, for ksef_client_download_url(). */
 	const char *upo_download_url;
-	const ksef_time *upo_download_url_expiration_date; /**< or NULL */
+	/** When upo_download_url stops working, or KSEF_TIME_UNSET. */
+	int64_t upo_download_url_expiration_date_ms;
 	const char *invoicing_mode;    /**< "Online", "Offline" or NULL */
 	ksef_api_status status;        /**< 100, 150, 200 or a failure */
 	const ksef_api_pair *extensions; /**< status.extensions */
@@ -1055,8 +1071,8 @@ typedef struct ksef_api_token_status {
 	/** requestedPermissions as KSEF_TOKEN_PERM_* bits; names this version
 	 *  does not know are left out. */
 	unsigned requested_permissions;
-	ksef_time date_created;         /**< when it was made */
-	const ksef_time *last_use_date; /**< or NULL */
+	int64_t date_created_ms;        /**< when it was made */
+	int64_t last_use_date_ms;       /**< or KSEF_TIME_UNSET */
 	/** "Pending", "Active", "Revoking", "Revoked" or "Failed". */
 	const char *status;
 	const char *const *status_details; /**< statusDetails */

@@ -16,7 +16,7 @@
 #ifndef KSEF_ENVELOPE_H
 #define KSEF_ENVELOPE_H
 
-#include <time.h>
+#include <stdint.h>
 #include "common.h"
 #include "buf.h"
 #include "error.h"
@@ -179,8 +179,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_envelope_seal(ksef_buf *ciphertext,
  * byte (0x30), PEM by a "-----BEGIN " line (its first CERTIFICATE block is
  * used), and anything else is taken as Base64. Trailing whitespace after
  * Base64 is allowed, so that a value saved to a file with a newline still
- * loads; trailing bytes after DER are not. The key must be RSA of at least 2048 bits, since KSeF only defines
- * RSA-OAEP. The certificate's issuer and validity are not checked here:
+ * loads; trailing bytes after DER are not. The key must be RSA of at least
+ * 2048 bits, since KSeF only defines RSA-OAEP. The certificate's issuer and validity are not checked here:
  * trust comes from the TLS connection it was fetched over, and validity is
  * for the caller to compare (ksef_pubkey_not_before()).
  *
@@ -226,17 +226,19 @@ KSEF_API const char *ksef_pubkey_certificate_id(const ksef_pubkey *pub);
  * When the certificate becomes valid (validFrom).
  *
  * @param pub the key.
- * @return seconds since the Unix epoch, or 0 if pub is NULL.
+ * @return milliseconds since the Unix epoch (a whole number of seconds, as
+ *         X.509 has no finer time), or 0 if pub is NULL.
  */
-KSEF_API time_t ksef_pubkey_not_before(const ksef_pubkey *pub);
+KSEF_API int64_t ksef_pubkey_not_before(const ksef_pubkey *pub);
 
 /**
  * When the certificate stops being valid (validTo).
  *
  * @param pub the key.
- * @return seconds since the Unix epoch, or 0 if pub is NULL.
+ * @return milliseconds since the Unix epoch (a whole number of seconds),
+ *         or 0 if pub is NULL.
  */
-KSEF_API time_t ksef_pubkey_not_after(const ksef_pubkey *pub);
+KSEF_API int64_t ksef_pubkey_not_after(const ksef_pubkey *pub);
 
 /**
  * Encrypt a short message with RSAES-OAEP, SHA-256 and MGF1-SHA-256, empty

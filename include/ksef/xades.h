@@ -19,11 +19,12 @@
 #ifndef KSEF_XADES_H
 #define KSEF_XADES_H
 
-#include <time.h>
+#include <stdint.h>
 #include "common.h"
 #include "buf.h"
 #include "error.h"
 #include "client.h"
+#include "number.h"
 
 KSEF_BEGIN_DECLS
 
@@ -109,14 +110,16 @@ typedef struct ksef_xades_auth_request {
 	const ksef_client_ip_policy *ip_policy;
 	/** Which namespace to write; 2.0 by default, as the examples use. */
 	ksef_xades_auth_ns ns_version;
-	/** The xades:SigningTime to write; 0 means now. */
-	time_t signing_time;
+	/** The xades:SigningTime to write, in milliseconds since the epoch
+	 *  (written to the second); KSEF_TIME_UNSET means now. */
+	int64_t signing_time_ms;
 } ksef_xades_auth_request;
 
 /** A request with only the defaults set; fill challenge and context. */
 #define KSEF_XADES_AUTH_REQUEST_INIT                                      \
 	{ KSEF_XADES_AUTH_REQUEST_VERSION, NULL, KSEF_CONTEXT_NIP, NULL,  \
-	  KSEF_XADES_SUBJECT_CERTIFICATE, NULL, KSEF_XADES_AUTH_NS_2_0, 0 }
+	  KSEF_XADES_SUBJECT_CERTIFICATE, NULL, KSEF_XADES_AUTH_NS_2_0,   \
+	  KSEF_TIME_UNSET }
 
 /** A private key with its certificate, ready to sign. */
 typedef struct ksef_xades_signer ksef_xades_signer;
@@ -262,18 +265,20 @@ typedef struct ksef_xades_cert_options {
 	const char *common_name;
 	/** countryName; NULL means "PL". */
 	const char *country;
-	/** Start of validity; 0 means an hour ago (so that clocks a little
-	 *  behind still accept it). */
-	time_t not_before;
-	/** End of validity; 0 means a year after not_before's default. */
-	time_t not_after;
+	/** Start of validity, in milliseconds since the epoch (kept to the
+	 *  second, rounded down); KSEF_TIME_UNSET means an hour ago (so that
+	 *  clocks a little behind still accept it). */
+	int64_t not_before_ms;
+	/** End of validity, likewise; KSEF_TIME_UNSET means a year after
+	 *  the start. */
+	int64_t not_after_ms;
 } ksef_xades_cert_options;
 
 /** Options with only the defaults set. */
 #define KSEF_XADES_CERT_OPTIONS_INIT                                      \
 	{ KSEF_XADES_CERT_OPTIONS_VERSION, KSEF_XADES_CERT_PERSON,        \
 	  KSEF_XADES_KEY_RSA_2048, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-	  0, 0 }
+	  KSEF_TIME_UNSET, KSEF_TIME_UNSET }
 
 /**
  * Make a self-signed certificate and its key as the official clients do
@@ -288,8 +293,8 @@ typedef struct ksef_xades_cert_options {
  *                       Both are unchanged on failure.
  * @param opts           what to put in it; see ksef_xades_cert_options.
  * @param err            receives the reason on failure; may be NULL.
- * @return 0, KSEF_EINVAL for a missing field or not_after before
- *         not_before, KSEF_ECRYPTO if OpenSSL refuses, or KSEF_ENOMEM.
+ * @return 0, KSEF_EINVAL for a missing field or not_after_ms not after
+ *         not_before_ms, KSEF_ECRYPTO if OpenSSL refuses, or KSEF_ENOMEM.
  */
 KSEF_API KSEF_WARN_UNUSED int ksef_xades_cert_generate(ksef_buf *key_pem,
 	ksef_buf *cert_pem, const ksef_xades_cert_options *opts,
@@ -305,8 +310,9 @@ KSEF_API KSEF_WARN_UNUSED int ksef_xades_cert_generate(ksef_buf *key_pem,
 /** How to verify. */
 typedef struct ksef_xades_verify_options {
 	int version;          /**< KSEF_XADES_VERIFY_OPTIONS_VERSION */
-	/** The instant to check the certificate's validity at; 0 means now. */
-	time_t now;
+	/** The instant to check the certificate's validity at, in
+	 *  milliseconds since the epoch; KSEF_TIME_UNSET means now. */
+	int64_t now_ms;
 	/** Non-zero: accept an expired or not yet valid certificate (its
 	 *  dates are still reported). */
 	int ignore_validity;
@@ -319,7 +325,7 @@ typedef struct ksef_xades_verify_options {
 
 /** Options with only the defaults set. */
 #define KSEF_XADES_VERIFY_OPTIONS_INIT \
-	{ KSEF_XADES_VERIFY_OPTIONS_VERSION, 0, 0, 0, 0 }
+	{ KSEF_XADES_VERIFY_OPTIONS_VERSION, KSEF_TIME_UNSET, 0, 0, 0 }
 
 /** A verified AuthTokenRequest: what it asks and who signed it. */
 typedef struct ksef_xades_verified ksef_xades_verified;
@@ -501,18 +507,20 @@ KSEF_API const char *ksef_xades_verified_cert_subject(
  * Start of the signing certificate's validity.
  *
  * @param v the result.
- * @return seconds since the epoch, or 0 if v is NULL.
+ * @return milliseconds since the epoch (a whole number of seconds), or 0
+ *         if v is NULL.
  */
-KSEF_API time_t ksef_xades_verified_cert_not_before(
+KSEF_API int64_t ksef_xades_verified_cert_not_before(
 	const ksef_xades_verified *v);
 
 /**
  * End of the signing certificate's validity.
  *
  * @param v the result.
- * @return seconds since the epoch, or 0 if v is NULL.
+ * @return milliseconds since the epoch (a whole number of seconds), or 0
+ *         if v is NULL.
  */
-KSEF_API time_t ksef_xades_verified_cert_not_after(
+KSEF_API int64_t ksef_xades_verified_cert_not_after(
 	const ksef_xades_verified *v);
 
 /**

@@ -147,7 +147,8 @@ static json_t *token_json(const ksef_api_token_info *t)
 {
 	char until[KSEF_TIME_BUFSZ];
 
-	if (ksef_time_format(until, t->valid_until, NULL) != 0)
+	if (ksef_time_format(until, ksef_time_warsaw(t->valid_until_ms),
+			     NULL) != 0)
 		return NULL;
 	return json_pack("{s:s,s:s}", "token", t->token, "validUntil", until);
 }
@@ -354,8 +355,9 @@ static int auth_login(int argc, char **argv)
 		cli_error(CMD, "%s", err.message);
 		goto out;
 	}
-	cli_time_text(a, tokens->access_token.valid_until);
-	cli_time_text(r, tokens->refresh_token.valid_until);
+	cli_time_text(a, ksef_time_warsaw(tokens->access_token.valid_until_ms));
+	cli_time_text(r,
+		      ksef_time_warsaw(tokens->refresh_token.valid_until_ms));
 	printf("logged in to NIP %s at %s (%s)\naccess token valid until %s, "
 	       "refresh token until %s\nsaved in %s\n", cfg.nip, cfg.base_url,
 	       init->reference_number, a, r, st.path);

@@ -144,7 +144,8 @@ static int session_open(struct cli_state *st, ksef_client *c,
 			       &err) != 0 ||
 	    ksef_base64_encode(&iv, ksef_envelope_iv(env), KSEF_AES_IV_LEN,
 			       &err) != 0 ||
-	    ksef_time_format(until, opened->valid_until, &err) != 0) {
+	    ksef_time_format(until, ksef_time_warsaw(opened->valid_until_ms),
+			     &err) != 0) {
 		cli_error(CMD, "%s", err.message);
 		rc = CLI_FAILED;
 		goto out;
@@ -172,7 +173,7 @@ static int session_open(struct cli_state *st, ksef_client *c,
 			  "saved: %s", opened->reference_number, err.message);
 		goto out;
 	}
-	cli_time_text(shown, opened->valid_until);
+	cli_time_text(shown, ksef_time_warsaw(opened->valid_until_ms));
 	if (o->json)
 		print_json(json_pack("{s:s,s:s,s:s}", "referenceNumber",
 			opened->reference_number, "formCode",
@@ -386,8 +387,8 @@ static int session_status(ksef_client *c, const char *ref,
 
 	if ((rc = get_status(&ss, c, ref, o)) != CLI_OK)
 		return rc;
-	cli_time_text(created, ss->date_created);
-	cli_time_text(updated, ss->date_updated);
+	cli_time_text(created, ksef_time_warsaw(ss->date_created_ms));
+	cli_time_text(updated, ksef_time_warsaw(ss->date_updated_ms));
 	if (o->json) {
 		json_t *obj = json_pack("{s:s,s:o,s:s,s:s,s:I}",
 			"referenceNumber", ref,

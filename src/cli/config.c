@@ -650,7 +650,9 @@ int cli_state_refresh(ksef_client *c, struct cli_state *st, const char *cmd)
 		return cli_api_exit(c, rc);
 	}
 	if (t->access_token.token == NULL ||
-	    ksef_time_format(until, t->access_token.valid_until, &err) != 0 ||
+	    ksef_time_format(until,
+			     ksef_time_warsaw(t->access_token.valid_until_ms),
+			     &err) != 0 ||
 	    ksef_client_set_access_token(c, t->access_token.token,
 					 &err) != 0) {
 		cli_error(cmd, "refreshing the access token: %s",
@@ -712,7 +714,8 @@ ksef_pubkey *cli_pick_key(ksef_client *c, unsigned usage, ksef_error *err)
 
 	if (ksef_client_pubkey_certs(&certs, c, err) != 0)
 		return NULL;
-	pick = ksef_api_pubkey_certs_pick(certs, usage, ksef_time_now());
+	pick = ksef_api_pubkey_certs_pick(certs, usage,
+					  ksef_time_now().unix_ms);
 	if (pick == NULL)
 		util_error_set(err, KSEF_ENOTFOUND, "the server lists no "
 			       "current public key for this purpose");

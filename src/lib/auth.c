@@ -162,13 +162,14 @@ static int key_locked(ksef_pubkey **out, ksef_conn *c, unsigned usage,
 			return error;
 		fetched = 1;
 	}
-	pick = ksef_api_pubkey_certs_pick(c->certs, usage, ksef_time_now());
+	pick = ksef_api_pubkey_certs_pick(c->certs, usage,
+					  ksef_time_now().unix_ms);
 	/* The cached list may be older than a rotation: ask once more. */
 	if (pick == NULL && !fetched) {
 		if ((error = fetch_keys_locked(c, err)) != 0)
 			return error;
 		pick = ksef_api_pubkey_certs_pick(c->certs, usage,
-						  ksef_time_now());
+						  ksef_time_now().unix_ms);
 	}
 	if (pick == NULL)
 		return ksef__error_set(err, KSEF_ENOTFOUND,
@@ -287,7 +288,7 @@ static int take_access_locked(ksef_conn *c, const ksef_api_token_info *t,
 			"the answer holds no access token");
 	if (secret_set(&c->access, &c->access_len, t->token) != 0)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	c->access_until_ms = t->valid_until.unix_ms;
+	c->access_until_ms = t->valid_until_ms;
 	c->stale = 0;
 	c->gen++;
 	return 0;
@@ -336,7 +337,7 @@ static int authenticate_locked(ksef_conn *c, ksef_error *err)
 		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 		goto done;
 	}
-	c->refresh_until_ms = tok->refresh_token.valid_until.unix_ms;
+	c->refresh_until_ms = tok->refresh_token.valid_until_ms;
 	snprintf(c->auth_ref, sizeof(c->auth_ref), "%s",
 		 init->reference_number);
 	c->authentications++;

@@ -30,11 +30,14 @@ static const char *const context_names[] = {
 static int parse_challenge(struct ksef__rd *r, const json_t *root, void *res)
 {
 	ksef_api_challenge *ch = res;
+	int64_t timestamp;
 	int error;
 
+	/* timestamp is required and checked, but timestampMs is what the
+	 * KSeF-token answer is built from (SPEC 4.3), so it is kept. */
 	if ((error = ksef__rd_string(r, root, "challenge", 1, 36, 36,
 				     &ch->challenge)) < 0 ||
-	    (error = ksef__rd_time(r, root, "timestamp", &ch->timestamp)) < 0 ||
+	    (error = ksef__rd_time(r, root, "timestamp", &timestamp)) < 0 ||
 	    (error = ksef__rd_int(r, root, "timestampMs", 1, 0, INT64_MAX,
 				  &ch->timestamp_ms)) < 0)
 		return error;
@@ -281,7 +284,7 @@ int ksef__rd_auth_status(struct ksef__rd *r, const json_t *o, void *item)
 	size_t old;
 	int error;
 
-	if ((error = ksef__rd_time(r, o, "startDate", &st->start_date)) < 0 ||
+	if ((error = ksef__rd_time(r, o, "startDate", &st->start_date_ms)) < 0 ||
 	    /* Deprecated (removal planned 2026-11-16): optional here. */
 	    (error = ksef__rd_string(r, o, "authenticationMethod", 0, 1, 256,
 				     &st->authentication_method)) < 0 ||
@@ -301,9 +304,9 @@ int ksef__rd_auth_status(struct ksef__rd *r, const json_t *o, void *item)
 	    (error = ksef__rd_opt_bool(r, o, "isTokenRedeemed",
 				       &st->is_token_redeemed)) < 0 ||
 	    (error = ksef__rd_opt_time(r, o, "lastTokenRefreshDate",
-				       &st->last_token_refresh_date)) < 0 ||
+				       &st->last_token_refresh_date_ms)) < 0 ||
 	    (error = ksef__rd_opt_time(r, o, "refreshTokenValidUntil",
-				       &st->refresh_token_valid_until)) < 0 ||
+				       &st->refresh_token_valid_until_ms)) < 0 ||
 	    (error = ksef__rd_opt_bool(r, o, "isCurrent", &st->is_current)) < 0)
 		return error;
 	return 0;

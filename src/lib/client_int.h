@@ -166,9 +166,10 @@ int ksef__req_put_flag_params(ksef_buf *b, const char *name,
 			      const struct ksef__bit_name *names, size_t n,
 			      unsigned flags);
 
-/* A date-time parameter; nothing when t is NULL. */
-int ksef__req_put_time_param(ksef_buf *b, const char *name,
-			     const ksef_time *t, ksef_error *err);
+/* A date-time parameter in Polish local time; nothing when ms is
+ * KSEF_TIME_UNSET. */
+int ksef__req_put_time_param(ksef_buf *b, const char *name, int64_t ms,
+			     ksef_error *err);
 
 /* The message for a failure to build a path: too long, or no memory. */
 int ksef__req_path_fail(int error, ksef_error *err);
@@ -249,13 +250,13 @@ int ksef__rd_continuation(struct ksef__rd *r, const json_t *obj,
 int ksef__rd_ref(struct ksef__rd *r, const json_t *obj, const char *key,
 		 int required, const char **out);
 
-/* A required date-time with an offset. */
+/* A required date-time with an offset, as milliseconds since the epoch. */
 int ksef__rd_time(struct ksef__rd *r, const json_t *obj, const char *key,
-		  ksef_time *out);
+		  int64_t *out_ms);
 
-/* An optional date-time: *out is NULL when absent or null. */
+/* An optional date-time: KSEF_TIME_UNSET when absent or null. */
 int ksef__rd_opt_time(struct ksef__rd *r, const json_t *obj, const char *key,
-		      const ksef_time **out);
+		      int64_t *out_ms);
 
 /* An integer in [min, max]; when optional and absent, *out is -1. */
 int ksef__rd_int(struct ksef__rd *r, const json_t *obj, const char *key,

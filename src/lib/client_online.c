@@ -79,7 +79,7 @@ static int parse_session_opened(struct ksef__rd *r, const json_t *root,
 
 	return error < 0
 		       ? error
-		       : ksef__rd_time(r, root, "validUntil", &s->valid_until);
+		       : ksef__rd_time(r, root, "validUntil", &s->valid_until_ms);
 }
 
 int ksef_client_session_open(ksef_api_session_opened **out, ksef_client *c,

@@ -199,38 +199,34 @@ int ksef__rd_ref(struct ksef__rd *r, const json_t *obj, const char *key,
 }
 
 int ksef__rd_time(struct ksef__rd *r, const json_t *obj, const char *key,
-		  ksef_time *out)
+		  int64_t *out_ms)
 {
 	const json_t *v;
+	ksef_time t;
 	int error;
 
 	if ((error = field(r, obj, key, 1, &v)) < 0)
 		return error;
 	if (!json_is_string(v))
 		return ksef__rd_fail(r, key, "is not a string");
-	if (ksef_time_parse(out, json_string_value(v), json_string_length(v),
+	if (ksef_time_parse(&t, json_string_value(v), json_string_length(v),
 			    NULL) < 0)
 		return ksef__rd_fail(r, key,
 				     "is not a date-time with an offset");
+	*out_ms = t.unix_ms;
 	return 0;
 }
 
 int ksef__rd_opt_time(struct ksef__rd *r, const json_t *obj, const char *key,
-		      const ksef_time **out)
+		      int64_t *out_ms)
 {
 	const json_t *v;
-	ksef_time *t;
 	int error;
 
-	*out = NULL;
+	*out_ms = KSEF_TIME_UNSET;
 	if ((error = field(r, obj, key, 0, &v)) < 0 || v == NULL)
 		return error;
-	if ((t = ksef__result_alloc(r->res, sizeof(*t))) == NULL)
-		return ksef__rd_nomem(r);
-	if ((error = ksef__rd_time(r, obj, key, t)) < 0)
-		return error;
-	*out = t;
-	return 0;
+	return ksef__rd_time(r, obj, key, out_ms);
 }
 
 /* An integer in [min, max]; when optional and absent, *out is -1. */
@@ -392,6 +388,7 @@ int ksef__rd_token_info(struct ksef__rd *r, const json_t *obj, const char *key,
 	size_t old;
 	int error;
 
+	out->valid_until_ms = KSEF_TIME_UNSET;
 	if ((error = ksef__rd_object(r, obj, key, required, &o)) < 0 ||
 	    o == NULL)
 		return error;
@@ -399,7 +396,7 @@ int ksef__rd_token_info(struct ksef__rd *r, const json_t *obj, const char *key,
 	if ((error = ksef__rd_header_safe(r, o, "token", 1,
 					  KSEF_CLIENT_TOKEN_MAX,
 					  &out->token)) == 0)
-		error = ksef__rd_time(r, o, "validUntil", &out->valid_until);
+		error = ksef__rd_time(r, o, "validUntil", &out->valid_until_ms);
 	ksef__rd_pop(r, old);
 	return error;
 }

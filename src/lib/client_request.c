@@ -153,15 +153,16 @@ int ksef__req_put_flag_params(ksef_buf *b, const char *name,
 	return 0;
 }
 
-int ksef__req_put_time_param(ksef_buf *b, const char *name, const ksef_time *t,
+int ksef__req_put_time_param(ksef_buf *b, const char *name, int64_t ms,
 			     ksef_error *err)
 {
 	char text[KSEF_TIME_BUFSZ];
 	int error;
 
-	if (t == NULL)
+	if (ms == KSEF_TIME_UNSET)
 		return 0;
-	if ((error = ksef_time_format(text, *t, err)) < 0)
+	/* Polish local time, as KSeF writes its own dates. */
+	if ((error = ksef_time_format(text, ksef_time_warsaw(ms), err)) < 0)
 		return error;
 	return ksef__req_put_param(b, name, text);
 }

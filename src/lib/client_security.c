@@ -32,8 +32,8 @@ static int parse_pubkey_cert(struct ksef__rd *r, const json_t *o, void *item)
 				     &k->certificate_id)) < 0 ||
 	    (error = ksef__rd_string(r, o, "publicKeyId", 1, 1, 256,
 				     &k->public_key_id)) < 0 ||
-	    (error = ksef__rd_time(r, o, "validFrom", &k->valid_from)) < 0 ||
-	    (error = ksef__rd_time(r, o, "validTo", &k->valid_to)) < 0 ||
+	    (error = ksef__rd_time(r, o, "validFrom", &k->valid_from_ms)) < 0 ||
+	    (error = ksef__rd_time(r, o, "validTo", &k->valid_to_ms)) < 0 ||
 	    (error = ksef__rd_array(r, o, "usage", 1, &usage)) < 0)
 		return error;
 	for (i = 0; i < json_array_size(usage); i++) {
@@ -93,7 +93,7 @@ int ksef_client_pubkey_certs(ksef_api_pubkey_certs **out, ksef_client *c,
 }
 
 const ksef_api_pubkey_cert *ksef_api_pubkey_certs_pick(
-	const ksef_api_pubkey_certs *certs, unsigned usage, ksef_time now)
+	const ksef_api_pubkey_certs *certs, unsigned usage, int64_t now_ms)
 {
 	const ksef_api_pubkey_cert *best = NULL;
 	size_t i;
@@ -103,12 +103,10 @@ const ksef_api_pubkey_cert *ksef_api_pubkey_certs_pick(
 	for (i = 0; i < certs->count; i++) {
 		const ksef_api_pubkey_cert *k = &certs->items[i];
 
-		if ((k->usage & usage) != usage ||
-		    k->valid_from.unix_ms > now.unix_ms ||
-		    k->valid_to.unix_ms < now.unix_ms)
+		if ((k->usage & usage) != usage || k->valid_from_ms > now_ms ||
+		    k->valid_to_ms < now_ms)
 			continue;
-		if (best == NULL ||
-		    k->valid_from.unix_ms > best->valid_from.unix_ms)
+		if (best == NULL || k->valid_from_ms > best->valid_from_ms)
 			best = k;
 	}
 	return best;

@@ -34,7 +34,7 @@ static int parse_upo_page(struct ksef__rd *r, const json_t *o, void *item)
 					  &p->download_url)) < 0)
 		return error;
 	return ksef__rd_time(r, o, "downloadUrlExpirationDate",
-			     &p->download_url_expiration_date);
+			     &p->download_url_expiration_date_ms);
 }
 
 /* SessionStatusResponse. */
@@ -49,11 +49,11 @@ static int parse_session_status(struct ksef__rd *r, const json_t *root,
 	if ((error = ksef__rd_status(r, root, "status", &st->status,
 				     NULL)) < 0 ||
 	    (error = ksef__rd_time(r, root, "dateCreated",
-				   &st->date_created)) < 0 ||
+				   &st->date_created_ms)) < 0 ||
 	    (error = ksef__rd_time(r, root, "dateUpdated",
-				   &st->date_updated)) < 0 ||
+				   &st->date_updated_ms)) < 0 ||
 	    (error = ksef__rd_opt_time(r, root, "validUntil",
-				       &st->valid_until)) < 0 ||
+				       &st->valid_until_ms)) < 0 ||
 	    (error = ksef__rd_int(r, root, "invoiceCount", 0, 0, INT32_MAX,
 				  &st->invoice_count)) < 0 ||
 	    (error = ksef__rd_int(r, root, "successfulInvoiceCount", 0, 0,
@@ -108,11 +108,11 @@ static int parse_session_item(struct ksef__rd *r, const json_t *o, void *item)
 				  &s->reference_number)) < 0 ||
 	    (error = ksef__rd_status(r, o, "status", &s->status, NULL)) < 0 ||
 	    (error = ksef__rd_time(r, o, "dateCreated",
-				   &s->date_created)) < 0 ||
+				   &s->date_created_ms)) < 0 ||
 	    (error = ksef__rd_time(r, o, "dateUpdated",
-				   &s->date_updated)) < 0 ||
+				   &s->date_updated_ms)) < 0 ||
 	    (error = ksef__rd_opt_time(r, o, "validUntil",
-				       &s->valid_until)) < 0 ||
+				       &s->valid_until_ms)) < 0 ||
 	    (error = ksef__rd_int(r, o, "totalInvoiceCount", 1, 0, INT32_MAX,
 				  &s->total_invoice_count)) < 0 ||
 	    (error = ksef__rd_int(r, o, "successfulInvoiceCount", 1, 0,
@@ -163,18 +163,18 @@ static int session_query(ksef_buf *path, const void *args, ksef_error *err)
 					  q->reference_number)) < 0))
 		return ksef__req_path_fail(error, err);
 	if ((error = ksef__req_put_time_param(path, "dateCreatedFrom",
-					      q->date_created_from, err)) < 0 ||
+					      q->date_created_from_ms, err)) < 0 ||
 	    (error = ksef__req_put_time_param(path, "dateCreatedTo",
-					      q->date_created_to, err)) < 0 ||
+					      q->date_created_to_ms, err)) < 0 ||
 	    (error = ksef__req_put_time_param(path, "dateClosedFrom",
-					      q->date_closed_from, err)) < 0 ||
+					      q->date_closed_from_ms, err)) < 0 ||
 	    (error = ksef__req_put_time_param(path, "dateClosedTo",
-					      q->date_closed_to, err)) < 0 ||
+					      q->date_closed_to_ms, err)) < 0 ||
 	    (error = ksef__req_put_time_param(path, "dateModifiedFrom",
-					      q->date_modified_from,
+					      q->date_modified_from_ms,
 err)) < 0 ||
 	    (error = ksef__req_put_time_param(path, "dateModifiedTo",
-					      q->date_modified_to, err)) < 0)
+					      q->date_modified_to_ms, err)) < 0)
 		return error == KSEF_EINVAL ? error
 					    : ksef__req_path_fail(error, err);
 	if ((error = ksef__req_put_flag_params(
@@ -280,16 +280,16 @@ static int parse_invoice_status(struct ksef__rd *r, const json_t *o, void *item)
 	    (error = ksef__rd_string(r, o, "invoiceFileName", 0, 0, 512,
 				     &s->invoice_file_name)) < 0 ||
 	    (error = ksef__rd_opt_time(r, o, "acquisitionDate",
-				       &s->acquisition_date)) < 0 ||
+				       &s->acquisition_date_ms)) < 0 ||
 	    (error = ksef__rd_time(r, o, "invoicingDate",
-				   &s->invoicing_date)) < 0 ||
+				   &s->invoicing_date_ms)) < 0 ||
 	    (error = ksef__rd_opt_time(r, o, "permanentStorageDate",
-				       &s->permanent_storage_date)) < 0 ||
+				       &s->permanent_storage_date_ms)) < 0 ||
 	    (error = ksef__rd_header_safe(r, o, "upoDownloadUrl", 0,
 					  KSEF_CLIENT_FIELD_MAX,
 					  &s->upo_download_url)) < 0 ||
 	    (error = ksef__rd_opt_time(r, o, "upoDownloadUrlExpirationDate",
-			&s->upo_download_url_expiration_date)) < 0 ||
+			&s->upo_download_url_expiration_date_ms)) < 0 ||
 	    (error = ksef__rd_string(r, o, "invoicingMode", 0, 1, 64,
 				     &s->invoicing_mode)) < 0 ||
 	    (error = ksef__rd_status(r, o, "status", &s->status, &status)) < 0)

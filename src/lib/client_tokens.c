@@ -160,9 +160,9 @@ static int parse_token_status(struct ksef__rd *r, const json_t *o, void *item)
 	    (error = ksef__rd_array(r, o, "requestedPermissions", 1,
 				    &perms)) < 0 ||
 	    (error = ksef__rd_time(r, o, "dateCreated",
-				   &t->date_created)) < 0 ||
+				   &t->date_created_ms)) < 0 ||
 	    (error = ksef__rd_opt_time(r, o, "lastUseDate",
-				       &t->last_use_date)) < 0 ||
+				       &t->last_use_date_ms)) < 0 ||
 	    (error = ksef__rd_string(r, o, "status", 1, 1, 64,
 				     &t->status)) < 0 ||
 	    (error = ksef__rd_strings(r, o, "statusDetails", &t->status_details,

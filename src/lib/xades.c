@@ -1063,7 +1063,8 @@ int ksef_xades_sign_auth_request(ksef_buf *out,
 	if ((error = build_doc(&doc, req, err)) < 0)
 		return error;
 	root = xmlDocGetRootElement(doc);
-	when = req->signing_time ? req->signing_time : time(NULL);
+	when = req->signing_time_ms != KSEF_TIME_UNSET ?
+	       (time_t)ksef__ms_to_s(req->signing_time_ms) : time(NULL);
 
 	/* Enveloped: the Signature is the root's last child, its first
 	 * Reference is the whole document minus the Signature. */
@@ -1221,11 +1222,13 @@ int ksef_xades_cert_generate(ksef_buf *key_pem, ksef_buf *cert_pem,
 		return ksef__error_set(err, KSEF_EINVAL, "no output buffers");
 	if ((error = check_cert_options(o, err)) < 0)
 		return error;
-	nb = o->not_before ? o->not_before : now - 3600;
-	na = o->not_after ? o->not_after : nb + 365L * 86400;
+	nb = o->not_before_ms != KSEF_TIME_UNSET ?
+	     (time_t)ksef__ms_to_s(o->not_before_ms) : now - 3600;
+	na = o->not_after_ms != KSEF_TIME_UNSET ?
+	     (time_t)ksef__ms_to_s(o->not_after_ms) : nb + 365L * 86400;
 	if (na <= nb)
 		return ksef__error_set(err, KSEF_EINVAL,
-			"not_after is not after not_before");
+			"not_after_ms is not after not_before_ms");
 
 	key = o->key_type == KSEF_XADES_KEY_EC_P256 ?
 	      EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256") :
@@ -2914,7 +2917,8 @@ int ksef_xades_verify_auth_request(ksef_xades_verified **out,
 	}
 	if ((error = check_sigvalue_size(&s, cert, fam, err)) < 0)
 		goto done;
-	now = opts->now ? opts->now : time(NULL);
+	now = opts->now_ms != KSEF_TIME_UNSET ?
+	      (time_t)ksef__ms_to_s(opts->now_ms) : time(NULL);
 	if (!opts->ignore_validity &&
 	    (error = check_validity(cert, now, err)) < 0)
 		goto done;
@@ -3028,14 +3032,14 @@ const char *ksef_xades_verified_cert_subject(const ksef_xades_verified *v)
 	return v ? v->subject : NULL;
 }
 
-time_t ksef_xades_verified_cert_not_before(const ksef_xades_verified *v)
+int64_t ksef_xades_verified_cert_not_before(const ksef_xades_verified *v)
 {
-	return v ? v->not_before : 0;
+	return v ? (int64_t)v->not_before * 1000 : 0;
 }
 
-time_t ksef_xades_verified_cert_not_after(const ksef_xades_verified *v)
+int64_t ksef_xades_verified_cert_not_after(const ksef_xades_verified *v)
 {
-	return v ? v->not_after : 0;
+	return v ? (int64_t)v->not_after * 1000 : 0;
 }
 
 int ksef_xades_verified_cert_self_signed(const ksef_xades_verified *v)

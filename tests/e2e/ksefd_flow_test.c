@@ -177,8 +177,9 @@ static void a_whole_session_gives_each_invoice_its_status(void **state)
 			assert_int_equal(ksef_number_validate(st->ksef_number,
 				strlen(st->ksef_number), NULL), 0);
 			assert_memory_equal(st->ksef_number, NIP, 10);
-			assert_non_null(st->acquisition_date);
-			assert_non_null(st->permanent_storage_date);
+			assert_true(st->acquisition_date_ms != KSEF_TIME_UNSET);
+			assert_true(st->permanent_storage_date_ms !=
+				    KSEF_TIME_UNSET);
 			assert_string_equal(st->invoicing_mode, "Online");
 		} else {
 			assert_null(st->ksef_number);

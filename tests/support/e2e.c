@@ -39,7 +39,8 @@ ksef_pubkey *server_key(ksef_client *c, unsigned usage)
 
 	if (ksef_client_pubkey_certs(&certs, c, &err) != 0)
 		fail_msg("certificates: %s", err.message);
-	pick = ksef_api_pubkey_certs_pick(certs, usage, ksef_time_now());
+	pick = ksef_api_pubkey_certs_pick(certs, usage,
+					  ksef_time_now().unix_ms);
 	assert_non_null(pick);
 	if (ksef_pubkey_load(&key, (const unsigned char *)pick->certificate,
 			     strlen(pick->certificate), &err) != 0)

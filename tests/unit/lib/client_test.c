@@ -460,7 +460,8 @@ static void challenge_is_parsed_and_sent_without_a_token(void **state)
 	assert_int_equal(ksef_client_auth_challenge(&ch, client, &err), 0);
 	assert_string_equal(ch->challenge,
 			    "20250514-CR-226FB7B000-3ACF9BE4C0-10");
-	assert_true(ch->timestamp.unix_ms == INT64_C(1752236636015));
+	/* timestamp and timestampMs are the same instant; one field keeps
+	 * it. */
 	assert_true(ch->timestamp_ms == INT64_C(1752236636015));
 	assert_string_equal(ch->client_ip, "192.0.2.7");
 	assert_string_equal(srv.seen[0].method, "POST");
@@ -476,8 +477,8 @@ static void challenge_is_parsed_and_sent_without_a_token(void **state)
 static void ksef_token_auth_encrypts_token_and_timestamp(void **state)
 {
 	static const ksef_api_challenge ch = {
-		"20250625-CR-2FDC223000-C2BFC98A9C-4E", { 1750000000123, 0 },
-		1750000000123, "192.0.2.1"
+		"20250625-CR-2FDC223000-C2BFC98A9C-4E", 1750000000123,
+		"192.0.2.1"
 	};
 	ksef_api_auth_init *init = NULL;
 	ksef_buf ct = KSEF_BUF_INIT, pt = KSEF_BUF_INIT;
@@ -537,8 +538,9 @@ static void auth_status_and_redeem_use_the_operation_token(void **state)
 	assert_string_equal(st->status.details[0], "Nieprawidłowy token");
 	assert_string_equal(st->method_category, "Token");
 	assert_int_equal(st->is_token_redeemed, -1);
-	assert_null(st->last_token_refresh_date);
-	assert_true(st->start_date.offset_minutes == 120);
+	assert_true(st->last_token_refresh_date_ms == KSEF_TIME_UNSET);
+	/* 10:00 at +02:00 is 08:00Z: the offset was applied. */
+	assert_true(st->start_date_ms == INT64_C(1750838400000));
 	assert_string_equal(srv.seen[0].target, "/v2/auth/" REF_AU);
 	assert_string_equal(header(0, "Authorization"), "Bearer op.jwt.sig");
 	ksef_api_auth_status_free(st);
@@ -648,7 +650,7 @@ static void session_status_reads_upo_pages_and_optional_counts(void **state)
 			 0);
 	assert_int_equal(st->status.code, 200);
 	assert_int_equal(st->status.detail_count, 0);
-	assert_null(st->valid_until);
+	assert_true(st->valid_until_ms == KSEF_TIME_UNSET);
 	assert_int_equal(st->upo_page_count, 1);
 	assert_string_equal(st->upo_pages[0].reference_number, REF_EU);
 	assert_non_null(strstr(st->upo_pages[0].download_url, "sig=abc"));
@@ -702,12 +704,12 @@ static void session_query_is_percent_encoded_and_repeats_statuses(
 {
 	ksef_client_session_query q = KSEF_CLIENT_SESSION_QUERY_INIT;
 	ksef_api_session_list *l = NULL;
-	ksef_time from = { INT64_C(1735689600000), 60 };
+	int64_t from = INT64_C(1735689600000); /* shown at +01:00 */
 
 	(void)state;
 	assert_int_equal(ksef_client_set_access_token(client, "acc", NULL), 0);
 	q.page_size = 10;
-	q.date_created_from = &from;
+	q.date_created_from_ms = from;
 	q.statuses = KSEF_SESSION_STATUS_IN_PROGRESS |
 		     KSEF_SESSION_STATUS_FAILED;
 	script_json(200, "{\"sessions\":[{\"referenceNumber\":\"" REF_SO "\","
@@ -759,7 +761,7 @@ static void tokens_are_created_listed_read_and_revoked(void **state)
 		KSEF_TOKEN_PERM_INVOICE_READ | KSEF_TOKEN_PERM_INVOICE_WRITE);
 	assert_string_equal(st->status, "Active");
 	assert_string_equal(st->author_value, "5265877635");
-	assert_null(st->last_use_date);
+	assert_true(st->last_use_date_ms == KSEF_TIME_UNSET);
 	ksef_api_token_status_free(st);
 
 	snprintf(list, sizeof(list), "{\"continuationToken\":\"n\","
@@ -817,7 +819,7 @@ static void pick_takes_the_valid_key_with_the_latest_valid_from(void **state)
 {
 	ksef_api_pubkey_certs *certs = NULL;
 	const ksef_api_pubkey_cert *k;
-	ksef_time now = { INT64_C(1760000000000), 0 }; /* 2025-10-09 */
+	int64_t now = INT64_C(1760000000000); /* 2025-10-09 */
 
 	(void)state;
 	script_json(200, "[{\"certificate\":\"QQ==\",\"certificateId\":\"a\","
@@ -840,7 +842,7 @@ static void pick_takes_the_valid_key_with_the_latest_valid_from(void **state)
 	assert_string_equal(k->public_key_id, "new");
 	k = ksef_api_pubkey_certs_pick(certs, KSEF_KEY_USAGE_KSEF_TOKEN, now);
 	assert_string_equal(k->public_key_id, "old");
-	now.unix_ms = INT64_C(1900000000000); /* 2030: all expired */
+	now = INT64_C(1900000000000); /* 2030: all expired */
 	assert_null(ksef_api_pubkey_certs_pick(certs,
 					       KSEF_KEY_USAGE_KSEF_TOKEN, now));
 	assert_null(ksef_api_pubkey_certs_pick(NULL, 1, now));
