@@ -26,7 +26,11 @@ typedef enum ksef_form {
 	KSEF_FORM_COUNT = 5
 } ksef_form;
 
-/** The three strings of OpenOnlineSessionRequest.formCode. */
+/**
+ * The three strings of OpenOnlineSessionRequest.formCode.
+ *
+ * Frozen: returned by value, so it never grows (docs/abi.md).
+ */
 typedef struct ksef_form_code {
 	const char *system_code;    /**< e.g. "FA (3)"; the space matters */
 	const char *schema_version; /**< e.g. "1-0E" */

@@ -216,7 +216,11 @@ KSEF_API KSEF_WARN_UNUSED int ksef_time_parse(ksef_time *out, const char *s,
  * KSeF numbers (faktury/numer-ksef.md)
  */
 
-/** The parts of a KSeF number. */
+/**
+ * The parts of a KSeF number. *
+ * Frozen: the caller owns it and the library writes it whole, so it never
+ * grows (docs/abi.md); more would come in a new type.
+ */
 typedef struct ksef_number_parts {
 	char nip[KSEF_NIP_BUFSZ]; /**< the seller's NIP, NUL-terminated */
 	ksef_date date;           /**< the day the invoice was accepted */
@@ -304,7 +308,11 @@ typedef enum ksef_refnum_type {
 	KSEF_REFNUM_OPERATION = 9       /**< "EH": enrollment, invoice export */
 } ksef_refnum_type;
 
-/** The parts of a reference number. */
+/**
+ * The parts of a reference number. *
+ * Frozen: the caller owns it and the library writes it whole, so it never
+ * grows (docs/abi.md); more would come in a new type.
+ */
 typedef struct ksef_refnum_parts {
 	ksef_date date;        /**< the day it was made */
 	ksef_refnum_type type; /**< what it names, or KSEF_REFNUM_OTHER */

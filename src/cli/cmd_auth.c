@@ -98,14 +98,14 @@ static int finish_login(ksef_api_tokens **out, ksef_client *c,
 
 	for (;;) {
 		rc = ksef_client_auth_status(&st, c, init->reference_number,
-			init->authentication_token.token, &err);
+			init->authentication_token->token, &err);
 		if (rc != 0) {
 			cli_api_reason(reason, sizeof(reason), c, &err);
 			cli_error(CMD, "authentication %s: %s",
 				  init->reference_number, reason);
 			return cli_api_exit(c, rc);
 		}
-		if (st->status.code != 100)
+		if (st->status->code != 100)
 			break;
 		ksef_api_auth_status_free(st);
 		st = NULL;
@@ -119,20 +119,20 @@ static int finish_login(ksef_api_tokens **out, ksef_client *c,
 		if (wait_ms < 2000)
 			wait_ms *= 2;
 	}
-	if (st->status.code != 200) {
+	if (st->status->code != 200) {
 		cli_error(CMD, "authentication %s: %d %s%s%s",
-			  init->reference_number, st->status.code,
-			  st->status.description ? st->status.description : "",
-			  st->status.detail_count ? ": " : "",
-			  st->status.detail_count ? st->status.details[0] : "");
+			  init->reference_number, st->status->code,
+			  st->status->description ? st->status->description : "",
+			  st->status->detail_count ? ": " : "",
+			  st->status->detail_count ? st->status->details[0] : "");
 		ksef_api_auth_status_free(st);
 		return CLI_REJECTED;
 	}
 	ksef_api_auth_status_free(st);
-	rc = ksef_client_auth_redeem(out, c, init->authentication_token.token,
+	rc = ksef_client_auth_redeem(out, c, init->authentication_token->token,
 				     &err);
-	if (rc != 0 || (*out)->access_token.token == NULL ||
-	    (*out)->refresh_token.token == NULL) {
+	if (rc != 0 || (*out)->access_token->token == NULL ||
+	    (*out)->refresh_token->token == NULL) {
 		cli_api_reason(reason, sizeof(reason), c, &err);
 		cli_error(CMD, "redeeming the tokens: %s",
 			  rc != 0 ? reason : "the answer lacks a token");
@@ -165,8 +165,8 @@ static json_t *new_state(const char *path, const char *base, const char *nip,
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o*,s:o*}", "baseUrl",
 		base, "contextType", "Nip", "contextValue", nip, "method",
 		method, "authReferenceNumber", ref, "accessToken",
-		token_json(&t->access_token), "refreshToken",
-		token_json(&t->refresh_token));
+		token_json(t->access_token), "refreshToken",
+		token_json(t->refresh_token));
 
 	if (o == NULL || json_object_get(o, "accessToken") == NULL ||
 	    json_object_get(o, "refreshToken") == NULL) {
@@ -355,9 +355,9 @@ static int auth_login(int argc, char **argv)
 		cli_error(CMD, "%s", err.message);
 		goto out;
 	}
-	cli_time_text(a, ksef_time_warsaw(tokens->access_token.valid_until_ms));
+	cli_time_text(a, ksef_time_warsaw(tokens->access_token->valid_until_ms));
 	cli_time_text(r,
-		      ksef_time_warsaw(tokens->refresh_token.valid_until_ms));
+		      ksef_time_warsaw(tokens->refresh_token->valid_until_ms));
 	printf("logged in to NIP %s at %s (%s)\naccess token valid until %s, "
 	       "refresh token until %s\nsaved in %s\n", cfg.nip, cfg.base_url,
 	       init->reference_number, a, r, st.path);

@@ -113,6 +113,7 @@ int cmd_send(int argc, char **argv)
 	struct cli_settings flags;
 	struct cli_config cfg;
 	ksef_conn_options co = KSEF_CONN_OPTIONS_INIT;
+	ksef_client_options copts = KSEF_CLIENT_OPTIONS_INIT;
 	const char *key_password = NULL, *upo_dir = NULL;
 	int json = 0, quiet = 0, timeout_s = 300, c, i, nfiles, rc = CLI_OK;
 	ksef_xades_signer *signer = NULL;
@@ -220,7 +221,8 @@ int cmd_send(int argc, char **argv)
 		rc = CLI_FAILED;
 		goto out;
 	}
-	co.client.base_url = cfg.base_url;
+	copts.base_url = cfg.base_url;
+	co.client = &copts;
 	co.context_type = KSEF_CONTEXT_NIP;
 	co.context_value = cfg.nip;
 	co.ksef_token = signer ? NULL : cfg.token;

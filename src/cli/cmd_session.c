@@ -346,12 +346,12 @@ static int get_status(ksef_api_session_status **out, ksef_client *c,
 			cli_error(CMD, "session %s: %s", ref, reason);
 			return cli_api_exit(c, rc);
 		}
-		if (!o->wait || ((*out)->status.code != 100 &&
-				 (*out)->status.code != 170))
+		if (!o->wait || ((*out)->status->code != 100 &&
+				 (*out)->status->code != 170))
 			return CLI_OK;
 		if (time(NULL) >= until) {
 			cli_error(CMD, "session %s still has status %d after "
-				  "%d s", ref, (*out)->status.code,
+				  "%d s", ref, (*out)->status->code,
 				  o->timeout_s);
 			ksef_api_session_status_free(*out);
 			*out = NULL;
@@ -392,9 +392,10 @@ static int session_status(ksef_client *c, const char *ref,
 	if (o->json) {
 		json_t *obj = json_pack("{s:s,s:o,s:s,s:s,s:I}",
 			"referenceNumber", ref,
-			"status", status_json(&ss->status),
+			"status", status_json(ss->status),
 			"dateCreated", created, "dateUpdated", updated,
-			"upoPageCount", (json_int_t)ss->upo_page_count);
+			"upoPageCount",
+			(json_int_t)ksef_api_upo_pages_count(ss->upo_pages));
 
 		/* Counts the server left out stay out. */
 		if (ss->invoice_count >= 0)
@@ -410,10 +411,10 @@ static int session_status(ksef_client *c, const char *ref,
 					     ss->failed_invoice_count));
 		print_json(obj);
 	} else {
-		printf("session %s: %d %s\n", ref, ss->status.code,
-		       ss->status.description ? ss->status.description : "");
-		for (i = 0; i < ss->status.detail_count; i++)
-			printf("  %s\n", ss->status.details[i]);
+		printf("session %s: %d %s\n", ref, ss->status->code,
+		       ss->status->description ? ss->status->description : "");
+		for (i = 0; i < ss->status->detail_count; i++)
+			printf("  %s\n", ss->status->details[i]);
 		/* A count the server left out (-1) is shown as none. */
 		printf("invoices: %lld (%lld accepted, %lld failed)\n",
 		       (long long)(ss->invoice_count > 0 ?
@@ -422,11 +423,12 @@ static int session_status(ksef_client *c, const char *ref,
 				   ss->successful_invoice_count : 0),
 		       (long long)(ss->failed_invoice_count > 0 ?
 				   ss->failed_invoice_count : 0));
+		size_t pages = ksef_api_upo_pages_count(ss->upo_pages);
+
 		printf("opened %s, updated %s, %zu UPO page%s\n", created,
-		       updated, ss->upo_page_count,
-		       ss->upo_page_count == 1 ? "" : "s");
+		       updated, pages, pages == 1 ? "" : "s");
 	}
-	rc = ss->status.code >= 400 ? CLI_REJECTED : CLI_OK;
+	rc = ss->status->code >= 400 ? CLI_REJECTED : CLI_OK;
 	ksef_api_session_status_free(ss);
 	return rc;
 }
@@ -453,12 +455,14 @@ static int each_invoice(ksef_client *c, const char *ref, int failed,
 			rc = cli_api_exit(c, rc);
 			break;
 		}
-		for (i = 0; i < page->count && rc == CLI_OK; i++)
-			rc = fn(ctx, &page->items[i]);
+		for (i = 0; i < ksef_api_invoice_list_count(page) &&
+			    rc == CLI_OK; i++)
+			rc = fn(ctx, ksef_api_invoice_list_at(page, i));
 		free(cont);
 		cont = NULL;
-		if (page->continuation_token != NULL &&
-		    (cont = strdup(page->continuation_token)) == NULL) {
+		if (ksef_api_invoice_list_continuation(page) != NULL &&
+		    (cont = strdup(ksef_api_invoice_list_continuation(
+			    page))) == NULL) {
 			cli_error(CMD, "out of memory");
 			rc = CLI_FAILED;
 		}
@@ -485,24 +489,24 @@ static int list_one(void *ctx, const ksef_api_invoice_status *inv)
 {
 	struct list_ctx *l = ctx;
 
-	if (inv->status.code >= 400)
+	if (inv->status->code >= 400)
 		l->any_failed = 1;
 	if (l->arr != NULL) {
 		json_t *o = json_pack("{s:i,s:s?,s:s?,s:s?,s:o}",
 			"ordinalNumber", inv->ordinal_number, "referenceNumber",
 			inv->reference_number, "invoiceNumber",
 			inv->invoice_number, "ksefNumber", inv->ksef_number,
-			"status", status_json(&inv->status));
+			"status", status_json(inv->status));
 
 		json_array_append_new(l->arr, o);
 		return CLI_OK;
 	}
 	printf("%d\t%s\t%d\t%s", inv->ordinal_number,
 	       inv->reference_number ? inv->reference_number : "?",
-	       inv->status.code, inv->ksef_number ? inv->ksef_number :
-	       inv->status.description ? inv->status.description : "");
-	if (inv->ksef_number == NULL && inv->status.detail_count > 0)
-		printf(": %s", inv->status.details[0]);
+	       inv->status->code, inv->ksef_number ? inv->ksef_number :
+	       inv->status->description ? inv->status->description : "");
+	if (inv->ksef_number == NULL && inv->status->detail_count > 0)
+		printf(": %s", inv->status->details[0]);
 	putchar('\n');
 	return CLI_OK;
 }
@@ -548,7 +552,7 @@ static int upo_one(void *ctx, const ksef_api_invoice_status *inv)
 	char name[128], reason[512];
 	int rc;
 
-	if (inv->status.code != 200 || inv->ksef_number == NULL ||
+	if (inv->status->code != 200 || inv->ksef_number == NULL ||
 	    inv->reference_number == NULL)
 		return CLI_OK;
 	if (!safe_name(inv->ksef_number)) {
@@ -593,16 +597,18 @@ static int session_upo(ksef_client *c, const char *ref,
 	}
 	if ((rc = get_status(&ss, c, ref, o)) != CLI_OK)
 		return rc;
-	if (ss->upo_page_count == 0) {
+	if (ksef_api_upo_pages_count(ss->upo_pages) == 0) {
 		cli_error(CMD, "session %s has no UPO yet (status %d %s); "
 			  "close it, then try again or use --wait", ref,
-			  ss->status.code, ss->status.description ?
-			  ss->status.description : "");
+			  ss->status->code, ss->status->description ?
+			  ss->status->description : "");
 		ksef_api_session_status_free(ss);
 		return CLI_REJECTED;
 	}
-	for (i = 0; i < ss->upo_page_count && rc == CLI_OK; i++) {
-		const ksef_api_upo_page *p = &ss->upo_pages[i];
+	for (i = 0; i < ksef_api_upo_pages_count(ss->upo_pages) &&
+		    rc == CLI_OK; i++) {
+		const ksef_api_upo_page *p =
+			ksef_api_upo_pages_at(ss->upo_pages, i);
 		ksef_buf b = KSEF_BUF_INIT;
 		int r;
 

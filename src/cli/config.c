@@ -544,10 +544,10 @@ void cli_api_reason(char *out, size_t size, const ksef_client *c,
 		    const ksef_error *err)
 {
 	const ksef_api_error *e = c != NULL ? ksef_client_last_error(c) : NULL;
+	const ksef_api_problem *p = e != NULL ?
+		ksef_api_problems_at(e->problems, 0) : NULL;
 
-	if (e != NULL && e->problem_count > 0) {
-		const ksef_api_problem *p = &e->problems[0];
-
+	if (p != NULL) {
 		snprintf(out, size, "%d %s%s%s", p->code,
 			 p->description ? p->description : "",
 			 p->detail_count ? ": " : "",
@@ -649,19 +649,19 @@ int cli_state_refresh(ksef_client *c, struct cli_state *st, const char *cmd)
 		cli_error(cmd, "refreshing the access token: %s", reason);
 		return cli_api_exit(c, rc);
 	}
-	if (t->access_token.token == NULL ||
+	if (t->access_token->token == NULL ||
 	    ksef_time_format(until,
-			     ksef_time_warsaw(t->access_token.valid_until_ms),
+			     ksef_time_warsaw(t->access_token->valid_until_ms),
 			     &err) != 0 ||
-	    ksef_client_set_access_token(c, t->access_token.token,
+	    ksef_client_set_access_token(c, t->access_token->token,
 					 &err) != 0) {
 		cli_error(cmd, "refreshing the access token: %s",
-			  t->access_token.token == NULL ?
+			  t->access_token->token == NULL ?
 			  "the answer has no token" : err.message);
 		ksef_api_tokens_free(t);
 		return CLI_FAILED;
 	}
-	info = json_pack("{s:s,s:s}", "token", t->access_token.token,
+	info = json_pack("{s:s,s:s}", "token", t->access_token->token,
 			 "validUntil", until);
 	cli_json_wipe(json_object_get(st->root, "accessToken"));
 	ksef_api_tokens_free(t);

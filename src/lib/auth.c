@@ -239,10 +239,10 @@ static int poll_locked(ksef_conn *c, const ksef_api_auth_init *init,
 	for (;;) {
 		error = ksef_client_auth_status(&st, c->client,
 			init->reference_number,
-			init->authentication_token.token, err);
+			init->authentication_token->token, err);
 		if (error != 0)
 			return error;
-		if (st->status.code != 100)
+		if (st->status->code != 100)
 			break;
 		ksef_api_auth_status_free(st);
 		st = NULL;
@@ -255,24 +255,24 @@ static int poll_locked(ksef_conn *c, const ksef_api_auth_init *init,
 		ksef__sleep_ms(delay < left ? delay : (long)left);
 		delay = delay > c->poll_max_ms / 2 ? c->poll_max_ms : delay * 2;
 	}
-	c->auth_status = st->status.code;
-	if (st->status.code != 200) {
+	c->auth_status = st->status->code;
+	if (st->status->code != 200) {
 		char details[160] = "";
 		size_t i, n = 0;
 
-		for (i = 0; i < st->status.detail_count &&
+		for (i = 0; i < st->status->detail_count &&
 			    n < sizeof(details) - 1; i++) {
 			int w = snprintf(details + n, sizeof(details) - n,
 					 "%s%s", i ? "; " : ": ",
-					 st->status.details[i]);
+					 st->status->details[i]);
 			if (w < 0)
 				break;
 			n += (size_t)w;
 		}
 		error = ksef__error_set(err, KSEF_EHTTP,
 			"authentication %s ended with status %d (%s)%s",
-			init->reference_number, st->status.code,
-			st->status.description ? st->status.description : "",
+			init->reference_number, st->status->code,
+			st->status->description ? st->status->description : "",
 			details);
 	}
 	ksef_api_auth_status_free(st);
@@ -323,21 +323,21 @@ static int authenticate_locked(ksef_conn *c, ksef_error *err)
 	if ((error = poll_locked(c, init, err)) != 0)
 		goto done;
 	if ((error = ksef_client_auth_redeem(&tok, c->client,
-			init->authentication_token.token, err)) != 0)
+			init->authentication_token->token, err)) != 0)
 		goto done;
-	if (tok->refresh_token.token == NULL) {
+	if (tok->refresh_token->token == NULL) {
 		error = ksef__error_set(err, KSEF_EPARSE,
 			"the redeem answer holds no refresh token");
 		goto done;
 	}
-	if ((error = take_access_locked(c, &tok->access_token, err)) != 0)
+	if ((error = take_access_locked(c, tok->access_token, err)) != 0)
 		goto done;
 	if (secret_set(&c->refresh, &c->refresh_len,
-		       tok->refresh_token.token) != 0) {
+		       tok->refresh_token->token) != 0) {
 		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 		goto done;
 	}
-	c->refresh_until_ms = tok->refresh_token.valid_until_ms;
+	c->refresh_until_ms = tok->refresh_token->valid_until_ms;
 	snprintf(c->auth_ref, sizeof(c->auth_ref), "%s",
 		 init->reference_number);
 	c->authentications++;
@@ -359,7 +359,7 @@ static int renew_locked(ksef_conn *c, ksef_error *err)
 		error = ksef_client_auth_refresh(&tok, c->client, c->refresh,
 						 err);
 		if (error == 0) {
-			error = take_access_locked(c, &tok->access_token, err);
+			error = take_access_locked(c, tok->access_token, err);
 			ksef_api_tokens_free(tok);
 			if (error == 0)
 				c->refreshes++;
@@ -437,6 +437,9 @@ static int check_options(const ksef_conn_options *o, ksef_error *err)
 	if (o->version != KSEF_CONN_OPTIONS_VERSION)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"unknown ksef_conn_options version %d", o->version);
+	if (o->client == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"client options are required");
 	if (o->context_value == NULL || o->context_value[0] == '\0')
 		return ksef__error_set(err, KSEF_EINVAL,
 			"context_value is required");
@@ -480,7 +483,7 @@ int ksef_conn_new(ksef_conn **out, const ksef_conn_options *opts,
 		return ksef__error_set(err, KSEF_ENOMEM,
 				       "cannot make the connection's lock");
 	}
-	c->copts = opts->client;
+	c->copts = *opts->client;
 	c->ctx_type = opts->context_type;
 	c->signer = opts->signer;
 	c->subject_type = opts->subject_type;

@@ -25,17 +25,16 @@ static int parse_auth_list_item(struct ksef__rd *r, const json_t *o, void *item)
 	return error;
 }
 
-static const struct ksef__list_kind auth_list = {"items",
-						 sizeof(ksef_api_auth_list),
-						 sizeof(ksef_api_auth_status),
-						 parse_auth_list_item};
+static const struct ksef__list_kind auth_list = {
+	"items", sizeof(ksef_api_auth_status), parse_auth_list_item
+};
 
 int ksef_client_auth_sessions(ksef_api_auth_list **out, ksef_client *c,
 			      int page_size, const char *continuation,
 			      ksef_error *err)
 {
-	struct ksef__page_query q = {"/auth/sessions", 0};
-	struct ksef__page pg;
+	struct ksef__page_query q = { "/auth/sessions", 0 };
+	void *res;
 	int error;
 
 	if ((error = ksef__req_begin(c, out != NULL, err)) < 0)
@@ -44,12 +43,28 @@ int ksef_client_auth_sessions(ksef_api_auth_list **out, ksef_client *c,
 	if ((error = ksef__req_check_page_size(page_size, 100, err)) < 0)
 		return error;
 	q.page_size = page_size;
-	if ((error = ksef__req_get_page(&pg, c, &auth_list,
+	if ((error = ksef__req_get_page(&res, c, &auth_list,
 					ksef__req_page_query_path, &q,
 					continuation, err)) < 0)
 		return error;
-	KSEF__PAGE_TO(*out, pg);
+	*out = res;
 	return 0;
+}
+
+size_t ksef_api_auth_list_count(const ksef_api_auth_list *l)
+{
+	return ksef__list_count(KSEF__LIST(l));
+}
+
+const ksef_api_auth_status *ksef_api_auth_list_at(const ksef_api_auth_list *l,
+						  size_t i)
+{
+	return ksef__list_at(KSEF__LIST(l), i);
+}
+
+const char *ksef_api_auth_list_continuation(const ksef_api_auth_list *l)
+{
+	return ksef__list_continuation(KSEF__LIST(l));
 }
 
 void ksef_api_auth_list_free(ksef_api_auth_list *list)

@@ -174,32 +174,47 @@ static void keep_problem(void *res, ksef_api_problem *p, const json_t *o,
 	p->detail_count = n;
 }
 
-static void keep_problems(void *res, ksef_api_error *e, const json_t *list,
+/* The problems of e, room for count of them made in e; NULL when out of
+ * memory. */
+static ksef_api_problem *new_problems(ksef_api_error *e, size_t count,
+				      struct ksef__list **l, int *nomem)
+{
+	ksef_api_problem *p;
+
+	*l = ksef__result_alloc(e, sizeof(**l));
+	p = ksef__result_alloc(e, (count ? count : 1) * sizeof(*p));
+	if (*l == NULL || p == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	(*l)->items = (const unsigned char *)p;
+	(*l)->item_size = sizeof(*p);
+	e->problems = (const ksef_api_problems *)(const void *)*l;
+	return p;
+}
+
+static void keep_problems(ksef_api_error *e, const json_t *list,
 			  const char *code_key, const char *desc_key,
 			  int *nomem)
 {
+	struct ksef__list *l;
 	ksef_api_problem *p;
-	size_t i, n = 0, count;
+	size_t i, count;
 
 	if (!json_is_array(list))
 		return;
 	count = json_array_size(list);
 	if (count > KSEF_CLIENT_PROBLEMS_MAX)
 		count = KSEF_CLIENT_PROBLEMS_MAX;
-	p = ksef__result_alloc(res, (count ? count : 1) * sizeof(*p));
-	if (p == NULL) {
-		*nomem = 1;
+	if ((p = new_problems(e, count, &l, nomem)) == NULL)
 		return;
-	}
 	for (i = 0; i < count; i++) {
 		const json_t *o = json_array_get(list, i);
 
 		if (json_is_object(o))
-			keep_problem(res, &p[n++], o, code_key, desc_key,
+			keep_problem(e, &p[l->count++], o, code_key, desc_key,
 				     nomem);
 	}
-	e->problems = p;
-	e->problem_count = n;
 }
 
 static void parse_error_json(ksef_api_error *e, const json_t *root,
@@ -212,7 +227,7 @@ static void parse_error_json(ksef_api_error *e, const json_t *root,
 	if (json_is_object(exc)) {
 		/* ExceptionResponse, the default 400 format. */
 		e->format = KSEF_API_ERROR_EXCEPTION;
-		keep_problems(e, e, json_object_get(exc, "exceptionDetailList"),
+		keep_problems(e, json_object_get(exc, "exceptionDetailList"),
 			      "exceptionCode", "exceptionDescription", nomem);
 		e->trace_id = keep_field(e, exc, "serviceCode", nomem);
 		e->reference_number = keep_field(e, exc, "referenceNumber",
@@ -222,16 +237,14 @@ static void parse_error_json(ksef_api_error *e, const json_t *root,
 	if (json_is_object(st)) {
 		/* TooManyRequestsResponse: {"status":{code, description,
 		 * details}}. */
-		ksef_api_problem *p = ksef__result_alloc(e, sizeof(*p));
+		struct ksef__list *l;
+		ksef_api_problem *p = new_problems(e, 1, &l, nomem);
 
-		if (p == NULL) {
-			*nomem = 1;
+		if (p == NULL)
 			return;
-		}
 		e->format = KSEF_API_ERROR_STATUS;
 		keep_problem(e, p, st, "code", "description", nomem);
-		e->problems = p;
-		e->problem_count = 1;
+		l->count = 1;
 		return;
 	}
 	if (json_object_get(root, "title") == NULL &&
@@ -240,7 +253,7 @@ static void parse_error_json(ksef_api_error *e, const json_t *root,
 		return; /* JSON of no known form: stays OTHER */
 	/* Problem Details: 400 with errors[], 401/403/410/429 without. */
 	e->format = KSEF_API_ERROR_PROBLEM;
-	keep_problems(e, e, json_object_get(root, "errors"), "code",
+	keep_problems(e, json_object_get(root, "errors"), "code",
 		      "description", nomem);
 	e->title = keep_field(e, root, "title", nomem);
 	e->detail = keep_field(e, root, "detail", nomem);
@@ -312,13 +325,15 @@ ksef_api_error *ksef__api_error_parse(int status, long retry_after,
 /* The one-line summary of an error answer. */
 void ksef__api_error_summarise(char *out, size_t outsz, const ksef_api_error *e)
 {
-	if (e->problem_count > 0) {
-		const ksef_api_problem *p = &e->problems[0];
+	size_t count = ksef_api_problems_count(e->problems);
+
+	if (count > 0) {
+		const ksef_api_problem *p = ksef_api_problems_at(e->problems, 0);
 		char more[48] = "";
 
-		if (e->problem_count > 1)
+		if (count > 1)
 			snprintf(more, sizeof(more), " (and %zu more)",
-				 e->problem_count - 1);
+				 count - 1);
 		snprintf(out, outsz, "%d %s%s%s%s%s", p->code,
 			 p->description ? p->description : "",
 			 p->detail_count ? " [" : "",
@@ -338,14 +353,26 @@ void ksef__api_error_summarise(char *out, size_t outsz, const ksef_api_error *e)
 	}
 }
 
+size_t ksef_api_problems_count(const ksef_api_problems *l)
+{
+	return ksef__list_count(KSEF__LIST(l));
+}
+
+const ksef_api_problem *ksef_api_problems_at(const ksef_api_problems *l,
+					     size_t i)
+{
+	return ksef__list_at(KSEF__LIST(l), i);
+}
+
 int ksef_api_error_has_code(const ksef_api_error *e, int code)
 {
+	const ksef_api_problem *p;
 	size_t i;
 
 	if (e == NULL)
 		return 0;
-	for (i = 0; i < e->problem_count; i++)
-		if (e->problems[i].code == code)
+	for (i = 0; (p = ksef_api_problems_at(e->problems, i)) != NULL; i++)
+		if (p->code == code)
 			return 1;
 	return 0;
 }

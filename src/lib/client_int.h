@@ -37,6 +37,43 @@ char *ksef__result_strndup(void *res, const char *s, size_t len);
 void ksef__result_free(void *res);
 
 /*
+ * Lists. Every list a result hands out, a page of a list endpoint or a
+ * list inside a result, is a struct ksef__list behind an opaque public
+ * type whose only member it is. Its items lie in one array of the
+ * library's own item size, which callers never see: they read items one
+ * by one through the _at() accessors, so an item struct may grow without
+ * breaking binaries built against an older one.
+ */
+struct ksef__list {
+	const unsigned char *items; /* count items of item_size bytes */
+	size_t item_size;
+	size_t count;
+	const char *continuation;   /* a page's continuationToken, or NULL */
+};
+
+struct ksef_api_problems { struct ksef__list l; };
+struct ksef_api_pairs { struct ksef__list l; };
+struct ksef_api_pubkey_certs { struct ksef__list l; };
+struct ksef_api_auth_list { struct ksef__list l; };
+struct ksef_api_upo_pages { struct ksef__list l; };
+struct ksef_api_session_list { struct ksef__list l; };
+struct ksef_api_invoice_list { struct ksef__list l; };
+struct ksef_api_token_list { struct ksef__list l; };
+
+/* A public list type seen as the struct ksef__list it wraps (its first
+ * member), NULL staying NULL. */
+#define KSEF__LIST(l) ((const struct ksef__list *)(const void *)(l))
+
+/* How many items l holds; 0 when l is NULL. */
+size_t ksef__list_count(const struct ksef__list *l);
+
+/* Item i of l, or NULL when l is NULL or i is out of range. */
+const void *ksef__list_at(const struct ksef__list *l, size_t i);
+
+/* A page's continuation token, or NULL when l is NULL or the last page. */
+const char *ksef__list_continuation(const struct ksef__list *l);
+
+/*
  * Transport
  */
 
@@ -287,20 +324,27 @@ size_t ksef__rd_push(struct ksef__rd *r, const char *key);
 /* Leave a nested object entered with ksef__rd_push(). */
 void ksef__rd_pop(struct ksef__rd *r, size_t old);
 
-/* StatusInfo or InvoiceStatusInfo: {code, description, details}; node
- * (may be NULL) receives the object, for fields beyond those. */
+/* StatusInfo or InvoiceStatusInfo: {code, description, details}, into a
+ * new ksef_api_status of the result; node (may be NULL) receives the
+ * object, for fields beyond those. */
 int ksef__rd_status(struct ksef__rd *r, const json_t *obj, const char *key,
-		    ksef_api_status *st, const json_t **node);
+		    const ksef_api_status **out, const json_t **node);
 
-/* TokenInfo: {token, validUntil}; the token is a secret sent in headers. */
+/* TokenInfo: {token, validUntil}; the token is a secret sent in headers.
+ * *out is a new ksef_api_token_info of the result even when an optional
+ * one is absent: then its token is NULL and its time KSEF_TIME_UNSET. */
 int ksef__rd_token_info(struct ksef__rd *r, const json_t *obj,
 			const char *key, int required,
-			ksef_api_token_info *out);
+			const ksef_api_token_info **out);
 
-/* Run parse over an array of objects into n items of size bytes. */
+/* A new empty list of the result, for items of size bytes; NULL when out
+ * of memory (the message is set). */
+struct ksef__list *ksef__rd_list_new(struct ksef__rd *r, size_t size);
+
+/* Run parse over the array of objects under key into l's items, of
+ * l->item_size bytes each. */
 int ksef__rd_items(struct ksef__rd *r, const json_t *obj, const char *key,
-		   size_t size, void **items, size_t *count,
-		   ksef__parse_fn parse);
+		   struct ksef__list *l, ksef__parse_fn parse);
 
 /* AuthenticationOperationStatusResponse, also an item of GET
  * /auth/sessions (client_auth.c). */
@@ -341,7 +385,6 @@ int ksef__req_get_one(void **out, ksef_client *c, const char *path,
 /* What tells one list endpoint from another. */
 struct ksef__list_kind {
 	const char *key;      /* the answer's member that holds the items */
-	size_t res_size;      /* of the typed list result */
 	size_t item_size;     /* of one item */
 	ksef__parse_fn parse; /* reads one item */
 };
@@ -351,29 +394,14 @@ struct ksef__list_kind {
 typedef int (*ksef__path_fn)(ksef_buf *path, const void *args,
 			     ksef_error *err);
 
-/* A page as read, before the caller moves it into its typed result: the
- * lists differ in their items' pointer type, so only the caller can. */
-struct ksef__page {
-	void *res;
-	void *items;
-	size_t count;
-	const char *continuation;
-};
-
 /* GET one page of a list under the access token; build makes the path
- * from args, after the token is found. */
-int ksef__req_get_page(struct ksef__page *pg, ksef_client *c,
+ * from args, after the token is found. *out receives the page, a result
+ * that is a struct ksef__list, for the caller to hand out as its public
+ * list type. */
+int ksef__req_get_page(void **out, ksef_client *c,
 		       const struct ksef__list_kind *kind,
 		       ksef__path_fn build, const void *args,
 		       const char *continuation, ksef_error *err);
-
-/* Move a page into its typed list result, as KSEF__PAGE_TO(*out, pg). A
- * macro because the list types differ only in their items' pointer type,
- * which no one function can take. */
-#define KSEF__PAGE_TO(list, pg)                                            \
-	((list) = (pg).res, (list)->items = (pg).items,                    \
-	 (list)->count = (pg).count,                                       \
-	 (list)->continuation_token = (pg).continuation)
 
 /* The query of the lists that take only a page size. */
 struct ksef__page_query {

@@ -4,8 +4,9 @@
  * used or copied, a required field that is missing, null or of the wrong
  * type fails the call with KSEF_EPARSE naming the field by its path, and
  * unknown fields are ignored, as the API asks (SPEC 1.2). It also owns the
- * memory of ksef_api_* results: one allocation per result with the blocks
- * its strings and arrays live in.
+ * memory of ksef_api_* results (one allocation per result with the blocks
+ * its strings, lists and nested structs live in) and the lists behind the
+ * opaque list types.
  */
 #include <limits.h>
 #include <stdalign.h>
@@ -91,6 +92,27 @@ void ksef__result_free(void *res)
 		ksef__wipe(b->data, b->size);
 		free(b);
 	}
+}
+
+/*
+ * Lists
+ */
+
+size_t ksef__list_count(const struct ksef__list *l)
+{
+	return l != NULL ? l->count : 0;
+}
+
+const void *ksef__list_at(const struct ksef__list *l, size_t i)
+{
+	if (l == NULL || i >= l->count)
+		return NULL;
+	return l->items + i * l->item_size;
+}
+
+const char *ksef__list_continuation(const struct ksef__list *l)
+{
+	return l != NULL ? l->continuation : NULL;
 }
 
 /*
@@ -356,8 +378,9 @@ void ksef__rd_pop(struct ksef__rd *r, size_t old)
 
 /* StatusInfo or InvoiceStatusInfo: {code, description, details}. */
 int ksef__rd_status(struct ksef__rd *r, const json_t *obj, const char *key,
-		    ksef_api_status *st, const json_t **node)
+		    const ksef_api_status **out, const json_t **node)
 {
+	ksef_api_status *st;
 	const json_t *o;
 	int64_t code;
 	size_t old;
@@ -365,9 +388,11 @@ int ksef__rd_status(struct ksef__rd *r, const json_t *obj, const char *key,
 
 	if ((error = ksef__rd_object(r, obj, key, 1, &o)) < 0)
 		return error;
+	if ((st = ksef__result_alloc(r->res, sizeof(*st))) == NULL)
+		return ksef__rd_nomem(r);
 	old = ksef__rd_push(r, key);
-	if ((error = ksef__rd_int(r, o, "code", 1, INT_MIN, INT_MAX, &code)) ==
-		    0 &&
+	if ((error = ksef__rd_int(r, o, "code", 1, INT_MIN, INT_MAX,
+				  &code)) == 0 &&
 	    (error = ksef__rd_string(r, o, "description", 1, 0,
 				     KSEF_CLIENT_FIELD_MAX,
 				     &st->description)) == 0)
@@ -375,6 +400,7 @@ int ksef__rd_status(struct ksef__rd *r, const json_t *obj, const char *key,
 					 &st->detail_count);
 	ksef__rd_pop(r, old);
 	st->code = (int)code;
+	*out = st;
 	if (node != NULL)
 		*node = o;
 	return error;
@@ -382,37 +408,52 @@ int ksef__rd_status(struct ksef__rd *r, const json_t *obj, const char *key,
 
 /* TokenInfo: {token, validUntil}; the token is a secret sent in headers. */
 int ksef__rd_token_info(struct ksef__rd *r, const json_t *obj, const char *key,
-			int required, ksef_api_token_info *out)
+			int required, const ksef_api_token_info **out)
 {
+	ksef_api_token_info *ti;
 	const json_t *o;
 	size_t old;
 	int error;
 
-	out->valid_until_ms = KSEF_TIME_UNSET;
+	if ((ti = ksef__result_alloc(r->res, sizeof(*ti))) == NULL)
+		return ksef__rd_nomem(r);
+	ti->valid_until_ms = KSEF_TIME_UNSET;
+	*out = ti;
 	if ((error = ksef__rd_object(r, obj, key, required, &o)) < 0 ||
 	    o == NULL)
 		return error;
 	old = ksef__rd_push(r, key);
 	if ((error = ksef__rd_header_safe(r, o, "token", 1,
 					  KSEF_CLIENT_TOKEN_MAX,
-					  &out->token)) == 0)
-		error = ksef__rd_time(r, o, "validUntil", &out->valid_until_ms);
+					  &ti->token)) == 0)
+		error = ksef__rd_time(r, o, "validUntil", &ti->valid_until_ms);
 	ksef__rd_pop(r, old);
 	return error;
 }
 
+struct ksef__list *ksef__rd_list_new(struct ksef__rd *r, size_t size)
+{
+	struct ksef__list *l = ksef__result_alloc(r->res, sizeof(*l));
+
+	if (l == NULL) {
+		ksef__rd_nomem(r);
+		return NULL;
+	}
+	l->item_size = size;
+	return l;
+}
+
 /* Run parse(r, item, i) over an array of objects into n items of size. */
 int ksef__rd_items(struct ksef__rd *r, const json_t *obj, const char *key,
-		   size_t size, void **items, size_t *count,
-		   ksef__parse_fn parse)
+		   struct ksef__list *l, ksef__parse_fn parse)
 {
+	size_t i, n, old, size = l->item_size;
 	const json_t *arr;
 	unsigned char *v;
-	size_t i, n, old;
 	int error;
 
-	*items = NULL;
-	*count = 0;
+	l->items = NULL;
+	l->count = 0;
 	if ((error = ksef__rd_array(r, obj, key, 1, &arr)) < 0)
 		return error;
 	n = json_array_size(arr);
@@ -431,8 +472,8 @@ int ksef__rd_items(struct ksef__rd *r, const json_t *obj, const char *key,
 		if (error < 0)
 			return error;
 	}
-	*items = v;
-	*count = n;
+	l->items = v;
+	l->count = n;
 	return 0;
 }
 

@@ -417,28 +417,31 @@ int ksef__req_get_one(void **out, ksef_client *c, const char *path, size_t size,
  * asked for with the token in x-continuation-token.
  */
 
-static int parse_page(struct ksef__page *pg, const json_t *root,
+static int parse_page(void **out, const json_t *root,
 		      const ksef__request *rq,
 		      const struct ksef__list_kind *kind, ksef_error *err)
 {
+	struct ksef__list *l;
 	struct ksef__rd r;
 	int error;
 
-	if ((error = ksef__rd_new(&r, kind->res_size, rq, err)) < 0)
+	if ((error = ksef__rd_new(&r, sizeof(*l), rq, err)) < 0)
 		return error;
-	if ((error = ksef__rd_continuation(&r, root, &pg->continuation)) < 0 ||
-	    (error = ksef__rd_items(&r, root, kind->key, kind->item_size,
-				    &pg->items, &pg->count, kind->parse)) < 0) {
+	l = r.res;
+	l->item_size = kind->item_size;
+	if ((error = ksef__rd_continuation(&r, root, &l->continuation)) < 0 ||
+	    (error = ksef__rd_items(&r, root, kind->key, l,
+				    kind->parse)) < 0) {
 		ksef__result_free(r.res);
 		return error;
 	}
-	pg->res = r.res;
+	*out = r.res;
 	return 0;
 }
 
 /* GET one page of a list under the access token; build makes the path
  * from args, after the token is found. */
-int ksef__req_get_page(struct ksef__page *pg, ksef_client *c,
+int ksef__req_get_page(void **out, ksef_client *c,
 		       const struct ksef__list_kind *kind, ksef__path_fn build,
 		       const void *args, const char *continuation,
 		       ksef_error *err)
@@ -456,7 +459,7 @@ int ksef__req_get_page(struct ksef__page *pg, ksef_client *c,
 		error = call_json(&root, c, &rq, 0, err);
 	}
 	if (error == 0) {
-		error = parse_page(pg, root, &rq, kind, err);
+		error = parse_page(out, root, &rq, kind, err);
 		json_decref(root);
 	}
 	ksef_buf_dispose(&path);

@@ -54,21 +54,18 @@ static int parse_pubkey_cert(struct ksef__rd *r, const json_t *o, void *item)
  * changed, only its reference count. */
 static int parse_pubkey_certs(struct ksef__rd *r, const json_t *root, void *res)
 {
-	ksef_api_pubkey_certs *certs = res;
+	struct ksef__list *l = res;
 	json_t *wrap = json_object();
-	void *items;
 	int error;
 
+	l->item_size = sizeof(ksef_api_pubkey_cert);
 	if (wrap == NULL || json_object_set(wrap, "certificates",
 					    (json_t *)root) < 0)
 		error = ksef__rd_nomem(r);
 	else
-		error = ksef__rd_items(r, wrap, "certificates",
-				       sizeof(ksef_api_pubkey_cert), &items,
-				       &certs->count, parse_pubkey_cert);
+		error = ksef__rd_items(r, wrap, "certificates", l,
+				       parse_pubkey_cert);
 	json_decref(wrap);
-	if (error == 0)
-		certs->items = items;
 	return error;
 }
 
@@ -86,23 +83,32 @@ int ksef_client_pubkey_certs(ksef_api_pubkey_certs **out, ksef_client *c,
 	rq.path = "/security/public-key-certificates";
 	rq.retry_safe = 1;
 	if ((error = ksef__req_call_result(&res, c, &rq, 1,
-					   sizeof(ksef_api_pubkey_certs),
+					   sizeof(struct ksef_api_pubkey_certs),
 					   parse_pubkey_certs, err)) == 0)
 		*out = res;
 	return error;
 }
 
+size_t ksef_api_pubkey_certs_count(const ksef_api_pubkey_certs *l)
+{
+	return ksef__list_count(KSEF__LIST(l));
+}
+
+const ksef_api_pubkey_cert *ksef_api_pubkey_certs_at(
+	const ksef_api_pubkey_certs *l, size_t i)
+{
+	return ksef__list_at(KSEF__LIST(l), i);
+}
+
 const ksef_api_pubkey_cert *ksef_api_pubkey_certs_pick(
 	const ksef_api_pubkey_certs *certs, unsigned usage, int64_t now_ms)
 {
-	const ksef_api_pubkey_cert *best = NULL;
+	const ksef_api_pubkey_cert *best = NULL, *k;
 	size_t i;
 
 	if (certs == NULL || usage == 0)
 		return NULL;
-	for (i = 0; i < certs->count; i++) {
-		const ksef_api_pubkey_cert *k = &certs->items[i];
-
+	for (i = 0; (k = ksef_api_pubkey_certs_at(certs, i)) != NULL; i++) {
 		if ((k->usage & usage) != usage || k->valid_from_ms > now_ms ||
 		    k->valid_to_ms < now_ms)
 			continue;

@@ -16,10 +16,10 @@
 #include "client_int.h"
 
 static const struct ksef__bit_name session_status_names[] = {
-	{KSEF_SESSION_STATUS_IN_PROGRESS, "InProgress"},
-	{KSEF_SESSION_STATUS_SUCCEEDED, "Succeeded"},
-	{KSEF_SESSION_STATUS_FAILED, "Failed"},
-	{KSEF_SESSION_STATUS_CANCELLED, "Cancelled"},
+	{ KSEF_SESSION_STATUS_IN_PROGRESS, "InProgress" },
+	{ KSEF_SESSION_STATUS_SUCCEEDED, "Succeeded" },
+	{ KSEF_SESSION_STATUS_FAILED, "Failed" },
+	{ KSEF_SESSION_STATUS_CANCELLED, "Cancelled" },
 };
 
 static int parse_upo_page(struct ksef__rd *r, const json_t *o, void *item)
@@ -42,8 +42,8 @@ static int parse_session_status(struct ksef__rd *r, const json_t *root,
 				void *res)
 {
 	ksef_api_session_status *st = res;
+	struct ksef__list *pages;
 	const json_t *upo;
-	void *pages;
 	int error;
 
 	if ((error = ksef__rd_status(r, root, "status", &st->status,
@@ -64,12 +64,11 @@ static int parse_session_status(struct ksef__rd *r, const json_t *root,
 	    (error = ksef__rd_object(r, root, "upo", 0, &upo)) < 0 ||
 	    upo == NULL)
 		return error;
+	if ((pages = ksef__rd_list_new(r, sizeof(ksef_api_upo_page))) == NULL)
+		return KSEF_ENOMEM;
+	st->upo_pages = (const ksef_api_upo_pages *)(const void *)pages;
 	ksef__rd_push(r, "upo");
-	error = ksef__rd_items(r, upo, "pages", sizeof(ksef_api_upo_page),
-			       &pages, &st->upo_page_count, parse_upo_page);
-	if (error == 0)
-		st->upo_pages = pages;
-	return error;
+	return ksef__rd_items(r, upo, "pages", pages, parse_upo_page);
 }
 
 int ksef_client_session_status(ksef_api_session_status **out,
@@ -99,6 +98,17 @@ void ksef_api_session_status_free(ksef_api_session_status *st)
 	ksef__result_free(st);
 }
 
+size_t ksef_api_upo_pages_count(const ksef_api_upo_pages *l)
+{
+	return ksef__list_count(KSEF__LIST(l));
+}
+
+const ksef_api_upo_page *ksef_api_upo_pages_at(const ksef_api_upo_pages *l,
+					       size_t i)
+{
+	return ksef__list_at(KSEF__LIST(l), i);
+}
+
 static int parse_session_item(struct ksef__rd *r, const json_t *o, void *item)
 {
 	ksef_api_session_item *s = item;
@@ -122,9 +132,9 @@ static int parse_session_item(struct ksef__rd *r, const json_t *o, void *item)
 			    &s->failed_invoice_count);
 }
 
-static const struct ksef__list_kind session_list =
-	{"sessions", sizeof(ksef_api_session_list),
-	 sizeof(ksef_api_session_item), parse_session_item};
+static const struct ksef__list_kind session_list = {
+	"sessions", sizeof(ksef_api_session_item), parse_session_item
+};
 
 /* A ksef__path_fn: args is the caller's ksef_client_session_query. */
 static int session_query(ksef_buf *path, const void *args, ksef_error *err)
@@ -190,17 +200,34 @@ int ksef_client_sessions(ksef_api_session_list **out, ksef_client *c,
 			 const ksef_client_session_query *q,
 			 const char *continuation, ksef_error *err)
 {
-	struct ksef__page pg;
+	void *res;
 	int error;
 
 	if ((error = ksef__req_begin(c, out != NULL && q != NULL, err)) < 0)
 		return error;
 	*out = NULL;
-	if ((error = ksef__req_get_page(&pg, c, &session_list, session_query, q,
-					continuation, err)) < 0)
+	if ((error = ksef__req_get_page(&res, c, &session_list, session_query,
+					q, continuation, err)) < 0)
 		return error;
-	KSEF__PAGE_TO(*out, pg);
+	*out = res;
 	return 0;
+}
+
+size_t ksef_api_session_list_count(const ksef_api_session_list *l)
+{
+	return ksef__list_count(KSEF__LIST(l));
+}
+
+const ksef_api_session_item *ksef_api_session_list_at(
+	const ksef_api_session_list *l, size_t i)
+{
+	return ksef__list_at(KSEF__LIST(l), i);
+}
+
+const char *ksef_api_session_list_continuation(
+	const ksef_api_session_list *l)
+{
+	return ksef__list_continuation(KSEF__LIST(l));
 }
 
 void ksef_api_session_list_free(ksef_api_session_list *list)
@@ -212,6 +239,7 @@ static int parse_extensions(struct ksef__rd *r, const json_t *status,
 			    ksef_api_invoice_status *s)
 {
 	const json_t *ext, *v;
+	struct ksef__list *l;
 	ksef_api_pair *pairs;
 	const char *key;
 	size_t n = 0, count;
@@ -220,6 +248,9 @@ static int parse_extensions(struct ksef__rd *r, const json_t *status,
 	if ((error = ksef__rd_object(r, status, "extensions", 0, &ext)) < 0 ||
 	    ext == NULL)
 		return error;
+	if ((l = ksef__rd_list_new(r, sizeof(*pairs))) == NULL)
+		return KSEF_ENOMEM;
+	s->extensions = (const ksef_api_pairs *)(const void *)l;
 	count = json_object_size(ext);
 	if (count > KSEF_CLIENT_DETAILS_MAX)
 		return ksef__rd_fail(r, "extensions", "has over %d entries",
@@ -251,8 +282,8 @@ static int parse_extensions(struct ksef__rd *r, const json_t *status,
 		}
 		n++;
 	}
-	s->extensions = pairs;
-	s->extension_count = n;
+	l->items = (const unsigned char *)pairs;
+	l->count = n;
 	return 0;
 }
 
@@ -331,9 +362,19 @@ void ksef_api_invoice_status_free(ksef_api_invoice_status *st)
 	ksef__result_free(st);
 }
 
-static const struct ksef__list_kind invoice_list =
-	{"invoices", sizeof(ksef_api_invoice_list),
-	 sizeof(ksef_api_invoice_status), parse_invoice_status};
+size_t ksef_api_pairs_count(const ksef_api_pairs *l)
+{
+	return ksef__list_count(KSEF__LIST(l));
+}
+
+const ksef_api_pair *ksef_api_pairs_at(const ksef_api_pairs *l, size_t i)
+{
+	return ksef__list_at(KSEF__LIST(l), i);
+}
+
+static const struct ksef__list_kind invoice_list = {
+	"invoices", sizeof(ksef_api_invoice_status), parse_invoice_status
+};
 
 int ksef_client_session_invoices(ksef_api_invoice_list **out, ksef_client *c,
 				 const char *session_ref, int failed_only,
@@ -341,7 +382,7 @@ int ksef_client_session_invoices(ksef_api_invoice_list **out, ksef_client *c,
 				 ksef_error *err)
 {
 	struct ksef__page_query q;
-	struct ksef__page pg;
+	void *res;
 	int error;
 
 	if ((error = ksef__req_begin(c, out != NULL, err)) < 0)
@@ -354,12 +395,29 @@ int ksef_client_session_invoices(ksef_api_invoice_list **out, ksef_client *c,
 	snprintf(q.base, sizeof(q.base), "/sessions/%s/invoices%s",
 		 session_ref, failed_only ? "/failed" : "");
 	q.page_size = page_size;
-	if ((error = ksef__req_get_page(&pg, c, &invoice_list,
+	if ((error = ksef__req_get_page(&res, c, &invoice_list,
 					ksef__req_page_query_path, &q,
 					continuation, err)) < 0)
 		return error;
-	KSEF__PAGE_TO(*out, pg);
+	*out = res;
 	return 0;
+}
+
+size_t ksef_api_invoice_list_count(const ksef_api_invoice_list *l)
+{
+	return ksef__list_count(KSEF__LIST(l));
+}
+
+const ksef_api_invoice_status *ksef_api_invoice_list_at(
+	const ksef_api_invoice_list *l, size_t i)
+{
+	return ksef__list_at(KSEF__LIST(l), i);
+}
+
+const char *ksef_api_invoice_list_continuation(
+	const ksef_api_invoice_list *l)
+{
+	return ksef__list_continuation(KSEF__LIST(l));
 }
 
 void ksef_api_invoice_list_free(ksef_api_invoice_list *list)

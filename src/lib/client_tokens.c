@@ -14,23 +14,23 @@
 #include "client_int.h"
 
 static const struct ksef__bit_name perm_names[] = {
-	{KSEF_TOKEN_PERM_INVOICE_READ, "InvoiceRead"},
-	{KSEF_TOKEN_PERM_INVOICE_WRITE, "InvoiceWrite"},
-	{KSEF_TOKEN_PERM_CREDENTIALS_READ, "CredentialsRead"},
-	{KSEF_TOKEN_PERM_CREDENTIALS_MANAGE, "CredentialsManage"},
-	{KSEF_TOKEN_PERM_SUBUNIT_MANAGE, "SubunitManage"},
-	{KSEF_TOKEN_PERM_ENFORCEMENT_OPERATIONS, "EnforcementOperations"},
-	{KSEF_TOKEN_PERM_INTROSPECTION, "Introspection"},
+	{ KSEF_TOKEN_PERM_INVOICE_READ, "InvoiceRead" },
+	{ KSEF_TOKEN_PERM_INVOICE_WRITE, "InvoiceWrite" },
+	{ KSEF_TOKEN_PERM_CREDENTIALS_READ, "CredentialsRead" },
+	{ KSEF_TOKEN_PERM_CREDENTIALS_MANAGE, "CredentialsManage" },
+	{ KSEF_TOKEN_PERM_SUBUNIT_MANAGE, "SubunitManage" },
+	{ KSEF_TOKEN_PERM_ENFORCEMENT_OPERATIONS, "EnforcementOperations" },
+	{ KSEF_TOKEN_PERM_INTROSPECTION, "Introspection" },
 };
 
 #define PERM_ALL 0x7Fu
 
 static const struct ksef__bit_name token_status_names[] = {
-	{KSEF_TOKEN_STATUS_PENDING, "Pending"},
-	{KSEF_TOKEN_STATUS_ACTIVE, "Active"},
-	{KSEF_TOKEN_STATUS_REVOKING, "Revoking"},
-	{KSEF_TOKEN_STATUS_REVOKED, "Revoked"},
-	{KSEF_TOKEN_STATUS_FAILED, "Failed"},
+	{ KSEF_TOKEN_STATUS_PENDING, "Pending" },
+	{ KSEF_TOKEN_STATUS_ACTIVE, "Active" },
+	{ KSEF_TOKEN_STATUS_REVOKING, "Revoking" },
+	{ KSEF_TOKEN_STATUS_REVOKED, "Revoked" },
+	{ KSEF_TOKEN_STATUS_FAILED, "Failed" },
 };
 
 /*
@@ -207,10 +207,9 @@ void ksef_api_token_status_free(ksef_api_token_status *st)
 	ksef__result_free(st);
 }
 
-static const struct ksef__list_kind token_list = {"tokens",
-						  sizeof(ksef_api_token_list),
-						  sizeof(ksef_api_token_status),
-						  parse_token_status};
+static const struct ksef__list_kind token_list = {
+	"tokens", sizeof(ksef_api_token_status), parse_token_status
+};
 
 /* A ksef__path_fn: args is the caller's ksef_client_token_query, or NULL. */
 static int token_query(ksef_buf *path, const void *args, ksef_error *err)
@@ -272,17 +271,33 @@ int ksef_client_tokens(ksef_api_token_list **out, ksef_client *c,
 		       const ksef_client_token_query *q,
 		       const char *continuation, ksef_error *err)
 {
-	struct ksef__page pg;
+	void *res;
 	int error;
 
 	if ((error = ksef__req_begin(c, out != NULL, err)) < 0)
 		return error;
 	*out = NULL;
-	if ((error = ksef__req_get_page(&pg, c, &token_list, token_query, q,
+	if ((error = ksef__req_get_page(&res, c, &token_list, token_query, q,
 					continuation, err)) < 0)
 		return error;
-	KSEF__PAGE_TO(*out, pg);
+	*out = res;
 	return 0;
+}
+
+size_t ksef_api_token_list_count(const ksef_api_token_list *l)
+{
+	return ksef__list_count(KSEF__LIST(l));
+}
+
+const ksef_api_token_status *ksef_api_token_list_at(
+	const ksef_api_token_list *l, size_t i)
+{
+	return ksef__list_at(KSEF__LIST(l), i);
+}
+
+const char *ksef_api_token_list_continuation(const ksef_api_token_list *l)
+{
+	return ksef__list_continuation(KSEF__LIST(l));
 }
 
 void ksef_api_token_list_free(ksef_api_token_list *list)

@@ -438,8 +438,8 @@ static int number_ref_cmp(const void *a, const void *b)
 
 /* The schema's xsd:unique on NumerKSeFDokumentu, in O(n log n): a page
  * holds up to 10 000 documents. */
-static int check_unique_numbers(const ksef_upo_document *docs, size_t n,
-				ksef_error *err)
+static int check_unique_numbers(const ksef_upo_document *const *docs,
+				size_t n, ksef_error *err)
 {
 	struct number_ref *refs;
 	size_t i;
@@ -450,7 +450,7 @@ static int check_unique_numbers(const ksef_upo_document *docs, size_t n,
 	if ((refs = malloc(n * sizeof(*refs))) == NULL)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
-		refs[i].number = docs[i].ksef_number;
+		refs[i].number = docs[i]->ksef_number;
 		refs[i].index = i;
 	}
 	qsort(refs, n, sizeof(*refs), number_ref_cmp);
@@ -536,7 +536,11 @@ static int check_desc(const ksef_upo_desc *d, ksef_error *err)
 				  err)) < 0))
 		return error;
 	for (i = 0; i < d->document_count; i++)
-		if ((error = check_document(&d->documents[i], i + 1, err)) < 0)
+		if (d->documents[i] == NULL)
+			return ksef__error_set(err, KSEF_EINVAL,
+				"UPO description's document %zu is NULL", i + 1);
+		else if ((error = check_document(d->documents[i], i + 1,
+						 err)) < 0)
 			return error;
 	return check_unique_numbers(d->documents, d->document_count, err);
 }
@@ -684,7 +688,7 @@ static int build_doc(xmlDoc **out, const ksef_upo_desc *d, ksef_error *err)
 	element(&b, root, 1, "KodFormularza",
 		d->form_code ? d->form_code : code.system_code);
 	for (i = 0; i < d->document_count && !b.oom; i++)
-		write_document(&b, root, &d->documents[i]);
+		write_document(&b, root, d->documents[i]);
 	indent(&b, root, 0);
 	if (b.oom) {
 		xmlFreeDoc(b.doc);
