@@ -79,7 +79,11 @@ KSEF_BEGIN_DECLS
 /** A connection to one KSeF API base URL; opaque. */
 typedef struct ksef_client ksef_client;
 
-/** The version of ksef_client_options this header describes. */
+/**
+ * The version of ksef_client_options this header describes. The library takes a struct
+ * of any version from 1 to its own, reading only the fields that version
+ * has and leaving later ones at their defaults.
+ */
 #define KSEF_CLIENT_OPTIONS_VERSION 1
 
 /**
@@ -144,7 +148,8 @@ typedef struct ksef_client_options {
  *                  Set to NULL on failure.
  * @param opts      the options; copied, so they need not outlive the call.
  * @param err       receives the reason on failure; may be NULL.
- * @return 0, KSEF_EINVAL for a NULL argument, an unknown options version,
+ * @return 0, KSEF_EINVAL for a NULL argument, an options version outside
+ *         1 to KSEF_CLIENT_OPTIONS_VERSION,
  *         a base URL that is not http(s) or a field out of range, or
  *         KSEF_ENOMEM (also when libcurl cannot be set up).
  */
@@ -505,7 +510,11 @@ typedef struct ksef_api_auth_init {
  */
 KSEF_API void ksef_api_auth_init_free(ksef_api_auth_init *init);
 
-/** The version of ksef_client_ip_policy this header describes. */
+/**
+ * The version of ksef_client_ip_policy this header describes. The library takes a struct
+ * of any version from 1 to its own, reading only the fields that version
+ * has and leaving later ones at their defaults.
+ */
 #define KSEF_CLIENT_IP_POLICY_VERSION 1
 
 /**
@@ -792,7 +801,11 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_session_open(
  */
 KSEF_API void ksef_api_session_opened_free(ksef_api_session_opened *s);
 
-/** The version of ksef_client_send_options this header describes. */
+/**
+ * The version of ksef_client_send_options this header describes. The library takes a struct
+ * of any version from 1 to its own, reading only the fields that version
+ * has and leaving later ones at their defaults.
+ */
 #define KSEF_CLIENT_SEND_OPTIONS_VERSION 1
 
 /** Optional parts of sending an invoice (SPEC 4.12). */
@@ -935,7 +948,11 @@ typedef enum ksef_session_type {
 #define KSEF_SESSION_STATUS_FAILED 0x4u      /**< "Failed" */
 #define KSEF_SESSION_STATUS_CANCELLED 0x8u   /**< "Cancelled" */
 
-/** The version of ksef_client_session_query this header describes. */
+/**
+ * The version of ksef_client_session_query this header describes. The library takes a struct
+ * of any version from 1 to its own, reading only the fields that version
+ * has and leaving later ones at their defaults.
+ */
 #define KSEF_CLIENT_SESSION_QUERY_VERSION 1
 
 /**
@@ -1322,7 +1339,11 @@ KSEF_API void ksef_api_token_status_free(ksef_api_token_status *st);
 #define KSEF_TOKEN_STATUS_REVOKED 0x08u  /**< "Revoked" */
 #define KSEF_TOKEN_STATUS_FAILED 0x10u   /**< "Failed" */
 
-/** The version of ksef_client_token_query this header describes. */
+/**
+ * The version of ksef_client_token_query this header describes. The library takes a struct
+ * of any version from 1 to its own, reading only the fields that version
+ * has and leaving later ones at their defaults.
+ */
 #define KSEF_CLIENT_TOKEN_QUERY_VERSION 1
 
 /** Filters of GET /tokens; NULL or 0 leaves one out. */

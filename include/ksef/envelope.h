@@ -182,9 +182,10 @@ KSEF_API KSEF_WARN_UNUSED int ksef_envelope_seal(ksef_buf *ciphertext,
  * used), and anything else is taken as Base64. Trailing whitespace after
  * Base64 is allowed, so that a value saved to a file with a newline still
  * loads; trailing bytes after DER are not. The key must be RSA of at least
- * 2048 bits, since KSeF only defines RSA-OAEP. The certificate's issuer and validity are not checked here:
- * trust comes from the TLS connection it was fetched over, and validity is
- * for the caller to compare (ksef_pubkey_not_before()).
+ * 2048 bits, since KSeF only defines RSA-OAEP. The certificate's issuer
+ * and validity are not checked here: trust comes from the TLS connection
+ * it was fetched over, and validity is for the caller to compare
+ * (ksef_pubkey_not_before()).
  *
  * @param[out] out  receives the key; free it with ksef_pubkey_free(). Set
  *                  to NULL on failure.

@@ -173,6 +173,11 @@ typedef struct ksef_verify_options {
 	int check_nip_checksums;
 } ksef_verify_options;
 
+/**
+ * The version of ksef_verify_options this header describes. The library
+ * takes options of any version from 1 to its own, reading only the fields
+ * that version has and leaving later ones at their defaults.
+ */
 #define KSEF_VERIFY_OPTIONS_VERSION 1
 #define KSEF_VERIFY_OPTIONS_INIT { KSEF_VERIFY_OPTIONS_VERSION, 0, 0, NULL, 0 }
 

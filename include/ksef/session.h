@@ -82,7 +82,11 @@ KSEF_API int ksef_session_status_is_final(int code);
 /** One authentication to one context, renewed as needed; opaque. */
 typedef struct ksef_conn ksef_conn;
 
-/** The version of ksef_conn_options this header describes. */
+/**
+ * The version of ksef_conn_options this header describes. The library takes a struct
+ * of any version from 1 to its own, reading only the fields that version
+ * has and leaving later ones at their defaults.
+ */
 #define KSEF_CONN_OPTIONS_VERSION 1
 
 /**
@@ -150,7 +154,9 @@ typedef struct ksef_conn_options {
  *                  after its sessions. NULL on failure.
  * @param opts      the options; copied, except the signer.
  * @param err       receives the reason on failure; may be NULL.
- * @return 0, KSEF_EINVAL (a NULL argument or client, an unknown version,
+ * @return 0, KSEF_EINVAL (a NULL argument or client, a version outside 1
+ *         to KSEF_CONN_OPTIONS_VERSION, or of the client options outside
+ *         1 to KSEF_CLIENT_OPTIONS_VERSION,
  *         no context, none or both credentials, a field out of range, or
  *         an invalid client option), KSEF_EHTTP (an error answer, or an
  *         authentication that ended with a failure status: the message

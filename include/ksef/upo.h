@@ -132,6 +132,11 @@ typedef struct ksef_upo_desc {
 	size_t document_count; /**< 1 to KSEF_UPO_MAX_DOCUMENTS */
 } ksef_upo_desc;
 
+/**
+ * The version of ksef_upo_desc this header describes. The library takes a
+ * description of any version from 1 to its own (see the top of this
+ * header).
+ */
 #define KSEF_UPO_DESC_VERSION 1
 #define KSEF_UPO_DESC_INIT { KSEF_UPO_DESC_VERSION, NULL, NULL, \
 	KSEF_UPO_CONTEXT_NIP, NULL, KSEF_UPO_AUTH_DOCUMENT_HASH, NULL, NULL, \
@@ -153,10 +158,11 @@ typedef struct ksef_upo_desc {
  * @param desc      what the UPO says; read only during the call.
  * @param err       receives the reason on failure, naming the element
  *                  (and the document's index) at fault; may be NULL.
- * @return 0, KSEF_EINVAL (NULL argument or document, unknown version or
- *         enum value, a count of 0 or over KSEF_UPO_MAX_DOCUMENTS, a page
- *         whose numbers do not add up), KSEF_EFORMAT (a value the schema refuses, text
- *         that is not UTF-8 or holds a character XML 1.0 cannot carry),
+ * @return 0, KSEF_EINVAL (NULL argument or document, a version outside 1
+ *         to KSEF_UPO_DESC_VERSION, an unknown enum value, a count of 0 or over KSEF_UPO_MAX_DOCUMENTS, a page
+ *         whose numbers do not add up), KSEF_EFORMAT (a value the schema
+ *         refuses, text that is not UTF-8 or holds a character XML 1.0
+ *         cannot carry),
  *         KSEF_ETOOBIG (the document would pass KSEF_UPO_MAX_BYTES, which
  *         only values padded with whitespace can make it do), or
  *         KSEF_ENOMEM.

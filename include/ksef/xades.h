@@ -88,7 +88,11 @@ typedef enum ksef_xades_auth_ns {
 	KSEF_XADES_AUTH_NS_2_1 = 1  /**< http://ksef.mf.gov.pl/auth/token/2.1 */
 } ksef_xades_auth_ns;
 
-/** The version of ksef_xades_auth_request this header describes. */
+/**
+ * The version of ksef_xades_auth_request this header describes. The library takes a struct
+ * of any version from 1 to its own, reading only the fields that version
+ * has and leaving later ones at their defaults.
+ */
 #define KSEF_XADES_AUTH_REQUEST_VERSION 1
 
 /**
@@ -244,7 +248,11 @@ typedef enum ksef_xades_key_type {
 	KSEF_XADES_KEY_EC_P256 = 1   /**< ECDSA on P-256 */
 } ksef_xades_key_type;
 
-/** The version of ksef_xades_cert_options this header describes. */
+/**
+ * The version of ksef_xades_cert_options this header describes. The library takes a struct
+ * of any version from 1 to its own, reading only the fields that version
+ * has and leaving later ones at their defaults.
+ */
 #define KSEF_XADES_CERT_OPTIONS_VERSION 1
 
 /** What to put in a test certificate. Strings are UTF-8. */
@@ -304,7 +312,11 @@ KSEF_API KSEF_WARN_UNUSED int ksef_xades_cert_generate(ksef_buf *key_pem,
  * Verification (server side)
  */
 
-/** The version of ksef_xades_verify_options this header describes. */
+/**
+ * The version of ksef_xades_verify_options this header describes. The library takes a struct
+ * of any version from 1 to its own, reading only the fields that version
+ * has and leaving later ones at their defaults.
+ */
 #define KSEF_XADES_VERIFY_OPTIONS_VERSION 1
 
 /** How to verify. */
@@ -355,7 +367,8 @@ typedef struct ksef_xades_verified ksef_xades_verified;
  * @param opts      how to verify, or NULL for the defaults.
  * @param err       receives the reason on failure; may be NULL.
  * @return 0, or:
- *         KSEF_EINVAL for a NULL argument or an unknown options version;
+ *         KSEF_EINVAL for a NULL argument or an options version outside
+ *         1 to KSEF_XADES_VERIFY_OPTIONS_VERSION;
  *         KSEF_ETOOBIG over the size limit;
  *         KSEF_EXADES_ENCODING if it is not UTF-8;
  *         KSEF_EPARSE if it is not well-formed or has a DOCTYPE;

@@ -26,6 +26,7 @@
 #include <time.h>
 #include "internal.h"
 #include "auth.h"
+#include "client_int.h"
 
 /* Do not use a refresh token this close to its end: it may expire on the
  * way. */
@@ -432,11 +433,14 @@ void ksef__conn_spoil_access_token(ksef_conn *c)
  * The public API
  */
 
+/* The bytes of each version of ksef_conn_options (options.h). */
+static const size_t conn_options_sizes[] = {
+	KSEF__OPTIONS_END(ksef_conn_options, poll_max_ms), /* 1 */
+};
+KSEF__OPTIONS_SIZES(conn_options_sizes, KSEF_CONN_OPTIONS_VERSION);
+
 static int check_options(const ksef_conn_options *o, ksef_error *err)
 {
-	if (o->version != KSEF_CONN_OPTIONS_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"unknown ksef_conn_options version %d", o->version);
 	if (o->client == NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"client options are required");
@@ -463,18 +467,25 @@ static int check_options(const ksef_conn_options *o, ksef_error *err)
 	return 0;
 }
 
-int ksef_conn_new(ksef_conn **out, const ksef_conn_options *opts,
+int ksef_conn_new(ksef_conn **out, const ksef_conn_options *given,
 		  ksef_error *err)
 {
+	ksef_conn_options copy = KSEF_CONN_OPTIONS_INIT, *opts = &copy;
+	ksef_client_options copts;
 	ksef_conn *c;
 	int error;
 
 	if (out == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
 	*out = NULL;
-	if (opts == NULL)
+	if (given == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "options are NULL");
-	if ((error = check_options(opts, err)) != 0)
+	if ((error = KSEF__OPTIONS_COPY(&copy, given, conn_options_sizes,
+					KSEF_CONN_OPTIONS_VERSION,
+					"ksef_conn_options", err)) != 0 ||
+	    (error = check_options(opts, err)) != 0 ||
+	    (error = ksef__client_options_copy(&copts, opts->client,
+					       err)) != 0)
 		return error;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
@@ -483,7 +494,7 @@ int ksef_conn_new(ksef_conn **out, const ksef_conn_options *opts,
 		return ksef__error_set(err, KSEF_ENOMEM,
 				       "cannot make the connection's lock");
 	}
-	c->copts = *opts->client;
+	c->copts = copts;
 	c->ctx_type = opts->context_type;
 	c->signer = opts->signer;
 	c->subject_type = opts->subject_type;

@@ -109,12 +109,27 @@ static int check_base_url(const char *u, ksef_error *err)
 	return 0;
 }
 
+/* The bytes of each version of ksef_client_options (options.h). */
+static const size_t client_options_sizes[] = {
+	KSEF__OPTIONS_END(ksef_client_options, proxy), /* 1 */
+};
+KSEF__OPTIONS_SIZES(client_options_sizes, KSEF_CLIENT_OPTIONS_VERSION);
+
+int ksef__client_options_copy(ksef_client_options *dst,
+			      const ksef_client_options *src, ksef_error *err)
+{
+	ksef_client_options o = KSEF_CLIENT_OPTIONS_INIT;
+	int error = KSEF__OPTIONS_COPY(&o, src, client_options_sizes,
+				       KSEF_CLIENT_OPTIONS_VERSION,
+				       "ksef_client_options", err);
+
+	if (error == 0)
+		*dst = o;
+	return error;
+}
+
 static int check_options(const ksef_client_options *o, ksef_error *err)
 {
-	if (o->version != KSEF_CLIENT_OPTIONS_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"client options version %d is not %d", o->version,
-			KSEF_CLIENT_OPTIONS_VERSION);
 	if (o->base_url == NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"base_url is required");
@@ -146,9 +161,10 @@ static int check_options(const ksef_client_options *o, ksef_error *err)
 	return check_base_url(o->base_url, err);
 }
 
-int ksef_client_new(ksef_client **out, const ksef_client_options *opts,
+int ksef_client_new(ksef_client **out, const ksef_client_options *given,
 		    ksef_error *err)
 {
+	ksef_client_options copy, *opts = &copy;
 	ksef_client *c;
 	int nomem = 0, error;
 	size_t len;
@@ -156,9 +172,10 @@ int ksef_client_new(ksef_client **out, const ksef_client_options *opts,
 	if (out == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
 	*out = NULL;
-	if (opts == NULL)
+	if (given == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "options are NULL");
-	if ((error = check_options(opts, err)) < 0)
+	if ((error = ksef__client_options_copy(&copy, given, err)) < 0 ||
+	    (error = check_options(opts, err)) < 0)
 		return error;
 	pthread_once(&curl_once, curl_init_once);
 	if (curl_init_result != CURLE_OK)

@@ -104,19 +104,40 @@ static int add_ip_list(json_t *allowed, const char *key,
 	return 0;
 }
 
-static int build_policy(json_t *body, const ksef_client_ip_policy *p,
+/* The bytes of each version of ksef_client_ip_policy (options.h). */
+static const size_t ip_policy_sizes[] = {
+	KSEF__OPTIONS_END(ksef_client_ip_policy, mask_count), /* 1 */
+};
+KSEF__OPTIONS_SIZES(ip_policy_sizes, KSEF_CLIENT_IP_POLICY_VERSION);
+
+int ksef__client_ip_policy_copy(ksef_client_ip_policy *dst,
+				const ksef_client_ip_policy *src,
+				ksef_error *err)
+{
+	ksef_client_ip_policy p = KSEF_CLIENT_IP_POLICY_INIT;
+	int error = KSEF__OPTIONS_COPY(&p, src, ip_policy_sizes,
+				       KSEF_CLIENT_IP_POLICY_VERSION,
+				       "ksef_client_ip_policy", err);
+
+	if (error == 0)
+		*dst = p;
+	return error;
+}
+
+static int build_policy(json_t *body, const ksef_client_ip_policy *given,
 			ksef_error *err)
 {
+	ksef_client_ip_policy copy, *p = &copy;
 	json_t *policy, *allowed;
 	int error;
 
-	if (p == NULL || (p->address_count == 0 && p->range_count == 0 &&
-			  p->mask_count == 0))
+	if (given == NULL)
 		return 0;
-	if (p->version != KSEF_CLIENT_IP_POLICY_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"IP policy version %d is not %d", p->version,
-			KSEF_CLIENT_IP_POLICY_VERSION);
+	if ((error = ksef__client_ip_policy_copy(&copy, given, err)) < 0)
+		return error;
+	if (p->address_count == 0 && p->range_count == 0 &&
+	    p->mask_count == 0)
+		return 0;
 	allowed = json_object();
 	policy = json_object();
 	if (allowed == NULL || policy == NULL ||
@@ -284,7 +305,8 @@ int ksef__rd_auth_status(struct ksef__rd *r, const json_t *o, void *item)
 	size_t old;
 	int error;
 
-	if ((error = ksef__rd_time(r, o, "startDate", &st->start_date_ms)) < 0 ||
+	if ((error = ksef__rd_time(r, o, "startDate",
+				   &st->start_date_ms)) < 0 ||
 	    /* Deprecated (removal planned 2026-11-16): optional here. */
 	    (error = ksef__rd_string(r, o, "authenticationMethod", 0, 1, 256,
 				     &st->authentication_method)) < 0 ||
@@ -306,7 +328,7 @@ int ksef__rd_auth_status(struct ksef__rd *r, const json_t *o, void *item)
 	    (error = ksef__rd_opt_time(r, o, "lastTokenRefreshDate",
 				       &st->last_token_refresh_date_ms)) < 0 ||
 	    (error = ksef__rd_opt_time(r, o, "refreshTokenValidUntil",
-				       &st->refresh_token_valid_until_ms)) < 0 ||
+			&st->refresh_token_valid_until_ms)) < 0 ||
 	    (error = ksef__rd_opt_bool(r, o, "isCurrent", &st->is_current)) < 0)
 		return error;
 	return 0;
@@ -387,9 +409,8 @@ static int token_call(ksef_api_tokens **out, ksef_client *c,
 	rq.retry_safe = !redeem;
 	if ((error = ksef__req_call_result(&res, c, &rq, 0,
 					   sizeof(ksef_api_tokens),
-					   redeem ? parse_redeemed
-						  : parse_refreshed,
-					   err)) == 0)
+					   redeem ? parse_redeemed :
+					   parse_refreshed, err)) == 0)
 		*out = res;
 	return error;
 }

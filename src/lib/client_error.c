@@ -328,7 +328,8 @@ void ksef__api_error_summarise(char *out, size_t outsz, const ksef_api_error *e)
 	size_t count = ksef_api_problems_count(e->problems);
 
 	if (count > 0) {
-		const ksef_api_problem *p = ksef_api_problems_at(e->problems, 0);
+		const ksef_api_problem *p =
+			ksef_api_problems_at(e->problems, 0);
 		char more[48] = "";
 
 		if (count > 1)

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include "ksef/client.h"
 #include "internal.h"
+#include "options.h"
 
 /*
  * Result memory. Every ksef_api_* result is one allocation with a hidden
@@ -125,6 +126,20 @@ int ksef__client_perform(ksef_client *c, const ksef__request *rq,
 
 /* Wipe and release a response's body. */
 void ksef__response_dispose(ksef__response *rs);
+
+/*
+ * Copy a caller's ksef_client_options of any version into dst, the
+ * fields of later versions at their defaults (options.h); the strings
+ * stay the caller's. Returns 0 or KSEF_EINVAL.
+ */
+int ksef__client_options_copy(ksef_client_options *dst,
+			      const ksef_client_options *src, ksef_error *err);
+
+/* The same for a ksef_client_ip_policy (client_auth.c); xades.c takes
+ * one too. */
+int ksef__client_ip_policy_copy(ksef_client_ip_policy *dst,
+				const ksef_client_ip_policy *src,
+				ksef_error *err);
 
 /* The client's access token (NUL-terminated), or NULL if none is set. */
 const char *ksef__client_access_token(const ksef_client *c);

@@ -77,9 +77,8 @@ static int parse_session_opened(struct ksef__rd *r, const json_t *root,
 	int error = ksef__rd_ref(r, root, "referenceNumber", 1,
 				 &s->reference_number);
 
-	return error < 0
-		       ? error
-		       : ksef__rd_time(r, root, "validUntil", &s->valid_until_ms);
+	return error < 0 ? error : ksef__rd_time(r, root, "validUntil",
+						 &s->valid_until_ms);
 }
 
 int ksef_client_session_open(ksef_api_session_opened **out, ksef_client *c,
@@ -131,24 +130,31 @@ static int check_sha256_b64(const char *name, const char *s, ksef_error *err)
 	return 0;
 }
 
+/* The bytes of each version of ksef_client_send_options (options.h). */
+static const size_t send_options_sizes[] = {
+	KSEF__OPTIONS_END(ksef_client_send_options,
+			  hash_of_corrected_invoice), /* 1 */
+};
+KSEF__OPTIONS_SIZES(send_options_sizes, KSEF_CLIENT_SEND_OPTIONS_VERSION);
+
 int ksef__client_build_send_invoice_body(json_t **out,
 	ksef_invoice_meta *meta_out, const ksef_envelope *env,
 	const unsigned char *xml, size_t len,
-	const ksef_client_send_options *opts, ksef_error *err)
+	const ksef_client_send_options *given, ksef_error *err)
 {
-	ksef_client_send_options none = KSEF_CLIENT_SEND_OPTIONS_INIT;
+	ksef_client_send_options copy = KSEF_CLIENT_SEND_OPTIONS_INIT,
+				 *opts = &copy;
 	ksef_buf ct = KSEF_BUF_INIT, b64 = KSEF_BUF_INIT;
 	ksef_invoice_meta meta;
 	json_t *body = NULL;
 	int error;
 
 	*out = NULL;
-	if (opts == NULL)
-		opts = &none;
-	if (opts->version != KSEF_CLIENT_SEND_OPTIONS_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"send options version %d is not %d", opts->version,
-			KSEF_CLIENT_SEND_OPTIONS_VERSION);
+	if (given != NULL &&
+	    (error = KSEF__OPTIONS_COPY(&copy, given, send_options_sizes,
+					KSEF_CLIENT_SEND_OPTIONS_VERSION,
+					"ksef_client_send_options", err)) < 0)
+		return error;
 	if (opts->hash_of_corrected_invoice != NULL &&
 	    (error = check_sha256_b64("hash of the corrected invoice",
 				      opts->hash_of_corrected_invoice,

@@ -406,9 +406,8 @@ int ksef__req_get_one(void **out, ksef_client *c, const char *path, size_t size,
 	ksef__request rq = { 0 };
 	int error = with_token(&rq, c, "GET", path, 1, err);
 
-	return error < 0 ? error
-			 : ksef__req_call_result(out, c, &rq, 0, size, parse,
-						 err);
+	return error < 0 ? error : ksef__req_call_result(out, c, &rq, 0, size,
+							 parse, err);
 }
 
 /*

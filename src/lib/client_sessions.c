@@ -136,16 +136,23 @@ static const struct ksef__list_kind session_list = {
 	"sessions", sizeof(ksef_api_session_item), parse_session_item
 };
 
+/* The bytes of each version of ksef_client_session_query (options.h). */
+static const size_t session_query_sizes[] = {
+	KSEF__OPTIONS_END(ksef_client_session_query, statuses), /* 1 */
+};
+KSEF__OPTIONS_SIZES(session_query_sizes, KSEF_CLIENT_SESSION_QUERY_VERSION);
+
 /* A ksef__path_fn: args is the caller's ksef_client_session_query. */
 static int session_query(ksef_buf *path, const void *args, ksef_error *err)
 {
-	const ksef_client_session_query *q = args;
+	ksef_client_session_query copy = KSEF_CLIENT_SESSION_QUERY_INIT;
+	const ksef_client_session_query *q = &copy;
 	int error;
 
-	if (q->version != KSEF_CLIENT_SESSION_QUERY_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"session query version %d is not %d", q->version,
-			KSEF_CLIENT_SESSION_QUERY_VERSION);
+	if ((error = KSEF__OPTIONS_COPY(&copy, args, session_query_sizes,
+					KSEF_CLIENT_SESSION_QUERY_VERSION,
+					"ksef_client_session_query", err)) < 0)
+		return error;
 	if (q->type != KSEF_SESSION_TYPE_ONLINE &&
 	    q->type != KSEF_SESSION_TYPE_BATCH)
 		return ksef__error_set(err, KSEF_EINVAL,
@@ -162,9 +169,8 @@ static int session_query(ksef_buf *path, const void *args, ksef_error *err)
 	if ((error = ksef__buf_printf(path, KSEF__PATH_MAX_BYTES,
 				      "/sessions")) < 0 ||
 	    (error = ksef__req_put_param(path, "sessionType",
-					 q->type == KSEF_SESSION_TYPE_ONLINE
-						 ? "Online"
-						 : "Batch")) < 0 ||
+					 q->type == KSEF_SESSION_TYPE_ONLINE ?
+					 "Online" : "Batch")) < 0 ||
 	    (q->page_size != 0 &&
 	     (error = ksef__req_put_int_param(path, "pageSize",
 					      q->page_size)) < 0) ||
@@ -173,20 +179,19 @@ static int session_query(ksef_buf *path, const void *args, ksef_error *err)
 					  q->reference_number)) < 0))
 		return ksef__req_path_fail(error, err);
 	if ((error = ksef__req_put_time_param(path, "dateCreatedFrom",
-					      q->date_created_from_ms, err)) < 0 ||
+			q->date_created_from_ms, err)) < 0 ||
 	    (error = ksef__req_put_time_param(path, "dateCreatedTo",
-					      q->date_created_to_ms, err)) < 0 ||
+			q->date_created_to_ms, err)) < 0 ||
 	    (error = ksef__req_put_time_param(path, "dateClosedFrom",
-					      q->date_closed_from_ms, err)) < 0 ||
+			q->date_closed_from_ms, err)) < 0 ||
 	    (error = ksef__req_put_time_param(path, "dateClosedTo",
-					      q->date_closed_to_ms, err)) < 0 ||
+			q->date_closed_to_ms, err)) < 0 ||
 	    (error = ksef__req_put_time_param(path, "dateModifiedFrom",
-					      q->date_modified_from_ms,
-err)) < 0 ||
+			q->date_modified_from_ms, err)) < 0 ||
 	    (error = ksef__req_put_time_param(path, "dateModifiedTo",
-					      q->date_modified_to_ms, err)) < 0)
-		return error == KSEF_EINVAL ? error
-					    : ksef__req_path_fail(error, err);
+			q->date_modified_to_ms, err)) < 0)
+		return error == KSEF_EINVAL ? error :
+		       ksef__req_path_fail(error, err);
 	if ((error = ksef__req_put_flag_params(
 		     path, "statuses", session_status_names,
 		     sizeof(session_status_names) /

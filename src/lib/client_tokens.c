@@ -90,9 +90,8 @@ static int parse_token_created(struct ksef__rd *r, const json_t *root,
 	int error = ksef__rd_ref(r, root, "referenceNumber", 1,
 				 &t->reference_number);
 
-	return error < 0 ? error
-			 : ksef__rd_string(r, root, "token", 1, 1,
-					   KSEF__TOKEN_MAX_CHARS, &t->token);
+	return error < 0 ? error : ksef__rd_string(r, root, "token", 1, 1,
+					KSEF__TOKEN_MAX_CHARS, &t->token);
 }
 
 int ksef_client_token_create(ksef_api_token_created **out, ksef_client *c,
@@ -211,21 +210,28 @@ static const struct ksef__list_kind token_list = {
 	"tokens", sizeof(ksef_api_token_status), parse_token_status
 };
 
+/* The bytes of each version of ksef_client_token_query (options.h). */
+static const size_t token_query_sizes[] = {
+	KSEF__OPTIONS_END(ksef_client_token_query, page_size), /* 1 */
+};
+KSEF__OPTIONS_SIZES(token_query_sizes, KSEF_CLIENT_TOKEN_QUERY_VERSION);
+
 /* A ksef__path_fn: args is the caller's ksef_client_token_query, or NULL. */
 static int token_query(ksef_buf *path, const void *args, ksef_error *err)
 {
-	const ksef_client_token_query *q = args;
+	ksef_client_token_query copy = KSEF_CLIENT_TOKEN_QUERY_INIT;
+	const ksef_client_token_query *q = &copy;
 	int error;
 
 	if ((error = ksef__buf_printf(path, KSEF__PATH_MAX_BYTES,
 				      "/tokens")) < 0)
 		return ksef__req_path_fail(error, err);
-	if (q == NULL)
+	if (args == NULL)
 		return 0;
-	if (q->version != KSEF_CLIENT_TOKEN_QUERY_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"token query version %d is not %d", q->version,
-			KSEF_CLIENT_TOKEN_QUERY_VERSION);
+	if ((error = KSEF__OPTIONS_COPY(&copy, args, token_query_sizes,
+					KSEF_CLIENT_TOKEN_QUERY_VERSION,
+					"ksef_client_token_query", err)) < 0)
+		return error;
 	if ((error = ksef__req_check_page_size(q->page_size, 100, err)) < 0)
 		return error;
 	if (q->statuses & ~0x1Fu)

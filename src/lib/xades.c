@@ -66,6 +66,8 @@
 #include "ksef/xades.h"
 #include "ident.h"
 #include "internal.h"
+#include "client_int.h"
+#include "options.h"
 #include "xml.h"
 #include "xmldsig.h"
 
@@ -453,17 +455,53 @@ static const char *const subject_names[] = {
  * Writing a request
  */
 
-static int check_request(const ksef_xades_auth_request *req, ksef_error *err)
+/* The bytes of each version of the options structs this file takes
+ * (options.h). */
+static const size_t request_sizes[] = {
+	KSEF__OPTIONS_END(ksef_xades_auth_request, signing_time_ms), /* 1 */
+};
+KSEF__OPTIONS_SIZES(request_sizes, KSEF_XADES_AUTH_REQUEST_VERSION);
+static const size_t cert_options_sizes[] = {
+	KSEF__OPTIONS_END(ksef_xades_cert_options, not_after_ms), /* 1 */
+};
+KSEF__OPTIONS_SIZES(cert_options_sizes, KSEF_XADES_CERT_OPTIONS_VERSION);
+static const size_t verify_options_sizes[] = {
+	KSEF__OPTIONS_END(ksef_xades_verify_options,
+			  allow_plain_xmldsig), /* 1 */
+};
+KSEF__OPTIONS_SIZES(verify_options_sizes, KSEF_XADES_VERIFY_OPTIONS_VERSION);
+
+/* A caller's request and its IP policy, of whatever versions, as this
+ * library's own structs (options.h). */
+struct request_copy {
+	ksef_xades_auth_request req;
+	ksef_client_ip_policy policy;
+};
+
+/* Copy a caller's request into c, then check c->req. */
+static int check_request(struct request_copy *c,
+			 const ksef_xades_auth_request *given, ksef_error *err)
 {
+	static const ksef_xades_auth_request init =
+		KSEF_XADES_AUTH_REQUEST_INIT;
+	const ksef_xades_auth_request *req = &c->req;
 	const ksef_client_ip_policy *p;
 	size_t n;
+	int error;
 
-	if (req == NULL)
+	if (given == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no request");
-	if (req->version != KSEF_XADES_AUTH_REQUEST_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"ksef_xades_auth_request version %d is not %d",
-			req->version, KSEF_XADES_AUTH_REQUEST_VERSION);
+	c->req = init;
+	if ((error = KSEF__OPTIONS_COPY(&c->req, given, request_sizes,
+					KSEF_XADES_AUTH_REQUEST_VERSION,
+					"ksef_xades_auth_request", err)) < 0)
+		return error;
+	if (c->req.ip_policy != NULL) {
+		if ((error = ksef__client_ip_policy_copy(&c->policy,
+				c->req.ip_policy, err)) < 0)
+			return error;
+		c->req.ip_policy = &c->policy;
+	}
 	if (req->challenge == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no challenge");
 	if (!challenge_ok(req->challenge, strlen(req->challenge)))
@@ -490,10 +528,6 @@ static int check_request(const ksef_xades_auth_request *req, ksef_error *err)
 			"unknown namespace version %d", (int)req->ns_version);
 	if ((p = req->ip_policy) == NULL)
 		return 0;
-	if (p->version != KSEF_CLIENT_IP_POLICY_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"ksef_client_ip_policy version %d is not %d",
-			p->version, KSEF_CLIENT_IP_POLICY_VERSION);
 	for (int k = 0; k < 3; k++) {
 		const char *const *list = k == 0 ? p->addresses :
 					  k == 1 ? p->ranges : p->masks;
@@ -612,14 +646,16 @@ static int dump_doc(ksef_buf *out, xmlDoc *doc, int format, ksef_error *err)
 }
 
 int ksef_xades_build_auth_request(ksef_buf *out,
-	const ksef_xades_auth_request *req, ksef_error *err)
+	const ksef_xades_auth_request *given, ksef_error *err)
 {
+	struct request_copy copy;
+	const ksef_xades_auth_request *req = &copy.req;
 	xmlDoc *doc = NULL;
 	int error;
 
 	if (out == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no output buffer");
-	if ((error = check_request(req, err)) < 0)
+	if ((error = check_request(&copy, given, err)) < 0)
 		return error;
 	if ((error = build_doc(&doc, req, err)) < 0)
 		return error;
@@ -1041,9 +1077,11 @@ static int xmlsec_failure(ksef_error *err, int code, const char *what)
 }
 
 int ksef_xades_sign_auth_request(ksef_buf *out,
-	const ksef_xades_auth_request *req, const ksef_xades_signer *signer,
+	const ksef_xades_auth_request *given, const ksef_xades_signer *signer,
 	ksef_error *err)
 {
+	struct request_copy copy;
+	const ksef_xades_auth_request *req = &copy.req;
 	xmlDoc *doc = NULL;
 	xmlNode *root, *sig, *ref, *obj, *ki, *x509, *certnode;
 	xmlSecDSigCtxPtr dsig = NULL;
@@ -1055,7 +1093,7 @@ int ksef_xades_sign_auth_request(ksef_buf *out,
 	if (out == NULL || signer == NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"no output buffer or no signer");
-	if ((error = check_request(req, err)) < 0)
+	if ((error = check_request(&copy, given, err)) < 0)
 		return error;
 	if ((error = ksef__dsig_init(err)) < 0)
 		return error;
@@ -1142,15 +1180,19 @@ done:
  * Test certificates
  */
 
-static int check_cert_options(const ksef_xades_cert_options *o,
+/* Copy a caller's options into o, then check them. */
+static int check_cert_options(ksef_xades_cert_options *o,
+			      const ksef_xades_cert_options *given,
 			      ksef_error *err)
 {
-	if (o == NULL)
+	int error;
+
+	if (given == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no options");
-	if (o->version != KSEF_XADES_CERT_OPTIONS_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"ksef_xades_cert_options version %d is not %d",
-			o->version, KSEF_XADES_CERT_OPTIONS_VERSION);
+	if ((error = KSEF__OPTIONS_COPY(o, given, cert_options_sizes,
+					KSEF_XADES_CERT_OPTIONS_VERSION,
+					"ksef_xades_cert_options", err)) < 0)
+		return error;
 	if (o->common_name == NULL || *o->common_name == '\0')
 		return ksef__error_set(err, KSEF_EINVAL,
 			"a test certificate needs a common name");
@@ -1204,8 +1246,10 @@ static int bio_to_buf(ksef_buf *out, BIO *bio, ksef_error *err)
 }
 
 int ksef_xades_cert_generate(ksef_buf *key_pem, ksef_buf *cert_pem,
-	const ksef_xades_cert_options *o, ksef_error *err)
+	const ksef_xades_cert_options *given, ksef_error *err)
 {
+	ksef_xades_cert_options copy = KSEF_XADES_CERT_OPTIONS_INIT,
+				*o = &copy;
 	EVP_PKEY *key = NULL;
 	X509 *x = NULL;
 	X509_NAME *name = NULL;
@@ -1220,7 +1264,7 @@ int ksef_xades_cert_generate(ksef_buf *key_pem, ksef_buf *cert_pem,
 
 	if (key_pem == NULL || cert_pem == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no output buffers");
-	if ((error = check_cert_options(o, err)) < 0)
+	if ((error = check_cert_options(&copy, given, err)) < 0)
 		return error;
 	nb = o->not_before_ms != KSEF_TIME_UNSET ?
 	     (time_t)ksef__ms_to_s(o->not_before_ms) : now - 3600;
@@ -2844,9 +2888,10 @@ static int check_frame(struct ksef_xades_verified *v, xmlNode **sig_out,
 
 int ksef_xades_verify_auth_request(ksef_xades_verified **out,
 	const unsigned char *xml, size_t len,
-	const ksef_xades_verify_options *opts, ksef_error *err)
+	const ksef_xades_verify_options *given, ksef_error *err)
 {
-	ksef_xades_verify_options defaults = KSEF_XADES_VERIFY_OPTIONS_INIT;
+	ksef_xades_verify_options copy = KSEF_XADES_VERIFY_OPTIONS_INIT,
+				  *opts = &copy;
 	struct ksef_xades_verified *v = NULL;
 	X509 *certs[KSEF_XADES_MAX_CERTS] = { NULL };
 	X509 *cert = NULL;
@@ -2860,12 +2905,11 @@ int ksef_xades_verify_auth_request(ksef_xades_verified **out,
 	if (out == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no output pointer");
 	*out = NULL;
-	if (opts == NULL)
-		opts = &defaults;
-	if (opts->version != KSEF_XADES_VERIFY_OPTIONS_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"ksef_xades_verify_options version %d is not %d",
-			opts->version, KSEF_XADES_VERIFY_OPTIONS_VERSION);
+	if (given != NULL &&
+	    (error = KSEF__OPTIONS_COPY(&copy, given, verify_options_sizes,
+					KSEF_XADES_VERIFY_OPTIONS_VERSION,
+					"ksef_xades_verify_options", err)) < 0)
+		return error;
 	if (xml == NULL && len > 0)
 		return ksef__error_set(err, KSEF_EINVAL, "no document bytes");
 	max = opts->max_bytes ? opts->max_bytes : KSEF_XADES_AUTH_MAX_BYTES;
