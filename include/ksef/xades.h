@@ -32,9 +32,9 @@ KSEF_BEGIN_DECLS
  * Why a document was refused. These codes extend error.h's list for this
  * module: they are numbered from -101 down, apart from error.h's own
  * sequence, so that codes added there cannot collide with them; like all
- * codes they are ABI and never renumbered. ksef_xades_exception_code()
- * maps each one, and error.h's generic codes, to the KSeF exception code
- * a server answers with.
+ * codes they are ABI and never renumbered. ksef_strerror() describes each
+ * one. ksef_xades_exception_code() maps each one, and error.h's generic
+ * codes, to the KSeF exception code a server answers with.
  */
 #define KSEF_EXADES_NOSIG -101       /**< no ds:Signature (9102) */
 #define KSEF_EXADES_MANYSIG -102     /**< more than one ds:Signature (9103) */
