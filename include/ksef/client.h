@@ -80,8 +80,8 @@ KSEF_BEGIN_DECLS
 typedef struct ksef_client ksef_client;
 
 /**
- * The version of ksef_client_options this header describes. The library takes a struct
- * of any version from 1 to its own, reading only the fields that version
+ * The version of ksef_client_options this header describes. The library takes a
+ * struct of any version from 1 to its own, reading only the fields that version
  * has and leaving later ones at their defaults.
  */
 #define KSEF_CLIENT_OPTIONS_VERSION 1
@@ -511,9 +511,9 @@ typedef struct ksef_api_auth_init {
 KSEF_API void ksef_api_auth_init_free(ksef_api_auth_init *init);
 
 /**
- * The version of ksef_client_ip_policy this header describes. The library takes a struct
- * of any version from 1 to its own, reading only the fields that version
- * has and leaving later ones at their defaults.
+ * The version of ksef_client_ip_policy this header describes. The library takes
+ * a struct of any version from 1 to its own, reading only the fields that
+ * version has and leaving later ones at their defaults.
  */
 #define KSEF_CLIENT_IP_POLICY_VERSION 1
 
@@ -802,9 +802,9 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_session_open(
 KSEF_API void ksef_api_session_opened_free(ksef_api_session_opened *s);
 
 /**
- * The version of ksef_client_send_options this header describes. The library takes a struct
- * of any version from 1 to its own, reading only the fields that version
- * has and leaving later ones at their defaults.
+ * The version of ksef_client_send_options this header describes. The library
+ * takes a struct of any version from 1 to its own, reading only the fields that
+ * version has and leaving later ones at their defaults.
  */
 #define KSEF_CLIENT_SEND_OPTIONS_VERSION 1
 
@@ -949,9 +949,9 @@ typedef enum ksef_session_type {
 #define KSEF_SESSION_STATUS_CANCELLED 0x8u   /**< "Cancelled" */
 
 /**
- * The version of ksef_client_session_query this header describes. The library takes a struct
- * of any version from 1 to its own, reading only the fields that version
- * has and leaving later ones at their defaults.
+ * The version of ksef_client_session_query this header describes. The library
+ * takes a struct of any version from 1 to its own, reading only the fields that
+ * version has and leaving later ones at their defaults.
  */
 #define KSEF_CLIENT_SESSION_QUERY_VERSION 1
 
@@ -1340,9 +1340,9 @@ KSEF_API void ksef_api_token_status_free(ksef_api_token_status *st);
 #define KSEF_TOKEN_STATUS_FAILED 0x10u   /**< "Failed" */
 
 /**
- * The version of ksef_client_token_query this header describes. The library takes a struct
- * of any version from 1 to its own, reading only the fields that version
- * has and leaving later ones at their defaults.
+ * The version of ksef_client_token_query this header describes. The library
+ * takes a struct of any version from 1 to its own, reading only the fields that
+ * version has and leaving later ones at their defaults.
  */
 #define KSEF_CLIENT_TOKEN_QUERY_VERSION 1
 

@@ -159,10 +159,10 @@ typedef struct ksef_upo_desc {
  * @param err       receives the reason on failure, naming the element
  *                  (and the document's index) at fault; may be NULL.
  * @return 0, KSEF_EINVAL (NULL argument or document, a version outside 1
- *         to KSEF_UPO_DESC_VERSION, an unknown enum value, a count of 0 or over KSEF_UPO_MAX_DOCUMENTS, a page
- *         whose numbers do not add up), KSEF_EFORMAT (a value the schema
- *         refuses, text that is not UTF-8 or holds a character XML 1.0
- *         cannot carry),
+ *         to KSEF_UPO_DESC_VERSION, an unknown enum value, a count of 0
+ *         or over KSEF_UPO_MAX_DOCUMENTS, a page whose numbers do not add
+ *         up), KSEF_EFORMAT (a value the schema refuses, text that is not
+ *         UTF-8 or holds a character XML 1.0 cannot carry),
  *         KSEF_ETOOBIG (the document would pass KSEF_UPO_MAX_BYTES, which
  *         only values padded with whitespace can make it do), or
  *         KSEF_ENOMEM.

@@ -120,11 +120,13 @@ static int finish_login(ksef_api_tokens **out, ksef_client *c,
 			wait_ms *= 2;
 	}
 	if (st->status->code != 200) {
+		const ksef_api_status *s = st->status;
+
 		cli_error(CMD, "authentication %s: %d %s%s%s",
-			  init->reference_number, st->status->code,
-			  st->status->description ? st->status->description : "",
-			  st->status->detail_count ? ": " : "",
-			  st->status->detail_count ? st->status->details[0] : "");
+			  init->reference_number, s->code,
+			  s->description ? s->description : "",
+			  s->detail_count ? ": " : "",
+			  s->detail_count ? s->details[0] : "");
 		ksef_api_auth_status_free(st);
 		return CLI_REJECTED;
 	}
@@ -355,7 +357,8 @@ static int auth_login(int argc, char **argv)
 		cli_error(CMD, "%s", err.message);
 		goto out;
 	}
-	cli_time_text(a, ksef_time_warsaw(tokens->access_token->valid_until_ms));
+	cli_time_text(a,
+		      ksef_time_warsaw(tokens->access_token->valid_until_ms));
 	cli_time_text(r,
 		      ksef_time_warsaw(tokens->refresh_token->valid_until_ms));
 	printf("logged in to NIP %s at %s (%s)\naccess token valid until %s, "

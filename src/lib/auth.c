@@ -273,8 +273,8 @@ static int poll_locked(ksef_conn *c, const ksef_api_auth_init *init,
 		error = ksef__error_set(err, KSEF_EHTTP,
 			"authentication %s ended with status %d (%s)%s",
 			init->reference_number, st->status->code,
-			st->status->description ? st->status->description : "",
-			details);
+			st->status->description ?
+			st->status->description : "", details);
 	}
 	ksef_api_auth_status_free(st);
 	return error;

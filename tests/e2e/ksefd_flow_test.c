@@ -190,7 +190,8 @@ static void a_whole_session_gives_each_invoice_its_status(void **state)
 			ksef_api_invoice_status *orig = wait_invoice(&l, sref,
 								     refs[0]);
 
-			assert_int_equal(ksef_api_pairs_count(st->extensions), 2);
+			assert_int_equal(ksef_api_pairs_count(st->extensions),
+					 2);
 			assert_non_null(strstr(st->status->details[0],
 					       orig->ksef_number));
 			assert_string_equal(st->invoice_number,

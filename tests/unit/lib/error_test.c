@@ -53,7 +53,8 @@ static size_t all_codes(struct code *out, size_t max)
 	DIR *d;
 
 	if (src == NULL)
-		fail_msg("KSEF_SOURCE_DIR is not set; run the tests with ctest");
+		fail_msg("KSEF_SOURCE_DIR is not set; run the tests with "
+			 "ctest");
 	snprintf(dir, sizeof(dir), "%s/include/ksef", src);
 	if ((d = opendir(dir)) == NULL)
 		fail_msg("cannot open %s", dir);
@@ -145,7 +146,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
-			every_code_of_every_header_has_a_description_of_its_own),
+		every_code_of_every_header_has_a_description_of_its_own),
 		cmocka_unit_test(no_two_codes_share_a_value),
 		cmocka_unit_test(the_xades_codes_are_described),
 		cmocka_unit_test(what_is_no_code_is_an_unknown_error),

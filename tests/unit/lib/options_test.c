@@ -396,7 +396,7 @@ int main(void)
 		cmocka_unit_test(
 			a_version_1_caller_is_read_only_as_far_as_version_1),
 		cmocka_unit_test(
-			the_first_version_ends_at_its_last_member_not_its_sizeof),
+		the_first_version_ends_at_its_last_member_not_its_sizeof),
 		cmocka_unit_test(a_current_version_caller_is_copied_whole),
 		cmocka_unit_test(
 			versions_0_negative_and_newer_are_refused_naming_both),
