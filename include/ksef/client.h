@@ -80,9 +80,9 @@ KSEF_BEGIN_DECLS
 typedef struct ksef_client ksef_client;
 
 /**
- * The version of ksef_client_options this header describes. The library takes a
- * struct of any version from 1 to its own, reading only the fields that version
- * has and leaving later ones at their defaults.
+ * The version of ksef_client_options this header describes. The library
+ * takes a struct of any version from 1 to its own, reading only the fields
+ * that version has and leaving later ones at their defaults.
  */
 #define KSEF_CLIENT_OPTIONS_VERSION 1
 
@@ -190,7 +190,8 @@ typedef enum ksef_api_error_format {
 
 /**
  * One error the server reported: an exceptionDetailList entry, an errors
- * entry of Problem Details, or the status of a 429 answer. *
+ * entry of Problem Details, or the status of a 429 answer.
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_problem {
@@ -229,7 +230,8 @@ KSEF_API const ksef_api_problem *ksef_api_problems_at(
 /**
  * An error answer of the server, as parsed from its body and headers. Any
  * field the body did not have is NULL (or 0 / -1 as said). Strings are
- * sanitised: control characters are replaced by spaces. *
+ * sanitised: control characters are replaced by spaces.
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_error {
@@ -306,7 +308,8 @@ KSEF_API const char *ksef_client_last_warning(const ksef_client *c);
  */
 
 /**
- * A status as the API reports it (StatusInfo, InvoiceStatusInfo). *
+ * A status as the API reports it (StatusInfo, InvoiceStatusInfo).
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_status {
@@ -321,7 +324,8 @@ typedef struct ksef_api_status {
 } ksef_api_status;
 
 /**
- * A key and a value that may be NULL (InvoiceStatusInfo.extensions). *
+ * A key and a value that may be NULL (InvoiceStatusInfo.extensions).
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_pair {
@@ -352,7 +356,8 @@ KSEF_API const ksef_api_pair *ksef_api_pairs_at(const ksef_api_pairs *l,
 	size_t i);
 
 /**
- * A token with its expiry (TokenInfo). The token is a SECRET. *
+ * A token with its expiry (TokenInfo). The token is a SECRET.
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_token_info {
@@ -379,7 +384,8 @@ typedef enum ksef_context_type {
 #define KSEF_KEY_USAGE_SYMMETRIC_KEY 0x2u
 
 /**
- * One PublicKeyCertificate. *
+ * One PublicKeyCertificate.
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_pubkey_cert {
@@ -461,7 +467,8 @@ KSEF_API void ksef_api_pubkey_certs_free(ksef_api_pubkey_certs *certs);
  */
 
 /**
- * The answer of POST /auth/challenge. *
+ * The answer of POST /auth/challenge.
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_challenge {
@@ -492,7 +499,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_auth_challenge(
 KSEF_API void ksef_api_challenge_free(ksef_api_challenge *ch);
 
 /**
- * The answer of POST /auth/ksef-token and /auth/xades-signature. *
+ * The answer of POST /auth/ksef-token and /auth/xades-signature.
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_auth_init {
@@ -511,9 +519,9 @@ typedef struct ksef_api_auth_init {
 KSEF_API void ksef_api_auth_init_free(ksef_api_auth_init *init);
 
 /**
- * The version of ksef_client_ip_policy this header describes. The library takes
- * a struct of any version from 1 to its own, reading only the fields that
- * version has and leaving later ones at their defaults.
+ * The version of ksef_client_ip_policy this header describes. The library
+ * takes a struct of any version from 1 to its own, reading only the fields
+ * that version has and leaving later ones at their defaults.
  */
 #define KSEF_CLIENT_IP_POLICY_VERSION 1
 
@@ -581,7 +589,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_auth_xades(ksef_api_auth_init **out,
 	ksef_error *err);
 
 /**
- * An authentication operation's state (SPEC 4.5, 4.8). *
+ * An authentication operation's state (SPEC 4.5, 4.8).
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_auth_status {
@@ -635,7 +644,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_auth_status(
 KSEF_API void ksef_api_auth_status_free(ksef_api_auth_status *st);
 
 /**
- * Access and refresh tokens (SPEC 4.6, 4.7). Both are SECRETS. *
+ * Access and refresh tokens (SPEC 4.6, 4.7). Both are SECRETS.
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_tokens {
@@ -767,7 +777,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_auth_revoke(ksef_client *c,
  */
 
 /**
- * The answer of POST /sessions/online. *
+ * The answer of POST /sessions/online.
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_session_opened {
@@ -802,9 +813,9 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_session_open(
 KSEF_API void ksef_api_session_opened_free(ksef_api_session_opened *s);
 
 /**
- * The version of ksef_client_send_options this header describes. The library
- * takes a struct of any version from 1 to its own, reading only the fields that
- * version has and leaving later ones at their defaults.
+ * The version of ksef_client_send_options this header describes. The
+ * library takes a struct of any version from 1 to its own, reading only
+ * the fields that version has and leaving later ones at their defaults.
  */
 #define KSEF_CLIENT_SEND_OPTIONS_VERSION 1
 
@@ -863,7 +874,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_session_close(ksef_client *c,
 	const char *session_ref, ksef_error *err);
 
 /**
- * One page of a session's collective UPO (UpoPageResponse). *
+ * One page of a session's collective UPO (UpoPageResponse).
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_upo_page {
@@ -897,7 +909,8 @@ KSEF_API const ksef_api_upo_page *ksef_api_upo_pages_at(
 	const ksef_api_upo_pages *l, size_t i);
 
 /**
- * The answer of GET /sessions/{referenceNumber} (SPEC 4.15, 5.1). *
+ * The answer of GET /sessions/{referenceNumber} (SPEC 4.15, 5.1).
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_session_status {
@@ -949,9 +962,9 @@ typedef enum ksef_session_type {
 #define KSEF_SESSION_STATUS_CANCELLED 0x8u   /**< "Cancelled" */
 
 /**
- * The version of ksef_client_session_query this header describes. The library
- * takes a struct of any version from 1 to its own, reading only the fields that
- * version has and leaving later ones at their defaults.
+ * The version of ksef_client_session_query this header describes. The
+ * library takes a struct of any version from 1 to its own, reading only
+ * the fields that version has and leaving later ones at their defaults.
  */
 #define KSEF_CLIENT_SESSION_QUERY_VERSION 1
 
@@ -980,7 +993,8 @@ typedef struct ksef_client_session_query {
 	  KSEF_TIME_UNSET, KSEF_TIME_UNSET, KSEF_TIME_UNSET, 0u }
 
 /**
- * One session of a list (SessionsQueryResponseItem). *
+ * One session of a list (SessionsQueryResponseItem).
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_session_item {
@@ -1052,7 +1066,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_sessions(ksef_api_session_list **out,
 KSEF_API void ksef_api_session_list_free(ksef_api_session_list *list);
 
 /**
- * One invoice's state in a session (SessionInvoiceStatusResponse). *
+ * One invoice's state in a session (SessionInvoiceStatusResponse).
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_invoice_status {
@@ -1257,7 +1272,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_invoice_download(ksef_buf *out,
 #define KSEF_TOKEN_PERM_INTROSPECTION 0x40u         /**< Introspection */
 
 /**
- * The answer of POST /tokens. *
+ * The answer of POST /tokens.
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_token_created {
@@ -1290,7 +1306,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_token_create(
 KSEF_API void ksef_api_token_created_free(ksef_api_token_created *t);
 
 /**
- * A KSeF token's state (TokenStatusResponse, QueryTokensResponseItem). *
+ * A KSeF token's state (TokenStatusResponse, QueryTokensResponseItem).
+ *
  * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_token_status {
@@ -1340,9 +1357,9 @@ KSEF_API void ksef_api_token_status_free(ksef_api_token_status *st);
 #define KSEF_TOKEN_STATUS_FAILED 0x10u   /**< "Failed" */
 
 /**
- * The version of ksef_client_token_query this header describes. The library
- * takes a struct of any version from 1 to its own, reading only the fields that
- * version has and leaving later ones at their defaults.
+ * The version of ksef_client_token_query this header describes. The
+ * library takes a struct of any version from 1 to its own, reading only
+ * the fields that version has and leaving later ones at their defaults.
  */
 #define KSEF_CLIENT_TOKEN_QUERY_VERSION 1
 

@@ -41,7 +41,8 @@ typedef struct ksef_privkey ksef_privkey;
 /**
  * What POST /sessions/online/{ref}/invoices declares about one invoice
  * besides its content (SPEC 4.12, Appendix A.1). Transparent: the caller
- * owns it, usually on the stack. *
+ * owns it, usually on the stack.
+ *
  * Frozen: the caller owns it and the library writes it whole, so it never
  * grows (docs/abi.md); more would come in a new type.
  */

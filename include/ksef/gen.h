@@ -66,7 +66,7 @@ typedef struct ksef_gen_options {
 
 /**
  * The version of ksef_gen_options this header describes. The library takes
- * options of any version from 1 to its own, reading only the fields that
+ * a struct of any version from 1 to its own, reading only the fields that
  * version has and leaving later ones at their defaults.
  */
 #define KSEF_GEN_OPTIONS_VERSION 1

@@ -175,7 +175,7 @@ typedef struct ksef_verify_options {
 
 /**
  * The version of ksef_verify_options this header describes. The library
- * takes options of any version from 1 to its own, reading only the fields
+ * takes a struct of any version from 1 to its own, reading only the fields
  * that version has and leaving later ones at their defaults.
  */
 #define KSEF_VERIFY_OPTIONS_VERSION 1

@@ -217,7 +217,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_time_parse(ksef_time *out, const char *s,
  */
 
 /**
- * The parts of a KSeF number. *
+ * The parts of a KSeF number.
+ *
  * Frozen: the caller owns it and the library writes it whole, so it never
  * grows (docs/abi.md); more would come in a new type.
  */
@@ -309,7 +310,8 @@ typedef enum ksef_refnum_type {
 } ksef_refnum_type;
 
 /**
- * The parts of a reference number. *
+ * The parts of a reference number.
+ *
  * Frozen: the caller owns it and the library writes it whole, so it never
  * grows (docs/abi.md); more would come in a new type.
  */

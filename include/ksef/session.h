@@ -83,9 +83,9 @@ KSEF_API int ksef_session_status_is_final(int code);
 typedef struct ksef_conn ksef_conn;
 
 /**
- * The version of ksef_conn_options this header describes. The library takes a
- * struct of any version from 1 to its own, reading only the fields that version
- * has and leaving later ones at their defaults.
+ * The version of ksef_conn_options this header describes. The library
+ * takes a struct of any version from 1 to its own, reading only the fields
+ * that version has and leaving later ones at their defaults.
  */
 #define KSEF_CONN_OPTIONS_VERSION 1
 

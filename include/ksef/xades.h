@@ -89,9 +89,9 @@ typedef enum ksef_xades_auth_ns {
 } ksef_xades_auth_ns;
 
 /**
- * The version of ksef_xades_auth_request this header describes. The library
- * takes a struct of any version from 1 to its own, reading only the fields that
- * version has and leaving later ones at their defaults.
+ * The version of ksef_xades_auth_request this header describes. The
+ * library takes a struct of any version from 1 to its own, reading only
+ * the fields that version has and leaving later ones at their defaults.
  */
 #define KSEF_XADES_AUTH_REQUEST_VERSION 1
 
@@ -249,9 +249,9 @@ typedef enum ksef_xades_key_type {
 } ksef_xades_key_type;
 
 /**
- * The version of ksef_xades_cert_options this header describes. The library
- * takes a struct of any version from 1 to its own, reading only the fields that
- * version has and leaving later ones at their defaults.
+ * The version of ksef_xades_cert_options this header describes. The
+ * library takes a struct of any version from 1 to its own, reading only
+ * the fields that version has and leaving later ones at their defaults.
  */
 #define KSEF_XADES_CERT_OPTIONS_VERSION 1
 
@@ -313,9 +313,9 @@ KSEF_API KSEF_WARN_UNUSED int ksef_xades_cert_generate(ksef_buf *key_pem,
  */
 
 /**
- * The version of ksef_xades_verify_options this header describes. The library
- * takes a struct of any version from 1 to its own, reading only the fields that
- * version has and leaving later ones at their defaults.
+ * The version of ksef_xades_verify_options this header describes. The
+ * library takes a struct of any version from 1 to its own, reading only
+ * the fields that version has and leaving later ones at their defaults.
  */
 #define KSEF_XADES_VERIFY_OPTIONS_VERSION 1
 
