@@ -61,7 +61,8 @@ static ksef_pubkey *key_for(ksef_client *c, unsigned usage)
 
 	if (ksef_client_pubkey_certs(&certs, c, NULL) != 0)
 		return NULL;
-	pick = ksef_api_pubkey_certs_pick(certs, usage, ksef_time_now());
+	pick = ksef_api_pubkey_certs_pick(certs, usage,
+					  ksef_time_now().unix_ms);
 	if (pick != NULL &&
 	    ksef_pubkey_load(&k, (const unsigned char *)pick->certificate,
 			     strlen(pick->certificate), NULL) != 0)
@@ -89,14 +90,14 @@ static int login(void)
 		ksef_api_auth_status_free(st);
 		st = NULL;
 		if (ksef_client_auth_status(&st, c, init->reference_number,
-			init->authentication_token.token, &err) != 0)
+			init->authentication_token->token, &err) != 0)
 			goto out;
-	} while (st->status.code == 100);
-	if (st->status.code == 200 &&
-	    ksef_client_auth_redeem(&t, c, init->authentication_token.token,
+	} while (st->status->code == 100);
+	if (st->status->code == 200 &&
+	    ksef_client_auth_redeem(&t, c, init->authentication_token->token,
 				    &err) == 0) {
 		snprintf(access_token, sizeof(access_token), "%s",
-			 t->access_token.token);
+			 t->access_token->token);
 		rc = 0;
 	}
 out:
@@ -152,13 +153,13 @@ static void *sender(void *arg)
 			if (ksef_client_session_invoice(&st, c, j->sref,
 					j->refs[i], &err) != 0)
 				break;
-			if (st->status.code >= 200)
+			if (st->status->code >= 200)
 				break;
 			ksef_api_invoice_status_free(st);
 			st = NULL;
 			pause_ms(5);
 		}
-		if (st != NULL && st->status.code == 200)
+		if (st != NULL && st->status->code == 200)
 			j->ok++;
 		else
 			j->failed++;

@@ -11,13 +11,21 @@
  *    clients are independent.
  *  - Results are ksef_api_* structs the library allocates and the caller
  *    reads and frees with the matching ksef_api_*_free(); _free(NULL) does
- *    nothing. Every pointer inside a result (strings, arrays, optional
- *    times) is borrowed from it and lives until that _free. The structs are
- *    transparent for reading, but never allocate or copy one yourself:
- *    fields may be added at the end in later versions.
+ *    nothing. Every pointer inside a result (strings, lists, nested
+ *    structs) is borrowed from it and lives until that _free.
+ *  - A result struct is handed out only by pointer, and is transparent for
+ *    reading through that pointer only: never allocate, copy or embed one
+ *    yourself, since fields may be added at the end in later versions.
+ *    For the same reason no such struct is ever handed out in an array or
+ *    embedded by value in another: lists are opaque, read with their
+ *    _count() and _at() accessors, and nested structs are pointers.
  *  - Strings in results are NUL-terminated UTF-8 without embedded NULs.
  *    An optional field the server left out or sent as null is NULL (for
- *    pointers) or -1 (for counts and tri-state flags).
+ *    pointers), -1 (for counts and tri-state flags) or KSEF_TIME_UNSET
+ *    (for times).
+ *  - Times are int64_t milliseconds since the epoch, in fields named
+ *    <name>_ms. The offset the server wrote them with is not kept: show
+ *    them with ksef_time_warsaw() as KSeF does.
  *  - Bytes (UPO and invoice documents) come back in a caller-owned
  *    ksef_buf.
  *  - Results that hold a token (ksef_api_auth_init, ksef_api_tokens,
@@ -71,7 +79,11 @@ KSEF_BEGIN_DECLS
 /** A connection to one KSeF API base URL; opaque. */
 typedef struct ksef_client ksef_client;
 
-/** The version of ksef_client_options this header describes. */
+/**
+ * The version of ksef_client_options this header describes. The library
+ * takes a struct of any version from 1 to its own, reading only the fields
+ * that version has and leaving later ones at their defaults.
+ */
 #define KSEF_CLIENT_OPTIONS_VERSION 1
 
 /**
@@ -136,7 +148,8 @@ typedef struct ksef_client_options {
  *                  Set to NULL on failure.
  * @param opts      the options; copied, so they need not outlive the call.
  * @param err       receives the reason on failure; may be NULL.
- * @return 0, KSEF_EINVAL for a NULL argument, an unknown options version,
+ * @return 0, KSEF_EINVAL for a NULL argument, an options version outside
+ *         1 to KSEF_CLIENT_OPTIONS_VERSION,
  *         a base URL that is not http(s) or a field out of range, or
  *         KSEF_ENOMEM (also when libcurl cannot be set up).
  */
@@ -175,8 +188,12 @@ typedef enum ksef_api_error_format {
 	KSEF_API_ERROR_OTHER = 4      /**< not JSON, or JSON of no known form */
 } ksef_api_error_format;
 
-/** One error the server reported: an exceptionDetailList entry, an errors
- *  entry of Problem Details, or the status of a 429 answer. */
+/**
+ * One error the server reported: an exceptionDetailList entry, an errors
+ * entry of Problem Details, or the status of a 429 answer.
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_problem {
 	/** exceptionCode, code or status.code (SPEC 2.7), or 0 if missing. */
 	int code;
@@ -188,20 +205,43 @@ typedef struct ksef_api_problem {
 	size_t detail_count;
 } ksef_api_problem;
 
+/** The problems of an error answer, in the server's order; opaque. */
+typedef struct ksef_api_problems ksef_api_problems;
+
+/**
+ * How many problems a list holds.
+ *
+ * @param l the list; may be NULL.
+ * @return the count, at most KSEF_CLIENT_PROBLEMS_MAX; 0 for NULL.
+ */
+KSEF_API size_t ksef_api_problems_count(const ksef_api_problems *l);
+
+/**
+ * One problem of a list.
+ *
+ * @param l the list; may be NULL.
+ * @param i from 0 to ksef_api_problems_count() - 1.
+ * @return the problem, borrowed from the error answer that holds l; NULL
+ *         when i is out of range or l is NULL.
+ */
+KSEF_API const ksef_api_problem *ksef_api_problems_at(
+	const ksef_api_problems *l, size_t i);
+
 /**
  * An error answer of the server, as parsed from its body and headers. Any
  * field the body did not have is NULL (or 0 / -1 as said). Strings are
  * sanitised: control characters are replaced by spaces.
+ *
+ * Read through the pointer only; fields may be added at the end.
  */
 typedef struct ksef_api_error {
 	/** The HTTP status, e.g. 400, 401, 403, 429, 502. */
 	int http_status;
 	/** Which format the body had. */
 	ksef_api_error_format format;
-	/** The errors listed, at most KSEF_CLIENT_PROBLEMS_MAX. */
-	const ksef_api_problem *problems;
-	/** How many problems there are. */
-	size_t problem_count;
+	/** The errors listed, at most KSEF_CLIENT_PROBLEMS_MAX; NULL when
+	 *  the body lists none (the accessors take NULL as an empty list). */
+	const ksef_api_problems *problems;
 	/** Problem Details title, e.g. "Forbidden". */
 	const char *title;
 	/** Problem Details detail: the general description. */
@@ -267,7 +307,11 @@ KSEF_API const char *ksef_client_last_warning(const ksef_client *c);
  * Values shared by requests and results
  */
 
-/** A status as the API reports it (StatusInfo, InvoiceStatusInfo). */
+/**
+ * A status as the API reports it (StatusInfo, InvoiceStatusInfo).
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_status {
 	/** The status code, e.g. 100, 200, 440. */
 	int code;
@@ -279,16 +323,47 @@ typedef struct ksef_api_status {
 	size_t detail_count;
 } ksef_api_status;
 
-/** A key and a value that may be NULL (InvoiceStatusInfo.extensions). */
+/**
+ * A key and a value that may be NULL (InvoiceStatusInfo.extensions).
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_pair {
 	const char *key;   /**< the name */
 	const char *value; /**< the value, or NULL for a JSON null */
 } ksef_api_pair;
 
-/** A token with its expiry (TokenInfo). The token is a SECRET. */
+/** Key-value pairs, in the server's order; opaque. */
+typedef struct ksef_api_pairs ksef_api_pairs;
+
+/**
+ * How many pairs a list holds.
+ *
+ * @param l the list; may be NULL.
+ * @return the count, at most KSEF_CLIENT_DETAILS_MAX; 0 for NULL.
+ */
+KSEF_API size_t ksef_api_pairs_count(const ksef_api_pairs *l);
+
+/**
+ * One pair of a list.
+ *
+ * @param l the list; may be NULL.
+ * @param i from 0 to ksef_api_pairs_count() - 1.
+ * @return the pair, borrowed from the result that holds l; NULL when i is
+ *         out of range or l is NULL.
+ */
+KSEF_API const ksef_api_pair *ksef_api_pairs_at(const ksef_api_pairs *l,
+	size_t i);
+
+/**
+ * A token with its expiry (TokenInfo). The token is a SECRET.
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_token_info {
-	const char *token;    /**< the JWT; NULL when the answer has none */
-	ksef_time valid_until; /**< when it expires */
+	const char *token;      /**< the JWT; NULL when the answer has none */
+	/** When it expires; KSEF_TIME_UNSET when the answer has no token. */
+	int64_t valid_until_ms;
 } ksef_api_token_info;
 
 /** The kinds of context one authenticates to (SPEC 4.3). */
@@ -308,7 +383,11 @@ typedef enum ksef_context_type {
 /** A KSeF key used to wrap session keys (usage SymmetricKeyEncryption). */
 #define KSEF_KEY_USAGE_SYMMETRIC_KEY 0x2u
 
-/** One PublicKeyCertificate. */
+/**
+ * One PublicKeyCertificate.
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_pubkey_cert {
 	/** The X.509 certificate, DER in Base64, for ksef_pubkey_load(). */
 	const char *certificate;
@@ -317,19 +396,16 @@ typedef struct ksef_api_pubkey_cert {
 	/** publicKeyId: send it back with what the key encrypted. */
 	const char *public_key_id;
 	/** Start of validity. */
-	ksef_time valid_from;
+	int64_t valid_from_ms;
 	/** End of validity. */
-	ksef_time valid_to;
+	int64_t valid_to_ms;
 	/** KSEF_KEY_USAGE_* bits; usages this version does not know are left
 	 *  out. */
 	unsigned usage;
 } ksef_api_pubkey_cert;
 
-/** The answer of GET /security/public-key-certificates. */
-typedef struct ksef_api_pubkey_certs {
-	const ksef_api_pubkey_cert *items; /**< the certificates */
-	size_t count;                       /**< how many */
-} ksef_api_pubkey_certs;
+/** The answer of GET /security/public-key-certificates; opaque. */
+typedef struct ksef_api_pubkey_certs ksef_api_pubkey_certs;
 
 /**
  * GET /security/public-key-certificates: the KSeF keys. No token needed.
@@ -347,16 +423,37 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_pubkey_certs(
 	ksef_api_pubkey_certs **out, ksef_client *c, ksef_error *err);
 
 /**
+ * How many certificates a list holds.
+ *
+ * @param l the list; may be NULL.
+ * @return the count; 0 for NULL.
+ */
+KSEF_API size_t ksef_api_pubkey_certs_count(const ksef_api_pubkey_certs *l);
+
+/**
+ * One certificate of a list, in the server's order.
+ *
+ * @param l the list; may be NULL.
+ * @param i from 0 to ksef_api_pubkey_certs_count() - 1.
+ * @return the certificate, borrowed from l until
+ *         ksef_api_pubkey_certs_free(); NULL when i is out of range or l
+ *         is NULL.
+ */
+KSEF_API const ksef_api_pubkey_cert *ksef_api_pubkey_certs_at(
+	const ksef_api_pubkey_certs *l, size_t i);
+
+/**
  * Pick the certificate to use for one purpose (SPEC 4.1): of those with
  * the usage that are valid at `now`, the one with the latest validFrom.
  *
- * @param certs the list.
- * @param usage one KSEF_KEY_USAGE_* bit.
- * @param now   the time to judge validity at, e.g. ksef_time_now().
+ * @param certs  the list.
+ * @param usage  one KSEF_KEY_USAGE_* bit.
+ * @param now_ms the time to judge validity at, in milliseconds since the
+ *               epoch, e.g. ksef_time_now().unix_ms.
  * @return an entry borrowed from certs, or NULL if none fits.
  */
 KSEF_API const ksef_api_pubkey_cert *ksef_api_pubkey_certs_pick(
-	const ksef_api_pubkey_certs *certs, unsigned usage, ksef_time now);
+	const ksef_api_pubkey_certs *certs, unsigned usage, int64_t now_ms);
 
 /**
  * Free a certificate list.
@@ -369,11 +466,16 @@ KSEF_API void ksef_api_pubkey_certs_free(ksef_api_pubkey_certs *certs);
  * Authentication (SPEC 4.2-4.10, 10)
  */
 
-/** The answer of POST /auth/challenge. */
+/**
+ * The answer of POST /auth/challenge.
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_challenge {
 	const char *challenge; /**< 36 characters, valid for 10 minutes */
-	ksef_time timestamp;   /**< when it was made */
-	int64_t timestamp_ms;  /**< the same instant in Unix ms */
+	/** When it was made: timestampMs, the instant the answer's timestamp
+	 *  also gives. */
+	int64_t timestamp_ms;
 	const char *client_ip; /**< the caller's IP as KSeF sees it */
 } ksef_api_challenge;
 
@@ -396,13 +498,17 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_auth_challenge(
  */
 KSEF_API void ksef_api_challenge_free(ksef_api_challenge *ch);
 
-/** The answer of POST /auth/ksef-token and /auth/xades-signature. */
+/**
+ * The answer of POST /auth/ksef-token and /auth/xades-signature.
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_auth_init {
 	/** The authentication operation's number (type AU). */
 	const char *reference_number;
 	/** The operation token: a SECRET, for ksef_client_auth_status() and
-	 *  ksef_client_auth_redeem(). */
-	ksef_api_token_info authentication_token;
+	 *  ksef_client_auth_redeem(). Never NULL. */
+	const ksef_api_token_info *authentication_token;
 } ksef_api_auth_init;
 
 /**
@@ -412,7 +518,11 @@ typedef struct ksef_api_auth_init {
  */
 KSEF_API void ksef_api_auth_init_free(ksef_api_auth_init *init);
 
-/** The version of ksef_client_ip_policy this header describes. */
+/**
+ * The version of ksef_client_ip_policy this header describes. The library
+ * takes a struct of any version from 1 to its own, reading only the fields
+ * that version has and leaving later ones at their defaults.
+ */
 #define KSEF_CLIENT_IP_POLICY_VERSION 1
 
 /**
@@ -478,12 +588,16 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_auth_xades(ksef_api_auth_init **out,
 	ksef_client *c, const unsigned char *xml, size_t len, int verify_chain,
 	ksef_error *err);
 
-/** An authentication operation's state (SPEC 4.5, 4.8). */
+/**
+ * An authentication operation's state (SPEC 4.5, 4.8).
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_auth_status {
 	/** Its number; only set in a list from ksef_client_auth_sessions(). */
 	const char *reference_number;
 	/** When it started. */
-	ksef_time start_date;
+	int64_t start_date_ms;
 	/** The deprecated authenticationMethod, e.g. "Token", or NULL. */
 	const char *authentication_method;
 	/** authenticationMethodInfo.category, e.g. "Token". */
@@ -492,14 +606,15 @@ typedef struct ksef_api_auth_status {
 	const char *method_code;
 	/** authenticationMethodInfo.displayName. */
 	const char *method_display_name;
-	/** 100 in progress, 200 done; 4xx/5xx failed (SPEC 4.5). */
-	ksef_api_status status;
+	/** 100 in progress, 200 done; 4xx/5xx failed (SPEC 4.5). Never
+	 *  NULL. */
+	const ksef_api_status *status;
 	/** isTokenRedeemed: 1, 0, or -1 when absent. */
 	int is_token_redeemed;
-	/** lastTokenRefreshDate, or NULL. */
-	const ksef_time *last_token_refresh_date;
-	/** refreshTokenValidUntil, or NULL. */
-	const ksef_time *refresh_token_valid_until;
+	/** lastTokenRefreshDate, or KSEF_TIME_UNSET. */
+	int64_t last_token_refresh_date_ms;
+	/** refreshTokenValidUntil, or KSEF_TIME_UNSET. */
+	int64_t refresh_token_valid_until_ms;
 	/** isCurrent (lists only): 1, 0, or -1 when absent. */
 	int is_current;
 } ksef_api_auth_status;
@@ -528,13 +643,18 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_auth_status(
  */
 KSEF_API void ksef_api_auth_status_free(ksef_api_auth_status *st);
 
-/** Access and refresh tokens (SPEC 4.6, 4.7). Both are SECRETS. */
+/**
+ * Access and refresh tokens (SPEC 4.6, 4.7). Both are SECRETS.
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_tokens {
-	/** The access token: pass it to ksef_client_set_access_token(). */
-	ksef_api_token_info access_token;
-	/** The refresh token; token is NULL after ksef_client_auth_refresh(),
-	 *  which does not rotate it. */
-	ksef_api_token_info refresh_token;
+	/** The access token: pass it to ksef_client_set_access_token().
+	 *  Never NULL. */
+	const ksef_api_token_info *access_token;
+	/** The refresh token; never NULL, but its token is NULL after
+	 *  ksef_client_auth_refresh(), which does not rotate it. */
+	const ksef_api_token_info *refresh_token;
 } ksef_api_tokens;
 
 /**
@@ -571,13 +691,37 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_auth_refresh(ksef_api_tokens **out,
  */
 KSEF_API void ksef_api_tokens_free(ksef_api_tokens *t);
 
-/** One page of GET /auth/sessions. */
-typedef struct ksef_api_auth_list {
-	const ksef_api_auth_status *items; /**< the operations */
-	size_t count;                      /**< how many */
-	/** Pass it to get the next page; NULL when this is the last. */
-	const char *continuation_token;
-} ksef_api_auth_list;
+/** One page of GET /auth/sessions; opaque. */
+typedef struct ksef_api_auth_list ksef_api_auth_list;
+
+/**
+ * How many authentications a page holds.
+ *
+ * @param l the page; may be NULL.
+ * @return the count; 0 for NULL.
+ */
+KSEF_API size_t ksef_api_auth_list_count(const ksef_api_auth_list *l);
+
+/**
+ * One authentication of a page, newest first.
+ *
+ * @param l the page; may be NULL.
+ * @param i from 0 to ksef_api_auth_list_count() - 1.
+ * @return the operation, borrowed from l until ksef_api_auth_list_free();
+ *         NULL when i is out of range or l is NULL.
+ */
+KSEF_API const ksef_api_auth_status *ksef_api_auth_list_at(
+	const ksef_api_auth_list *l, size_t i);
+
+/**
+ * The token that asks for the next page.
+ *
+ * @param l the page; may be NULL.
+ * @return a string borrowed from l, to pass as the next call's
+ *         continuation; NULL when this is the last page or l is NULL.
+ */
+KSEF_API const char *ksef_api_auth_list_continuation(
+	const ksef_api_auth_list *l);
 
 /**
  * GET /auth/sessions: the context's active authentications, newest first.
@@ -587,8 +731,8 @@ typedef struct ksef_api_auth_list {
  *                          ksef_api_auth_list_free(). NULL on failure.
  * @param c                 the client.
  * @param page_size         10 to 100, or 0 for the server's default.
- * @param continuation      the previous page's continuation_token, or NULL
- *                          for the first page.
+ * @param continuation      ksef_api_auth_list_continuation() of the
+ *                          previous page, or NULL for the first page.
  * @param err               receives the reason on failure; may be NULL.
  * @return 0 or a code as for ksef_client_pubkey_certs().
  */
@@ -632,10 +776,14 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_auth_revoke(ksef_client *c,
  * Interactive sessions and invoices (SPEC 4.11-4.22)
  */
 
-/** The answer of POST /sessions/online. */
+/**
+ * The answer of POST /sessions/online.
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_session_opened {
 	const char *reference_number; /**< the session's number (type SO) */
-	ksef_time valid_until;        /**< when it closes by itself */
+	int64_t valid_until_ms;       /**< when it closes by itself */
 } ksef_api_session_opened;
 
 /**
@@ -664,7 +812,11 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_session_open(
  */
 KSEF_API void ksef_api_session_opened_free(ksef_api_session_opened *s);
 
-/** The version of ksef_client_send_options this header describes. */
+/**
+ * The version of ksef_client_send_options this header describes. The
+ * library takes a struct of any version from 1 to its own, reading only
+ * the fields that version has and leaving later ones at their defaults.
+ */
 #define KSEF_CLIENT_SEND_OPTIONS_VERSION 1
 
 /** Optional parts of sending an invoice (SPEC 4.12). */
@@ -721,25 +873,56 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_invoice_send(
 KSEF_API KSEF_WARN_UNUSED int ksef_client_session_close(ksef_client *c,
 	const char *session_ref, ksef_error *err);
 
-/** One page of a session's collective UPO (UpoPageResponse). */
+/**
+ * One page of a session's collective UPO (UpoPageResponse).
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_upo_page {
 	const char *reference_number; /**< the page's number (type EU) */
 	/** A pre-signed URL: fetch it with ksef_client_download_url(). */
 	const char *download_url;
 	/** When download_url stops working. */
-	ksef_time download_url_expiration_date;
+	int64_t download_url_expiration_date_ms;
 } ksef_api_upo_page;
 
-/** The answer of GET /sessions/{referenceNumber} (SPEC 4.15, 5.1). */
+/** The pages of a session's collective UPO; opaque. */
+typedef struct ksef_api_upo_pages ksef_api_upo_pages;
+
+/**
+ * How many UPO pages a list holds.
+ *
+ * @param l the list; may be NULL.
+ * @return the count; 0 for NULL.
+ */
+KSEF_API size_t ksef_api_upo_pages_count(const ksef_api_upo_pages *l);
+
+/**
+ * One UPO page of a list, in the server's order.
+ *
+ * @param l the list; may be NULL.
+ * @param i from 0 to ksef_api_upo_pages_count() - 1.
+ * @return the page, borrowed from the session state that holds l; NULL
+ *         when i is out of range or l is NULL.
+ */
+KSEF_API const ksef_api_upo_page *ksef_api_upo_pages_at(
+	const ksef_api_upo_pages *l, size_t i);
+
+/**
+ * The answer of GET /sessions/{referenceNumber} (SPEC 4.15, 5.1).
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_session_status {
-	/** 100 open, 170 closed, 200 processed; 4xx failed. */
-	ksef_api_status status;
-	ksef_time date_created;       /**< when it was opened */
-	ksef_time date_updated;       /**< last activity */
-	const ksef_time *valid_until; /**< when it closes by itself, or NULL */
-	/** The UPO pages, once made; NULL with upo_page_count 0 before. */
-	const ksef_api_upo_page *upo_pages;
-	size_t upo_page_count;        /**< how many UPO pages */
+	/** 100 open, 170 closed, 200 processed; 4xx failed. Never NULL. */
+	const ksef_api_status *status;
+	int64_t date_created_ms;      /**< when it was opened */
+	int64_t date_updated_ms;      /**< last activity */
+	/** When it closes by itself, or KSEF_TIME_UNSET. */
+	int64_t valid_until_ms;
+	/** The UPO pages, once made; NULL before (the accessors take NULL
+	 *  as an empty list). */
+	const ksef_api_upo_pages *upo_pages;
 	int64_t invoice_count;        /**< invoices accepted, or -1 */
 	int64_t successful_invoice_count; /**< processed well, or -1 */
 	int64_t failed_invoice_count; /**< rejected, or -1 */
@@ -778,48 +961,86 @@ typedef enum ksef_session_type {
 #define KSEF_SESSION_STATUS_FAILED 0x4u      /**< "Failed" */
 #define KSEF_SESSION_STATUS_CANCELLED 0x8u   /**< "Cancelled" */
 
-/** The version of ksef_client_session_query this header describes. */
+/**
+ * The version of ksef_client_session_query this header describes. The
+ * library takes a struct of any version from 1 to its own, reading only
+ * the fields that version has and leaving later ones at their defaults.
+ */
 #define KSEF_CLIENT_SESSION_QUERY_VERSION 1
 
-/** Filters of GET /sessions (SPEC 4.14); NULL or 0 leaves one out. */
+/**
+ * Filters of GET /sessions (SPEC 4.14); NULL, 0 or KSEF_TIME_UNSET leaves
+ * one out. Times are sent in Polish local time, as KSeF writes them.
+ */
 typedef struct ksef_client_session_query {
 	int version;                 /**< KSEF_CLIENT_SESSION_QUERY_VERSION */
 	ksef_session_type type;      /**< sessionType, always sent */
 	int page_size;               /**< 10 to 1000, or 0 */
 	const char *reference_number;/**< one session's number, or NULL */
-	const ksef_time *date_created_from;  /**< dateCreatedFrom */
-	const ksef_time *date_created_to;    /**< dateCreatedTo */
-	const ksef_time *date_closed_from;   /**< dateClosedFrom */
-	const ksef_time *date_closed_to;     /**< dateClosedTo */
-	const ksef_time *date_modified_from; /**< dateModifiedFrom */
-	const ksef_time *date_modified_to;   /**< dateModifiedTo */
+	int64_t date_created_from_ms;  /**< dateCreatedFrom */
+	int64_t date_created_to_ms;    /**< dateCreatedTo */
+	int64_t date_closed_from_ms;   /**< dateClosedFrom */
+	int64_t date_closed_to_ms;     /**< dateClosedTo */
+	int64_t date_modified_from_ms; /**< dateModifiedFrom */
+	int64_t date_modified_to_ms;   /**< dateModifiedTo */
 	unsigned statuses;           /**< KSEF_SESSION_STATUS_* bits, or 0 */
 } ksef_client_session_query;
 
 /** Online sessions, no other filter. */
 #define KSEF_CLIENT_SESSION_QUERY_INIT                                     \
 	{ KSEF_CLIENT_SESSION_QUERY_VERSION, KSEF_SESSION_TYPE_ONLINE, 0,    \
-	  NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0u }
+	  NULL, KSEF_TIME_UNSET, KSEF_TIME_UNSET, KSEF_TIME_UNSET,           \
+	  KSEF_TIME_UNSET, KSEF_TIME_UNSET, KSEF_TIME_UNSET, 0u }
 
-/** One session of a list (SessionsQueryResponseItem). */
+/**
+ * One session of a list (SessionsQueryResponseItem).
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_session_item {
 	const char *reference_number;     /**< the session's number */
-	ksef_api_status status;           /**< its state */
-	ksef_time date_created;           /**< when it was opened */
-	ksef_time date_updated;           /**< last activity */
-	const ksef_time *valid_until;     /**< auto-close time, or NULL */
+	const ksef_api_status *status;    /**< its state; never NULL */
+	int64_t date_created_ms;          /**< when it was opened */
+	int64_t date_updated_ms;          /**< last activity */
+	/** Auto-close time, or KSEF_TIME_UNSET. */
+	int64_t valid_until_ms;
 	int64_t total_invoice_count;      /**< all invoices, in progress too */
 	int64_t successful_invoice_count; /**< processed well */
 	int64_t failed_invoice_count;     /**< rejected */
 } ksef_api_session_item;
 
-/** One page of GET /sessions. */
-typedef struct ksef_api_session_list {
-	const ksef_api_session_item *items; /**< the sessions */
-	size_t count;                       /**< how many */
-	/** Pass it to get the next page; NULL when this is the last. */
-	const char *continuation_token;
-} ksef_api_session_list;
+/** One page of GET /sessions; opaque. */
+typedef struct ksef_api_session_list ksef_api_session_list;
+
+/**
+ * How many sessions a page holds.
+ *
+ * @param l the page; may be NULL.
+ * @return the count; 0 for NULL.
+ */
+KSEF_API size_t ksef_api_session_list_count(const ksef_api_session_list *l);
+
+/**
+ * One session of a page, newest first.
+ *
+ * @param l the page; may be NULL.
+ * @param i from 0 to ksef_api_session_list_count() - 1.
+ * @return the session, borrowed from l until
+ *         ksef_api_session_list_free(); NULL when i is out of range or l
+ *         is NULL.
+ */
+KSEF_API const ksef_api_session_item *ksef_api_session_list_at(
+	const ksef_api_session_list *l, size_t i);
+
+/**
+ * The token that asks for the next page.
+ *
+ * @param l the page; may be NULL.
+ * @return a string borrowed from l, to pass as the next call's
+ *         continuation; NULL when this is the last page or l is NULL.
+ */
+KSEF_API const char *ksef_api_session_list_continuation(
+	const ksef_api_session_list *l);
 
 /**
  * GET /sessions: sessions of the context, newest first.
@@ -828,7 +1049,8 @@ typedef struct ksef_api_session_list {
  *                          ksef_api_session_list_free(). NULL on failure.
  * @param c                 the client.
  * @param q                 the filters; sessionType is required.
- * @param continuation      the previous page's continuation_token, or NULL.
+ * @param continuation      ksef_api_session_list_continuation() of the
+ *                          previous page, or NULL for the first.
  * @param err               receives the reason on failure; may be NULL.
  * @return 0 or a code as for ksef_client_pubkey_certs().
  */
@@ -843,7 +1065,11 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_sessions(ksef_api_session_list **out,
  */
 KSEF_API void ksef_api_session_list_free(ksef_api_session_list *list);
 
-/** One invoice's state in a session (SessionInvoiceStatusResponse). */
+/**
+ * One invoice's state in a session (SessionInvoiceStatusResponse).
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_invoice_status {
 	int ordinal_number;            /**< its place in the session, from 1 */
 	const char *invoice_number;    /**< P_2 if readable, or NULL */
@@ -851,16 +1077,21 @@ typedef struct ksef_api_invoice_status {
 	const char *reference_number;  /**< the invoice's number (type EE) */
 	const char *invoice_hash;      /**< Base64 SHA-256 of the invoice */
 	const char *invoice_file_name; /**< batch only, or NULL */
-	const ksef_time *acquisition_date; /**< KSeF number given, or NULL */
-	ksef_time invoicing_date;      /**< when KSeF accepted it */
-	const ksef_time *permanent_storage_date; /**< downloadable, or NULL */
+	/** When the KSeF number was given, or KSEF_TIME_UNSET. */
+	int64_t acquisition_date_ms;
+	int64_t invoicing_date_ms;     /**< when KSeF accepted it */
+	/** When it became downloadable, or KSEF_TIME_UNSET. */
+	int64_t permanent_storage_date_ms;
 	/** A pre-signed URL of its UPO, for ksef_client_download_url(). */
 	const char *upo_download_url;
-	const ksef_time *upo_download_url_expiration_date; /**< or NULL */
+	/** When upo_download_url stops working, or KSEF_TIME_UNSET. */
+	int64_t upo_download_url_expiration_date_ms;
 	const char *invoicing_mode;    /**< "Online", "Offline" or NULL */
-	ksef_api_status status;        /**< 100, 150, 200 or a failure */
-	const ksef_api_pair *extensions; /**< status.extensions */
-	size_t extension_count;        /**< how many extensions */
+	/** 100, 150, 200 or a failure; never NULL. */
+	const ksef_api_status *status;
+	/** status.extensions; NULL when absent (the accessors take NULL as
+	 *  an empty list). */
+	const ksef_api_pairs *extensions;
 } ksef_api_invoice_status;
 
 /**
@@ -885,13 +1116,38 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_session_invoice(
  */
 KSEF_API void ksef_api_invoice_status_free(ksef_api_invoice_status *st);
 
-/** One page of a session's invoices. */
-typedef struct ksef_api_invoice_list {
-	const ksef_api_invoice_status *items; /**< the invoices */
-	size_t count;                         /**< how many */
-	/** Pass it to get the next page; NULL when this is the last. */
-	const char *continuation_token;
-} ksef_api_invoice_list;
+/** One page of a session's invoices; opaque. */
+typedef struct ksef_api_invoice_list ksef_api_invoice_list;
+
+/**
+ * How many invoices a page holds.
+ *
+ * @param l the page; may be NULL.
+ * @return the count; 0 for NULL.
+ */
+KSEF_API size_t ksef_api_invoice_list_count(const ksef_api_invoice_list *l);
+
+/**
+ * One invoice of a page, in the server's order.
+ *
+ * @param l the page; may be NULL.
+ * @param i from 0 to ksef_api_invoice_list_count() - 1.
+ * @return the invoice's state, borrowed from l until
+ *         ksef_api_invoice_list_free(); NULL when i is out of range or l
+ *         is NULL.
+ */
+KSEF_API const ksef_api_invoice_status *ksef_api_invoice_list_at(
+	const ksef_api_invoice_list *l, size_t i);
+
+/**
+ * The token that asks for the next page.
+ *
+ * @param l the page; may be NULL.
+ * @return a string borrowed from l, to pass as the next call's
+ *         continuation; NULL when this is the last page or l is NULL.
+ */
+KSEF_API const char *ksef_api_invoice_list_continuation(
+	const ksef_api_invoice_list *l);
 
 /**
  * GET /sessions/{referenceNumber}/invoices, or with failed_only
@@ -903,7 +1159,8 @@ typedef struct ksef_api_invoice_list {
  * @param session_ref       the session's number.
  * @param failed_only       non-zero lists only rejected invoices.
  * @param page_size         10 to 1000, or 0 for the server's default.
- * @param continuation      the previous page's continuation_token, or NULL.
+ * @param continuation      ksef_api_invoice_list_continuation() of the
+ *                          previous page, or NULL for the first.
  * @param err               receives the reason on failure; may be NULL.
  * @return 0 or a code as for ksef_client_pubkey_certs().
  */
@@ -1014,7 +1271,11 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_invoice_download(ksef_buf *out,
 #define KSEF_TOKEN_PERM_ENFORCEMENT_OPERATIONS 0x20u
 #define KSEF_TOKEN_PERM_INTROSPECTION 0x40u         /**< Introspection */
 
-/** The answer of POST /tokens. */
+/**
+ * The answer of POST /tokens.
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_token_created {
 	const char *reference_number; /**< the token's number (type EC) */
 	/** The KSeF token: a SECRET, returned this once. */
@@ -1044,7 +1305,11 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_token_create(
  */
 KSEF_API void ksef_api_token_created_free(ksef_api_token_created *t);
 
-/** A KSeF token's state (TokenStatusResponse, QueryTokensResponseItem). */
+/**
+ * A KSeF token's state (TokenStatusResponse, QueryTokensResponseItem).
+ *
+ * Read through the pointer only; fields may be added at the end.
+ */
 typedef struct ksef_api_token_status {
 	const char *reference_number;   /**< the token's number */
 	const char *author_type;        /**< "Nip", "Pesel" or "Fingerprint" */
@@ -1055,8 +1320,8 @@ typedef struct ksef_api_token_status {
 	/** requestedPermissions as KSEF_TOKEN_PERM_* bits; names this version
 	 *  does not know are left out. */
 	unsigned requested_permissions;
-	ksef_time date_created;         /**< when it was made */
-	const ksef_time *last_use_date; /**< or NULL */
+	int64_t date_created_ms;        /**< when it was made */
+	int64_t last_use_date_ms;       /**< or KSEF_TIME_UNSET */
 	/** "Pending", "Active", "Revoking", "Revoked" or "Failed". */
 	const char *status;
 	const char *const *status_details; /**< statusDetails */
@@ -1091,7 +1356,11 @@ KSEF_API void ksef_api_token_status_free(ksef_api_token_status *st);
 #define KSEF_TOKEN_STATUS_REVOKED 0x08u  /**< "Revoked" */
 #define KSEF_TOKEN_STATUS_FAILED 0x10u   /**< "Failed" */
 
-/** The version of ksef_client_token_query this header describes. */
+/**
+ * The version of ksef_client_token_query this header describes. The
+ * library takes a struct of any version from 1 to its own, reading only
+ * the fields that version has and leaving later ones at their defaults.
+ */
 #define KSEF_CLIENT_TOKEN_QUERY_VERSION 1
 
 /** Filters of GET /tokens; NULL or 0 leaves one out. */
@@ -1109,13 +1378,38 @@ typedef struct ksef_client_token_query {
 #define KSEF_CLIENT_TOKEN_QUERY_INIT \
 	{ KSEF_CLIENT_TOKEN_QUERY_VERSION, 0u, NULL, NULL, NULL, 0 }
 
-/** One page of GET /tokens. */
-typedef struct ksef_api_token_list {
-	const ksef_api_token_status *items; /**< the tokens */
-	size_t count;                       /**< how many */
-	/** Pass it to get the next page; NULL when this is the last. */
-	const char *continuation_token;
-} ksef_api_token_list;
+/** One page of GET /tokens; opaque. */
+typedef struct ksef_api_token_list ksef_api_token_list;
+
+/**
+ * How many tokens a page holds.
+ *
+ * @param l the page; may be NULL.
+ * @return the count; 0 for NULL.
+ */
+KSEF_API size_t ksef_api_token_list_count(const ksef_api_token_list *l);
+
+/**
+ * One token of a page, newest first.
+ *
+ * @param l the page; may be NULL.
+ * @param i from 0 to ksef_api_token_list_count() - 1.
+ * @return the token's state, borrowed from l until
+ *         ksef_api_token_list_free(); NULL when i is out of range or l is
+ *         NULL.
+ */
+KSEF_API const ksef_api_token_status *ksef_api_token_list_at(
+	const ksef_api_token_list *l, size_t i);
+
+/**
+ * The token that asks for the next page.
+ *
+ * @param l the page; may be NULL.
+ * @return a string borrowed from l, to pass as the next call's
+ *         continuation; NULL when this is the last page or l is NULL.
+ */
+KSEF_API const char *ksef_api_token_list_continuation(
+	const ksef_api_token_list *l);
 
 /**
  * GET /tokens: the tokens the caller may see, newest first.
@@ -1124,7 +1418,8 @@ typedef struct ksef_api_token_list {
  *                          ksef_api_token_list_free(). NULL on failure.
  * @param c                 the client.
  * @param q                 filters, or NULL for none.
- * @param continuation      the previous page's continuation_token, or NULL.
+ * @param continuation      ksef_api_token_list_continuation() of the
+ *                          previous page, or NULL for the first.
  * @param err               receives the reason on failure; may be NULL.
  * @return 0 or a code as for ksef_client_pubkey_certs().
  */

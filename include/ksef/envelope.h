@@ -16,7 +16,7 @@
 #ifndef KSEF_ENVELOPE_H
 #define KSEF_ENVELOPE_H
 
-#include <time.h>
+#include <stdint.h>
 #include "common.h"
 #include "buf.h"
 #include "error.h"
@@ -42,6 +42,9 @@ typedef struct ksef_privkey ksef_privkey;
  * What POST /sessions/online/{ref}/invoices declares about one invoice
  * besides its content (SPEC 4.12, Appendix A.1). Transparent: the caller
  * owns it, usually on the stack.
+ *
+ * Frozen: the caller owns it and the library writes it whole, so it never
+ * grows (docs/abi.md); more would come in a new type.
  */
 typedef struct ksef_invoice_meta {
 	/** invoiceHash: Base64(SHA-256(plaintext)), NUL-terminated. */
@@ -179,10 +182,11 @@ KSEF_API KSEF_WARN_UNUSED int ksef_envelope_seal(ksef_buf *ciphertext,
  * byte (0x30), PEM by a "-----BEGIN " line (its first CERTIFICATE block is
  * used), and anything else is taken as Base64. Trailing whitespace after
  * Base64 is allowed, so that a value saved to a file with a newline still
- * loads; trailing bytes after DER are not. The key must be RSA of at least 2048 bits, since KSeF only defines
- * RSA-OAEP. The certificate's issuer and validity are not checked here:
- * trust comes from the TLS connection it was fetched over, and validity is
- * for the caller to compare (ksef_pubkey_not_before()).
+ * loads; trailing bytes after DER are not. The key must be RSA of at least
+ * 2048 bits, since KSeF only defines RSA-OAEP. The certificate's issuer
+ * and validity are not checked here: trust comes from the TLS connection
+ * it was fetched over, and validity is for the caller to compare
+ * (ksef_pubkey_not_before()).
  *
  * @param[out] out  receives the key; free it with ksef_pubkey_free(). Set
  *                  to NULL on failure.
@@ -226,17 +230,19 @@ KSEF_API const char *ksef_pubkey_certificate_id(const ksef_pubkey *pub);
  * When the certificate becomes valid (validFrom).
  *
  * @param pub the key.
- * @return seconds since the Unix epoch, or 0 if pub is NULL.
+ * @return milliseconds since the Unix epoch (a whole number of seconds, as
+ *         X.509 has no finer time), or 0 if pub is NULL.
  */
-KSEF_API time_t ksef_pubkey_not_before(const ksef_pubkey *pub);
+KSEF_API int64_t ksef_pubkey_not_before(const ksef_pubkey *pub);
 
 /**
  * When the certificate stops being valid (validTo).
  *
  * @param pub the key.
- * @return seconds since the Unix epoch, or 0 if pub is NULL.
+ * @return milliseconds since the Unix epoch (a whole number of seconds),
+ *         or 0 if pub is NULL.
  */
-KSEF_API time_t ksef_pubkey_not_after(const ksef_pubkey *pub);
+KSEF_API int64_t ksef_pubkey_not_after(const ksef_pubkey *pub);
 
 /**
  * Encrypt a short message with RSAES-OAEP, SHA-256 and MGF1-SHA-256, empty

@@ -67,10 +67,12 @@ KSEF_API int ksef_error_set(ksef_error *err, int code, const char *fmt, ...)
 	KSEF_PRINTF(3, 4);
 
 /**
- * A static description of a code.
+ * A static description of a code: every KSEF_E* code of every header has
+ * its own, error.h's and the modules' (xades.h's KSEF_EXADES_*).
  *
  * @param code a KSEF_E* code (or any int).
- * @return a static string; "unknown error" for codes it does not know.
+ * @return a static English string; "unknown error" for an int that is no
+ *         code.
  */
 KSEF_API const char *ksef_strerror(int code);
 

@@ -64,6 +64,11 @@ typedef struct ksef_gen_options {
 	uint64_t seed;
 } ksef_gen_options;
 
+/**
+ * The version of ksef_gen_options this header describes. The library takes
+ * a struct of any version from 1 to its own, reading only the fields that
+ * version has and leaving later ones at their defaults.
+ */
 #define KSEF_GEN_OPTIONS_VERSION 1
 #define KSEF_GEN_OPTIONS_INIT \
 	{ KSEF_GEN_OPTIONS_VERSION, KSEF_FORM_FA3, NULL, NULL, NULL, NULL, 0, 0 }

@@ -26,7 +26,11 @@ typedef enum ksef_form {
 	KSEF_FORM_COUNT = 5
 } ksef_form;
 
-/** The three strings of OpenOnlineSessionRequest.formCode. */
+/**
+ * The three strings of OpenOnlineSessionRequest.formCode.
+ *
+ * Frozen: returned by value, so it never grows (docs/abi.md).
+ */
 typedef struct ksef_form_code {
 	const char *system_code;    /**< e.g. "FA (3)"; the space matters */
 	const char *schema_version; /**< e.g. "1-0E" */
@@ -172,6 +176,11 @@ typedef struct ksef_verify_options {
 	int check_nip_checksums;
 } ksef_verify_options;
 
+/**
+ * The version of ksef_verify_options this header describes. The library
+ * takes a struct of any version from 1 to its own, reading only the fields
+ * that version has and leaving later ones at their defaults.
+ */
 #define KSEF_VERIFY_OPTIONS_VERSION 1
 #define KSEF_VERIFY_OPTIONS_INIT { KSEF_VERIFY_OPTIONS_VERSION, 0, 0, NULL, 0 }
 

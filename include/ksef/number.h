@@ -48,6 +48,9 @@ KSEF_BEGIN_DECLS
 /**
  * A calendar day of the proleptic Gregorian calendar, with no time zone.
  * Valid dates have year 1-9999, month 1-12 and a day that exists.
+ *
+ * Frozen: a value type of the formatting and parsing functions, passed and
+ * returned by value, so it never grows (docs/abi.md).
  */
 typedef struct ksef_date {
 	int year;  /**< 1 to 9999 */
@@ -58,11 +61,24 @@ typedef struct ksef_date {
 /**
  * An instant together with the offset it is shown in. Two values with the
  * same unix_ms are the same instant whatever their offsets.
+ *
+ * Frozen: a value type of the formatting and parsing functions, passed and
+ * returned by value, so it never grows (docs/abi.md). Results and options
+ * elsewhere carry instants as int64_t milliseconds since the epoch, named
+ * <name>_ms, with KSEF_TIME_UNSET for an instant that is absent.
  */
 typedef struct ksef_time {
 	int64_t unix_ms;    /**< milliseconds since 1970-01-01T00:00:00Z */
 	int offset_minutes; /**< local offset east of UTC: 120 is +02:00 */
 } ksef_time;
+
+/**
+ * The value of an int64_t <name>_ms field whose instant is absent: an
+ * optional date the server left out, or an option left at its default.
+ * No instant the library reads or writes (years 0001-9999) is this far
+ * from the epoch.
+ */
+#define KSEF_TIME_UNSET INT64_MIN
 
 /** ksef_time_format_ext(): write a zero offset as "Z", not "+00:00". */
 #define KSEF_TIME_FMT_Z 0x1u
@@ -200,7 +216,12 @@ KSEF_API KSEF_WARN_UNUSED int ksef_time_parse(ksef_time *out, const char *s,
  * KSeF numbers (faktury/numer-ksef.md)
  */
 
-/** The parts of a KSeF number. */
+/**
+ * The parts of a KSeF number.
+ *
+ * Frozen: the caller owns it and the library writes it whole, so it never
+ * grows (docs/abi.md); more would come in a new type.
+ */
 typedef struct ksef_number_parts {
 	char nip[KSEF_NIP_BUFSZ]; /**< the seller's NIP, NUL-terminated */
 	ksef_date date;           /**< the day the invoice was accepted */
@@ -288,7 +309,12 @@ typedef enum ksef_refnum_type {
 	KSEF_REFNUM_OPERATION = 9       /**< "EH": enrollment, invoice export */
 } ksef_refnum_type;
 
-/** The parts of a reference number. */
+/**
+ * The parts of a reference number.
+ *
+ * Frozen: the caller owns it and the library writes it whole, so it never
+ * grows (docs/abi.md); more would come in a new type.
+ */
 typedef struct ksef_refnum_parts {
 	ksef_date date;        /**< the day it was made */
 	ksef_refnum_type type; /**< what it names, or KSEF_REFNUM_OTHER */

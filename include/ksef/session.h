@@ -82,20 +82,26 @@ KSEF_API int ksef_session_status_is_final(int code);
 /** One authentication to one context, renewed as needed; opaque. */
 typedef struct ksef_conn ksef_conn;
 
-/** The version of ksef_conn_options this header describes. */
+/**
+ * The version of ksef_conn_options this header describes. The library
+ * takes a struct of any version from 1 to its own, reading only the fields
+ * that version has and leaving later ones at their defaults.
+ */
 #define KSEF_CONN_OPTIONS_VERSION 1
 
 /**
  * Where to connect, as whom, and how patiently. Transparent: start from
- * KSEF_CONN_OPTIONS_INIT, set client.base_url, the context and exactly one
- * credential.
+ * KSEF_CONN_OPTIONS_INIT, point client at a ksef_client_options with its
+ * base_url set, and set the context and exactly one credential.
  */
 typedef struct ksef_conn_options {
 	/** KSEF_CONN_OPTIONS_VERSION. */
 	int version;
 	/** How to reach the API: base URL, timeouts, retries, 429 waits.
-	 *  Copied; every session's client is made from it too. */
-	ksef_client_options client;
+	 *  Required, never NULL; a pointer, so that the client options can
+	 *  grow by themselves. Copied (with the strings it points to) by
+	 *  ksef_conn_new(); every session's client is made from the copy. */
+	const ksef_client_options *client;
 	/** The kind of context to authenticate to. */
 	ksef_context_type context_type;
 	/** Its identifier, e.g. a NIP; copied. Required. */
@@ -126,8 +132,7 @@ typedef struct ksef_conn_options {
 /** Defaults: two minutes to authenticate, renew a minute before expiry,
  *  polls from 0.25 s to 5 s apart. */
 #define KSEF_CONN_OPTIONS_INIT                                            \
-	{ KSEF_CONN_OPTIONS_VERSION, KSEF_CLIENT_OPTIONS_INIT,            \
-	  KSEF_CONTEXT_NIP, NULL, NULL, NULL,                             \
+	{ KSEF_CONN_OPTIONS_VERSION, NULL, KSEF_CONTEXT_NIP, NULL, NULL, NULL, \
 	  KSEF_XADES_SUBJECT_CERTIFICATE, 120000, 60, 250, 5000 }
 
 /**
@@ -149,9 +154,11 @@ typedef struct ksef_conn_options {
  *                  after its sessions. NULL on failure.
  * @param opts      the options; copied, except the signer.
  * @param err       receives the reason on failure; may be NULL.
- * @return 0, KSEF_EINVAL (a NULL argument, an unknown version, no
- *         context, none or both credentials, a field out of range, or an
- *         invalid client option), KSEF_EHTTP (an error answer, or an
+ * @return 0, KSEF_EINVAL (a NULL argument or client, a version outside 1
+ *         to KSEF_CONN_OPTIONS_VERSION, or of the client options outside
+ *         1 to KSEF_CLIENT_OPTIONS_VERSION,
+ *         no context, none or both credentials, a field out of range, or
+ *         an invalid client option), KSEF_EHTTP (an error answer, or an
  *         authentication that ended with a failure status: the message
  *         gives its code, description and details), KSEF_ENETWORK
  *         (also when the authentication is still in progress after
@@ -434,8 +441,8 @@ typedef struct ksef_session ksef_session;
  * the same invoice was accepted under that number, in duplicate_session.
  * A caller reconciling a resend treats the second like the first.
  *
- * Transparent for reading only: never allocate or copy one, since fields
- * may be added at the end in later versions.
+ * Read through the pointer only; fields may be added at the end. Never
+ * allocate, copy or embed one.
  */
 typedef struct ksef_session_invoice {
 	/** The invoice's reference number (type EE). */
@@ -510,7 +517,8 @@ KSEF_API ksef_form ksef_session_form(const ksef_session *s);
  * When KSeF closes the session by itself (validUntil of the open answer).
  *
  * @param s the session.
- * @return Unix milliseconds, or 0 if s is NULL or the server did not say.
+ * @return Unix milliseconds, or KSEF_TIME_UNSET if s is NULL or the
+ *         server did not say.
  */
 KSEF_API int64_t ksef_session_valid_until(const ksef_session *s);
 

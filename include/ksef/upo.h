@@ -5,7 +5,12 @@
  * it does, and verifying such a signature against a known certificate.
  *
  * Ownership: a ksef_upo_desc and everything it points to belong to the
- * caller and are only read during the call that takes them. Bytes come
+ * caller and are only read during the call that takes them. The desc's
+ * version says which fields it, its page and its documents have: a field
+ * is only ever added at the end of one of them together with a new
+ * KSEF_UPO_DESC_VERSION, and the library reads no field a caller's version
+ * does not have. Documents are passed as an array of pointers, so that
+ * their size is never part of the array's layout. Bytes come
  * back in a caller-owned ksef_buf. A ksef_upo_signer is created once and
  * may be shared by any number of threads; it holds a private key, which
  * ksef_upo_signer_free() releases.
@@ -70,7 +75,8 @@ typedef enum ksef_upo_mode {
  * One accepted invoice (a Dokument). Strings are UTF-8 and end in a NUL.
  * Times are written with their own offset and milliseconds; KSeF shows
  * Polish local time, so pass ksef_time_warsaw(ms) to match the examples
- * ("2025-09-16T11:05:40.841+02:00").
+ * ("2025-09-16T11:05:40.841+02:00"). The times are ksef_time, not
+ * milliseconds, because the offset is part of what is written.
  */
 typedef struct ksef_upo_document {
 	const char *seller_nip;     /**< NipSprzedawcy: Podmiot1's NIP */
@@ -120,10 +126,17 @@ typedef struct ksef_upo_desc {
 	const char *structure_name;
 	/** Overrides KodFormularza when not NULL, 1-240 chars. */
 	const char *form_code;
-	const ksef_upo_document *documents; /**< the Dokument entries */
+	/** The Dokument entries, in order: document_count pointers, none
+	 *  NULL. */
+	const ksef_upo_document *const *documents;
 	size_t document_count; /**< 1 to KSEF_UPO_MAX_DOCUMENTS */
 } ksef_upo_desc;
 
+/**
+ * The version of ksef_upo_desc this header describes. The library takes a
+ * description of any version from 1 to its own (see the top of this
+ * header).
+ */
 #define KSEF_UPO_DESC_VERSION 1
 #define KSEF_UPO_DESC_INIT { KSEF_UPO_DESC_VERSION, NULL, NULL, \
 	KSEF_UPO_CONTEXT_NIP, NULL, KSEF_UPO_AUTH_DOCUMENT_HASH, NULL, NULL, \
@@ -145,10 +158,11 @@ typedef struct ksef_upo_desc {
  * @param desc      what the UPO says; read only during the call.
  * @param err       receives the reason on failure, naming the element
  *                  (and the document's index) at fault; may be NULL.
- * @return 0, KSEF_EINVAL (NULL argument, unknown version or enum value, a
- *         count of 0 or over KSEF_UPO_MAX_DOCUMENTS, a page whose numbers
- *         do not add up), KSEF_EFORMAT (a value the schema refuses, text
- *         that is not UTF-8 or holds a character XML 1.0 cannot carry),
+ * @return 0, KSEF_EINVAL (NULL argument or document, a version outside 1
+ *         to KSEF_UPO_DESC_VERSION, an unknown enum value, a count of 0
+ *         or over KSEF_UPO_MAX_DOCUMENTS, a page whose numbers do not add
+ *         up), KSEF_EFORMAT (a value the schema refuses, text that is not
+ *         UTF-8 or holds a character XML 1.0 cannot carry),
  *         KSEF_ETOOBIG (the document would pass KSEF_UPO_MAX_BYTES, which
  *         only values padded with whitespace can make it do), or
  *         KSEF_ENOMEM.

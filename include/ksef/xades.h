@@ -19,11 +19,12 @@
 #ifndef KSEF_XADES_H
 #define KSEF_XADES_H
 
-#include <time.h>
+#include <stdint.h>
 #include "common.h"
 #include "buf.h"
 #include "error.h"
 #include "client.h"
+#include "number.h"
 
 KSEF_BEGIN_DECLS
 
@@ -31,9 +32,9 @@ KSEF_BEGIN_DECLS
  * Why a document was refused. These codes extend error.h's list for this
  * module: they are numbered from -101 down, apart from error.h's own
  * sequence, so that codes added there cannot collide with them; like all
- * codes they are ABI and never renumbered. ksef_xades_exception_code()
- * maps each one, and error.h's generic codes, to the KSeF exception code
- * a server answers with.
+ * codes they are ABI and never renumbered. ksef_strerror() describes each
+ * one. ksef_xades_exception_code() maps each one, and error.h's generic
+ * codes, to the KSeF exception code a server answers with.
  */
 #define KSEF_EXADES_NOSIG -101       /**< no ds:Signature (9102) */
 #define KSEF_EXADES_MANYSIG -102     /**< more than one ds:Signature (9103) */
@@ -87,7 +88,11 @@ typedef enum ksef_xades_auth_ns {
 	KSEF_XADES_AUTH_NS_2_1 = 1  /**< http://ksef.mf.gov.pl/auth/token/2.1 */
 } ksef_xades_auth_ns;
 
-/** The version of ksef_xades_auth_request this header describes. */
+/**
+ * The version of ksef_xades_auth_request this header describes. The
+ * library takes a struct of any version from 1 to its own, reading only
+ * the fields that version has and leaving later ones at their defaults.
+ */
 #define KSEF_XADES_AUTH_REQUEST_VERSION 1
 
 /**
@@ -109,14 +114,16 @@ typedef struct ksef_xades_auth_request {
 	const ksef_client_ip_policy *ip_policy;
 	/** Which namespace to write; 2.0 by default, as the examples use. */
 	ksef_xades_auth_ns ns_version;
-	/** The xades:SigningTime to write; 0 means now. */
-	time_t signing_time;
+	/** The xades:SigningTime to write, in milliseconds since the epoch
+	 *  (written to the second); KSEF_TIME_UNSET means now. */
+	int64_t signing_time_ms;
 } ksef_xades_auth_request;
 
 /** A request with only the defaults set; fill challenge and context. */
 #define KSEF_XADES_AUTH_REQUEST_INIT                                      \
 	{ KSEF_XADES_AUTH_REQUEST_VERSION, NULL, KSEF_CONTEXT_NIP, NULL,  \
-	  KSEF_XADES_SUBJECT_CERTIFICATE, NULL, KSEF_XADES_AUTH_NS_2_0, 0 }
+	  KSEF_XADES_SUBJECT_CERTIFICATE, NULL, KSEF_XADES_AUTH_NS_2_0,   \
+	  KSEF_TIME_UNSET }
 
 /** A private key with its certificate, ready to sign. */
 typedef struct ksef_xades_signer ksef_xades_signer;
@@ -241,7 +248,11 @@ typedef enum ksef_xades_key_type {
 	KSEF_XADES_KEY_EC_P256 = 1   /**< ECDSA on P-256 */
 } ksef_xades_key_type;
 
-/** The version of ksef_xades_cert_options this header describes. */
+/**
+ * The version of ksef_xades_cert_options this header describes. The
+ * library takes a struct of any version from 1 to its own, reading only
+ * the fields that version has and leaving later ones at their defaults.
+ */
 #define KSEF_XADES_CERT_OPTIONS_VERSION 1
 
 /** What to put in a test certificate. Strings are UTF-8. */
@@ -262,18 +273,20 @@ typedef struct ksef_xades_cert_options {
 	const char *common_name;
 	/** countryName; NULL means "PL". */
 	const char *country;
-	/** Start of validity; 0 means an hour ago (so that clocks a little
-	 *  behind still accept it). */
-	time_t not_before;
-	/** End of validity; 0 means a year after not_before's default. */
-	time_t not_after;
+	/** Start of validity, in milliseconds since the epoch (kept to the
+	 *  second, rounded down); KSEF_TIME_UNSET means an hour ago (so that
+	 *  clocks a little behind still accept it). */
+	int64_t not_before_ms;
+	/** End of validity, likewise; KSEF_TIME_UNSET means a year after
+	 *  the start. */
+	int64_t not_after_ms;
 } ksef_xades_cert_options;
 
 /** Options with only the defaults set. */
 #define KSEF_XADES_CERT_OPTIONS_INIT                                      \
 	{ KSEF_XADES_CERT_OPTIONS_VERSION, KSEF_XADES_CERT_PERSON,        \
 	  KSEF_XADES_KEY_RSA_2048, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-	  0, 0 }
+	  KSEF_TIME_UNSET, KSEF_TIME_UNSET }
 
 /**
  * Make a self-signed certificate and its key as the official clients do
@@ -288,8 +301,8 @@ typedef struct ksef_xades_cert_options {
  *                       Both are unchanged on failure.
  * @param opts           what to put in it; see ksef_xades_cert_options.
  * @param err            receives the reason on failure; may be NULL.
- * @return 0, KSEF_EINVAL for a missing field or not_after before
- *         not_before, KSEF_ECRYPTO if OpenSSL refuses, or KSEF_ENOMEM.
+ * @return 0, KSEF_EINVAL for a missing field or not_after_ms not after
+ *         not_before_ms, KSEF_ECRYPTO if OpenSSL refuses, or KSEF_ENOMEM.
  */
 KSEF_API KSEF_WARN_UNUSED int ksef_xades_cert_generate(ksef_buf *key_pem,
 	ksef_buf *cert_pem, const ksef_xades_cert_options *opts,
@@ -299,14 +312,19 @@ KSEF_API KSEF_WARN_UNUSED int ksef_xades_cert_generate(ksef_buf *key_pem,
  * Verification (server side)
  */
 
-/** The version of ksef_xades_verify_options this header describes. */
+/**
+ * The version of ksef_xades_verify_options this header describes. The
+ * library takes a struct of any version from 1 to its own, reading only
+ * the fields that version has and leaving later ones at their defaults.
+ */
 #define KSEF_XADES_VERIFY_OPTIONS_VERSION 1
 
 /** How to verify. */
 typedef struct ksef_xades_verify_options {
 	int version;          /**< KSEF_XADES_VERIFY_OPTIONS_VERSION */
-	/** The instant to check the certificate's validity at; 0 means now. */
-	time_t now;
+	/** The instant to check the certificate's validity at, in
+	 *  milliseconds since the epoch; KSEF_TIME_UNSET means now. */
+	int64_t now_ms;
 	/** Non-zero: accept an expired or not yet valid certificate (its
 	 *  dates are still reported). */
 	int ignore_validity;
@@ -319,7 +337,7 @@ typedef struct ksef_xades_verify_options {
 
 /** Options with only the defaults set. */
 #define KSEF_XADES_VERIFY_OPTIONS_INIT \
-	{ KSEF_XADES_VERIFY_OPTIONS_VERSION, 0, 0, 0, 0 }
+	{ KSEF_XADES_VERIFY_OPTIONS_VERSION, KSEF_TIME_UNSET, 0, 0, 0 }
 
 /** A verified AuthTokenRequest: what it asks and who signed it. */
 typedef struct ksef_xades_verified ksef_xades_verified;
@@ -349,7 +367,8 @@ typedef struct ksef_xades_verified ksef_xades_verified;
  * @param opts      how to verify, or NULL for the defaults.
  * @param err       receives the reason on failure; may be NULL.
  * @return 0, or:
- *         KSEF_EINVAL for a NULL argument or an unknown options version;
+ *         KSEF_EINVAL for a NULL argument or an options version outside
+ *         1 to KSEF_XADES_VERIFY_OPTIONS_VERSION;
  *         KSEF_ETOOBIG over the size limit;
  *         KSEF_EXADES_ENCODING if it is not UTF-8;
  *         KSEF_EPARSE if it is not well-formed or has a DOCTYPE;
@@ -501,18 +520,20 @@ KSEF_API const char *ksef_xades_verified_cert_subject(
  * Start of the signing certificate's validity.
  *
  * @param v the result.
- * @return seconds since the epoch, or 0 if v is NULL.
+ * @return milliseconds since the epoch (a whole number of seconds), or 0
+ *         if v is NULL.
  */
-KSEF_API time_t ksef_xades_verified_cert_not_before(
+KSEF_API int64_t ksef_xades_verified_cert_not_before(
 	const ksef_xades_verified *v);
 
 /**
  * End of the signing certificate's validity.
  *
  * @param v the result.
- * @return seconds since the epoch, or 0 if v is NULL.
+ * @return milliseconds since the epoch (a whole number of seconds), or 0
+ *         if v is NULL.
  */
-KSEF_API time_t ksef_xades_verified_cert_not_after(
+KSEF_API int64_t ksef_xades_verified_cert_not_after(
 	const ksef_xades_verified *v);
 
 /**

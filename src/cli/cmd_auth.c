@@ -100,6 +100,7 @@ static int new_state(struct cli_state *st, ksef_conn *conn,
 {
 	struct cli_login old = CLI_LOGIN_INIT;
 	ksef_conn_options same = KSEF_CONN_OPTIONS_INIT;
+	ksef_client_options same_client = KSEF_CLIENT_OPTIONS_INIT;
 	ksef_buf text = KSEF_BUF_INIT;
 	ksef_error err;
 	json_t *keep = NULL;
@@ -107,7 +108,8 @@ static int new_state(struct cli_state *st, ksef_conn *conn,
 
 	/* The old state is kept only if the library would resume it for
 	 * this very server and context. */
-	same.client.base_url = ksef_conn_base_url(conn);
+	same_client.base_url = ksef_conn_base_url(conn);
+	same.client = &same_client;
 	same.context_value = ksef_conn_context(&same.context_type, conn);
 	if (cli_state_load(&old.st, st->path, &err) == CLI_OK &&
 	    cli_login_conn_text(&text, old.st.root) == 0 &&
@@ -150,6 +152,7 @@ int cmd_auth_login(int argc, char **argv)
 	const char *state_flag = NULL, *key_pass = getenv("KSEF_KEY_PASSWORD"),
 		   *p12 = NULL, *p12_pass = getenv("KSEF_P12_PASSWORD");
 	ksef_conn_options co = KSEF_CONN_OPTIONS_INIT;
+	ksef_client_options client_opts = KSEF_CLIENT_OPTIONS_INIT;
 	ksef_xades_signer *signer = NULL;
 	ksef_conn *conn = NULL;
 	ksef_error err = { 0, 0, "" };
@@ -226,7 +229,8 @@ int cmd_auth_login(int argc, char **argv)
 		rc = cli_fail(CLI_F_STATE, NULL, "%s", err.message);
 		goto out;
 	}
-	co.client.base_url = cfg.base_url;
+	client_opts.base_url = cfg.base_url;
+	co.client = &client_opts;
 	co.context_type = KSEF_CONTEXT_NIP;
 	co.context_value = cfg.nip;
 	co.ksef_token = m == BY_TOKEN ? cfg.token : NULL;

@@ -186,8 +186,8 @@ int cmd_cert_generate(int argc, char **argv)
 		co.organization_identifier = orgid;
 		co.common_name = cn ? cn : org;
 	}
-	co.not_before = time(NULL) - 3600;
-	co.not_after = time(NULL) + (time_t)days * 86400;
+	co.not_before_ms = ((int64_t)time(NULL) - 3600) * 1000;
+	co.not_after_ms = ((int64_t)time(NULL) + (int64_t)days * 86400) * 1000;
 	if (ksef_xades_cert_generate(&key, &cert, &co, &err) != 0 ||
 	    ksef_xades_signer_new(&signer, key.ptr, key.size, cert.ptr,
 				  cert.size, NULL, &err) != 0) {

@@ -343,6 +343,7 @@ int cmd_send(int argc, char **argv)
 	struct cli_config cfg;
 	struct run r = { NULL, NULL, NULL, 0, NULL, 0 };
 	ksef_conn_options co = KSEF_CONN_OPTIONS_INIT;
+	ksef_client_options copts = KSEF_CLIENT_OPTIONS_INIT;
 	ksef_xades_signer *signer = NULL;
 	ksef_error err = { 0, 0, "" };
 	ksef_form form = KSEF_FORM_FA3;
@@ -408,7 +409,8 @@ int cmd_send(int argc, char **argv)
 		rc = cli_fail(CLI_F_IO, NULL, "--upo-dir: %s", err.message);
 		goto out;
 	}
-	co.client.base_url = cfg.base_url;
+	copts.base_url = cfg.base_url;
+	co.client = &copts;
 	co.context_type = KSEF_CONTEXT_NIP;
 	co.context_value = cfg.nip;
 	co.ksef_token = signer ? NULL : cfg.token;

@@ -290,13 +290,13 @@ static int get_status(ksef_api_session_status **out, ksef_client *c,
 			return cli_fail_ksef(rc, ksef_client_last_error(c),
 					     "session %s: %s", ref,
 					     err.message);
-		if (!o->wait || ((*out)->status.code != 100 &&
-				 (*out)->status.code != 170))
+		if (!o->wait || ((*out)->status->code != 100 &&
+				 (*out)->status->code != 170))
 			return CLI_OK;
 		if (time(NULL) >= until) {
 			rc = cli_fail(CLI_F_NETWORK, NULL, "session %s still "
 				      "has status %d after %d s", ref,
-				      (*out)->status.code, o->timeout_s);
+				      (*out)->status->code, o->timeout_s);
 			ksef_api_session_status_free(*out);
 			*out = NULL;
 			return rc;
@@ -332,19 +332,19 @@ static int session_status(ksef_client *c, const char *ref,
 
 	if ((rc = get_status(&ss, c, ref, o)) != CLI_OK)
 		return rc;
-	cli_time_text(created, ss->date_created);
-	cli_time_text(updated, ss->date_updated);
+	cli_time_ms_text(created, ss->date_created_ms);
+	cli_time_ms_text(updated, ss->date_updated_ms);
 	/* A failed session is a refusal, whatever the output. */
-	if (ss->status.code >= 400)
+	if (ss->status->code >= 400)
 		rc = cli_fail(CLI_F_REJECTED, NULL, "session %s failed: %d %s",
-			      ref, ss->status.code, ss->status.description ?
-			      ss->status.description : "");
+			      ref, ss->status->code, ss->status->description ?
+			      ss->status->description : "");
 	if (cli_out_json()) {
 		json_t *obj = json_pack("{s:s,s:o,s:s,s:s,s:I}",
 			"referenceNumber", ref,
-			"status", status_json(&ss->status),
+			"status", status_json(ss->status),
 			"dateCreated", created, "dateUpdated", updated,
-			"upoPageCount", (json_int_t)ss->upo_page_count);
+			"upoPageCount", (json_int_t)ksef_api_upo_pages_count(ss->upo_pages));
 
 		/* Counts the server left out stay out. */
 		if (ss->invoice_count >= 0)
@@ -360,10 +360,10 @@ static int session_status(ksef_client *c, const char *ref,
 					     ss->failed_invoice_count));
 		cli_json_print(obj);
 	} else {
-		printf("session %s: %d %s\n", ref, ss->status.code,
-		       ss->status.description ? ss->status.description : "");
-		for (i = 0; i < ss->status.detail_count; i++)
-			printf("  %s\n", ss->status.details[i]);
+		printf("session %s: %d %s\n", ref, ss->status->code,
+		       ss->status->description ? ss->status->description : "");
+		for (i = 0; i < ss->status->detail_count; i++)
+			printf("  %s\n", ss->status->details[i]);
 		/* A count the server left out (-1) is shown as none. */
 		printf("invoices: %lld (%lld accepted, %lld failed)\n",
 		       (long long)(ss->invoice_count > 0 ?
@@ -373,8 +373,8 @@ static int session_status(ksef_client *c, const char *ref,
 		       (long long)(ss->failed_invoice_count > 0 ?
 				   ss->failed_invoice_count : 0));
 		printf("opened %s, updated %s, %zu UPO page%s\n", created,
-		       updated, ss->upo_page_count,
-		       ss->upo_page_count == 1 ? "" : "s");
+		       updated, ksef_api_upo_pages_count(ss->upo_pages),
+		       ksef_api_upo_pages_count(ss->upo_pages) == 1 ? "" : "s");
 	}
 	ksef_api_session_status_free(ss);
 	return rc;
@@ -401,12 +401,12 @@ static int each_invoice(ksef_client *c, const char *ref, int failed,
 					   err.message);
 			break;
 		}
-		for (i = 0; i < page->count && rc == CLI_OK; i++)
-			rc = fn(ctx, &page->items[i]);
+		for (i = 0; i < ksef_api_invoice_list_count(page) && rc == CLI_OK; i++)
+			rc = fn(ctx, ksef_api_invoice_list_at(page, i));
 		free(cont);
 		cont = NULL;
-		if (page->continuation_token != NULL &&
-		    (cont = strdup(page->continuation_token)) == NULL)
+		if (ksef_api_invoice_list_continuation(page) != NULL &&
+		    (cont = strdup(ksef_api_invoice_list_continuation(page))) == NULL)
 			rc = cli_fail(CLI_F_INTERNAL, NULL, "out of memory");
 		ksef_api_invoice_list_free(page);
 		page = NULL;
@@ -429,7 +429,7 @@ static int list_one(void *ctx, const ksef_api_invoice_status *inv)
 {
 	struct list_ctx *l = ctx;
 
-	if (inv->status.code >= 400)
+	if (inv->status->code >= 400)
 		l->any_failed = 1;
 	if (l->arr != NULL) {
 		struct cli_invoice_status st = CLI_INVOICE_STATUS_INIT;
@@ -438,19 +438,19 @@ static int list_one(void *ctx, const ksef_api_invoice_status *inv)
 		st.reference_number = inv->reference_number;
 		st.invoice_number = inv->invoice_number;
 		st.ksef_number = inv->ksef_number;
-		st.status = inv->status.code;
-		st.description = inv->status.description;
-		st.details = inv->status.details;
-		st.detail_count = inv->status.detail_count;
+		st.status = inv->status->code;
+		st.description = inv->status->description;
+		st.details = inv->status->details;
+		st.detail_count = inv->status->detail_count;
 		json_array_append_new(l->arr, cli_invoice_status_json(&st));
 		return CLI_OK;
 	}
 	printf("%d\t%s\t%d\t%s", inv->ordinal_number,
 	       inv->reference_number ? inv->reference_number : "?",
-	       inv->status.code, inv->ksef_number ? inv->ksef_number :
-	       inv->status.description ? inv->status.description : "");
-	if (inv->ksef_number == NULL && inv->status.detail_count > 0)
-		printf(": %s", inv->status.details[0]);
+	       inv->status->code, inv->ksef_number ? inv->ksef_number :
+	       inv->status->description ? inv->status->description : "");
+	if (inv->ksef_number == NULL && inv->status->detail_count > 0)
+		printf(": %s", inv->status->details[0]);
 	putchar('\n');
 	return CLI_OK;
 }
@@ -498,7 +498,7 @@ static int upo_one(void *ctx, const ksef_api_invoice_status *inv)
 	char name[128];
 	int rc;
 
-	if (inv->status.code != 200 || inv->ksef_number == NULL ||
+	if (inv->status->code != 200 || inv->ksef_number == NULL ||
 	    inv->reference_number == NULL)
 		return CLI_OK;
 	if (!safe_name(inv->ksef_number))
@@ -531,8 +531,8 @@ static int session_upo(ksef_client *c, const char *ref,
 		return cli_fail(CLI_F_IO, NULL, "%s", err.message);
 	if ((rc = get_status(&ss, c, ref, o)) != CLI_OK)
 		goto out;
-	code = ss->status.code;
-	if (ss->upo_page_count == 0 &&
+	code = ss->status->code;
+	if (ksef_api_upo_pages_count(ss->upo_pages) == 0 &&
 	    (code == KSEF_SESSION_CODE_CANCELLED ||
 	     code == KSEF_SESSION_CODE_NO_VALID ||
 	     code == KSEF_SESSION_CODE_DECRYPT)) {
@@ -541,20 +541,20 @@ static int session_upo(ksef_client *c, const char *ref,
 		rc = cli_fail(CLI_F_REJECTED, NULL, "session %s ended with "
 			      "status %d (%s): no invoice of it is in KSeF, "
 			      "so no UPO will come", ref, code,
-			      ss->status.description ? ss->status.description :
+			      ss->status->description ? ss->status->description :
 			      "");
 		goto out;
 	}
-	if (ss->upo_page_count == 0) {
+	if (ksef_api_upo_pages_count(ss->upo_pages) == 0) {
 		rc = cli_fail(CLI_F_REJECTED, NULL, "session %s has no UPO "
 			      "yet (status %d %s); close it, then try again "
 			      "or use --wait", ref, code,
-			      ss->status.description ? ss->status.description :
+			      ss->status->description ? ss->status->description :
 			      "");
 		goto out;
 	}
-	for (i = 0; i < ss->upo_page_count && rc == CLI_OK; i++) {
-		const ksef_api_upo_page *p = &ss->upo_pages[i];
+	for (i = 0; i < ksef_api_upo_pages_count(ss->upo_pages) && rc == CLI_OK; i++) {
+		const ksef_api_upo_page *p = ksef_api_upo_pages_at(ss->upo_pages, i);
 		ksef_buf b = KSEF_BUF_INIT;
 		int r;
 

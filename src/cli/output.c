@@ -96,8 +96,8 @@ static json_t *api_json(const ksef_api_error *e)
 	       *list = json_array();
 	size_t i, j;
 
-	for (i = 0; i < e->problem_count; i++) {
-		const ksef_api_problem *p = &e->problems[i];
+	for (i = 0; i < ksef_api_problems_count(e->problems); i++) {
+		const ksef_api_problem *p = ksef_api_problems_at(e->problems, i);
 		json_t *d = json_array();
 
 		for (j = 0; j < p->detail_count; j++)

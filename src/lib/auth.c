@@ -33,6 +33,8 @@
 #include <time.h>
 #include "internal.h"
 #include "auth.h"
+#include "client_int.h"
+#include "options.h"
 #include "state.h"
 
 /* Do not use a refresh token this close to its end: it may expire on the
@@ -170,13 +172,14 @@ static int key_locked(ksef_pubkey **out, ksef_conn *c, unsigned usage,
 			return error;
 		fetched = 1;
 	}
-	pick = ksef_api_pubkey_certs_pick(c->certs, usage, ksef_time_now());
+	pick = ksef_api_pubkey_certs_pick(c->certs, usage,
+					  ksef_time_now().unix_ms);
 	/* The cached list may be older than a rotation: ask once more. */
 	if (pick == NULL && !fetched) {
 		if ((error = fetch_keys_locked(c, err)) != 0)
 			return error;
 		pick = ksef_api_pubkey_certs_pick(c->certs, usage,
-						  ksef_time_now());
+						  ksef_time_now().unix_ms);
 	}
 	if (pick == NULL)
 		return ksef__error_set(err, KSEF_ENOTFOUND,
@@ -246,10 +249,10 @@ static int poll_locked(ksef_conn *c, const ksef_api_auth_init *init,
 	for (;;) {
 		error = ksef_client_auth_status(&st, c->client,
 			init->reference_number,
-			init->authentication_token.token, err);
+			init->authentication_token->token, err);
 		if (error != 0)
 			return error;
-		if (st->status.code != 100)
+		if (st->status->code != 100)
 			break;
 		ksef_api_auth_status_free(st);
 		st = NULL;
@@ -262,25 +265,25 @@ static int poll_locked(ksef_conn *c, const ksef_api_auth_init *init,
 		ksef__sleep_ms(delay < left ? delay : (long)left);
 		delay = delay > c->poll_max_ms / 2 ? c->poll_max_ms : delay * 2;
 	}
-	c->auth_status = st->status.code;
-	if (st->status.code != 200) {
+	c->auth_status = st->status->code;
+	if (st->status->code != 200) {
 		char details[160] = "";
 		size_t i, n = 0;
 
-		for (i = 0; i < st->status.detail_count &&
+		for (i = 0; i < st->status->detail_count &&
 			    n < sizeof(details) - 1; i++) {
 			int w = snprintf(details + n, sizeof(details) - n,
 					 "%s%s", i ? "; " : ": ",
-					 st->status.details[i]);
+					 st->status->details[i]);
 			if (w < 0)
 				break;
 			n += (size_t)w;
 		}
 		error = ksef__error_set(err, KSEF_EHTTP,
 			"authentication %s ended with status %d (%s)%s",
-			init->reference_number, st->status.code,
-			st->status.description ? st->status.description : "",
-			details);
+			init->reference_number, st->status->code,
+			st->status->description ?
+			st->status->description : "", details);
 	}
 	ksef_api_auth_status_free(st);
 	return error;
@@ -295,7 +298,7 @@ static int take_access_locked(ksef_conn *c, const ksef_api_token_info *t,
 			"the answer holds no access token");
 	if (secret_set(&c->access, &c->access_len, t->token) != 0)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	c->access_until_ms = t->valid_until.unix_ms;
+	c->access_until_ms = t->valid_until_ms;
 	c->stale = 0;
 	c->gen++;
 	return 0;
@@ -330,21 +333,21 @@ static int authenticate_locked(ksef_conn *c, ksef_error *err)
 	if ((error = poll_locked(c, init, err)) != 0)
 		goto done;
 	if ((error = ksef_client_auth_redeem(&tok, c->client,
-			init->authentication_token.token, err)) != 0)
+			init->authentication_token->token, err)) != 0)
 		goto done;
-	if (tok->refresh_token.token == NULL) {
+	if (tok->refresh_token->token == NULL) {
 		error = ksef__error_set(err, KSEF_EPARSE,
 			"the redeem answer holds no refresh token");
 		goto done;
 	}
-	if ((error = take_access_locked(c, &tok->access_token, err)) != 0)
+	if ((error = take_access_locked(c, tok->access_token, err)) != 0)
 		goto done;
 	if (secret_set(&c->refresh, &c->refresh_len,
-		       tok->refresh_token.token) != 0) {
+		       tok->refresh_token->token) != 0) {
 		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 		goto done;
 	}
-	c->refresh_until_ms = tok->refresh_token.valid_until.unix_ms;
+	c->refresh_until_ms = tok->refresh_token->valid_until_ms;
 	snprintf(c->auth_ref, sizeof(c->auth_ref), "%s",
 		 init->reference_number);
 	c->authentications++;
@@ -366,7 +369,7 @@ static int renew_locked(ksef_conn *c, ksef_error *err)
 		error = ksef_client_auth_refresh(&tok, c->client, c->refresh,
 						 err);
 		if (error == 0) {
-			error = take_access_locked(c, &tok->access_token, err);
+			error = take_access_locked(c, tok->access_token, err);
 			ksef_api_tokens_free(tok);
 			if (error == 0)
 				c->refreshes++;
@@ -463,12 +466,28 @@ void ksef__conn_spoil_access_token(ksef_conn *c)
  * The public API
  */
 
+/* The bytes of each version of ksef_conn_options (options.h). */
+static const size_t conn_options_sizes[] = {
+	KSEF__OPTIONS_END(ksef_conn_options, poll_max_ms), /* 1 */
+};
+KSEF__OPTIONS_SIZES(conn_options_sizes, KSEF_CONN_OPTIONS_VERSION);
+
+/* A caller's options, of any version from 1, into this library's own
+ * struct, newer fields at their defaults. */
+static int options_in(ksef_conn_options *copy, const ksef_conn_options *given,
+		      ksef_error *err)
+{
+	static const ksef_conn_options init = KSEF_CONN_OPTIONS_INIT;
+
+	*copy = init;
+	return KSEF__OPTIONS_COPY(copy, given, conn_options_sizes,
+				  KSEF_CONN_OPTIONS_VERSION, "ksef_conn_options",
+				  err);
+}
+
 /* What ksef_conn_new() and ksef_conn_resume() both require. */
 static int check_common(const ksef_conn_options *o, ksef_error *err)
 {
-	if (o->version != KSEF_CONN_OPTIONS_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"unknown ksef_conn_options version %d", o->version);
 	if (o->ksef_token != NULL && o->signer != NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"give one credential: ksef_token or signer");
@@ -495,6 +514,9 @@ static int check_options(const ksef_conn_options *o, ksef_error *err)
 
 	if (error != 0)
 		return error;
+	if (o->client == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"client options are required");
 	if (o->context_value == NULL || o->context_value[0] == '\0')
 		return ksef__error_set(err, KSEF_EINVAL,
 			"context_value is required");
@@ -507,16 +529,24 @@ static int check_options(const ksef_conn_options *o, ksef_error *err)
 /*
  * A connection with the options copied and nothing else: no tokens, not
  * authenticated, its own client made. base_url and context_value override
- * the options' (for a resume, where the state names them).
+ * the options' (for a resume, where the state names them); without client
+ * options (a resume may give none) the client's defaults are used.
  */
 static int conn_make(ksef_conn **out, const ksef_conn_options *opts,
 		     const char *base_url, ksef_context_type ctx_type,
 		     const char *context_value, ksef_error *err)
 {
+	static const ksef_client_options client_init =
+		KSEF_CLIENT_OPTIONS_INIT;
+	ksef_client_options copts = client_init;
 	ksef_conn *c;
 	int error;
 
 	*out = NULL;
+	if (opts->client != NULL &&
+	    (error = ksef__client_options_copy(&copts, opts->client,
+					       err)) != 0)
+		return error;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	if (pthread_mutex_init(&c->lock, NULL) != 0) {
@@ -524,7 +554,7 @@ static int conn_make(ksef_conn **out, const ksef_conn_options *opts,
 		return ksef__error_set(err, KSEF_ENOMEM,
 				       "cannot make the connection's lock");
 	}
-	c->copts = opts->client;
+	c->copts = copts;
 	c->copts.base_url = base_url;
 	c->ctx_type = ctx_type;
 	c->signer = opts->signer;
@@ -554,21 +584,23 @@ fail:
 	return error;
 }
 
-int ksef_conn_prepare(ksef_conn **out, const ksef_conn_options *opts,
+int ksef_conn_prepare(ksef_conn **out, const ksef_conn_options *given,
 		      ksef_error *err)
 {
+	ksef_conn_options copy;
 	int error;
 
 	if (out == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
 	*out = NULL;
-	if (opts == NULL)
+	if (given == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "options are NULL");
-	if ((error = check_options(opts, err)) != 0)
+	if ((error = options_in(&copy, given, err)) != 0 ||
+	    (error = check_options(&copy, err)) != 0)
 		return error;
 	/* No access token yet: the first use authenticates. */
-	return conn_make(out, opts, opts->client.base_url, opts->context_type,
-			 opts->context_value, err);
+	return conn_make(out, &copy, copy.client->base_url,
+			 copy.context_type, copy.context_value, err);
 }
 
 int ksef_conn_new(ksef_conn **out, const ksef_conn_options *opts,
@@ -809,10 +841,12 @@ static int take_state(ksef_conn *c, const json_t *root, ksef_error *err)
 	return 0;
 }
 
-int ksef_conn_resume(ksef_conn **out, const ksef_conn_options *opts,
+int ksef_conn_resume(ksef_conn **out, const ksef_conn_options *given,
 		     const char *state, size_t len, ksef_error *err)
 {
 	static const ksef_conn_options defaults = KSEF_CONN_OPTIONS_INIT;
+	ksef_conn_options copy = defaults;
+	const ksef_conn_options *opts = &copy;
 	const char *url, *ctx_value;
 	ksef_context_type ctx_type;
 	json_t *root = NULL;
@@ -822,8 +856,8 @@ int ksef_conn_resume(ksef_conn **out, const ksef_conn_options *opts,
 	if (out == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
 	*out = NULL;
-	if (opts == NULL)
-		opts = &defaults;
+	if (given != NULL && (error = options_in(&copy, given, err)) != 0)
+		return error;
 	if ((error = check_common(opts, err)) != 0 ||
 	    (error = ksef__state_parse(&root, state, len,
 				       KSEF_CONN_STATE_MAX_BYTES,
@@ -840,8 +874,8 @@ int ksef_conn_resume(ksef_conn **out, const ksef_conn_options *opts,
 				     err)) != 0)
 		goto done;
 	/* Tokens go only where they were issued. */
-	if (opts->client.base_url != NULL &&
-	    strcmp(opts->client.base_url, url) != 0) {
+	if (opts->client != NULL && opts->client->base_url != NULL &&
+	    strcmp(opts->client->base_url, url) != 0) {
 		error = ksef__error_set(err, KSEF_EINVAL, "the %s is of "
 			"another server (%.200s)", CONN_STATE, url);
 		goto done;

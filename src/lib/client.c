@@ -1,11 +1,12 @@
 /*
  * client.c - the transport of the API client: the ksef_client object (one
  * libcurl easy handle, so connections are reused between calls), the
- * options, one HTTP exchange with its retries, the bound on what a server
- * may send, and the error model: an error answer in any of the API's
- * formats (SPEC 2.3, 2.5) becomes a ksef_api_error and a one-line message.
- * It also owns the memory of ksef_api_* results. Which endpoint gets which
- * body, and what a successful answer means, belongs to client_api.c.
+ * options, one HTTP exchange with its retries and the bound on what a
+ * server may send. An error answer is handed to client_error.c, which
+ * parses it into a ksef_api_error and a one-line message. Which endpoint
+ * gets which body, and what a successful answer means, belongs to the
+ * client_<tag>.c files, through the plumbing of client_request.c and
+ * client_read.c.
  *
  * Secrets: the bearer token exists in our memory only in the client (wiped
  * when replaced or freed) and in the header list of one attempt (wiped
@@ -29,10 +30,6 @@
 #include "ksef/encoding.h"
 #include "client_int.h"
 
-/* How many bytes of a non-JSON error body are shown in messages. */
-#define EXCERPT_MAX 160
-/* Longest string kept from an error answer field. */
-#define ERROR_FIELD_MAX 2048
 /* Longest X-System-Warning kept. */
 #define WARNING_MAX 1024
 /* Longest pause between two retries after a 5xx or timeout. */
@@ -54,79 +51,6 @@ struct ksef_client {
 	char *last_warning;
 	char curl_err[CURL_ERROR_SIZE];
 };
-
-/*
- * Result memory
- */
-
-/* Each block of a result, the result itself first. */
-struct block {
-	struct block *next;
-	size_t size;
-	alignas(max_align_t) unsigned char data[];
-};
-
-void *ksef__result_new(size_t size)
-{
-	struct block *b;
-
-	if (size > SIZE_MAX - sizeof(*b))
-		return NULL;
-	b = calloc(1, sizeof(*b) + size);
-	if (b == NULL)
-		return NULL;
-	b->size = size;
-	return b->data;
-}
-
-static struct block *block_of(void *res)
-{
-	return (struct block *)((unsigned char *)res -
-				offsetof(struct block, data));
-}
-
-void *ksef__result_alloc(void *res, size_t size)
-{
-	struct block *head = block_of(res), *b;
-
-	if (size > SIZE_MAX - sizeof(*b))
-		return NULL;
-	b = calloc(1, sizeof(*b) + (size ? size : 1));
-	if (b == NULL)
-		return NULL;
-	b->size = size;
-	b->next = head->next;
-	head->next = b;
-	return b->data;
-}
-
-char *ksef__result_strndup(void *res, const char *s, size_t len)
-{
-	char *p;
-
-	if (len == SIZE_MAX)
-		return NULL;
-	p = ksef__result_alloc(res, len + 1);
-	if (p == NULL)
-		return NULL;
-	if (len > 0)
-		memcpy(p, s, len);
-	p[len] = '\0';
-	return p;
-}
-
-void ksef__result_free(void *res)
-{
-	struct block *b, *next;
-
-	if (res == NULL)
-		return;
-	for (b = block_of(res); b != NULL; b = next) {
-		next = b->next;
-		ksef__wipe(b->data, b->size);
-		free(b);
-	}
-}
 
 /*
  * The client object
@@ -185,12 +109,27 @@ static int check_base_url(const char *u, ksef_error *err)
 	return 0;
 }
 
+/* The bytes of each version of ksef_client_options (options.h). */
+static const size_t client_options_sizes[] = {
+	KSEF__OPTIONS_END(ksef_client_options, proxy), /* 1 */
+};
+KSEF__OPTIONS_SIZES(client_options_sizes, KSEF_CLIENT_OPTIONS_VERSION);
+
+int ksef__client_options_copy(ksef_client_options *dst,
+			      const ksef_client_options *src, ksef_error *err)
+{
+	ksef_client_options o = KSEF_CLIENT_OPTIONS_INIT;
+	int error = KSEF__OPTIONS_COPY(&o, src, client_options_sizes,
+				       KSEF_CLIENT_OPTIONS_VERSION,
+				       "ksef_client_options", err);
+
+	if (error == 0)
+		*dst = o;
+	return error;
+}
+
 static int check_options(const ksef_client_options *o, ksef_error *err)
 {
-	if (o->version != KSEF_CLIENT_OPTIONS_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"client options version %d is not %d", o->version,
-			KSEF_CLIENT_OPTIONS_VERSION);
 	if (o->base_url == NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"base_url is required");
@@ -222,9 +161,10 @@ static int check_options(const ksef_client_options *o, ksef_error *err)
 	return check_base_url(o->base_url, err);
 }
 
-int ksef_client_new(ksef_client **out, const ksef_client_options *opts,
+int ksef_client_new(ksef_client **out, const ksef_client_options *given,
 		    ksef_error *err)
 {
+	ksef_client_options copy, *opts = &copy;
 	ksef_client *c;
 	int nomem = 0, error;
 	size_t len;
@@ -232,9 +172,10 @@ int ksef_client_new(ksef_client **out, const ksef_client_options *opts,
 	if (out == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
 	*out = NULL;
-	if (opts == NULL)
+	if (given == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "options are NULL");
-	if ((error = check_options(opts, err)) < 0)
+	if ((error = ksef__client_options_copy(&copy, given, err)) < 0 ||
+	    (error = check_options(opts, err)) < 0)
 		return error;
 	pthread_once(&curl_once, curl_init_once);
 	if (curl_init_result != CURLE_OK)
@@ -360,105 +301,6 @@ const char *ksef_client_last_warning(const ksef_client *c)
 	return c != NULL ? c->last_warning : NULL;
 }
 
-int ksef_api_error_has_code(const ksef_api_error *e, int code)
-{
-	size_t i;
-
-	if (e == NULL)
-		return 0;
-	for (i = 0; i < e->problem_count; i++)
-		if (e->problems[i].code == code)
-			return 1;
-	return 0;
-}
-
-/*
- * Text from the network, made safe to show
- */
-
-/* Copy at most cap bytes of s into a result, control characters replaced
- * by spaces. Used for strings from a parsed JSON error (valid UTF-8). */
-static const char *keep_text(void *res, const char *s, size_t len,
-			     size_t cap, int *nomem)
-{
-	char *p;
-	size_t i;
-
-	if (len > cap) {
-		len = cap;
-		/* Do not cut a UTF-8 sequence in two. */
-		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-			len--;
-	}
-	p = ksef__result_strndup(res, s, len);
-	if (p == NULL) {
-		*nomem = 1;
-		return NULL;
-	}
-	for (i = 0; i < len; i++)
-		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
-			p[i] = ' ';
-	return p;
-}
-
-/*
- * Text from the network made fit for a message: anything but printable
- * ASCII shown as '?', runs of white space as one space, and with
- * strip_tags markup dropped, so an HTML error page reads as its text.
- */
-static void excerpt(char *out, size_t outsz, const unsigned char *s,
-		    size_t len, int strip_tags)
-{
-	size_t i, n = 0;
-	int in_tag = 0, space = 1;
-
-	for (i = 0; i < len && n + 1 < outsz; i++) {
-		unsigned char ch = s[i];
-
-		if (ch == '<' && strip_tags) {
-			in_tag = 1;
-			continue;
-		}
-		if (in_tag) {
-			if (ch == '>') {
-				in_tag = 0;
-				ch = ' ';
-			} else {
-				continue;
-			}
-		}
-		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
-			if (!space)
-				out[n++] = ' ';
-			space = 1;
-			continue;
-		}
-		out[n++] = (ch > 0x20 && ch < 0x7f) ? (char)ch : '?';
-		space = 0;
-	}
-	while (n > 0 && out[n - 1] == ' ')
-		n--;
-	out[n] = '\0';
-}
-
-/* After snprintf truncated a message, drop a partial UTF-8 sequence. */
-static void trim_utf8(char *msg)
-{
-	size_t len = strlen(msg), i = len, need;
-	unsigned char lead;
-
-	while (i > 0 && ((unsigned char)msg[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	lead = (unsigned char)msg[i - 1];
-	if (lead < 0xC0)
-		return;
-	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-	if (len - (i - 1) < need)
-		msg[i - 1] = '\0';
-}
-
 /*
  * One attempt
  */
@@ -469,7 +311,7 @@ struct xfer {
 	int too_big;
 	int nomem;
 	int status;
-	char reason[64];
+	char reason[KSEF__REASON_MAX];
 	long retry_after;
 	int has_meta_hash;
 	char meta_hash[96];
@@ -556,8 +398,9 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
 		if (sp != NULL && (size_t)(sp - buf) + 4 < len) {
 			sp += 4; /* past " NNN" */
 			rest = len - (size_t)(sp - buf);
-			excerpt(x->reason, sizeof(x->reason),
-				(const unsigned char *)sp, rest, 0);
+			ksef__client_excerpt(x->reason, sizeof(x->reason),
+					     (const unsigned char *)sp, rest,
+					     0);
 		}
 		return len;
 	}
@@ -571,8 +414,8 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
 		x->meta_hash[vlen] = '\0';
 	} else if (header_value(buf, len, "X-System-Warning", &v, &vlen)) {
 		x->has_warning = 1;
-		excerpt(x->warning, sizeof(x->warning),
-			(const unsigned char *)v, vlen, 0);
+		ksef__client_excerpt(x->warning, sizeof(x->warning),
+				     (const unsigned char *)v, vlen, 0);
 	} else if (header_value(buf, len, "Content-Length", &v, &vlen)) {
 		/* Refuse a body that announces itself too big before a byte
 		 * of it is read; a lying length is caught in on_body. */
@@ -767,236 +610,6 @@ static int transient(CURLcode cc)
 	       cc == CURLE_HTTP2_STREAM;
 }
 
-/*
- * Error answers
- */
-
-static const char *jstr(const json_t *obj, const char *key, size_t *len)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	if (!json_is_string(v))
-		return NULL;
-	*len = json_string_length(v);
-	return json_string_value(v);
-}
-
-static const char *keep_field(void *res, const json_t *obj, const char *key,
-			      int *nomem)
-{
-	size_t len;
-	const char *s = jstr(obj, key, &len);
-
-	return s != NULL ? keep_text(res, s, len, ERROR_FIELD_MAX, nomem) :
-			   NULL;
-}
-
-static int jint(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-	json_int_t n;
-
-	if (!json_is_integer(v))
-		return 0;
-	n = json_integer_value(v);
-	return n >= INT_MIN && n <= INT_MAX ? (int)n : 0;
-}
-
-/* One problem from {code, description, details} under the given names. */
-static void keep_problem(void *res, ksef_api_problem *p, const json_t *o,
-			 const char *code_key, const char *desc_key,
-			 int *nomem)
-{
-	const json_t *details = json_object_get(o, "details");
-	const char **d;
-	size_t i, n = 0, count;
-
-	p->code = jint(o, code_key);
-	p->description = keep_field(res, o, desc_key, nomem);
-	if (!json_is_array(details))
-		return;
-	count = json_array_size(details);
-	if (count > KSEF_CLIENT_DETAILS_MAX)
-		count = KSEF_CLIENT_DETAILS_MAX;
-	d = ksef__result_alloc(res, (count ? count : 1) * sizeof(*d));
-	if (d == NULL) {
-		*nomem = 1;
-		return;
-	}
-	for (i = 0; i < count; i++) {
-		const json_t *s = json_array_get(details, i);
-
-		if (json_is_string(s))
-			d[n++] = keep_text(res, json_string_value(s),
-					   json_string_length(s),
-					   ERROR_FIELD_MAX, nomem);
-	}
-	p->details = d;
-	p->detail_count = n;
-}
-
-static void keep_problems(void *res, ksef_api_error *e, const json_t *list,
-			  const char *code_key, const char *desc_key,
-			  int *nomem)
-{
-	ksef_api_problem *p;
-	size_t i, n = 0, count;
-
-	if (!json_is_array(list))
-		return;
-	count = json_array_size(list);
-	if (count > KSEF_CLIENT_PROBLEMS_MAX)
-		count = KSEF_CLIENT_PROBLEMS_MAX;
-	p = ksef__result_alloc(res, (count ? count : 1) * sizeof(*p));
-	if (p == NULL) {
-		*nomem = 1;
-		return;
-	}
-	for (i = 0; i < count; i++) {
-		const json_t *o = json_array_get(list, i);
-
-		if (json_is_object(o))
-			keep_problem(res, &p[n++], o, code_key, desc_key,
-				     nomem);
-	}
-	e->problems = p;
-	e->problem_count = n;
-}
-
-static void parse_error_json(ksef_api_error *e, const json_t *root,
-			     int *nomem)
-{
-	const json_t *exc = json_object_get(root, "exception");
-	const json_t *st = json_object_get(root, "status");
-	const json_t *sec;
-
-	if (json_is_object(exc)) {
-		/* ExceptionResponse, the default 400 format. */
-		e->format = KSEF_API_ERROR_EXCEPTION;
-		keep_problems(e, e, json_object_get(exc, "exceptionDetailList"),
-			      "exceptionCode", "exceptionDescription", nomem);
-		e->trace_id = keep_field(e, exc, "serviceCode", nomem);
-		e->reference_number = keep_field(e, exc, "referenceNumber",
-						 nomem);
-		return;
-	}
-	if (json_is_object(st)) {
-		/* TooManyRequestsResponse: {"status":{code, description,
-		 * details}}. */
-		ksef_api_problem *p = ksef__result_alloc(e, sizeof(*p));
-
-		if (p == NULL) {
-			*nomem = 1;
-			return;
-		}
-		e->format = KSEF_API_ERROR_STATUS;
-		keep_problem(e, p, st, "code", "description", nomem);
-		e->problems = p;
-		e->problem_count = 1;
-		return;
-	}
-	if (json_object_get(root, "title") == NULL &&
-	    json_object_get(root, "detail") == NULL &&
-	    json_object_get(root, "errors") == NULL)
-		return; /* JSON of no known form: stays OTHER */
-	/* Problem Details: 400 with errors[], 401/403/410/429 without. */
-	e->format = KSEF_API_ERROR_PROBLEM;
-	keep_problems(e, e, json_object_get(root, "errors"), "code",
-		      "description", nomem);
-	e->title = keep_field(e, root, "title", nomem);
-	e->detail = keep_field(e, root, "detail", nomem);
-	e->reason_code = keep_field(e, root, "reasonCode", nomem);
-	e->instance = keep_field(e, root, "instance", nomem);
-	e->trace_id = keep_field(e, root, "traceId", nomem);
-	sec = json_object_get(root, "security");
-	if (json_is_object(sec)) {
-		char *text = json_dumps(sec, JSON_COMPACT | JSON_SORT_KEYS);
-
-		if (text == NULL) {
-			*nomem = 1;
-		} else {
-			e->security = keep_text(e, text, strlen(text),
-						ERROR_FIELD_MAX, nomem);
-			free(text);
-		}
-	}
-}
-
-/* The error answer as a result, or NULL when out of memory. */
-static ksef_api_error *parse_error(const struct xfer *x)
-{
-	ksef_api_error *e = ksef__result_new(sizeof(*e));
-	json_error_t je;
-	json_t *root = NULL;
-	int nomem = 0;
-	size_t i = 0;
-
-	if (e == NULL)
-		return NULL;
-	e->http_status = x->status;
-	e->retry_after = x->retry_after;
-	e->format = KSEF_API_ERROR_OTHER;
-	while (i < x->body.size && (x->body.ptr[i] == ' ' ||
-	       x->body.ptr[i] == '\t' || x->body.ptr[i] == '\r' ||
-	       x->body.ptr[i] == '\n'))
-		i++;
-	if (i == x->body.size) {
-		e->format = KSEF_API_ERROR_EMPTY;
-	} else if (x->body.ptr[i] == '{') {
-		root = json_loadb((const char *)x->body.ptr, x->body.size,
-				  JSON_REJECT_DUPLICATES, &je);
-		if (json_is_object(root))
-			parse_error_json(e, root, &nomem);
-		json_decref(root);
-	}
-	if (e->format == KSEF_API_ERROR_OTHER ||
-	    e->format == KSEF_API_ERROR_EMPTY) {
-		char text[EXCERPT_MAX + 1], both[sizeof(x->reason) + 2 +
-						 EXCERPT_MAX + 1];
-
-		excerpt(text, sizeof(text), x->body.ptr, x->body.size, 1);
-		snprintf(both, sizeof(both), "%s%s%s", x->reason,
-			 x->reason[0] && text[0] ? ": " : "", text);
-		if (e->format == KSEF_API_ERROR_OTHER || both[0] != '\0')
-			e->excerpt = keep_text(e, both, strlen(both),
-					       sizeof(both), &nomem);
-	}
-	if (nomem) {
-		ksef__result_free(e);
-		return NULL;
-	}
-	return e;
-}
-
-/* The one-line summary of an error answer. */
-static void summarise(char *out, size_t outsz, const ksef_api_error *e)
-{
-	if (e->problem_count > 0) {
-		const ksef_api_problem *p = &e->problems[0];
-		char more[48] = "";
-
-		if (e->problem_count > 1)
-			snprintf(more, sizeof(more), " (and %zu more)",
-				 e->problem_count - 1);
-		snprintf(out, outsz, "%d %s%s%s%s%s", p->code,
-			 p->description ? p->description : "",
-			 p->detail_count ? " [" : "",
-			 p->detail_count ? p->details[0] : "",
-			 p->detail_count ? "]" : "", more);
-	} else if (e->title != NULL || e->detail != NULL) {
-		snprintf(out, outsz, "%s%s%s%s%s%s", e->title ? e->title : "",
-			 e->title && e->detail ? ": " : "",
-			 e->detail ? e->detail : "",
-			 e->reason_code ? " (" : "",
-			 e->reason_code ? e->reason_code : "",
-			 e->reason_code ? ")" : "");
-	} else if (e->excerpt != NULL && e->excerpt[0] != '\0') {
-		snprintf(out, outsz, "%s", e->excerpt);
-	} else {
-		snprintf(out, outsz, "no error details");
-	}
-}
-
 /* What a request is called in messages: method and path, no query. */
 static void describe(char *out, size_t outsz, const ksef__request *rq)
 {
@@ -1014,16 +627,17 @@ static int fail_http(ksef_client *c, const struct xfer *x, const char *what,
 	char summary[KSEF_ERROR_MESSAGE_MAX];
 	int code = x->status == 429 ? KSEF_ERATELIMIT : KSEF_EHTTP;
 
-	c->last_error = parse_error(x);
+	c->last_error = ksef__api_error_parse(x->status, x->retry_after,
+					      x->reason, &x->body);
 	if (c->last_error == NULL)
 		return ksef__error_set(err, KSEF_ENOMEM,
 			"%s: HTTP %d: out of memory reading the error",
 			what, x->status);
-	summarise(summary, sizeof(summary), c->last_error);
+	ksef__api_error_summarise(summary, sizeof(summary), c->last_error);
 	ksef__error_set(err, code, "%s: HTTP %d%s: %s", what, x->status,
 			why, summary);
 	if (err != NULL)
-		trim_utf8(err->message);
+		ksef__client_trim_utf8(err->message);
 	return code;
 }
 

@@ -50,8 +50,8 @@ struct ksef_pubkey {
 	EVP_PKEY *key; /* borrowed from cert */
 	char key_id[KSEF_SHA256_B64_LEN + 1];
 	char cert_id[KSEF_SHA256_B64_LEN + 1];
-	time_t not_before;
-	time_t not_after;
+	int64_t not_before_ms;
+	int64_t not_after_ms;
 };
 
 struct ksef_privkey {
@@ -274,7 +274,9 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static int asn1_to_time(time_t *out, const ASN1_TIME *t)
+/* An ASN1_TIME as milliseconds since the epoch: no time_t in between, so
+ * a 32-bit time_t cannot fail it for dates past 2038. */
+static int asn1_to_ms(int64_t *out, const ASN1_TIME *t)
 {
 	struct tm tm;
 	int64_t secs;
@@ -284,10 +286,7 @@ static int asn1_to_time(time_t *out, const ASN1_TIME *t)
 	secs = days_from_civil((int64_t)tm.tm_year + 1900, tm.tm_mon + 1,
 			       tm.tm_mday) * 86400 +
 	       tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
-	/* Only a 32-bit time_t can fail this, for dates past 2038. */
-	if ((int64_t)(time_t)secs != secs)
-		return -1;
-	*out = (time_t)secs;
+	*out = secs * 1000;
 	return 0;
 }
 
@@ -423,8 +422,8 @@ int ksef_pubkey_load(ksef_pubkey **out, const unsigned char *data, size_t len,
 			      "public key cannot be encoded", err)) < 0)
 		goto fail;
 
-	if (asn1_to_time(&pub->not_before, X509_get0_notBefore(pub->cert)) ||
-	    asn1_to_time(&pub->not_after, X509_get0_notAfter(pub->cert))) {
+	if (asn1_to_ms(&pub->not_before_ms, X509_get0_notBefore(pub->cert)) ||
+	    asn1_to_ms(&pub->not_after_ms, X509_get0_notAfter(pub->cert))) {
 		ERR_clear_error();
 		error = ksef__error_set(err, KSEF_EFORMAT,
 			"certificate validity dates cannot be read");
@@ -455,14 +454,14 @@ const char *ksef_pubkey_certificate_id(const ksef_pubkey *pub)
 	return pub != NULL ? pub->cert_id : NULL;
 }
 
-time_t ksef_pubkey_not_before(const ksef_pubkey *pub)
+int64_t ksef_pubkey_not_before(const ksef_pubkey *pub)
 {
-	return pub != NULL ? pub->not_before : 0;
+	return pub != NULL ? pub->not_before_ms : 0;
 }
 
-time_t ksef_pubkey_not_after(const ksef_pubkey *pub)
+int64_t ksef_pubkey_not_after(const ksef_pubkey *pub)
 {
-	return pub != NULL ? pub->not_after : 0;
+	return pub != NULL ? pub->not_after_ms : 0;
 }
 
 /* ---- RSA-OAEP -------------------------------------------------------- */

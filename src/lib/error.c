@@ -1,12 +1,14 @@
 /*
  * error.c - owns ksef_error: formatting messages (for the library and,
- * through ksef_error_set(), for programs), the static code table, and
- * draining OpenSSL's per-thread error queue into a message.
+ * through ksef_error_set(), for programs), the static code table (every
+ * code of every module: error.h's and xades.h's), and draining OpenSSL's
+ * per-thread error queue into a message.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <openssl/err.h>
+#include "ksef/xades.h"
 #include "internal.h"
 
 static int error_vset(ksef_error *err, int code, int line, const char *fmt,
@@ -83,6 +85,28 @@ const char *ksef_strerror(int code)
 	case KSEF_EHTTP: return "the server answered with an error";
 	case KSEF_ENETWORK: return "network error";
 	case KSEF_ERATELIMIT: return "request rate limit exceeded";
+	case KSEF_EXADES_NOSIG: return "XAdES: the document is not signed";
+	case KSEF_EXADES_MANYSIG:
+		return "XAdES: the document has more than one signature";
+	case KSEF_EXADES_NOT_ENVELOPED:
+		return "XAdES: the signature is not enveloped";
+	case KSEF_EXADES_STRUCTURE:
+		return "XAdES: signature parts are missing or inconsistent";
+	case KSEF_EXADES_ALGORITHM:
+		return "XAdES: an algorithm is not accepted";
+	case KSEF_EXADES_DIGEST:
+		return "XAdES: a reference digest does not match";
+	case KSEF_EXADES_SIGVALUE:
+		return "XAdES: the signature value does not verify";
+	case KSEF_EXADES_CERT:
+		return "XAdES: the signing certificate is missing or unusable";
+	case KSEF_EXADES_CERT_EXPIRED:
+		return "XAdES: the signing certificate has expired";
+	case KSEF_EXADES_CERT_NOT_YET:
+		return "XAdES: the signing certificate is not yet valid";
+	case KSEF_EXADES_ENCODING: return "XAdES: the document is not UTF-8";
+	case KSEF_EXADES_CONTENT:
+		return "XAdES: the document breaks the authentication schema";
 	default: return "unknown error";
 	}
 }

@@ -21,6 +21,7 @@
 #include "ksef/limits.h"
 #include "ident.h"
 #include "internal.h"
+#include "options.h"
 
 /* Every invoice has at least one line; a 2 KB one has room for no more,
  * and from about 3 KB on each shows several VAT rates. */
@@ -846,14 +847,16 @@ static void emit_padding(struct gen *g, ksef_buf *b, size_t gap,
 	}
 }
 
+/* The bytes of each version of ksef_gen_options (options.h). */
+static const size_t options_sizes[] = {
+	KSEF__OPTIONS_END(ksef_gen_options, seed), /* 1 */
+};
+KSEF__OPTIONS_SIZES(options_sizes, KSEF_GEN_OPTIONS_VERSION);
+
 static int check_options(const ksef_gen_options *o, ksef_error *err)
 {
 	int error;
 
-	if (o->version != KSEF_GEN_OPTIONS_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"options version %d is not %d", o->version,
-			KSEF_GEN_OPTIONS_VERSION);
 	if (o->form != KSEF_FORM_FA3 && o->form != KSEF_FORM_FA2)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"the generator makes FA (3) and FA (2) only");
@@ -871,9 +874,10 @@ static int check_options(const ksef_gen_options *o, ksef_error *err)
 	return 0;
 }
 
-int ksef_gen_invoice(ksef_buf *out, const ksef_gen_options *opts,
+int ksef_gen_invoice(ksef_buf *out, const ksef_gen_options *given,
 		     uint64_t index, ksef_error *err)
 {
+	ksef_gen_options copy = KSEF_GEN_OPTIONS_INIT, *opts = &copy;
 	struct gen g = { 0, err };
 	struct invoice inv;
 	struct totals saved;
@@ -881,10 +885,13 @@ int ksef_gen_invoice(ksef_buf *out, const ksef_gen_options *opts,
 	size_t target, fixed = 0;
 	unsigned no;
 
-	if (out == NULL || opts == NULL)
+	if (out == NULL || given == NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"out and opts must not be NULL");
-	if ((g.error = check_options(opts, err)) < 0)
+	if ((g.error = KSEF__OPTIONS_COPY(&copy, given, options_sizes,
+					  KSEF_GEN_OPTIONS_VERSION,
+					  "ksef_gen_options", err)) < 0 ||
+	    (g.error = check_options(opts, err)) < 0)
 		return g.error;
 	if ((g.error = setup(&inv, opts, index, err)) < 0)
 		return g.error;

@@ -7,6 +7,7 @@
 #define KSEF_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "ksef/buf.h"
 #include "ksef/error.h"
 
@@ -62,5 +63,12 @@ size_t ksef__utf8_next(const unsigned char *p, size_t avail,
 
 /* Overwrite secret bytes in a way the compiler cannot elide. */
 void ksef__wipe(void *p, size_t len);
+
+/* Whole seconds since the epoch of an instant in milliseconds, rounded
+ * down (towards the past, also before 1970), for OpenSSL's time_t. */
+static inline int64_t ksef__ms_to_s(int64_t ms)
+{
+	return ms >= 0 ? ms / 1000 : -((-(ms + 1)) / 1000) - 1;
+}
 
 #endif

@@ -19,6 +19,7 @@
 #include "ksef/limits.h"
 #include "ksef/number.h"
 #include "internal.h"
+#include "options.h"
 #include "xml.h"
 #include "xsd.h"
 
@@ -704,11 +705,17 @@ int ksef_form_detect(ksef_form *out, const unsigned char *xml, size_t len,
 	return error;
 }
 
+/* The bytes of each version of ksef_verify_options (options.h). */
+static const size_t options_sizes[] = {
+	KSEF__OPTIONS_END(ksef_verify_options, check_nip_checksums), /* 1 */
+};
+KSEF__OPTIONS_SIZES(options_sizes, KSEF_VERIFY_OPTIONS_VERSION);
+
 int ksef_invoice_verify(ksef_verdict **out, ksef_schemas *schemas,
 			ksef_form form, const unsigned char *xml, size_t len,
-			const ksef_verify_options *opts, ksef_error *err)
+			const ksef_verify_options *given, ksef_error *err)
 {
-	static const ksef_verify_options defaults = KSEF_VERIFY_OPTIONS_INIT;
+	ksef_verify_options opts = KSEF_VERIFY_OPTIONS_INIT;
 	ksef_verdict *v;
 	int error;
 
@@ -719,15 +726,16 @@ int ksef_invoice_verify(ksef_verdict **out, ksef_schemas *schemas,
 	    ksef_form_namespace(form) == NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"verification needs schemas, a form and a document");
-	if (opts != NULL && opts->version != KSEF_VERIFY_OPTIONS_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"unknown ksef_verify_options version %d", opts->version);
+	if (given != NULL &&
+	    (error = KSEF__OPTIONS_COPY(&opts, given, options_sizes,
+					KSEF_VERIFY_OPTIONS_VERSION,
+					"ksef_verify_options", err)) < 0)
+		return error;
 	v = calloc(1, sizeof(*v));
 	if (v == NULL)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	v->status = KSEF_INVOICE_STATUS_OK;
-	error = verify(v, schemas, form, xml, len, opts ? opts : &defaults,
-		       err);
+	error = verify(v, schemas, form, xml, len, &opts, err);
 	if (error < 0) {
 		if (error == KSEF_ENOMEM)
 			ksef__error_set(err, KSEF_ENOMEM, "out of memory");

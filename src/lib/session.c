@@ -164,11 +164,12 @@ static int entry_track(ksef_session *s, const char *ref, const char *hash,
 static const char *extension(const ksef_api_invoice_status *st,
 			     const char *key)
 {
+	const ksef_api_pair *p;
 	size_t i;
 
-	for (i = 0; i < st->extension_count; i++)
-		if (strcmp(st->extensions[i].key, key) == 0)
-			return st->extensions[i].value;
+	for (i = 0; (p = ksef_api_pairs_at(st->extensions, i)) != NULL; i++)
+		if (strcmp(p->key, key) == 0)
+			return p->value;
 	return NULL;
 }
 
@@ -180,27 +181,27 @@ static int entry_update(ksef_session_invoice *e,
 	const char *dup_of = NULL, *dup_session = NULL;
 	size_t i, n = 0;
 
-	for (i = 0; i < st->status.detail_count && n < sizeof(details) - 1;
+	for (i = 0; i < st->status->detail_count && n < sizeof(details) - 1;
 	     i++) {
 		int w = snprintf(details + n, sizeof(details) - n, "%s%s",
-				 i ? "; " : "", st->status.details[i]);
+				 i ? "; " : "", st->status->details[i]);
 		if (w < 0)
 			break;
 		n += (size_t)w;
 	}
 	/* "Already accepted as": only a 440 names the original (SPEC 5.2). */
-	if (st->status.code == KSEF_INVOICE_STATUS_DUPLICATE) {
+	if (st->status->code == KSEF_INVOICE_STATUS_DUPLICATE) {
 		dup_of = extension(st, "originalKsefNumber");
 		dup_session = extension(st, "originalSessionReferenceNumber");
 	}
-	if (str_set(&e->description, st->status.description) != 0 ||
+	if (str_set(&e->description, st->status->description) != 0 ||
 	    str_set(&e->details, n ? details : NULL) != 0 ||
 	    str_set(&e->ksef_number, st->ksef_number) != 0 ||
 	    str_set(&e->invoice_number, st->invoice_number) != 0 ||
 	    str_set(&e->duplicate_of, dup_of) != 0 ||
 	    str_set(&e->duplicate_session, dup_session) != 0)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	e->status = st->status.code;
+	e->status = st->status->code;
 	return 0;
 }
 
@@ -279,6 +280,8 @@ static int list_all(ksef_session *s,
 		    void *ctx, ksef_error *err)
 {
 	ksef_api_invoice_list *page = NULL;
+	const ksef_api_invoice_status *st;
+	const char *cont;
 	char *next = NULL;
 	size_t i, pages;
 	int error = 0;
@@ -288,10 +291,11 @@ static int list_all(ksef_session *s,
 			break;
 		free(next);
 		next = NULL;
-		for (i = 0; i < page->count && error == 0; i++)
-			error = visit(ctx, &page->items[i], err);
-		if (error == 0 && page->continuation_token != NULL &&
-		    (next = strdup(page->continuation_token)) == NULL)
+		for (i = 0; error == 0 &&
+		     (st = ksef_api_invoice_list_at(page, i)) != NULL; i++)
+			error = visit(ctx, st, err);
+		cont = ksef_api_invoice_list_continuation(page);
+		if (error == 0 && cont != NULL && (next = strdup(cont)) == NULL)
 			error = ksef__error_set(err, KSEF_ENOMEM,
 						"out of memory");
 		ksef_api_invoice_list_free(page);
@@ -473,7 +477,8 @@ int ksef_session_open(ksef_session **out, ksef_conn *conn, ksef_form form,
 	memcpy(s->ref, opened->reference_number,
 	       strlen(opened->reference_number) + 1);
 	s->form = form;
-	s->valid_until_ms = opened->valid_until.unix_ms;
+	s->valid_until_ms = opened->valid_until_ms == KSEF_TIME_UNSET ? 0 :
+			    opened->valid_until_ms;
 	s->status = KSEF_SESSION_CODE_OPEN;
 	ksef_api_session_opened_free(opened);
 	*out = s;
@@ -513,7 +518,8 @@ ksef_form ksef_session_form(const ksef_session *s)
 
 int64_t ksef_session_valid_until(const ksef_session *s)
 {
-	return s ? s->valid_until_ms : 0;
+	return s != NULL && s->valid_until_ms != 0 ? s->valid_until_ms :
+	       KSEF_TIME_UNSET;
 }
 
 int ksef_session_close(ksef_session *s, ksef_error *err)
@@ -568,7 +574,7 @@ static int update_session(ksef_session *s, ksef_error *err)
 {
 	ksef_api_session_status *st = NULL;
 	char **refs = NULL;
-	size_t i, n = 0;
+	size_t i, n = 0, pages;
 	int error, tried = 0;
 
 	do {
@@ -578,17 +584,18 @@ static int update_session(ksef_session *s, ksef_error *err)
 	} while (retry_unauthorized(s, error, &tried));
 	if (error != 0)
 		return error;
-	if (st->upo_page_count > 0 && s->upo_count == 0) {
-		if ((refs = calloc(st->upo_page_count, sizeof(*refs))) == NULL)
+	pages = ksef_api_upo_pages_count(st->upo_pages);
+	if (pages > 0 && s->upo_count == 0) {
+		if ((refs = calloc(pages, sizeof(*refs))) == NULL)
 			goto nomem;
-		for (n = 0; n < st->upo_page_count; n++)
-			if ((refs[n] = strdup(
-				st->upo_pages[n].reference_number)) == NULL)
+		for (n = 0; n < pages; n++)
+			if ((refs[n] = strdup(ksef_api_upo_pages_at(
+				st->upo_pages, n)->reference_number)) == NULL)
 				goto nomem;
 		s->upo_refs = refs;
 		s->upo_count = n;
 	}
-	s->status = st->status.code;
+	s->status = st->status->code;
 	ksef_api_session_status_free(st);
 	return 0;
 nomem:

@@ -27,6 +27,7 @@
 #include "ksef/number.h"
 #include "ksef/upo.h"
 #include "internal.h"
+#include "options.h"
 #include "xml.h"
 #include "xmldsig.h"
 
@@ -438,8 +439,8 @@ static int number_ref_cmp(const void *a, const void *b)
 
 /* The schema's xsd:unique on NumerKSeFDokumentu, in O(n log n): a page
  * holds up to 10 000 documents. */
-static int check_unique_numbers(const ksef_upo_document *docs, size_t n,
-				ksef_error *err)
+static int check_unique_numbers(const ksef_upo_document *const *docs,
+				size_t n, ksef_error *err)
 {
 	struct number_ref *refs;
 	size_t i;
@@ -450,7 +451,7 @@ static int check_unique_numbers(const ksef_upo_document *docs, size_t n,
 	if ((refs = malloc(n * sizeof(*refs))) == NULL)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
-		refs[i].number = docs[i].ksef_number;
+		refs[i].number = docs[i]->ksef_number;
 		refs[i].index = i;
 	}
 	qsort(refs, n, sizeof(*refs), number_ref_cmp);
@@ -488,10 +489,6 @@ static int check_desc(const ksef_upo_desc *d, ksef_error *err)
 	size_t i;
 	int error;
 
-	if (d->version != KSEF_UPO_DESC_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"UPO description has version %d; this library knows %d",
-			d->version, KSEF_UPO_DESC_VERSION);
 	if (d->documents == NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"UPO description has no documents");
@@ -536,7 +533,12 @@ static int check_desc(const ksef_upo_desc *d, ksef_error *err)
 				  err)) < 0))
 		return error;
 	for (i = 0; i < d->document_count; i++)
-		if ((error = check_document(&d->documents[i], i + 1, err)) < 0)
+		if (d->documents[i] == NULL)
+			return ksef__error_set(err, KSEF_EINVAL,
+				"UPO description's document %zu is NULL",
+				i + 1);
+		else if ((error = check_document(d->documents[i], i + 1,
+						 err)) < 0)
 			return error;
 	return check_unique_numbers(d->documents, d->document_count, err);
 }
@@ -619,12 +621,21 @@ static void write_document(struct builder *b, xmlNode *root,
 	indent(b, n, 1);
 }
 
-/* Build the tree of a checked description, in the schema's order. */
-static int build_doc(xmlDoc **out, const ksef_upo_desc *d, ksef_error *err)
+/* The bytes of each version of ksef_upo_desc (options.h). */
+static const size_t desc_sizes[] = {
+	KSEF__OPTIONS_END(ksef_upo_desc, document_count), /* 1 */
+};
+KSEF__OPTIONS_SIZES(desc_sizes, KSEF_UPO_DESC_VERSION);
+
+/* Build the tree of a description, checked first, in the schema's
+ * order. */
+static int build_doc(xmlDoc **out, const ksef_upo_desc *given,
+		     ksef_error *err)
 {
 	static const char *const context_elements[] = {
 		"Nip", "IdWewnetrzny", "IdZlozonyVatUE", "IdDostawcyUslugPeppol"
 	};
+	ksef_upo_desc copy = KSEF_UPO_DESC_INIT, *d = &copy;
 	ksef_form_code code;
 	char structure[64];
 	struct builder b = { NULL, NULL, 0 };
@@ -635,7 +646,10 @@ static int build_doc(xmlDoc **out, const ksef_upo_desc *d, ksef_error *err)
 	*out = NULL;
 	if (ksef_global_init() < 0)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	if ((error = check_desc(d, err)) < 0)
+	if ((error = KSEF__OPTIONS_COPY(&copy, given, desc_sizes,
+					KSEF_UPO_DESC_VERSION, "ksef_upo_desc",
+					err)) < 0 ||
+	    (error = check_desc(d, err)) < 0)
 		return error;
 	code = ksef_form_code_of(d->form);
 	structure_name(structure, sizeof(structure), code);
@@ -684,7 +698,7 @@ static int build_doc(xmlDoc **out, const ksef_upo_desc *d, ksef_error *err)
 	element(&b, root, 1, "KodFormularza",
 		d->form_code ? d->form_code : code.system_code);
 	for (i = 0; i < d->document_count && !b.oom; i++)
-		write_document(&b, root, &d->documents[i]);
+		write_document(&b, root, d->documents[i]);
 	indent(&b, root, 0);
 	if (b.oom) {
 		xmlFreeDoc(b.doc);

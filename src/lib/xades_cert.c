@@ -25,16 +25,27 @@
 #include <openssl/x509v3.h>
 #include "ksef/xades.h"
 #include "internal.h"
+#include "options.h"
 
-static int check_cert_options(const ksef_xades_cert_options *o,
+/* The bytes of each version of ksef_xades_cert_options (options.h). */
+static const size_t cert_options_sizes[] = {
+	KSEF__OPTIONS_END(ksef_xades_cert_options, not_after_ms), /* 1 */
+};
+KSEF__OPTIONS_SIZES(cert_options_sizes, KSEF_XADES_CERT_OPTIONS_VERSION);
+
+/* Copy a caller's options into o, then check them. */
+static int check_cert_options(ksef_xades_cert_options *o,
+			      const ksef_xades_cert_options *given,
 			      ksef_error *err)
 {
-	if (o == NULL)
+	int error;
+
+	if (given == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no options");
-	if (o->version != KSEF_XADES_CERT_OPTIONS_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"ksef_xades_cert_options version %d is not %d",
-			o->version, KSEF_XADES_CERT_OPTIONS_VERSION);
+	if ((error = KSEF__OPTIONS_COPY(o, given, cert_options_sizes,
+					KSEF_XADES_CERT_OPTIONS_VERSION,
+					"ksef_xades_cert_options", err)) < 0)
+		return error;
 	if (o->common_name == NULL || *o->common_name == '\0')
 		return ksef__error_set(err, KSEF_EINVAL,
 			"a test certificate needs a common name");
@@ -88,8 +99,10 @@ static int bio_to_buf(ksef_buf *out, BIO *bio, ksef_error *err)
 }
 
 int ksef_xades_cert_generate(ksef_buf *key_pem, ksef_buf *cert_pem,
-	const ksef_xades_cert_options *o, ksef_error *err)
+	const ksef_xades_cert_options *given, ksef_error *err)
 {
+	ksef_xades_cert_options copy = KSEF_XADES_CERT_OPTIONS_INIT,
+				*o = &copy;
 	EVP_PKEY *key = NULL;
 	X509 *x = NULL;
 	X509_NAME *name = NULL;
@@ -104,13 +117,15 @@ int ksef_xades_cert_generate(ksef_buf *key_pem, ksef_buf *cert_pem,
 
 	if (key_pem == NULL || cert_pem == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no output buffers");
-	if ((error = check_cert_options(o, err)) < 0)
+	if ((error = check_cert_options(&copy, given, err)) < 0)
 		return error;
-	nb = o->not_before ? o->not_before : now - 3600;
-	na = o->not_after ? o->not_after : nb + 365L * 86400;
+	nb = o->not_before_ms != KSEF_TIME_UNSET ?
+	     (time_t)ksef__ms_to_s(o->not_before_ms) : now - 3600;
+	na = o->not_after_ms != KSEF_TIME_UNSET ?
+	     (time_t)ksef__ms_to_s(o->not_after_ms) : nb + 365L * 86400;
 	if (na <= nb)
 		return ksef__error_set(err, KSEF_EINVAL,
-			"not_after is not after not_before");
+			"not_after_ms is not after not_before_ms");
 
 	key = o->key_type == KSEF_XADES_KEY_EC_P256 ?
 	      EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256") :

@@ -99,12 +99,20 @@ extern const char *const ksef__xades_subject_names[2];
 /* Whether the n bytes at s are a challenge as the auth XSD's pattern says. */
 int ksef__xades_challenge_ok(const char *s, size_t n);
 
+/* A caller's request and its IP policy, of whatever versions, as this
+ * library's own structs (options.h). */
+struct ksef__xades_request_copy {
+	ksef_xades_auth_request req;
+	ksef_client_ip_policy policy;
+};
+
 /*
- * Check a request before anything is written: its version, each field
- * against the auth XSD's patterns, the IP lists' sizes. Returns 0,
- * KSEF_EINVAL or KSEF_EFORMAT.
+ * Copy a caller's request (any version from 1) into c, then check c->req
+ * before anything is written: each field against the auth XSD's patterns,
+ * the IP lists' sizes. Returns 0, KSEF_EINVAL or KSEF_EFORMAT.
  */
-int ksef__xades_check_request(const ksef_xades_auth_request *req,
+int ksef__xades_check_request(struct ksef__xades_request_copy *c,
+			      const ksef_xades_auth_request *given,
 			      ksef_error *err);
 
 /* The unsigned document, as a tree the caller frees; the request has

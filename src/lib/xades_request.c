@@ -17,6 +17,8 @@
 #include "ksef/xades.h"
 #include "ident.h"
 #include "internal.h"
+#include "client_int.h"
+#include "options.h"
 #include "xades_int.h"
 
 /*
@@ -229,19 +231,36 @@ const char *const ksef__xades_subject_names[2] = {
  * Writing a request
  */
 
-int ksef__xades_check_request(const ksef_xades_auth_request *req,
+/* The bytes of each version of ksef_xades_auth_request (options.h). */
+static const size_t request_sizes[] = {
+	KSEF__OPTIONS_END(ksef_xades_auth_request, signing_time_ms), /* 1 */
+};
+KSEF__OPTIONS_SIZES(request_sizes, KSEF_XADES_AUTH_REQUEST_VERSION);
+
+int ksef__xades_check_request(struct ksef__xades_request_copy *c,
+			      const ksef_xades_auth_request *given,
 			      ksef_error *err)
 {
+	static const ksef_xades_auth_request init =
+		KSEF_XADES_AUTH_REQUEST_INIT;
+	const ksef_xades_auth_request *req = &c->req;
 	const ksef_client_ip_policy *p;
 	size_t n;
-	int ctx;
+	int ctx, error;
 
-	if (req == NULL)
+	if (given == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no request");
-	if (req->version != KSEF_XADES_AUTH_REQUEST_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"ksef_xades_auth_request version %d is not %d",
-			req->version, KSEF_XADES_AUTH_REQUEST_VERSION);
+	c->req = init;
+	if ((error = KSEF__OPTIONS_COPY(&c->req, given, request_sizes,
+					KSEF_XADES_AUTH_REQUEST_VERSION,
+					"ksef_xades_auth_request", err)) < 0)
+		return error;
+	if (c->req.ip_policy != NULL) {
+		if ((error = ksef__client_ip_policy_copy(&c->policy,
+				c->req.ip_policy, err)) < 0)
+			return error;
+		c->req.ip_policy = &c->policy;
+	}
 	if (req->challenge == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no challenge");
 	if (!ksef__xades_challenge_ok(req->challenge, strlen(req->challenge)))
@@ -269,10 +288,6 @@ int ksef__xades_check_request(const ksef_xades_auth_request *req,
 			"unknown namespace version %d", (int)req->ns_version);
 	if ((p = req->ip_policy) == NULL)
 		return 0;
-	if (p->version != KSEF_CLIENT_IP_POLICY_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"ksef_client_ip_policy version %d is not %d",
-			p->version, KSEF_CLIENT_IP_POLICY_VERSION);
 	for (int k = 0; k < 3; k++) {
 		const char *const *list = k == 0 ? p->addresses :
 					  k == 1 ? p->ranges : p->masks;
@@ -395,14 +410,16 @@ int ksef__xades_dump_doc(ksef_buf *out, xmlDoc *doc, int format,
 }
 
 int ksef_xades_build_auth_request(ksef_buf *out,
-	const ksef_xades_auth_request *req, ksef_error *err)
+	const ksef_xades_auth_request *given, ksef_error *err)
 {
+	struct ksef__xades_request_copy copy;
+	const ksef_xades_auth_request *req = &copy.req;
 	xmlDoc *doc = NULL;
 	int error;
 
 	if (out == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no output buffer");
-	if ((error = ksef__xades_check_request(req, err)) < 0)
+	if ((error = ksef__xades_check_request(&copy, given, err)) < 0)
 		return error;
 	if ((error = ksef__xades_build_doc(&doc, req, err)) < 0)
 		return error;

@@ -486,9 +486,11 @@ done:
 }
 
 int ksef_xades_sign_auth_request(ksef_buf *out,
-	const ksef_xades_auth_request *req, const ksef_xades_signer *signer,
+	const ksef_xades_auth_request *given, const ksef_xades_signer *signer,
 	ksef_error *err)
 {
+	struct ksef__xades_request_copy copy;
+	const ksef_xades_auth_request *req = &copy.req;
 	xmlDoc *doc = NULL;
 	xmlNode *root, *sig, *ref, *obj, *ki, *x509, *certnode;
 	xmlSecDSigCtxPtr dsig = NULL;
@@ -500,7 +502,7 @@ int ksef_xades_sign_auth_request(ksef_buf *out,
 	if (out == NULL || signer == NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"no output buffer or no signer");
-	if ((error = ksef__xades_check_request(req, err)) < 0)
+	if ((error = ksef__xades_check_request(&copy, given, err)) < 0)
 		return error;
 	if ((error = ksef__dsig_init(err)) < 0)
 		return error;
@@ -508,7 +510,8 @@ int ksef_xades_sign_auth_request(ksef_buf *out,
 	if ((error = ksef__xades_build_doc(&doc, req, err)) < 0)
 		return error;
 	root = xmlDocGetRootElement(doc);
-	when = req->signing_time ? req->signing_time : time(NULL);
+	when = req->signing_time_ms != KSEF_TIME_UNSET ?
+	       (time_t)ksef__ms_to_s(req->signing_time_ms) : time(NULL);
 
 	/* Enveloped: the Signature is the root's last child, its first
 	 * Reference is the whole document minus the Signature. */

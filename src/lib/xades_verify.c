@@ -46,6 +46,7 @@
 #include "ksef/xades.h"
 #include "ident.h"
 #include "internal.h"
+#include "options.h"
 #include "xades_int.h"
 #include "xml.h"
 #include "xmldsig.h"
@@ -739,11 +740,19 @@ void ksef_xades_verified_free(ksef_xades_verified *v)
 	free(v);
 }
 
+/* The bytes of each version of ksef_xades_verify_options (options.h). */
+static const size_t verify_options_sizes[] = {
+	KSEF__OPTIONS_END(ksef_xades_verify_options,
+			  allow_plain_xmldsig), /* 1 */
+};
+KSEF__OPTIONS_SIZES(verify_options_sizes, KSEF_XADES_VERIFY_OPTIONS_VERSION);
+
 int ksef_xades_verify_auth_request(ksef_xades_verified **out,
 	const unsigned char *xml, size_t len,
-	const ksef_xades_verify_options *opts, ksef_error *err)
+	const ksef_xades_verify_options *given, ksef_error *err)
 {
-	ksef_xades_verify_options defaults = KSEF_XADES_VERIFY_OPTIONS_INIT;
+	ksef_xades_verify_options copy = KSEF_XADES_VERIFY_OPTIONS_INIT,
+				  *opts = &copy;
 	struct ksef_xades_verified *v = NULL;
 	X509 *certs[KSEF_XADES_MAX_CERTS] = { NULL };
 	X509 *cert = NULL;
@@ -757,12 +766,11 @@ int ksef_xades_verify_auth_request(ksef_xades_verified **out,
 	if (out == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no output pointer");
 	*out = NULL;
-	if (opts == NULL)
-		opts = &defaults;
-	if (opts->version != KSEF_XADES_VERIFY_OPTIONS_VERSION)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"ksef_xades_verify_options version %d is not %d",
-			opts->version, KSEF_XADES_VERIFY_OPTIONS_VERSION);
+	if (given != NULL &&
+	    (error = KSEF__OPTIONS_COPY(&copy, given, verify_options_sizes,
+					KSEF_XADES_VERIFY_OPTIONS_VERSION,
+					"ksef_xades_verify_options", err)) < 0)
+		return error;
 	if (xml == NULL && len > 0)
 		return ksef__error_set(err, KSEF_EINVAL, "no document bytes");
 	max = opts->max_bytes ? opts->max_bytes : KSEF_XADES_AUTH_MAX_BYTES;
@@ -817,7 +825,8 @@ int ksef_xades_verify_auth_request(ksef_xades_verified **out,
 	}
 	if ((error = ksef__xades_check_sigvalue_size(&s, cert, fam, err)) < 0)
 		goto done;
-	now = opts->now ? opts->now : time(NULL);
+	now = opts->now_ms != KSEF_TIME_UNSET ?
+	      (time_t)ksef__ms_to_s(opts->now_ms) : time(NULL);
 	if (!opts->ignore_validity &&
 	    (error = check_validity(cert, now, err)) < 0)
 		goto done;
@@ -931,14 +940,14 @@ const char *ksef_xades_verified_cert_subject(const ksef_xades_verified *v)
 	return v ? v->subject : NULL;
 }
 
-time_t ksef_xades_verified_cert_not_before(const ksef_xades_verified *v)
+int64_t ksef_xades_verified_cert_not_before(const ksef_xades_verified *v)
 {
-	return v ? v->not_before : 0;
+	return v ? (int64_t)v->not_before * 1000 : 0;
 }
 
-time_t ksef_xades_verified_cert_not_after(const ksef_xades_verified *v)
+int64_t ksef_xades_verified_cert_not_after(const ksef_xades_verified *v)
 {
-	return v ? v->not_after : 0;
+	return v ? (int64_t)v->not_after * 1000 : 0;
 }
 
 int ksef_xades_verified_cert_self_signed(const ksef_xades_verified *v)

@@ -563,8 +563,8 @@ static void xades_decide(struct server *srv, const ksef_xades_verified *v,
 	int owner;
 
 	op->status = 200;
-	if (now < ksef_xades_verified_cert_not_before(v) ||
-	    now > ksef_xades_verified_cert_not_after(v)) {
+	if ((int64_t)now * 1000 < ksef_xades_verified_cert_not_before(v) ||
+	    (int64_t)now * 1000 > ksef_xades_verified_cert_not_after(v)) {
 		op->status = 460;
 		snprintf(op->status_details, sizeof(op->status_details),
 			 "[\"Nieważny certyfikat\"]");

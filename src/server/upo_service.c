@@ -150,6 +150,7 @@ int upo_for_invoice(struct server *srv, const store_session *s,
 {
 	ksef_upo_desc desc;
 	ksef_upo_document doc;
+	const ksef_upo_document *docp = &doc;
 	store_auth op;
 
 	if (inv->status != 200)
@@ -158,7 +159,7 @@ int upo_for_invoice(struct server *srv, const store_session *s,
 		return 0;
 	desc_of(&desc, srv, s, &op);
 	document_of(&doc, inv);
-	desc.documents = &doc;
+	desc.documents = &docp;
 	desc.document_count = 1;
 	return make_and_keep(srv, inv->ref, &desc, out, err);
 }
@@ -199,6 +200,7 @@ int upo_for_page(struct server *srv, const store_session *s,
 	       got = 0, total = (size_t)s->success_count;
 	store_invoice *rows = NULL;
 	ksef_upo_document *docs = NULL;
+	const ksef_upo_document **ptrs = NULL;
 	ksef_upo_desc desc;
 	ksef_upo_page info;
 	store_auth op;
@@ -230,12 +232,17 @@ int upo_for_page(struct server *srv, const store_session *s,
 		return ksef_error_set(err, KSEF_ENOTFOUND, "UPO page is empty");
 	}
 	docs = calloc(got, sizeof(*docs));
-	if (docs == NULL) {
+	ptrs = calloc(got, sizeof(*ptrs));
+	if (docs == NULL || ptrs == NULL) {
+		free(ptrs);
+		free(docs);
 		free(rows);
 		return ksef_error_set(err, KSEF_ENOMEM, "out of memory");
 	}
-	for (i = 0; i < got; i++)
+	for (i = 0; i < got; i++) {
 		document_of(&docs[i], &rows[i]);
+		ptrs[i] = &docs[i];
+	}
 	desc_of(&desc, srv, s, &op);
 	/* Inclusive range, as the examples write it (SPEC 13 #7). */
 	info.page = page + 1;
@@ -244,9 +251,10 @@ int upo_for_page(struct server *srv, const store_session *s,
 	info.last = page * size + got;
 	info.total = total;
 	desc.page = &info;
-	desc.documents = docs;
+	desc.documents = ptrs;
 	desc.document_count = got;
 	error = make_and_keep(srv, page_ref, &desc, out, err);
+	free(ptrs);
 	free(docs);
 	free(rows);
 	return error;

@@ -78,8 +78,9 @@ static void tokens_are_made_listed_read_and_revoked(void **state)
 
 	q.description = "e2e";
 	assert_int_equal(ksef_client_tokens(&list, l.c, &q, NULL, &err), 0);
-	assert_int_equal(list->count, 1);
-	assert_string_equal(list->items[0].reference_number, ref);
+	assert_int_equal(ksef_api_token_list_count(list), 1);
+	assert_string_equal(ksef_api_token_list_at(list, 0)->reference_number,
+			    ref);
 	ksef_api_token_list_free(list);
 	list = NULL;
 
@@ -126,10 +127,10 @@ static void lists_page_with_continuation_tokens(void **state)
 	do {
 		assert_int_equal(ksef_client_sessions(&sl, l.c, &q, cont, &err), 0);
 		free(cont);
-		cont = sl->continuation_token ? strdup(sl->continuation_token) :
-						NULL;
-		assert_true(sl->count <= 10);
-		seen += sl->count;
+		cont = ksef_api_session_list_continuation(sl) ?
+		       strdup(ksef_api_session_list_continuation(sl)) : NULL;
+		assert_true(ksef_api_session_list_count(sl) <= 10);
+		seen += ksef_api_session_list_count(sl);
 		pages++;
 		ksef_api_session_list_free(sl);
 		sl = NULL;
@@ -145,16 +146,16 @@ static void lists_page_with_continuation_tokens(void **state)
 	}
 	assert_int_equal(ksef_client_session_invoices(&il, l.c, sref, 0, 10,
 						      NULL, &err), 0);
-	assert_int_equal(il->count, 10);
-	assert_non_null(il->continuation_token);
-	assert_int_equal(il->items[0].ordinal_number, 1);
-	cont = strdup(il->continuation_token);
+	assert_int_equal(ksef_api_invoice_list_count(il), 10);
+	assert_non_null(ksef_api_invoice_list_continuation(il));
+	assert_int_equal(ksef_api_invoice_list_at(il, 0)->ordinal_number, 1);
+	cont = strdup(ksef_api_invoice_list_continuation(il));
 	ksef_api_invoice_list_free(il);
 	assert_int_equal(ksef_client_session_invoices(&il, l.c, sref, 0, 10,
 						      cont, &err), 0);
-	assert_int_equal(il->count, 2);
-	assert_int_equal(il->items[0].ordinal_number, 11);
-	assert_null(il->continuation_token);
+	assert_int_equal(ksef_api_invoice_list_count(il), 2);
+	assert_int_equal(ksef_api_invoice_list_at(il, 0)->ordinal_number, 11);
+	assert_null(ksef_api_invoice_list_continuation(il));
 	ksef_api_invoice_list_free(il);
 	free(cont);
 
@@ -165,18 +166,18 @@ static void lists_page_with_continuation_tokens(void **state)
 		snprintf(path, sizeof(path), "/sessions/%s/invoices", sref);
 		snprintf(hdr, sizeof(hdr), "x-continuation-token: bm9wZQ==");
 		raw_request(&r, "GET", url(&srv, path),
-			    l.tokens->access_token.token, hdr, NULL, 0);
+			    l.tokens->access_token->token, hdr, NULL, 0);
 		assert_int_equal(r.status, 400);
 		assert_int_equal(raw_error_code(&r), 21418);
 		raw_free(&r);
 		snprintf(path, sizeof(path), "/sessions/%s/invoices?pageSize=5",
 			 sref);
 		raw_request(&r, "GET", url(&srv, path),
-			    l.tokens->access_token.token, NULL, NULL, 0);
+			    l.tokens->access_token->token, NULL, NULL, 0);
 		assert_int_equal(raw_error_code(&r), 21405);
 		raw_free(&r);
 		raw_request(&r, "GET", url(&srv, "/sessions"),
-			    l.tokens->access_token.token, NULL, NULL, 0);
+			    l.tokens->access_token->token, NULL, NULL, 0);
 		assert_int_equal(raw_error_code(&r), 21405); /* sessionType */
 		raw_free(&r);
 	}
@@ -232,11 +233,11 @@ static void an_earlier_issue_date_makes_the_invoice_offline(void **state)
 	gen(&xml, KSEF_FORM_FA3, NIP, "MODE", 2, NULL);
 	send_xml(&l, sref, env, &xml, b);
 	st = wait_invoice(&l, sref, a);
-	assert_int_equal(st->status.code, 200);
+	assert_int_equal(st->status->code, 200);
 	assert_string_equal(st->invoicing_mode, "Offline");
 	ksef_api_invoice_status_free(st);
 	st = wait_invoice(&l, sref, b);
-	assert_int_equal(st->status.code, 200);
+	assert_int_equal(st->status->code, 200);
 	assert_string_equal(st->invoicing_mode, "Online");
 	ksef_api_invoice_status_free(st);
 	assert_int_equal(ksef_client_session_close(l.c, sref, &err), 0);
@@ -269,8 +270,8 @@ static void the_production_profile_checks_nip_checksums(void **state)
 	assert_int_equal(ksef_gen_invoice(&xml, &o, 1, &err), 0);
 	send_xml(&l, sref, env, &xml, iref);
 	st = wait_invoice(&l, sref, iref);
-	assert_int_equal(st->status.code, 450);
-	assert_non_null(strstr(st->status.details[0], "1234563219"));
+	assert_int_equal(st->status->code, 450);
+	assert_non_null(strstr(st->status->details[0], "1234563219"));
 	ksef_api_invoice_status_free(st);
 	ksef_envelope_free(env);
 	ksef_buf_dispose(&xml);
@@ -291,16 +292,16 @@ static void oversized_and_malformed_bodies_get_clean_errors(void **state)
 	memset(body, 'a', big);
 	login(&l, &srv, NIP, token_main);
 	raw_request(&r, "POST", url(&srv, "/sessions/online"),
-		    l.tokens->access_token.token, NULL, body, big);
+		    l.tokens->access_token->token, NULL, body, big);
 	assert_int_equal(r.status, 413);
 	assert_int_equal(raw_error_code(&r), 21405);
 	raw_free(&r);
 	raw_request(&r, "POST", url(&srv, "/sessions/online"),
-		    l.tokens->access_token.token, NULL, "[1,2]", 5);
+		    l.tokens->access_token->token, NULL, "[1,2]", 5);
 	assert_int_equal(r.status, 400);
 	raw_free(&r);
 	raw_request(&r, "POST", url(&srv, "/sessions/online"),
-		    l.tokens->access_token.token, NULL, "{\"a\":1,\"a\":2}", 13);
+		    l.tokens->access_token->token, NULL, "{\"a\":1,\"a\":2}", 13);
 	assert_int_equal(raw_error_code(&r), 21405);
 	raw_free(&r);
 	/* The server is still there. */
@@ -342,7 +343,7 @@ static void tls_serves_the_same_api(void **state)
 	assert_int_equal(ksef_client_new(&c, &o, &err), 0);
 	if (ksef_client_pubkey_certs(&certs, c, &err) != 0)
 		fail_msg("over TLS: %s", err.message);
-	assert_int_equal(certs->count, 2);
+	assert_int_equal(ksef_api_pubkey_certs_count(certs), 2);
 	ksef_api_pubkey_certs_free(certs);
 	ksef_client_free(c);
 	assert_int_equal(ksefd_stop(&p), 0);
@@ -354,6 +355,7 @@ static void authentication_sessions_are_listed_and_revoked(void **state)
 {
 	struct login a, b;
 	ksef_api_auth_list *list = NULL;
+	const ksef_api_auth_status *op;
 	ksef_api_tokens *t = NULL;
 	ksef_error err;
 	size_t i;
@@ -363,15 +365,15 @@ static void authentication_sessions_are_listed_and_revoked(void **state)
 	login(&a, &srv, NIP, token_main);
 	login(&b, &srv, NIP, token_main);
 	assert_int_equal(ksef_client_auth_sessions(&list, a.c, 100, NULL, &err), 0);
-	for (i = 0; i < list->count; i++) {
-		if (strcmp(list->items[i].reference_number, a.auth_ref) == 0) {
+	for (i = 0; (op = ksef_api_auth_list_at(list, i)) != NULL; i++) {
+		if (strcmp(op->reference_number, a.auth_ref) == 0) {
 			found_a = 1;
-			assert_int_equal(list->items[i].is_current, 1);
-			assert_int_equal(list->items[i].status.code, 200);
+			assert_int_equal(op->is_current, 1);
+			assert_int_equal(op->status->code, 200);
 		}
-		if (strcmp(list->items[i].reference_number, b.auth_ref) == 0) {
+		if (strcmp(op->reference_number, b.auth_ref) == 0) {
 			found_b = 1;
-			assert_int_equal(list->items[i].is_current, 0);
+			assert_int_equal(op->is_current, 0);
 		}
 	}
 	assert_true(found_a && found_b);
@@ -379,7 +381,7 @@ static void authentication_sessions_are_listed_and_revoked(void **state)
 	/* a revokes b: b's refresh token stops, its access token does not. */
 	assert_int_equal(ksef_client_auth_revoke(a.c, b.auth_ref, &err), 0);
 	assert_int_not_equal(ksef_client_auth_refresh(&t, b.c,
-		b.tokens->refresh_token.token, &err), 0);
+		b.tokens->refresh_token->token, &err), 0);
 	assert_true(ksef_api_error_has_code(ksef_client_last_error(b.c), 21301));
 	assert_int_equal(ksef_client_auth_sessions(&list, b.c, 10, NULL, &err), 0);
 	ksef_api_auth_list_free(list);
@@ -404,7 +406,7 @@ static void a_technical_correction_of_an_accepted_invoice_is_refused(void **stat
 	gen(&xml, KSEF_FORM_FA3, NIP, "CORR", 1, NULL);
 	send_xml(&l, sref, env, &xml, iref);
 	st = wait_invoice(&l, sref, iref);
-	assert_int_equal(st->status.code, 200);
+	assert_int_equal(st->status->code, 200);
 	so.offline_mode = 1;
 	so.hash_of_corrected_invoice = st->invoice_hash;
 	gen(&fix, KSEF_FORM_FA3, NIP, "CORR", 2, NULL);
@@ -434,7 +436,7 @@ static void an_accepted_invoice_downloads_byte_for_byte(void **state)
 	gen(&xml, KSEF_FORM_FA3, NIP, "DOWNLOAD", 1, NULL);
 	send_xml(&l, sref, env, &xml, iref);
 	st = wait_invoice(&l, sref, iref);
-	assert_int_equal(st->status.code, 200);
+	assert_int_equal(st->status->code, 200);
 	/* The client checks x-ms-meta-hash against the body itself. */
 	if (ksef_client_invoice_download(&got, l.c, st->ksef_number, &err) != 0)
 		fail_msg("download: %s", err.message);
@@ -480,12 +482,12 @@ static long call_with_policy(const char *allowed_mask, char *reason,
 	assert_int_equal(ksef_client_auth_ksef_token(&init, c, ch,
 		KSEF_CONTEXT_NIP, NIP, token_main, key, &pol, &err), 0);
 	assert_int_equal(ksef_client_auth_status(&st, c, init->reference_number,
-		init->authentication_token.token, &err), 0);
-	assert_int_equal(st->status.code, 200);
+		init->authentication_token->token, &err), 0);
+	assert_int_equal(st->status->code, 200);
 	assert_int_equal(ksef_client_auth_redeem(&t, c,
-		init->authentication_token.token, &err), 0);
+		init->authentication_token->token, &err), 0);
 	raw_request(&r, "GET", url(&srv, "/sessions?sessionType=Online"),
-		    t->access_token.token, NULL, NULL, 0);
+		    t->access_token->token, NULL, NULL, 0);
 	status = r.status;
 	snprintf(reason, size, "%s", r.body);
 	raw_free(&r);

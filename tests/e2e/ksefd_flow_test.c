@@ -104,7 +104,7 @@ static void a_whole_session_gives_each_invoice_its_status(void **state)
 		full.size = strlen((char *)full.ptr);
 		snprintf(path, sizeof(path), "/sessions/online/%s/invoices", sref);
 		raw_request(&r, "POST", url(&srv, path),
-			    l.tokens->access_token.token, NULL,
+			    l.tokens->access_token->token, NULL,
 			    (char *)full.ptr, full.size);
 		assert_int_equal(r.status, 202);
 		{
@@ -134,7 +134,7 @@ static void a_whole_session_gives_each_invoice_its_status(void **state)
 			 "33,\"encryptedInvoiceContent\":\"%s\"}", h, h,
 			 (char *)jb.ptr);
 		raw_request(&r, "POST", url(&srv, path),
-			    l.tokens->access_token.token, NULL, body, strlen(body));
+			    l.tokens->access_token->token, NULL, body, strlen(body));
 		assert_int_equal(r.status, 202);
 		j = raw_json(&r);
 		snprintf(refs[7], KSEF_REFNUM_BUFSZ, "%s", json_string_value(
@@ -148,7 +148,7 @@ static void a_whole_session_gives_each_invoice_its_status(void **state)
 			 "34,\"encryptedInvoiceContent\":\"%s\"}", h, h,
 			 (char *)jb.ptr);
 		raw_request(&r, "POST", url(&srv, path),
-			    l.tokens->access_token.token, NULL, body, strlen(body));
+			    l.tokens->access_token->token, NULL, body, strlen(body));
 		assert_int_equal(r.status, 400);
 		assert_int_equal(raw_error_code(&r), 21402);
 		raw_free(&r);
@@ -158,7 +158,7 @@ static void a_whole_session_gives_each_invoice_its_status(void **state)
 			 "33,\"encryptedInvoiceContent\":\"%s\"}", h, h,
 			 (char *)jb.ptr);
 		raw_request(&r, "POST", url(&srv, path),
-			    l.tokens->access_token.token, NULL, body, strlen(body));
+			    l.tokens->access_token->token, NULL, body, strlen(body));
 		assert_int_equal(r.status, 400);
 		assert_int_equal(raw_error_code(&r), 21403);
 		raw_free(&r);
@@ -167,30 +167,32 @@ static void a_whole_session_gives_each_invoice_its_status(void **state)
 
 	for (i = 0; i < 8; i++) {
 		st = wait_invoice(&l, sref, refs[i]);
-		if (st->status.code != want[i])
+		if (st->status->code != want[i])
 			fail_msg("invoice %d: status %d, expected %d (%s)", i,
-				 st->status.code, want[i], st->status.detail_count ?
-				 st->status.details[0] : "");
+				 st->status->code, want[i], st->status->detail_count ?
+				 st->status->details[0] : "");
 		assert_int_equal(st->ordinal_number, i + 1);
 		if (want[i] == 200) {
 			assert_non_null(st->ksef_number);
 			assert_int_equal(ksef_number_validate(st->ksef_number,
 				strlen(st->ksef_number), NULL), 0);
 			assert_memory_equal(st->ksef_number, NIP, 10);
-			assert_non_null(st->acquisition_date);
-			assert_non_null(st->permanent_storage_date);
+			assert_true(st->acquisition_date_ms != KSEF_TIME_UNSET);
+			assert_true(st->permanent_storage_date_ms !=
+				    KSEF_TIME_UNSET);
 			assert_string_equal(st->invoicing_mode, "Online");
 		} else {
 			assert_null(st->ksef_number);
-			assert_true(st->status.detail_count > 0);
+			assert_true(st->status->detail_count > 0);
 		}
 		if (i == 3) {
 			/* The duplicate names the original (SPEC 5.2). */
 			ksef_api_invoice_status *orig = wait_invoice(&l, sref,
 								     refs[0]);
 
-			assert_int_equal(st->extension_count, 2);
-			assert_non_null(strstr(st->status.details[0],
+			assert_int_equal(ksef_api_pairs_count(st->extensions),
+					 2);
+			assert_non_null(strstr(st->status->details[0],
 					       orig->ksef_number));
 			assert_string_equal(st->invoice_number,
 					    orig->invoice_number);
@@ -202,7 +204,7 @@ static void a_whole_session_gives_each_invoice_its_status(void **state)
 	/* The failed list holds exactly the six rejected ones. */
 	assert_int_equal(ksef_client_session_invoices(&failed, l.c, sref, 1, 10,
 						      NULL, &err), 0);
-	assert_int_equal(failed->count, 6);
+	assert_int_equal(ksef_api_invoice_list_count(failed), 6);
 	ksef_api_invoice_list_free(failed);
 
 	assert_int_equal(ksef_client_session_close(l.c, sref, &err), 0);
@@ -246,7 +248,7 @@ static void fa2_sessions_accept_fa2_invoices(void **state)
 	gen(&xml, KSEF_FORM_FA2, NIP, "FA2FLOW", 1, NULL);
 	send_xml(&l, sref, env, &xml, iref);
 	st = wait_invoice(&l, sref, iref);
-	assert_int_equal(st->status.code, 200);
+	assert_int_equal(st->status->code, 200);
 	ksef_api_invoice_status_free(st);
 	assert_int_equal(ksef_client_session_close(l.c, sref, &err), 0);
 	assert_int_equal(wait_session(&l, sref, NULL), 200);
@@ -268,8 +270,8 @@ static void an_empty_session_ends_cancelled_440(void **state)
 	open_session(&l, KSEF_FORM_FA3, &env, sref);
 	assert_int_equal(ksef_client_session_close(l.c, sref, &err), 0);
 	assert_int_equal(wait_session(&l, sref, &ss), 440);
-	assert_int_equal(ss->status.detail_count, 1);
-	assert_string_equal(ss->status.details[0], "Nie przesłano faktur");
+	assert_int_equal(ss->status->detail_count, 1);
+	assert_string_equal(ss->status->details[0], "Nie przesłano faktur");
 	assert_int_equal(ss->invoice_count, -1); /* left out while zero */
 	ksef_api_session_status_free(ss);
 	ksef_envelope_free(env);
@@ -295,7 +297,7 @@ static void all_rejected_ends_445(void **state)
 		ksef_api_invoice_status *st = wait_invoice(&l, sref, iref);
 
 		/* Another seller's invoice in this context: 410. */
-		assert_int_equal(st->status.code, 410);
+		assert_int_equal(st->status->code, 410);
 		ksef_api_invoice_status_free(st);
 	}
 	ksef_envelope_free(env);
@@ -327,7 +329,7 @@ static void a_key_that_does_not_unwrap_ends_the_session_415(void **state)
 		 "\"AAAAAAAAAAAAAAAAAAAAAA==\",\"publicKeyId\":\"%s\"}}",
 		 (char *)kb.ptr, ksef_pubkey_id(key));
 	raw_request(&r, "POST", url(&srv, "/sessions/online"),
-		    l.tokens->access_token.token, NULL, body, strlen(body));
+		    l.tokens->access_token->token, NULL, body, strlen(body));
 	assert_int_equal(r.status, 201);
 	j = raw_json(&r);
 	snprintf(sref, sizeof(sref), "%s",
@@ -338,7 +340,7 @@ static void a_key_that_does_not_unwrap_ends_the_session_415(void **state)
 	ksef_api_session_status_free(ss);
 	/* Nothing may be sent to it. */
 	snprintf(path, sizeof(path), "/sessions/online/%s/invoices", sref);
-	raw_request(&r, "POST", url(&srv, path), l.tokens->access_token.token,
+	raw_request(&r, "POST", url(&srv, path), l.tokens->access_token->token,
 		    NULL, "{}", 2);
 	assert_int_equal(raw_error_code(&r), 21180);
 	raw_free(&r);
@@ -410,13 +412,13 @@ static void authentication_failures_have_their_codes(void **state)
 	assert_true(ksef_api_error_has_code(ksef_client_last_error(l.c), 21301));
 	/* Refresh works, then not after revocation. */
 	assert_int_equal(ksef_client_auth_refresh(&t, l.c,
-		l.tokens->refresh_token.token, &err), 0);
-	assert_non_null(t->access_token.token);
+		l.tokens->refresh_token->token, &err), 0);
+	assert_non_null(t->access_token->token);
 	ksef_api_tokens_free(t);
 	t = NULL;
 	assert_int_equal(ksef_client_auth_revoke_current(l.c, &err), 0);
 	assert_int_not_equal(ksef_client_auth_refresh(&t, l.c,
-		l.tokens->refresh_token.token, &err), 0);
+		l.tokens->refresh_token->token, &err), 0);
 	assert_true(ksef_api_error_has_code(ksef_client_last_error(l.c), 21301));
 	logout(&l);
 }
@@ -520,7 +522,7 @@ static void errors_come_in_both_formats(void **state)
 	(void)state;
 	login(&l, &srv, NIP, token_main);
 	raw_request(&r, "POST", url(&srv, "/sessions/online"),
-		    l.tokens->access_token.token, NULL, "{\"formCode\":", 12);
+		    l.tokens->access_token->token, NULL, "{\"formCode\":", 12);
 	assert_int_equal(r.status, 400);
 	assert_non_null(strstr(r.content_type, "application/json"));
 	assert_int_equal(raw_error_code(&r), 21405);
@@ -533,7 +535,7 @@ static void errors_come_in_both_formats(void **state)
 	raw_free(&r);
 
 	raw_request(&r, "POST", url(&srv, "/sessions/online"),
-		    l.tokens->access_token.token,
+		    l.tokens->access_token->token,
 		    "X-Error-Format: problem-details", "{\"formCode\":", 12);
 	assert_int_equal(r.status, 400);
 	assert_non_null(strstr(r.content_type, "application/problem+json"));
@@ -559,7 +561,7 @@ static void errors_come_in_both_formats(void **state)
 	raw_free(&r);
 	/* The refresh token is not an access token. */
 	raw_request(&r, "GET", url(&srv, "/sessions?sessionType=Online"),
-		    l.tokens->refresh_token.token, NULL, NULL, 0);
+		    l.tokens->refresh_token->token, NULL, NULL, 0);
 	assert_int_equal(r.status, 401);
 	raw_free(&r);
 
@@ -578,7 +580,7 @@ static void errors_come_in_both_formats(void **state)
 		    "\"AAAAAAAAAAAAAAAAAAAAAA==\"}}";
 
 		raw_request(&r, "POST", url(&srv, "/sessions/online"),
-			    l.tokens->access_token.token, NULL, bad_form,
+			    l.tokens->access_token->token, NULL, bad_form,
 			    strlen(bad_form));
 	}
 	assert_int_equal(raw_error_code(&r), 21405);
@@ -598,7 +600,7 @@ static void a_token_without_invoice_write_is_forbidden(void **state)
 	ksefd_token(&srv, "7010012385", "InvoiceRead", tok, sizeof(tok));
 	login(&l, &srv, "7010012385", tok);
 	raw_request(&r, "POST", url(&srv, "/sessions/online"),
-		    l.tokens->access_token.token, NULL, "{}", 2);
+		    l.tokens->access_token->token, NULL, "{}", 2);
 	assert_int_equal(r.status, 403);
 	j = raw_json(&r);
 	assert_string_equal(json_string_value(json_object_get(j, "reasonCode")),
@@ -642,13 +644,13 @@ static void accepted_invoices_survive_kill_9(void **state)
 		/* The access token outlives the restart: the signing secret
 		 * is in the data folder. */
 		assert_int_equal(ksef_client_set_access_token(l.c,
-			l.tokens->access_token.token, &err), 0);
+			l.tokens->access_token->token, &err), 0);
 	}
 	for (i = 0; i < 20; i++) {
 		st = wait_invoice(&l, sref, refs[i]);
-		if (st->status.code != 200)
+		if (st->status->code != 200)
 			fail_msg("invoice %d after restart: %d", i,
-				 st->status.code);
+				 st->status->code);
 		ksef_api_invoice_status_free(st);
 	}
 	assert_int_equal(ksef_client_session_close(l.c, sref, &err), 0);

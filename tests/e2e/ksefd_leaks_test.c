@@ -47,13 +47,13 @@ static void ksefd_frees_everything_it_allocates(void **state)
 	send_xml(&l, sref, env, &xml, refs[2]);
 	for (i = 0; i < 3; i++) {
 		st = wait_invoice(&l, sref, refs[i]);
-		assert_int_equal(st->status.code, i == 0 ? 200 : i == 1 ? 450 : 440);
+		assert_int_equal(st->status->code, i == 0 ? 200 : i == 1 ? 450 : 440);
 		ksef_api_invoice_status_free(st);
 	}
 	assert_int_equal(ksef_client_session_close(l.c, sref, &err), 0);
 	assert_int_equal(wait_session(&l, sref, NULL), 200);
 	raw_request(&r, "POST", url(&p, "/sessions/online"),
-		    l.tokens->access_token.token, NULL, "{\"x\":", 5);
+		    l.tokens->access_token->token, NULL, "{\"x\":", 5);
 	assert_int_equal(r.status, 400);
 	raw_free(&r);
 	raw_request(&r, "GET", url(&p, "/nothing"), NULL, NULL, NULL, 0);

@@ -144,7 +144,7 @@ static void upos_list_exactly_the_accepted_invoices(void **state)
 	for (i = 0; i < 5; i++) {
 		st = wait_invoice(&l, sref, refs[i]);
 		if (i == 1 || i == 3) {
-			assert_int_equal(st->status.code, 450);
+			assert_int_equal(st->status->code, 450);
 			assert_null(st->upo_download_url);
 			/* A rejected invoice has no UPO: 21178. */
 			assert_int_not_equal(ksef_client_upo_by_invoice_ref(&upo,
@@ -152,7 +152,7 @@ static void upos_list_exactly_the_accepted_invoices(void **state)
 			assert_true(ksef_api_error_has_code(
 				ksef_client_last_error(l.c), 21178));
 		} else {
-			assert_int_equal(st->status.code, 200);
+			assert_int_equal(st->status->code, 200);
 			snprintf(ksef[k++], KSEF_NUMBER_BUFSZ, "%s",
 				 st->ksef_number);
 			/* Per-invoice UPO three ways: by reference, by KSeF
@@ -176,10 +176,13 @@ static void upos_list_exactly_the_accepted_invoices(void **state)
 	assert_int_equal(ksef_client_session_close(l.c, sref, &err), 0);
 	assert_int_equal(wait_session(&l, sref, &ss), 200);
 	/* Three documents in pages of two: two pages. */
-	assert_int_equal(ss->upo_page_count, 2);
-	for (p = 0; p < ss->upo_page_count; p++) {
+	assert_int_equal(ksef_api_upo_pages_count(ss->upo_pages), 2);
+	for (p = 0; p < ksef_api_upo_pages_count(ss->upo_pages); p++) {
+		const ksef_api_upo_page *pg =
+			ksef_api_upo_pages_at(ss->upo_pages, p);
+
 		assert_int_equal(ksef_client_upo_session_page(&page, l.c, sref,
-			ss->upo_pages[p].reference_number, &err), 0);
+			pg->reference_number, &err), 0);
 		assert_int_equal(count(&page, "<Dokument>"), p == 0 ? 2 : 1);
 		assert_non_null(strstr((char *)page.ptr, p == 0 ?
 			"<Strona>1</Strona>" : "<Strona>2</Strona>"));
@@ -189,7 +192,7 @@ static void upos_list_exactly_the_accepted_invoices(void **state)
 			"<CalkowitaLiczbaDokumentow>3</CalkowitaLiczbaDokumentow>"));
 		assert_valid_without_signature(&page);
 		assert_int_equal(ksef_client_download_url(&upo, l.c,
-			ss->upo_pages[p].download_url, &err), 0);
+			pg->download_url, &err), 0);
 		assert_int_equal(upo.size, page.size);
 		for (i = 0; i < 3; i++)
 			if (strstr((char *)page.ptr, ksef[i]))
@@ -233,14 +236,16 @@ static void upos_list_exactly_the_accepted_invoices(void **state)
 		char bad[1024];
 		char *sig;
 
-		snprintf(bad, sizeof(bad), "%s", ss->upo_pages[0].download_url);
+		snprintf(bad, sizeof(bad), "%s",
+			 ksef_api_upo_pages_at(ss->upo_pages, 0)->download_url);
 		sig = strstr(bad, "sig=");
 		assert_non_null(sig);
 		sig[4] = sig[4] == 'A' ? 'B' : 'A';
 		raw_request(&r, "GET", bad, NULL, NULL, NULL, 0);
 		assert_int_equal(r.status, 403);
 		raw_free(&r);
-		snprintf(bad, sizeof(bad), "%s", ss->upo_pages[0].download_url);
+		snprintf(bad, sizeof(bad), "%s",
+			 ksef_api_upo_pages_at(ss->upo_pages, 0)->download_url);
 		sig = strstr(bad, "se=");
 		sig[3] = sig[3] == '9' ? '8' : '9';
 		raw_request(&r, "GET", bad, NULL, NULL, NULL, 0);
@@ -275,7 +280,7 @@ static void a_pre_signed_link_expires(void **state)
 	gen(&xml, KSEF_FORM_FA3, NIP, "EXP", 1, NULL);
 	send_xml(&l, sref, env, &xml, iref);
 	st = wait_invoice(&l, sref, iref);
-	assert_int_equal(st->status.code, 200);
+	assert_int_equal(st->status->code, 200);
 	raw_request(&r, "GET", st->upo_download_url, NULL, NULL, NULL, 0);
 	assert_int_equal(r.status, 200);
 	assert_true(strlen(r.meta_hash) == 44);
@@ -344,15 +349,17 @@ static long xades_login(const char *ctx_nip, ksef_xades_cert_kind kind,
 			ksef_api_auth_status_free(st);
 			st = NULL;
 			if (ksef_client_auth_status(&st, c, init->reference_number,
-				init->authentication_token.token, &err) != 0)
+				init->authentication_token->token, &err) != 0)
 				fail_msg("auth status: %s", err.message);
-		} while (st->status.code == 100);
-		*auth = st->status.code;
+		} while (st->status->code == 100);
+		*auth = st->status->code;
 	} else {
 		const ksef_api_error *e = ksef_client_last_error(c);
+		const ksef_api_problem *pr =
+			e ? ksef_api_problems_at(e->problems, 0) : NULL;
 
 		status = e ? e->http_status : -1;
-		*code = e && e->problem_count ? e->problems[0].code : 0;
+		*code = pr ? pr->code : 0;
 	}
 	ksef_api_auth_status_free(st);
 	ksef_api_auth_init_free(init);
@@ -430,15 +437,17 @@ static long xades_with(const struct ksefd_proc *p, const ksef_buf *key,
 			ksef_api_auth_status_free(st);
 			st = NULL;
 			if (ksef_client_auth_status(&st, c, init->reference_number,
-				init->authentication_token.token, &err) != 0)
+				init->authentication_token->token, &err) != 0)
 				fail_msg("auth status: %s", err.message);
-		} while (st->status.code == 100);
-		*auth = st->status.code;
+		} while (st->status->code == 100);
+		*auth = st->status->code;
 	} else {
 		const ksef_api_error *e = ksef_client_last_error(c);
+		const ksef_api_problem *pr =
+			e ? ksef_api_problems_at(e->problems, 0) : NULL;
 
 		status = e ? e->http_status : -1;
-		*code = e && e->problem_count ? e->problems[0].code : 0;
+		*code = pr ? pr->code : 0;
 	}
 	ksef_api_auth_status_free(st);
 	ksef_api_auth_init_free(init);

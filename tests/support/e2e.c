@@ -39,7 +39,8 @@ ksef_pubkey *server_key(ksef_client *c, unsigned usage)
 
 	if (ksef_client_pubkey_certs(&certs, c, &err) != 0)
 		fail_msg("certificates: %s", err.message);
-	pick = ksef_api_pubkey_certs_pick(certs, usage, ksef_time_now());
+	pick = ksef_api_pubkey_certs_pick(certs, usage,
+					  ksef_time_now().unix_ms);
 	assert_non_null(pick);
 	if (ksef_pubkey_load(&key, (const unsigned char *)pick->certificate,
 			     strlen(pick->certificate), &err) != 0)
@@ -72,15 +73,15 @@ int authenticate(struct login *l, const struct ksefd_proc *p,
 		fail_msg("ksef-token: %s", err.message);
 	snprintf(l->auth_ref, sizeof(l->auth_ref), "%s", init->reference_number);
 	snprintf(l->auth_token, sizeof(l->auth_token), "%s",
-		 init->authentication_token.token);
+		 init->authentication_token->token);
 	do {
 		ksef_api_auth_status_free(st);
 		st = NULL;
 		if (ksef_client_auth_status(&st, l->c, l->auth_ref, l->auth_token,
 					    &err) != 0)
 			fail_msg("auth status: %s", err.message);
-	} while (st->status.code == 100 && ++tries < 100 && e2e_sleep_us(20000) == 0);
-	code = st->status.code;
+	} while (st->status->code == 100 && ++tries < 100 && e2e_sleep_us(20000) == 0);
+	code = st->status->code;
 	ksef_api_auth_status_free(st);
 	ksef_api_auth_init_free(init);
 	ksef_api_challenge_free(ch);
@@ -96,7 +97,7 @@ void login(struct login *l, const struct ksefd_proc *p, const char *nip,
 	assert_int_equal(authenticate(l, p, nip, token, 0), 200);
 	if (ksef_client_auth_redeem(&l->tokens, l->c, l->auth_token, &err) != 0)
 		fail_msg("redeem: %s", err.message);
-	if (ksef_client_set_access_token(l->c, l->tokens->access_token.token,
+	if (ksef_client_set_access_token(l->c, l->tokens->access_token->token,
 					 &err) != 0)
 		fail_msg("set token: %s", err.message);
 }
@@ -160,7 +161,7 @@ ksef_api_invoice_status *wait_invoice(struct login *l, const char *sref,
 	for (;;) {
 		if (ksef_client_session_invoice(&st, l->c, sref, iref, &err) != 0)
 			fail_msg("invoice status: %s", err.message);
-		if (st->status.code >= 200 || ++tries > 500)
+		if (st->status->code >= 200 || ++tries > 500)
 			return st;
 		ksef_api_invoice_status_free(st);
 		e2e_sleep_us(20000);
@@ -177,7 +178,7 @@ int wait_session(struct login *l, const char *sref,
 	for (;;) {
 		if (ksef_client_session_status(&st, l->c, sref, &err) != 0)
 			fail_msg("session status: %s", err.message);
-		code = st->status.code;
+		code = st->status->code;
 		if ((code != 100 && code != 170) || ++tries > 500)
 			break;
 		ksef_api_session_status_free(st);

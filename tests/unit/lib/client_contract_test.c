@@ -338,8 +338,7 @@ static void checker_refuses_unknown_wrongly_typed_and_missing_fields(
  */
 
 static const ksef_api_challenge challenge = {
-	"20250625-CR-2FDC223000-C2BFC98A9C-4E", { 1750000000123, 0 },
-	1750000000123, "192.0.2.1"
+	"20250625-CR-2FDC223000-C2BFC98A9C-4E", 1750000000123, "192.0.2.1"
 };
 
 static void ksef_token_body_matches_InitTokenAuthenticationRequest(

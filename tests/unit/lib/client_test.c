@@ -460,7 +460,8 @@ static void challenge_is_parsed_and_sent_without_a_token(void **state)
 	assert_int_equal(ksef_client_auth_challenge(&ch, client, &err), 0);
 	assert_string_equal(ch->challenge,
 			    "20250514-CR-226FB7B000-3ACF9BE4C0-10");
-	assert_true(ch->timestamp.unix_ms == INT64_C(1752236636015));
+	/* timestamp and timestampMs are the same instant; one field keeps
+	 * it. */
 	assert_true(ch->timestamp_ms == INT64_C(1752236636015));
 	assert_string_equal(ch->client_ip, "192.0.2.7");
 	assert_string_equal(srv.seen[0].method, "POST");
@@ -476,8 +477,8 @@ static void challenge_is_parsed_and_sent_without_a_token(void **state)
 static void ksef_token_auth_encrypts_token_and_timestamp(void **state)
 {
 	static const ksef_api_challenge ch = {
-		"20250625-CR-2FDC223000-C2BFC98A9C-4E", { 1750000000123, 0 },
-		1750000000123, "192.0.2.1"
+		"20250625-CR-2FDC223000-C2BFC98A9C-4E", 1750000000123,
+		"192.0.2.1"
 	};
 	ksef_api_auth_init *init = NULL;
 	ksef_buf ct = KSEF_BUF_INIT, pt = KSEF_BUF_INIT;
@@ -492,7 +493,7 @@ static void ksef_token_auth_encrypts_token_and_timestamp(void **state)
 		KSEF_CONTEXT_NIP, "5265877635", REF_EC "|nip-5265877635|abc",
 		key, NULL, NULL), 0);
 	assert_string_equal(init->reference_number, REF_AU);
-	assert_string_equal(init->authentication_token.token, "op.jwt.sig");
+	assert_string_equal(init->authentication_token->token, "op.jwt.sig");
 	assert_string_equal(header(0, "Content-Type"), "application/json");
 	body = json_loads(srv.seen[0].body, JSON_REJECT_DUPLICATES, NULL);
 	assert_non_null(body);
@@ -532,13 +533,14 @@ static void auth_status_and_redeem_use_the_operation_token(void **state)
 		    "\"isTokenRedeemed\":null}");
 	assert_int_equal(ksef_client_auth_status(&st, client, REF_AU,
 						 "op.jwt.sig", NULL), 0);
-	assert_int_equal(st->status.code, 450);
-	assert_int_equal(st->status.detail_count, 1);
-	assert_string_equal(st->status.details[0], "Nieprawidłowy token");
+	assert_int_equal(st->status->code, 450);
+	assert_int_equal(st->status->detail_count, 1);
+	assert_string_equal(st->status->details[0], "Nieprawidłowy token");
 	assert_string_equal(st->method_category, "Token");
 	assert_int_equal(st->is_token_redeemed, -1);
-	assert_null(st->last_token_refresh_date);
-	assert_true(st->start_date.offset_minutes == 120);
+	assert_true(st->last_token_refresh_date_ms == KSEF_TIME_UNSET);
+	/* 10:00 at +02:00 is 08:00Z: the offset was applied. */
+	assert_true(st->start_date_ms == INT64_C(1750838400000));
 	assert_string_equal(srv.seen[0].target, "/v2/auth/" REF_AU);
 	assert_string_equal(header(0, "Authorization"), "Bearer op.jwt.sig");
 	ksef_api_auth_status_free(st);
@@ -548,8 +550,8 @@ static void auth_status_and_redeem_use_the_operation_token(void **state)
 		    "\"ref\",\"validUntil\":\"2025-07-02T10:00:00Z\"}}");
 	assert_int_equal(ksef_client_auth_redeem(&t, client, "op.jwt.sig",
 						 NULL), 0);
-	assert_string_equal(t->access_token.token, "acc");
-	assert_string_equal(t->refresh_token.token, "ref");
+	assert_string_equal(t->access_token->token, "acc");
+	assert_string_equal(t->refresh_token->token, "ref");
 	assert_string_equal(srv.seen[1].method, "POST");
 	assert_string_equal(header(1, "Authorization"), "Bearer op.jwt.sig");
 	ksef_api_tokens_free(t);
@@ -557,8 +559,8 @@ static void auth_status_and_redeem_use_the_operation_token(void **state)
 	script_json(200, "{\"accessToken\":{\"token\":\"acc2\",\"validUntil\":"
 		    "\"2025-06-25T10:30:00Z\"}}");
 	assert_int_equal(ksef_client_auth_refresh(&t, client, "ref", NULL), 0);
-	assert_string_equal(t->access_token.token, "acc2");
-	assert_null(t->refresh_token.token);
+	assert_string_equal(t->access_token->token, "acc2");
+	assert_null(t->refresh_token->token);
 	assert_string_equal(header(2, "Authorization"), "Bearer ref");
 	ksef_api_tokens_free(t);
 }
@@ -632,6 +634,7 @@ static void open_send_close_use_the_access_token(void **state)
 static void session_status_reads_upo_pages_and_optional_counts(void **state)
 {
 	ksef_api_session_status *st = NULL;
+	const ksef_api_upo_page *page;
 
 	(void)state;
 	assert_int_equal(ksef_client_set_access_token(client, "acc", NULL), 0);
@@ -646,12 +649,14 @@ static void session_status_reads_upo_pages_and_optional_counts(void **state)
 		    "\"failedInvoiceCount\":null}");
 	assert_int_equal(ksef_client_session_status(&st, client, REF_SO, NULL),
 			 0);
-	assert_int_equal(st->status.code, 200);
-	assert_int_equal(st->status.detail_count, 0);
-	assert_null(st->valid_until);
-	assert_int_equal(st->upo_page_count, 1);
-	assert_string_equal(st->upo_pages[0].reference_number, REF_EU);
-	assert_non_null(strstr(st->upo_pages[0].download_url, "sig=abc"));
+	assert_int_equal(st->status->code, 200);
+	assert_int_equal(st->status->detail_count, 0);
+	assert_true(st->valid_until_ms == KSEF_TIME_UNSET);
+	assert_int_equal(ksef_api_upo_pages_count(st->upo_pages), 1);
+	page = ksef_api_upo_pages_at(st->upo_pages, 0);
+	assert_string_equal(page->reference_number, REF_EU);
+	assert_non_null(strstr(page->download_url, "sig=abc"));
+	assert_null(ksef_api_upo_pages_at(st->upo_pages, 1));
 	assert_true(st->invoice_count == 10);
 	assert_true(st->successful_invoice_count == 8);
 	assert_true(st->failed_invoice_count == -1);
@@ -661,6 +666,7 @@ static void session_status_reads_upo_pages_and_optional_counts(void **state)
 static void invoice_lists_page_with_the_continuation_header(void **state)
 {
 	ksef_api_invoice_list *l = NULL;
+	const ksef_api_invoice_status *inv;
 
 	(void)state;
 	assert_int_equal(ksef_client_set_access_token(client, "acc", NULL), 0);
@@ -677,12 +683,19 @@ static void invoice_lists_page_with_the_continuation_header(void **state)
 	assert_string_equal(srv.seen[0].target, "/v2/sessions/" REF_SO
 			    "/invoices/failed?pageSize=50");
 	assert_string_equal(header(0, "x-continuation-token"), "tok-1");
-	assert_string_equal(l->continuation_token, "eyJjIjoxfQ==");
-	assert_int_equal(l->count, 1);
-	assert_int_equal(l->items[0].ordinal_number, 2);
-	assert_int_equal(l->items[0].status.code, 440);
-	assert_null(l->items[0].ksef_number);
-	assert_int_equal(l->items[0].extension_count, 2);
+	assert_string_equal(ksef_api_invoice_list_continuation(l),
+			    "eyJjIjoxfQ==");
+	assert_int_equal(ksef_api_invoice_list_count(l), 1);
+	inv = ksef_api_invoice_list_at(l, 0);
+	assert_int_equal(inv->ordinal_number, 2);
+	assert_int_equal(inv->status->code, 440);
+	assert_null(inv->ksef_number);
+	assert_int_equal(ksef_api_pairs_count(inv->extensions), 2);
+	assert_string_equal(ksef_api_pairs_at(inv->extensions, 0)->key,
+			    "originalKsefNumber");
+	assert_null(ksef_api_pairs_at(inv->extensions, 1)->value);
+	assert_null(ksef_api_pairs_at(inv->extensions, 2));
+	assert_null(ksef_api_invoice_list_at(l, 1));
 	ksef_api_invoice_list_free(l);
 
 	/* An empty continuation token ends the list. */
@@ -692,8 +705,8 @@ static void invoice_lists_page_with_the_continuation_header(void **state)
 	assert_string_equal(srv.seen[1].target,
 			    "/v2/sessions/" REF_SO "/invoices");
 	assert_null(header(1, "x-continuation-token"));
-	assert_null(l->continuation_token);
-	assert_int_equal(l->count, 0);
+	assert_null(ksef_api_invoice_list_continuation(l));
+	assert_int_equal(ksef_api_invoice_list_count(l), 0);
 	ksef_api_invoice_list_free(l);
 }
 
@@ -702,12 +715,12 @@ static void session_query_is_percent_encoded_and_repeats_statuses(
 {
 	ksef_client_session_query q = KSEF_CLIENT_SESSION_QUERY_INIT;
 	ksef_api_session_list *l = NULL;
-	ksef_time from = { INT64_C(1735689600000), 60 };
+	int64_t from = INT64_C(1735689600000); /* shown at +01:00 */
 
 	(void)state;
 	assert_int_equal(ksef_client_set_access_token(client, "acc", NULL), 0);
 	q.page_size = 10;
-	q.date_created_from = &from;
+	q.date_created_from_ms = from;
 	q.statuses = KSEF_SESSION_STATUS_IN_PROGRESS |
 		     KSEF_SESSION_STATUS_FAILED;
 	script_json(200, "{\"sessions\":[{\"referenceNumber\":\"" REF_SO "\","
@@ -720,8 +733,8 @@ static void session_query_is_percent_encoded_and_repeats_statuses(
 	assert_string_equal(srv.seen[0].target, "/v2/sessions?sessionType="
 		"Online&pageSize=10&dateCreatedFrom=2025-01-01T01%3A00%3A00."
 		"000%2B01%3A00&statuses=InProgress&statuses=Failed");
-	assert_int_equal(l->count, 1);
-	assert_null(l->continuation_token);
+	assert_int_equal(ksef_api_session_list_count(l), 1);
+	assert_null(ksef_api_session_list_continuation(l));
 	ksef_api_session_list_free(l);
 }
 
@@ -759,7 +772,7 @@ static void tokens_are_created_listed_read_and_revoked(void **state)
 		KSEF_TOKEN_PERM_INVOICE_READ | KSEF_TOKEN_PERM_INVOICE_WRITE);
 	assert_string_equal(st->status, "Active");
 	assert_string_equal(st->author_value, "5265877635");
-	assert_null(st->last_use_date);
+	assert_true(st->last_use_date_ms == KSEF_TIME_UNSET);
 	ksef_api_token_status_free(st);
 
 	snprintf(list, sizeof(list), "{\"continuationToken\":\"n\","
@@ -771,8 +784,8 @@ static void tokens_are_created_listed_read_and_revoked(void **state)
 	assert_int_equal(ksef_client_tokens(&l, client, &q, NULL, NULL), 0);
 	assert_string_equal(srv.seen[2].target, "/v2/tokens?status=Pending&"
 		"status=Active&description=faktur%20%26%20co&pageSize=20");
-	assert_int_equal(l->count, 2);
-	assert_string_equal(l->continuation_token, "n");
+	assert_int_equal(ksef_api_token_list_count(l), 2);
+	assert_string_equal(ksef_api_token_list_continuation(l), "n");
 	ksef_api_token_list_free(l);
 
 	script_json(204, NULL);
@@ -798,10 +811,11 @@ static void auth_sessions_list_and_revocation(void **state)
 			 0);
 	assert_string_equal(srv.seen[0].target,
 			    "/v2/auth/sessions?pageSize=10");
-	assert_int_equal(l->count, 1);
-	assert_string_equal(l->items[0].reference_number, REF_AU);
-	assert_int_equal(l->items[0].is_current, 1);
-	assert_null(l->items[0].authentication_method);
+	assert_int_equal(ksef_api_auth_list_count(l), 1);
+	assert_string_equal(ksef_api_auth_list_at(l, 0)->reference_number,
+			    REF_AU);
+	assert_int_equal(ksef_api_auth_list_at(l, 0)->is_current, 1);
+	assert_null(ksef_api_auth_list_at(l, 0)->authentication_method);
 	ksef_api_auth_list_free(l);
 
 	script_json(204, NULL);
@@ -817,7 +831,7 @@ static void pick_takes_the_valid_key_with_the_latest_valid_from(void **state)
 {
 	ksef_api_pubkey_certs *certs = NULL;
 	const ksef_api_pubkey_cert *k;
-	ksef_time now = { INT64_C(1760000000000), 0 }; /* 2025-10-09 */
+	int64_t now = INT64_C(1760000000000); /* 2025-10-09 */
 
 	(void)state;
 	script_json(200, "[{\"certificate\":\"QQ==\",\"certificateId\":\"a\","
@@ -833,18 +847,58 @@ static void pick_takes_the_valid_key_with_the_latest_valid_from(void **state)
 		"\",\"validTo\":\"2028-01-01T00:00:00Z\",\"usage\":["
 		"\"SymmetricKeyEncryption\",\"KsefTokenEncryption\"]}]");
 	assert_int_equal(ksef_client_pubkey_certs(&certs, client, NULL), 0);
-	assert_int_equal(certs->count, 3);
-	assert_int_equal(certs->items[1].usage, KSEF_KEY_USAGE_SYMMETRIC_KEY);
+	assert_int_equal(ksef_api_pubkey_certs_count(certs), 3);
+	assert_int_equal(ksef_api_pubkey_certs_at(certs, 1)->usage,
+			 KSEF_KEY_USAGE_SYMMETRIC_KEY);
+	assert_null(ksef_api_pubkey_certs_at(certs, 3));
 	k = ksef_api_pubkey_certs_pick(certs, KSEF_KEY_USAGE_SYMMETRIC_KEY,
 				       now);
 	assert_string_equal(k->public_key_id, "new");
 	k = ksef_api_pubkey_certs_pick(certs, KSEF_KEY_USAGE_KSEF_TOKEN, now);
 	assert_string_equal(k->public_key_id, "old");
-	now.unix_ms = INT64_C(1900000000000); /* 2030: all expired */
+	now = INT64_C(1900000000000); /* 2030: all expired */
 	assert_null(ksef_api_pubkey_certs_pick(certs,
 					       KSEF_KEY_USAGE_KSEF_TOKEN, now));
 	assert_null(ksef_api_pubkey_certs_pick(NULL, 1, now));
 	ksef_api_pubkey_certs_free(certs);
+}
+
+static void list_accessors_take_null_and_stop_at_the_end(void **state)
+{
+	ksef_api_token_list *l = NULL;
+
+	(void)state;
+	/* A NULL list is empty: what a failed call left in *out. */
+	assert_int_equal(ksef_api_pubkey_certs_count(NULL), 0);
+	assert_null(ksef_api_pubkey_certs_at(NULL, 0));
+	assert_int_equal(ksef_api_auth_list_count(NULL), 0);
+	assert_null(ksef_api_auth_list_at(NULL, 0));
+	assert_null(ksef_api_auth_list_continuation(NULL));
+	assert_int_equal(ksef_api_session_list_count(NULL), 0);
+	assert_null(ksef_api_session_list_at(NULL, 0));
+	assert_null(ksef_api_session_list_continuation(NULL));
+	assert_int_equal(ksef_api_invoice_list_count(NULL), 0);
+	assert_null(ksef_api_invoice_list_at(NULL, 0));
+	assert_null(ksef_api_invoice_list_continuation(NULL));
+	assert_int_equal(ksef_api_token_list_count(NULL), 0);
+	assert_null(ksef_api_token_list_at(NULL, 0));
+	assert_null(ksef_api_token_list_continuation(NULL));
+	assert_int_equal(ksef_api_problems_count(NULL), 0);
+	assert_null(ksef_api_problems_at(NULL, 0));
+	assert_int_equal(ksef_api_upo_pages_count(NULL), 0);
+	assert_null(ksef_api_upo_pages_at(NULL, 0));
+	assert_int_equal(ksef_api_pairs_count(NULL), 0);
+	assert_null(ksef_api_pairs_at(NULL, 0));
+
+	/* A real page: every index past the end, however large, is NULL. */
+	assert_int_equal(ksef_client_set_access_token(client, "acc", NULL), 0);
+	script_json(200, "{\"tokens\":[]}");
+	assert_int_equal(ksef_client_tokens(&l, client, NULL, NULL, NULL), 0);
+	assert_int_equal(ksef_api_token_list_count(l), 0);
+	assert_null(ksef_api_token_list_at(l, 0));
+	assert_null(ksef_api_token_list_at(l, SIZE_MAX));
+	assert_null(ksef_api_token_list_continuation(l));
+	ksef_api_token_list_free(l);
 }
 
 /*
@@ -970,13 +1024,13 @@ static void exception_response_gives_codes_and_details(void **state)
 	assert_non_null(e);
 	assert_int_equal(e->http_status, 400);
 	assert_int_equal(e->format, KSEF_API_ERROR_EXCEPTION);
-	assert_int_equal(e->problem_count, 2);
-	assert_int_equal(e->problems[0].code, 21470);
-	assert_int_equal(e->problems[0].detail_count, 1);
-	assert_string_equal(e->problems[0].details[0],
+	assert_int_equal(ksef_api_problems_count(e->problems), 2);
+	assert_int_equal(ksef_api_problems_at(e->problems, 0)->code, 21470);
+	assert_int_equal(ksef_api_problems_at(e->problems, 0)->detail_count, 1);
+	assert_string_equal(ksef_api_problems_at(e->problems, 0)->details[0],
 			    "Klucz o identyfikatorze X nie jest wspierany.");
-	assert_int_equal(e->problems[1].code, 21405);
-	assert_int_equal(e->problems[1].detail_count, 0);
+	assert_int_equal(ksef_api_problems_at(e->problems, 1)->code, 21405);
+	assert_int_equal(ksef_api_problems_at(e->problems, 1)->detail_count, 0);
 	assert_true(ksef_api_error_has_code(e, 21470));
 	assert_false(ksef_api_error_has_code(e, 21111));
 	assert_string_equal(e->reference_number,
@@ -1021,11 +1075,12 @@ static void problem_details_are_asked_for_and_parsed(void **state)
 	assert_string_equal(header(0, "X-Error-Format"), "problem-details");
 	e = ksef_client_last_error(pd);
 	assert_int_equal(e->format, KSEF_API_ERROR_PROBLEM);
-	assert_int_equal(e->problem_count, 1);
-	assert_int_equal(e->problems[0].code, 26002);
-	assert_int_equal(e->problems[0].detail_count, 2);
+	assert_int_equal(ksef_api_problems_count(e->problems), 1);
+	assert_int_equal(ksef_api_problems_at(e->problems, 0)->code, 26002);
+	assert_int_equal(ksef_api_problems_at(e->problems, 0)->detail_count, 2);
 	/* Control characters from the server become spaces. */
-	assert_string_equal(e->problems[0].details[1], "Nip, InternalId");
+	assert_string_equal(ksef_api_problems_at(e->problems, 0)->details[1],
+			    "Nip, InternalId");
 	assert_string_equal(e->title, "Bad Request");
 	assert_string_equal(e->detail, "Żądanie jest nieprawidłowe.");
 	assert_string_equal(e->trace_id, "673843e023c432286660bc0501a3af44");
@@ -1061,7 +1116,7 @@ static void forbidden_and_unauthorized_carry_reason_and_detail(void **state)
 			 KSEF_EHTTP);
 	e = ksef_client_last_error(client);
 	assert_int_equal(e->http_status, 403);
-	assert_int_equal(e->problem_count, 0);
+	assert_int_equal(ksef_api_problems_count(e->problems), 0);
 	assert_string_equal(e->reason_code, "missing-permissions");
 	assert_string_equal(e->security, "{\"presentPermissions\":[],"
 		"\"requiredAnyOfPermissions\":[\"InvoiceRead\"]}");
@@ -1098,7 +1153,7 @@ static void an_html_502_gives_a_readable_message(void **state)
 	e = ksef_client_last_error(client);
 	assert_int_equal(e->format, KSEF_API_ERROR_OTHER);
 	assert_int_equal(e->http_status, 502);
-	assert_int_equal(e->problem_count, 0);
+	assert_int_equal(ksef_api_problems_count(e->problems), 0);
 	assert_non_null(e->excerpt);
 	/* A redeem works once: a 5xx is not retried. */
 	assert_int_equal(nseen(), 1);
@@ -1177,9 +1232,9 @@ static void rate_limit_over_the_cap_fails_at_once(void **state)
 	e = ksef_client_last_error(c);
 	assert_int_equal(e->format, KSEF_API_ERROR_STATUS);
 	assert_int_equal(e->retry_after, 120);
-	assert_int_equal(e->problem_count, 1);
-	assert_int_equal(e->problems[0].code, 429);
-	assert_string_equal(e->problems[0].details[0],
+	assert_int_equal(ksef_api_problems_count(e->problems), 1);
+	assert_int_equal(ksef_api_problems_at(e->problems, 0)->code, 429);
+	assert_string_equal(ksef_api_problems_at(e->problems, 0)->details[0],
 			    "Spróbuj ponownie po 120 sekundach.");
 	ksef_client_free(c);
 }
@@ -1226,8 +1281,8 @@ static void server_errors_on_a_get_are_retried(void **state)
 	assert_int_equal(ksef_client_session_status(&st, client, REF_SO, NULL),
 			 0);
 	assert_int_equal(nseen(), 3);
-	assert_int_equal(st->status.code, 100);
-	assert_int_equal(st->upo_page_count, 0);
+	assert_int_equal(st->status->code, 100);
+	assert_int_equal(ksef_api_upo_pages_count(st->upo_pages), 0);
 	assert_null(st->upo_pages);
 	ksef_api_session_status_free(st);
 }
@@ -1472,6 +1527,7 @@ int main(void)
 		T(tokens_are_created_listed_read_and_revoked),
 		T(auth_sessions_list_and_revocation),
 		T(pick_takes_the_valid_key_with_the_latest_valid_from),
+		T(list_accessors_take_null_and_stop_at_the_end),
 		T(malformed_success_answers_are_refused_by_field),
 		T(a_token_with_a_newline_is_refused_not_stored),
 		T(path_arguments_are_checked_before_sending),

@@ -277,13 +277,15 @@ static void a_resumed_connection_exports_the_same_state(void **state)
 static void a_resume_may_name_the_same_server_and_context(void **state)
 {
 	ksef_conn_options o = KSEF_CONN_OPTIONS_INIT;
+	ksef_client_options co = KSEF_CLIENT_OPTIONS_INIT;
 	char text[2048];
 	ksef_conn *c = NULL;
 	ksef_error err;
 
 	(void)state;
+	o.client = &co;
 	conn_state(text, sizeof(text), FUTURE, FUTURE);
-	o.client.base_url = base_url;
+	co.base_url = base_url;
 	o.context_value = NIP;
 	o.ksef_token = "20251010-EC-1DCE3E3000-12ECB5B36E-45|nip-" NIP "|00";
 	if (ksef_conn_resume(&c, &o, text, strlen(text), &err) != 0)
@@ -294,18 +296,20 @@ static void a_resume_may_name_the_same_server_and_context(void **state)
 static void refuses_a_state_of_another_server_or_context(void **state)
 {
 	ksef_conn_options o = KSEF_CONN_OPTIONS_INIT;
+	ksef_client_options co = KSEF_CLIENT_OPTIONS_INIT;
 	char text[2048];
 	ksef_conn *c = NULL;
 	ksef_error err;
 
 	(void)state;
+	o.client = &co;
 	conn_state(text, sizeof(text), FUTURE, FUTURE);
-	o.client.base_url = "http://127.0.0.1:1/v2";
+	co.base_url = "http://127.0.0.1:1/v2";
 	assert_int_equal(ksef_conn_resume(&c, &o, text, strlen(text), &err),
 			 KSEF_EINVAL);
 	assert_null(c);
 	assert_non_null(strstr(err.message, "another server"));
-	o.client.base_url = NULL;
+	co.base_url = NULL;
 	o.context_value = "7010012385";
 	assert_int_equal(ksef_conn_resume(&c, &o, text, strlen(text), &err),
 			 KSEF_EINVAL);
@@ -407,6 +411,7 @@ static void a_prepared_connection_keeps_the_answer_of_a_failed_login(
 	void **state)
 {
 	ksef_conn_options o = KSEF_CONN_OPTIONS_INIT;
+	ksef_client_options co = KSEF_CLIENT_OPTIONS_INIT;
 	const ksef_api_error *e;
 	ksef_conn *c = NULL;
 	ksef_buf out = KSEF_BUF_INIT;
@@ -414,10 +419,11 @@ static void a_prepared_connection_keeps_the_answer_of_a_failed_login(
 	char answer[512];
 
 	(void)state;
+	o.client = &co;
 	reply(answer, sizeof(answer), "404 Not Found", "{}");
 	script(answer);
-	o.client.base_url = base_url;
-	o.client.max_retries = 0;
+	co.base_url = base_url;
+	co.max_retries = 0;
 	o.context_value = NIP;
 	o.ksef_token = "t";
 	assert_int_equal(ksef_conn_prepare(&c, &o, &err), 0);

@@ -603,12 +603,12 @@ static void validity_dates_match_the_certificate(void **state)
 		"-enddate | cut -d= -f2)\" >> dates.txt", dir), 0);
 	ts_read_file(&b, at("dates.txt"));
 	assert_int_equal(sscanf((char *)b.ptr, "%lld %lld", &from, &to), 2);
-	assert_true((long long)ksef_pubkey_not_before(pub) == from);
-	assert_true((long long)ksef_pubkey_not_after(pub) == to);
+	assert_true(ksef_pubkey_not_before(pub) == from * 1000);
+	assert_true(ksef_pubkey_not_after(pub) == to * 1000);
 	assert_true(to - from == 30LL * 86400);
 	/* Made by the set-up, so it became valid within the last hour. */
-	assert_true(ksef_pubkey_not_before(pub) <= now);
-	assert_true(ksef_pubkey_not_before(pub) > now - 3600);
+	assert_true(ksef_pubkey_not_before(pub) <= (int64_t)now * 1000);
+	assert_true(ksef_pubkey_not_before(pub) > ((int64_t)now - 3600) * 1000);
 	assert_true(ksef_pubkey_not_before(NULL) == 0);
 	ksef_buf_dispose(&b);
 	ksef_pubkey_free(pub);

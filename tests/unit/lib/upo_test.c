@@ -134,6 +134,23 @@ static ksef_date day(const char *s)
 /* Three accepted invoices, the first two as in upo-sesja-kontekst-id-nip
  * .xml, the third sent offline. */
 static ksef_upo_document sample_docs[3];
+static const ksef_upo_document *sample_ptrs[3] = {
+	&sample_docs[0], &sample_docs[1], &sample_docs[2]
+};
+
+/* The array of pointers ksef_upo_desc.documents takes, to docs[0..n);
+ * free() it. */
+static const ksef_upo_document **pointers_to(const ksef_upo_document *docs,
+					     size_t n)
+{
+	const ksef_upo_document **p = calloc(n, sizeof(*p));
+	size_t i;
+
+	assert_non_null(p);
+	for (i = 0; i < n; i++)
+		p[i] = &docs[i];
+	return p;
+}
 static ksef_upo_page sample_page;
 
 static void sample(ksef_upo_desc *desc, size_t ndocs, int session)
@@ -170,7 +187,7 @@ static void sample(ksef_upo_desc *desc, size_t ndocs, int session)
 	desc->auth_type = KSEF_UPO_AUTH_DOCUMENT_HASH;
 	desc->auth_value = "kyqH+QUgP8ATWd/95IY632mP4uqibwG66Oqclq9+qno=";
 	desc->page = session ? &sample_page : NULL;
-	desc->documents = sample_docs;
+	desc->documents = sample_ptrs;
 	desc->document_count = ndocs;
 }
 
@@ -349,9 +366,28 @@ static void build_refuses_null_arguments(void **state)
 	assert_null(out.ptr);
 }
 
+static void build_refuses_a_null_document_pointer(void **state)
+{
+	const ksef_upo_document *ptrs[3];
+	ksef_upo_desc desc;
+	ksef_buf out = KSEF_BUF_INIT;
+	ksef_error err;
+
+	(void)state;
+	sample(&desc, 3, 1);
+	ptrs[0] = &sample_docs[0];
+	ptrs[1] = NULL;
+	ptrs[2] = &sample_docs[2];
+	desc.documents = ptrs;
+	assert_int_equal(ksef_upo_build(&out, &desc, &err), KSEF_EINVAL);
+	assert_non_null(strstr(err.message, "document 2 is NULL"));
+	assert_null(out.ptr);
+}
+
 static void build_refuses_zero_and_more_than_10000_documents(void **state)
 {
 	ksef_upo_document *many;
+	const ksef_upo_document **ptrs;
 	ksef_upo_desc desc;
 	ksef_buf out = KSEF_BUF_INIT;
 	ksef_error err;
@@ -367,10 +403,12 @@ static void build_refuses_zero_and_more_than_10000_documents(void **state)
 	assert_non_null(many);
 	for (i = 0; i <= KSEF_UPO_MAX_DOCUMENTS; i++)
 		many[i] = sample_docs[0];
-	desc.documents = many;
+	ptrs = pointers_to(many, KSEF_UPO_MAX_DOCUMENTS + 1);
+	desc.documents = ptrs;
 	desc.document_count = KSEF_UPO_MAX_DOCUMENTS + 1;
 	assert_int_equal(ksef_upo_build(&out, &desc, &err), KSEF_EINVAL);
 	assert_non_null(strstr(err.message, "KSEF_UPO_MAX_DOCUMENTS"));
+	free(ptrs);
 	free(many);
 	assert_null(out.ptr);
 }
@@ -790,6 +828,7 @@ static void reproduce_example(const char *name)
 	const char *ns = "http://upo.schematy.mf.gov.pl/KSeF/v4-3";
 	ksef_upo_desc desc = KSEF_UPO_DESC_INIT;
 	ksef_upo_document docs[4];
+	const ksef_upo_document *ptrs[4];
 	ksef_upo_page page;
 	ksef_buf file = KSEF_BUF_INIT, out = KSEF_BUF_INIT;
 	char *pool[64], path[256];
@@ -853,7 +892,9 @@ static void reproduce_example(const char *name)
 				KSEF_UPO_MODE_OFFLINE : KSEF_UPO_MODE_ONLINE;
 		}
 	}
-	desc.documents = docs;
+	for (i = 0; i < ndocs; i++)
+		ptrs[i] = &docs[i];
+	desc.documents = ptrs;
 	desc.document_count = ndocs;
 	build(&out, &desc);
 	normalise(&out);
@@ -1173,6 +1214,7 @@ static void a_full_page_of_10000_documents_builds_signs_and_validates(
 {
 	static char numbers[KSEF_UPO_MAX_DOCUMENTS][KSEF_NUMBER_BUFSZ];
 	ksef_upo_document *docs;
+	const ksef_upo_document **ptrs;
 	ksef_upo_page page = { 1, 1, 1, KSEF_UPO_MAX_DOCUMENTS,
 			       KSEF_UPO_MAX_DOCUMENTS };
 	ksef_upo_desc desc;
@@ -1189,7 +1231,8 @@ static void a_full_page_of_10000_documents_builds_signs_and_validates(
 		docs[i] = sample_docs[0];
 		docs[i].ksef_number = numbers[i];
 	}
-	desc.documents = docs;
+	ptrs = pointers_to(docs, KSEF_UPO_MAX_DOCUMENTS);
+	desc.documents = ptrs;
 	desc.document_count = KSEF_UPO_MAX_DOCUMENTS;
 	desc.page = &page;
 	build_signed(&sig, &desc);
@@ -1202,6 +1245,7 @@ static void a_full_page_of_10000_documents_builds_signs_and_validates(
 	ksef_buf_dispose(&sig);
 	assert_int_equal(ksef_upo_build(&sig, &desc, NULL), KSEF_EFORMAT);
 	ksef_buf_dispose(&stripped);
+	free(ptrs);
 	free(docs);
 }
 
@@ -1752,6 +1796,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(build_refuses_null_arguments),
 		cmocka_unit_test(build_refuses_zero_and_more_than_10000_documents),
+		cmocka_unit_test(build_refuses_a_null_document_pointer),
 		cmocka_unit_test(build_refuses_values_the_schema_refuses),
 		cmocka_unit_test(build_refuses_lengths_over_the_schema_limits),
 		cmocka_unit_test(build_refuses_dates_before_the_schema_minimum),

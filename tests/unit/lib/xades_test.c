@@ -83,12 +83,12 @@ static int setup(void **state)
 	o.common_name = "Anna Nowak";
 	make_cert(PESEL_EC, &o);
 
-	o.not_before = now - 30 * 86400;
-	o.not_after = now - 86400;
+	o.not_before_ms = ((int64_t)now - 30 * 86400) * 1000;
+	o.not_after_ms = ((int64_t)now - 86400) * 1000;
 	make_cert(EXPIRED, &o);
 
-	o.not_before = now + 86400;
-	o.not_after = now + 30 * 86400;
+	o.not_before_ms = ((int64_t)now + 86400) * 1000;
+	o.not_after_ms = ((int64_t)now + 30 * 86400) * 1000;
 	make_cert(NOT_YET, &o);
 	return 0;
 }
@@ -488,8 +488,10 @@ static void person_certificate_signs_and_verifies(void **state)
 	assert_true(ksef_xades_verified_cert_self_signed(v));
 	assert_non_null(strstr(ksef_xades_verified_cert_subject(v),
 			       "CN=Jan Kowalski"));
-	assert_true(ksef_xades_verified_cert_not_before(v) <= time(NULL));
-	assert_true(ksef_xades_verified_cert_not_after(v) > time(NULL));
+	assert_true(ksef_xades_verified_cert_not_before(v) <=
+		    (int64_t)time(NULL) * 1000);
+	assert_true(ksef_xades_verified_cert_not_after(v) >
+		    (int64_t)time(NULL) * 1000);
 	assert_non_null(ksef_xades_verified_signing_time(v));
 	assert_non_null(ksef_xades_verified_cert_der(v, &der_len));
 	assert_true(der_len > 100);
@@ -939,12 +941,13 @@ static void expired_and_future_certificates_are_invalid(void **state)
 	opts.ignore_validity = 1;
 	assert_int_equal(ksef_xades_verify_auth_request(&v, doc.ptr, doc.size,
 			 &opts, &err), 0);
-	assert_true(ksef_xades_verified_cert_not_after(v) < time(NULL));
+	assert_true(ksef_xades_verified_cert_not_after(v) <
+		    (int64_t)time(NULL) * 1000);
 	ksef_xades_verified_free(v);
 	v = NULL;
 	/* And at a time when it was valid. */
 	opts.ignore_validity = 0;
-	opts.now = time(NULL) - 10 * 86400;
+	opts.now_ms = ((int64_t)time(NULL) - 10 * 86400) * 1000;
 	assert_int_equal(ksef_xades_verify_auth_request(&v, doc.ptr, doc.size,
 			 &opts, &err), 0);
 	ksef_xades_verified_free(v);
@@ -1048,8 +1051,8 @@ static void generate_refuses_incomplete_options(void **state)
 	assert_non_null(strstr(err.message, "organizationIdentifier"));
 	o.organization_name = "O";
 	o.organization_identifier = "VATPL-" NIP;
-	o.not_before = 2000;
-	o.not_after = 1000;
+	o.not_before_ms = 2000000;
+	o.not_after_ms = 1000000;
 	assert_int_equal(ksef_xades_cert_generate(&key, &cert, &o, &err),
 			 KSEF_EINVAL);
 	assert_null(key.ptr);
