@@ -259,12 +259,15 @@ void api_auth_ksef_token(struct request *req)
 	snprintf(op.method, sizeof(op.method), "Token");
 	snprintf(op.subject_type, sizeof(op.subject_type), "Token");
 	op.start_ms = now;
-	if (policy != NULL && !json_is_null(policy)) {
-		char *s = json_dumps(policy, JSON_COMPACT);
-
-		if (s != NULL && strlen(s) < sizeof(op.allowed_ips))
-			snprintf(op.allowed_ips, sizeof(op.allowed_ips), "%s", s);
-		free(s);
+	/* A policy that cannot be kept must not be dropped: the tokens
+	 * would then work from any address. */
+	if (policy != NULL && !json_is_null(policy) &&
+	    context_policy_text(op.allowed_ips, sizeof(op.allowed_ips),
+				policy) != 0) {
+		keyring_unlock(srv);
+		errors_reply(req, 500, 21405, "Nie można zapisać pola "
+			"'authorizationPolicy'.");
+		goto out;
 	}
 	decide_token(srv, &op, rk->key, &cipher, challenge_ms);
 	keyring_unlock(srv);

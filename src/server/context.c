@@ -173,6 +173,43 @@ bad:
 	return -1;
 }
 
+int context_policy_text(char *out, size_t size, json_t *policy)
+{
+	json_t *ips = json_object_get(policy, "allowedIps"), *lists_out, *doc;
+	char *text;
+	size_t k, n;
+
+	out[0] = '\0';
+	if (!json_is_object(ips))
+		return 0;
+	if ((lists_out = json_object()) == NULL)
+		return -1;
+	for (k = 0; k < 3; k++) {
+		json_t *arr = json_object_get(ips, lists[k]);
+
+		if (json_is_array(arr) && json_array_size(arr) > 0)
+			json_object_set(lists_out, lists[k], arr);
+	}
+	if (json_object_size(lists_out) == 0) {
+		json_decref(lists_out);
+		return 0;
+	}
+	/* "o" steals lists_out, so doc owns everything now. */
+	doc = json_pack("{s:o}", "allowedIps", lists_out);
+	text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (text == NULL)
+		return -1;
+	n = strlen(text);
+	if (n >= size) {
+		free(text);
+		return -1;
+	}
+	memcpy(out, text, n + 1);
+	free(text);
+	return 0;
+}
+
 int context_ip_allowed(const char *policy_json, const char *ip)
 {
 	json_t *policy, *ips, *arr, *v;

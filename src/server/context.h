@@ -22,6 +22,12 @@ int context_from_json(struct request *req, json_t *obj,
  * ranges and masks of the documented forms. Answers 21405 if not. */
 int context_check_policy(struct request *req, json_t *policy);
 
+/* A checked authorizationPolicy as the compact JSON that binds tokens:
+ * only the three known lists, so that no unknown member can make it
+ * longer than STORE_POLICY_SZ. Writes "" for a policy with no list.
+ * Returns 0, or -1 if it does not fit (it always does once checked). */
+int context_policy_text(char *out, size_t size, json_t *policy);
+
 /* Whether ip (dotted IPv4) is allowed by a stored policy (JSON text);
  * an empty policy allows all. */
 int context_ip_allowed(const char *policy_json, const char *ip);

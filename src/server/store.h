@@ -38,6 +38,11 @@ typedef struct store store;
 #define STORE_CTX_VALUE_SZ 64
 #define STORE_CTX_TYPE_SZ 16
 #define STORE_PERMS_SZ 256     /* comma-separated permission names */
+/* An authorizationPolicy as context_policy_text() writes it: at most 10
+ * entries in each of its 3 lists (open-api.json), none longer than a
+ * range's 31 characters ("255.255.255.255-255.255.255.255") plus quotes
+ * and a comma, and about 60 bytes of names: under 1,200 in all. */
+#define STORE_POLICY_SZ 1280
 #define STORE_DETAILS_SZ 2048  /* JSON array of strings */
 #define STORE_P2_SZ 1032       /* P_2 is at most 256 characters of UTF-8 */
 
@@ -172,7 +177,7 @@ typedef struct store_auth {
 	char method[32];                 /* authenticationMethod */
 	char token_ref[STORE_REF_SZ];    /* the KSeF token used, or "" */
 	char permissions[STORE_PERMS_SZ];
-	char allowed_ips[512];           /* JSON of authorizationPolicy, or "" */
+	char allowed_ips[STORE_POLICY_SZ]; /* authorizationPolicy, or "" */
 	int status;                      /* 100 200 415 425 450 460 ... */
 	char status_details[STORE_DETAILS_SZ]; /* JSON array, or "" */
 	int64_t start_ms;

@@ -459,10 +459,33 @@ static void an_accepted_invoice_downloads_byte_for_byte(void **state)
 }
 
 /* Authenticate with an IP policy; returns the redeemed access token's
- * HTTP status on GET /sessions from 127.0.0.1. */
-static long call_with_policy(const char *allowed_mask, char *reason,
-			     size_t size)
+ * HTTP status on GET /sessions from 127.0.0.1. A full policy fills every
+ * list to its limit of 10 with the longest entries of each form, and
+ * allowed_mask is its last mask. */
+static long call_with_policy(const char *allowed_mask, int full,
+			     char *reason, size_t size)
 {
+	static const char *const addresses[10] = {
+		"100.100.100.100", "100.100.100.101", "100.100.100.102",
+		"100.100.100.103", "100.100.100.104", "100.100.100.105",
+		"100.100.100.106", "100.100.100.107", "100.100.100.108",
+		"100.100.100.109" };
+	static const char *const ranges[10] = {
+		"200.200.200.100-200.200.200.110",
+		"200.200.200.111-200.200.200.120",
+		"200.200.200.121-200.200.200.130",
+		"200.200.200.131-200.200.200.140",
+		"200.200.200.141-200.200.200.150",
+		"200.200.200.151-200.200.200.160",
+		"200.200.200.161-200.200.200.170",
+		"200.200.200.171-200.200.200.180",
+		"200.200.200.181-200.200.200.190",
+		"200.200.200.191-200.200.200.200" };
+	const char *masks[10] = {
+		"192.168.100.128/25", "192.168.101.128/25", "192.168.102.128/25",
+		"192.168.103.128/25", "192.168.104.128/25", "192.168.105.128/25",
+		"192.168.106.128/25", "192.168.107.128/25", "192.168.108.128/25",
+		NULL };
 	ksef_client *c = client_for(&srv);
 	ksef_pubkey *key = server_key(c, KSEF_KEY_USAGE_KSEF_TOKEN);
 	ksef_client_ip_policy pol = KSEF_CLIENT_IP_POLICY_INIT;
@@ -470,14 +493,23 @@ static long call_with_policy(const char *allowed_mask, char *reason,
 	ksef_api_auth_init *init = NULL;
 	ksef_api_auth_status *st = NULL;
 	ksef_api_tokens *t = NULL;
-	const char *masks[1];
 	struct raw_response r;
 	ksef_error err;
 	long status;
 
-	masks[0] = allowed_mask;
-	pol.masks = masks;
-	pol.mask_count = 1;
+	if (full) {
+		masks[9] = allowed_mask;
+		pol.addresses = addresses;
+		pol.address_count = 10;
+		pol.ranges = ranges;
+		pol.range_count = 10;
+		pol.masks = masks;
+		pol.mask_count = 10;
+	} else {
+		masks[0] = allowed_mask;
+		pol.masks = masks;
+		pol.mask_count = 1;
+	}
 	assert_int_equal(ksef_client_auth_challenge(&ch, c, &err), 0);
 	assert_int_equal(ksef_client_auth_ksef_token(&init, c, ch,
 		KSEF_CONTEXT_NIP, NIP, token_main, key, &pol, &err), 0);
@@ -505,12 +537,26 @@ static void an_ip_policy_binds_the_access_token(void **state)
 	char body[1024];
 
 	(void)state;
-	assert_int_equal(call_with_policy("127.0.0.0/8", body, sizeof(body)),
-			 200);
-	assert_int_equal(call_with_policy("10.0.0.0/8", body, sizeof(body)),
+	assert_int_equal(call_with_policy("127.0.0.0/8", 0, body,
+					  sizeof(body)), 200);
+	assert_int_equal(call_with_policy("10.0.0.0/8", 0, body, sizeof(body)),
 			 403);
 	assert_non_null(strstr(body, "\"ip-not-allowed\""));
 	assert_non_null(strstr(body, "\"clientIp\":\"127.0.0.1\""));
+}
+
+static void the_largest_ip_policy_still_binds_the_access_token(void **state)
+{
+	char body[1024];
+
+	(void)state;
+	/* 30 entries of the longest forms: once, a policy this long was
+	 * silently dropped and its tokens worked from anywhere. */
+	assert_int_equal(call_with_policy("10.0.0.0/8", 1, body, sizeof(body)),
+			 403);
+	assert_non_null(strstr(body, "\"ip-not-allowed\""));
+	assert_int_equal(call_with_policy("127.0.0.0/8", 1, body,
+					  sizeof(body)), 200);
 }
 
 int main(void)
@@ -527,6 +573,8 @@ int main(void)
 		cmocka_unit_test(a_technical_correction_of_an_accepted_invoice_is_refused),
 		cmocka_unit_test(an_accepted_invoice_downloads_byte_for_byte),
 		cmocka_unit_test(an_ip_policy_binds_the_access_token),
+		cmocka_unit_test(
+			the_largest_ip_policy_still_binds_the_access_token),
 	};
 	/* ksefd compiles the FA (3) schema as it starts. */
 	if (ts_schemas_missing())
