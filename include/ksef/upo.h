@@ -77,6 +77,9 @@ typedef enum ksef_upo_mode {
  * Polish local time, so pass ksef_time_warsaw(ms) to match the examples
  * ("2025-09-16T11:05:40.841+02:00"). The times are ksef_time, not
  * milliseconds, because the offset is part of what is written.
+ *
+ * Frozen: the caller builds it and it carries no version, so it never
+ * grows (docs/abi.md); more would come in a new type.
  */
 typedef struct ksef_upo_document {
 	const char *seller_nip;     /**< NipSprzedawcy: Podmiot1's NIP */
@@ -93,6 +96,9 @@ typedef struct ksef_upo_document {
  * Where a session UPO page sits (OpisPotwierdzenia). The range is
  * inclusive, as in the examples ("Od 1, Do 2" for two documents), although
  * the XSD's annotation calls its end exclusive (SPEC 13 #7).
+ *
+ * Frozen: the caller builds it and it carries no version, so it never
+ * grows (docs/abi.md).
  */
 typedef struct ksef_upo_page {
 	size_t page;       /**< Strona: this page's number, from 1 */
