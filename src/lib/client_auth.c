@@ -87,7 +87,7 @@ static int add_ip_list(json_t *allowed, const char *key,
 		size_t len = list[i] ? strnlen(list[i], 40) : 0;
 
 		if (len == 0 || len > 31 ||
-		    !ksef__req_printable(list[i], len)) {
+		    !ksef__printable_ascii(list[i], len)) {
 			json_decref(arr);
 			return ksef__error_set(err, KSEF_EINVAL,
 				"authorization policy: %s[%zu] is not an "
@@ -169,7 +169,7 @@ int ksef__client_build_ksef_token_body(json_t **out,
 	    ctx_value == NULL || ksef_token == NULL || key == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
 	if (strnlen(challenge->challenge, 37) != 36 ||
-	    !ksef__req_printable(challenge->challenge, 36))
+	    !ksef__printable_ascii(challenge->challenge, 36))
 		return ksef__error_set(err, KSEF_EINVAL,
 			"challenge must be 36 printable ASCII characters");
 	if ((unsigned)ctx_type > KSEF_CONTEXT_PEPPOL_ID)
@@ -177,14 +177,14 @@ int ksef__client_build_ksef_token_body(json_t **out,
 			"unknown context type %d", (int)ctx_type);
 	vlen = strnlen(ctx_value, CTX_VALUE_MAX + 1);
 	if (vlen == 0 || vlen > CTX_VALUE_MAX ||
-	    !ksef__req_printable(ctx_value, vlen) ||
+	    !ksef__printable_ascii(ctx_value, vlen) ||
 	    strchr(ctx_value, ' ') != NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"context identifier must be 1 to %d printable ASCII "
 			"characters", CTX_VALUE_MAX);
 	tlen = strnlen(ksef_token, KSEF__TOKEN_MAX_CHARS + 1);
 	if (tlen == 0 || tlen > KSEF__TOKEN_MAX_CHARS ||
-	    !ksef__req_printable(ksef_token, tlen))
+	    !ksef__printable_ascii(ksef_token, tlen))
 		return ksef__error_set(err, KSEF_EINVAL,
 			"KSeF token must be 1 to %d printable ASCII "
 			"characters", KSEF__TOKEN_MAX_CHARS);

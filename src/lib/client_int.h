@@ -200,8 +200,17 @@ int ksef__req_check_page_size(int page_size, int max, ksef_error *err);
 /* A KSeF number that goes into a path. */
 int ksef__req_check_ksef_number(const char *s, ksef_error *err);
 
-/* Non-zero when s[0..len) is printable ASCII, spaces allowed. */
-int ksef__req_printable(const char *s, size_t len);
+/* Non-zero when s[0..len) is printable ASCII, spaces allowed. Inline, as
+ * both the request side and the answer side use it. */
+static inline int ksef__printable_ascii(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
 
 /* UTF-8 characters in a string jansson has already validated. */
 size_t ksef__req_utf8_chars(const char *s, size_t len);
@@ -272,7 +281,7 @@ typedef int (*ksef__parse_fn)(struct ksef__rd *r, const json_t *obj,
 
 /* Start reading rq's answer into a new result of `size` bytes, which
  * will own every string and array read into it. */
-int ksef__rd_new(struct ksef__rd *r, size_t size, const ksef__request *rq,
+int ksef__rd_new(struct ksef__rd *r, size_t size, const char *what,
 		 ksef_error *err);
 
 /* KSEF_EPARSE naming the field: "<what>: response field <at><key> <why>". */

@@ -185,7 +185,7 @@ int ksef__rd_header_safe(struct ksef__rd *r, const json_t *obj, const char *key,
 
 	if (error < 0 || *out == NULL)
 		return error;
-	if (!ksef__req_printable(*out, strlen(*out)) ||
+	if (!ksef__printable_ascii(*out, strlen(*out)) ||
 	    strchr(*out, ' ') != NULL) {
 		*out = NULL;
 		return ksef__rd_fail(r, key, "is not printable ASCII");
@@ -477,14 +477,15 @@ int ksef__rd_items(struct ksef__rd *r, const json_t *obj, const char *key,
 	return 0;
 }
 
-/* Start reading rq's answer into a new result of `size` bytes, which
- * will own every string and array read into it. */
-int ksef__rd_new(struct ksef__rd *r, size_t size, const ksef__request *rq,
+/* Start reading an answer into a new result of `size` bytes, which will
+ * own every string and array read into it; `what` names the request in
+ * messages (ksef__req_describe()). */
+int ksef__rd_new(struct ksef__rd *r, size_t size, const char *what,
 		 ksef_error *err)
 {
 	if ((r->res = ksef__result_new(size)) == NULL)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	ksef__req_describe(r->what, sizeof(r->what), rq);
+	snprintf(r->what, sizeof(r->what), "%s", what);
 	r->at[0] = '\0';
 	r->err = err;
 	return 0;

@@ -71,16 +71,6 @@ int ksef__req_check_ksef_number(const char *s, ksef_error *err)
 			     KSEF_NUMBER_LEN + 1, err);
 }
 
-int ksef__req_printable(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
 /* UTF-8 characters in a string jansson has already validated. */
 size_t ksef__req_utf8_chars(const char *s, size_t len)
 {
@@ -340,10 +330,12 @@ int ksef__req_json_set(json_t *obj, const char *key, json_t *v)
 static int parse_result(void **out, const json_t *root, const ksef__request *rq,
 			size_t size, ksef__parse_fn parse, ksef_error *err)
 {
+	char what[160];
 	struct ksef__rd r;
 	int error;
 
-	if ((error = ksef__rd_new(&r, size, rq, err)) < 0)
+	ksef__req_describe(what, sizeof(what), rq);
+	if ((error = ksef__rd_new(&r, size, what, err)) < 0)
 		return error;
 	if ((error = parse(&r, root, r.res)) < 0) {
 		ksef__result_free(r.res);
@@ -420,11 +412,13 @@ static int parse_page(void **out, const json_t *root,
 		      const ksef__request *rq,
 		      const struct ksef__list_kind *kind, ksef_error *err)
 {
+	char what[160];
 	struct ksef__list *l;
 	struct ksef__rd r;
 	int error;
 
-	if ((error = ksef__rd_new(&r, sizeof(*l), rq, err)) < 0)
+	ksef__req_describe(what, sizeof(what), rq);
+	if ((error = ksef__rd_new(&r, sizeof(*l), what, err)) < 0)
 		return error;
 	l = r.res;
 	l->item_size = kind->item_size;

@@ -54,6 +54,11 @@ struct query_text {
 };
 extern const struct query_text sql_queries[Q_COUNT];
 
+/* The schema's version, and the migrations that reach it: migration i
+ * brings user_version i to i + 1 (store_schema.c; run by sql_migrate()). */
+#define STORE_SCHEMA_VERSION 2
+extern const char *const sql_migrations[STORE_SCHEMA_VERSION];
+
 /* ---- the store (store_sqlite.c) ---- */
 
 /* One connection and its prepared statements, used by one thread at a
@@ -241,7 +246,7 @@ struct session_state {
 int sql_session_state(struct conn *w, const char *ref,
 		      struct session_state *out, ksef_error *err);
 
-/* Bring the schema up to date in one transaction (store_schema.c). */
+/* Bring the schema up to date in one transaction (store_sqlite.c). */
 int sql_migrate(struct conn *w, ksef_error *err);
 
 #endif

@@ -3,10 +3,11 @@
  * version by version, and the text of every statement the store runs. The
  * other store files name a statement by its enum query; none holds SQL.
  *
- * PRAGMA user_version holds the schema version; sql_migrate() brings an
- * older file up to STORE_SCHEMA_VERSION in one transaction and refuses a
- * newer one. Invoice bytes live in invoice_blobs so that listing invoices
- * never reads megabytes of ciphertext. The duplicate key of invoice
+ * PRAGMA user_version holds the schema version; sql_migrate() in
+ * store_sqlite.c runs these migrations to bring an older file up to
+ * STORE_SCHEMA_VERSION in one transaction and refuses a newer one.
+ * Invoice bytes live in invoice_blobs so that listing invoices never reads
+ * megabytes of ciphertext. The duplicate key of invoice
  * verification (seller NIP, RodzajFaktury, P_2; SPEC 8.3) is the primary
  * key of invoice_keys, held only by invoices that reached status 200. The
  * keys table bumps a counter in meta from triggers, so store_keys_version()
@@ -18,15 +19,12 @@
  * All SQL is constant text with bound parameters; optional filters are
  * written as (?N IS NULL OR ...) instead of being assembled at run time.
  */
-#include <string.h>
 #include "store_int.h"
-
-#define STORE_SCHEMA_VERSION 2
 
 /* ---- schema ---- */
 
 /* Migration i brings user_version i to i + 1; each ends by setting it. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {
+const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE meta ("
 	"  name TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL);"
@@ -439,69 +437,3 @@ const struct query_text sql_queries[Q_COUNT] = {
 		"DELETE FROM grants WHERE ctx_type = ?1 AND ctx_value = ?2"
 		" AND subject_type = ?3 AND subject_value = ?4" },
 };
-
-/* ---- migrating ---- */
-
-static int read_user_version(int *out, struct conn *c, ksef_error *err)
-{
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL) !=
-	    SQLITE_OK)
-		return sql_fail(err, STORE_ERROR, "database: read schema "
-				"version: %s", sqlite3_errmsg(c->db));
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sql_fail(err, STORE_ERROR, "database: read schema version: %s",
-			 sqlite3_errmsg(c->db));
-		sqlite3_finalize(s);
-		return STORE_ERROR;
-	}
-	*out = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return 0;
-}
-
-/* Bring the schema up to STORE_SCHEMA_VERSION. The version is read again
- * inside the write transaction, so two processes opening a new file at
- * once migrate it once. */
-int sql_migrate(struct conn *w, ksef_error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int version = 0, error;
-
-	if (sqlite3_prepare_v2(w->db, "PRAGMA journal_mode = WAL", -1, &s,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW ||
-	    sqlite3_column_text(s, 0) == NULL ||
-	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
-		sql_fail(err, STORE_ERROR, "database: cannot switch to WAL "
-			 "mode: %s", sqlite3_errmsg(w->db));
-		sqlite3_finalize(s);
-		return STORE_ERROR;
-	}
-	sqlite3_finalize(s);
-
-	if ((error = sql_run(w, Q_BEGIN, err)) < 0)
-		return error;
-	if ((error = read_user_version(&version, w, err)) < 0)
-		goto rollback;
-	if (version < 0 || version > STORE_SCHEMA_VERSION) {
-		error = sql_fail(err, STORE_ERROR, "database schema version "
-				 "%d is not one this ksefd knows (%d or older)",
-				 version, STORE_SCHEMA_VERSION);
-		goto rollback;
-	}
-	for (; version < STORE_SCHEMA_VERSION; version++) {
-		if (sqlite3_exec(w->db, migrations[version], NULL, NULL,
-				 NULL) != SQLITE_OK) {
-			error = sql_fail(err, STORE_ERROR, "database: "
-					 "migration to version %d: %s",
-					 version + 1, sqlite3_errmsg(w->db));
-			goto rollback;
-		}
-	}
-	return sql_run(w, Q_COMMIT, err);
-rollback:
-	sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-	return error;
-}

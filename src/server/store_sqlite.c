@@ -3,8 +3,8 @@
  * database file, the thread and connections that run every statement, and
  * the helpers the per-record files (store_keys.c, store_tokens.c,
  * store_auth.c, store_sessions.c, store_invoices.c, store_upo.c,
- * store_grants.c) are written with. The schema, its migrations and the SQL
- * text live in store_schema.c. What the records mean (status codes, limits,
+ * store_grants.c) are written with, and running the migrations at open.
+ * The schema's migrations and the SQL text live in store_schema.c. What the records mean (status codes, limits,
  * who may see what) belongs to the API handlers and the verification
  * workers; the store keeps the records consistent and durable.
  *
@@ -528,6 +528,72 @@ int sql_submit(store *st, op_fn fn, void *arg, ksef_error *err)
 		pthread_cond_wait(&st->finished, &st->lock);
 	pthread_mutex_unlock(&st->lock);
 	return op.result;
+}
+
+/* ---- migrating ---- */
+
+static int read_user_version(int *out, struct conn *c, ksef_error *err)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return sql_fail(err, STORE_ERROR, "database: read schema "
+				"version: %s", sqlite3_errmsg(c->db));
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sql_fail(err, STORE_ERROR, "database: read schema version: %s",
+			 sqlite3_errmsg(c->db));
+		sqlite3_finalize(s);
+		return STORE_ERROR;
+	}
+	*out = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Bring the schema up to STORE_SCHEMA_VERSION. The version is read again
+ * inside the write transaction, so two processes opening a new file at
+ * once migrate it once. */
+int sql_migrate(struct conn *w, ksef_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int version = 0, error;
+
+	if (sqlite3_prepare_v2(w->db, "PRAGMA journal_mode = WAL", -1, &s,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW ||
+	    sqlite3_column_text(s, 0) == NULL ||
+	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
+		sql_fail(err, STORE_ERROR, "database: cannot switch to WAL "
+			 "mode: %s", sqlite3_errmsg(w->db));
+		sqlite3_finalize(s);
+		return STORE_ERROR;
+	}
+	sqlite3_finalize(s);
+
+	if ((error = sql_run(w, Q_BEGIN, err)) < 0)
+		return error;
+	if ((error = read_user_version(&version, w, err)) < 0)
+		goto rollback;
+	if (version < 0 || version > STORE_SCHEMA_VERSION) {
+		error = sql_fail(err, STORE_ERROR, "database schema version "
+				 "%d is not one this ksefd knows (%d or older)",
+				 version, STORE_SCHEMA_VERSION);
+		goto rollback;
+	}
+	for (; version < STORE_SCHEMA_VERSION; version++) {
+		if (sqlite3_exec(w->db, sql_migrations[version], NULL, NULL,
+				 NULL) != SQLITE_OK) {
+			error = sql_fail(err, STORE_ERROR, "database: "
+					 "migration to version %d: %s",
+					 version + 1, sqlite3_errmsg(w->db));
+			goto rollback;
+		}
+	}
+	return sql_run(w, Q_COMMIT, err);
+rollback:
+	sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	return error;
 }
 
 /* ---- open and close ---- */
