@@ -53,17 +53,7 @@ static ksef_client_options client_opts;
 
 static void options(ksef_conn_options *o)
 {
-	ksef_conn_options init = KSEF_CONN_OPTIONS_INIT;
-	ksef_client_options client_init = KSEF_CLIENT_OPTIONS_INIT;
-
-	*o = init;
-	client_opts = client_init;
-	client_opts.base_url = srv.base_url;
-	client_opts.max_retry_after_s = 0;
-	o->client = &client_opts;
-	o->context_value = NIP;
-	o->poll_initial_ms = 20;
-	o->poll_max_ms = 200;
+	conn_options_for(o, &client_opts, &srv, NIP);
 }
 
 static void send_one(ksef_session *s, uint64_t index)

@@ -30,6 +30,22 @@ ksef_client *client_for(const struct ksefd_proc *p)
 	return c;
 }
 
+void conn_options_for(ksef_conn_options *o, ksef_client_options *client,
+		      const struct ksefd_proc *p, const char *nip)
+{
+	ksef_conn_options init = KSEF_CONN_OPTIONS_INIT;
+	ksef_client_options client_init = KSEF_CLIENT_OPTIONS_INIT;
+
+	*client = client_init;
+	client->base_url = p->base_url;
+	client->max_retry_after_s = 0; /* a 429 must show, not be waited out */
+	*o = init;
+	o->client = client;
+	o->context_value = nip;
+	o->poll_initial_ms = 20;
+	o->poll_max_ms = 200;
+}
+
 ksef_pubkey *server_key(ksef_client *c, unsigned usage)
 {
 	ksef_api_pubkey_certs *certs = NULL;

@@ -18,6 +18,10 @@ struct login {
 
 int e2e_sleep_us(unsigned us);
 ksef_client *client_for(const struct ksefd_proc *p);
+/* Options of a ksef_conn to p for context NIP nip, polling fast; *client
+ * receives the client options that o points to, so it must outlive o. */
+void conn_options_for(ksef_conn_options *o, ksef_client_options *client,
+		      const struct ksefd_proc *p, const char *nip);
 /* The server's current key for a usage (KSEF_KEY_USAGE_*). */
 ksef_pubkey *server_key(ksef_client *c, unsigned usage);
 /* Authenticate with a KSeF token (challenge timestamp moved by ts_skew
