@@ -127,7 +127,7 @@ int ksef__client_ip_policy_copy(ksef_client_ip_policy *dst,
 static int build_policy(json_t *body, const ksef_client_ip_policy *given,
 			ksef_error *err)
 {
-	ksef_client_ip_policy copy, *p = &copy;
+	ksef_client_ip_policy copy = KSEF_CLIENT_IP_POLICY_INIT, *p = &copy;
 	json_t *policy, *allowed;
 	int error;
 

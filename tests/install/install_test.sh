@@ -51,16 +51,16 @@ ldd "$prefix/bin/ksef" | grep -F "$libdir/libksef.so" >/dev/null ||
 "$prefix/bin/ksefd" --version | grep -q "[0-9]\.[0-9]" ||
 	fail "ksefd --version"
 
-# 1. pkg-config, relocated to where the prefix really is.
+# 1. pkg-config, with the prefix moved to where it was installed.
 export PKG_CONFIG_PATH=$libdir/pkgconfig
-flags=$(pkg-config --define-prefix --cflags --libs libksef) ||
+flags=$(pkg-config --define-variable=prefix="$prefix" --cflags --libs libksef) ||
 	fail "pkg-config does not know libksef"
 # shellcheck disable=SC2086
 cc -std=c11 -Wall -Wextra -Werror -o "$work/consumer_pc" \
 	"$here/consumer.c" $flags || fail "the pkg-config consumer does not build"
 "$work/consumer_pc" || fail "the pkg-config consumer failed"
 # pkg-config --static names the dependencies of a static link.
-pkg-config --define-prefix --static --libs libksef | grep -q -- -lcrypto ||
+pkg-config --define-variable=prefix="$prefix" --static --libs libksef | grep -q -- -lcrypto ||
 	fail "pkg-config --static does not name OpenSSL"
 
 # 2. find_package(ksef): ksef::ksef and ksef::ksef_static.
