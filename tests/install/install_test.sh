@@ -51,6 +51,29 @@ ldd "$prefix/bin/ksef" | grep -F "$libdir/libksef.so" >/dev/null ||
 "$prefix/bin/ksefd" --version | grep -q "[0-9]\.[0-9]" ||
 	fail "ksefd --version"
 
+# The installed ksef fetches the schemas into the user's data folder and
+# validates with them, no build folder and no KSEF_SCHEMA_DIR involved.
+if [ -n "${KSEF_SCHEMA_DIR:-}" ] && [ -d "$KSEF_SCHEMA_DIR/FA" ] &&
+	[ -r "$prefix/share/ksef/schemas.sha256" ]; then
+	from=$KSEF_SCHEMA_DIR
+	(
+		unset KSEF_SCHEMA_DIR
+		export XDG_DATA_HOME=$work/data HOME=$work/home
+		# The digest list is looked for under the configured prefix, not
+		# this temporary one, so it is named.
+		"$prefix/bin/ksef" schemas fetch --from "$from" \
+			--sums "$prefix/share/ksef/schemas.sha256" >/dev/null ||
+			fail "ksef schemas fetch into the user's data folder"
+		[ -r "$work/data/ksef/schemas/FA/schemat_FA(3)_v1-0E.xsd" ] ||
+			fail "the schemas are not in \$XDG_DATA_HOME/ksef/schemas"
+		"$prefix/bin/ksef" generate --nip 5265877635 >"$work/inv.xml"
+		"$prefix/bin/ksef" validate "$work/inv.xml" >/dev/null ||
+			fail "the installed ksef does not validate with the fetched schemas"
+	) || exit 1
+else
+	echo "install_test: no schemas or digest list here; fetch not tried"
+fi
+
 # 1. pkg-config, with the prefix moved to where it was installed.
 export PKG_CONFIG_PATH=$libdir/pkgconfig
 flags=$(pkg-config --define-variable=prefix="$prefix" --cflags --libs libksef) ||
