@@ -225,21 +225,17 @@ int cli_make_dirs(const char *dir, unsigned mode, ksef_error *err)
 	char path[4096];
 	size_t i, n = strlen(dir);
 
-	if (n == 0 || n >= sizeof(path)) {
-		snprintf(err->message, sizeof(err->message), "bad folder name");
-		return err->code = KSEF_EIO;
-	}
+	if (n == 0 || n >= sizeof(path))
+		return ksef_error_set(err, KSEF_EIO, "bad folder name");
 	memcpy(path, dir, n + 1);
 	/* Each prefix ending at a '/', then the whole path. */
 	for (i = 1; i <= n; i++) {
 		if (path[i] != '/' && path[i] != '\0')
 			continue;
 		path[i] = '\0';
-		if (mkdir(path, (mode_t)mode) != 0 && errno != EEXIST) {
-			snprintf(err->message, sizeof(err->message), "%s: %s",
-				 path, strerror(errno));
-			return err->code = KSEF_EIO;
-		}
+		if (mkdir(path, (mode_t)mode) != 0 && errno != EEXIST)
+			return ksef_error_set(err, KSEF_EIO, "%s: %s", path,
+					      strerror(errno));
 		if (i < n)
 			path[i] = '/';
 	}

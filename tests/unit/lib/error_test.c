@@ -64,7 +64,9 @@ static size_t all_codes(struct code *out, size_t max)
 
 		if (len < 3 || strcmp(e->d_name + len - 2, ".h") != 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
+		    (int)sizeof(path))
+			fail_msg("the path of %s is too long", e->d_name);
 		n = read_codes(out, n, max, path);
 	}
 	closedir(d);
