@@ -25,6 +25,14 @@ find "$build" -name '*.gcda' -delete
 	exit 1
 }
 args=(--root "$here" --filter "$here/src/" --exclude-unreachable-branches
-	--print-summary)
+	--gcov-ignore-parse-errors --txt "$build/coverage.txt" --print-summary)
 [ -n "$html" ] && args+=(--html-details "$html/index.html") && mkdir -p "$html"
-gcovr "${args[@]}" "$build" | tail -n 40
+gcovr "${args[@]}" "$build" >"$build/summary.txt"
+# Lines by folder, then the totals; every file is in coverage.txt.
+awk '$1 ~ /^src\// { split($1, p, "/"); d = p[1] "/" p[2];
+		lines[d] += $2; run[d] += $3 }
+	END { for (d in lines) printf "%-12s %6d lines, %6d run: %5.1f%%\n",
+		d, lines[d], run[d], 100 * run[d] / lines[d] }' \
+	"$build/coverage.txt" | sort
+cat "$build/summary.txt"
+echo "coverage: every file in $build/coverage.txt"
