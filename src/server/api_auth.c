@@ -651,6 +651,13 @@ void api_auth_xades(struct request *req)
 			"PNOPL-), a SubjectIdentifierType to certificateSubject.");
 		goto out;
 	}
+	/* AuthorizationPolicy/AllowedIps binds the tokens as the JSON
+	 * authorizationPolicy of a token login does. */
+	if (ksef_xades_verified_ip_policy(v) != NULL &&
+	    context_policy_from_lists(req, ksef_xades_verified_ip_policy(v),
+				      op.allowed_ips,
+				      sizeof(op.allowed_ips)) != 0)
+		goto out;
 	if (ksef_refnum_generate(op.ref, KSEF_REFNUM_AUTH, ksef_time_warsaw(now),
 				 &err) != 0 ||
 	    ksef_sha256_base64(op.doc_hash, req->body.ptr, req->body.size,

@@ -210,6 +210,47 @@ int context_policy_text(char *out, size_t size, json_t *policy)
 	return 0;
 }
 
+int context_policy_from_lists(struct request *req,
+			      const ksef_client_ip_policy *policy, char *out,
+			      size_t size)
+{
+	const char *const *list[3] = { policy->addresses, policy->ranges,
+				       policy->masks };
+	size_t count[3] = { policy->address_count, policy->range_count,
+			    policy->mask_count };
+	json_t *doc = json_object(), *ips = json_object(), *arr;
+	size_t k, i;
+	int rc = -1;
+
+	if (doc == NULL || ips == NULL ||
+	    json_object_set(doc, "allowedIps", ips) != 0)
+		goto nomem;
+	for (k = 0; k < 3; k++) {
+		if (count[k] == 0)
+			continue;
+		if ((arr = json_array()) == NULL ||
+		    json_object_set_new(ips, lists[k], arr) != 0)
+			goto nomem;
+		for (i = 0; i < count[k]; i++)
+			if (json_array_append_new(arr,
+					json_string(list[k][i])) != 0)
+				goto nomem;
+	}
+	if (context_check_policy(req, doc) != 0)
+		goto out;
+	if (context_policy_text(out, size, doc) != 0)
+		goto nomem;
+	rc = 0;
+	goto out;
+nomem:
+	errors_reply(req, 500, 21405, "Nie można zapisać pola "
+		"'AuthorizationPolicy'.");
+out:
+	json_decref(ips);
+	json_decref(doc);
+	return rc;
+}
+
 int context_ip_allowed(const char *policy_json, const char *ip)
 {
 	json_t *policy, *ips, *arr, *v;

@@ -28,6 +28,13 @@ int context_check_policy(struct request *req, json_t *policy);
  * Returns 0, or -1 if it does not fit (it always does once checked). */
 int context_policy_text(char *out, size_t size, json_t *policy);
 
+/* The same for the AuthorizationPolicy of a XAdES document: checked as
+ * context_check_policy() does (answering 21405 if invalid), then written
+ * as context_policy_text() writes it. Returns 0 or -1 (answered). */
+int context_policy_from_lists(struct request *req,
+			      const ksef_client_ip_policy *policy, char *out,
+			      size_t size);
+
 /* Whether ip (dotted IPv4) is allowed by a stored policy (JSON text);
  * an empty policy allows all. */
 int context_ip_allowed(const char *policy_json, const char *ip);

@@ -405,6 +405,87 @@ static void xades_authentication_accepts_and_refuses_as_it_should(void **state)
 	assert_int_equal(auth, 200);
 }
 
+/* Log in with a company seal whose AuthorizationPolicy allows only
+ * `mask`, redeem the tokens and call GET /sessions from 127.0.0.1 with the
+ * access token; returns that call's HTTP status, its body in reason. */
+static long xades_policy_call(const char *mask, char *reason, size_t size)
+{
+	ksef_xades_cert_options co = KSEF_XADES_CERT_OPTIONS_INIT;
+	ksef_xades_auth_request ar = KSEF_XADES_AUTH_REQUEST_INIT;
+	ksef_client_ip_policy pol = KSEF_CLIENT_IP_POLICY_INIT;
+	ksef_buf key = KSEF_BUF_INIT, cert = KSEF_BUF_INIT, doc = KSEF_BUF_INIT;
+	ksef_xades_signer *signer = NULL;
+	ksef_api_challenge *ch = NULL;
+	ksef_api_auth_init *init = NULL;
+	ksef_api_auth_status *st = NULL;
+	ksef_api_tokens *t = NULL;
+	ksef_client *c = client_for(&srv);
+	const char *masks[1] = { mask };
+	struct raw_response r;
+	ksef_error err;
+	long status;
+
+	co.kind = KSEF_XADES_CERT_SEAL;
+	co.key_type = KSEF_XADES_KEY_RSA_2048;
+	co.common_name = "Testowa sp. z o.o.";
+	co.organization_name = "Testowa sp. z o.o.";
+	co.organization_identifier = "VATPL-" NIP;
+	pol.masks = masks;
+	pol.mask_count = 1;
+	if (ksef_xades_cert_generate(&key, &cert, &co, &err) != 0 ||
+	    ksef_xades_signer_new(&signer, key.ptr, key.size, cert.ptr,
+				  cert.size, NULL, &err) != 0 ||
+	    ksef_client_auth_challenge(&ch, c, &err) != 0)
+		fail_msg("xades setup: %s", err.message);
+	ar.challenge = ch->challenge;
+	ar.context_type = KSEF_CONTEXT_NIP;
+	ar.context_value = NIP;
+	ar.ip_policy = &pol;
+	if (ksef_xades_sign_auth_request(&doc, &ar, signer, &err) != 0 ||
+	    ksef_client_auth_xades(&init, c, doc.ptr, doc.size, 0, &err) != 0)
+		fail_msg("xades login: %s", err.message);
+	do {
+		ksef_api_auth_status_free(st);
+		st = NULL;
+		if (ksef_client_auth_status(&st, c, init->reference_number,
+			init->authentication_token->token, &err) != 0)
+			fail_msg("auth status: %s", err.message);
+	} while (st->status->code == 100);
+	assert_int_equal(st->status->code, 200);
+	if (ksef_client_auth_redeem(&t, c, init->authentication_token->token,
+				    &err) != 0)
+		fail_msg("redeem: %s", err.message);
+	raw_request(&r, "GET", url(&srv, "/sessions?sessionType=Online"),
+		    t->access_token->token, NULL, NULL, 0);
+	status = r.status;
+	snprintf(reason, size, "%s", r.body);
+	raw_free(&r);
+	ksef_api_tokens_free(t);
+	ksef_api_auth_status_free(st);
+	ksef_api_auth_init_free(init);
+	ksef_api_challenge_free(ch);
+	ksef_xades_signer_free(signer);
+	ksef_client_free(c);
+	ksef_buf_dispose_secure(&key);
+	ksef_buf_dispose(&cert);
+	ksef_buf_dispose(&doc);
+	return status;
+}
+
+static void a_xades_ip_policy_binds_the_access_token(void **state)
+{
+	char body[1024];
+
+	(void)state;
+	/* Once, the AllowedIps of a signed document were never stored, and
+	 * its tokens worked from any address. */
+	assert_int_equal(xades_policy_call("10.0.0.0/8", body, sizeof(body)),
+			 403);
+	assert_non_null(strstr(body, "\"ip-not-allowed\""));
+	assert_int_equal(xades_policy_call("127.0.0.0/8", body, sizeof(body)),
+			 200);
+}
+
 /* Sign with the given PEM key and certificate and authenticate to p,
  * waiting pause_us between the challenge and the answer. */
 static long xades_with(const struct ksefd_proc *p, const ksef_buf *key,
@@ -527,6 +608,7 @@ int main(void)
 		cmocka_unit_test(upos_list_exactly_the_accepted_invoices),
 		cmocka_unit_test(a_pre_signed_link_expires),
 		cmocka_unit_test(xades_authentication_accepts_and_refuses_as_it_should),
+		cmocka_unit_test(a_xades_ip_policy_binds_the_access_token),
 		cmocka_unit_test(a_trust_store_decides_which_certificates_count),
 	};
 	/* ksefd compiles the FA (3) schema as it starts. */
