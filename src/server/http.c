@@ -257,21 +257,24 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 {
 	struct server *srv = cls;
 	struct request *req = *con_cls;
-	char when[40];
+	char when[40], method[4 * sizeof(req->method)],
+	     path[4 * REQUEST_PATH_MAX];
 	struct timespec ts;
 	struct tm tm;
 
 	(void)conn;
 	if (req == NULL)
 		return;
+	request_log_escape(method, sizeof(method), req->method);
+	request_log_escape(path, sizeof(path), req->path);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	/* One line per request: method, path (never the query, which may
 	 * carry filters), status, time, reference numbers. Never a token,
 	 * never a body. */
-	fprintf(stderr, "%s %s %s %u %.2fms%s%s\n", when, req->method,
-		req->path, req->responded ? req->status : 0,
+	fprintf(stderr, "%s %s %s %u %.2fms%s%s\n", when, method, path,
+		req->responded ? req->status : 0,
 		(double)(monotonic_us() - req->start_us) / 1000.0, req->log_refs,
 		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
 		" (connection closed early)");

@@ -156,6 +156,10 @@ int64_t server_now_ms(void);
 
 /* Add a reference number to the request's log line (request.c). */
 void request_log_ref(struct request *req, const char *ref);
+/* in as one log field: visible ASCII kept, anything else (spaces, control
+ * characters, bytes over 0x7e, '\\') as \xHH; cut to fit size with its
+ * NUL. Returns the length written. */
+size_t request_log_escape(char *out, size_t size, const char *in);
 
 /* Whether the request's access token carries a permission; router.c
  * verifies the token and parses the claim once (request.c). */

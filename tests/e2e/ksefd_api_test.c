@@ -545,6 +545,30 @@ static void an_ip_policy_binds_the_access_token(void **state)
 	assert_non_null(strstr(body, "\"clientIp\":\"127.0.0.1\""));
 }
 
+static void a_newline_in_a_path_cannot_forge_a_log_line(void **state)
+{
+	struct raw_response r;
+	ksef_buf log = KSEF_BUF_INIT;
+	const char *hit;
+
+	(void)state;
+	/* %0a decodes to a newline: written as it is, it would end the
+	 * request's line and start one the client chose. */
+	raw_request(&r, "GET", url(&srv, "/invoices/ksef/x%0a2026-01-01T00:"
+		    "00:00Z%20POST%20/v2/tokens%20201%200.01ms%20forged"),
+		    NULL, NULL, NULL, 0);
+	raw_free(&r);
+	/* The line is written when the request completes, just after the
+	 * answer: give ksefd a moment. */
+	e2e_sleep_us(200000);
+	ts_read_file(&log, srv.log_path);
+	assert_null(strstr((const char *)log.ptr, "\n2026-01-01T00:00:00Z"));
+	hit = strstr((const char *)log.ptr, "/v2/invoices/ksef/x\\x0a2026");
+	assert_non_null(hit);
+	assert_non_null(strstr(hit, "\\x20POST\\x20/v2/tokens"));
+	ksef_buf_dispose(&log);
+}
+
 static void the_largest_ip_policy_still_binds_the_access_token(void **state)
 {
 	char body[1024];
@@ -575,6 +599,7 @@ int main(void)
 		cmocka_unit_test(an_ip_policy_binds_the_access_token),
 		cmocka_unit_test(
 			the_largest_ip_policy_still_binds_the_access_token),
+		cmocka_unit_test(a_newline_in_a_path_cannot_forge_a_log_line),
 	};
 	/* ksefd compiles the FA (3) schema as it starts. */
 	if (ts_schemas_missing())
