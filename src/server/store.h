@@ -163,6 +163,13 @@ store_result store_tokens_list(store *st, const store_token_query *q,
 store_result store_challenge_add(store *st, const char *challenge,
 				 int64_t ts_ms, const char *client_ip,
 				 ksef_error *err);
+/* Forget every challenge issued before before_ms, used or not; *count
+ * (may be NULL) receives how many. A challenge past its lifetime can no
+ * longer be taken, so forgetting it changes no answer: it only keeps the
+ * store from growing with every challenge ever asked for. */
+store_result store_challenges_purge(store *st, int64_t before_ms, int *count,
+				    ksef_error *err);
+
 /* Mark a challenge used, once: STORE_NOT_FOUND if unknown or already
  * used. */
 store_result store_challenge_take(store *st, const char *challenge,

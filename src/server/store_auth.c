@@ -39,6 +39,36 @@ store_result store_challenge_add(store *st, const char *challenge,
 	return sql_submit(st, op_challenge_add, &a, err);
 }
 
+struct purge_args {
+	int64_t before_ms;
+	int count;
+};
+
+static int op_challenges_purge(struct conn *w, void *arg, ksef_error *err)
+{
+	struct purge_args *a = arg;
+	int error;
+
+	if ((error = sql_exec(w, Q_CHALLENGES_PURGE,
+			      ARGS(ARG_INT(a->before_ms)), err)) < 0)
+		return error;
+	a->count = sqlite3_changes(w->db);
+	return 0;
+}
+
+store_result store_challenges_purge(store *st, int64_t before_ms, int *count,
+				    ksef_error *err)
+{
+	struct purge_args a = { before_ms, 0 };
+	int error;
+
+	if ((error = sql_submit(st, op_challenges_purge, &a, err)) < 0)
+		return error;
+	if (count != NULL)
+		*count = a.count;
+	return 0;
+}
+
 static int op_challenge_take(struct conn *w, void *arg, ksef_error *err)
 {
 	struct challenge_args *a = arg;

@@ -277,6 +277,8 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_CHALLENGE_TAKE] = { "take challenge",
 		"UPDATE challenges SET used = 1"
 		" WHERE challenge = ?1 AND used = 0 RETURNING ts_ms" },
+	[Q_CHALLENGES_PURGE] = { "purge challenges",
+		"DELETE FROM challenges WHERE ts_ms < ?1" },
 
 	[Q_AUTH_ADD] = { "add authentication",
 		"INSERT INTO auth_ops (" AUTH_COLS ") VALUES (?1, ?2, ?3, ?4,"

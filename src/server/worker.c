@@ -35,7 +35,11 @@ struct workers {
 	pthread_t *threads;
 	int nthreads;
 	pthread_t housekeeper;
+	int64_t purged_ms;            /* last challenge purge (housekeeper) */
 };
+
+/* How often the housekeeper forgets expired challenges, at most. */
+#define PURGE_EVERY_MS 10000
 
 static int queue_push(struct workers *w, const char *ref)
 {
@@ -313,11 +317,26 @@ static void housekeeping(struct workers *w)
 	char (*refs)[STORE_REF_SZ] = NULL;
 	size_t n = 0, i;
 	int expired = 0;
+	int64_t now;
 	ksef_error err;
 
 	if (store_sessions_expire(srv->store, server_now_ms(), &expired,
 				  &err) != 0)
 		fprintf(stderr, "ksefd: housekeeping: %s\n", err.message);
+	/* Challenges past their lifetime (uwierzytelnianie.md: 10 minutes)
+	 * can never be taken: keep the store bounded under a flood of them.
+	 * Every PURGE_EVERY_MS (or lifetime, if shorter) is enough, and spares
+	 * the writer a statement every tick. */
+	now = server_now_ms();
+	if (now - w->purged_ms >= (srv->cfg.challenge_ttl_ms < PURGE_EVERY_MS ?
+				   srv->cfg.challenge_ttl_ms : PURGE_EVERY_MS)) {
+		if (store_challenges_purge(srv->store,
+					   now - srv->cfg.challenge_ttl_ms, NULL,
+					   &err) != 0)
+			fprintf(stderr, "ksefd: housekeeping: %s\n",
+				err.message);
+		w->purged_ms = now;
+	}
 	if (store_sessions_finish(srv->store, server_now_ms(),
 				  verdict_session_final, &refs, &n, &err) != 0) {
 		fprintf(stderr, "ksefd: housekeeping: %s\n", err.message);

@@ -509,6 +509,37 @@ static void a_challenge_is_taken_once(void **state)
 	ts_rmdir(dir);
 }
 
+static void challenges_past_their_time_are_forgotten(void **state)
+{
+	char *dir = ts_mkdtemp();
+	store *st = open_store(dir);
+	ksef_error err;
+	int64_t ts = 0;
+	int n = -1;
+
+	(void)state;
+	ok(store_challenge_add(st, "CR-old", 1000, "10.0.0.1", &err), &err);
+	ok(store_challenge_add(st, "CR-used", 1500, "10.0.0.1", &err), &err);
+	ok(store_challenge_take(st, "CR-used", &ts, &err), &err);
+	ok(store_challenge_add(st, "CR-edge", 2000, "10.0.0.1", &err), &err);
+	ok(store_challenge_add(st, "CR-new", 3000, "10.0.0.1", &err), &err);
+	/* Issued before 2000, used or not: gone. At 2000 and after: kept. */
+	ok(store_challenges_purge(st, 2000, &n, &err), &err);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_challenge_take(st, "CR-old", &ts, &err),
+			 STORE_NOT_FOUND);
+	ok(store_challenge_take(st, "CR-edge", &ts, &err), &err);
+	assert_int_equal(ts, 2000);
+	ok(store_challenge_take(st, "CR-new", &ts, &err), &err);
+	/* Nothing left before 2000: a second purge forgets nothing. */
+	ok(store_challenges_purge(st, 2000, &n, &err), &err);
+	assert_int_equal(n, 0);
+	ok(store_challenges_purge(st, 5000, NULL, &err), &err);
+	ok(store_challenge_add(st, "CR-new", 6000, "10.0.0.1", &err), &err);
+	store_close(st);
+	ts_rmdir(dir);
+}
+
 static void add_auth(store *st, const char *ref, int64_t start)
 {
 	store_auth a;
@@ -2001,6 +2032,7 @@ int main(void)
 		cmocka_unit_test(
 			tokens_are_found_by_hash_filtered_and_paged_newest_first),
 		cmocka_unit_test(a_challenge_is_taken_once),
+		cmocka_unit_test(challenges_past_their_time_are_forgotten),
 		cmocka_unit_test(
 			authentication_is_redeemed_once_revoked_and_listed),
 		cmocka_unit_test(
