@@ -8,6 +8,8 @@
  * finish requests in flight and the invoices being verified, commit,
  * close. docs/ksefd.8 documents every option and command here.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include "http.h"
 #include "router.h"
@@ -84,6 +87,46 @@ static int die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
+}
+
+/*
+ * One server per data folder: two would each run a writer, a housekeeper
+ * and verification over the same invoices. An flock on <data>/ksefd.lock,
+ * held for the process's life, keeps a second ksefd out; the kernel drops
+ * it however the first one ends, kill -9 included, so a restart after a
+ * crash is never refused. The admin commands (token, keys, grant) take no
+ * lock: they are meant to run beside a serving ksefd. Returns the open
+ * descriptor, or -1 with err set.
+ */
+static int lock_data_dir(const char *dir, ksef_error *err)
+{
+	char path[sizeof(((struct config *)0)->data_dir) + 16], pid[32] = "";
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/ksefd.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ksef_error_set(err, KSEF_EIO, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		n = (int)read(fd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strspn(pid, "0123456789")] = '\0'; /* digits only */
+		if (pid[0] != '\0')
+			ksef_error_set(err, KSEF_EIO, "another ksefd (pid %s) "
+				"serves %s; one data folder has one server",
+				pid, dir);
+		else
+			ksef_error_set(err, KSEF_EIO, "another ksefd serves %s; "
+				"one data folder has one server", dir);
+		close(fd);
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || write(fd, pid, (size_t)n) != n)
+		fprintf(stderr, "ksefd: %s: cannot record the pid\n", path);
+	return fd;
 }
 
 /* Make sure each usage has a current key; generate what is missing. */
@@ -253,7 +296,7 @@ static int serve(struct config *cfg)
 	struct server srv;
 	sigset_t sigs;
 	ksef_error err;
-	int sig = 0, rc = 1;
+	int sig = 0, rc = 1, lock_fd = -1;
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = *cfg;
@@ -271,6 +314,7 @@ static int serve(struct config *cfg)
 	if (ksef_global_init() != 0)
 		return die("%s", "cannot initialise libksef");
 	if (store_open(&srv.store, cfg->data_dir, &err) != 0 ||
+	    (lock_fd = lock_data_dir(cfg->data_dir, &err)) < 0 ||
 	    store_secret(srv.store, "jwt", srv.jwt_secret,
 			 sizeof(srv.jwt_secret), &err) != 0 ||
 	    store_secret(srv.store, "presign", srv.presign_secret,
@@ -323,6 +367,8 @@ out:
 	trust_free(srv.trust);
 	keyring_destroy(&srv);
 	store_close(srv.store);
+	if (lock_fd >= 0)
+		close(lock_fd); /* the lock goes with it */
 	OPENSSL_cleanse(srv.jwt_secret, sizeof(srv.jwt_secret));
 	OPENSSL_cleanse(srv.presign_secret, sizeof(srv.presign_secret));
 	ksef_global_cleanup();
