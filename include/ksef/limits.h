@@ -23,6 +23,21 @@
  * refusing any real invoice. */
 #define KSEF_XML_MAX_DEPTH 256
 
+/*
+ * What one XML document may hold before libxml2 sees it: libxml2 checks
+ * each new attribute and namespace against those before it, so their
+ * cost grows with the square of their number (99,000 attributes on one
+ * element took 16.5 s of CPU). The official schemas need few: at most 9
+ * attributes on one element (UBL's CodeType, PEF/bazowe), and the
+ * official samples carry at most 4 namespace declarations in all.
+ */
+/** Attributes, namespace declarations included, on one element. */
+#define KSEF_XML_MAX_ATTRIBUTES 64
+/** Namespace declarations (xmlns, xmlns:p) in one document. */
+#define KSEF_XML_MAX_NAMESPACES 128
+/** Longest element or attribute name, prefix included, in bytes. */
+#define KSEF_XML_MAX_NAME 512
+
 /* How many verification messages one result keeps; the rest are counted. */
 #define KSEF_VERIFY_MAX_DETAILS 20
 

@@ -132,6 +132,181 @@ static void note_error(void *ctx, xmlErrorPtr e)
 	st->first_line = e->line;
 }
 
+/*
+ * The pre-scan: one linear pass over the bytes that bounds what libxml2
+ * would do superlinear work on, before it sees a byte (the limits and
+ * their reasons are in limits.h). It only counts: start tags, their
+ * attributes and namespace declarations, and name lengths,
+ * stepping over comments, CDATA, processing instructions and quoted
+ * values. Depth needs no scan: libxml2 stops at 256 levels in linear
+ * time (KSEF_XML_MAX_DEPTH; xml_test pins it). Whatever it cannot follow (malformed markup, a DOCTYPE) it
+ * leaves to the parser, which refuses it. It reads the bytes as the
+ * parser does: as UTF-8, whatever the prolog says (XML_PARSE_IGNORE_ENC
+ * below), so a declared EBCDIC cannot hide markup from it.
+ */
+struct scan {
+	const unsigned char *p;
+	size_t len, i;
+};
+
+static int scan_is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The first needle[0..n) in p[0..len), or NULL; n is at most 3 here, so
+ * this stays linear. */
+static const unsigned char *find(const unsigned char *p, size_t len,
+				 const char *needle, size_t n)
+{
+	while (len >= n) {
+		const unsigned char *c = memchr(p, needle[0], len - n + 1);
+
+		if (c == NULL)
+			return NULL;
+		if (memcmp(c, needle, n) == 0)
+			return c;
+		len -= (size_t)(c - p) + 1;
+		p = c + 1;
+	}
+	return NULL;
+}
+
+/* Move past the next occurrence of `end`; 0 if there is none. */
+static int scan_past(struct scan *s, const char *end)
+{
+	size_t n = strlen(end);
+	const unsigned char *hit = s->i <= s->len ?
+		find(s->p + s->i, s->len - s->i, end, n) : NULL;
+
+	if (hit == NULL)
+		return 0;
+	s->i = (size_t)(hit - s->p) + n;
+	return 1;
+}
+
+static int scan_starts(const struct scan *s, const char *what)
+{
+	size_t n = strlen(what);
+
+	return s->len - s->i >= n && memcmp(s->p + s->i, what, n) == 0;
+}
+
+/* A name: up to white space, '=', '/', '>' or the end; its length. */
+static size_t scan_name(struct scan *s)
+{
+	size_t start = s->i;
+
+	while (s->i < s->len && !scan_is_space(s->p[s->i]) &&
+	       s->p[s->i] != '=' && s->p[s->i] != '/' && s->p[s->i] != '>')
+		s->i++;
+	return s->i - start;
+}
+
+static int scan_line(const struct scan *s)
+{
+	size_t k;
+	int line = 1;
+
+	for (k = 0; k < s->i && k < s->len; k++)
+		if (s->p[k] == '\n')
+			line++;
+	return line;
+}
+
+static int prescan(const unsigned char *data, size_t len, ksef_error *err)
+{
+	struct scan s = { data, len, 0 };
+	size_t namespaces = 0, attrs, n, name_at;
+
+	for (;;) {
+		const unsigned char *lt = s.i < len ?
+			memchr(data + s.i, '<', len - s.i) : NULL;
+
+		if (lt == NULL)
+			return 0;
+		s.i = (size_t)(lt - data);
+		if (scan_starts(&s, "<!--")) {
+			if (!scan_past(&s, "-->"))
+				return 0;
+			continue;
+		}
+		if (scan_starts(&s, "<![CDATA[")) {
+			if (!scan_past(&s, "]]>"))
+				return 0;
+			continue;
+		}
+		if (scan_starts(&s, "<?")) {
+			if (!scan_past(&s, "?>"))
+				return 0;
+			continue;
+		}
+		if (scan_starts(&s, "<!"))
+			return 0; /* a DOCTYPE: the parser refuses it */
+		if (scan_starts(&s, "</")) {
+			if (!scan_past(&s, ">"))
+				return 0;
+			continue;
+		}
+		/* A start tag. */
+		s.i++;
+		name_at = s.i;
+		if ((n = scan_name(&s)) > KSEF_XML_MAX_NAME)
+			goto long_name;
+		for (attrs = 0;;) {
+			while (s.i < len && scan_is_space(data[s.i]))
+				s.i++;
+			if (s.i >= len)
+				return 0;
+			if (data[s.i] == '>') {
+				s.i++;
+				break;
+			}
+			if (scan_starts(&s, "/>")) {
+				s.i += 2;
+				break;
+			}
+			name_at = s.i;
+			if ((n = scan_name(&s)) > KSEF_XML_MAX_NAME)
+				goto long_name;
+			if (n == 0)
+				return 0; /* malformed: the parser says so */
+			if (++attrs > KSEF_XML_MAX_ATTRIBUTES)
+				return ksef__error_set_line(err, KSEF_ETOOBIG,
+					scan_line(&s), "an element has more "
+					"than %d attributes "
+					"(KSEF_XML_MAX_ATTRIBUTES)",
+					KSEF_XML_MAX_ATTRIBUTES);
+			if ((n == 5 || (n > 5 && data[name_at + 5] == ':')) &&
+			    memcmp(data + name_at, "xmlns", 5) == 0 &&
+			    ++namespaces > KSEF_XML_MAX_NAMESPACES)
+				return ksef__error_set_line(err, KSEF_ETOOBIG,
+					scan_line(&s), "the document declares "
+					"more than %d namespaces "
+					"(KSEF_XML_MAX_NAMESPACES)",
+					KSEF_XML_MAX_NAMESPACES);
+			while (s.i < len && scan_is_space(data[s.i]))
+				s.i++;
+			if (s.i >= len || data[s.i] != '=')
+				return 0;
+			s.i++;
+			while (s.i < len && scan_is_space(data[s.i]))
+				s.i++;
+			if (s.i >= len ||
+			    (data[s.i] != '"' && data[s.i] != '\''))
+				return 0;
+			s.i++;
+			if (!scan_past(&s, data[s.i - 1] == '"' ? "\"" : "'"))
+				return 0;
+		}
+	}
+long_name:
+	s.i = name_at;
+	return ksef__error_set_line(err, KSEF_ETOOBIG, scan_line(&s),
+		"a name is longer than %d bytes (KSEF_XML_MAX_NAME)",
+		KSEF_XML_MAX_NAME);
+}
+
 int ksef__xml_parse(xmlDoc **out, ksef__xml_facts *facts,
 		    const unsigned char *data, size_t len, size_t max,
 		    ksef_error *err)
@@ -152,6 +327,8 @@ int ksef__xml_parse(xmlDoc **out, ksef__xml_facts *facts,
 			len, max);
 	if (data == NULL && len > 0)
 		return ksef__error_set(err, KSEF_EINVAL, "no document bytes");
+	if ((error = prescan(data, len, err)) < 0)
+		return error;
 	ctxt = xmlNewParserCtxt();
 	if (ctxt == NULL)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
@@ -165,12 +342,13 @@ int ksef__xml_parse(xmlDoc **out, ksef__xml_facts *facts,
 	/* NOERROR/NOWARNING: errors go to the caller, not to our stderr.
 	 * NONET backs up the loader. No NOENT, DTDLOAD, DTDATTR, XINCLUDE or
 	 * HUGE: each would widen what an attacker's document can make us do.
-	 * The parse is done as UTF-8 whatever the prolog claims; invoice.c
-	 * refuses other encodings before this is reached. */
+	 * The parse is done as UTF-8 whatever the prolog claims (IGNORE_ENC),
+	 * as the pre-scan read it; invoice.c refuses other encodings before
+	 * this is reached. */
 	doc = xmlCtxtReadMemory(ctxt, len ? (const char *)data : "", (int)len,
 		NULL, "UTF-8", XML_PARSE_NONET | XML_PARSE_NOERROR |
 		XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES |
-		XML_PARSE_NOCDATA);
+		XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC);
 	if (ctxt->errNo == XML_ERR_USER_STOP) {
 		error = ksef__error_set_line(err, KSEF_EPARSE,
 			ctxt->input ? ctxt->input->line : 0,
