@@ -60,6 +60,16 @@ void api_tokens_create(struct request *req)
 	size_t i, n = 0;
 	int failed = 0;
 
+	/* tokeny-ksef.md: a KSeF token is made only after a login with an
+	 * electronic signature (XAdES). Were a token login enough, a stolen
+	 * 15-minute access token could mint a token that never expires. */
+	if (strcmp(req->claims.auth_method, "Token") == 0) {
+		errors_forbidden(req, "auth-method-not-allowed", "Ta operacja "
+			"nie jest dostępna dla użytej metody uwierzytelnienia.",
+			json_pack("{s:s}", "authenticationMethodCategory",
+				  "Token"));
+		return;
+	}
 	if ((body = api_body_object(req)) == NULL)
 		return;
 	desc = api_string(req, body, "", "description", 5, 256, 1, &failed);

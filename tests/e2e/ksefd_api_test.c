@@ -16,6 +16,7 @@
 #include "ksefd_harness.h"
 
 #define NIP "5265877635"
+#define GRANTEE "7010012385"
 
 static struct ksefd_proc srv;
 static char token_main[256];
@@ -51,7 +52,23 @@ static void tokens_are_made_listed_read_and_revoked(void **state)
 	ksef_error err;
 
 	(void)state;
+	/* A token login may not make tokens (tokeny-ksef.md): 403
+	 * auth-method-not-allowed, the method's category named. */
 	login(&l, &srv, NIP, token_main);
+	assert_int_not_equal(ksef_client_token_create(&t, l.c,
+		KSEF_TOKEN_PERM_INVOICE_READ, "Token z tokena", &err), 0);
+	assert_int_equal(ksef_client_last_error(l.c)->http_status, 403);
+	assert_string_equal(ksef_client_last_error(l.c)->reason_code,
+			    "auth-method-not-allowed");
+	assert_non_null(strstr(ksef_client_last_error(l.c)->security,
+			       "\"authenticationMethodCategory\":\"Token\""));
+	logout(&l);
+	/* A XAdES login of a subject the owner granted these permissions. */
+	assert_int_equal(ksefd_command(&srv, "grant --nip " NIP
+		" --subject-nip " GRANTEE " --permissions InvoiceWrite,"
+		"InvoiceRead,CredentialsManage,CredentialsRead", tok,
+		sizeof(tok)), 0);
+	login_xades(&l, &srv, NIP, GRANTEE);
 	assert_int_equal(ksef_client_token_create(&t, l.c,
 		KSEF_TOKEN_PERM_INVOICE_WRITE | KSEF_TOKEN_PERM_INVOICE_READ,
 		"Token z testu e2e", &err), 0);

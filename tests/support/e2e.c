@@ -118,6 +118,67 @@ void login(struct login *l, const struct ksefd_proc *p, const char *nip,
 		fail_msg("set token: %s", err.message);
 }
 
+void login_xades(struct login *l, const struct ksefd_proc *p, const char *nip,
+		 const char *subject_nip)
+{
+	ksef_xades_cert_options co = KSEF_XADES_CERT_OPTIONS_INIT;
+	ksef_xades_auth_request ar = KSEF_XADES_AUTH_REQUEST_INIT;
+	ksef_buf key = KSEF_BUF_INIT, cert = KSEF_BUF_INIT, doc = KSEF_BUF_INIT;
+	ksef_xades_signer *signer = NULL;
+	ksef_api_challenge *ch = NULL;
+	ksef_api_auth_init *init = NULL;
+	ksef_api_auth_status *st = NULL;
+	char ident[40];
+	ksef_error err;
+	int tries = 0;
+
+	memset(l, 0, sizeof(*l));
+	l->c = client_for(p);
+	/* A company seal: with the context's NIP it is the owner; with
+	 * another, it has what `ksefd grant` gave it (ksefd.md). */
+	co.kind = KSEF_XADES_CERT_SEAL;
+	co.key_type = KSEF_XADES_KEY_EC_P256;
+	co.common_name = "Testowa sp. z o.o.";
+	co.organization_name = "Testowa sp. z o.o.";
+	snprintf(ident, sizeof(ident), "VATPL-%s", subject_nip);
+	co.organization_identifier = ident;
+	if (ksef_xades_cert_generate(&key, &cert, &co, &err) != 0 ||
+	    ksef_xades_signer_new(&signer, key.ptr, key.size, cert.ptr,
+				  cert.size, NULL, &err) != 0 ||
+	    ksef_client_auth_challenge(&ch, l->c, &err) != 0)
+		fail_msg("xades login: %s", err.message);
+	ar.challenge = ch->challenge;
+	ar.context_type = KSEF_CONTEXT_NIP;
+	ar.context_value = nip;
+	if (ksef_xades_sign_auth_request(&doc, &ar, signer, &err) != 0 ||
+	    ksef_client_auth_xades(&init, l->c, doc.ptr, doc.size, 0,
+				   &err) != 0)
+		fail_msg("xades login: %s", err.message);
+	snprintf(l->auth_ref, sizeof(l->auth_ref), "%s", init->reference_number);
+	snprintf(l->auth_token, sizeof(l->auth_token), "%s",
+		 init->authentication_token->token);
+	do {
+		ksef_api_auth_status_free(st);
+		st = NULL;
+		if (ksef_client_auth_status(&st, l->c, l->auth_ref, l->auth_token,
+					    &err) != 0)
+			fail_msg("auth status: %s", err.message);
+	} while (st->status->code == 100 && ++tries < 100 &&
+		 e2e_sleep_us(20000) == 0);
+	assert_int_equal(st->status->code, 200);
+	if (ksef_client_auth_redeem(&l->tokens, l->c, l->auth_token, &err) != 0 ||
+	    ksef_client_set_access_token(l->c, l->tokens->access_token->token,
+					 &err) != 0)
+		fail_msg("redeem: %s", err.message);
+	ksef_api_auth_status_free(st);
+	ksef_api_auth_init_free(init);
+	ksef_api_challenge_free(ch);
+	ksef_xades_signer_free(signer);
+	ksef_buf_dispose_secure(&key);
+	ksef_buf_dispose(&cert);
+	ksef_buf_dispose(&doc);
+}
+
 void logout(struct login *l)
 {
 	ksef_api_tokens_free(l->tokens);

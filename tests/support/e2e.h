@@ -31,6 +31,11 @@ int authenticate(struct login *l, const struct ksefd_proc *p,
 /* Authenticate, redeem, and set the access token. */
 void login(struct login *l, const struct ksefd_proc *p, const char *nip,
 	   const char *token);
+/* The same with a XAdES signature of a fresh self-signed company seal of
+ * subject_nip: the context's owner when it is nip, else a subject with
+ * the permissions `ksefd grant` gave it. */
+void login_xades(struct login *l, const struct ksefd_proc *p, const char *nip,
+		 const char *subject_nip);
 void logout(struct login *l);
 void open_session(struct login *l, ksef_form form, ksef_envelope **env,
 		  char ref[KSEF_REFNUM_BUFSZ]);
