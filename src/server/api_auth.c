@@ -574,12 +574,13 @@ static void xades_decide(struct server *srv, const ksef_xades_verified *v,
 		return;
 	}
 	/* The TEST environment accepts self-signed certificates. With a
-	 * trust store, the certificate must chain to one of its CAs; the
-	 * production profile without one refuses self-signed ones. */
+	 * trust store, the certificate must chain to one of its CAs. The
+	 * production profile without one can chain nothing, so it refuses
+	 * every certificate: refusing only self-signed ones let anybody's own
+	 * root issue a VATPL-<victim> seal and own the victim's context. */
 	if ((srv->trust != NULL &&
 	     !trust_check(srv->trust, der, der_len)) ||
-	    (srv->trust == NULL && srv->cfg.production &&
-	     ksef_xades_verified_cert_self_signed(v))) {
+	    (srv->trust == NULL && srv->cfg.production)) {
 		op->status = 460;
 		snprintf(op->status_details, sizeof(op->status_details),
 			 "[\"Niezaufany łańcuch certyfikatów\"]");

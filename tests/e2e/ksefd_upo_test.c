@@ -595,6 +595,34 @@ static void a_trust_store_decides_which_certificates_count(void **state)
 	assert_int_equal(code, 21111);
 	assert_int_equal(ksefd_stop(&p), 0);
 	ksefd_cleanup(&p);
+
+	/* --profile production chains to its trust store only: with one, the
+	 * CA's certificate counts; without one, no certificate does, not even
+	 * one a CA issued (an attacker's own CA could issue a seal for any
+	 * NIP, and its holder would own that context). */
+	{
+		const char *with[] = { "--profile", "production",
+				       "--trust-store", trust_arg, NULL };
+		const char *without[] = { "--profile", "production", NULL };
+
+		memset(&p, 0, sizeof(p));
+		ksefd_start(&p, NULL, with);
+		assert_int_equal(xades_with(&p, &key, &cert, 0, &auth, &code),
+				 202);
+		assert_int_equal(auth, 200);
+		assert_int_equal(ksefd_stop(&p), 0);
+		ksefd_cleanup(&p);
+		memset(&p, 0, sizeof(p));
+		ksefd_start(&p, NULL, without);
+		assert_int_equal(xades_with(&p, &key, &cert, 0, &auth, &code),
+				 202);
+		assert_int_equal(auth, 460);
+		assert_int_equal(xades_with(&p, &own_key, &own_cert, 0, &auth,
+					    &code), 202);
+		assert_int_equal(auth, 460);
+		assert_int_equal(ksefd_stop(&p), 0);
+		ksefd_cleanup(&p);
+	}
 	ksef_buf_dispose_secure(&key);
 	ksef_buf_dispose(&cert);
 	ksef_buf_dispose_secure(&own_key);
