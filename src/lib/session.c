@@ -41,7 +41,7 @@ struct ksef_session {
 	ksef_envelope *env;
 	char ref[KSEF_REFNUM_BUFSZ];
 	ksef_form form;
-	int64_t valid_until_ms;  /* 0: not given */
+	int64_t valid_until_ms;  /* KSEF_TIME_UNSET: not given */
 	int closed;
 	int status;
 	ksef_session_invoice *invoices; /* strings ours: see str_set() */
@@ -477,8 +477,7 @@ int ksef_session_open(ksef_session **out, ksef_conn *conn, ksef_form form,
 	memcpy(s->ref, opened->reference_number,
 	       strlen(opened->reference_number) + 1);
 	s->form = form;
-	s->valid_until_ms = opened->valid_until_ms == KSEF_TIME_UNSET ? 0 :
-			    opened->valid_until_ms;
+	s->valid_until_ms = opened->valid_until_ms;
 	s->status = KSEF_SESSION_CODE_OPEN;
 	ksef_api_session_opened_free(opened);
 	*out = s;
@@ -518,8 +517,7 @@ ksef_form ksef_session_form(const ksef_session *s)
 
 int64_t ksef_session_valid_until(const ksef_session *s)
 {
-	return s != NULL && s->valid_until_ms != 0 ? s->valid_until_ms :
-	       KSEF_TIME_UNSET;
+	return s != NULL ? s->valid_until_ms : KSEF_TIME_UNSET;
 }
 
 int ksef_session_close(ksef_session *s, ksef_error *err)
@@ -763,7 +761,7 @@ int ksef_session_export(ksef_buf *out, ksef_session *s, ksef_error *err)
 					 KSEF_AES_KEY_LEN)) != 0 ||
 	    set_new(o, "iv", secret_b64(ksef_envelope_iv(s->env),
 					KSEF_AES_IV_LEN)) != 0 ||
-	    (s->valid_until_ms != 0 &&
+	    (s->valid_until_ms != KSEF_TIME_UNSET &&
 	     set_new(o, "validUntil",
 		     ksef__state_time_json(s->valid_until_ms)) != 0) ||
 	    set_new(o, "closed", json_boolean(s->closed)) != 0 ||

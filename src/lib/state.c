@@ -258,7 +258,7 @@ int ksef__state_time(int64_t *value, const json_t *obj, const char *key,
 {
 	const json_t *v = json_object_get(obj, key);
 
-	*value = 0;
+	*value = KSEF_TIME_UNSET;
 	if (v == NULL && optional)
 		return 0;
 	return check_time(value, v, key, what, err);

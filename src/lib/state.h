@@ -55,7 +55,8 @@ int ksef__state_str(const char **value, const json_t *obj, const char *key,
 int ksef__state_refnum(const char **value, const json_t *obj,
 		       const char *key, const char *what, ksef_error *err);
 
-/* An RFC 3339 time member, as Unix ms (0 for an absent optional one). */
+/* An RFC 3339 time member, as Unix ms (KSEF_TIME_UNSET for an absent
+ * optional one). */
 int ksef__state_time(int64_t *value, const json_t *obj, const char *key,
 		     int optional, const char *what, ksef_error *err);
 

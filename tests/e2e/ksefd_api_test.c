@@ -68,7 +68,7 @@ static void tokens_are_made_listed_read_and_revoked(void **state)
 		" --subject-nip " GRANTEE " --permissions InvoiceWrite,"
 		"InvoiceRead,CredentialsManage,CredentialsRead", tok,
 		sizeof(tok)), 0);
-	login_xades(&l, &srv, NIP, GRANTEE);
+	login_xades(&l, &srv, NIP, GRANTEE, NULL);
 	assert_int_equal(ksef_client_token_create(&t, l.c,
 		KSEF_TOKEN_PERM_INVOICE_WRITE | KSEF_TOKEN_PERM_INVOICE_READ,
 		"Token z testu e2e", &err), 0);

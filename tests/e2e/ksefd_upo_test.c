@@ -309,7 +309,6 @@ static long xades_login(const char *ctx_nip, ksef_xades_cert_kind kind,
 	ksef_xades_signer *signer = NULL;
 	ksef_api_challenge *ch = NULL;
 	ksef_api_auth_init *init = NULL;
-	ksef_api_auth_status *st = NULL;
 	ksef_client *c = client_for(&srv);
 	char ident[40];
 	ksef_error err;
@@ -345,14 +344,8 @@ static long xades_login(const char *ctx_nip, ksef_xades_cert_kind kind,
 	*code = 0;
 	if (ksef_client_auth_xades(&init, c, doc.ptr, doc.size, 0, &err) == 0) {
 		status = 202;
-		do {
-			ksef_api_auth_status_free(st);
-			st = NULL;
-			if (ksef_client_auth_status(&st, c, init->reference_number,
-				init->authentication_token->token, &err) != 0)
-				fail_msg("auth status: %s", err.message);
-		} while (st->status->code == 100);
-		*auth = st->status->code;
+		*auth = auth_wait(c, init->reference_number,
+				  init->authentication_token->token);
 	} else {
 		const ksef_api_error *e = ksef_client_last_error(c);
 		const ksef_api_problem *pr =
@@ -361,7 +354,6 @@ static long xades_login(const char *ctx_nip, ksef_xades_cert_kind kind,
 		status = e ? e->http_status : -1;
 		*code = pr ? pr->code : 0;
 	}
-	ksef_api_auth_status_free(st);
 	ksef_api_auth_init_free(init);
 	ksef_api_challenge_free(ch);
 	ksef_xades_signer_free(signer);
@@ -406,69 +398,25 @@ static void xades_authentication_accepts_and_refuses_as_it_should(void **state)
 }
 
 /* Log in with a company seal whose AuthorizationPolicy allows only
- * `mask`, redeem the tokens and call GET /sessions from 127.0.0.1 with the
- * access token; returns that call's HTTP status, its body in reason. */
+ * `mask`, and call GET /sessions from 127.0.0.1 with the access token;
+ * returns that call's HTTP status, its body in reason. */
 static long xades_policy_call(const char *mask, char *reason, size_t size)
 {
-	ksef_xades_cert_options co = KSEF_XADES_CERT_OPTIONS_INIT;
-	ksef_xades_auth_request ar = KSEF_XADES_AUTH_REQUEST_INIT;
 	ksef_client_ip_policy pol = KSEF_CLIENT_IP_POLICY_INIT;
-	ksef_buf key = KSEF_BUF_INIT, cert = KSEF_BUF_INIT, doc = KSEF_BUF_INIT;
-	ksef_xades_signer *signer = NULL;
-	ksef_api_challenge *ch = NULL;
-	ksef_api_auth_init *init = NULL;
-	ksef_api_auth_status *st = NULL;
-	ksef_api_tokens *t = NULL;
-	ksef_client *c = client_for(&srv);
 	const char *masks[1] = { mask };
 	struct raw_response r;
-	ksef_error err;
+	struct login l;
 	long status;
 
-	co.kind = KSEF_XADES_CERT_SEAL;
-	co.key_type = KSEF_XADES_KEY_RSA_2048;
-	co.common_name = "Testowa sp. z o.o.";
-	co.organization_name = "Testowa sp. z o.o.";
-	co.organization_identifier = "VATPL-" NIP;
 	pol.masks = masks;
 	pol.mask_count = 1;
-	if (ksef_xades_cert_generate(&key, &cert, &co, &err) != 0 ||
-	    ksef_xades_signer_new(&signer, key.ptr, key.size, cert.ptr,
-				  cert.size, NULL, &err) != 0 ||
-	    ksef_client_auth_challenge(&ch, c, &err) != 0)
-		fail_msg("xades setup: %s", err.message);
-	ar.challenge = ch->challenge;
-	ar.context_type = KSEF_CONTEXT_NIP;
-	ar.context_value = NIP;
-	ar.ip_policy = &pol;
-	if (ksef_xades_sign_auth_request(&doc, &ar, signer, &err) != 0 ||
-	    ksef_client_auth_xades(&init, c, doc.ptr, doc.size, 0, &err) != 0)
-		fail_msg("xades login: %s", err.message);
-	do {
-		ksef_api_auth_status_free(st);
-		st = NULL;
-		if (ksef_client_auth_status(&st, c, init->reference_number,
-			init->authentication_token->token, &err) != 0)
-			fail_msg("auth status: %s", err.message);
-	} while (st->status->code == 100);
-	assert_int_equal(st->status->code, 200);
-	if (ksef_client_auth_redeem(&t, c, init->authentication_token->token,
-				    &err) != 0)
-		fail_msg("redeem: %s", err.message);
+	login_xades(&l, &srv, NIP, NIP, &pol);
 	raw_request(&r, "GET", url(&srv, "/sessions?sessionType=Online"),
-		    t->access_token->token, NULL, NULL, 0);
+		    l.tokens->access_token->token, NULL, NULL, 0);
 	status = r.status;
 	snprintf(reason, size, "%s", r.body);
 	raw_free(&r);
-	ksef_api_tokens_free(t);
-	ksef_api_auth_status_free(st);
-	ksef_api_auth_init_free(init);
-	ksef_api_challenge_free(ch);
-	ksef_xades_signer_free(signer);
-	ksef_client_free(c);
-	ksef_buf_dispose_secure(&key);
-	ksef_buf_dispose(&cert);
-	ksef_buf_dispose(&doc);
+	logout(&l);
 	return status;
 }
 
@@ -496,7 +444,6 @@ static long xades_with(const struct ksefd_proc *p, const ksef_buf *key,
 	ksef_xades_signer *signer = NULL;
 	ksef_api_challenge *ch = NULL;
 	ksef_api_auth_init *init = NULL;
-	ksef_api_auth_status *st = NULL;
 	ksef_buf doc = KSEF_BUF_INIT;
 	ksef_client *c = client_for(p);
 	ksef_error err;
@@ -514,14 +461,8 @@ static long xades_with(const struct ksefd_proc *p, const ksef_buf *key,
 		fail_msg("sign: %s", err.message);
 	*auth = *code = 0;
 	if (ksef_client_auth_xades(&init, c, doc.ptr, doc.size, 0, &err) == 0) {
-		do {
-			ksef_api_auth_status_free(st);
-			st = NULL;
-			if (ksef_client_auth_status(&st, c, init->reference_number,
-				init->authentication_token->token, &err) != 0)
-				fail_msg("auth status: %s", err.message);
-		} while (st->status->code == 100);
-		*auth = st->status->code;
+		*auth = auth_wait(c, init->reference_number,
+				  init->authentication_token->token);
 	} else {
 		const ksef_api_error *e = ksef_client_last_error(c);
 		const ksef_api_problem *pr =
@@ -530,7 +471,6 @@ static long xades_with(const struct ksefd_proc *p, const ksef_buf *key,
 		status = e ? e->http_status : -1;
 		*code = pr ? pr->code : 0;
 	}
-	ksef_api_auth_status_free(st);
 	ksef_api_auth_init_free(init);
 	ksef_api_challenge_free(ch);
 	ksef_xades_signer_free(signer);

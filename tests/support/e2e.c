@@ -67,15 +67,32 @@ ksef_pubkey *server_key(ksef_client *c, unsigned usage)
 }
 
 /* Start a KSeF-token authentication; returns its final auth status. */
+int auth_wait(ksef_client *c, const char *ref, const char *auth_token)
+{
+	ksef_api_auth_status *st = NULL;
+	ksef_error err;
+	int code, tries = 0;
+
+	do {
+		ksef_api_auth_status_free(st);
+		st = NULL;
+		if (ksef_client_auth_status(&st, c, ref, auth_token, &err) != 0)
+			fail_msg("auth status: %s", err.message);
+	} while (st->status->code == 100 && ++tries < 100 &&
+		 e2e_sleep_us(20000) == 0);
+	code = st->status->code;
+	ksef_api_auth_status_free(st);
+	return code;
+}
+
 int authenticate(struct login *l, const struct ksefd_proc *p,
 			const char *nip, const char *token, int64_t ts_skew)
 {
 	ksef_api_challenge *ch = NULL;
 	ksef_api_auth_init *init = NULL;
-	ksef_api_auth_status *st = NULL;
 	ksef_pubkey *key;
 	ksef_error err;
-	int code, tries = 0;
+	int code;
 
 	memset(l, 0, sizeof(*l));
 	l->c = client_for(p);
@@ -90,15 +107,7 @@ int authenticate(struct login *l, const struct ksefd_proc *p,
 	snprintf(l->auth_ref, sizeof(l->auth_ref), "%s", init->reference_number);
 	snprintf(l->auth_token, sizeof(l->auth_token), "%s",
 		 init->authentication_token->token);
-	do {
-		ksef_api_auth_status_free(st);
-		st = NULL;
-		if (ksef_client_auth_status(&st, l->c, l->auth_ref, l->auth_token,
-					    &err) != 0)
-			fail_msg("auth status: %s", err.message);
-	} while (st->status->code == 100 && ++tries < 100 && e2e_sleep_us(20000) == 0);
-	code = st->status->code;
-	ksef_api_auth_status_free(st);
+	code = auth_wait(l->c, l->auth_ref, l->auth_token);
 	ksef_api_auth_init_free(init);
 	ksef_api_challenge_free(ch);
 	ksef_pubkey_free(key);
@@ -119,7 +128,7 @@ void login(struct login *l, const struct ksefd_proc *p, const char *nip,
 }
 
 void login_xades(struct login *l, const struct ksefd_proc *p, const char *nip,
-		 const char *subject_nip)
+		 const char *subject_nip, const ksef_client_ip_policy *policy)
 {
 	ksef_xades_cert_options co = KSEF_XADES_CERT_OPTIONS_INIT;
 	ksef_xades_auth_request ar = KSEF_XADES_AUTH_REQUEST_INIT;
@@ -127,10 +136,8 @@ void login_xades(struct login *l, const struct ksefd_proc *p, const char *nip,
 	ksef_xades_signer *signer = NULL;
 	ksef_api_challenge *ch = NULL;
 	ksef_api_auth_init *init = NULL;
-	ksef_api_auth_status *st = NULL;
 	char ident[40];
 	ksef_error err;
-	int tries = 0;
 
 	memset(l, 0, sizeof(*l));
 	l->c = client_for(p);
@@ -150,6 +157,7 @@ void login_xades(struct login *l, const struct ksefd_proc *p, const char *nip,
 	ar.challenge = ch->challenge;
 	ar.context_type = KSEF_CONTEXT_NIP;
 	ar.context_value = nip;
+	ar.ip_policy = policy;
 	if (ksef_xades_sign_auth_request(&doc, &ar, signer, &err) != 0 ||
 	    ksef_client_auth_xades(&init, l->c, doc.ptr, doc.size, 0,
 				   &err) != 0)
@@ -157,20 +165,11 @@ void login_xades(struct login *l, const struct ksefd_proc *p, const char *nip,
 	snprintf(l->auth_ref, sizeof(l->auth_ref), "%s", init->reference_number);
 	snprintf(l->auth_token, sizeof(l->auth_token), "%s",
 		 init->authentication_token->token);
-	do {
-		ksef_api_auth_status_free(st);
-		st = NULL;
-		if (ksef_client_auth_status(&st, l->c, l->auth_ref, l->auth_token,
-					    &err) != 0)
-			fail_msg("auth status: %s", err.message);
-	} while (st->status->code == 100 && ++tries < 100 &&
-		 e2e_sleep_us(20000) == 0);
-	assert_int_equal(st->status->code, 200);
+	assert_int_equal(auth_wait(l->c, l->auth_ref, l->auth_token), 200);
 	if (ksef_client_auth_redeem(&l->tokens, l->c, l->auth_token, &err) != 0 ||
 	    ksef_client_set_access_token(l->c, l->tokens->access_token->token,
 					 &err) != 0)
 		fail_msg("redeem: %s", err.message);
-	ksef_api_auth_status_free(st);
 	ksef_api_auth_init_free(init);
 	ksef_api_challenge_free(ch);
 	ksef_xades_signer_free(signer);

@@ -24,6 +24,8 @@ void conn_options_for(ksef_conn_options *o, ksef_client_options *client,
 		      const struct ksefd_proc *p, const char *nip);
 /* The server's current key for a usage (KSEF_KEY_USAGE_*). */
 ksef_pubkey *server_key(ksef_client *c, unsigned usage);
+/* Poll an authentication operation until it leaves 100; its final code. */
+int auth_wait(ksef_client *c, const char *ref, const char *auth_token);
 /* Authenticate with a KSeF token (challenge timestamp moved by ts_skew
  * ms); returns the final authentication status code. */
 int authenticate(struct login *l, const struct ksefd_proc *p,
@@ -33,9 +35,10 @@ void login(struct login *l, const struct ksefd_proc *p, const char *nip,
 	   const char *token);
 /* The same with a XAdES signature of a fresh self-signed company seal of
  * subject_nip: the context's owner when it is nip, else a subject with
- * the permissions `ksefd grant` gave it. */
+ * the permissions `ksefd grant` gave it; policy (may be NULL) goes in the
+ * signed document's AuthorizationPolicy. */
 void login_xades(struct login *l, const struct ksefd_proc *p, const char *nip,
-		 const char *subject_nip);
+		 const char *subject_nip, const ksef_client_ip_policy *policy);
 void logout(struct login *l);
 void open_session(struct login *l, ksef_form form, ksef_envelope **env,
 		  char ref[KSEF_REFNUM_BUFSZ]);
