@@ -55,6 +55,20 @@ KSEF_API void ksef_buf_dispose_secure(ksef_buf *buf);
 KSEF_API KSEF_WARN_UNUSED int ksef_buf_append(ksef_buf *buf, const void *data,
 					      size_t len, size_t max);
 
+/**
+ * Make room for `extra` more bytes at once, within the same bound as
+ * ksef_buf_append(), so that appends of a length known in advance (an
+ * HTTP body's Content-Length) allocate once and copy nothing twice.
+ *
+ * @param buf   the buffer; its bytes are unchanged.
+ * @param extra how many more bytes it must hold without growing.
+ * @param max   the most bytes the buffer may hold in all, NUL excluded.
+ * @return 0; KSEF_ETOOBIG if size + extra would pass max; KSEF_ENOMEM;
+ *         KSEF_EINVAL for a NULL buf.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_buf_reserve(ksef_buf *buf, size_t extra,
+					       size_t max);
+
 KSEF_END_DECLS
 
 #endif

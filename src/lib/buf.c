@@ -77,6 +77,13 @@ int ksef_buf_append(ksef_buf *buf, const void *data, size_t len, size_t max)
 	return ksef__buf_put(buf, data, len, max);
 }
 
+int ksef_buf_reserve(ksef_buf *buf, size_t extra, size_t max)
+{
+	if (buf == NULL)
+		return KSEF_EINVAL;
+	return ksef__buf_grow(buf, extra, max);
+}
+
 int ksef__buf_printf(ksef_buf *buf, size_t max, const char *fmt, ...)
 {
 	va_list ap;

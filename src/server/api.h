@@ -53,6 +53,17 @@ void api_invoice_download(struct request *req);
 
 /* The body as a JSON object. */
 json_t *api_body_object(struct request *req);
+/*
+ * The body as a JSON object, with the top-level string member `name` left
+ * in place: *val and *len point at its text inside req->body (no escapes,
+ * so it is the string itself), and the object holds "" for it. A 13 KB
+ * Base64 invoice then costs jansson nothing (it reads strings a byte at a
+ * time, and copies them). When the member is absent, not a plain string,
+ * or written with escapes, *val is NULL and the object is the whole body's,
+ * as api_body_object() gives it.
+ */
+json_t *api_body_object_lifting(struct request *req, const char *name,
+				const char **val, size_t *len);
 /* A string member of bounded length (bytes); NULL if absent and optional. */
 const char *api_string(struct request *req, json_t *obj, const char *path,
 		       const char *name, size_t min, size_t max, int required,

@@ -14,17 +14,14 @@
 #include "http.h"
 #include "util/util.h"
 
-json_t *api_body_object(struct request *req)
+/* The object in text[0..len), answered 400/21405 when it is none. */
+static json_t *parse_object(struct request *req, const char *text,
+			    size_t len)
 {
 	json_error_t jerr;
 	json_t *j;
 
-	if (req->body.size == 0) {
-		errors_reply(req, 400, 21405, "Brak treści żądania.");
-		return NULL;
-	}
-	j = json_loadb((const char *)req->body.ptr, req->body.size,
-		       JSON_REJECT_DUPLICATES, &jerr);
+	j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (j == NULL) {
 		errors_reply(req, 400, 21405,
 			"Treść żądania nie jest poprawnym JSON: %s (linia %d).",
@@ -36,6 +33,110 @@ json_t *api_body_object(struct request *req)
 		errors_reply(req, 400, 21405,
 			"Treść żądania musi być obiektem JSON.");
 		return NULL;
+	}
+	return j;
+}
+
+json_t *api_body_object(struct request *req)
+{
+	if (req->body.size == 0) {
+		errors_reply(req, 400, 21405, "Brak treści żądania.");
+		return NULL;
+	}
+	return parse_object(req, (const char *)req->body.ptr, req->body.size);
+}
+
+static size_t skip_space(const char *b, size_t n, size_t i)
+{
+	while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' ||
+			 b[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The end of the string whose text starts at b[i] (the index of its
+ * closing quote, or n); *escaped tells whether it holds a backslash. */
+static size_t string_end(const char *b, size_t n, size_t i, int *escaped)
+{
+	*escaped = 0;
+	for (; i < n && b[i] != '"'; i++)
+		if (b[i] == '\\') {
+			*escaped = 1;
+			i++;
+		}
+	return i < n ? i : n;
+}
+
+/*
+ * Where the value of the top-level member `name` is in b, when it is a
+ * string written without escapes: its text is b[*start..*end). Only
+ * strings and nesting are told apart here, which is all it takes to know
+ * where a member starts; jansson still parses, and judges, the rest.
+ * Anything unusual (the name twice, a value not a plain string, a broken
+ * text) returns 0, and jansson sees the body as it came.
+ */
+static int find_member(const char *b, size_t n, const char *name,
+		       size_t *start, size_t *end)
+{
+	size_t klen = strlen(name), i, s, j;
+	int depth = 0, found = 0, esc;
+
+	for (i = 0; i < n; i++) {
+		if (b[i] == '{' || b[i] == '[') {
+			depth++;
+			continue;
+		}
+		if (b[i] == '}' || b[i] == ']') {
+			depth--;
+			continue;
+		}
+		if (b[i] != '"')
+			continue;
+		s = i + 1;
+		if ((i = string_end(b, n, s, &esc)) == n)
+			return 0;
+		if (depth != 1 || esc || i - s != klen ||
+		    memcmp(b + s, name, klen) != 0)
+			continue;
+		j = skip_space(b, n, i + 1);
+		if (j == n || b[j] != ':')
+			continue; /* a value that reads like the name */
+		j = skip_space(b, n, j + 1);
+		if (j == n || b[j] != '"' || found)
+			return 0;
+		*start = j + 1;
+		if ((*end = string_end(b, n, j + 1, &esc)) == n || esc)
+			return 0;
+		found = 1;
+		i = *end;
+	}
+	return found;
+}
+
+json_t *api_body_object_lifting(struct request *req, const char *name,
+				const char **val, size_t *len)
+{
+	const char *b = (const char *)req->body.ptr;
+	size_t n = req->body.size, start, end;
+	char *rest;
+	json_t *j;
+
+	*val = NULL;
+	*len = 0;
+	if (n == 0 || !find_member(b, n, name, &start, &end))
+		return api_body_object(req);
+	/* The body without the value's text: what jansson reads. */
+	if ((rest = malloc(start + (n - end))) == NULL) {
+		errors_reply(req, 500, 21405, "Brak pamięci.");
+		return NULL;
+	}
+	memcpy(rest, b, start);
+	memcpy(rest + start, b + end, n - end);
+	j = parse_object(req, rest, start + (n - end));
+	free(rest);
+	if (j != NULL) {
+		*val = b + start;
+		*len = end - start;
 	}
 	return j;
 }

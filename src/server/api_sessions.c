@@ -1,9 +1,9 @@
 /*
  * api_sessions.c - the interactive-sending tag (SPEC 4.11-4.13): opening a
  * session, sending an invoice, closing. Sending does only what must be
- * answered at once (session state, limits, the encrypted content's size
- * and hash) and stores the invoice durably before the 202; decryption and
- * verification run in worker.c (SPEC 5, 8). The session's key is unwrapped
+ * answered at once (session state, the encrypted content's size and
+ * hash) and hands the invoice to worker.c, which decides it (SPEC 5, 8)
+ * and stores it with its verdict in one durable write before the 202. The session's key is unwrapped
  * and kept by session_keys.c.
  */
 #include <stdio.h>
@@ -124,34 +124,93 @@ out:
 	json_decref(body);
 }
 
+/* The end of an invoice's one durable write (worker.h): the 202, or why
+ * the session took no invoice after all. */
+static void send_done(struct invoice_job *job, int result)
+{
+	struct request *req = job->req;
+	const store_session *s = &job->session;
+
+	switch (result) {
+	case STORE_OK:
+		http_reply_json(req, 202, json_pack("{s:s}",
+			"referenceNumber", job->inv.ref));
+		break;
+	case STORE_NOT_FOUND:
+		errors_reply(req, 400, 21173, "Sesja o numerze referencyjnym "
+			"%s nie została odnaleziona.", s->ref);
+		break;
+	case STORE_WRONG_STATE:
+	case STORE_EXISTS:
+		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia "
+			"wysyłkę faktur.", job->session_status ?
+			job->session_status : 100);
+		break;
+	case STORE_FULL:
+		errors_reply(req, 400, 21155, "Sesja o numerze referencyjnym "
+			"%s osiągnęła dozwolony limit liczby faktur %d.", s->ref,
+			s->max_invoices);
+		break;
+	default:
+		errors_reply(req, 500, 21405, "%s", job->err.message);
+		break;
+	}
+	ksef_buf_dispose(&job->ciphertext);
+	ksef_buf_dispose_secure(&job->plain);
+	free(job);
+	http_complete(req);
+}
+
+/*
+ * Sending an invoice (SPEC 4.12). What can be answered at once is: the
+ * session, the body's fields, the Base64 and the encrypted hash. The rest
+ * (decryption, verification, the one durable write) runs in worker.c,
+ * and the 202 leaves when the invoice and its verdict are committed.
+ */
 void api_session_send(struct request *req)
 {
 	struct server *srv = req->srv;
 	size_t max_plain = srv->cfg.max_invoice_bytes;
 	json_t *body;
 	const char *ih, *eh, *content, *corrected;
+	size_t content_len;
 	int64_t isize, esize;
-	int offline, failed = 0, session_status = 0;
+	int offline, failed = 0;
 	char hash[KSEF_SHA256_B64_LEN + 1];
-	ksef_buf ct = KSEF_BUF_INIT;
-	store_session s;
-	store_invoice inv, orig;
+	struct invoice_job *job;
+	store_invoice orig, *inv;
 	ksef_error err;
 
-	if (api_load_session(req, &s, "odnaleziona") != 0)
-		return;
-	if (s.status != 100) {
-		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia "
-			"wysyłkę faktur.", s.status);
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		errors_reply(req, 500, 21405, "Brak pamięci.");
 		return;
 	}
-	if ((body = api_body_object(req)) == NULL)
-		return;
+	body = NULL;
+	if (api_load_session(req, &job->session, "odnaleziona") != 0)
+		goto out;
+	if (job->session.status != 100) {
+		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia "
+			"wysyłkę faktur.", job->session.status);
+		goto out;
+	}
+	if ((body = api_body_object_lifting(req, "encryptedInvoiceContent",
+					    &content, &content_len)) == NULL)
+		goto out;
 	ih = api_string(req, body, "", "invoiceHash", 44, 44, 1, &failed);
 	eh = api_string(req, body, "", "encryptedInvoiceHash", 44, 44, 1,
 			&failed);
-	content = api_string(req, body, "", "encryptedInvoiceContent", 4,
-			     B64_LEN(max_plain + 16), 1, &failed);
+	if (content == NULL) {
+		/* Not lifted out of the body: jansson has it. */
+		content = api_string(req, body, "", "encryptedInvoiceContent",
+				     4, B64_LEN(max_plain + 16), 1, &failed);
+		content_len = content ? strlen(content) : 0;
+	} else if (!failed && (content_len < 4 ||
+			       content_len > B64_LEN(max_plain + 16))) {
+		failed = 1;
+		errors_reply(req, 400, 21405, "Pole 'encryptedInvoiceContent' "
+			"musi mieć długość od 4 do %zu.",
+			(size_t)B64_LEN(max_plain + 16));
+	}
 	corrected = api_string(req, body, "", "hashOfCorrectedInvoice", 44, 44,
 			       0, &failed);
 	if (failed ||
@@ -161,19 +220,19 @@ void api_session_send(struct request *req)
 			(int64_t)max_plain + 16, 1, &esize) != 0 ||
 	    api_boolean(req, body, "offlineMode", 0, &offline) != 0)
 		goto out;
-	if (ksef_base64_decode(&ct, content, strlen(content), max_plain + 16,
-			       NULL) != 0) {
+	if (ksef_base64_decode(&job->ciphertext, content, content_len,
+			       max_plain + 16, NULL) != 0) {
 		errors_reply(req, 400, 21405, "Pole 'encryptedInvoiceContent' "
 			"nie jest poprawnym Base64.");
 		goto out;
 	}
-	if ((int64_t)ct.size != esize) {
+	if ((int64_t)job->ciphertext.size != esize) {
 		errors_reply(req, 400, 21402, "Długość treści nie zgadza się z "
 			"rozmiarem pliku.");
 		goto out;
 	}
-	if (ksef_sha256_base64(hash, ct.ptr, ct.size, NULL) != 0 ||
-	    strcmp(hash, eh) != 0) {
+	if (ksef_sha256_base64(hash, job->ciphertext.ptr, job->ciphertext.size,
+			       NULL) != 0 || strcmp(hash, eh) != 0) {
 		errors_reply(req, 400, 21403, "Skrót treści nie zgadza się ze "
 			"skrótem pliku.");
 		goto out;
@@ -181,58 +240,48 @@ void api_session_send(struct request *req)
 	/* A technical correction (offline/korekta-techniczna.md) may only
 	 * replace an invoice that was rejected. */
 	if (corrected != NULL &&
-	    store_invoice_by_hash(srv->store, s.ctx_value, corrected, &orig,
-				  NULL) == 0 && orig.status == 200) {
+	    store_invoice_by_hash(srv->store, job->session.ctx_value,
+				  corrected, &orig, NULL) == 0 &&
+	    orig.status == 200) {
 		errors_reply(req, 400, 21167, "Nie można wysłać korekty "
 			"technicznej do prawidłowo przetworzonej faktury.");
 		goto out;
 	}
-	memset(&inv, 0, sizeof(inv));
-	if (ksef_refnum_generate(inv.ref, KSEF_REFNUM_INVOICE,
+	inv = &job->inv;
+	if (ksef_refnum_generate(inv->ref, KSEF_REFNUM_INVOICE,
 				 ksef_time_warsaw(server_now_ms()), &err) != 0) {
 		errors_reply(req, 500, 21405, "%s", err.message);
 		goto out;
 	}
-	snprintf(inv.session_ref, sizeof(inv.session_ref), "%s", s.ref);
-	snprintf(inv.invoice_hash, sizeof(inv.invoice_hash), "%s", ih);
-	snprintf(inv.encrypted_hash, sizeof(inv.encrypted_hash), "%s", eh);
+	snprintf(inv->session_ref, sizeof(inv->session_ref), "%s",
+		 job->session.ref);
+	snprintf(inv->invoice_hash, sizeof(inv->invoice_hash), "%s", ih);
+	snprintf(inv->encrypted_hash, sizeof(inv->encrypted_hash), "%s", eh);
 	if (corrected != NULL)
-		snprintf(inv.hash_of_corrected, sizeof(inv.hash_of_corrected),
+		snprintf(inv->hash_of_corrected, sizeof(inv->hash_of_corrected),
 			 "%s", corrected);
-	inv.invoice_size = isize;
-	inv.encrypted_size = esize;
-	inv.offline_mode = offline;
-	inv.invoicing_ms = server_now_ms();
-	inv.status = 100;
-	request_log_ref(req, inv.ref);
-	switch (store_invoice_accept(srv->store, &inv, ct.ptr, ct.size,
-				     &session_status, &err)) {
-	case STORE_OK:
-		break;
-	case STORE_NOT_FOUND:
-		errors_reply(req, 400, 21173, "Sesja o numerze referencyjnym "
-			"%s nie została odnaleziona.", s.ref);
-		goto out;
-	case STORE_WRONG_STATE:
-	case STORE_EXISTS: /* the invoice's reference: *session_status 100 */
-		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia "
-			"wysyłkę faktur.", session_status);
-		goto out;
-	case STORE_FULL:
-		errors_reply(req, 400, 21155, "Sesja o numerze referencyjnym "
-			"%s osiągnęła dozwolony limit liczby faktur %d.", s.ref,
-			s.max_invoices);
-		goto out;
-	default:
-		errors_reply(req, 500, 21405, "%s", err.message);
-		goto out;
+	inv->invoice_size = isize;
+	inv->encrypted_size = esize;
+	inv->offline_mode = offline;
+	inv->invoicing_ms = server_now_ms();
+	inv->status = 100;
+	request_log_ref(req, inv->ref);
+	json_decref(body);
+	/* The body is decoded: its copy goes now, not with the request. */
+	ksef_buf_dispose(&req->body);
+	job->req = req;
+	job->done = send_done;
+	http_defer(req);
+	if (workers_send(srv, job) != 0) {
+		errors_reply(req, 500, 21405, "Brak pamięci.");
+		ksef_buf_dispose(&job->ciphertext);
+		free(job);
+		http_complete(req);
 	}
-	/* Durable now: the 202 may go out, and verification may start. */
-	workers_submit(srv, inv.ref);
-	http_reply_json(req, 202, json_pack("{s:s}", "referenceNumber",
-					    inv.ref));
+	return;
 out:
-	ksef_buf_dispose(&ct);
+	ksef_buf_dispose(&job->ciphertext);
+	free(job);
 	json_decref(body);
 }
 

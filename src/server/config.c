@@ -22,7 +22,16 @@ void config_init(struct config *cfg)
 	 * leaves room for attachments' 3 MB if a context allows them. */
 	cfg->max_body = 5u * 1000 * 1000;
 	cfg->max_connections = 512;
+	/* One address may hold an eighth of the connections: a busy
+	 * integrator's pool, never the whole server. */
+	cfg->max_connections_per_ip = 64;
 	cfg->connection_timeout_s = 60;
+	/* Headers are a few hundred bytes; a 5 MB body at a slow 1 Mbit/s
+	 * takes 40 s. Whatever comes slower is an attack, not a client. */
+	cfg->header_timeout_s = 10;
+	cfg->body_timeout_s = 60;
+	cfg->io_threads = 2;
+	cfg->handlers = 16;
 	/* The OpenAPI example's storage link lives about three days. */
 	cfg->download_url_ttl_ms = 3LL * 24 * 3600 * 1000;
 	cfg->upo_page_size = 10000;                 /* upo-v4-3.xsd */

@@ -12,14 +12,29 @@
 #include "server.h"
 
 /* What answers a complete request: it records exactly one reply with the
- * http_reply_*() functions before it returns. */
+ * http_reply_*() functions before it returns, or calls http_defer() and
+ * has the reply recorded and http_complete() called later. */
 typedef void http_dispatch_fn(struct request *req);
 
 /* Start listening on cfg.listen_host:cfg.port (0: any free port, stored
  * in srv->port), with TLS when configured, calling dispatch for each
- * complete request (from libmicrohttpd's connection threads). */
+ * complete request: on the event loop for a quick route, else on one of
+ * cfg.handlers threads. traits(req) tells, once the headers are in, the
+ * most body bytes req's route takes and whether it is quick (NULL:
+ * cfg.max_body, not quick). */
 int http_start(struct server *srv, http_dispatch_fn *dispatch,
+	       void (*traits)(struct request *req, struct http_traits *out),
 	       ksef_error *err);
+
+/* The request will be answered after the dispatcher returns: whoever
+ * takes it on records the reply and calls http_complete(req), once. From
+ * this call on the dispatcher must not touch req again. */
+void http_defer(struct request *req);
+/* Whether the dispatcher running on this thread deferred its request. */
+int http_deferred(void);
+/* Send req's recorded reply (500 if none); any thread. For a request
+ * without a connection (unit tests) nothing is sent. */
+void http_complete(struct request *req);
 /* Stop accepting new connections; requests in flight go on. */
 void http_quiesce(struct server *srv);
 /* Wait (up to timeout_ms) for requests in flight, then stop the daemon. */

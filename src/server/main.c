@@ -344,7 +344,7 @@ static int serve(struct config *cfg)
 	}
 	if (session_keys_new(&srv.session_keys, &srv, &err) != 0 ||
 	    workers_start(&srv, cfg->workers, &err) != 0 ||
-	    http_start(&srv, router_dispatch, &err) != 0) {
+	    http_start(&srv, router_dispatch, router_traits, &err) != 0) {
 		die("%s", err.message);
 		goto out;
 	}

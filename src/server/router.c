@@ -13,6 +13,7 @@
 #include "api.h"
 #include "context.h"
 #include "errors.h"
+#include "http.h"
 #include "router.h"
 
 #define PERM_SEND "InvoiceWrite|PefInvoiceWrite|EnforcementOperations"
@@ -22,61 +23,62 @@
 /* Literal routes come before parameterised ones with the same shape. */
 static const struct route routes[] = {
 	{ "GET", "/security/public-key-certificates", api_public_keys,
-	  AUTH_NONE, NULL, RATELIMIT_UNAUTHENTICATED },
+	  AUTH_NONE, NULL, RATELIMIT_UNAUTHENTICATED, 0 },
 	{ "POST", "/auth/challenge", api_auth_challenge, AUTH_NONE, NULL,
-	  RATELIMIT_UNAUTHENTICATED },
+	  RATELIMIT_UNAUTHENTICATED, 0 },
 	{ "POST", "/auth/ksef-token", api_auth_ksef_token, AUTH_NONE, NULL,
-	  RATELIMIT_UNAUTHENTICATED },
+	  RATELIMIT_UNAUTHENTICATED, 0 },
 	{ "POST", "/auth/xades-signature", api_auth_xades, AUTH_NONE, NULL,
-	  RATELIMIT_UNAUTHENTICATED },
+	  RATELIMIT_UNAUTHENTICATED, 0 },
 	{ "POST", "/auth/token/redeem", api_auth_redeem, AUTH_OPERATION, NULL,
-	  RATELIMIT_UNAUTHENTICATED },
+	  RATELIMIT_UNAUTHENTICATED, 0 },
 	{ "POST", "/auth/token/refresh", api_auth_refresh, AUTH_REFRESH, NULL,
-	  RATELIMIT_UNAUTHENTICATED },
+	  RATELIMIT_UNAUTHENTICATED, 0 },
 	{ "GET", "/auth/sessions", api_auth_sessions, AUTH_ACCESS, NULL,
-	  RATELIMIT_OTHER },
+	  RATELIMIT_OTHER, 0 },
 	{ "DELETE", "/auth/sessions/current", api_auth_revoke_current,
-	  AUTH_ACCESS_OR_REFRESH, NULL, RATELIMIT_OTHER },
+	  AUTH_ACCESS_OR_REFRESH, NULL, RATELIMIT_OTHER, 0 },
 	{ "DELETE", "/auth/sessions/{ref}", api_auth_revoke, AUTH_ACCESS, NULL,
-	  RATELIMIT_OTHER },
+	  RATELIMIT_OTHER, 0 },
 	{ "GET", "/auth/{ref}", api_auth_status, AUTH_OPERATION, NULL,
-	  RATELIMIT_UNAUTHENTICATED },
+	  RATELIMIT_UNAUTHENTICATED, 0 },
 
 	{ "POST", "/sessions/online", api_session_open, AUTH_ACCESS, PERM_SEND,
-	  RATELIMIT_ONLINE_SESSION },
+	  RATELIMIT_ONLINE_SESSION, 0 },
 	{ "POST", "/sessions/online/{ref}/invoices", api_session_send,
-	  AUTH_ACCESS, PERM_SEND, RATELIMIT_INVOICE_SEND },
+	  AUTH_ACCESS, PERM_SEND, RATELIMIT_INVOICE_SEND,
+	  ROUTE_INVOICE_BODY | ROUTE_QUICK },
 	{ "POST", "/sessions/online/{ref}/close", api_session_close,
-	  AUTH_ACCESS, PERM_SEND, RATELIMIT_ONLINE_SESSION },
+	  AUTH_ACCESS, PERM_SEND, RATELIMIT_ONLINE_SESSION, 0 },
 	{ "GET", "/sessions", api_sessions_list, AUTH_ACCESS, PERM_LIST,
-	  RATELIMIT_SESSION_LIST },
+	  RATELIMIT_SESSION_LIST, ROUTE_QUICK },
 	{ "GET", "/sessions/{ref}", api_session_status, AUTH_ACCESS,
-	  PERM_STATUS, RATELIMIT_SESSION_MISC },
+	  PERM_STATUS, RATELIMIT_SESSION_MISC, ROUTE_QUICK },
 	{ "GET", "/sessions/{ref}/invoices", api_session_invoices, AUTH_ACCESS,
-	  PERM_STATUS, RATELIMIT_SESSION_INVOICE_LIST },
+	  PERM_STATUS, RATELIMIT_SESSION_INVOICE_LIST, ROUTE_QUICK },
 	{ "GET", "/sessions/{ref}/invoices/failed", api_session_invoices_failed,
-	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_SESSION_INVOICE_LIST },
+	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_SESSION_INVOICE_LIST, ROUTE_QUICK },
 	{ "GET", "/sessions/{ref}/invoices/ksef/{ksef}/upo",
 	  api_upo_by_ksef_number, AUTH_ACCESS, PERM_STATUS,
-	  RATELIMIT_SESSION_MISC },
+	  RATELIMIT_SESSION_MISC, 0 },
 	{ "GET", "/sessions/{ref}/invoices/{iref}/upo", api_upo_by_invoice_ref,
-	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_SESSION_MISC },
+	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_SESSION_MISC, 0 },
 	{ "GET", "/sessions/{ref}/invoices/{iref}", api_session_invoice,
-	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_INVOICE_STATUS },
+	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_INVOICE_STATUS, ROUTE_QUICK },
 	{ "GET", "/sessions/{ref}/upo/{upo}", api_upo_session_page, AUTH_ACCESS,
-	  PERM_STATUS, RATELIMIT_SESSION_MISC },
+	  PERM_STATUS, RATELIMIT_SESSION_MISC, 0 },
 
 	{ "GET", "/invoices/ksef/{ksef}", api_invoice_download, AUTH_ACCESS,
-	  "InvoiceRead", RATELIMIT_INVOICE_DOWNLOAD },
+	  "InvoiceRead", RATELIMIT_INVOICE_DOWNLOAD, ROUTE_QUICK },
 
 	{ "POST", "/tokens", api_tokens_create, AUTH_ACCESS, NULL,
-	  RATELIMIT_OTHER },
+	  RATELIMIT_OTHER, 0 },
 	{ "GET", "/tokens", api_tokens_list, AUTH_ACCESS, NULL,
-	  RATELIMIT_OTHER },
+	  RATELIMIT_OTHER, 0 },
 	{ "GET", "/tokens/{ref}", api_tokens_get, AUTH_ACCESS, NULL,
-	  RATELIMIT_OTHER },
+	  RATELIMIT_OTHER, 0 },
 	{ "DELETE", "/tokens/{ref}", api_tokens_revoke, AUTH_ACCESS, NULL,
-	  RATELIMIT_OTHER },
+	  RATELIMIT_OTHER, 0 },
 };
 
 #define API_PREFIX "/v2"
@@ -87,9 +89,9 @@ static const struct route routes[] = {
  * credential (presign.c). */
 static const struct route storage_routes[] = {
 	{ "GET", "/upo-certificate.pem", api_storage_certificate,
-	  AUTH_STORAGE, NULL, RATELIMIT_GROUP_COUNT },
+	  AUTH_STORAGE, NULL, RATELIMIT_GROUP_COUNT, 0 },
 	{ "GET", "/{session}/{kind}/{file}", api_storage, AUTH_STORAGE, NULL,
-	  RATELIMIT_GROUP_COUNT },
+	  RATELIMIT_GROUP_COUNT, 0 },
 };
 
 /*
@@ -282,17 +284,30 @@ unsigned router_find(struct request *req, const struct route **out)
 	return path_known ? 405 : 404;
 }
 
+void router_traits(struct request *req, struct http_traits *out)
+{
+	const struct route *r;
+
+	out->body_max = ROUTER_SMALL_BODY;
+	out->quick = 0;
+	if (router_find(req, &r) != 0)
+		return; /* answered at once, with no body wanted */
+	if (r->flags & ROUTE_INVOICE_BODY)
+		out->body_max = req->srv->cfg.max_body;
+	out->quick = (r->flags & ROUTE_QUICK) != 0;
+}
+
 /* The checks of an API route, in the contract's order; storage routes
- * carry their credential in the link and have none. */
+ * carry their credential in the link and have no more. */
 static int check(struct request *req, const struct route *r)
 {
-	if (r->auth == AUTH_STORAGE)
-		return 0;
 	if (req->body_too_big > 0) {
 		errors_reply(req, 413, 21405, "Treść żądania przekracza limit "
-			"%zu bajtów.", req->srv->cfg.max_body);
+			"%zu bajtów.", req->body_max);
 		return -1;
 	}
+	if (r->auth == AUTH_STORAGE)
+		return 0;
 	if (r->auth != AUTH_NONE &&
 	    (check_bearer(req, r->auth) != 0 || check_ip(req) != 0))
 		return -1;
@@ -317,6 +332,7 @@ void router_dispatch(struct request *req)
 	if (check(req, r) != 0)
 		return;
 	r->handler(req);
-	if (!req->responded)
+	/* A deferred request is another thread's now. */
+	if (!http_deferred() && !req->responded)
 		errors_reply(req, 500, 21405, "internal error: no reply");
 }

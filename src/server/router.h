@@ -16,7 +16,25 @@ struct route {
 	enum auth_kind auth;
 	const char *permissions;      /* any one of "A|B|C", or NULL */
 	ratelimit_group group;        /* RATELIMIT_GROUP_COUNT: none */
+	unsigned flags;               /* ROUTE_* */
 };
+
+/* A route that takes an invoice: its body may reach cfg.max_body. */
+#define ROUTE_INVOICE_BODY 1u
+/* A route that only reads (the store, memory) and never waits for a
+ * durable write or long work: http.c runs it on the event loop itself,
+ * sparing it two thread hand-offs. */
+#define ROUTE_QUICK 2u
+
+/* Bodies of every route but those that carry an invoice: JSON of a few
+ * fields, or a signed XAdES request (kilobytes: a certificate and a
+ * signature). */
+#define ROUTER_SMALL_BODY ((size_t)64 * 1024)
+
+/* What http.c asks of req's route when its headers are in: the most body
+ * bytes it takes (ROUTER_SMALL_BODY, or cfg.max_body for a route that
+ * carries an invoice) and whether it is quick (ROUTE_QUICK). */
+void router_traits(struct request *req, struct http_traits *out);
 
 /* Find the route, check the bearer token, permissions and rate limits,
  * and call the handler; answers 404/405/401/403/413/414/429 itself. */

@@ -50,7 +50,12 @@ struct config {
 	int max_invoices;            /* per session: 10 000 */
 	size_t max_invoice_bytes;    /* plaintext limit: 1 000 000 */
 	int max_connections;
-	int connection_timeout_s;
+	int max_connections_per_ip;
+	int connection_timeout_s;    /* idle: no byte in either direction */
+	int header_timeout_s;        /* request line and headers, in all */
+	int body_timeout_s;          /* the body, in all, from its headers */
+	int io_threads;              /* event loops (epoll), one per core */
+	int handlers;                /* threads running dispatched requests */
 	int64_t download_url_ttl_ms; /* pre-signed links: 3 days */
 	int upo_page_size;           /* documents per session UPO page */
 };
@@ -76,6 +81,14 @@ struct keyring {
 struct workers;
 struct session_keys;
 struct request;
+struct http;
+struct http_conn;
+
+/* What http.c must know of a request before its body. */
+struct http_traits {
+	size_t body_max;   /* the most body bytes its route takes */
+	int quick;         /* run on the event loop: it only reads */
+};
 
 struct server {
 	struct config cfg;
@@ -91,6 +104,7 @@ struct server {
 	char *upo_cert_pem;                /* its certificate, published */
 	struct trust *trust;               /* --trust-store, or NULL */
 	struct MHD_Daemon *mhd;
+	struct http *http;           /* http.c: handler pool, connections */
 	char *tls_cert, *tls_key;    /* PEM, read at start (key wiped) */
 	int port;                    /* the one actually bound */
 	/* Requests in flight, so shutdown can wait for them. */
@@ -98,9 +112,12 @@ struct server {
 	pthread_cond_t idle;
 	int in_flight;
 	int stopping;
-	/* Called by http.c with each complete request; set by http_start()
-	 * (main.c passes router_dispatch). */
+	/* Called by http.c with each complete request, on a handler thread;
+	 * set by http_start() (main.c passes router_dispatch). */
 	void (*dispatch)(struct request *req);
+	/* What http.c must know of a request's route when its headers are
+	 * in (router_traits). */
+	void (*traits)(struct request *req, struct http_traits *out);
 };
 
 /* Which bearer token a route takes (SPEC 2.1). */
@@ -129,6 +146,8 @@ struct request {
 	char params[REQUEST_MAX_PARAMS][REQUEST_PATH_MAX / 4];
 	size_t nparams;
 	ksef_buf body;
+	size_t body_max;                      /* its route's limit */
+	int quick;                            /* its route only reads */
 	int body_too_big;
 	int problem_details;                  /* X-Error-Format: problem-details */
 	/* The Authorization header router.c checks, or NULL; borrowed from
@@ -149,6 +168,10 @@ struct request {
 	/* Set by router.c for authenticated routes. */
 	jwt_claims claims;
 	int authed;
+	/* http.c's: the handler queue's link, the connection's deadlines. */
+	struct request *queue_next;
+	struct http_conn *hc;
+	int dispatched;
 };
 
 /* Milliseconds since the epoch, now (clock.c). */

@@ -75,6 +75,10 @@ typedef enum store_result {
 	STORE_ERROR = -8,
 } store_result;
 
+/* Told how an asynchronous write ended (a store_result), on the store's
+ * writer thread, after its commit: it must not wait for another write. */
+typedef void store_done_fn(void *arg, int result);
+
 /* The KSEF_E* code nearest to a result (STORE_OK is 0), for a caller that
  * passes a store failure on under a KSEF_E* contract of its own. */
 int store_result_code(store_result r);
@@ -379,6 +383,31 @@ store_result store_invoice_by_hash(store *st, const char *ctx_value,
 store_result store_invoice_finish(store *st, store_invoice *inv,
 				  const unsigned char *plaintext, size_t len,
 				  ksef_error *err);
+
+/*
+ * Add an invoice whose verdict is already reached, with its plaintext when
+ * accepted (status 200), in one durable write: the one write of an
+ * invoice's life. The same transaction checks that the session is in
+ * status 100 and below its limit, gives the invoice the next ordinal
+ * (inv->ordinal), counts it in the session's totals and, for status 200,
+ * claims the duplicate key (seller NIP, RodzajFaktury, P_2; SPEC 8.3). If
+ * another invoice holds the key, the holder's KSeF number and session go
+ * to inv->orig_ksef_number and inv->orig_session_ref, duplicate(inv) turns
+ * the verdict into what that makes of it (verdict_duplicate(), a 440), and
+ * the invoice is stored so.
+ *
+ * Asynchronous: returns 0 once queued, and done(arg, result) tells the
+ * outcome after the commit: STORE_OK, STORE_NOT_FOUND (no session),
+ * STORE_WRONG_STATE (not open; its status in *session_status),
+ * STORE_FULL (the limit), STORE_EXISTS (the reference or the KSeF number is
+ * taken) or STORE_ERROR. inv, plaintext, session_status and err must live
+ * until then. A negative return means done will never be called.
+ */
+store_result store_invoice_add(store *st, store_invoice *inv,
+			       const unsigned char *plaintext, size_t len,
+			       void (*duplicate)(store_invoice *inv),
+			       int *session_status, store_done_fn *done,
+			       void *arg, ksef_error *err);
 
 /* Invoices of a session in ordinal order after `after_ordinal`; failed
  * only (status >= 300) when failed_only. */

@@ -37,6 +37,7 @@ enum query {
 	Q_AUTH_REFRESHED, Q_AUTH_REVOKE, Q_AUTH_LIST,
 	Q_SESSION_ADD, Q_SESSION_GET, Q_SESSION_STATE, Q_SESSION_CLOSE,
 	Q_SESSION_SET_UPO, Q_SESSION_COUNT_ACCEPT, Q_SESSION_COUNT_FINISH,
+	Q_SESSION_COUNT_ADD,
 	Q_SESSIONS_EXPIRE, Q_SESSIONS_DONE, Q_SESSION_FINISH, Q_SESSIONS_LIST,
 	Q_INVOICE_ADD, Q_INVOICE_GET, Q_INVOICE_BY_KSEF, Q_INVOICE_BY_HASH,
 	Q_INVOICE_STATE, Q_INVOICE_FINISH, Q_INVOICES_LIST, Q_INVOICES_PENDING,
@@ -73,14 +74,18 @@ struct conn {
  * STORE_OK, or a failure (then its savepoint is rolled back). */
 typedef int (*op_fn)(struct conn *w, void *arg, ksef_error *err);
 
-/* A queued write. It lives on the caller's stack; the caller sleeps until
- * the writer sets done, under st->lock. */
+/* A queued write. A waiting caller's lives on its stack, and the caller
+ * sleeps until the writer sets done, under st->lock. An asynchronous
+ * one's is allocated by sql_submit_async() and freed by the writer after
+ * it has called complete(complete_arg, result) outside the lock. */
 struct op {
 	op_fn fn;
 	void *arg;
 	ksef_error *err;
 	int result;
 	int done;
+	store_done_fn *complete;      /* NULL: a caller waits */
+	void *complete_arg;
 	struct op *next;
 };
 
@@ -175,6 +180,13 @@ int sql_update(struct conn *w, enum query q, const struct param *p,
 
 /* Queue a write and wait until it is committed (or failed). */
 int sql_submit(store *st, op_fn fn, void *arg, ksef_error *err);
+/* Queue a write and return at once: 0, or a negative store_result (the
+ * store is closing, no memory) when it could not be queued and complete
+ * will never be called. Otherwise the writer calls complete(complete_arg,
+ * result) once the write is committed or has failed; arg and err must
+ * live until then. */
+int sql_submit_async(store *st, op_fn fn, void *arg, ksef_error *err,
+		     store_done_fn *complete, void *complete_arg);
 
 /* A write that is one UPDATE of the row ?1 names (see sql_update()). The
  * parameters live in the caller's frame, which waits in sql_submit(). */

@@ -344,6 +344,133 @@ store_result store_invoice_finish(store *st, store_invoice *inv,
 	return error;
 }
 
+/* ---- one write per invoice ---- */
+
+struct add_args {
+	store_invoice *inv;
+	const unsigned char *data;
+	size_t len;
+	void (*duplicate)(store_invoice *inv);
+	int *session_status;
+	int64_t now_ms;
+};
+
+static int op_invoice_add(struct conn *w, void *arg, ksef_error *err)
+{
+	struct add_args *a = arg;
+	store_invoice *inv = a->inv;
+	struct session_state state = { 0 };
+	int error, ok;
+
+	if ((error = sql_session_state(w, inv->session_ref, &state, err)) < 0)
+		return error;
+	*a->session_status = state.status;
+	if (state.status != 100)
+		return sql_fail(err, STORE_WRONG_STATE, "session status %d "
+				"does not allow sending invoices",
+				state.status);
+	if (state.invoice_count >= state.max_invoices)
+		return sql_fail(err, STORE_FULL, "the session holds its limit "
+				"of %d invoices", state.max_invoices);
+	inv->ordinal = state.invoice_count + 1;
+
+	/* The key's holder first, so that a duplicate is stored as what it
+	 * is; the key itself is claimed after the row it points to. */
+	if (inv->status == 200 && inv->invoice_number[0] != '\0') {
+		error = sql_lookup(w, Q_DUPKEY_HOLDER,
+				   ARGS(ARG_FIELD(inv->seller_nip),
+					ARG_FIELD(inv->invoice_kind),
+					ARG_FIELD(inv->invoice_number)),
+				   holder_row, inv, err);
+		if (error < 0)
+			return error;
+		if (error == SQLITE_ROW)
+			a->duplicate(inv);
+	}
+	ok = inv->status == 200;
+	if ((error = sql_exec(w, Q_SESSION_COUNT_ADD,
+			      ARGS(ARG_FIELD(inv->session_ref), ARG_INT(ok),
+				   ARG_INT(inv->status >= 300),
+				   ARG_INT(a->now_ms)), err)) < 0 ||
+	    (error = sql_exec(w, Q_INVOICE_ADD,
+			      ARGS(ARG_FIELD(inv->ref),
+				   ARG_FIELD(inv->session_ref),
+				   ARG_INT(inv->ordinal),
+				   ARG_FIELD(inv->invoice_hash),
+				   ARG_INT(inv->invoice_size),
+				   ARG_FIELD(inv->encrypted_hash),
+				   ARG_INT(inv->encrypted_size),
+				   ARG_INT(inv->offline_mode != 0),
+				   ARG_FIELD(inv->hash_of_corrected),
+				   ARG_INT(inv->invoicing_ms),
+				   ARG_INT(inv->status), VERDICT_ARGS(inv)),
+			      err)) < 0)
+		return error;
+	if (!ok)
+		return 0;
+	if (inv->invoice_number[0] != '\0') {
+		if ((error = sql_exec(w, Q_DUPKEY_CLAIM,
+				      ARGS(ARG_FIELD(inv->seller_nip),
+					   ARG_FIELD(inv->invoice_kind),
+					   ARG_FIELD(inv->invoice_number),
+					   ARG_FIELD(inv->ref)), err)) < 0)
+			return error;
+		if (sqlite3_changes(w->db) != 1)
+			return sql_fail(err, STORE_ERROR, "database: duplicate "
+					"key taken within the transaction");
+	}
+	return blob_add(w, inv->ref, BLOB_PLAINTEXT, a->data, a->len, err);
+}
+
+/* What the caller's done() needs besides the result: the arguments are
+ * freed before it runs. */
+struct add_call {
+	struct add_args args;
+	store_done_fn *done;
+	void *arg;
+};
+
+static void add_done(void *arg, int result)
+{
+	struct add_call *call = arg;
+	store_done_fn *done = call->done;
+	void *done_arg = call->arg;
+
+	free(call);
+	done(done_arg, result);
+}
+
+store_result store_invoice_add(store *st, store_invoice *inv,
+			       const unsigned char *plaintext, size_t len,
+			       void (*duplicate)(store_invoice *inv),
+			       int *session_status, store_done_fn *done,
+			       void *arg, ksef_error *err)
+{
+	struct add_call *call;
+	int error;
+
+	if (inv == NULL || inv->status < 200 || duplicate == NULL ||
+	    session_status == NULL || done == NULL)
+		return sql_fail(err, STORE_INVALID, "no decided invoice given");
+	if (inv->status == 200 && plaintext == NULL)
+		return sql_fail(err, STORE_INVALID, "an accepted invoice needs "
+				"its content");
+	if (len > KSEF_INVOICE_MAX_BYTES)
+		return sql_fail(err, STORE_TOO_BIG, "invoice is %zu bytes, "
+				"over KSEF_INVOICE_MAX_BYTES", len);
+	if ((call = malloc(sizeof(*call))) == NULL)
+		return sql_fail(err, STORE_NO_MEMORY, "out of memory");
+	*session_status = 0;
+	call->args = (struct add_args){ inv, plaintext, len, duplicate,
+					session_status, wall_ms() };
+	call->done = done;
+	call->arg = arg;
+	if ((error = sql_submit_async(st, op_invoice_add, &call->args, err,
+				      add_done, call)) < 0)
+		free(call);
+	return error;
+}
+
 store_result store_invoices_list(store *st, const char *session_ref,
 				 int failed_only, int after_ordinal,
 				 size_t limit, store_invoice **out,

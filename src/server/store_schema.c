@@ -329,6 +329,11 @@ const struct query_text sql_queries[Q_COUNT] = {
 		"UPDATE sessions SET success_count = success_count + ?2,"
 		" failed_count = failed_count + ?3, updated_ms = ?4"
 		" WHERE ref = ?1" },
+	[Q_SESSION_COUNT_ADD] = { "count decided invoice",
+		"UPDATE sessions SET invoice_count = invoice_count + 1,"
+		" success_count = success_count + ?2,"
+		" failed_count = failed_count + ?3, updated_ms = ?4"
+		" WHERE ref = ?1" },
 	[Q_SESSIONS_EXPIRE] = { "expire sessions",
 		"UPDATE sessions SET status = 170, closed_ms = ?1,"
 		" updated_ms = ?1 WHERE status = 100 AND valid_until_ms <= ?1" },

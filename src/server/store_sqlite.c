@@ -495,6 +495,20 @@ static void *writer_main(void *arg)
 
 		run_batch(st->wconn, batch);
 
+		/* Asynchronous writes first, outside the lock: their
+		 * completions answer clients and may queue more writes. Each
+		 * is unlinked before it runs, as it may free what arg points
+		 * to. */
+		for (op = batch, batch = NULL; op != NULL; op = next) {
+			next = op->next;
+			if (op->complete == NULL) {
+				op->next = batch;
+				batch = op;
+				continue;
+			}
+			op->complete(op->complete_arg, op->result);
+			free(op);
+		}
 		pthread_mutex_lock(&st->lock);
 		/* Read next before done: a woken caller's op leaves the
 		 * stack as soon as the lock is released. */
@@ -508,26 +522,54 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-int sql_submit(store *st, op_fn fn, void *arg, ksef_error *err)
+/* Put op at the end of the queue, under st->lock; STORE_ERROR when the
+ * store is closing. */
+static int enqueue(store *st, struct op *op)
 {
-	struct op op = { fn, arg, err, 0, 0, NULL };
-
-	pthread_mutex_lock(&st->lock);
-	if (st->stopping) {
-		pthread_mutex_unlock(&st->lock);
-		return sql_fail(err, STORE_ERROR, "the store is closing");
-	}
+	if (st->stopping)
+		return sql_fail(op->err, STORE_ERROR, "the store is closing");
 	if (st->tail != NULL)
-		st->tail->next = &op;
+		st->tail->next = op;
 	else
-		st->head = &op;
-	st->tail = &op;
+		st->head = op;
+	st->tail = op;
 	st->nqueued++;
 	pthread_cond_signal(&st->queued);
+	return 0;
+}
+
+int sql_submit(store *st, op_fn fn, void *arg, ksef_error *err)
+{
+	struct op op = { fn, arg, err, 0, 0, NULL, NULL, NULL };
+	int error;
+
+	pthread_mutex_lock(&st->lock);
+	if ((error = enqueue(st, &op)) < 0) {
+		pthread_mutex_unlock(&st->lock);
+		return error;
+	}
 	while (!op.done)
 		pthread_cond_wait(&st->finished, &st->lock);
 	pthread_mutex_unlock(&st->lock);
 	return op.result;
+}
+
+int sql_submit_async(store *st, op_fn fn, void *arg, ksef_error *err,
+		     store_done_fn *complete, void *complete_arg)
+{
+	struct op *op = malloc(sizeof(*op));
+	int error;
+
+	if (op == NULL)
+		return sql_fail(err, STORE_NO_MEMORY, "out of memory");
+	*op = (struct op){ fn, arg, err, 0, 0, complete, complete_arg,
+			   NULL };
+	pthread_mutex_lock(&st->lock);
+	error = enqueue(st, op);
+	pthread_mutex_unlock(&st->lock);
+	if (error < 0)
+		free(op);
+	return error;
 }
 
 /* ---- migrating ---- */

@@ -1,35 +1,52 @@
 /*
  * worker.c - owns the verification threads and session housekeeping.
  *
- * DESIGN. An invoice is stored durably (status 100) before its 202, and
- * only then queued here, so the queue is just a fast path: on start the
- * pool re-queues every invoice the store still has in 100/150, and an
- * invoice whose verdict was already recorded is skipped when it comes up,
- * so a crash at any point neither loses an invoice nor verifies one twice.
- * Each thread takes the oldest queued invoice, decrypts it with the
- * session key (session_keys.c, which unwraps it again from the stored
- * wrapped key after a restart), checks metadata, XML rules and schema
- * (libksef), permissions and duplicates, and records the verdict in one
- * store write. A housekeeping thread closes sessions past validUntil and
- * gives closed sessions with nothing left to verify their final status
- * (verdict.c decides which), after which their keys are wiped.
+ * DESIGN. An invoice is written once, with its verdict. The send handler
+ * checks what must be answered at once (session, sizes, the encrypted
+ * hash) and hands the invoice here as a job; a thread decides it
+ * (decide.c) and queues its one durable write (store_invoice_add), whose
+ * commit answers the client: the 202 goes out only once the invoice and
+ * its verdict are on disk, and neither thread nor connection waits for
+ * the fsync meanwhile. So a crash loses only invoices that were never
+ * acknowledged, and none can have two statuses.
+ *
+ * Jobs wait in one lane per context (the session's NIP or identifier),
+ * and threads take the lanes in turn: a context that sends a thousand
+ * invoices delays another's next one by at most one invoice per thread,
+ * not by its whole backlog.
+ *
+ * Data written by ksefd 0.2 may still hold invoices accepted before their
+ * verdict (status 100/150, with their ciphertext). On start the pool
+ * queues them by reference and records their verdict as 0.2 did.
+ *
+ * A housekeeping thread closes sessions past validUntil and gives closed
+ * sessions with nothing left to verify their final status (verdict.c
+ * decides which), after which their keys are wiped.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/rand.h>
-#include "util/util.h"
+#include "decide.h"
 #include "session_keys.h"
 #include "upo_service.h"
 #include "verdict.h"
 #include "worker.h"
 
+/* The jobs of one context, oldest first. */
+struct lane {
+	char key[STORE_CTX_TYPE_SZ + STORE_CTX_VALUE_SZ];
+	struct invoice_job *head, *tail;
+	struct lane *next;
+};
+
 struct workers {
 	struct server *srv;
 	pthread_mutex_t lock;
-	pthread_cond_t work;          /* queue not empty, or stopping */
+	pthread_cond_t work;          /* a job or a reference, or stopping */
 	pthread_cond_t tick;          /* housekeeping wanted */
-	char (*queue)[STORE_REF_SZ];  /* ring buffer */
+	struct lane *lanes, *last;    /* lanes with jobs, in turn */
+	size_t jobs;                  /* jobs in all lanes */
+	char (*queue)[STORE_REF_SZ];  /* ring of references to recover */
 	size_t head, count, cap;
 	int stopping, kicked;
 	pthread_t *threads;
@@ -40,6 +57,8 @@ struct workers {
 
 /* How often the housekeeper forgets expired challenges, at most. */
 #define PURGE_EVERY_MS 10000
+
+/* ---- the queue ---- */
 
 static int queue_push(struct workers *w, const char *ref)
 {
@@ -75,10 +94,78 @@ void workers_submit(struct server *srv, const char *invoice_ref)
 	pthread_mutex_unlock(&w->lock);
 }
 
+static void lane_key(char *key, size_t size, const store_session *s)
+{
+	snprintf(key, size, "%s:%s", s->ctx_type, s->ctx_value);
+}
+
+int workers_send(struct server *srv, struct invoice_job *job)
+{
+	struct workers *w = srv->workers;
+	char key[sizeof(((struct lane *)0)->key)];
+	struct lane *l;
+
+	lane_key(key, sizeof(key), &job->session);
+	job->next = NULL;
+	pthread_mutex_lock(&w->lock);
+	for (l = w->lanes; l != NULL; l = l->next)
+		if (strcmp(l->key, key) == 0)
+			break;
+	if (l == NULL) {
+		if ((l = calloc(1, sizeof(*l))) == NULL) {
+			pthread_mutex_unlock(&w->lock);
+			return KSEF_ENOMEM;
+		}
+		memcpy(l->key, key, sizeof(key));
+		if (w->last != NULL)
+			w->last->next = l;
+		else
+			w->lanes = l;
+		w->last = l;
+	}
+	if (l->tail != NULL)
+		l->tail->next = job;
+	else
+		l->head = job;
+	l->tail = job;
+	w->jobs++;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+/* The first job of the first lane; the lane goes to the back of the
+ * line, or away when it has no more. Under w->lock, with w->jobs > 0. */
+static struct invoice_job *take_job(struct workers *w)
+{
+	struct lane *l = w->lanes;
+	struct invoice_job *job = l->head;
+
+	l->head = job->next;
+	w->jobs--;
+	w->lanes = l->next;
+	if (w->lanes == NULL)
+		w->last = NULL;
+	if (l->head == NULL) {
+		free(l);
+	} else {
+		l->next = NULL;
+		if (w->last != NULL)
+			w->last->next = l;
+		else
+			w->lanes = l;
+		w->last = l;
+	}
+	job->next = NULL;
+	return job;
+}
+
 void workers_kick(struct server *srv)
 {
 	struct workers *w = srv->workers;
 
+	if (w == NULL)
+		return;
 	pthread_mutex_lock(&w->lock);
 	w->kicked = 1;
 	pthread_cond_signal(&w->tick);
@@ -93,109 +180,50 @@ size_t workers_queued(struct server *srv)
 	if (w == NULL)
 		return 0;
 	pthread_mutex_lock(&w->lock);
-	n = w->count;
+	n = w->count + w->jobs;
 	pthread_mutex_unlock(&w->lock);
 	return n;
 }
 
-/* details as a JSON array text of one or more strings. */
-static void set_details(store_invoice *inv, const char *const *lines,
-			size_t n)
-{
-	json_t *a = json_array();
-	char *s;
-	size_t i;
+/* ---- one invoice ---- */
 
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(lines[i]));
-	s = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	inv->status_details[0] = '\0';
-	/* Cut whole details off rather than store broken JSON. */
-	while (s != NULL && strlen(s) >= sizeof(inv->status_details) && n > 1) {
-		free(s);
-		n--;
-		a = json_array();
-		for (i = 0; i < n; i++)
-			json_array_append_new(a, json_string(lines[i]));
-		s = json_dumps(a, JSON_COMPACT);
-		json_decref(a);
-	}
-	if (s != NULL && strlen(s) < sizeof(inv->status_details))
-		strcpy(inv->status_details, s);
-	free(s);
+static void job_stored(void *arg, int result)
+{
+	struct invoice_job *job = arg;
+
+	/* The plaintext is on disk (or refused): no copy stays. No session
+	 * waits for this invoice to close: it was never pending. */
+	ksef_buf_dispose_secure(&job->plain);
+	job->done(job, result);
 }
 
-static void set_detail(store_invoice *inv, const char *line)
-{
-	set_details(inv, &line, 1);
-}
-
-static void copy_field(char *dst, size_t size, const ksef_verdict *v,
-		       ksef_field f)
-{
-	const char *s = ksef_verdict_field(v, f);
-
-	if (s != NULL && strlen(s) < size)
-		strcpy(dst, s);
-}
-
-/* The seller may issue invoices in this context (SPEC 8.10): its NIP is
- * the context's, or the NIP part of an InternalId/NipVatUe context. */
-static int seller_allowed(const store_session *s, const char *seller)
-{
-	if (seller == NULL || strlen(seller) != 10)
-		return 0;
-	if (strcmp(s->ctx_type, "Nip") == 0)
-		return strcmp(s->ctx_value, seller) == 0;
-	return strncmp(s->ctx_value, seller, 10) == 0;
-}
-
-static void assign_number(store_invoice *inv, const char *p1)
-{
-	int64_t now = server_now_ms();
-	ksef_date today = ksef_time_date(ksef_time_warsaw(now)),
-		  invoicing = ksef_time_date(ksef_time_warsaw(inv->invoicing_ms)),
-		  issue;
-	unsigned char rnd[6];
-	uint64_t tech = 0;
-	size_t i;
-
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		memset(rnd, 0, sizeof(rnd));
-	for (i = 0; i < sizeof(rnd); i++)
-		tech = (tech << 8) | rnd[i];
-	if (ksef_number_generate(inv->ksef_number, inv->seller_nip,
-				 strlen(inv->seller_nip), today, tech,
-				 NULL) != 0)
-		inv->ksef_number[0] = '\0';
-	inv->acquisition_ms = now;
-	/* Permanent storage follows acquisition (SPEC 4.16: always later). */
-	inv->permanent_storage_ms = now + 1;
-	/* offline/automatyczne-okreslanie-trybu-offline.md: an issue date
-	 * before the day of sending makes the invoice an offline one. */
-	if (inv->offline_mode ||
-	    (p1 && ksef_date_parse(&issue, p1, strlen(p1), NULL) == 0 &&
-	     ksef_date_cmp(issue, invoicing) < 0))
-		strcpy(inv->invoicing_mode, "Offline");
-	else
-		strcpy(inv->invoicing_mode, "Online");
-}
-
-static void verify_invoice(struct workers *w, const char *ref)
+static void run_job(struct workers *w, struct invoice_job *job)
 {
 	struct server *srv = w->srv;
-	ksef_verify_options opts = KSEF_VERIFY_OPTIONS_INIT;
+	int error;
+
+	job->srv = srv;
+	decide_invoice(srv, &job->session, job->ciphertext.ptr,
+		       job->ciphertext.size, &job->inv, &job->plain);
+	/* The ciphertext is not kept: the verdict is. */
+	ksef_buf_dispose(&job->ciphertext);
+	error = store_invoice_add(srv->store, &job->inv, job->plain.ptr,
+				  job->plain.size, verdict_duplicate,
+				  &job->session_status, job_stored, job,
+				  &job->err);
+	if (error < 0)
+		job_stored(job, error);
+}
+
+/* An invoice a 0.2 data folder left accepted but undecided. */
+static void recover_invoice(struct workers *w, const char *ref)
+{
+	struct server *srv = w->srv;
 	ksef_buf ct = KSEF_BUF_INIT, plain = KSEF_BUF_INIT;
-	char hash[KSEF_SHA256_B64_LEN + 1], date[KSEF_DATE_BUFSZ],
-	     line[512];
-	const char *details[KSEF_VERIFY_MAX_DETAILS];
-	ksef_verdict *v = NULL;
 	store_session s;
 	store_invoice inv;
 	ksef_error err;
 	int rc;
-	size_t i, n;
 
 	if (store_invoice_get(srv->store, ref, &inv, &err) != 0 ||
 	    (inv.status != 100 && inv.status != 150))
@@ -203,82 +231,21 @@ static void verify_invoice(struct workers *w, const char *ref)
 	if (store_session_get(srv->store, inv.session_ref, &s, &err) != 0 ||
 	    store_invoice_ciphertext(srv->store, ref, &ct, &err) != 0) {
 		inv.status = 500;
-		set_detail(&inv, "Nie udało się odczytać faktury.");
-		goto finish;
+		snprintf(inv.status_details, sizeof(inv.status_details),
+			 "[\"Nie udało się odczytać faktury.\"]");
+	} else {
+		decide_invoice(srv, &s, ct.ptr, ct.size, &inv, &plain);
 	}
-	if (session_keys_decrypt(srv->session_keys, &s, ct.ptr, ct.size,
-				 &plain, NULL) != 0) {
-		inv.status = 435;
-		set_detail(&inv, "Nie udało się odszyfrować faktury kluczem "
-			   "sesji (AES-256-CBC, PKCS#7).");
-		goto finish;
-	}
-	if ((int64_t)plain.size != inv.invoice_size) {
-		inv.status = 430;
-		snprintf(line, sizeof(line), "Rozmiar odszyfrowanej faktury "
-			 "(%zu) nie zgadza się z invoiceSize (%lld).",
-			 plain.size, (long long)inv.invoice_size);
-		set_detail(&inv, line);
-		goto finish;
-	}
-	if (ksef_sha256_base64(hash, plain.ptr, plain.size, NULL) != 0 ||
-	    strcmp(hash, inv.invoice_hash) != 0) {
-		inv.status = 430;
-		set_detail(&inv, "Skrót odszyfrowanej faktury nie zgadza się z "
-			   "invoiceHash.");
-		goto finish;
-	}
-	opts.max_bytes = srv->cfg.max_invoice_bytes;
-	opts.reject_attachments = 1;
-	if (ksef_date_format(date, ksef_time_date(ksef_time_warsaw(
-			     inv.invoicing_ms)), NULL) == 0)
-		opts.acceptance_date = date;
-	opts.check_nip_checksums = srv->cfg.production;
-	if (ksef_invoice_verify(&v, srv->schemas, (ksef_form)s.form, plain.ptr,
-				plain.size, &opts, &err) != 0) {
-		inv.status = 500;
-		set_detail(&inv, err.message);
-		goto finish;
-	}
-	copy_field(inv.invoice_number, sizeof(inv.invoice_number), v,
-		   KSEF_FIELD_INVOICE_NUMBER);
-	copy_field(inv.seller_nip, sizeof(inv.seller_nip), v,
-		   KSEF_FIELD_SELLER_NIP);
-	copy_field(inv.invoice_kind, sizeof(inv.invoice_kind), v,
-		   KSEF_FIELD_INVOICE_KIND);
-	copy_field(inv.issue_date, sizeof(inv.issue_date), v,
-		   KSEF_FIELD_ISSUE_DATE);
-	inv.status = ksef_verdict_status(v);
-	if (inv.status != KSEF_INVOICE_STATUS_OK) {
-		n = ksef_verdict_detail_count(v);
-		for (i = 0; i < n; i++)
-			details[i] = ksef_verdict_detail(v, i);
-		set_details(&inv, details, n);
-		goto finish;
-	}
-	if (!seller_allowed(&s, inv.seller_nip)) {
-		inv.status = 410;
-		snprintf(line, sizeof(line), "Brak uprawnień do wystawienia "
-			 "faktury w imieniu podmiotu %s w kontekście %s %s.",
-			 inv.seller_nip, s.ctx_type, s.ctx_value);
-		set_detail(&inv, line);
-		goto finish;
-	}
-	assign_number(&inv, ksef_verdict_field(v, KSEF_FIELD_ISSUE_DATE));
-finish:
-	rc = store_invoice_finish(srv->store, &inv,
-				  inv.status == 200 ? plain.ptr : NULL,
-				  inv.status == 200 ? plain.size : 0, &err);
+	rc = store_invoice_finish(srv->store, &inv, plain.ptr, plain.size,
+				  &err);
 	if (rc == STORE_EXISTS) {
 		/* Another invoice holds the duplicate key; nothing was
-		 * written, and the store names the holder in inv. Record the
-		 * 440 that makes of this one (see store_invoice_finish). */
+		 * written, and the store names the holder in inv. */
 		verdict_duplicate(&inv);
 		rc = store_invoice_finish(srv->store, &inv, NULL, 0, &err);
 	}
 	if (rc != 0)
 		fprintf(stderr, "ksefd: worker: %s: %s\n", ref, err.message);
-	ksef_verdict_free(v);
 	ksef_buf_dispose(&ct);
 	ksef_buf_dispose_secure(&plain);
 	workers_kick(srv);
@@ -287,29 +254,35 @@ finish:
 static void *worker_main(void *arg)
 {
 	struct workers *w = arg;
+	struct invoice_job *job;
 	char ref[STORE_REF_SZ];
 
+	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		pthread_mutex_lock(&w->lock);
-		while (w->count == 0 && !w->stopping)
+		while (w->jobs == 0 && w->count == 0 && !w->stopping)
 			pthread_cond_wait(&w->work, &w->lock);
-		if (w->count == 0 && w->stopping) {
+		/* Jobs have a client waiting: finish them even when
+		 * stopping. References wait in the store for next time. */
+		if (w->jobs > 0) {
+			job = take_job(w);
 			pthread_mutex_unlock(&w->lock);
+			run_job(w, job);
+		} else if (w->count > 0 && !w->stopping) {
+			memcpy(ref, w->queue[w->head], STORE_REF_SZ);
+			w->head = (w->head + 1) % w->cap;
+			w->count--;
+			pthread_mutex_unlock(&w->lock);
+			recover_invoice(w, ref);
+		} else {
 			break;
 		}
-		if (w->stopping) {
-			/* Leave the rest queued in the store for next time. */
-			pthread_mutex_unlock(&w->lock);
-			break;
-		}
-		memcpy(ref, w->queue[w->head], STORE_REF_SZ);
-		w->head = (w->head + 1) % w->cap;
-		w->count--;
-		pthread_mutex_unlock(&w->lock);
-		verify_invoice(w, ref);
+		pthread_mutex_lock(&w->lock);
 	}
+	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
+
+/* ---- housekeeping ---- */
 
 static void housekeeping(struct workers *w)
 {

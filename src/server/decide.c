@@ -1,0 +1,176 @@
+/*
+ * decide.c - owns an invoice's verification verdict (decide.h): decrypt,
+ * check the declared size and hash, libksef's verification, the seller's
+ * right to issue in the session's context, and the KSeF number of an
+ * accepted invoice. Every refusal carries the detail the status answers
+ * show. It reads and writes nothing of the store: the send path and the
+ * recovery of invoices left by an older ksefd both store its verdict.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/rand.h>
+#include "decide.h"
+#include "session_keys.h"
+
+/* details as a JSON array text of one or more strings. */
+static void set_details(store_invoice *inv, const char *const *lines,
+			size_t n)
+{
+	json_t *a = json_array();
+	char *s;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(lines[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	inv->status_details[0] = '\0';
+	/* Cut whole details off rather than store broken JSON. */
+	while (s != NULL && strlen(s) >= sizeof(inv->status_details) && n > 1) {
+		free(s);
+		n--;
+		a = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, json_string(lines[i]));
+		s = json_dumps(a, JSON_COMPACT);
+		json_decref(a);
+	}
+	if (s != NULL && strlen(s) < sizeof(inv->status_details))
+		strcpy(inv->status_details, s);
+	free(s);
+}
+
+static void set_detail(store_invoice *inv, const char *line)
+{
+	set_details(inv, &line, 1);
+}
+
+static void copy_field(char *dst, size_t size, const ksef_verdict *v,
+		       ksef_field f)
+{
+	const char *s = ksef_verdict_field(v, f);
+
+	if (s != NULL && strlen(s) < size)
+		strcpy(dst, s);
+}
+
+/* The seller may issue invoices in this context (SPEC 8.10): its NIP is
+ * the context's, or the NIP part of an InternalId/NipVatUe context. */
+static int seller_allowed(const store_session *s, const char *seller)
+{
+	if (seller == NULL || strlen(seller) != 10)
+		return 0;
+	if (strcmp(s->ctx_type, "Nip") == 0)
+		return strcmp(s->ctx_value, seller) == 0;
+	return strncmp(s->ctx_value, seller, 10) == 0;
+}
+
+static void assign_number(store_invoice *inv, const char *p1)
+{
+	int64_t now = server_now_ms();
+	ksef_date today = ksef_time_date(ksef_time_warsaw(now)),
+		  invoicing = ksef_time_date(ksef_time_warsaw(inv->invoicing_ms)),
+		  issue;
+	unsigned char rnd[6];
+	uint64_t tech = 0;
+	size_t i;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		memset(rnd, 0, sizeof(rnd));
+	for (i = 0; i < sizeof(rnd); i++)
+		tech = (tech << 8) | rnd[i];
+	if (ksef_number_generate(inv->ksef_number, inv->seller_nip,
+				 strlen(inv->seller_nip), today, tech,
+				 NULL) != 0)
+		inv->ksef_number[0] = '\0';
+	inv->acquisition_ms = now;
+	/* Permanent storage follows acquisition (SPEC 4.16: always later). */
+	inv->permanent_storage_ms = now + 1;
+	/* offline/automatyczne-okreslanie-trybu-offline.md: an issue date
+	 * before the day of sending makes the invoice an offline one. */
+	if (inv->offline_mode ||
+	    (p1 && ksef_date_parse(&issue, p1, strlen(p1), NULL) == 0 &&
+	     ksef_date_cmp(issue, invoicing) < 0))
+		strcpy(inv->invoicing_mode, "Offline");
+	else
+		strcpy(inv->invoicing_mode, "Online");
+}
+
+void decide_invoice(struct server *srv, const store_session *s,
+		    const unsigned char *ct, size_t ct_len,
+		    store_invoice *inv, ksef_buf *plain)
+{
+	ksef_verify_options opts = KSEF_VERIFY_OPTIONS_INIT;
+	char hash[KSEF_SHA256_B64_LEN + 1], date[KSEF_DATE_BUFSZ],
+	     line[512];
+	const char *details[KSEF_VERIFY_MAX_DETAILS];
+	ksef_verdict *v = NULL;
+	ksef_error err;
+	size_t i, n;
+
+	if (session_keys_decrypt(srv->session_keys, s, ct, ct_len, plain,
+				 NULL) != 0) {
+		inv->status = 435;
+		set_detail(inv, "Nie udało się odszyfrować faktury kluczem "
+			   "sesji (AES-256-CBC, PKCS#7).");
+		goto refused;
+	}
+	if ((int64_t)plain->size != inv->invoice_size) {
+		inv->status = 430;
+		snprintf(line, sizeof(line), "Rozmiar odszyfrowanej faktury "
+			 "(%zu) nie zgadza się z invoiceSize (%lld).",
+			 plain->size, (long long)inv->invoice_size);
+		set_detail(inv, line);
+		goto refused;
+	}
+	if (ksef_sha256_base64(hash, plain->ptr, plain->size, NULL) != 0 ||
+	    strcmp(hash, inv->invoice_hash) != 0) {
+		inv->status = 430;
+		set_detail(inv, "Skrót odszyfrowanej faktury nie zgadza się z "
+			   "invoiceHash.");
+		goto refused;
+	}
+	opts.max_bytes = srv->cfg.max_invoice_bytes;
+	opts.reject_attachments = 1;
+	if (ksef_date_format(date, ksef_time_date(ksef_time_warsaw(
+			     inv->invoicing_ms)), NULL) == 0)
+		opts.acceptance_date = date;
+	opts.check_nip_checksums = srv->cfg.production;
+	if (ksef_invoice_verify(&v, srv->schemas, (ksef_form)s->form,
+				plain->ptr, plain->size, &opts, &err) != 0) {
+		inv->status = 500;
+		set_detail(inv, err.message);
+		goto refused;
+	}
+	copy_field(inv->invoice_number, sizeof(inv->invoice_number), v,
+		   KSEF_FIELD_INVOICE_NUMBER);
+	copy_field(inv->seller_nip, sizeof(inv->seller_nip), v,
+		   KSEF_FIELD_SELLER_NIP);
+	copy_field(inv->invoice_kind, sizeof(inv->invoice_kind), v,
+		   KSEF_FIELD_INVOICE_KIND);
+	copy_field(inv->issue_date, sizeof(inv->issue_date), v,
+		   KSEF_FIELD_ISSUE_DATE);
+	inv->status = ksef_verdict_status(v);
+	if (inv->status != KSEF_INVOICE_STATUS_OK) {
+		n = ksef_verdict_detail_count(v);
+		for (i = 0; i < n; i++)
+			details[i] = ksef_verdict_detail(v, i);
+		set_details(inv, details, n);
+		goto refused;
+	}
+	if (!seller_allowed(s, inv->seller_nip)) {
+		inv->status = 410;
+		snprintf(line, sizeof(line), "Brak uprawnień do wystawienia "
+			 "faktury w imieniu podmiotu %s w kontekście %s %s.",
+			 inv->seller_nip, s->ctx_type, s->ctx_value);
+		set_detail(inv, line);
+		goto refused;
+	}
+	assign_number(inv, ksef_verdict_field(v, KSEF_FIELD_ISSUE_DATE));
+	ksef_verdict_free(v);
+	return;
+refused:
+	ksef_verdict_free(v);
+	ksef_buf_dispose_secure(plain);
+}
