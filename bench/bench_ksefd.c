@@ -1,254 +1,363 @@
 /*
- * bench_ksefd.c - throughput of a running ksefd through its whole API:
- * T client threads, each with its own interactive session, send N
- * distinct FA (3) invoices of a chosen size (encrypt, POST, 202), then
- * every invoice is polled until verified. Reports the accept rate (202s
- * per second) and the end-to-end rate (invoices verified per second). A
- * benchmark with a report, never a test.
+ * bench_ksefd.c - a running ksefd at its ceiling, measured through its
+ * whole API, with the ceiling's pieces measured in the same run. The
+ * report (docs/benchmarks.md shows one) has:
  *
- *   bench_ksefd --base-url URL --nip NIP --token TOKEN
- *               [--invoices N] [--threads T] [--size BYTES]
+ *  - the ceiling, before any load: verify-only on 2 threads over the same
+ *    generated invoices (verify_ceiling.c, shared with bench_verify), and
+ *    the SQLite group-commit insert rate of rows the size of their
+ *    ciphertext (sqlite_ceiling.c), in a scratch folder on the server's
+ *    disk;
+ *  - closed loop (the default): T threads, one session each, send their
+ *    invoices as fast as they can, then read every final status back
+ *    through the session's invoice listing: accepted/s, verified/s end to
+ *    end, the statuses, and verified/s over verify-only/s;
+ *  - open loop (--rate R[,R...]): requests start on a fixed schedule;
+ *    the 202's latency percentiles from each scheduled start, the rate
+ *    achieved and the errors, for each offered rate;
+ *  - with --server-pid, the server's CPU per invoice and its memory, from
+ *    /proc, for each load phase.
  *
- * scripts/bench-ksefd.sh starts a fresh ksefd and runs this against it.
+ * A benchmark with a report, never a test. scripts/bench-ksefd.sh starts
+ * a fresh ksefd and runs this against it; the usage text lists every
+ * option.
  */
-#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "ksef/ksef.h"
+#include "load.h"
 
-static const char *base, *nip, *token;
-static size_t per_thread = 250, size = 10000;
-static char access_token[8192];
+#define MAX_RATES 16
 
-static double now_s(void)
+static const char usage_text[] =
+"usage: bench_ksefd --base-url URL --nip NIP --token TOKEN [options]\n"
+"  --invoices N         closed loop: invoices in all (default 2000)\n"
+"  --threads T          sessions, and closed-loop threads (default 8)\n"
+"  --size BYTES         invoice size, 2000 to 1000000 (default 10000)\n"
+"  --rate R[,R...]      open loop at each offered rate (invoices/s)\n"
+"                       instead of the closed loop\n"
+"  --duration S         open loop: seconds a rate (default 10)\n"
+"  --senders W          open loop: sender threads (default 32)\n"
+"  --server-pid PID     read the server's CPU and memory from /proc\n"
+"  --scratch-dir DIR    where the SQLite ceiling's file goes (default\n"
+"                       $TMPDIR or /tmp; use the server's disk)\n"
+"  --verify-invoices N  verify-only ceiling's invoices (0 skips it;\n"
+"                       default 2000, fewer for large invoices)\n"
+"  --verify-threads N   its threads (default 2)\n"
+"  --sqlite-rows N      SQLite ceiling's rows (0 skips it; default 4000,\n"
+"                       fewer for large invoices)\n"
+"  --page-size N        invoice listing page, 10 to 1000 (default 1000)\n"
+"  --await-timeout S    longest wait for final statuses (default 120)\n"
+"  --schemas DIR        the official schemas (default: as libksef finds\n"
+"                       them)\n"
+"  --seed N             the invoices' series (default: the time, so that\n"
+"                       no run repeats an earlier run's numbers)\n"
+"  --json FILE          also write the figures as JSON (- for stdout)\n";
+
+struct options {
+	struct target t;
+	size_t invoices, threads, size, senders;
+	double rates[MAX_RATES], duration, await_timeout;
+	size_t rate_count;
+	long server_pid;
+	uint64_t seed;
+	int have_seed;
+	const char *scratch, *schemas, *json;
+	long verify_n, sqlite_rows;  /* -1: the default for the size */
+	size_t verify_threads;
+	int page_size;
+};
+
+static int parse_size(size_t *out, const char *s, size_t lo, size_t hi)
 {
-	struct timespec ts;
+	char *end;
+	unsigned long long v;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = (size_t)v;
+	return 0;
 }
 
-static void pause_ms(long ms)
+static int parse_seconds(double *out, const char *s)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	char *end;
+	double v = strtod(s, &end);
 
-	nanosleep(&ts, NULL);
+	if (end == s || *end != '\0' || !(v > 0) || v > 86400)
+		return -1;
+	*out = v;
+	return 0;
 }
 
-static ksef_client *new_client(void)
+static int parse_rates(struct options *o, const char *s)
 {
-	ksef_client_options o = KSEF_CLIENT_OPTIONS_INIT;
-	ksef_client *c = NULL;
+	char *copy = strdup(s), *tok, *save = NULL;
+	int rc = 0;
 
-	o.base_url = base;
-	if (ksef_client_new(&c, &o, NULL) != 0)
-		return NULL;
-	if (access_token[0] &&
-	    ksef_client_set_access_token(c, access_token, NULL) != 0) {
-		ksef_client_free(c);
-		return NULL;
+	if (copy == NULL)
+		return -1;
+	o->rate_count = 0;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL && rc == 0;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (o->rate_count == MAX_RATES ||
+		    parse_seconds(&o->rates[o->rate_count], tok) != 0)
+			rc = -1;
+		o->rate_count++;
 	}
-	return c;
+	free(copy);
+	return rc == 0 && o->rate_count > 0 ? 0 : -1;
 }
 
-static ksef_pubkey *key_for(ksef_client *c, unsigned usage)
+static int parse_args(struct options *o, int argc, char **argv)
 {
-	ksef_api_pubkey_certs *certs = NULL;
-	const ksef_api_pubkey_cert *pick;
-	ksef_pubkey *k = NULL;
+	size_t v;
+	int a;
 
-	if (ksef_client_pubkey_certs(&certs, c, NULL) != 0)
-		return NULL;
-	pick = ksef_api_pubkey_certs_pick(certs, usage,
-					  ksef_time_now().unix_ms);
-	if (pick != NULL &&
-	    ksef_pubkey_load(&k, (const unsigned char *)pick->certificate,
-			     strlen(pick->certificate), NULL) != 0)
-		k = NULL;
-	ksef_api_pubkey_certs_free(certs);
-	return k;
+	for (a = 1; a < argc; a += 2) {
+		const char *k = argv[a], *val = a + 1 < argc ? argv[a + 1] :
+			NULL;
+
+		if (val == NULL)
+			return -1;
+		if (strcmp(k, "--base-url") == 0) o->t.base_url = val;
+		else if (strcmp(k, "--nip") == 0) o->t.nip = val;
+		else if (strcmp(k, "--token") == 0) o->t.token = val;
+		else if (strcmp(k, "--invoices") == 0) {
+			if (parse_size(&o->invoices, val, 1, 10000000))
+				return -1;
+		} else if (strcmp(k, "--threads") == 0) {
+			if (parse_size(&o->threads, val, 1, 64))
+				return -1;
+		} else if (strcmp(k, "--size") == 0) {
+			if (parse_size(&o->size, val, KSEF_GEN_MIN_BYTES,
+				       KSEF_INVOICE_MAX_BYTES_PLAIN))
+				return -1;
+		} else if (strcmp(k, "--rate") == 0) {
+			if (parse_rates(o, val))
+				return -1;
+		} else if (strcmp(k, "--duration") == 0) {
+			if (parse_seconds(&o->duration, val))
+				return -1;
+		} else if (strcmp(k, "--senders") == 0) {
+			if (parse_size(&o->senders, val, 1, 256))
+				return -1;
+		} else if (strcmp(k, "--server-pid") == 0) {
+			if (parse_size(&v, val, 1, 0x7fffffff))
+				return -1;
+			o->server_pid = (long)v;
+		} else if (strcmp(k, "--scratch-dir") == 0) o->scratch = val;
+		else if (strcmp(k, "--verify-invoices") == 0) {
+			if (parse_size(&v, val, 0, 1000000))
+				return -1;
+			o->verify_n = (long)v;
+		} else if (strcmp(k, "--verify-threads") == 0) {
+			if (parse_size(&o->verify_threads, val, 1, 64))
+				return -1;
+		} else if (strcmp(k, "--sqlite-rows") == 0) {
+			if (parse_size(&v, val, 0, 10000000))
+				return -1;
+			o->sqlite_rows = (long)v;
+		} else if (strcmp(k, "--page-size") == 0) {
+			if (parse_size(&v, val, 10, 1000))
+				return -1;
+			o->page_size = (int)v;
+		} else if (strcmp(k, "--await-timeout") == 0) {
+			if (parse_seconds(&o->await_timeout, val))
+				return -1;
+		} else if (strcmp(k, "--seed") == 0) {
+			if (parse_size(&v, val, 0, SIZE_MAX))
+				return -1;
+			o->seed = v;
+			o->have_seed = 1;
+		} else if (strcmp(k, "--schemas") == 0) o->schemas = val;
+		else if (strcmp(k, "--json") == 0) o->json = val;
+		else
+			return -1;
+	}
+	if (o->t.base_url == NULL || o->t.nip == NULL || o->t.token == NULL)
+		return -1;
+	if (o->rate_count == 0 && o->invoices < o->threads)
+		return -1;
+	return 0;
 }
 
-static int login(void)
+/* The ciphertext of n plaintext bytes: AES-CBC with PKCS#7 padding. */
+static size_t ciphertext_size(size_t n)
 {
-	ksef_client *c = new_client();
-	ksef_api_challenge *ch = NULL;
-	ksef_api_auth_init *init = NULL;
-	ksef_api_auth_status *st = NULL;
-	ksef_api_tokens *t = NULL;
-	ksef_pubkey *k = c ? key_for(c, KSEF_KEY_USAGE_KSEF_TOKEN) : NULL;
+	return (n / 16 + 1) * 16;
+}
+
+static int run_verify(struct run_report *r, const struct options *o,
+		      const ksef_gen_options *go)
+{
+	ksef_schemas *schemas = NULL;
+	ksef_buf *docs;
 	ksef_error err;
 	int rc = -1;
 
-	if (k == NULL || ksef_client_auth_challenge(&ch, c, &err) != 0 ||
-	    ksef_client_auth_ksef_token(&init, c, ch, KSEF_CONTEXT_NIP, nip,
-					token, k, NULL, &err) != 0)
+	fprintf(stderr, "bench_ksefd: verify-only ceiling, %zu invoices on "
+		"%zu threads\n", r->verify_n, r->verify_threads);
+	docs = calloc(r->verify_n, sizeof(*docs));
+	if (docs == NULL)
+		return -1;
+	/* The same series the load sends: the same bytes. */
+	if (bench_docs_gen(docs, go, 1, r->verify_n, NULL, &err) != 0 ||
+	    ksef_schemas_new(&schemas, o->schemas, &err) != 0 ||
+	    ksef_schemas_compile(schemas, KSEF_FORM_FA3, &err) != 0) {
+		fprintf(stderr, "bench_ksefd: %s\n", err.message);
 		goto out;
-	do {
-		ksef_api_auth_status_free(st);
-		st = NULL;
-		if (ksef_client_auth_status(&st, c, init->reference_number,
-			init->authentication_token->token, &err) != 0)
-			goto out;
-	} while (st->status->code == 100);
-	if (st->status->code == 200 &&
-	    ksef_client_auth_redeem(&t, c, init->authentication_token->token,
-				    &err) == 0) {
-		snprintf(access_token, sizeof(access_token), "%s",
-			 t->access_token->token);
+	}
+	if (verify_ceiling_run(&r->verify, schemas, docs, r->verify_n,
+			       r->verify_threads, NULL) == 0) {
+		r->have_verify = 1;
 		rc = 0;
 	}
 out:
-	ksef_api_tokens_free(t);
-	ksef_api_auth_status_free(st);
-	ksef_api_auth_init_free(init);
-	ksef_api_challenge_free(ch);
-	ksef_pubkey_free(k);
-	ksef_client_free(c);
+	bench_docs_free(docs, r->verify_n);
+	ksef_schemas_free(schemas);
 	return rc;
 }
 
-struct job {
-	int id;
-	char sref[KSEF_REFNUM_BUFSZ];
-	char (*refs)[KSEF_REFNUM_BUFSZ];
-	ksef_buf *docs;
-	size_t sent, ok, failed;
-	double send_done;
-};
-
-static void *sender(void *arg)
+static int run_sqlite(struct run_report *r)
 {
-	struct job *j = arg;
-	ksef_client *c = new_client();
-	ksef_pubkey *k = c ? key_for(c, KSEF_KEY_USAGE_SYMMETRIC_KEY) : NULL;
-	ksef_envelope *env = NULL;
-	ksef_api_session_opened *s = NULL;
-	ksef_invoice_meta meta;
-	ksef_error err;
+	fprintf(stderr, "bench_ksefd: SQLite group-commit ceiling, %zu rows "
+		"from %zu thread%s\n", r->sqlite_opts.rows,
+		r->sqlite_opts.producers,
+		r->sqlite_opts.producers == 1 ? "" : "s");
+	if (sqlite_ceiling_run(&r->sqlite, &r->sqlite_opts) != 0)
+		return -1;
+	r->have_sqlite = 1;
+	return 0;
+}
+
+/* 0 when every invoice was accepted and ended 200, else 1. */
+static int all_good(const struct run_report *r)
+{
 	size_t i;
 
-	if (k == NULL || ksef_envelope_new(&env, &err) != 0 ||
-	    ksef_client_session_open(&s, c, KSEF_FORM_FA3, env, k, &err) != 0) {
-		fprintf(stderr, "bench_ksefd: open failed\n");
-		goto out;
-	}
-	snprintf(j->sref, sizeof(j->sref), "%s", s->reference_number);
-	for (i = 0; i < per_thread; i++) {
-		if (ksef_client_invoice_send(j->refs[i], &meta, c, j->sref, env,
-				j->docs[i].ptr, j->docs[i].size, NULL, &err) != 0) {
-			fprintf(stderr, "bench_ksefd: send: %s\n", err.message);
-			break;
-		}
-		j->sent++;
-	}
-	j->send_done = now_s();
-	/* Every invoice to its verdict. */
-	for (i = 0; i < j->sent; i++) {
-		ksef_api_invoice_status *st = NULL;
+	if (r->have_verify && r->verify.failed)
+		return 1;
+	if (r->have_closed &&
+	    (tally_total(&r->closed.send_errors) || r->closed.timed_out ||
+	     tally_count(&r->closed.statuses, 200) != r->closed.sent))
+		return 1;
+	for (i = 0; i < r->open_count; i++)
+		if (r->open[i].accepted != r->open[i].scheduled ||
+		    r->open[i].timed_out ||
+		    tally_count(&r->open[i].statuses, 200) !=
+		    r->open[i].accepted)
+			return 1;
+	return 0;
+}
 
-		for (;;) {
-			if (ksef_client_session_invoice(&st, c, j->sref,
-					j->refs[i], &err) != 0)
-				break;
-			if (st->status->code >= 200)
-				break;
-			ksef_api_invoice_status_free(st);
-			st = NULL;
-			pause_ms(5);
-		}
-		if (st != NULL && st->status->code == 200)
-			j->ok++;
-		else
-			j->failed++;
-		ksef_api_invoice_status_free(st);
+static int write_json(const struct run_report *r, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+
+	if (f == NULL) {
+		fprintf(stderr, "bench_ksefd: cannot write %s\n", path);
+		return -1;
 	}
-	if (ksef_client_session_close(c, j->sref, &err) != 0)
-		fprintf(stderr, "bench_ksefd: close: %s\n", err.message);
-out:
-	ksef_api_session_opened_free(s);
-	ksef_envelope_free(env);
-	ksef_pubkey_free(k);
-	ksef_client_free(c);
-	return NULL;
+	report_json(f, r);
+	return f == stdout ? 0 : fclose(f);
 }
 
 int main(int argc, char **argv)
 {
-	size_t threads = 4, total = 1000, t, i, sent = 0, ok = 0, failed = 0;
+	struct options o = { .invoices = 2000, .threads = 8, .size = 10000,
+			     .senders = 32, .duration = 10,
+			     .await_timeout = 120, .verify_n = -1,
+			     .sqlite_rows = -1, .verify_threads = 2,
+			     .page_size = 1000 };
 	ksef_gen_options go = KSEF_GEN_OPTIONS_INIT;
-	struct job *jobs;
-	pthread_t *tid;
-	double t0, t_sent = 0, t_done;
-	int a;
+	struct run_report r;
+	ksef_buf sample = KSEF_BUF_INIT;
+	uint64_t next_index;
+	size_t i;
+	int failed = 0;
 
-	for (a = 1; a + 1 < argc; a += 2) {
-		if (strcmp(argv[a], "--base-url") == 0) base = argv[a + 1];
-		else if (strcmp(argv[a], "--nip") == 0) nip = argv[a + 1];
-		else if (strcmp(argv[a], "--token") == 0) token = argv[a + 1];
-		else if (strcmp(argv[a], "--invoices") == 0)
-			total = strtoul(argv[a + 1], NULL, 10);
-		else if (strcmp(argv[a], "--threads") == 0)
-			threads = strtoul(argv[a + 1], NULL, 10);
-		else if (strcmp(argv[a], "--size") == 0)
-			size = strtoul(argv[a + 1], NULL, 10);
-		else
-			break;
-	}
-	if (base == NULL || nip == NULL || token == NULL || threads == 0 ||
-	    threads > 64 || total < threads || a < argc) {
-		fprintf(stderr, "usage: bench_ksefd --base-url URL --nip NIP "
-			"--token TOKEN [--invoices N] [--threads T] "
-			"[--size BYTES]\n");
+	memset(&r, 0, sizeof(r));
+	if (parse_args(&o, argc, argv) != 0) {
+		fputs(usage_text, stderr);
 		return 2;
 	}
-	per_thread = total / threads;
-	if (ksef_global_init() != 0 || login() != 0) {
-		fprintf(stderr, "bench_ksefd: cannot log in\n");
+	o.t.page_size = o.page_size;
+	o.t.await_timeout = o.await_timeout;
+	if (o.scratch == NULL)
+		o.scratch = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	go.seller_nip = o.t.nip;
+	go.target_bytes = o.size;
+	/* A fresh series each run: a server that keeps its data would
+	 * otherwise see the numbers of an earlier run again. */
+	go.seed = o.have_seed ? o.seed : (uint64_t)time(NULL);
+	if (ksef_global_init() != 0 ||
+	    ksef_gen_invoice(&sample, &go, 1, NULL) != 0) {
+		fprintf(stderr, "bench_ksefd: cannot generate invoices\n");
 		return 1;
 	}
-	jobs = calloc(threads, sizeof(*jobs));
-	tid = calloc(threads, sizeof(*tid));
-	go.seller_nip = nip;
-	go.target_bytes = size;
-	go.seed = (uint64_t)time(NULL);
-	for (t = 0; t < threads; t++) {
-		jobs[t].id = (int)t;
-		jobs[t].refs = calloc(per_thread, sizeof(*jobs[t].refs));
-		jobs[t].docs = calloc(per_thread, sizeof(ksef_buf));
-		for (i = 0; i < per_thread; i++)
-			if (ksef_gen_invoice(&jobs[t].docs[i], &go,
-					     t * per_thread + i + 1, NULL) != 0)
-				return 1;
+
+	r.base_url = o.t.base_url;
+	r.server_pid = o.server_pid;
+	r.doc_bytes = sample.size;
+	ksef_buf_dispose(&sample);
+	/* About 20 MB of invoices to verify, 40 MB of rows to commit: a
+	 * second or two each, whatever the size. */
+	r.verify_n = o.verify_n >= 0 ? (size_t)o.verify_n :
+		     o.size <= 10000 ? 2000 : 20000000 / o.size + 10;
+	r.verify_threads = o.verify_threads;
+	r.sqlite_opts.dir = o.scratch;
+	r.sqlite_opts.blob_bytes = ciphertext_size(r.doc_bytes);
+	r.sqlite_opts.producers = o.threads;
+	r.sqlite_opts.rows = o.sqlite_rows >= 0 ? (size_t)o.sqlite_rows :
+			     o.size <= 10000 ? 4000 : 40000000 / o.size + 50;
+
+	if ((r.verify_n && run_verify(&r, &o, &go) != 0) ||
+	    (r.sqlite_opts.rows && run_sqlite(&r) != 0))
+		return 1;
+	if (load_login(&o.t) != 0)
+		return 1;
+
+	if (o.rate_count == 0) {
+		r.closed_opts = (struct closed_options){ .threads = o.threads,
+			.per_thread = o.invoices / o.threads, .gen = go,
+			.first_index = 1, .server_pid = o.server_pid };
+		fprintf(stderr, "bench_ksefd: closed loop, %zu invoices on "
+			"%zu thread%s\n", r.closed_opts.per_thread * o.threads,
+			o.threads, o.threads == 1 ? "" : "s");
+		if (closed_run(&r.closed, &o.t, &r.closed_opts) != 0)
+			failed = 1;
+		r.have_closed = 1;
+	} else {
+		r.open = calloc(o.rate_count, sizeof(*r.open));
+		if (r.open == NULL)
+			return 1;
+		r.open_opts = (struct open_options){ .duration = o.duration,
+			.sessions = o.threads, .senders = o.senders,
+			.gen = go, .server_pid = o.server_pid };
+		next_index = 1;
+		for (i = 0; i < o.rate_count; i++) {
+			struct open_options step = r.open_opts;
+
+			step.rate = o.rates[i];
+			step.first_index = next_index;
+			next_index += (uint64_t)(step.rate * step.duration) + 1;
+			fprintf(stderr, "bench_ksefd: open loop at %.0f/s for "
+				"%.1f s\n", step.rate, step.duration);
+			if (open_run(&r.open[i], &o.t, &step) != 0)
+				failed = 1;
+			r.open_count++;
+		}
 	}
-	t0 = now_s();
-	for (t = 0; t < threads; t++)
-		pthread_create(&tid[t], NULL, sender, &jobs[t]);
-	for (t = 0; t < threads; t++) {
-		pthread_join(tid[t], NULL);
-		sent += jobs[t].sent;
-		ok += jobs[t].ok;
-		failed += jobs[t].failed;
-		if (jobs[t].send_done > t_sent)
-			t_sent = jobs[t].send_done;
-	}
-	t_done = now_s();
-	printf("ksefd at %s: %zu FA (3) invoices of ~%zu bytes, %zu client "
-	       "threads (one session each)\n", base, sent, size, threads);
-	printf("  accepted (202, durable): %8.0f invoices/s (%.2f s)\n",
-	       sent / (t_sent - t0), t_sent - t0);
-	printf("  verified end to end:     %8.0f invoices/s (%.2f s); "
-	       "200: %zu, other: %zu\n", ok / (t_done - t0), t_done - t0, ok,
-	       failed);
-	for (t = 0; t < threads; t++) {
-		for (i = 0; i < per_thread; i++)
-			ksef_buf_dispose(&jobs[t].docs[i]);
-		free(jobs[t].docs);
-		free(jobs[t].refs);
-	}
-	free(jobs);
-	free(tid);
-	return failed ? 1 : 0;
+	report_text(stdout, &r);
+	if (o.json != NULL && write_json(&r, o.json) != 0)
+		failed = 1;
+	failed |= all_good(&r);
+	free(r.open);
+	return failed;
 }

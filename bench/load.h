@@ -1,0 +1,192 @@
+/*
+ * load.h - the parts of bench_ksefd: the client side of a run against a
+ * live ksefd (load_client.c), the closed-loop and open-loop loads
+ * (load_closed.c, load_open.c), the SQLite group-commit ceiling
+ * (sqlite_ceiling.c), the server's CPU and memory read from /proc
+ * (proc_stat.c) and the report (report.c). bench_ksefd.c parses the
+ * options and runs the phases in order.
+ */
+#ifndef BENCH_LOAD_H
+#define BENCH_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "bench.h"
+
+/* Final statuses (or HTTP statuses of failed sends) counted by code. */
+#define TALLY_CODES 16
+struct tally {
+	struct { int code; size_t n; } c[TALLY_CODES];
+	size_t kinds;  /* used entries of c */
+	size_t other;  /* counts that found no free entry */
+};
+
+void tally_add(struct tally *t, int code, size_t n);
+void tally_merge(struct tally *into, const struct tally *from);
+size_t tally_total(const struct tally *t);
+size_t tally_count(const struct tally *t, int code);
+
+/* The server a run talks to, and the access token all clients share. */
+struct target {
+	const char *base_url, *nip, *token;
+	char access_token[8192];
+	int page_size;          /* invoice listing page, 10 to 1000 */
+	double await_timeout;   /* seconds to wait for final statuses */
+};
+
+/* Authenticate with the KSeF token once; fills t->access_token. */
+int load_login(struct target *t);
+
+/* A client for t carrying its access token; NULL on failure. */
+ksef_client *load_client_new(const struct target *t);
+
+/* The server's public key for a usage (KSEF_KEY_USAGE_*); NULL on
+ * failure. */
+ksef_pubkey *load_key(ksef_client *c, unsigned usage);
+
+/* One interactive FA (3) session as the client side knows it. */
+struct session {
+	char ref[KSEF_REFNUM_BUFSZ];
+	ksef_envelope *env;
+};
+
+/* Open an FA (3) session with a fresh envelope; 0 or -1. */
+int load_session_open(struct session *s, ksef_client *c,
+		      const ksef_pubkey *key);
+
+/* Close it on the server (unless never opened) and free the envelope. */
+void load_session_close(struct session *s, ksef_client *c);
+
+/*
+ * Read the session's invoices through GET /sessions/{ref}/invoices, page
+ * by page with continuation tokens, until at least `expected` are listed
+ * and every one listed has a final status (>= 200), or until
+ * t->await_timeout passes. Adds each listed invoice's final status (or,
+ * on a timeout, its last one) to *statuses and the pages requested to
+ * *pages, and sets *done_at to the time the last listing ended.
+ * @return 0 when all were final, 1 on a timeout, -1 if a listing failed.
+ */
+int load_session_await(struct tally *statuses, size_t *pages,
+		       double *done_at, const struct target *t,
+		       ksef_client *c, const char *session_ref,
+		       size_t expected);
+
+/* A server's CPU time and memory at one moment, from /proc/PID. */
+struct proc_sample {
+	int ok;          /* 0: no pid given, or /proc could not be read */
+	double cpu_s;    /* utime + stime of all its threads */
+	long rss_kb;     /* VmRSS */
+	long hwm_kb;     /* VmHWM: the peak RSS since it started */
+};
+
+void proc_sample(struct proc_sample *out, long pid);
+
+/* What a load phase reports about the server. */
+struct server_use {
+	int ok;
+	double cpu_s;          /* CPU the server spent in the phase */
+	double cpu_us_per_inv; /* that, per invoice sent */
+	long rss_kb, hwm_kb;   /* at the phase's end */
+};
+
+void server_use_between(struct server_use *out,
+			const struct proc_sample *before,
+			const struct proc_sample *after, size_t invoices);
+
+/* The SQLite group-commit insert ceiling. */
+struct sqlite_ceiling_options {
+	const char *dir;       /* where the temporary database goes */
+	size_t rows;           /* rows to insert */
+	size_t producers;      /* threads handing rows to the writer */
+	size_t blob_bytes;     /* the ciphertext column's size */
+};
+
+struct sqlite_ceiling {
+	double seconds;
+	size_t rows, commits;
+};
+
+int sqlite_ceiling_run(struct sqlite_ceiling *out,
+		       const struct sqlite_ceiling_options *o);
+
+/* The closed loop: each thread sends its invoices as fast as it can. */
+struct closed_options {
+	size_t threads;         /* one session each */
+	size_t per_thread;      /* invoices each */
+	ksef_gen_options gen;   /* the series; thread t sends indexes
+				   first_index + t * per_thread + i */
+	uint64_t first_index;
+	long server_pid;        /* 0: none */
+};
+
+struct closed_result {
+	size_t sent;            /* answered 202 */
+	struct tally send_errors; /* by HTTP status, 0 for no answer */
+	double accept_s;        /* first send to the last 202 */
+	double verified_s;      /* first send to the last final status */
+	size_t timed_out;       /* sessions whose statuses did not all
+				   become final in time */
+	struct tally statuses;  /* final status of each invoice */
+	size_t pages;           /* invoice listing pages read */
+	size_t doc_bytes;       /* size of all invoices sent */
+	struct server_use server;
+};
+
+int closed_run(struct closed_result *out, const struct target *t,
+	       const struct closed_options *o);
+
+/* The open loop: one run per offered rate. */
+struct open_options {
+	double rate;            /* invoices a second, offered */
+	double duration;        /* seconds */
+	size_t sessions;
+	size_t senders;         /* threads starting requests */
+	ksef_gen_options gen;
+	uint64_t first_index;
+	long server_pid;
+};
+
+struct open_result {
+	double rate;
+	size_t scheduled;       /* requests the schedule held */
+	size_t accepted;        /* 202s */
+	struct tally send_errors;
+	double achieved;        /* 202s a second, schedule start to the
+				   last 202 */
+	double p50, p90, p99, max; /* seconds, of the 202s, each from its
+				      scheduled start */
+	size_t late;            /* started over 1 ms after schedule */
+	double max_lag;         /* the latest start, seconds */
+	size_t timed_out;
+	struct tally statuses;
+	size_t pages;
+	struct server_use server;
+};
+
+int open_run(struct open_result *out, const struct target *t,
+	     const struct open_options *o);
+
+/* Everything one bench_ksefd run measured, for the report. */
+struct run_report {
+	const char *base_url;
+	long server_pid;
+	size_t doc_bytes;       /* average invoice size */
+	int have_verify;
+	size_t verify_n, verify_threads;
+	struct verify_ceiling verify;
+	int have_sqlite;
+	struct sqlite_ceiling_options sqlite_opts;
+	struct sqlite_ceiling sqlite;
+	int have_closed;
+	struct closed_options closed_opts;
+	struct closed_result closed;
+	size_t open_count;
+	struct open_options open_opts; /* rate unused */
+	struct open_result *open;
+};
+
+void report_text(FILE *f, const struct run_report *r);
+void report_json(FILE *f, const struct run_report *r);
+
+#endif

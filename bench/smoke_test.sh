@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The benchmark still runs and still reports what it measured: tiny closed
+# and open loops through scripts/bench-ksefd.sh against a fresh ksefd, with
+# every figure checked in the JSON report (not its speed, which no test
+# judges); rejected invoices (a series sent twice: 440) make the exit
+# status 1; KSEFD_ARGS reaches the server; bad arguments exit 2.
+set -uo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${KSEF_BUILD_DIR:?}
+export KSEF_BUILD=$build
+[ -d "${KSEF_SCHEMA_DIR:-}" ] || { echo "no schemas: skipped"; exit 77; }
+work=$(mktemp -d)
+pid=
+failed=0
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+check() { # name expected-status command...
+	local name=$1 want=$2 got
+	shift 2
+	"$@" >"$work/out" 2>"$work/err"
+	got=$?
+	if [ "$got" = "$want" ]; then
+		echo "ok: $name"
+	else
+		echo "FAIL: $name: exit $got, expected $want"
+		sed 's/^/  | /' "$work/out" "$work/err"
+		failed=1
+	fi
+}
+json() { # name file python-assertions (d is the report)
+	check "$1" 0 python3 -c "import json, sys
+d = json.load(open(sys.argv[1]))
+$3" "$2"
+}
+
+bench=$here/scripts/bench-ksefd.sh
+check "closed loop" 0 "$bench" --invoices 16 --threads 2 \
+	--verify-invoices 10 --sqlite-rows 20 --json "$work/closed.json"
+grep -q "ratio to verify only" "$work/out" ||
+	{ echo "FAIL: the text report has no ratio"; failed=1; }
+json "closed loop figures" "$work/closed.json" '
+v, s, c = d["verify_only"], d["sqlite_group_commit"], d["closed"]
+assert 9000 < d["invoice_bytes"] <= 10000, d
+assert v["threads"] == 2 and v["invoices"] == 10 and v["failed"] == 0, v
+assert v["per_s"] > 0, v
+assert s["rows"] == 20 and s["threads"] == 2 and s["rows_per_s"] > 0, s
+assert s["blob_bytes"] % 16 == 0 and s["blob_bytes"] > d["invoice_bytes"], s
+assert 1 <= s["commits"] <= 20, s
+assert c["threads"] == 2 and c["per_thread"] == 8 and c["accepted"] == 16, c
+assert c["statuses"] == {"200": 16} and c["send_errors"] == {}, c
+assert c["timed_out_sessions"] == 0 and c["listing_pages"] >= 2, c
+assert 0 < c["accept_s"] <= c["verified_s"], c
+assert c["accepted_per_s"] >= c["verified_per_s"] > 0, c
+assert abs(c["ratio"] - c["verified_per_s"] / v["per_s"]) < 1e-3, c
+assert c["server_cpu_us_per_invoice"] is not None, c
+assert c["server_rss_kb"] > 0 and c["server_hwm_kb"] >= c["server_rss_kb"], c
+'
+
+check "open loop" 0 "$bench" --rate 40,60 --duration 0.5 --threads 2 \
+	--senders 4 --verify-invoices 0 --sqlite-rows 0 --json "$work/open.json"
+json "open loop figures" "$work/open.json" '
+assert "verify_only" not in d and "closed" not in d, d
+o = d["open"]
+assert o["sessions"] == 2 and o["senders"] == 4, o
+assert [r["offered_per_s"] for r in o["rates"]] == [40, 60], o
+for r in o["rates"]:
+    n = round(r["offered_per_s"] * 0.5)
+    assert r["scheduled"] == n and r["accepted"] == n, r
+    assert r["statuses"] == {"200": n} and r["send_errors"] == {}, r
+    assert 0 < r["p50_ms"] <= r["p90_ms"] <= r["p99_ms"] <= r["max_ms"], r
+    assert 0 < r["achieved_per_s"] <= r["offered_per_s"] * 1.05, r
+    assert r["server_rss_kb"] > 0, r
+'
+
+check "KSEFD_ARGS reaches the server" 1 env KSEFD_ARGS=--no-such-flag \
+	"$bench" --invoices 2 --threads 1
+grep -q "did not start" "$work/err" ||
+	{ echo "FAIL: no word of the server that did not start"; failed=1; }
+check "a bad argument exits 2" 2 "$build/bench/bench_ksefd" --rate x \
+	--base-url http://127.0.0.1:1/v2 --nip 5265877635 --token t
+
+# One series sent twice to one server: the second time every invoice is
+# a duplicate (440), which the report counts and the exit status shows.
+"$build/ksefd" --data "$work/data" >"$work/ksefd.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	grep -q listening "$work/ksefd.out" && break
+	sleep 0.1
+done
+base=$(sed -n 's/^ksefd: listening on //p' "$work/ksefd.out")
+token=$("$build/ksefd" token create --data "$work/data" --nip 5265877635)
+run() {
+	"$build/bench/bench_ksefd" --base-url "$base" --nip 5265877635 \
+		--token "$token" --seed 7 --invoices 4 --threads 1 \
+		--verify-invoices 0 --sqlite-rows 0 --json "$work/$1.json"
+}
+check "a series sent once" 0 run first
+check "the same series again fails" 1 run again
+grep -q "n/a (no --server-pid)" "$work/out" ||
+	{ echo "FAIL: no n/a for the server's CPU"; failed=1; }
+json "the duplicates are counted" "$work/again.json" '
+c = d["closed"]
+assert c["accepted"] == 4 and c["statuses"] == {"440": 4}, c
+assert c["server_cpu_us_per_invoice"] is None, c
+'
+exit $failed
