@@ -145,7 +145,7 @@ int ksef_sha256(unsigned char out[KSEF_SHA256_LEN], const unsigned char *data,
 	/* EVP_DigestUpdate with a zero length never reads data, but a NULL
 	 * pointer is still not something to hand across the API. */
 	if (!EVP_Digest(len > 0 ? (const void *)data : (const void *)"", len,
-			out, &dlen, EVP_sha256(), NULL) ||
+			out, &dlen, ksef__sha256(), NULL) ||
 	    dlen != KSEF_SHA256_LEN)
 		return ksef__error_openssl(err, KSEF_ECRYPTO, "SHA-256 failed");
 	return 0;

@@ -141,7 +141,7 @@ static int aes_cbc(ksef_buf *out, const ksef_envelope *env, int enc,
 		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 		goto done;
 	}
-	if (!EVP_CipherInit_ex(ctx, EVP_aes_256_cbc(), NULL, env->key,
+	if (!EVP_CipherInit_ex(ctx, ksef__aes_256_cbc(), NULL, env->key,
 			       env->iv, enc) ||
 	    (len > 0 && !EVP_CipherUpdate(ctx, tmp.ptr, &n, in, (int)len))) {
 		error = ksef__error_openssl(err, KSEF_ECRYPTO,

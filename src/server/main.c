@@ -338,7 +338,8 @@ static int serve(struct config *cfg)
 		die("%s", err.message);
 		goto out;
 	}
-	if (ratelimit_new(&srv.rl, cfg->rate_limits) != 0) {
+	if (ratelimit_new(&srv.rl, cfg->rate_limits) != 0 ||
+	    jwt_cache_new(&srv.jwt_cache) != 0) {
 		die("%s", "out of memory");
 		goto out;
 	}
@@ -362,6 +363,7 @@ out:
 	workers_stop(&srv);
 	session_keys_free(srv.session_keys);
 	ratelimit_free(srv.rl);
+	jwt_cache_free(srv.jwt_cache);
 	ksef_schemas_free(srv.schemas);
 	upo_service_free(&srv);
 	trust_free(srv.trust);

@@ -147,9 +147,10 @@ static int check_bearer(struct request *req, enum auth_kind kind)
 	h += 7;
 	while (*h == ' ')
 		h++;
-	if (jwt_verify(&req->claims, req->srv->jwt_secret,
-		       sizeof(req->srv->jwt_secret), h, strlen(h),
-		       server_now_ms(), &err) != 0) {
+	if (jwt_cache_verify(req->srv->jwt_cache, &req->claims,
+			     req->srv->jwt_secret,
+			     sizeof(req->srv->jwt_secret), h, strlen(h),
+			     server_now_ms(), &err) != 0) {
 		errors_unauthorized(req, err.code == JWT_EEXPIRED ?
 			"Token wygasł." : "Nieprawidłowy token.");
 		return -1;

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "ksef/ksef.h"
+#include "jwt_cache.h"
 #include "jwt_tokens.h"
 #include "keys.h"
 #include "ratelimit.h"
@@ -99,6 +100,7 @@ struct server {
 	struct workers *workers;
 	struct session_keys *session_keys; /* session_keys.c */
 	unsigned char jwt_secret[32];
+	jwt_cache *jwt_cache;              /* verified bearer tokens */
 	unsigned char presign_secret[32];  /* pre-signed download links */
 	ksef_upo_signer *upo_signer;       /* upo_service.c */
 	char *upo_cert_pem;                /* its certificate, published */
