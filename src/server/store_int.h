@@ -57,7 +57,7 @@ extern const struct query_text sql_queries[Q_COUNT];
 
 /* The schema's version, and the migrations that reach it: migration i
  * brings user_version i to i + 1 (store_schema.c; run by sql_migrate()). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 extern const char *const sql_migrations[STORE_SCHEMA_VERSION];
 
 /* ---- the store (store_sqlite.c) ---- */
@@ -101,6 +101,13 @@ struct store {
 	struct op *head, *tail;
 	int nqueued;
 	int stopping;
+
+	/* the checkpointer: its thread and connection, woken under lock
+	 * (see checkpointer_main) */
+	struct conn *cconn;
+	pthread_t checkpointer;
+	pthread_cond_t wal_grown;
+	int wal_pages, checkpointer_started;
 
 	/* the read pool, under rlock */
 	pthread_mutex_t rlock;

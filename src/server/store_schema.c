@@ -192,6 +192,24 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"  PRIMARY KEY (ctx_type, ctx_value, subject_type, subject_value));"
 
 	"PRAGMA user_version = 2;",
+
+	/* Version 3: the duplicate key in one b-tree. As a rowid table with
+	 * two unique indexes it cost each accepted invoice three random
+	 * pages of the write-ahead log; nothing looks a key up by its
+	 * invoice. */
+	"CREATE TABLE invoice_keys_v3 ("
+	"  seller_nip TEXT NOT NULL,"
+	"  invoice_kind TEXT NOT NULL,"
+	"  invoice_number TEXT NOT NULL,"
+	"  invoice_ref TEXT NOT NULL REFERENCES invoices (ref),"
+	"  PRIMARY KEY (seller_nip, invoice_kind, invoice_number))"
+	"  WITHOUT ROWID;"
+	"INSERT INTO invoice_keys_v3 SELECT seller_nip, invoice_kind,"
+	"  invoice_number, invoice_ref FROM invoice_keys;"
+	"DROP TABLE invoice_keys;"
+	"ALTER TABLE invoice_keys_v3 RENAME TO invoice_keys;"
+
+	"PRAGMA user_version = 3;",
 };
 
 /* ---- statements ---- */

@@ -32,6 +32,14 @@
  *    the callers it just woke to queue again, which keeps a steady group
  *    (8 threads: batches of 8, not alternating 1 and 7).
  *
+ *  - Copying the log back into the database (a checkpoint, with its own
+ *    fsync) is a thread of its own, on its own connection: the writer's
+ *    commits only append to the log, and a checkpoint runs beside them
+ *    instead of inside one client's commit. The writer tells it how long
+ *    the log has grown; it checkpoints passively (never waiting for, or
+ *    making wait, a reader or the writer) past CHECKPOINT_PAGES, and at
+ *    least every CHECKPOINT_MS.
+ *
  *  - Another process (`ksefd keys rotate`) may open the same file with a
  *    writer of its own; BEGIN IMMEDIATE and busy_timeout serialise them.
  *
@@ -63,6 +71,10 @@
 /* How long the writer waits for the callers of its last batch to queue
  * their next writes (see writer_main). */
 #define STORE_GATHER_NS 50000L
+/* Log length (pages) past which the checkpointer copies it back, and its
+ * longest sleep. SQLite's own automatic checkpoint is at 1000 pages. */
+#define CHECKPOINT_PAGES 1000
+#define CHECKPOINT_MS 1000
 
 /* ---- failures ---- */
 
@@ -309,10 +321,11 @@ static int conn_open(struct conn **out, const char *path, int writer,
 	/* foreign_keys and synchronous are per connection; query_only keeps
 	 * a reader from ever taking the write lock by mistake. */
 	static const char writer_setup[] =
-		"PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
+		"PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"
+		" PRAGMA temp_store = MEMORY;";
 	static const char reader_setup[] =
 		"PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"
-		" PRAGMA query_only = ON;";
+		" PRAGMA temp_store = MEMORY; PRAGMA query_only = ON;";
 	struct conn *c = calloc(1, sizeof(*c));
 	int rc;
 
@@ -572,6 +585,58 @@ int sql_submit_async(store *st, op_fn fn, void *arg, ksef_error *err,
 	return error;
 }
 
+/* ---- the checkpointer ---- */
+
+/* After each commit of the writer connection (its thread): wake the
+ * checkpointer once the log is long enough. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	store *st = arg;
+
+	(void)db;
+	(void)name;
+	if (pages >= CHECKPOINT_PAGES) {
+		pthread_mutex_lock(&st->lock);
+		st->wal_pages = pages;
+		pthread_cond_signal(&st->wal_grown);
+		pthread_mutex_unlock(&st->lock);
+	}
+	return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg)
+{
+	store *st = arg;
+	struct timespec until;
+	int log = 0, copied = 0;
+
+	pthread_mutex_lock(&st->lock);
+	while (!st->stopping) {
+		if (st->wal_pages < CHECKPOINT_PAGES) {
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_nsec += CHECKPOINT_MS * 1000000L;
+			while (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&st->wal_grown, &st->lock,
+					       &until);
+		}
+		st->wal_pages = 0;
+		if (st->stopping)
+			break;
+		pthread_mutex_unlock(&st->lock);
+		/* A failure (another process's checkpoint, I/O) leaves the
+		 * log as it is, to be copied next time; nothing is lost. */
+		sqlite3_wal_checkpoint_v2(st->cconn->db, NULL,
+					  SQLITE_CHECKPOINT_PASSIVE, &log,
+					  &copied);
+		pthread_mutex_lock(&st->lock);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return NULL;
+}
+
 /* ---- migrating ---- */
 
 static int read_user_version(int *out, struct conn *c, ksef_error *err)
@@ -678,6 +743,8 @@ static void store_free(store *st)
 		conn_close(c);
 	}
 	conn_close(st->wconn);
+	conn_close(st->cconn);
+	pthread_cond_destroy(&st->wal_grown);
 	pthread_cond_destroy(&st->rfree);
 	pthread_mutex_destroy(&st->rlock);
 	pthread_cond_destroy(&st->finished);
@@ -711,6 +778,7 @@ store_result store_open(store **out, const char *data_dir, ksef_error *err)
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&st->queued, &attr);
+	pthread_cond_init(&st->wal_grown, &attr);
 	pthread_condattr_destroy(&attr);
 	pthread_cond_init(&st->finished, NULL);
 	pthread_mutex_init(&st->rlock, NULL);
@@ -726,8 +794,19 @@ store_result store_open(store **out, const char *data_dir, ksef_error *err)
 	}
 	close(fd);
 	if ((error = conn_open(&st->wconn, st->path, 1, err)) < 0 ||
-	    (error = sql_migrate(st->wconn, err)) < 0)
+	    (error = sql_migrate(st->wconn, err)) < 0 ||
+	    (error = conn_open(&st->cconn, st->path, 1, err)) < 0)
 		goto fail;
+	/* Checkpoints are the checkpointer's, not a commit's. */
+	sqlite3_wal_autocheckpoint(st->wconn->db, 0);
+	sqlite3_wal_hook(st->wconn->db, on_wal_commit, st);
+	if (pthread_create(&st->checkpointer, NULL, checkpointer_main,
+			   st) != 0) {
+		error = sql_fail(err, STORE_NO_MEMORY, "cannot start the "
+				 "checkpointer thread");
+		goto fail;
+	}
+	st->checkpointer_started = 1;
 	if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
 		error = sql_fail(err, STORE_NO_MEMORY, "cannot start the "
 				 "writer thread");
@@ -736,6 +815,13 @@ store_result store_open(store **out, const char *data_dir, ksef_error *err)
 	*out = st;
 	return 0;
 fail:
+	if (st->checkpointer_started) {
+		pthread_mutex_lock(&st->lock);
+		st->stopping = 1;
+		pthread_cond_signal(&st->wal_grown);
+		pthread_mutex_unlock(&st->lock);
+		pthread_join(st->checkpointer, NULL);
+	}
 	store_free(st);
 	return error;
 }
@@ -747,8 +833,10 @@ void store_close(store *st)
 	pthread_mutex_lock(&st->lock);
 	st->stopping = 1;
 	pthread_cond_signal(&st->queued);
+	pthread_cond_signal(&st->wal_grown);
 	pthread_mutex_unlock(&st->lock);
 	pthread_join(st->writer, NULL);
+	pthread_join(st->checkpointer, NULL);
 	/* Every reader is back in the pool: no call may still be running. */
 	store_free(st);
 }
