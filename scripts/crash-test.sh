@@ -49,7 +49,7 @@ finish() {
 		2>/dev/null; then
 		kill -9 "$pid" 2>/dev/null || true
 	fi
-	if [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]; then
+	if [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || [ ! -e "$work/journal" ]; then
 		rm -rf "$work"
 	else
 		echo "crash-test.sh: kept $work (journal, data/ksefd.log)" >&2

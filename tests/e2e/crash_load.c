@@ -475,7 +475,7 @@ static int final_check(struct ksefd_proc *p, const char *jpath, char *tok,
 int main(int argc, char **argv)
 {
 	struct sender senders[MAX_THREADS];
-	struct ksefd_proc p;
+	static struct ksefd_proc p; /* outlives main() for kill_running() */
 	char tok[256] = "", jpath[512];
 	unsigned i, integrity_bad = 0, integrity_runs = 0;
 	uint64_t rng;
