@@ -26,6 +26,8 @@
  * informational ones is a failure. */
 struct crash_report {
 	size_t sessions;        /* sessions the journal opened */
+	size_t closes;          /* closes the load sent */
+	size_t closes_failed;   /* of which got no 204 */
 	size_t acked;           /* invoices answered 202 */
 	size_t noanswer;        /* sends whose answer never came */
 	size_t refused;         /* sends answered with an error */

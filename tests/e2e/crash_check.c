@@ -57,6 +57,7 @@ struct run {
 	size_t nsent;
 	struct entry *ent;
 	size_t nent;
+	size_t closes, closes_failed;
 	size_t shown[8];
 };
 
@@ -158,6 +159,11 @@ static int read_journal(struct run *run, const char *path)
 			if (strlen(fld[2]) >= KSEF_REFNUM_BUFSZ)
 				goto bad;
 			session_index(run, fld[2], &scap);
+			if (fld[0][0] == 'c') {
+				run->closes++;
+				if (n > 3 && strcmp(fld[3], "ok") != 0)
+					run->closes_failed++;
+			}
 			continue;
 		}
 		if (n < 6)
@@ -549,6 +555,8 @@ int crash_check(struct crash_report *r, const struct ksefd_proc *p,
 	for (i = 0; i < run.nsess; i++)
 		(void)refresh_session(c, &run.sess[i]);
 	r->sessions = run.nsess;
+	r->closes = run.closes;
+	r->closes_failed = run.closes_failed;
 	for (i = 0; i < run.nsent; i++) {
 		if (run.sent[i].kind == 'n')
 			r->noanswer++;

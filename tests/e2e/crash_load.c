@@ -451,8 +451,9 @@ static int final_check(struct ksefd_proc *p, const char *jpath, char *tok,
 		 r.inconsistent || r.open_left || *integrity_bad ||
 		 stop_status != 0;
 	printf("cycles:             %u\n", opt.cycles);
-	printf("acknowledged:       %zu (202, in %zu sessions)\n", r.acked,
-	       r.sessions);
+	printf("sessions:           %zu, %zu closed under load (%zu "
+	       "without a 204)\n", r.sessions, r.closes, r.closes_failed);
+	printf("acknowledged:       %zu (202)\n", r.acked);
 	printf("no answer:          %zu (of which stored: %zu)\n", r.noanswer,
 	       r.stored_unacked);
 	printf("refused:            %zu\n", r.refused);
