@@ -497,8 +497,21 @@ static void check_listings(struct run *run, struct crash_report *r)
 		if (s == NULL)
 			problem(run, &r->inconsistent, P_INCONSISTENT,
 				"invoice %s was never sent", e->iref);
-		else if (s->kind == 'n' || (s->kind == 'r' && s->http >= 500))
+		else if (s->kind == 'n' ||
+			 (s->kind == 'r' && s->http >= 500)) {
+			/* Kept although no 202 came: allowed, but then it
+			 * is verified like any other. */
 			r->stored_unacked++;
+			if (e->code < 200)
+				problem(run, &r->stuck, P_STUCK, "invoice %s "
+					"(#%llu, stored without a 202) is "
+					"still %d", e->iref, s->idx, e->code);
+			else if (e->code != 200)
+				problem(run, &r->rejected, P_REJECTED,
+					"invoice %s (#%llu, stored without a "
+					"202) ended %d", e->iref, s->idx,
+					e->code);
+		}
 		else if (s->kind == 'r')
 			problem(run, &r->inconsistent, P_INCONSISTENT,
 				"invoice #%llu refused with %d/%d is stored "
