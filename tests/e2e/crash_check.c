@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <sqlite3.h>
 #include "ksef/ksef.h"
@@ -613,7 +614,7 @@ static int copy_file(const char *from, const char *to)
 int crash_integrity(const char *data_dir, int copy, char *why, size_t size)
 {
 	char db[600], from[620], to[620];
-	char *tmp = NULL, *t;
+	char tmp[600] = "", *t;
 	sqlite3 *h = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc = 1;
@@ -623,7 +624,15 @@ int crash_integrity(const char *data_dir, int copy, char *why, size_t size)
 	if (copy) {
 		/* The WAL holds the last commits; the shared-memory index is
 		 * rebuilt from it, as after any crash. */
-		tmp = ts_mkdtemp();
+		/* Beside the data folder, so that whoever removes the
+		 * run's folder removes this one too if the check is cut
+		 * short. */
+		snprintf(tmp, sizeof(tmp), "%s.integrity", data_dir);
+		if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
+			snprintf(why, size, "cannot make %s", tmp);
+			tmp[0] = '\0';
+			goto out;
+		}
 		snprintf(to, sizeof(to), "%s/ksefd.sqlite3", tmp);
 		if (copy_file(db, to) != 0) {
 			snprintf(why, size, "cannot copy %s", db);
@@ -657,7 +666,7 @@ int crash_integrity(const char *data_dir, int copy, char *why, size_t size)
 out:
 	sqlite3_finalize(st);
 	sqlite3_close(h);
-	if (tmp != NULL)
-		ts_rmdir(tmp);
+	if (tmp[0])
+		ts_system("rm -rf '%s'", tmp);
 	return rc;
 }
