@@ -85,7 +85,8 @@ static void assign_number(store_invoice *inv, const char *p1)
 				 NULL) != 0)
 		inv->ksef_number[0] = '\0';
 	inv->acquisition_ms = now;
-	/* Permanent storage follows acquisition (SPEC 4.16: always later). */
+	/* Permanent storage follows acquisition (SPEC 4.16: always later);
+	 * the write that stores the invoice sets it (store_invoice_add). */
 	inv->permanent_storage_ms = now + 1;
 	/* offline/automatyczne-okreslanie-trybu-offline.md: an issue date
 	 * before the day of sending makes the invoice an offline one. */

@@ -57,6 +57,14 @@ static const char usage_text[] =
 "  --schemas DIR         the official schemas (default: as libksef finds them)\n"
 "  --trust-store FILE    PEM CA bundle: XAdES certificates must chain to it\n"
 "                        (default: any certificate, as on TEST)\n"
+"  --max-connections N   connections in all (default 512); over it, and\n"
+"  --max-connections-per-ip N  over this per client address (default 64),\n"
+"                        a new connection is closed at once\n"
+"  --idle-timeout S      a connection idle this long is closed (default 60)\n"
+"  --header-timeout S    a request's line and headers, in all (default 10)\n"
+"  --body-timeout S      a request's body, in all (default 60)\n"
+"  --io-threads N        event loops reading and writing sockets (default 2)\n"
+"  --handlers N          threads for requests that write or sign (default 16)\n"
 "\n"
 "keys: USAGE is SymmetricKeyEncryption, KsefTokenEncryption or UpoSigning\n"
 "(rotate adds a key for one usage, or the two API usages when none is\n"
@@ -69,6 +77,9 @@ static const char usage_text[] =
 "--version prints the version of ksefd (that of its libksef) and exits.\n";
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* getopt values of the numeric connection flags (past any character). */
+#define NUM_FLAG 256
 
 /* ksefd is built and released with libksef, so its version is the
  * library's; this is the one place that asks for it. */
@@ -402,9 +413,28 @@ int main(int argc, char **argv)
 		{ "subject-fingerprint", required_argument, NULL, '3' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "max-connections", required_argument, NULL, NUM_FLAG + 0 },
+		{ "max-connections-per-ip", required_argument, NULL,
+		  NUM_FLAG + 1 },
+		{ "idle-timeout", required_argument, NULL, NUM_FLAG + 2 },
+		{ "header-timeout", required_argument, NULL, NUM_FLAG + 3 },
+		{ "body-timeout", required_argument, NULL, NUM_FLAG + 4 },
+		{ "io-threads", required_argument, NULL, NUM_FLAG + 5 },
+		{ "handlers", required_argument, NULL, NUM_FLAG + 6 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config cfg;
+	/* The connection settings: numbers with bounds, in longopts' order
+	 * from NUM_FLAG on. */
+	const struct { int64_t min, max; int *dst; } nums[] = {
+		{ 1, 100000, &cfg.max_connections },
+		{ 1, 100000, &cfg.max_connections_per_ip },
+		{ 1, 3600, &cfg.connection_timeout_s },
+		{ 1, 3600, &cfg.header_timeout_s },
+		{ 1, 3600, &cfg.body_timeout_s },
+		{ 1, 64, &cfg.io_threads },
+		{ 1, 256, &cfg.handlers },
+	};
 	const char *usage_name = NULL, *nip = NULL, *subject_type = NULL,
 		   *subject_value = NULL,
 		   *perms = "InvoiceWrite,InvoiceRead",
@@ -414,6 +444,24 @@ int main(int argc, char **argv)
 
 	config_init(&cfg);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c >= NUM_FLAG && c < NUM_FLAG + (int)(sizeof(nums) /
+							sizeof(nums[0]))) {
+			const char *name = "";
+			size_t k;
+
+			for (k = 0; longopts[k].name != NULL; k++)
+				if (longopts[k].val == c)
+					name = longopts[k].name;
+
+			if (util_parse_i64(&v, optarg, nums[c - NUM_FLAG].min,
+					   nums[c - NUM_FLAG].max) != 0)
+				return die("--%s: %lld to %lld, not %s", name,
+					   (long long)nums[c - NUM_FLAG].min,
+					   (long long)nums[c - NUM_FLAG].max,
+					   optarg);
+			*nums[c - NUM_FLAG].dst = (int)v;
+			continue;
+		}
 		switch (c) {
 		case 'd':
 			if (strlen(optarg) >= sizeof(cfg.data_dir))

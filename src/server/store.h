@@ -394,7 +394,8 @@ store_result store_invoice_finish(store *st, store_invoice *inv,
  * another invoice holds the key, the holder's KSeF number and session go
  * to inv->orig_ksef_number and inv->orig_session_ref, duplicate(inv) turns
  * the verdict into what that makes of it (verdict_duplicate(), a 440), and
- * the invoice is stored so.
+ * the invoice is stored so. An accepted invoice's permanent_storage_ms is
+ * the time of this write (acquisition_ms is kept before it).
  *
  * Asynchronous: returns 0 once queued, and done(arg, result) tells the
  * outcome after the commit: STORE_OK, STORE_NOT_FOUND (no session),

@@ -388,6 +388,15 @@ static int op_invoice_add(struct conn *w, void *arg, ksef_error *err)
 			a->duplicate(inv);
 	}
 	ok = inv->status == 200;
+	if (ok) {
+		/* Permanent storage is this write: its time is now, no later
+		 * than the commit, so whoever learns the KSeF number (only
+		 * after the commit) can download the invoice. Acquisition
+		 * stays before it (SPEC 4.16), if need be by a millisecond. */
+		inv->permanent_storage_ms = wall_ms();
+		if (inv->acquisition_ms >= inv->permanent_storage_ms)
+			inv->acquisition_ms = inv->permanent_storage_ms - 1;
+	}
 	if ((error = sql_exec(w, Q_SESSION_COUNT_ADD,
 			      ARGS(ARG_FIELD(inv->session_ref), ARG_INT(ok),
 				   ARG_INT(inv->status >= 300),

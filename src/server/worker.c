@@ -27,25 +27,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include "decide.h"
+#include "lanes.h"
 #include "session_keys.h"
 #include "upo_service.h"
 #include "verdict.h"
 #include "worker.h"
-
-/* The jobs of one context, oldest first. */
-struct lane {
-	char key[STORE_CTX_TYPE_SZ + STORE_CTX_VALUE_SZ];
-	struct invoice_job *head, *tail;
-	struct lane *next;
-};
 
 struct workers {
 	struct server *srv;
 	pthread_mutex_t lock;
 	pthread_cond_t work;          /* a job or a reference, or stopping */
 	pthread_cond_t tick;          /* housekeeping wanted */
-	struct lane *lanes, *last;    /* lanes with jobs, in turn */
-	size_t jobs;                  /* jobs in all lanes */
+	struct lanes jobs;            /* invoice jobs, a lane a context */
 	char (*queue)[STORE_REF_SZ];  /* ring of references to recover */
 	size_t head, count, cap;
 	int stopping, kicked;
@@ -94,70 +87,19 @@ void workers_submit(struct server *srv, const char *invoice_ref)
 	pthread_mutex_unlock(&w->lock);
 }
 
-static void lane_key(char *key, size_t size, const store_session *s)
-{
-	snprintf(key, size, "%s:%s", s->ctx_type, s->ctx_value);
-}
-
 int workers_send(struct server *srv, struct invoice_job *job)
 {
 	struct workers *w = srv->workers;
-	char key[sizeof(((struct lane *)0)->key)];
-	struct lane *l;
+	char key[LANES_KEY_SZ];
+	int error;
 
-	lane_key(key, sizeof(key), &job->session);
-	job->next = NULL;
+	snprintf(key, sizeof(key), "%s:%s", job->session.ctx_type,
+		 job->session.ctx_value);
 	pthread_mutex_lock(&w->lock);
-	for (l = w->lanes; l != NULL; l = l->next)
-		if (strcmp(l->key, key) == 0)
-			break;
-	if (l == NULL) {
-		if ((l = calloc(1, sizeof(*l))) == NULL) {
-			pthread_mutex_unlock(&w->lock);
-			return KSEF_ENOMEM;
-		}
-		memcpy(l->key, key, sizeof(key));
-		if (w->last != NULL)
-			w->last->next = l;
-		else
-			w->lanes = l;
-		w->last = l;
-	}
-	if (l->tail != NULL)
-		l->tail->next = job;
-	else
-		l->head = job;
-	l->tail = job;
-	w->jobs++;
-	pthread_cond_signal(&w->work);
+	if ((error = lanes_push(&w->jobs, key, &job->link)) == 0)
+		pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
-	return 0;
-}
-
-/* The first job of the first lane; the lane goes to the back of the
- * line, or away when it has no more. Under w->lock, with w->jobs > 0. */
-static struct invoice_job *take_job(struct workers *w)
-{
-	struct lane *l = w->lanes;
-	struct invoice_job *job = l->head;
-
-	l->head = job->next;
-	w->jobs--;
-	w->lanes = l->next;
-	if (w->lanes == NULL)
-		w->last = NULL;
-	if (l->head == NULL) {
-		free(l);
-	} else {
-		l->next = NULL;
-		if (w->last != NULL)
-			w->last->next = l;
-		else
-			w->lanes = l;
-		w->last = l;
-	}
-	job->next = NULL;
-	return job;
+	return error == 0 ? 0 : KSEF_ENOMEM;
 }
 
 void workers_kick(struct server *srv)
@@ -180,7 +122,7 @@ size_t workers_queued(struct server *srv)
 	if (w == NULL)
 		return 0;
 	pthread_mutex_lock(&w->lock);
-	n = w->count + w->jobs;
+	n = w->count + w->jobs.count;
 	pthread_mutex_unlock(&w->lock);
 	return n;
 }
@@ -259,12 +201,12 @@ static void *worker_main(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		while (w->jobs == 0 && w->count == 0 && !w->stopping)
+		while (w->jobs.count == 0 && w->count == 0 && !w->stopping)
 			pthread_cond_wait(&w->work, &w->lock);
 		/* Jobs have a client waiting: finish them even when
 		 * stopping. References wait in the store for next time. */
-		if (w->jobs > 0) {
-			job = take_job(w);
+		if (w->jobs.count > 0) {
+			job = (struct invoice_job *)lanes_pop(&w->jobs);
 			pthread_mutex_unlock(&w->lock);
 			run_job(w, job);
 		} else if (w->count > 0 && !w->stopping) {

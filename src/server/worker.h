@@ -7,6 +7,7 @@
 #ifndef KSEFD_WORKER_H
 #define KSEFD_WORKER_H
 
+#include "lanes.h"
 #include "server.h"
 
 /* An invoice on its way from its POST to its one durable write. The
@@ -16,6 +17,7 @@
  * session_status when the session refused it), on the store's writer
  * thread. done answers the request and frees the job. */
 struct invoice_job {
+	struct lane_item link;        /* worker.c's queue: first member */
 	struct request *req;
 	store_session session;
 	store_invoice inv;
@@ -26,7 +28,6 @@ struct invoice_job {
 	ksef_buf plain;
 	int session_status;
 	ksef_error err;
-	struct invoice_job *next;
 };
 
 /* Start the pool; it first queues every invoice a previous run (ksefd
