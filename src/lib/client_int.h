@@ -387,6 +387,10 @@ int ksef__rd_auth_status(struct ksef__rd *r, const json_t *o, void *item);
 int ksef__req_call_result(void **out, ksef_client *c,
 			  const ksef__request *rq, int want_array,
 			  size_t size, ksef__parse_fn parse, ksef_error *err);
+/* As ksef__req_post_result(), with the body's JSON text ready (borrowed). */
+int ksef__req_post_text_result(void **out, ksef_client *c, ksef__request *rq,
+			       const char *text, size_t len, size_t size,
+			       ksef__parse_fn parse, ksef_error *err);
 
 /* POST a JSON body made by a ksef__client_build_*_body builder (it takes
  * the reference) and read the answer into a result. The body is wiped

@@ -137,7 +137,13 @@ static const size_t send_options_sizes[] = {
 };
 KSEF__OPTIONS_SIZES(send_options_sizes, KSEF_CLIENT_SEND_OPTIONS_VERSION);
 
-int ksef__client_build_send_invoice_body(json_t **out,
+/*
+ * SendInvoiceRequest. With content non-NULL, the Base64 of the ciphertext
+ * goes there and the object holds "" for it, to be spliced into the text
+ * (splice_content): jansson would copy the 13 KB string and then escape
+ * it a byte at a time.
+ */
+static int build_send_body(json_t **out, ksef_buf *content,
 	ksef_invoice_meta *meta_out, const ksef_envelope *env,
 	const unsigned char *xml, size_t len,
 	const ksef_client_send_options *given, ksef_error *err)
@@ -176,6 +182,7 @@ int ksef__client_build_send_invoice_body(json_t **out,
 	    ksef__req_json_set(body, "encryptedInvoiceSize",
 		json_integer((json_int_t)meta.encrypted_size)) < 0 ||
 	    ksef__req_json_set(body, "encryptedInvoiceContent",
+			       content != NULL ? json_string("") :
 			       json_stringn((char *)b64.ptr, b64.size)) < 0 ||
 	    ksef__req_json_set(body, "offlineMode",
 			       json_boolean(opts->offline_mode)) < 0 ||
@@ -189,12 +196,53 @@ int ksef__client_build_send_invoice_body(json_t **out,
 		*meta_out = meta;
 	*out = body;
 	body = NULL;
+	if (content != NULL)
+		ksef__buf_swap_in(content, &b64);
 	error = 0;
 done:
 	json_decref(body);
 	ksef_buf_dispose(&ct);
 	ksef_buf_dispose(&b64);
 	return error;
+}
+
+int ksef__client_build_send_invoice_body(json_t **out,
+	ksef_invoice_meta *meta_out, const ksef_envelope *env,
+	const unsigned char *xml, size_t len,
+	const ksef_client_send_options *given, ksef_error *err)
+{
+	return build_send_body(out, NULL, meta_out, env, xml, len, given, err);
+}
+
+/* The body's text with the content put where the object holds "". Every
+ * other member is a hash, a number or a boolean, so the member's name
+ * appears once. */
+static int splice_content(ksef_buf *text, json_t *body,
+			  const ksef_buf *content, ksef_error *err)
+{
+	static const char member[] = "\"encryptedInvoiceContent\":\"";
+	char *dumped = json_dumps(body, JSON_COMPACT);
+	const char *at = dumped ? strstr(dumped, member) : NULL;
+	size_t head, n;
+	int error;
+
+	if (at == NULL) {
+		free(dumped);
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	}
+	head = (size_t)(at - dumped) + sizeof(member) - 1;
+	n = strlen(dumped);
+	if ((error = ksef__buf_grow(text, n + content->size, SIZE_MAX)) < 0) {
+		free(dumped);
+		return ksef__error_set(err, error, "out of memory");
+	}
+	memcpy(text->ptr, dumped, head);
+	memcpy(text->ptr + head, content->ptr, content->size);
+	memcpy(text->ptr + head + content->size, dumped + head, n - head);
+	text->size = n + content->size;
+	text->ptr[text->size] = '\0';
+	free(dumped);
+	return 0;
 }
 
 /* SendInvoiceResponse: only the reference is kept, in the caller's
@@ -219,6 +267,7 @@ int ksef_client_invoice_send(char ref_out[KSEF_REFNUM_BUFSZ],
 {
 	ksef__request rq = { 0 };
 	ksef_invoice_meta meta;
+	ksef_buf content = KSEF_BUF_INIT, text = KSEF_BUF_INIT;
 	struct sent *sent;
 	json_t *body;
 	char path[96];
@@ -230,16 +279,22 @@ int ksef_client_invoice_send(char ref_out[KSEF_REFNUM_BUFSZ],
 	if ((error = ksef__req_check_ref("session reference number",
 					 session_ref, err)) < 0 ||
 	    (error = ksef__req_need_token(&rq.bearer, c, err)) < 0 ||
-	    (error = ksef__client_build_send_invoice_body(&body, &meta, env,
-							  xml, len, opts,
-							  err)) < 0)
+	    (error = build_send_body(&body, &content, &meta, env, xml, len,
+				     opts, err)) < 0)
+		return error;
+	error = splice_content(&text, body, &content, err);
+	json_decref(body);
+	ksef_buf_dispose(&content);
+	if (error < 0)
 		return error;
 	snprintf(path, sizeof(path), "/sessions/online/%s/invoices",
 		 session_ref);
 	rq.path = path;
-	if ((error = ksef__req_post_result(&res, c, &rq, body,
-					   sizeof(struct sent), parse_sent,
-					   err)) < 0)
+	error = ksef__req_post_text_result(&res, c, &rq, (const char *)text.ptr,
+					   text.size, sizeof(struct sent),
+					   parse_sent, err);
+	ksef_buf_dispose(&text);
+	if (error < 0)
 		return error;
 	sent = res;
 	memcpy(ref_out, sent->ref, KSEF_REFNUM_LEN + 1);

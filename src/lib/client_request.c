@@ -364,11 +364,30 @@ int ksef__req_call_result(void **out, ksef_client *c, const ksef__request *rq,
 /* POST a JSON body made by a ksef__client_build_*_body builder (it takes
  * the reference) and read the answer into a result. The body is wiped
  * before the answer is read: it may hold an encrypted token. */
+int ksef__req_post_text_result(void **out, ksef_client *c, ksef__request *rq,
+			       const char *text, size_t len, size_t size,
+			       ksef__parse_fn parse, ksef_error *err)
+{
+	json_t *root;
+	int error;
+
+	rq->method = "POST";
+	rq->content_type = "application/json";
+	rq->body = (const unsigned char *)text;
+	rq->body_len = len;
+	error = call_json(&root, c, rq, 0, err);
+	rq->body = NULL;
+	if (error < 0)
+		return error;
+	error = parse_result(out, root, rq, size, parse, err);
+	json_decref(root);
+	return error;
+}
+
 int ksef__req_post_result(void **out, ksef_client *c, ksef__request *rq,
 			  json_t *body, size_t size, ksef__parse_fn parse,
 			  ksef_error *err)
 {
-	json_t *root;
 	char *text = NULL;
 	size_t len = 0;
 	int error = dump_body(&text, &len, body, err);
@@ -376,17 +395,9 @@ int ksef__req_post_result(void **out, ksef_client *c, ksef__request *rq,
 	json_decref(body);
 	if (error < 0)
 		return error;
-	rq->method = "POST";
-	rq->content_type = "application/json";
-	rq->body = (const unsigned char *)text;
-	rq->body_len = len;
-	error = call_json(&root, c, rq, 0, err);
+	error = ksef__req_post_text_result(out, c, rq, text, len, size, parse,
+					   err);
 	free_body(text, len);
-	rq->body = NULL;
-	if (error < 0)
-		return error;
-	error = parse_result(out, root, rq, size, parse, err);
-	json_decref(root);
 	return error;
 }
 

@@ -55,16 +55,24 @@ static size_t skip_space(const char *b, size_t n, size_t i)
 }
 
 /* The end of the string whose text starts at b[i] (the index of its
- * closing quote, or n); *escaped tells whether it holds a backslash. */
+ * closing quote, or n); *escaped tells whether it holds a backslash.
+ * memchr, not a loop: the string may be megabytes of Base64. */
 static size_t string_end(const char *b, size_t n, size_t i, int *escaped)
 {
+	const char *q, *bs;
+
 	*escaped = 0;
-	for (; i < n && b[i] != '"'; i++)
-		if (b[i] == '\\') {
-			*escaped = 1;
-			i++;
-		}
-	return i < n ? i : n;
+	while (i < n) {
+		if ((q = memchr(b + i, '"', n - i)) == NULL)
+			return n;
+		bs = memchr(b + i, '\\', (size_t)(q - (b + i)));
+		if (bs == NULL)
+			return (size_t)(q - b);
+		/* An escape: what follows the backslash is not the end. */
+		*escaped = 1;
+		i = (size_t)(bs - b) + 2;
+	}
+	return n;
 }
 
 /*
