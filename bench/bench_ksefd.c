@@ -8,10 +8,11 @@
  *    the SQLite group-commit insert rate of rows the size of their
  *    ciphertext (sqlite_ceiling.c), in a scratch folder on the server's
  *    disk;
- *  - closed loop (the default): T threads, one session each, send their
- *    invoices as fast as they can, then read every final status back
- *    through the session's invoice listing: accepted/s, verified/s end to
- *    end, the statuses, and verified/s over verify-only/s;
+ *  - closed loop (the default): T sessions, each with N sender threads
+ *    (--in-flight, default 1), send their invoices as fast as they can,
+ *    then read every final status back through the session's invoice
+ *    listing: accepted/s, verified/s end to end, the statuses, and
+ *    verified/s over verify-only/s;
  *  - open loop (--rate R[,R...]): requests start on a fixed schedule;
  *    the 202's latency percentiles from each scheduled start, the rate
  *    achieved and the errors, for each offered rate;
@@ -30,11 +31,22 @@
 #include "load.h"
 
 #define MAX_RATES 16
+/* The closed loop's sender threads at most: ksefd's default connection
+ * limit (--max-connections), one connection each. */
+#define MAX_SENDERS 512
+/* ksefd's default --max-connections-per-ip: more senders than this get
+ * refused connections unless the server is told otherwise. */
+#define KSEFD_CONNECTIONS_PER_IP 64
 
 static const char usage_text[] =
 "usage: bench_ksefd --base-url URL --nip NIP --token TOKEN [options]\n"
 "  --invoices N         closed loop: invoices in all (default 2000)\n"
-"  --threads T          sessions, and closed-loop threads (default 8)\n"
+"  --threads T          sessions (default 8)\n"
+"  --in-flight N        closed loop: sender threads a session, each on its\n"
+"                       own connection, so T * N requests in flight\n"
+"                       (default 1; T * N at most 512, and ksefd takes\n"
+"                       64 connections from one address unless given\n"
+"                       --max-connections-per-ip)\n"
 "  --size BYTES         invoice size, 2000 to 1000000 (default 10000)\n"
 "  --rate R[,R...]      open loop at each offered rate (invoices/s)\n"
 "                       instead of the closed loop\n"
@@ -58,7 +70,7 @@ static const char usage_text[] =
 
 struct options {
 	struct target t;
-	size_t invoices, threads, size, senders;
+	size_t invoices, threads, in_flight, size, senders;
 	double rates[MAX_RATES], duration, await_timeout;
 	size_t rate_count;
 	long server_pid;
@@ -134,6 +146,9 @@ static int parse_args(struct options *o, int argc, char **argv)
 		} else if (strcmp(k, "--threads") == 0) {
 			if (parse_size(&o->threads, val, 1, 64))
 				return -1;
+		} else if (strcmp(k, "--in-flight") == 0) {
+			if (parse_size(&o->in_flight, val, 1, 64))
+				return -1;
 		} else if (strcmp(k, "--size") == 0) {
 			if (parse_size(&o->size, val, KSEF_GEN_MIN_BYTES,
 				       KSEF_INVOICE_MAX_BYTES_PLAIN))
@@ -183,6 +198,8 @@ static int parse_args(struct options *o, int argc, char **argv)
 	if (o->t.base_url == NULL || o->t.nip == NULL || o->t.token == NULL)
 		return -1;
 	if (o->rate_count == 0 && o->invoices < o->threads)
+		return -1;
+	if (o->threads * o->in_flight > MAX_SENDERS)
 		return -1;
 	return 0;
 }
@@ -270,8 +287,8 @@ static int write_json(const struct run_report *r, const char *path)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .invoices = 2000, .threads = 8, .size = 10000,
-			     .senders = 32, .duration = 10,
+	struct options o = { .invoices = 2000, .threads = 8, .in_flight = 1,
+			     .size = 10000, .senders = 32, .duration = 10,
 			     .await_timeout = 120, .verify_n = -1,
 			     .sqlite_rows = -1, .verify_threads = 2,
 			     .page_size = 1000 };
@@ -313,7 +330,10 @@ int main(int argc, char **argv)
 	r.verify_threads = o.verify_threads;
 	r.sqlite_opts.dir = o.scratch;
 	r.sqlite_opts.blob_bytes = ciphertext_size(r.doc_bytes);
-	r.sqlite_opts.producers = o.threads;
+	/* As many writers waiting on a commit as the load has requests in
+	 * flight, each of which waits for its durable 202. */
+	r.sqlite_opts.producers = o.rate_count ? o.threads :
+				  o.threads * o.in_flight;
 	r.sqlite_opts.rows = o.sqlite_rows >= 0 ? (size_t)o.sqlite_rows :
 			     o.size <= 10000 ? 4000 : 40000000 / o.size + 50;
 
@@ -325,11 +345,19 @@ int main(int argc, char **argv)
 
 	if (o.rate_count == 0) {
 		r.closed_opts = (struct closed_options){ .threads = o.threads,
+			.in_flight = o.in_flight,
 			.per_thread = o.invoices / o.threads, .gen = go,
 			.first_index = 1, .server_pid = o.server_pid };
-		fprintf(stderr, "bench_ksefd: closed loop, %zu invoices on "
-			"%zu thread%s\n", r.closed_opts.per_thread * o.threads,
-			o.threads, o.threads == 1 ? "" : "s");
+		fprintf(stderr, "bench_ksefd: closed loop, %zu invoices, "
+			"%zu session%s × %zu in flight\n",
+			r.closed_opts.per_thread * o.threads, o.threads,
+			o.threads == 1 ? "" : "s", o.in_flight);
+		if (o.threads * o.in_flight > KSEFD_CONNECTIONS_PER_IP)
+			fprintf(stderr, "bench_ksefd: %zu connections; ksefd "
+				"takes %d from one address unless given "
+				"--max-connections-per-ip\n",
+				o.threads * o.in_flight,
+				KSEFD_CONNECTIONS_PER_IP);
 		if (closed_run(&r.closed, &o.t, &r.closed_opts) != 0)
 			failed = 1;
 		r.have_closed = 1;

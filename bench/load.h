@@ -59,6 +59,17 @@ int load_session_open(struct session *s, ksef_client *c,
 void load_session_close(struct session *s, ksef_client *c);
 
 /*
+ * One sender thread's own copies of n sessions' envelopes (the same key
+ * and IV), since libksef uses an envelope from one thread at a time.
+ * NULL on failure. Free with load_envelopes_free().
+ */
+ksef_envelope **load_envelopes_copy(const struct session *s, size_t n);
+
+/* Free n envelope copies (wiping their keys) and the array; NULL does
+ * nothing. */
+void load_envelopes_free(ksef_envelope **env, size_t n);
+
+/*
  * Read the session's invoices through GET /sessions/{ref}/invoices, page
  * by page with continuation tokens, until at least `expected` are listed
  * and every one listed has a final status (>= 200), or until
@@ -110,12 +121,16 @@ struct sqlite_ceiling {
 int sqlite_ceiling_run(struct sqlite_ceiling *out,
 		       const struct sqlite_ceiling_options *o);
 
-/* The closed loop: each thread sends its invoices as fast as it can. */
+/* The closed loop: each sender sends its invoices as fast as it can. */
 struct closed_options {
-	size_t threads;         /* one session each */
-	size_t per_thread;      /* invoices each */
-	ksef_gen_options gen;   /* the series; thread t sends indexes
-				   first_index + t * per_thread + i */
+	size_t threads;         /* sessions */
+	size_t in_flight;       /* sender threads a session, each with its
+				   own connection: at most threads *
+				   in_flight requests in flight */
+	size_t per_thread;      /* invoices a session, shared out among
+				   its senders in contiguous slices */
+	ksef_gen_options gen;   /* the series; session k sends indexes
+				   first_index + k * per_thread + i */
 	uint64_t first_index;
 	long server_pid;        /* 0: none */
 };
@@ -130,6 +145,7 @@ struct closed_result {
 	struct tally statuses;  /* final status of each invoice */
 	size_t pages;           /* invoice listing pages read */
 	size_t doc_bytes;       /* size of all invoices sent */
+	size_t peak_in_flight;  /* most sends under way at one moment */
 	struct server_use server;
 };
 

@@ -168,6 +168,33 @@ void load_session_close(struct session *s, ksef_client *c)
 	memset(s, 0, sizeof(*s));
 }
 
+ksef_envelope **load_envelopes_copy(const struct session *s, size_t n)
+{
+	ksef_envelope **env = calloc(n ? n : 1, sizeof(*env));
+	size_t k;
+
+	for (k = 0; env != NULL && k < n; k++) {
+		const ksef_envelope *e = s[k].env;
+
+		if (ksef_envelope_from_key(&env[k], ksef_envelope_key(e),
+				KSEF_AES_KEY_LEN, ksef_envelope_iv(e),
+				KSEF_AES_IV_LEN, NULL) != 0) {
+			load_envelopes_free(env, k);
+			env = NULL;
+		}
+	}
+	return env;
+}
+
+void load_envelopes_free(ksef_envelope **env, size_t n)
+{
+	size_t k;
+
+	for (k = 0; env != NULL && k < n; k++)
+		ksef_envelope_free(env[k]);
+	free(env);
+}
+
 /*
  * Where a session's read-back stands between passes. A final status never
  * changes, so the full pages at the front whose invoices are all final

@@ -95,24 +95,15 @@ static void *run_sender(void *arg)
 	struct sender *s = arg;
 	struct schedule *sc = s->sc;
 	ksef_client *c = load_client_new(sc->t);
-	ksef_envelope **env = calloc(sc->o->sessions, sizeof(*env));
-	size_t k;
+	ksef_envelope **env = load_envelopes_copy(sc->sessions,
+						  sc->o->sessions);
 
 	s->ready = c != NULL && env != NULL;
-	for (k = 0; s->ready && k < sc->o->sessions; k++) {
-		const ksef_envelope *e = sc->sessions[k].env;
-
-		s->ready = ksef_envelope_from_key(&env[k],
-			ksef_envelope_key(e), KSEF_AES_KEY_LEN,
-			ksef_envelope_iv(e), KSEF_AES_IV_LEN, NULL) == 0;
-	}
 	pthread_barrier_wait(&sc->bar); /* all set up */
 	pthread_barrier_wait(&sc->bar); /* t0 chosen */
 	if (s->ready)
 		send_slots(s, c, env);
-	for (k = 0; env != NULL && k < sc->o->sessions; k++)
-		ksef_envelope_free(env[k]);
-	free(env);
+	load_envelopes_free(env, sc->o->sessions);
 	ksef_client_free(c);
 	return NULL;
 }

@@ -79,13 +79,14 @@ static void text_closed(FILE *f, const struct run_report *r)
 	size_t final = tally_total(&c->statuses);
 	double verified = c->verified_s > 0 ? final / c->verified_s : 0;
 
-	fprintf(f, "\nClosed loop: %zu thread%s with a session each, %zu "
-		"invoices a session\n", r->closed_opts.threads,
-		r->closed_opts.threads == 1 ? "" : "s",
-		r->closed_opts.per_thread);
+	fprintf(f, "\nClosed loop: %zu session%s × %zu in flight (a sender "
+		"thread and connection each), %zu invoices a session\n",
+		r->closed_opts.threads, r->closed_opts.threads == 1 ? "" : "s",
+		r->closed_opts.in_flight, r->closed_opts.per_thread);
 	row(f, "accepted (202)", c->accept_s > 0 ? c->sent / c->accept_s : 0,
 	    "invoices/s");
-	fprintf(f, "(%zu in %.2f s)\n", c->sent, c->accept_s);
+	fprintf(f, "(%zu in %.2f s; peak %zu in flight)\n", c->sent,
+		c->accept_s, c->peak_in_flight);
 	if (tally_total(&c->send_errors)) {
 		fprintf(f, "  %-28s ", "failed sends, HTTP status");
 		print_tally(f, &c->send_errors);
@@ -194,11 +195,13 @@ static void json_closed(FILE *f, const struct run_report *r)
 	size_t final = tally_total(&c->statuses);
 	double verified = c->verified_s > 0 ? final / c->verified_s : 0;
 
-	fprintf(f, ",\n  \"closed\": {\"threads\": %zu, \"per_thread\": %zu, "
+	fprintf(f, ",\n  \"closed\": {\"threads\": %zu, \"in_flight\": %zu, "
+		"\"per_thread\": %zu, \"peak_in_flight\": %zu, "
 		"\"accepted\": %zu, \"accepted_per_s\": %.1f, "
 		"\"verified_per_s\": %.1f, \"accept_s\": %.3f, "
 		"\"verified_s\": %.3f, ", r->closed_opts.threads,
-		r->closed_opts.per_thread, c->sent,
+		r->closed_opts.in_flight, r->closed_opts.per_thread,
+		c->peak_in_flight, c->sent,
 		c->accept_s > 0 ? c->sent / c->accept_s : 0, verified,
 		c->accept_s, c->verified_s);
 	if (verify_rate(r) > 0)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The benchmark still runs and still reports what it measured: tiny closed
-# and open loops through scripts/bench-ksefd.sh against a fresh ksefd, with
-# every figure checked in the JSON report (not its speed, which no test
-# judges); rejected invoices (a series sent twice: 440) make the exit
-# status 1; KSEFD_ARGS reaches the server; bad arguments exit 2.
+# loops (one and two senders a session) and open loops through
+# scripts/bench-ksefd.sh against a fresh ksefd, with every figure checked
+# in the JSON report (not its speed, which no test judges); rejected
+# invoices (a series sent twice: 440) make the exit status 1; KSEFD_ARGS
+# reaches the server; bad arguments exit 2.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${KSEF_BUILD_DIR:?}
@@ -53,6 +54,7 @@ assert s["rows"] == 20 and s["threads"] == 2 and s["rows_per_s"] > 0, s
 assert s["blob_bytes"] % 16 == 0 and s["blob_bytes"] > d["invoice_bytes"], s
 assert 1 <= s["commits"] <= 20, s
 assert c["threads"] == 2 and c["per_thread"] == 8 and c["accepted"] == 16, c
+assert c["in_flight"] == 1 and 1 <= c["peak_in_flight"] <= 2, c
 assert c["statuses"] == {"200": 16} and c["send_errors"] == {}, c
 assert c["timed_out_sessions"] == 0 and c["listing_pages"] >= 2, c
 assert 0 < c["accept_s"] <= c["verified_s"], c
@@ -60,6 +62,26 @@ assert c["accepted_per_s"] >= c["verified_per_s"] > 0, c
 assert abs(c["ratio"] - c["verified_per_s"] / v["per_s"]) < 1e-3, c
 assert c["server_cpu_us_per_invoice"] is not None, c
 assert c["server_rss_kb"] > 0 and c["server_hwm_kb"] >= c["server_rss_kb"], c
+'
+
+# Two senders a session, each on its own connection, share out the
+# session's 9 invoices (5 and 4) under its one reference: a slice sent
+# twice would end 440, a slice lost would be missing, and a sender on a
+# session of its own would leave the first sender's read-back short.
+check "closed loop, 2 in flight" 0 "$bench" --invoices 18 --threads 2 \
+	--in-flight 2 --verify-invoices 0 --sqlite-rows 20 \
+	--json "$work/in-flight.json"
+grep -q "2 sessions × 2 in flight" "$work/out" ||
+	{ echo "FAIL: the text report has no in-flight count"; failed=1; }
+json "closed loop, 2 in flight, figures" "$work/in-flight.json" '
+s, c = d["sqlite_group_commit"], d["closed"]
+assert s["threads"] == 4, s
+assert c["threads"] == 2 and c["in_flight"] == 2 and c["per_thread"] == 9, c
+assert c["accepted"] == 18 and c["statuses"] == {"200": 18}, c
+assert c["send_errors"] == {} and c["timed_out_sessions"] == 0, c
+# Four senders leave one barrier together, each send waiting on a
+# durable commit: they overlap.
+assert 2 <= c["peak_in_flight"] <= 4, c
 '
 
 check "open loop" 0 "$bench" --rate 40,60 --duration 0.5 --threads 2 \
@@ -84,13 +106,19 @@ grep -q "did not start" "$work/err" ||
 	{ echo "FAIL: no word of the server that did not start"; failed=1; }
 check "a bad argument exits 2" 2 "$build/bench/bench_ksefd" --rate x \
 	--base-url http://127.0.0.1:1/v2 --nip 5265877635 --token t
+check "no sender a session exits 2" 2 "$build/bench/bench_ksefd" \
+	--in-flight 0 --base-url http://127.0.0.1:1/v2 --nip 5265877635 \
+	--token t
+check "over 512 senders exits 2" 2 "$build/bench/bench_ksefd" \
+	--threads 64 --in-flight 9 --base-url http://127.0.0.1:1/v2 \
+	--nip 5265877635 --token t
 
 # One series sent twice to one server: the second time every invoice is
 # a duplicate (440), which the report counts and the exit status shows.
 "$build/ksefd" --data "$work/data" >"$work/ksefd.out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
-	grep -q listening "$work/ksefd.out" && break
+	grep -q listening "$work/ksefd.out" 2>/dev/null && break
 	sleep 0.1
 done
 base=$(sed -n 's/^ksefd: listening on //p' "$work/ksefd.out")

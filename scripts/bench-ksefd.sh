@@ -3,6 +3,7 @@
 # it; docs/benchmarks.md explains the report. Arguments go to bench_ksefd:
 #
 #   scripts/bench-ksefd.sh --invoices 4000 --threads 8       closed loop
+#   scripts/bench-ksefd.sh --invoices 4000 --in-flight 4     4 in flight a session
 #   scripts/bench-ksefd.sh --rate 500,1000,1500 --duration 10  open loop
 #   scripts/bench-ksefd.sh --invoices 200 --size 1000000     1 MB invoices
 #   scripts/bench-ksefd.sh --invoices 10000 --threads 1      one full session
