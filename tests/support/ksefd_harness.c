@@ -31,7 +31,7 @@ void ksefd_start(struct ksefd_proc *p, const char *data_dir,
 	int fds[2], n = 0, i;
 	char line[256];
 	size_t got = 0;
-	time_t until = time(NULL) + (getenv("KSEFD_WRAPPER") ? 120 : 20);
+	time_t until = time(NULL) + (getenv("KSEFD_WRAPPER") ? 300 : 20);
 
 	if (data_dir == NULL) {
 		char *d = ts_mkdtemp();
