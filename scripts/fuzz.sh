@@ -13,7 +13,8 @@
 # (crash-*, leak-*, timeout-*, oom-*) go to build-fuzz/fuzz-work/<target>/;
 # replay one with build-fuzz/fuzz/ksef_fuzz_<target> FILE. With
 # --update-corpus the committed corpus is replaced by a minimised merge
-# (-merge=1 into a fresh folder) of itself and the working corpus.
+# (-merge=1 into a fresh folder, by edges) of itself and the working
+# corpus; inputs named by hand (seeds, reproducers) are always kept.
 #
 # Environment: KSEF_SCHEMA_DIR (the invoice target needs the schemas;
 # default build/schemas), KSEF_FUZZ_BUILD (default build-fuzz),
@@ -55,6 +56,8 @@ nice cmake --build "$build" -j"$(nproc)" \
 field() { sed -n "s/.* $1: \([^ ]*\).*/\1/p" <<<"$2"; }
 
 found=0
+echo "scripts/fuzz.sh $* ($(date -u +%Y-%m-%d), $("$cc" --version | head -1)," \
+	"$(nproc) CPUs)"
 printf '%-16s %11s %8s %6s %6s %16s %s\n' target execs exec/s cov ft \
 	corpus findings
 for t in "${targets[@]}"; do
@@ -85,7 +88,15 @@ for t in "${targets[@]}"; do
 		fresh=$work/merged
 		rm -rf "$fresh"
 		mkdir -p "$fresh"
-		nice "$bin" -merge=1 -close_fd_mask=3 "$fresh" \
+		# Inputs named by hand (the seeds, and the reproducer of every
+		# finding once fixed) stay as they are; only those libFuzzer
+		# named by their SHA-1 are merged.
+		find "$here/tests/fuzz/corpus/$t" -maxdepth 1 -type f \
+			-regextype posix-extended ! -regex '.*/[0-9a-f]{40}' \
+			-exec cp {} "$fresh/" \;
+		# Edges only (-use_counters=0): the smallest set of inputs
+		# that reaches every edge reached, for CTest to replay.
+		nice "$bin" -merge=1 -use_counters=0 -close_fd_mask=3 "$fresh" \
 			"$here/tests/fuzz/corpus/$t" "$work/corpus" \
 			>"$work/merge.log" 2>&1
 		rm -rf "$here/tests/fuzz/corpus/$t"

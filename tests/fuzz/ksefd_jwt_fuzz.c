@@ -26,7 +26,8 @@ static const int64_t now_ms = 1750000000000LL;
 
 static size_t b64url(char *out, const unsigned char *in, size_t n)
 {
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"abcdefghijklmnopqrstuvwxyz0123456789-_";
 	size_t i, o = 0;
 
 	for (i = 0; i + 2 < n; i += 3) {
@@ -129,7 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tok = sign((const char *)in.p, in.n);
 		len = in.n + 1 + strlen(tok + in.n + 1);
 	} else {
-		static const char header[] = "eyJhbGciOiJIUzI1NiJ9."; /* {"alg":"HS256"} */
+		/* {"alg":"HS256"} */
+		static const char header[] = "eyJhbGciOiJIUzI1NiJ9.";
 		char *input = malloc(sizeof(header) + in.n * 4 / 3 + 4);
 
 		if (input == NULL)

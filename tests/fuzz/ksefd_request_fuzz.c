@@ -79,6 +79,11 @@ static struct server srv;
 static server_key *keys[3];
 static char *wrapped_key_b64;
 static char last_session[KSEF_REFNUM_BUFSZ];
+/* The sessions an input opened: their keys are dropped after it (the
+ * workers, which would drop them as the sessions end, do not run), so
+ * memory does not grow from input to input. */
+static char opened[MAX_REQUESTS][KSEF_REFNUM_BUFSZ];
+static size_t nopened;
 static char last_auth[KSEF_REFNUM_BUFSZ];
 static char last_challenge[KSEF_REFNUM_BUFSZ];
 static char last_token_ref[KSEF_REFNUM_BUFSZ];
@@ -165,7 +170,8 @@ static void reset_store(void)
  * SymmetricKeyEncryption key. */
 static void make_wrapped_key(void)
 {
-	static const unsigned char aes[KSEF_AES_KEY_LEN] = "fuzz-session-key-0123456789abcd";
+	static const unsigned char aes[KSEF_AES_KEY_LEN] =
+		"fuzz-session-key-0123456789abcd";
 	static const unsigned char iv[KSEF_AES_IV_LEN] = "fuzz-iv-0123456";
 	ksef_envelope *env = NULL;
 	ksef_pubkey *pub = NULL;
@@ -347,8 +353,11 @@ static void remember(const struct request *req, const json_t *j)
 	if (ref == NULL || strlen(ref) != KSEF_REFNUM_LEN ||
 	    req->status < 200 || req->status > 299)
 		return;
-	if (strstr(req->path, "/sessions/online") != NULL)
+	if (strstr(req->path, "/sessions/online") != NULL) {
 		snprintf(last_session, sizeof(last_session), "%s", ref);
+		if (nopened < MAX_REQUESTS)
+			strcpy(opened[nopened++], ref);
+	}
 	else if (strstr(req->path, "/auth/") != NULL)
 		snprintf(last_auth, sizeof(last_auth), "%s", ref);
 }
@@ -522,5 +531,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i += seplen - 1;
 	}
 	one_request(start, (size_t)(data + size - start));
+	while (nopened > 0)
+		session_keys_evict(srv.session_keys, opened[--nopened]);
 	return 0;
 }
