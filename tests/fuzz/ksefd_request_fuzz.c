@@ -331,7 +331,9 @@ static void strip_cr(const uint8_t *p, size_t *n)
 		(*n)--;
 }
 
-/* The reply's referenceNumber, remembered for @session and @auth. */
+/* What a reply gave that later requests of the input may use: a session
+ * or authentication reference number (@session, @auth), a challenge
+ * (@challenge), a KSeF token and its reference (@encrypted-token, @token). */
 static void remember(const struct request *req, const json_t *j)
 {
 	const char *ref = json_string_value(json_object_get(j,
@@ -357,9 +359,9 @@ static void remember(const struct request *req, const json_t *j)
 		snprintf(last_session, sizeof(last_session), "%s", ref);
 		if (nopened < MAX_REQUESTS)
 			strcpy(opened[nopened++], ref);
-	}
-	else if (strstr(req->path, "/auth/") != NULL)
+	} else if (strstr(req->path, "/auth/") != NULL) {
 		snprintf(last_auth, sizeof(last_auth), "%s", ref);
+	}
 }
 
 static void check_reply(struct request *req)
