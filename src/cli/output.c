@@ -122,6 +122,12 @@ static json_t *api_json(const ksef_api_error *e)
 	return o;
 }
 
+/* printf-like on a va_list, so that clang checks the callers' formats
+ * instead of refusing a non-literal one here (-Wformat-nonliteral). */
+static int vfail(enum cli_failure kind, const ksef_api_error *api,
+		 const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 static int vfail(enum cli_failure kind, const ksef_api_error *api,
 		 const char *fmt, va_list ap)
 {

@@ -50,6 +50,10 @@ struct ksef_client {
 	int last_status;
 	char *last_warning;
 	char curl_err[CURL_ERROR_SIZE];
+	/* Answers read from memory instead of the network
+	 * (ksef__client_script()); NULL in every client but a test's. */
+	const unsigned char *script;
+	size_t script_len;
 };
 
 /*
@@ -512,6 +516,99 @@ static int build_headers(struct curl_slist **out, ksef_client *c,
 	return 0;
 }
 
+/*
+ * Scripted answers. A test plays a hostile or broken server without a
+ * socket: each attempt takes the next answer of the script and feeds it,
+ * line by line and then in body chunks, to the callbacks libcurl would
+ * call, so everything after the wire is the code real answers meet.
+ */
+#define SCRIPT_SEPARATOR "\n--next-answer--\n"
+
+void ksef__client_script(ksef_client *c, const unsigned char *script,
+			 size_t len)
+{
+	c->script = script;
+	c->script_len = script != NULL ? len : 0;
+}
+
+/* One header block: the status line, the headers and the empty line. */
+static CURLcode script_headers(const unsigned char **pp,
+			       const unsigned char *end, struct xfer *x)
+{
+	const unsigned char *p = *pp;
+	int first = 1;
+
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+		int blank = len == 1 || (len == 2 && p[0] == '\r');
+
+		if (first) {
+			/* "HTTP/1.1 200 OK": what libcurl insists on. */
+			if (len < 12 || memcmp(p, "HTTP/", 5) != 0 ||
+			    memchr(p, ' ', len) == NULL)
+				return CURLE_WEIRD_SERVER_REPLY;
+			{
+				const unsigned char *sp = memchr(p, ' ', len);
+				size_t rest = len - (size_t)(sp - p);
+
+				if (rest < 4 || sp[1] < '1' || sp[1] > '5' ||
+				    sp[2] < '0' || sp[2] > '9' ||
+				    sp[3] < '0' || sp[3] > '9')
+					return CURLE_WEIRD_SERVER_REPLY;
+				x->status = (sp[1] - '0') * 100 +
+					    (sp[2] - '0') * 10 + (sp[3] - '0');
+			}
+			first = 0;
+		}
+		if (on_header((char *)p, 1, len, x) != len)
+			return CURLE_WRITE_ERROR;
+		p += len;
+		if (blank)
+			break;
+	}
+	*pp = p;
+	return first ? CURLE_GOT_NOTHING : CURLE_OK;
+}
+
+static CURLcode script_attempt(ksef_client *c, struct xfer *x)
+{
+	const unsigned char *p = c->script, *end, *next;
+	size_t seplen = strlen(SCRIPT_SEPARATOR), i;
+	CURLcode cc;
+
+	if (c->script_len == 0) {
+		snprintf(c->curl_err, sizeof(c->curl_err),
+			 "the script has no more answers");
+		return CURLE_GOT_NOTHING;
+	}
+	for (i = 0; i + seplen <= c->script_len; i++)
+		if (memcmp(p + i, SCRIPT_SEPARATOR, seplen) == 0)
+			break;
+	if (i + seplen <= c->script_len) {
+		end = p + i;
+		next = end + seplen;
+	} else {
+		end = next = p + c->script_len;
+	}
+	c->script_len -= (size_t)(next - c->script);
+	c->script = next;
+	/* An interim answer (100 Continue) comes before the real one. */
+	do {
+		if ((cc = script_headers(&p, end, x)) != CURLE_OK)
+			return cc;
+	} while (x->status < 200 && p < end);
+	while (p < end) {
+		size_t n = (size_t)(end - p) < CURL_MAX_WRITE_SIZE ?
+			(size_t)(end - p) : CURL_MAX_WRITE_SIZE;
+
+		if (on_body((char *)p, 1, n, x) != n)
+			return CURLE_WRITE_ERROR;
+		p += n;
+	}
+	return CURLE_OK;
+}
+
 #define SETOPT(opt, val) \
 	do { if (cc == CURLE_OK) cc = curl_easy_setopt(h, opt, val); } while (0)
 
@@ -523,8 +620,10 @@ static CURLcode attempt(ksef_client *c, const ksef__request *rq,
 	CURLcode cc = CURLE_OK;
 	long status = 0;
 
-	curl_easy_reset(h);
 	c->curl_err[0] = '\0';
+	if (c->script != NULL)
+		return script_attempt(c, x);
+	curl_easy_reset(h);
 	SETOPT(CURLOPT_URL, url);
 	SETOPT(CURLOPT_ERRORBUFFER, c->curl_err);
 	SETOPT(CURLOPT_NOSIGNAL, 1L);

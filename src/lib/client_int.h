@@ -128,6 +128,17 @@ int ksef__client_perform(ksef_client *c, const ksef__request *rq,
 void ksef__response_dispose(ksef__response *rs);
 
 /*
+ * For tests: take every answer from script instead of the network. The
+ * script is raw HTTP answers (status line, headers, empty line, body),
+ * each ended by the line "--next-answer--" ("\n--next-answer--\n"), used
+ * one per attempt, retries included; once it is used up, an attempt fails
+ * as an empty reply would. It is borrowed until the client is freed or
+ * given another; NULL goes back to the network.
+ */
+void ksef__client_script(ksef_client *c, const unsigned char *script,
+			 size_t len);
+
+/*
  * Copy a caller's ksef_client_options of any version into dst, the
  * fields of later versions at their defaults (options.h); the strings
  * stay the caller's. Returns 0 or KSEF_EINVAL.

@@ -11,6 +11,13 @@
 #include "ksef/xades.h"
 #include "internal.h"
 
+/* Declared a printf-like function taking a va_list (format index 4, no
+ * variadic arguments), so compilers check its callers' formats instead of
+ * warning that the format reaching vsnprintf() is not a literal (clang's
+ * -Wformat-nonliteral under -Wformat=2). */
+static int error_vset(ksef_error *err, int code, int line, const char *fmt,
+		      va_list ap) KSEF__PRINTF(4, 0);
+
 static int error_vset(ksef_error *err, int code, int line, const char *fmt,
 		      va_list ap)
 {

@@ -5,8 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "ksef/ksef.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -15,8 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	int rc = 0;
 
-	if (ksef_global_init() != 0)
-		abort();
+	fuzz_global_init();
 	rc |= ksef_base64_decode(&out, (const char *)data, size, 1 << 20, NULL);
 	ksef_buf_dispose(&out);
 	if (ksef_pubkey_load(&key, data, size, NULL) == 0)

@@ -6,8 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "ksef/ksef.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -20,8 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	int rc = 0;
 
-	if (ksef_global_init() != 0)
-		abort();
+	fuzz_global_init();
 	rc |= ksef_number_parse(&np, s, size, NULL);
 	rc |= ksef_refnum_parse(&rp, s, size, NULL);
 	rc |= ksef_nip_validate(s, size, NULL);

@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_support.h"
 
 static int run_file(const char *path)
 {
@@ -39,36 +38,45 @@ static int run_file(const char *path)
 	return 0;
 }
 
+static int not_hidden(const struct dirent *e)
+{
+	return e->d_name[0] != '.';
+}
+
 int main(int argc, char **argv)
 {
 	int i, files = 0;
 
 	for (i = 1; i < argc; i++) {
-		DIR *d = opendir(argv[i]);
-		struct dirent *e;
+		struct dirent **names;
 		char path[4096];
+		int n, j, rc = 0;
 
-		if (d == NULL) {
+		/* In name order, so that a target that keeps state between
+		 * inputs (ksefd_request's store) sees them the same way in
+		 * every run. */
+		n = scandir(argv[i], &names, not_hidden, alphasort);
+		if (n < 0) {
 			if (run_file(argv[i]) != 0)
 				return 1;
 			files++;
 			continue;
 		}
-		while ((e = readdir(d)) != NULL) {
+		for (j = 0; j < n; j++) {
 			struct stat st;
 
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
-			if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-				continue;
-			if (run_file(path) != 0) {
-				closedir(d);
-				return 1;
+			snprintf(path, sizeof(path), "%s/%s", argv[i],
+				 names[j]->d_name);
+			if (rc == 0 && stat(path, &st) == 0 &&
+			    S_ISREG(st.st_mode)) {
+				rc = run_file(path);
+				files++;
 			}
-			files++;
+			free(names[j]);
 		}
-		closedir(d);
+		free(names);
+		if (rc != 0)
+			return 1;
 	}
 	printf("replayed %d inputs\n", files);
 	return files > 0 ? 0 : 1;

@@ -5,16 +5,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "ksef/ksef.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	ksef_xades_verify_options opts = KSEF_XADES_VERIFY_OPTIONS_INIT;
 	ksef_xades_verified *v = NULL;
 
-	if (ksef_global_init() != 0)
-		abort();
+	fuzz_global_init();
 	opts.ignore_validity = 1;
 	if (ksef_xades_verify_auth_request(&v, data, size, &opts, NULL) == 0)
 		(void)!ksef_xades_verified_challenge(v);

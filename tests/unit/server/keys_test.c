@@ -252,8 +252,8 @@ static void stored_strings_that_are_not_a_key_are_refused(void **state)
 {
 	static const char *const pem_garbage[] = {
 		"",
-		"-----BEGIN PRIVATE KEY-----\nAAAA\n"
-		"-----END PRIVATE KEY-----\n",
+		("-----BEGIN PRIVATE KEY-----\nAAAA\n"
+		 "-----END PRIVATE KEY-----\n"),
 		"not a key",
 	};
 	char *big;
