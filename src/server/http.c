@@ -41,6 +41,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdatomic.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -290,7 +291,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 static int64_t deadline_us(const struct config *cfg,
 			   const struct http_conn *hc)
 {
-	switch (hc->phase) {
+	enum phase phase = (enum phase)atomic_load(&hc->phase);
+
+	switch (phase) {
 	case PHASE_WAIT:
 		/* A new connection is for a request now; a kept-alive one
 		 * may idle as long as the idle timeout allows. */
