@@ -1,13 +1,15 @@
 /*
  * global.c - owns process-wide set-up: the version string and the one-time
  * initialisation of libxml2 (whose parser must be initialised before
- * threads use it) with libksef's network-refusing entity loader.
+ * threads use it) with libksef's network-refusing entity loader, and the
+ * watch on libxml2's and jansson's allocations (alloc.c).
  */
 #include <pthread.h>
 #include <libxml/parser.h>
 #include <openssl/crypto.h>
 #include "ksef/common.h"
 #include "ksef/error.h"
+#include "alloc.h"
 #include "xml.h"
 #include "xmldsig.h"
 
@@ -19,6 +21,8 @@ static int global_error;
  * replaces the entity loader, so ours goes in after it). */
 static void global_init_once(void)
 {
+	/* Before libxml2 allocates anything of its own. */
+	ksef__alloc_watch_install();
 	xmlInitParser();
 	global_error = ksef__dsig_init(NULL);
 	ksef__xml_install_loader();
@@ -46,4 +50,5 @@ void ksef_global_cleanup(void)
 	 * may still use libxml2, so the loader is only uninstalled; the
 	 * parser's own globals are released at exit. */
 	ksef__xml_uninstall_loader();
+	ksef__alloc_watch_uninstall();
 }
