@@ -345,11 +345,11 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 
 /*
  * Whether a request that failed reached the server. libcurl passes each
- * piece of the request here once it is written to the connection (HEADER_OUT
- * and DATA_OUT come after the write, in every version), so after the first
- * call the server may have read it. The TLS handshake comes as SSL_DATA_OUT
- * and says nothing of the request. The data holds the token: it is not
- * copied, only counted.
+ * piece of the request here (HEADER_OUT, DATA_OUT) once it is written to
+ * the connection, or for HTTP/2 handed to its framing, which errs on the
+ * safe side; after the first, the server may have read it. The TLS
+ * handshake comes as SSL_DATA_OUT and says nothing of the request. The
+ * data holds the token: it is not copied, only noted.
  */
 static int on_debug(CURL *h, curl_infotype type, char *data, size_t size,
 		    void *ud)
