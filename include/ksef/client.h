@@ -94,8 +94,12 @@ typedef struct ksef_client ksef_client;
  * POST /auth/challenge and POST /auth/token/refresh) is retried up to
  * max_retries times after a 5xx answer, a timeout or a broken connection,
  * waiting retry_backoff_ms, then twice that, and so on. Any request is
- * retried when the connection could not be made at all, since nothing was
- * sent. A 429 is retried for any method, since KSeF refused it before
+ * retried after a network failure in which no byte of it went out (the
+ * connection could not be made, say). Any other request that went out,
+ * even in part, is not sent again, not even by libcurl on a fresh
+ * connection: the call fails with KSEF_ENETWORK, err says it may have
+ * reached the server, and the caller asks the server (for an invoice, by
+ * its hash). A 429 is retried for any method, since KSeF refused it before
  * doing anything, after waiting its Retry-After seconds, but only if that
  * is at most max_retry_after_s and at most max_rate_limit_waits times per
  * call; otherwise the call fails with KSEF_ERATELIMIT at once.
@@ -838,7 +842,8 @@ typedef struct ksef_client_send_options {
  * with the session's envelope (ksef_envelope_seal()) and send it with its
  * hashes and sizes. Verification then runs on the server; poll
  * ksef_client_session_invoice() with the returned number. Not retried
- * after a 5xx.
+ * after a 5xx, nor after a network failure once any of it went out: the
+ * server may hold it (see ksef_client_options).
  *
  * @param[out] ref_out  receives the invoice's reference number (type EE)
  *                      and a NUL; unchanged on failure.

@@ -767,7 +767,7 @@ static const char *const conn_members[] = {
 
 int ksef_conn_export(ksef_buf *out, ksef_conn *c, ksef_error *err)
 {
-	json_t *o = NULL, *t;
+	json_t *o = NULL;
 	int error;
 
 	if (out == NULL || c == NULL)
@@ -789,14 +789,12 @@ int ksef_conn_export(ksef_buf *out, ksef_conn *c, ksef_error *err)
 	    json_object_set_new(o, "authReferenceNumber",
 				json_string(c->auth_ref)) != 0)
 		goto nomem;
-	if ((t = ksef__state_token_json(c->access, c->access_until_ms)) ==
-		    NULL ||
-	    json_object_set_new(o, "accessToken", t) != 0)
+	if (ksef__state_set(o, "accessToken", ksef__state_token_json(
+			c->access, c->access_until_ms)) != 0)
 		goto nomem;
 	if (c->refresh != NULL &&
-	    ((t = ksef__state_token_json(c->refresh, c->refresh_until_ms)) ==
-		     NULL ||
-	     json_object_set_new(o, "refreshToken", t) != 0))
+	    ksef__state_set(o, "refreshToken", ksef__state_token_json(
+			c->refresh, c->refresh_until_ms)) != 0)
 		goto nomem;
 	pthread_mutex_unlock(&c->lock);
 	error = ksef__state_dump(out, o, KSEF_CONN_STATE_MAX_BYTES,

@@ -314,6 +314,9 @@ struct xfer {
 	size_t max;
 	int too_big;
 	int nomem;
+	int retry_safe; /* the request's */
+	int sent;       /* a byte of the request went out, see on_debug */
+	int held_back;  /* libcurl's own resend was stopped, see on_prereq */
 	int status;
 	char reason[KSEF__REASON_MAX];
 	long retry_after;
@@ -343,6 +346,53 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	}
 	return n;
 }
+
+/*
+ * Whether a request that failed reached the server. libcurl passes each
+ * piece of the request here (HEADER_OUT, DATA_OUT) once it is written to
+ * the connection, or for HTTP/2 handed to its framing, which errs on the
+ * safe side; after the first, the server may have read it. The TLS
+ * handshake comes as SSL_DATA_OUT and says nothing of the request. The
+ * data holds the token: it is not copied, only noted.
+ */
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t size,
+		    void *ud)
+{
+	struct xfer *x = ud;
+
+	(void)h;
+	(void)data;
+	if ((type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT) &&
+	    size > 0)
+		x->sent = 1;
+	return 0;
+}
+
+#if LIBCURL_VERSION_NUM >= 0x075000
+/*
+ * Called before the request goes out on a connection, new or reused. When
+ * a reused connection dies without an answer, libcurl sends the request
+ * again on a fresh one by itself (Curl_retry_request), however much of it
+ * the server read; and when that fresh connection is refused, it reports
+ * "Couldn't connect", as if nothing had gone anywhere. A request that is
+ * not safe to repeat is stopped here instead, once a byte of it is out.
+ */
+static int on_prereq(void *ud, char *primary_ip, char *local_ip,
+		     int primary_port, int local_port)
+{
+	struct xfer *x = ud;
+
+	(void)primary_ip;
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	if (x->sent && !x->retry_safe) {
+		x->held_back = 1;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
+}
+#endif
 
 /* The value of a header line if its name is `name`, trimmed. */
 static int header_value(const char *line, size_t len, const char *name,
@@ -651,6 +701,19 @@ static CURLcode attempt(ksef_client *c, const ksef__request *rq,
 	SETOPT(CURLOPT_HEADERFUNCTION, on_header);
 	SETOPT(CURLOPT_HEADERDATA, x);
 	SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max);
+	/* VERBOSE only turns the debug callback on: nothing is printed. */
+	SETOPT(CURLOPT_DEBUGFUNCTION, on_debug);
+	SETOPT(CURLOPT_DEBUGDATA, x);
+	SETOPT(CURLOPT_VERBOSE, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075000
+	SETOPT(CURLOPT_PREREQFUNCTION, on_prereq);
+	SETOPT(CURLOPT_PREREQDATA, x);
+#else
+	/* No pre-request callback: a request that is not safe to repeat
+	 * never rides a reused connection, so libcurl never resends it. */
+	if (!rq->retry_safe)
+		SETOPT(CURLOPT_FRESH_CONNECT, 1L);
+#endif
 	if (strcmp(rq->method, "POST") == 0) {
 		SETOPT(CURLOPT_POST, 1L);
 		SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
@@ -692,8 +755,9 @@ static long backoff_ms(const ksef_client *c, int tries)
 	return ms < BACKOFF_CAP_MS ? ms : BACKOFF_CAP_MS;
 }
 
-/* Failures where nothing reached the server, so any method may retry. */
-static int never_sent(CURLcode cc)
+/* Failures of the connection itself: the request is sent again only
+ * if none of it went out (on_debug). */
+static int unreachable(CURLcode cc)
 {
 	return cc == CURLE_COULDNT_CONNECT ||
 	       cc == CURLE_COULDNT_RESOLVE_HOST ||
@@ -843,6 +907,7 @@ int ksef__client_perform(ksef_client *c, const ksef__request *rq,
 		memset(&x, 0, sizeof(x));
 		x.max = c->o.max_response_bytes;
 		x.retry_after = -1;
+		x.retry_safe = rq->retry_safe;
 		cc = attempt(c, rq, url, headers, &x);
 		if (x.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 			error = ksef__error_set(err, KSEF_ETOOBIG,
@@ -856,14 +921,32 @@ int ksef__client_perform(ksef_client *c, const ksef__request *rq,
 			break;
 		}
 		if (cc != CURLE_OK) {
-			if ((never_sent(cc) || (rq->retry_safe &&
-			     transient(cc))) && tries < c->o.max_retries) {
+			/* Sent again only when that cannot store it twice:
+			 * a retry-safe request, or none of it went out. */
+			int again = rq->retry_safe ? unreachable(cc) ||
+				transient(cc) : !x.sent && (unreachable(cc) ||
+				transient(cc));
+
+			if (again && tries < c->o.max_retries) {
 				sleep_ms(backoff_ms(c, tries++));
 				continue;
 			}
-			error = ksef__error_set(err, KSEF_ENETWORK, "%s: %s",
-				what, c->curl_err[0] ? c->curl_err :
-				curl_easy_strerror(cc));
+			if (!rq->retry_safe && x.sent)
+				/* A connection that failed after the request
+				 * went out is libcurl's own resend failing:
+				 * the first connection closed unanswered. */
+				error = ksef__error_set(err, KSEF_ENETWORK,
+					"%s: no answer after the request went "
+					"out (%s); it may have reached the "
+					"server, so it was not sent again",
+					what, x.held_back || unreachable(cc) ?
+					"the connection closed" :
+					c->curl_err[0] ? c->curl_err :
+					curl_easy_strerror(cc));
+			else
+				error = ksef__error_set(err, KSEF_ENETWORK,
+					"%s: %s", what, c->curl_err[0] ?
+					c->curl_err : curl_easy_strerror(cc));
 			break;
 		}
 		c->last_status = x.status;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "alloc.h"
 #include "internal.h"
 #include "client_int.h"
 
@@ -296,9 +297,9 @@ ksef_api_error *ksef__api_error_parse(int status, long retry_after,
 	if (i == body->size) {
 		e->format = KSEF_API_ERROR_EMPTY;
 	} else if (body->ptr[i] == '{') {
-		root = json_loadb((const char *)body->ptr, body->size,
-				  JSON_REJECT_DUPLICATES, &je);
-		if (json_is_object(root))
+		root = ksef__json_loadb((const char *)body->ptr, body->size,
+					JSON_REJECT_DUPLICATES, &je, &nomem);
+		if (!nomem && json_is_object(root))
 			parse_error_json(e, root, &nomem);
 		json_decref(root);
 	}

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include "alloc.h"
 #include "internal.h"
 #include "ksef/encoding.h"
 #include "ksef/limits.h"
@@ -184,7 +185,7 @@ static int call_json(json_t **root, ksef_client *c, const ksef__request *rq,
 	ksef__response rs = KSEF__RESPONSE_INIT;
 	json_error_t je;
 	char what[160];
-	int error;
+	int error, nomem;
 
 	*root = NULL;
 	if ((error = ksef__client_perform(c, rq, &rs, err)) < 0)
@@ -192,9 +193,15 @@ static int call_json(json_t **root, ksef_client *c, const ksef__request *rq,
 	ksef__req_describe(what, sizeof(what), rq);
 	/* The position only: jansson's text quotes the input, which may be
 	 * part of a token. */
-	*root = json_loadb((const char *)rs.body.ptr, rs.body.size,
-			   JSON_REJECT_DUPLICATES, &je);
+	*root = ksef__json_loadb((const char *)rs.body.ptr, rs.body.size,
+				 JSON_REJECT_DUPLICATES, &je, &nomem);
 	ksef__response_dispose(&rs);
+	if (nomem) {
+		json_decref(*root);
+		*root = NULL;
+		return ksef__error_set(err, KSEF_ENOMEM,
+			"%s: out of memory reading the response", what);
+	}
 	if (*root == NULL)
 		return ksef__error_set(err, KSEF_EPARSE,
 			"%s: the response is not JSON (line %d, column %d)",

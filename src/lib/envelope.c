@@ -472,7 +472,8 @@ int64_t ksef_pubkey_not_after(const ksef_pubkey *pub)
  * digest, but it is set explicitly so no default can change it; the label
  * stays empty.
  */
-static EVP_PKEY_CTX *oaep_ctx(EVP_PKEY *key, int encrypt, ksef_error *err)
+static int oaep_ctx(EVP_PKEY_CTX **out, EVP_PKEY *key, int encrypt,
+		    ksef_error *err)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
 
@@ -483,11 +484,11 @@ static EVP_PKEY_CTX *oaep_ctx(EVP_PKEY *key, int encrypt, ksef_error *err)
 	    EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha256()) <= 0 ||
 	    EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) <= 0) {
 		EVP_PKEY_CTX_free(ctx);
-		ksef__error_openssl(err, KSEF_ECRYPTO,
-				    "RSA-OAEP cannot be set up");
-		return NULL;
+		return ksef__error_openssl(err, KSEF_ECRYPTO,
+					   "RSA-OAEP cannot be set up");
 	}
-	return ctx;
+	*out = ctx;
+	return 0;
 }
 
 int ksef_rsa_oaep_encrypt(ksef_buf *out, const ksef_pubkey *pub,
@@ -515,8 +516,8 @@ int ksef_rsa_oaep_encrypt(ksef_buf *out, const ksef_pubkey *pub,
 			"RSA-OAEP message is %zu bytes; an RSA-%d key with "
 			"SHA-256 takes at most %d", len,
 			EVP_PKEY_get_bits(pub->key), room < 0 ? 0 : room);
-	if ((ctx = oaep_ctx(pub->key, 1, err)) == NULL)
-		return KSEF_ECRYPTO;
+	if ((error = oaep_ctx(&ctx, pub->key, 1, err)) < 0)
+		return error;
 	if (EVP_PKEY_encrypt(ctx, NULL, &olen, data, len) <= 0) {
 		error = ksef__error_openssl(err, KSEF_ECRYPTO,
 					    "RSA-OAEP encryption failed");
@@ -600,12 +601,26 @@ void ksef_privkey_free(ksef_privkey *priv)
 	free(priv);
 }
 
+void *ksef__pkey_copy(const void *key)
+{
+	EVP_PKEY *copy;
+
+	ERR_clear_error();
+	copy = EVP_PKEY_dup((EVP_PKEY *)key);
+	if (copy != NULL && ERR_peek_error() != 0) {
+		EVP_PKEY_free(copy);
+		copy = NULL;
+	}
+	return copy;
+}
+
 int ksef_rsa_oaep_decrypt(ksef_buf *out, const ksef_privkey *priv,
 			  const unsigned char *data, size_t len,
 			  ksef_error *err)
 {
 	ksef_buf tmp = KSEF_BUF_INIT;
 	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *key;
 	size_t olen = 0;
 	int error = 0, k;
 
@@ -619,8 +634,16 @@ int ksef_rsa_oaep_decrypt(ksef_buf *out, const ksef_privkey *priv,
 		return ksef__error_set(err, KSEF_ECRYPTO,
 			"RSA-OAEP ciphertext is %zu bytes; this RSA-%d key "
 			"needs %d", len, EVP_PKEY_get_bits(priv->key), k);
-	if ((ctx = oaep_ctx(priv->key, 0, err)) == NULL)
-		return KSEF_ECRYPTO;
+	/* A copy per call: a failure while OpenSSL renews the key's RSA
+	 * blinding would otherwise spoil every later decryption (see
+	 * ksef__pkey_copy). */
+	if ((key = ksef__pkey_copy(priv->key)) == NULL)
+		return ksef__error_openssl(err, KSEF_ENOMEM,
+					   "the private key cannot be copied");
+	error = oaep_ctx(&ctx, key, 0, err);
+	EVP_PKEY_free(key); /* the context holds its own reference */
+	if (error < 0)
+		return error;
 	if (EVP_PKEY_decrypt(ctx, NULL, &olen, data, len) <= 0) {
 		error = ksef__error_openssl(err, KSEF_ECRYPTO,
 					    "RSA-OAEP decryption failed");

@@ -64,12 +64,26 @@ int ksef__error_set_line(ksef_error *err, int code, int line,
 	return code;
 }
 
+int ksef__openssl_nomem(void)
+{
+	/* The failed allocation is usually the first entry, raised where it
+	 * happened; the callers above add theirs after it. */
+	return ERR_GET_REASON(ERR_peek_error()) == ERR_R_MALLOC_FAILURE ||
+	       ERR_GET_REASON(ERR_peek_last_error()) == ERR_R_MALLOC_FAILURE;
+}
+
 int ksef__error_openssl(ksef_error *err, int code, const char *what)
 {
-	unsigned long e = ERR_peek_error();
+	unsigned long e = ERR_peek_error(), q;
 	const char *reason = e ? ERR_reason_error_string(e) : NULL;
 
-	ERR_clear_error();
+	/* An allocation that failed anywhere in the queue makes it out of
+	 * memory, whatever step failed: a caller that took it for bad input
+	 * (a key that does not decrypt, a signature that does not verify)
+	 * would refuse for good what a retry would accept. */
+	while ((q = ERR_get_error()) != 0)
+		if (ERR_GET_REASON(q) == ERR_R_MALLOC_FAILURE)
+			code = KSEF_ENOMEM;
 	if (reason != NULL)
 		return ksef__error_set(err, code, "%s: %s", what, reason);
 	return ksef__error_set(err, code, "%s", what);

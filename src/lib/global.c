@@ -1,7 +1,8 @@
 /*
  * global.c - owns process-wide set-up: the version string and the one-time
  * initialisation of libxml2 (whose parser must be initialised before
- * threads use it) with libksef's network-refusing entity loader.
+ * threads use it) with libksef's network-refusing entity loader, and the
+ * watch on libxml2's and jansson's allocations (alloc.c).
  */
 #include <pthread.h>
 #include <libxml/parser.h>
@@ -10,6 +11,7 @@
 #include "internal.h"
 #include "ksef/common.h"
 #include "ksef/error.h"
+#include "alloc.h"
 #include "xml.h"
 #include "xmldsig.h"
 
@@ -21,6 +23,8 @@ static int global_error;
  * replaces the entity loader, so ours goes in after it). */
 static void global_init_once(void)
 {
+	/* Before libxml2 allocates anything of its own. */
+	ksef__alloc_watch_install();
 	xmlInitParser();
 	global_error = ksef__dsig_init(NULL);
 	ksef__xml_install_loader();
@@ -84,4 +88,5 @@ void ksef_global_cleanup(void)
 	EVP_MD_free(sha256);
 	aes_256_cbc = NULL;
 	sha256 = NULL;
+	ksef__alloc_watch_uninstall();
 }

@@ -32,9 +32,23 @@ int ksef__error_set_line(ksef_error *err, int code, int line,
  * Report an OpenSSL failure: the message is what, followed by OpenSSL's
  * first queued reason. The queue is cleared so that it cannot leak into
  * an unrelated later call on this thread.
- * @return code.
+ * @return code, or KSEF_ENOMEM when an allocation failure is queued.
  */
 int ksef__error_openssl(ksef_error *err, int code, const char *what);
+
+/* Whether OpenSSL's queue (left as it is) says an allocation failed. */
+int ksef__openssl_nomem(void);
+
+/*
+ * A copy of an OpenSSL key (EVP_PKEY *, void here so that this header
+ * needs no OpenSSL), for one operation: OpenSSL 3.0 keeps RSA blinding
+ * values in the key and renews them every 32 uses, and when an allocation
+ * fails halfway through, the two no longer match and every later private
+ * operation with that key object goes wrong. NULL when it cannot be made,
+ * including when OpenSSL queued an error while copying (it may return a
+ * key it could not copy whole). Clears OpenSSL's queue first.
+ */
+void *ksef__pkey_copy(const void *key);
 
 /*
  * Make room for `extra` more bytes (and a NUL) in buf, refusing to grow

@@ -18,6 +18,7 @@
 #include "ksef/invoice.h"
 #include "ksef/limits.h"
 #include "ksef/number.h"
+#include "alloc.h"
 #include "internal.h"
 #include "options.h"
 #include "xml.h"
@@ -716,6 +717,7 @@ int ksef_invoice_verify(ksef_verdict **out, ksef_schemas *schemas,
 			const ksef_verify_options *given, ksef_error *err)
 {
 	ksef_verify_options opts = KSEF_VERIFY_OPTIONS_INIT;
+	unsigned long mark = ksef__alloc_failures();
 	ksef_verdict *v;
 	int error;
 
@@ -736,6 +738,11 @@ int ksef_invoice_verify(ksef_verdict **out, ksef_schemas *schemas,
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	v->status = KSEF_INVOICE_STATUS_OK;
 	error = verify(v, schemas, form, xml, len, &opts, err);
+	/* A verdict reached while libxml2 could not allocate may be that
+	 * failure's, not the invoice's, whichever way it went; and a
+	 * verdict stays. */
+	if (ksef__alloc_failures() != mark)
+		error = KSEF_ENOMEM;
 	if (error < 0) {
 		if (error == KSEF_ENOMEM)
 			ksef__error_set(err, KSEF_ENOMEM, "out of memory");

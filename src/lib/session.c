@@ -729,9 +729,11 @@ static json_t *secret_b64(const unsigned char *data, size_t len)
 	return v;
 }
 
+/* Some members are secrets: ksef__state_set() wipes a value it fails to
+ * set. */
 static int set_new(json_t *o, const char *key, json_t *v)
 {
-	return v == NULL || json_object_set_new(o, key, v) != 0 ? -1 : 0;
+	return ksef__state_set(o, key, v);
 }
 
 int ksef_session_export(ksef_buf *out, ksef_session *s, ksef_error *err)
@@ -775,8 +777,12 @@ int ksef_session_export(ksef_buf *out, ksef_session *s, ksef_error *err)
 		if (item == NULL ||
 		    (e->invoice_hash != NULL &&
 		     set_new(item, "invoiceHash",
-			     json_string(e->invoice_hash)) != 0) ||
-		    json_array_append_new(list, item) != 0)
+			     json_string(e->invoice_hash)) != 0)) {
+			json_decref(item); /* not in the list yet */
+			goto nomem;
+		}
+		/* Appended or freed: json_array_append_new() steals. */
+		if (json_array_append_new(list, item) != 0)
 			goto nomem;
 	}
 	error = ksef__state_dump(out, o, KSEF_SESSION_STATE_MAX_BYTES,
@@ -798,8 +804,11 @@ static int state_bytes(ksef_buf *out, const json_t *root, const char *key,
 	if ((error = ksef__state_str(&b64, root, key, 64, 0, SESSION_STATE,
 				     err)) != 0)
 		return error;
-	if (ksef_base64_decode(out, b64, strlen(b64), n, NULL) != 0 ||
-	    out->size != n) {
+	error = ksef_base64_decode(out, b64, strlen(b64), n, NULL);
+	if (error == KSEF_ENOMEM)
+		/* Not a broken state: one that must not be given up. */
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	if (error != 0 || out->size != n) {
 		ksef_buf_dispose_secure(out);
 		return ksef__error_set(err, KSEF_EFORMAT, "%s: %s must be the "
 			"Base64 of %zu bytes", SESSION_STATE, key, n);
@@ -865,9 +874,11 @@ static int state_invoices(ksef_session *s, const json_t *root,
 					     KSEF_SHA256_B64_LEN, 1,
 					     SESSION_STATE, err)) != 0)
 			return error;
-		if (hash != NULL &&
-		    (ksef_base64_decode(&digest, hash, strlen(hash), 32,
-					NULL) != 0 || digest.size != 32)) {
+		if (hash != NULL && (error = ksef_base64_decode(&digest, hash,
+				strlen(hash), 32, NULL)) == KSEF_ENOMEM)
+			return ksef__error_set(err, KSEF_ENOMEM,
+					       "out of memory");
+		if (hash != NULL && (error != 0 || digest.size != 32)) {
 			ksef_buf_dispose(&digest);
 			return ksef__error_set(err, KSEF_EFORMAT, "%s: invoice "
 				"%zu: invoiceHash is not a SHA-256 in Base64",

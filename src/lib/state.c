@@ -14,6 +14,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "alloc.h"
 #include "internal.h"
 #include "state.h"
 #include "ksef/number.h"
@@ -57,6 +58,20 @@ void ksef__state_free(json_t *v)
 	json_decref(v);
 }
 
+int ksef__state_set(json_t *obj, const char *key, json_t *v)
+{
+	if (v == NULL)
+		return -1;
+	/* A reference of our own outlives a failed set, for the wipe. */
+	json_incref(v);
+	if (json_object_set_new(obj, key, v) != 0) {
+		ksef__state_free(v);
+		return -1;
+	}
+	json_decref(v);
+	return 0;
+}
+
 static int known(const char *key, const char *const *members)
 {
 	size_t i;
@@ -76,6 +91,7 @@ int ksef__state_parse(json_t **out, const char *text, size_t len,
 	json_error_t jerr;
 	json_t *root, *v, *item;
 	const char *key;
+	int nomem;
 
 	*out = NULL;
 	if (text == NULL)
@@ -84,7 +100,13 @@ int ksef__state_parse(json_t **out, const char *text, size_t len,
 		return ksef__error_set(err, KSEF_ETOOBIG,
 			"%s is %zu bytes; it must be 1 to %zu", what, len,
 			max);
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = ksef__json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr,
+				&nomem);
+	if (nomem) {
+		ksef__state_free(root);
+		return ksef__error_set(err, KSEF_ENOMEM,
+				       "out of memory reading %s", what);
+	}
 	if (root == NULL)
 		/* jerr.text may quote the input, which holds secrets. */
 		return ksef__error_set_line(err, KSEF_EPARSE, jerr.line,
@@ -318,9 +340,14 @@ json_t *ksef__state_token_json(const char *token, int64_t until)
 	json_t *o = json_object(), *t = json_string(token),
 	       *u = ksef__state_time_json(until);
 
-	if (o == NULL || t == NULL || u == NULL ||
-	    json_object_set_new(o, "token", t) != 0) {
+	if (o == NULL || t == NULL || u == NULL) {
 		ksef__state_free(t);
+		json_decref(u);
+		json_decref(o);
+		return NULL;
+	}
+	/* A failed set has freed t already (so it is not freed again). */
+	if (ksef__state_set(o, "token", t) != 0) {
 		json_decref(u);
 		json_decref(o);
 		return NULL;

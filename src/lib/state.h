@@ -35,6 +35,13 @@ int ksef__state_parse(json_t **out, const char *text, size_t len,
 void ksef__state_free(json_t *v);
 
 /*
+ * json_object_set_new() for a value that may hold a secret: it takes v
+ * either way, but on failure (out of memory) v is wiped before it is
+ * freed, which jansson would not do. NULL v fails. Returns 0 or -1.
+ */
+int ksef__state_set(json_t *obj, const char *key, json_t *v);
+
+/*
  * Write v as compact JSON into out (replacing and wiping what it held),
  * refusing more than max bytes. The text is assembled in one allocation
  * of its exact size, so no copy of a secret is left behind by a realloc.

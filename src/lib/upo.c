@@ -26,6 +26,7 @@
 #include "ksef/encoding.h"
 #include "ksef/number.h"
 #include "ksef/upo.h"
+#include "alloc.h"
 #include "internal.h"
 #include "options.h"
 #include "xml.h"
@@ -740,6 +741,7 @@ static int sink_close(void *ctx)
 static int save_doc(ksef_buf *out, xmlDoc *doc, ksef_error *err)
 {
 	struct sink s = { KSEF_BUF_INIT, 0 };
+	unsigned long mark = ksef__alloc_failures();
 	xmlSaveCtxt *save;
 	long written;
 	int closed;
@@ -749,7 +751,10 @@ static int save_doc(ksef_buf *out, xmlDoc *doc, ksef_error *err)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	written = xmlSaveDoc(save, doc);
 	closed = xmlSaveClose(save);
-	if (s.error == 0 && (written < 0 || closed < 0))
+	/* The serialiser may skip what it could not allocate for and
+	 * report success. */
+	if (s.error == 0 && (written < 0 || closed < 0 ||
+			     ksef__alloc_failures() != mark))
 		s.error = KSEF_ENOMEM;
 	if (s.error < 0) {
 		ksef_buf_dispose(&s.buf);
@@ -766,6 +771,22 @@ static int save_doc(ksef_buf *out, xmlDoc *doc, ksef_error *err)
 
 /* ---- public calls ----------------------------------------------------- */
 
+/* build_doc(), refusing a tree libxml2 built while it could not allocate:
+ * it may lack a name or a text it was given. */
+static int build_whole(xmlDoc **out, const ksef_upo_desc *desc,
+		       ksef_error *err)
+{
+	unsigned long mark = ksef__alloc_failures();
+	int error = build_doc(out, desc, err);
+
+	if (error == 0 && ksef__alloc_failures() != mark) {
+		xmlFreeDoc(*out);
+		*out = NULL;
+		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	}
+	return error;
+}
+
 int ksef_upo_build(ksef_buf *out, const ksef_upo_desc *desc, ksef_error *err)
 {
 	xmlDoc *doc = NULL;
@@ -773,7 +794,7 @@ int ksef_upo_build(ksef_buf *out, const ksef_upo_desc *desc, ksef_error *err)
 
 	if (out == NULL || desc == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "UPO: NULL argument");
-	if ((error = build_doc(&doc, desc, err)) < 0)
+	if ((error = build_whole(&doc, desc, err)) < 0)
 		return error;
 	error = save_doc(out, doc, err);
 	xmlFreeDoc(doc);
@@ -822,11 +843,18 @@ static int sign_and_save(ksef_buf *out, xmlDoc *doc,
 			 const ksef_upo_signer *signer,
 			 const ksef_time *signing_time, ksef_error *err)
 {
+	unsigned long mark = ksef__alloc_failures();
 	int error;
 
-	if ((error = ksef__dsig_sign_enveloped(doc, signer->key,
-			signing_time_or_now(signing_time), err)) < 0)
-		return error;
+	error = ksef__dsig_sign_enveloped(doc, signer->key,
+		signing_time_or_now(signing_time), err);
+	/* A digest of a canonical form that could not be made whole would
+	 * sign less than the document: such a UPO is not handed out. */
+	if (error == 0 && ksef__alloc_failures() != mark)
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory "
+				       "signing the UPO");
+	if (error < 0)
+		return ksef__alloc_check(error, mark, err);
 	return save_doc(out, doc, err);
 }
 
@@ -839,7 +867,7 @@ int ksef_upo_build_signed(ksef_buf *out, const ksef_upo_desc *desc,
 
 	if (out == NULL || desc == NULL || signer == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "UPO: NULL argument");
-	if ((error = build_doc(&doc, desc, err)) < 0)
+	if ((error = build_whole(&doc, desc, err)) < 0)
 		return error;
 	error = sign_and_save(out, doc, signer, signing_time, err);
 	xmlFreeDoc(doc);
@@ -914,6 +942,7 @@ int ksef_upo_verify(const unsigned char *xml, size_t len,
 		    const unsigned char *cert, size_t cert_len,
 		    ksef_error *err)
 {
+	unsigned long mark = ksef__alloc_failures();
 	xmlDoc *doc = NULL;
 	xmlNode *root, *sig, *c;
 	int error;
@@ -938,5 +967,6 @@ int ksef_upo_verify(const unsigned char *xml, size_t len,
 	}
 	error = ksef__dsig_verify_enveloped(doc, sig, cert, cert_len, err);
 	xmlFreeDoc(doc);
-	return error;
+	/* A UPO is not called forged because xmlsec ran out of memory. */
+	return ksef__alloc_check(error, mark, err);
 }

@@ -16,6 +16,7 @@
 #include <libxml/tree.h>
 #include "ksef/xades.h"
 #include "ident.h"
+#include "alloc.h"
 #include "internal.h"
 #include "client_int.h"
 #include "options.h"
@@ -392,12 +393,14 @@ int ksef__xades_dump_doc(ksef_buf *out, xmlDoc *doc, int format,
 	xmlChar *mem = NULL;
 	int size = 0, error;
 	ksef_buf tmp = KSEF_BUF_INIT;
+	unsigned long mark = ksef__alloc_failures();
 
 	if (format)
 		xmlDocDumpFormatMemoryEnc(doc, &mem, &size, "UTF-8", 1);
 	else
 		xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
-	if (mem == NULL || size <= 0) {
+	/* The serialiser may skip what it could not allocate for. */
+	if (mem == NULL || size <= 0 || ksef__alloc_failures() != mark) {
 		xmlFree(mem);
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	}

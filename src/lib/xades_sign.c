@@ -40,6 +40,7 @@
 #include "ksef/encoding.h"
 #include "ksef/limits.h"
 #include "ksef/xades.h"
+#include "alloc.h"
 #include "internal.h"
 #include "xades_int.h"
 #include "xmldsig.h"
@@ -347,7 +348,10 @@ xmlSecKeyPtr ksef__xades_xmlsec_key(EVP_PKEY *pkey)
 	xmlSecKeyDataPtr data;
 	xmlSecKeyPtr key;
 
-	if (!EVP_PKEY_up_ref(pkey))
+	/* A copy, not a reference: a failure while OpenSSL renews the key's
+	 * RSA blinding would otherwise spoil every later signature with it
+	 * (see ksef__pkey_copy). */
+	if ((pkey = ksef__pkey_copy(pkey)) == NULL)
 		return NULL;
 	if ((data = xmlSecOpenSSLEvpKeyAdopt(pkey)) == NULL) {
 		EVP_PKEY_free(pkey);
@@ -496,6 +500,7 @@ int ksef_xades_sign_auth_request(ksef_buf *out,
 	xmlSecDSigCtxPtr dsig = NULL;
 	ksef_buf b64 = KSEF_BUF_INIT;
 	struct ksef__xades_quiet q;
+	unsigned long mark = ksef__alloc_failures();
 	time_t when;
 	int error, rc;
 
@@ -563,6 +568,7 @@ int ksef_xades_sign_auth_request(ksef_buf *out,
 		 * OpenSSL's queue still says why a key operation failed. */
 		error = ksef__error_openssl(err, KSEF_ECRYPTO,
 					    "cannot sign the request");
+		error = ksef__alloc_check(error, mark, err);
 		goto done;
 	}
 	/* KeyInfo is written after signing: nothing signs it (the XAdES
@@ -576,6 +582,11 @@ int ksef_xades_sign_auth_request(ksef_buf *out,
 	    (certnode = xmlSecTmplX509DataAddCertificate(x509)) == NULL)
 		goto oom;
 	xmlNodeSetContent(certnode, b64.ptr);
+	/* libxml2 and xmlsec go on past some allocations they could not
+	 * make (an ID, a node's text): what they signed or wrote may then
+	 * be short of the request. */
+	if (ksef__alloc_failures() != mark)
+		goto oom;
 	error = ksef__xades_dump_doc(out, doc, 0, err);
 	goto done;
 oom:

@@ -45,6 +45,7 @@
 #include "ksef/limits.h"
 #include "ksef/xades.h"
 #include "ident.h"
+#include "alloc.h"
 #include "internal.h"
 #include "options.h"
 #include "xades_int.h"
@@ -660,6 +661,10 @@ static int read_identity(struct ksef_xades_verified *v, X509 *cert,
 			continue;
 		n = ASN1_STRING_to_UTF8(&u,
 			X509_NAME_ENTRY_get_data((X509_NAME_ENTRY *)e));
+		if (n < 0 && ksef__openssl_nomem())
+			/* Skipped, it would lose the signer's NIP. */
+			return ksef__error_openssl(err, KSEF_ENOMEM,
+				"the certificate's subject cannot be read");
 		if (n < 0) {
 			ERR_clear_error();
 			continue;
@@ -759,6 +764,7 @@ int ksef_xades_verify_auth_request(ksef_xades_verified **out,
 	xmlDoc *doc = NULL;
 	xmlNode *sig = NULL;
 	struct ksef__xades_scan s;
+	unsigned long mark = ksef__alloc_failures();
 	size_t max, i;
 	time_t now;
 	int error, fam;
@@ -845,6 +851,12 @@ int ksef_xades_verify_auth_request(ksef_xades_verified **out,
 		}
 		xmlFree(t);
 	}
+	/* What libxml2 or xmlsec read while short of memory may be short
+	 * of the document. */
+	if (ksef__alloc_failures() != mark) {
+		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+		goto done;
+	}
 	*out = v;
 	v = NULL;
 done:
@@ -853,7 +865,9 @@ done:
 	ksef_xades_verified_free(v);
 	xmlFreeDoc(doc);
 	ERR_clear_error();
-	return error;
+	/* A signature is not called bad because xmlsec ran out of memory:
+	 * the server would refuse for good what a retry would take. */
+	return ksef__alloc_check(error, mark, err);
 }
 
 int ksef_xades_exception_code(int error)

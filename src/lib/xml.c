@@ -12,6 +12,7 @@
 #include <libxml/xmlIO.h>
 #include <libxml/SAX2.h>
 #include "ksef/limits.h"
+#include "alloc.h"
 #include "internal.h"
 #include "xml.h"
 
@@ -314,6 +315,7 @@ int ksef__xml_parse(xmlDoc **out, ksef__xml_facts *facts,
 	xmlParserCtxt *ctxt = NULL;
 	xmlDoc *doc = NULL;
 	struct parse_state st;
+	unsigned long mark = ksef__alloc_failures();
 	int error = 0;
 
 	*out = NULL;
@@ -365,6 +367,14 @@ int ksef__xml_parse(xmlDoc **out, ksef__xml_facts *facts,
 		}
 		error = ksef__error_set_line(err, KSEF_EPARSE, st.first_line,
 			"document is not well-formed XML: %s", st.first);
+		error = ksef__alloc_check(error, mark, err);
+		goto done;
+	}
+	/* libxml2 2.9 leaves out a node it could not allocate and goes
+	 * on: the tree may lack what the document has. */
+	if (ksef__alloc_failures() != mark) {
+		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory "
+					"parsing the document");
 		goto done;
 	}
 	if (facts != NULL)

@@ -47,6 +47,7 @@
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
 #include <xmlsec/keys.h>
+#include <xmlsec/openssl/evp.h>
 #include <xmlsec/templates.h>
 #include <xmlsec/transforms.h>
 #include <xmlsec/xmldsig.h>
@@ -90,6 +91,11 @@ static const char *dsig_init_failure = "not attempted";
  * library never writes to its caller's stderr.
  */
 static _Thread_local char first_error[160];
+/* Whether any message of the current operation says an allocation failed:
+ * xmlsec's own reason, or OpenSSL's or libxml2's text, which xmlsec passes
+ * on. Then the operation failed for want of memory, whatever step gave
+ * up. */
+static _Thread_local int saw_nomem;
 
 /* xmlsec's text for a reason code, e.g. "transform is disabled". */
 static const char *reason_text(int reason)
@@ -114,6 +120,10 @@ static void capture_error(const char *file, int line, const char *func,
 			  const char *msg)
 {
 	(void)file; (void)line;
+	if (reason == XMLSEC_ERRORS_R_MALLOC_FAILED ||
+	    (msg != NULL && (strstr(msg, "malloc failure") != NULL ||
+			     strstr(msg, "Memory allocation failed") != NULL)))
+		saw_nomem = 1;
 	if (first_error[0] != '\0')
 		return;
 	/* e.g. "xmlSecTransformNodeRead: transform is disabled (xpath):
@@ -178,6 +188,7 @@ const char *ksef__dsig_error(void)
 void ksef__dsig_clear_error(void)
 {
 	first_error[0] = '\0';
+	saw_nomem = 0;
 	ERR_clear_error();
 }
 
@@ -191,11 +202,15 @@ static void begin(void)
  * message and OpenSSL's queue so nothing leaks into a later call. */
 static int fail(ksef_error *err, int code, const char *what)
 {
+	/* Not a bad key or signature: something could not allocate. */
+	if (saw_nomem || ksef__openssl_nomem())
+		code = KSEF_ENOMEM;
 	if (first_error[0] != '\0')
 		ksef__error_set(err, code, "%s: %s", what, first_error);
 	else
-		ksef__error_openssl(err, code, what);
+		code = ksef__error_openssl(err, code, what);
 	first_error[0] = '\0';
+	saw_nomem = 0;
 	ERR_clear_error();
 	return code;
 }
@@ -562,6 +577,32 @@ fail:
 	return NULL;
 }
 
+/*
+ * Give a signature's copy of the key an RSA key of its own: a failure
+ * while OpenSSL renews the key's RSA blinding would otherwise spoil every
+ * later signature with it, which nothing would notice before a UPO fails
+ * to verify (see ksef__pkey_copy). xmlSecKeyDuplicate() only takes a
+ * reference to the key.
+ */
+static int private_copy(xmlSecKeyPtr key)
+{
+	EVP_PKEY *pkey = ksef__pkey_copy(xmlSecOpenSSLKeyDataRsaGetEvp(
+		xmlSecKeyGetValue(key)));
+	xmlSecKeyDataPtr data;
+
+	if (pkey == NULL)
+		return KSEF_ENOMEM;
+	if ((data = xmlSecOpenSSLEvpKeyAdopt(pkey)) == NULL) {
+		EVP_PKEY_free(pkey);
+		return KSEF_ENOMEM;
+	}
+	if (xmlSecKeySetValue(key, data) < 0) {
+		xmlSecKeyDataDestroy(data);
+		return KSEF_ENOMEM;
+	}
+	return 0;
+}
+
 int ksef__dsig_sign_enveloped(xmlDoc *doc, const ksef__dsig_key *key,
 			      ksef_time signing_time, ksef_error *err)
 {
@@ -604,7 +645,8 @@ int ksef__dsig_sign_enveloped(xmlDoc *doc, const ksef__dsig_key *key,
 	pthread_mutex_lock(&k->lock);
 	ctx->signKey = xmlSecKeyDuplicate(key->key);
 	pthread_mutex_unlock(&k->lock);
-	if (ctx->signKey == NULL) {
+	if (ctx->signKey == NULL ||
+	    (error = private_copy(ctx->signKey)) < 0) {
 		error = fail(err, KSEF_ENOMEM, "signing key cannot be copied");
 		goto fail;
 	}
@@ -886,6 +928,7 @@ done:
 	xmlFree(props_id);
 	cert_facts_dispose(&c);
 	first_error[0] = '\0';
+	saw_nomem = 0;
 	ERR_clear_error();
 	return error;
 }

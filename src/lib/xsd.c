@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <libxml/xmlschemas.h>
 #include "ksef/invoice.h"
+#include "alloc.h"
 #include "internal.h"
 #include "xml.h"
 #include "xsd.h"
@@ -329,6 +330,7 @@ int ksef__xsd_validate(ksef_schemas *schemas, ksef_form form, xmlDoc *doc,
 	struct validation v = { report, ctx };
 	xmlSchemaValidCtxtPtr vctxt;
 	xmlSchemaPtr schema;
+	unsigned long mark;
 	int rc;
 
 	if (schemas == NULL || !form_valid(form) || doc == NULL)
@@ -336,7 +338,14 @@ int ksef__xsd_validate(ksef_schemas *schemas, ksef_form form, xmlDoc *doc,
 	schema = schema_get(schemas, form, err);
 	if (schema == NULL)
 		return err ? err->code : KSEF_ESCHEMA;
+	mark = ksef__alloc_failures();
 	vctxt = xmlSchemaNewValidCtxt(schema);
+	/* libxml2 2.9 returns a context whose parts it could not allocate
+	 * (its dictionary, its name list) and crashes validating with it. */
+	if (vctxt != NULL && ksef__alloc_failures() != mark) {
+		xmlSchemaFreeValidCtxt(vctxt);
+		vctxt = NULL;
+	}
 	if (vctxt == NULL)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	xmlSchemaSetValidStructuredErrors(vctxt, validation_error, &v);
