@@ -622,7 +622,7 @@ static int verify(ksef_verdict *v, ksef_schemas *schemas, ksef_form form,
 	    v->status != KSEF_INVOICE_STATUS_OK)
 		return error;
 
-	error = ksef__xml_parse(&doc, &facts, xml, len, max, &perr);
+	error = ksef__xml_parse_frozen(&doc, &facts, xml, len, max, &perr);
 	if (error == KSEF_ENOMEM)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	if (error < 0)

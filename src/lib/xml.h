@@ -29,6 +29,11 @@ typedef struct ksef__xml_facts {
 int ksef__xml_parse(xmlDoc **out, ksef__xml_facts *facts,
 		    const unsigned char *data, size_t len, size_t max,
 		    ksef_error *err);
+/* As ksef__xml_parse(), for a tree that is only read, never changed (the
+ * invoice verification): parsed with less memory. */
+int ksef__xml_parse_frozen(xmlDoc **out, ksef__xml_facts *facts,
+			   const unsigned char *data, size_t len, size_t max,
+			   ksef_error *err);
 
 /* Install and remove the process-wide entity loader (global.c calls it). */
 void ksef__xml_install_loader(void);
