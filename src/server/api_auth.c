@@ -56,7 +56,7 @@ void api_auth_challenge(struct request *req)
 	if (ksef_refnum_generate(challenge, KSEF_REFNUM_CHALLENGE,
 				 ksef_time_warsaw(now), &err) != 0 ||
 	    store_challenge_add(srv->store, challenge, now, req->ip, &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		return;
 	}
 	request_log_ref(req, challenge);
@@ -92,7 +92,7 @@ static int issue(struct request *req, jwt_kind kind, const store_auth *op,
 	*valid_until = c.exp * 1000;
 	return 0;
 fail:
-	errors_reply(req, 500, 21405, "%s", err.message);
+	errors_internal(req, &err);
 	return -1;
 }
 
@@ -116,7 +116,7 @@ static void started(struct request *req, const store_auth *op)
 
 	request_log_ref(req, op->ref);
 	if (store_auth_add(srv->store, op, &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		return;
 	}
 	if (issue(req, JWT_OPERATION, op, srv->cfg.auth_token_ttl_ms, NULL,
@@ -251,7 +251,7 @@ void api_auth_ksef_token(struct request *req)
 	if (ksef_refnum_generate(op.ref, KSEF_REFNUM_AUTH,
 				 ksef_time_warsaw(now), &err) != 0) {
 		keyring_unlock(srv);
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		goto out;
 	}
 	snprintf(op.ctx_type, sizeof(op.ctx_type), "%s", cid.type);
@@ -410,7 +410,7 @@ void api_auth_redeem(struct request *req)
 				"uwierzytelniania %s zostały już pobrane.",
 				op.ref);
 		else
-			errors_reply(req, 500, 21405, "%s", err.message);
+			errors_internal(req, &err);
 		return;
 	}
 	http_reply_json(req, 200, json_pack("{s:o,s:o}",
@@ -465,7 +465,7 @@ void api_auth_sessions(struct request *req)
 			    req->claims.context_value, server_now_ms(),
 			    has ? after_ms : 0, has ? after_ref : NULL,
 			    limit + 1, &ops, &n, &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		return;
 	}
 	items = json_array();
@@ -663,7 +663,7 @@ void api_auth_xades(struct request *req)
 				 &err) != 0 ||
 	    ksef_sha256_base64(op.doc_hash, req->body.ptr, req->body.size,
 			       &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		goto out;
 	}
 	snprintf(op.method, sizeof(op.method), "%s",

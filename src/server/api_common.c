@@ -368,7 +368,7 @@ struct ring_key *api_server_key(struct request *req, unsigned usage,
 	ksef_error err;
 
 	if (keyring_refresh(srv, &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		return NULL;
 	}
 	keyring_lock(srv);

@@ -49,7 +49,7 @@ void api_invoice_download(struct request *req)
 	if (store_invoice_plaintext(req->srv->store, inv.ref, &xml, &err) != 0 ||
 	    ksef_sha256_base64(hash, xml.ptr, xml.size, &err) != 0) {
 		ksef_buf_dispose(&xml);
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		return;
 	}
 	http_reply_bytes(req, 200, "application/xml", xml.ptr, xml.size, hash);

@@ -17,7 +17,7 @@ void api_public_keys(struct request *req)
 
 	if (keyring_refresh(srv, &err) != 0) {
 		json_decref(arr);
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		return;
 	}
 	keyring_lock(srv);

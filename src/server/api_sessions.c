@@ -79,7 +79,7 @@ void api_session_open(struct request *req)
 	memset(&s, 0, sizeof(s));
 	if (ksef_refnum_generate(s.ref, KSEF_REFNUM_ONLINE_SESSION,
 				 ksef_time_warsaw(now), &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		goto out;
 	}
 	memcpy(s.wrapped_key, wrapped.ptr, wrapped.size);
@@ -113,7 +113,7 @@ void api_session_open(struct request *req)
 	if (store_session_add(srv->store, &s, &err) != 0) {
 		/* No session: its key must not stay behind. */
 		session_keys_evict(srv->session_keys, s.ref);
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		goto out;
 	}
 	http_reply_json(req, 201, json_pack("{s:s,s:o}", "referenceNumber",
@@ -152,7 +152,7 @@ static void send_done(struct invoice_job *job, int result)
 			s->max_invoices);
 		break;
 	default:
-		errors_reply(req, 500, 21405, "%s", job->err.message);
+		errors_internal(req, &job->err);
 		break;
 	}
 	ksef_buf_dispose(&job->ciphertext);
@@ -250,7 +250,7 @@ void api_session_send(struct request *req)
 	inv = &job->inv;
 	if (ksef_refnum_generate(inv->ref, KSEF_REFNUM_INVOICE,
 				 ksef_time_warsaw(server_now_ms()), &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		goto out;
 	}
 	snprintf(inv->session_ref, sizeof(inv->session_ref), "%s",
@@ -302,7 +302,7 @@ void api_session_close(struct request *req)
 			"zamknięcie.", status);
 		return;
 	default:
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		return;
 	}
 	workers_kick(req->srv);

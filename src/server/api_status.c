@@ -149,7 +149,7 @@ void api_sessions_list(struct request *req)
 	if (strcmp(type, "Online") == 0 &&
 	    store_sessions_list(srv->store, &q, &rows, &n, &err) != 0) {
 		json_decref(arr);
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		return;
 	}
 	for (i = 0; i < n && i < limit; i++) {
@@ -239,7 +239,7 @@ static void invoices(struct request *req, int failed_only)
 	if (store_invoices_list(req->srv->store, s.ref, failed_only,
 				has ? (int)after : 0, limit + 1, &rows, &n,
 				&err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		return;
 	}
 	arr = json_array();

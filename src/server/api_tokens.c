@@ -118,7 +118,7 @@ void api_tokens_create(struct request *req)
 			  op.subject_value[0] ? op.subject_value :
 			  req->claims.context_value,
 			  server_now_ms(), token, &rec, &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		goto out;
 	}
 	request_log_ref(req, rec.ref);
@@ -190,7 +190,7 @@ void api_tokens_list(struct request *req)
 	q.after_ref = cref[0] ? cref : NULL;
 	q.limit = limit + 1;
 	if (store_tokens_list(req->srv->store, &q, &rows, &n, &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		return;
 	}
 	arr = json_array();
@@ -258,7 +258,7 @@ void api_tokens_revoke(struct request *req)
 		return;
 	if (store_token_set_status(req->srv->store, t.ref, "Revoked",
 				   &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		return;
 	}
 	http_reply_empty(req, 204);

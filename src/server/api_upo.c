@@ -39,7 +39,7 @@ static void invoice_upo(struct request *req, const store_session *s,
 		return;
 	}
 	if (upo_for_invoice(req->srv, s, inv, &xml, &err) != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		return;
 	}
 	reply_xml(req, &xml);
@@ -101,7 +101,7 @@ void api_upo_session_page(struct request *req)
 		return;
 	}
 	if (rc != 0) {
-		errors_reply(req, 500, 21405, "%s", err.message);
+		errors_internal(req, &err);
 		return;
 	}
 	reply_xml(req, &xml);

@@ -136,6 +136,17 @@ void errors_reply(struct request *req, unsigned http_status, int code,
 	http_reply_json(req, http_status, body);
 }
 
+void errors_internal(struct request *req, const ksef_error *err)
+{
+	char msg[4 * sizeof(err->message)];
+
+	request_log_escape(msg, sizeof(msg), err ? err->message : "unknown");
+	fprintf(stderr, "ksefd: %s: internal error: %s\n", req->trace_id, msg);
+	errors_reply(req, 500, 21405, "Wewnętrzny błąd serwera; podaj "
+		     "referenceNumber %s, aby go odnaleźć w dzienniku.",
+		     req->trace_id);
+}
+
 void errors_unauthorized(struct request *req, const char *detail)
 {
 	http_reply_json_type(req, 401, "application/problem+json; charset=utf-8",

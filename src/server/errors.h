@@ -9,6 +9,7 @@
 #define KSEFD_ERRORS_H
 
 #include <jansson.h>
+#include "ksef/error.h"
 
 struct request;
 
@@ -21,6 +22,15 @@ const char *errors_description(int code);
  */
 void errors_reply(struct request *req, unsigned http_status, int code,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * 500 for a failure of the server itself (the store, memory, a library):
+ * the reason (err's message, which may name tables or files) goes to the
+ * server's log with the request's referenceNumber, and the client gets a
+ * detail that names no internals. The contract has no code of its own for
+ * this, so it keeps 21405 (docs/ksefd.md).
+ */
+void errors_internal(struct request *req, const ksef_error *err);
 
 /* 401 with a detail ("Wymagane jest uwierzytelnienie." when NULL). */
 void errors_unauthorized(struct request *req, const char *detail);

@@ -501,6 +501,7 @@ static struct request *request_new(struct server *srv,
 		srv->traits(req, &t);
 		req->body_max = t.body_max;
 		req->quick = t.quick;
+		req->refuse = t.refuse;
 	} else {
 		req->body_max = srv->cfg.max_body;
 	}
@@ -546,7 +547,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			return MHD_NO;
 		*con_cls = req;
 		set_phase(req->hc, PHASE_BODY);
-		if (req->body_too_big == 0 && declared_too_big(req)) {
+		if (req->refuse) {
+			/* The route says no before the body (a bad token on
+			 * an invoice route): its answer needs no body. */
+			dispatch_now(srv, req);
+		} else if (req->body_too_big == 0 && declared_too_big(req)) {
 			req->body_too_big = 1;
 			dispatch_now(srv, req);
 		}

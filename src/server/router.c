@@ -134,16 +134,16 @@ static int match(const char *pattern, const char *path, struct request *req)
 	return 1;
 }
 
-static int check_bearer(struct request *req, enum auth_kind kind)
+/* The request's bearer token into req->claims: 0, or -1 with the 401's
+ * detail (NULL: the default one) in *why. Answers nothing. */
+static int read_bearer(struct request *req, const char **why)
 {
 	const char *h = req->authorization;
 	ksef_error err;
-	int ok;
 
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
-		errors_unauthorized(req, NULL);
+	*why = NULL;
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
 		return -1;
-	}
 	h += 7;
 	while (*h == ' ')
 		h++;
@@ -151,8 +151,20 @@ static int check_bearer(struct request *req, enum auth_kind kind)
 			     req->srv->jwt_secret,
 			     sizeof(req->srv->jwt_secret), h, strlen(h),
 			     server_now_ms(), &err) != 0) {
-		errors_unauthorized(req, err.code == JWT_EEXPIRED ?
-			"Token wygasł." : "Nieprawidłowy token.");
+		*why = err.code == JWT_EEXPIRED ? "Token wygasł." :
+			"Nieprawidłowy token.";
+		return -1;
+	}
+	return 0;
+}
+
+static int check_bearer(struct request *req, enum auth_kind kind)
+{
+	const char *why;
+	int ok;
+
+	if (read_bearer(req, &why) != 0) {
+		errors_unauthorized(req, why);
 		return -1;
 	}
 	switch (kind) {
@@ -289,13 +301,22 @@ void router_traits(struct request *req, struct http_traits *out)
 {
 	const struct route *r;
 
+	const char *why;
+
 	out->body_max = ROUTER_SMALL_BODY;
 	out->quick = 0;
+	out->refuse = 0;
 	if (router_find(req, &r) != 0)
 		return; /* answered at once, with no body wanted */
-	if (r->flags & ROUTE_INVOICE_BODY)
-		out->body_max = req->srv->cfg.max_body;
 	out->quick = (r->flags & ROUTE_QUICK) != 0;
+	if (!(r->flags & ROUTE_INVOICE_BODY))
+		return;
+	/* Only a caller with a valid token may make the server hold 5 MB:
+	 * without one the 401 goes out before any of the body is read. */
+	if (r->auth != AUTH_NONE && read_bearer(req, &why) != 0)
+		out->refuse = 1;
+	else
+		out->body_max = req->srv->cfg.max_body;
 }
 
 /* The checks of an API route, in the contract's order; storage routes

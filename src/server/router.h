@@ -33,7 +33,9 @@ struct route {
 
 /* What http.c asks of req's route when its headers are in: the most body
  * bytes it takes (ROUTER_SMALL_BODY, or cfg.max_body for a route that
- * carries an invoice) and whether it is quick (ROUTE_QUICK). */
+ * carries an invoice, when its bearer token is valid), whether it is quick
+ * (ROUTE_QUICK), and whether to refuse it before reading the body (an
+ * invoice route without a valid token: router_dispatch answers 401). */
 void router_traits(struct request *req, struct http_traits *out);
 
 /* Find the route, check the bearer token, permissions and rate limits,

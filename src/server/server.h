@@ -89,6 +89,7 @@ struct http_conn;
 struct http_traits {
 	size_t body_max;   /* the most body bytes its route takes */
 	int quick;         /* run on the event loop: it only reads */
+	int refuse;        /* answer now, without reading the body */
 };
 
 struct server {
@@ -150,6 +151,7 @@ struct request {
 	ksef_buf body;
 	size_t body_max;                      /* its route's limit */
 	int quick;                            /* its route only reads */
+	int refuse;                           /* answered before its body */
 	int body_too_big;
 	int problem_details;                  /* X-Error-Format: problem-details */
 	/* The Authorization header router.c checks, or NULL; borrowed from

@@ -313,6 +313,14 @@ static void oversized_and_malformed_bodies_get_clean_errors(void **state)
 	assert_int_equal(r.status, 413);
 	assert_int_equal(raw_error_code(&r), 21405);
 	raw_free(&r);
+	/* The invoice route takes 5 MB, with a valid token only. */
+	raw_request(&r, "POST", url(&srv, "/sessions/online/"
+		    "20250101-SO-0000000000-0000000000-00/invoices"),
+		    l.tokens->access_token->token, NULL, body, big);
+	assert_int_equal(r.status, 413);
+	assert_int_equal(raw_error_code(&r), 21405);
+	assert_non_null(strstr(r.body, "5000000"));
+	raw_free(&r);
 	raw_request(&r, "POST", url(&srv, "/sessions/online"),
 		    l.tokens->access_token->token, NULL, "[1,2]", 5);
 	assert_int_equal(r.status, 400);
