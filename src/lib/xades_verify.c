@@ -604,6 +604,21 @@ static int check_validity(X509 *cert, time_t now, ksef_error *err)
 	return 0;
 }
 
+/* A certificate that says what its key is for (keyUsage) must allow
+ * signatures: digitalSignature, or nonRepudiation as qualified
+ * certificates carry (RFC 5280 4.2.1.3). One issued for encryption only
+ * does not authenticate anybody. */
+static int check_key_usage(X509 *cert, ksef_error *err)
+{
+	if (!(X509_get_extension_flags(cert) & EXFLAG_KUSAGE) ||
+	    (X509_get_key_usage(cert) &
+	     (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) != 0)
+		return 0;
+	return ksef__error_set(err, KSEF_EXADES_CERT,
+		"the signing certificate's keyUsage allows no signature "
+		"(neither digitalSignature nor nonRepudiation)");
+}
+
 /*
  * podpis-xades.md's subject patterns, as the regexes
  * (PNOPL|PESEL).*?(\d{11}), (TINPL|NIP).*?(\d{10}) and
@@ -829,7 +844,8 @@ int ksef_xades_verify_auth_request(ksef_xades_verified **out,
 			fam == KSEF__XADES_FAM_RSA ? "RSA" : "EC");
 		goto done;
 	}
-	if ((error = ksef__xades_check_sigvalue_size(&s, cert, fam, err)) < 0)
+	if ((error = ksef__xades_check_sigvalue_size(&s, cert, fam, err)) < 0 ||
+	    (error = check_key_usage(cert, err)) < 0)
 		goto done;
 	now = opts->now_ms != KSEF_TIME_UNSET ?
 	      (time_t)ksef__ms_to_s(opts->now_ms) : time(NULL);
