@@ -321,6 +321,10 @@ static int serve(struct config *cfg)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file-size limit reached (RLIMIT_FSIZE) is a full disk to the
+	 * store: its write fails and is answered 5xx, and ksefd goes on;
+	 * the signal's default would kill it. */
+	signal(SIGXFSZ, SIG_IGN);
 
 	if (ksef_global_init() != 0)
 		return die("%s", "cannot initialise libksef");
