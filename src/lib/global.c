@@ -7,7 +7,6 @@
 #include <pthread.h>
 #include <libxml/parser.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include "internal.h"
 #include "ksef/common.h"
 #include "ksef/error.h"
@@ -28,35 +27,6 @@ static void global_init_once(void)
 	xmlInitParser();
 	global_error = ksef__dsig_init(NULL);
 	ksef__xml_install_loader();
-}
-
-/*
- * The algorithms of the invoice path, fetched from the provider once.
- * EVP_aes_256_cbc() and EVP_sha256() are looked up again by every
- * EVP_CipherInit_ex() and EVP_Digest() (an "implicit fetch", with its
- * locks), which a server verifying thousands of invoices a second pays on
- * each. Should a fetch fail, the implicit one still works.
- */
-static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
-static EVP_CIPHER *aes_256_cbc;
-static EVP_MD *sha256;
-
-static void algs_fetch(void)
-{
-	aes_256_cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
-	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-const EVP_CIPHER *ksef__aes_256_cbc(void)
-{
-	pthread_once(&algs_once, algs_fetch);
-	return aes_256_cbc ? aes_256_cbc : EVP_aes_256_cbc();
-}
-
-const EVP_MD *ksef__sha256(void)
-{
-	pthread_once(&algs_once, algs_fetch);
-	return sha256 ? sha256 : EVP_sha256();
 }
 
 int ksef_version(void)
@@ -81,12 +51,7 @@ void ksef_global_cleanup(void)
 	 * may still use libxml2, so the loader is only uninstalled; the
 	 * parser's own globals are released at exit. */
 	ksef__xml_uninstall_loader();
-	/* No thread uses libksef any more (the caller's promise): the
-	 * fetched algorithms go, and later calls fall back to implicit
-	 * fetches. */
-	EVP_CIPHER_free(aes_256_cbc);
-	EVP_MD_free(sha256);
-	aes_256_cbc = NULL;
-	sha256 = NULL;
+	/* No thread uses libksef any more (the caller's promise). */
+	ksef__algs_free();
 	ksef__alloc_watch_uninstall();
 }

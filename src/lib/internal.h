@@ -85,8 +85,10 @@ static inline int64_t ksef__ms_to_s(int64_t ms)
 	return ms >= 0 ? ms / 1000 : -((-(ms + 1)) / 1000) - 1;
 }
 
-/* AES-256-CBC and SHA-256, fetched once (global.c). */
+/* AES-256-CBC and SHA-256, fetched once (algs.c); ksef__algs_free() at
+ * ksef_global_cleanup(). */
 const struct evp_cipher_st *ksef__aes_256_cbc(void);
 const struct evp_md_st *ksef__sha256(void);
+void ksef__algs_free(void);
 
 #endif
