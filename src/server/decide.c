@@ -41,6 +41,12 @@ static void set_details(store_invoice *inv, const char *const *lines,
 	free(s);
 }
 
+void decide_refuse(store_invoice *inv, int status, const char *line)
+{
+	inv->status = status;
+	set_details(inv, &line, 1);
+}
+
 static void set_detail(store_invoice *inv, const char *line)
 {
 	set_details(inv, &line, 1);

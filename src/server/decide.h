@@ -28,4 +28,9 @@ void decide_invoice(struct server *srv, const store_session *s,
 		    const unsigned char *ct, size_t ct_len,
 		    store_invoice *inv, ksef_buf *plain);
 
+/* A refusal decided outside verification (the invoice could not be
+ * read): status, and status_details as the one-line JSON array the status
+ * answers show. */
+void decide_refuse(store_invoice *inv, int status, const char *line);
+
 #endif

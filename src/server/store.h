@@ -330,6 +330,12 @@ typedef struct store_invoice {
 } store_invoice;
 
 /*
+ * The two-step life of an invoice as ksefd 0.2 wrote it (accepted, then
+ * decided): ksefd itself now stores an invoice once, with
+ * store_invoice_add(). These stay for invoices such a data folder still
+ * holds undecided (worker.c finishes them) and for the tests that make
+ * them.
+ *
  * Accept an invoice into an open session, durably: checks (in the same
  * transaction) that the session is in status 100 and below its invoice
  * limit, gives the invoice the next ordinal number and stores it with its

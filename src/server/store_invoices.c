@@ -83,42 +83,58 @@ struct accept_args {
 	int session_status;
 };
 
-static int op_invoice_accept(struct conn *w, void *arg, ksef_error *err)
+/* The invoice's place in its session, in the write's transaction: the
+ * session must be open (*session_status tells its status) and below its
+ * limit; inv->ordinal becomes the next number. */
+static int take_slot(struct conn *w, store_invoice *inv, int *session_status,
+		     ksef_error *err)
 {
-	struct accept_args *a = arg;
-	store_invoice *inv = a->inv;
 	struct session_state state = { 0 };
 	int error;
 
 	if ((error = sql_session_state(w, inv->session_ref, &state, err)) < 0)
 		return error;
-	a->session_status = state.status;
-	if (a->session_status != 100)
+	*session_status = state.status;
+	if (state.status != 100)
 		return sql_fail(err, STORE_WRONG_STATE, "session status %d "
 				"does not allow sending invoices",
-				a->session_status);
+				state.status);
 	if (state.invoice_count >= state.max_invoices)
 		return sql_fail(err, STORE_FULL, "the session holds its limit "
 				"of %d invoices", state.max_invoices);
 	inv->ordinal = state.invoice_count + 1;
+	return 0;
+}
 
-	if ((error = sql_exec(w, Q_SESSION_COUNT_ACCEPT,
+/* The invoice's row, every column as inv has it. */
+static int insert_row(struct conn *w, const store_invoice *inv,
+		      ksef_error *err)
+{
+	return sql_exec(w, Q_INVOICE_ADD,
+			ARGS(ARG_FIELD(inv->ref), ARG_FIELD(inv->session_ref),
+			     ARG_INT(inv->ordinal),
+			     ARG_FIELD(inv->invoice_hash),
+			     ARG_INT(inv->invoice_size),
+			     ARG_FIELD(inv->encrypted_hash),
+			     ARG_INT(inv->encrypted_size),
+			     ARG_INT(inv->offline_mode != 0),
+			     ARG_FIELD(inv->hash_of_corrected),
+			     ARG_INT(inv->invoicing_ms),
+			     ARG_INT(inv->status), VERDICT_ARGS(inv)), err);
+}
+
+static int op_invoice_accept(struct conn *w, void *arg, ksef_error *err)
+{
+	struct accept_args *a = arg;
+	store_invoice *inv = a->inv;
+	int error;
+
+	if ((error = take_slot(w, inv, &a->session_status, err)) < 0 ||
+	    (error = sql_exec(w, Q_SESSION_COUNT_ACCEPT,
 			      ARGS(ARG_FIELD(inv->session_ref),
 				   ARG_INT(inv->invoicing_ms),
 				   ARG_INT(inv->status >= 300)), err)) < 0 ||
-	    (error = sql_exec(w, Q_INVOICE_ADD,
-			      ARGS(ARG_FIELD(inv->ref),
-				   ARG_FIELD(inv->session_ref),
-				   ARG_INT(inv->ordinal),
-				   ARG_FIELD(inv->invoice_hash),
-				   ARG_INT(inv->invoice_size),
-				   ARG_FIELD(inv->encrypted_hash),
-				   ARG_INT(inv->encrypted_size),
-				   ARG_INT(inv->offline_mode != 0),
-				   ARG_FIELD(inv->hash_of_corrected),
-				   ARG_INT(inv->invoicing_ms),
-				   ARG_INT(inv->status), VERDICT_ARGS(inv)),
-			      err)) < 0)
+	    (error = insert_row(w, inv, err)) < 0)
 		return error;
 	return blob_add(w, inv->ref, BLOB_CIPHERTEXT, a->data, a->len, err);
 }
@@ -359,20 +375,10 @@ static int op_invoice_add(struct conn *w, void *arg, ksef_error *err)
 {
 	struct add_args *a = arg;
 	store_invoice *inv = a->inv;
-	struct session_state state = { 0 };
 	int error, ok;
 
-	if ((error = sql_session_state(w, inv->session_ref, &state, err)) < 0)
+	if ((error = take_slot(w, inv, a->session_status, err)) < 0)
 		return error;
-	*a->session_status = state.status;
-	if (state.status != 100)
-		return sql_fail(err, STORE_WRONG_STATE, "session status %d "
-				"does not allow sending invoices",
-				state.status);
-	if (state.invoice_count >= state.max_invoices)
-		return sql_fail(err, STORE_FULL, "the session holds its limit "
-				"of %d invoices", state.max_invoices);
-	inv->ordinal = state.invoice_count + 1;
 
 	/* The key's holder first, so that a duplicate is stored as what it
 	 * is; the key itself is claimed after the row it points to. */
@@ -401,19 +407,7 @@ static int op_invoice_add(struct conn *w, void *arg, ksef_error *err)
 			      ARGS(ARG_FIELD(inv->session_ref), ARG_INT(ok),
 				   ARG_INT(inv->status >= 300),
 				   ARG_INT(a->now_ms)), err)) < 0 ||
-	    (error = sql_exec(w, Q_INVOICE_ADD,
-			      ARGS(ARG_FIELD(inv->ref),
-				   ARG_FIELD(inv->session_ref),
-				   ARG_INT(inv->ordinal),
-				   ARG_FIELD(inv->invoice_hash),
-				   ARG_INT(inv->invoice_size),
-				   ARG_FIELD(inv->encrypted_hash),
-				   ARG_INT(inv->encrypted_size),
-				   ARG_INT(inv->offline_mode != 0),
-				   ARG_FIELD(inv->hash_of_corrected),
-				   ARG_INT(inv->invoicing_ms),
-				   ARG_INT(inv->status), VERDICT_ARGS(inv)),
-			      err)) < 0)
+	    (error = insert_row(w, inv, err)) < 0)
 		return error;
 	if (!ok)
 		return 0;

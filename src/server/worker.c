@@ -172,9 +172,7 @@ static void recover_invoice(struct workers *w, const char *ref)
 		return; /* unknown, or decided before a restart */
 	if (store_session_get(srv->store, inv.session_ref, &s, &err) != 0 ||
 	    store_invoice_ciphertext(srv->store, ref, &ct, &err) != 0) {
-		inv.status = 500;
-		snprintf(inv.status_details, sizeof(inv.status_details),
-			 "[\"Nie udało się odczytać faktury.\"]");
+		decide_refuse(&inv, 500, "Nie udało się odczytać faktury.");
 	} else {
 		decide_invoice(srv, &s, ct.ptr, ct.size, &inv, &plain);
 	}
