@@ -174,6 +174,12 @@ typedef struct ksef_verify_options {
 	 *  PodmiotUpowazniony and of Podmiot3's IDWew, as production KSeF
 	 *  does (status 450). */
 	int check_nip_checksums;
+	/** Since version 2: the milliseconds of the calling thread's CPU time
+	 *  verification may spend, the form's schema compilation excluded;
+	 *  past it the status is 450 and the detail says so. Parsing stops as
+	 *  soon as the budget is spent; schema validation is judged at its
+	 *  end. 0 means no budget. */
+	unsigned cpu_budget_ms;
 } ksef_verify_options;
 
 /**
@@ -181,8 +187,9 @@ typedef struct ksef_verify_options {
  * takes a struct of any version from 1 to its own, reading only the fields
  * that version has and leaving later ones at their defaults.
  */
-#define KSEF_VERIFY_OPTIONS_VERSION 1
-#define KSEF_VERIFY_OPTIONS_INIT { KSEF_VERIFY_OPTIONS_VERSION, 0, 0, NULL, 0 }
+#define KSEF_VERIFY_OPTIONS_VERSION 2
+#define KSEF_VERIFY_OPTIONS_INIT \
+	{ KSEF_VERIFY_OPTIONS_VERSION, 0, 0, NULL, 0, 0 }
 
 /** The outcome of verifying one invoice. */
 typedef struct ksef_verdict ksef_verdict;

@@ -594,12 +594,33 @@ static int has_char_ref(const unsigned char *xml, size_t len)
 	return 0;
 }
 
+static void clear_details(ksef_verdict *v)
+{
+	while (v->ndetails > 0)
+		free(v->details[--v->ndetails]);
+}
+
+/* The verdict of an invoice whose checking cost more CPU than it may. Any
+ * detail an earlier step gave is dropped: it may be a mere consequence of
+ * the stop. */
+static int over_budget(ksef_verdict *v, const ksef_verify_options *o,
+		       const char *during)
+{
+	clear_details(v);
+	v->status = KSEF_INVOICE_STATUS_OK;
+	return reject(v, KSEF_INVOICE_STATUS_SEMANTIC, 0,
+		"verification ran past its CPU budget of %u ms during %s; "
+		"the invoice is too costly to check", o->cpu_budget_ms,
+		during);
+}
+
 static int verify(ksef_verdict *v, ksef_schemas *schemas, ksef_form form,
 		  const unsigned char *xml, size_t len,
 		  const ksef_verify_options *o, ksef_error *err)
 {
 	size_t max = o->max_bytes ? o->max_bytes : KSEF_INVOICE_MAX_BYTES_PLAIN;
 	ksef__xml_facts facts = { 0, 0 };
+	ksef__budget budget;
 	const char *ns;
 	xmlDoc *doc = NULL;
 	xmlNode *root;
@@ -622,9 +643,18 @@ static int verify(ksef_verdict *v, ksef_schemas *schemas, ksef_form form,
 	    v->status != KSEF_INVOICE_STATUS_OK)
 		return error;
 
-	error = ksef__xml_parse_frozen(&doc, &facts, xml, len, max, &perr);
+	/* The schema compiles on a form's first use, once per process: that
+	 * is not this invoice's cost, so it is done before the clock starts. */
+	if (o->cpu_budget_ms > 0 &&
+	    (error = ksef_schemas_compile(schemas, form, err)) < 0)
+		return error;
+	ksef__budget_start(&budget, o->cpu_budget_ms);
+	error = ksef__xml_parse_frozen(&doc, &facts, xml, len, max, &budget,
+				       &perr);
 	if (error == KSEF_ENOMEM)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	if (error < 0 && ksef__budget_spent(&budget))
+		return over_budget(v, o, "parsing");
 	if (error < 0)
 		return reject(v, KSEF_INVOICE_STATUS_FILE, perr.line, "%s",
 			      perr.message);
@@ -663,6 +693,14 @@ static int verify(ksef_verdict *v, ksef_schemas *schemas, ksef_form form,
 	rc = ksef__xsd_validate(schemas, form, doc, report_schema, v, err);
 	if (rc < 0) {
 		error = rc;
+		goto done;
+	}
+	/* libxml2 cannot be stopped inside a validation; its work is linear
+	 * in the tree, which the parse bounded, so the budget is asked at its
+	 * end. Past it, the verdict is the budget's, whatever the schema
+	 * said: a client must not learn to ride just under it. */
+	if (ksef__budget_spent(&budget)) {
+		error = over_budget(v, o, "schema validation");
 		goto done;
 	}
 	if (rc == 0)
@@ -709,6 +747,7 @@ int ksef_form_detect(ksef_form *out, const unsigned char *xml, size_t len,
 /* The bytes of each version of ksef_verify_options (options.h). */
 static const size_t options_sizes[] = {
 	KSEF__OPTIONS_END(ksef_verify_options, check_nip_checksums), /* 1 */
+	KSEF__OPTIONS_END(ksef_verify_options, cpu_budget_ms),       /* 2 */
 };
 KSEF__OPTIONS_SIZES(options_sizes, KSEF_VERIFY_OPTIONS_VERSION);
 

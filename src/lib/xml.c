@@ -13,6 +13,7 @@
 #include <libxml/SAX2.h>
 #include "ksef/limits.h"
 #include "alloc.h"
+#include "budget.h"
 #include "internal.h"
 #include "xml.h"
 
@@ -85,6 +86,9 @@ struct parse_state {
 	ksef__xml_facts facts;
 	int first_line;         /* line of the first error */
 	char first[200];        /* its message; later errors are consequences */
+	const ksef__budget *budget; /* NULL: none */
+	unsigned elements;      /* start tags seen, for the budget's pace */
+	int over_budget;        /* the parse stopped for it */
 };
 
 /*
@@ -112,6 +116,32 @@ static void note_pi(void *ctx, const xmlChar *target, const xmlChar *data)
 		facts->has_pi = 1;
 		facts->pi_line = xmlSAX2GetLineNumber(ctxt);
 	}
+}
+
+/*
+ * With a CPU budget, every 64th start tag asks the clock whether the parse
+ * may go on; past the budget it stops as a DOCTYPE does. The pre-scan
+ * bounds what happens between two asks (attributes, names, namespaces).
+ */
+enum { BUDGET_PACE = 64 };
+
+static void start_element_budgeted(void *ctx, const xmlChar *localname,
+	const xmlChar *prefix, const xmlChar *uri, int nb_namespaces,
+	const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
+	const xmlChar **attributes)
+{
+	xmlParserCtxt *ctxt = ctx;
+	struct parse_state *st = ctxt->_private;
+
+	if (++st->elements % BUDGET_PACE == 0 &&
+	    ksef__budget_spent(st->budget)) {
+		st->over_budget = 1;
+		xmlStopParser(ctxt);
+		return;
+	}
+	xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces,
+			      namespaces, nb_attributes, nb_defaulted,
+			      attributes);
 }
 
 /* libxml2 reports every error, and the last is often only "premature end
@@ -310,7 +340,8 @@ long_name:
 
 static int parse(xmlDoc **out, ksef__xml_facts *facts,
 		 const unsigned char *data, size_t len, size_t max,
-		 int extra_options, ksef_error *err)
+		 int extra_options, const ksef__budget *budget,
+		 ksef_error *err)
 {
 	xmlParserCtxt *ctxt = NULL;
 	xmlDoc *doc = NULL;
@@ -337,6 +368,9 @@ static int parse(xmlDoc **out, ksef__xml_facts *facts,
 	ctxt->sax->internalSubset = refuse_doctype;
 	ctxt->sax->processingInstruction = note_pi;
 	memset(&st, 0, sizeof(st));
+	st.budget = budget;
+	if (budget != NULL && budget->limit_ns > 0)
+		ctxt->sax->startElementNs = start_element_budgeted;
 	ctxt->_private = &st;
 	ctxt->sax->serror = note_error;
 	ctxt->linenumbers = 1;
@@ -351,6 +385,12 @@ static int parse(xmlDoc **out, ksef__xml_facts *facts,
 		NULL, "UTF-8", XML_PARSE_NONET | XML_PARSE_NOERROR |
 		XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES |
 		XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC | extra_options);
+	if (st.over_budget) {
+		error = ksef__error_set_line(err, KSEF_ETOOBIG,
+			ctxt->input ? ctxt->input->line : 0,
+			"parsing ran past its CPU budget");
+		goto done;
+	}
 	if (ctxt->errNo == XML_ERR_USER_STOP) {
 		error = ksef__error_set_line(err, KSEF_EPARSE,
 			ctxt->input ? ctxt->input->line : 0,
@@ -391,7 +431,7 @@ int ksef__xml_parse(xmlDoc **out, ksef__xml_facts *facts,
 		    const unsigned char *data, size_t len, size_t max,
 		    ksef_error *err)
 {
-	return parse(out, facts, data, len, max, 0, err);
+	return parse(out, facts, data, len, max, 0, NULL, err);
 }
 
 /* COMPACT keeps short text in the node itself, a malloc fewer for each of
@@ -399,7 +439,8 @@ int ksef__xml_parse(xmlDoc **out, ksef__xml_facts *facts,
  * CPU); libxml2 then wants the tree left as it is, which readers do. */
 int ksef__xml_parse_frozen(xmlDoc **out, ksef__xml_facts *facts,
 			   const unsigned char *data, size_t len, size_t max,
-			   ksef_error *err)
+			   const ksef__budget *budget, ksef_error *err)
 {
-	return parse(out, facts, data, len, max, XML_PARSE_COMPACT, err);
+	return parse(out, facts, data, len, max, XML_PARSE_COMPACT, budget,
+		     err);
 }

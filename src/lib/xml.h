@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <libxml/tree.h>
 #include "ksef/error.h"
+#include "budget.h"
 
 /* What ksef__xml_parse found besides the tree. */
 typedef struct ksef__xml_facts {
@@ -30,10 +31,13 @@ int ksef__xml_parse(xmlDoc **out, ksef__xml_facts *facts,
 		    const unsigned char *data, size_t len, size_t max,
 		    ksef_error *err);
 /* As ksef__xml_parse(), for a tree that is only read, never changed (the
- * invoice verification): parsed with less memory. */
+ * invoice verification): parsed with less memory. With a budget (may be
+ * NULL) the parse stops once the thread's CPU time runs past it, and
+ * returns KSEF_ETOOBIG; ksef__budget_spent() then tells it from a
+ * document over max. */
 int ksef__xml_parse_frozen(xmlDoc **out, ksef__xml_facts *facts,
 			   const unsigned char *data, size_t len, size_t max,
-			   ksef_error *err);
+			   const ksef__budget *budget, ksef_error *err);
 
 /* Install and remove the process-wide entity loader (global.c calls it). */
 void ksef__xml_install_loader(void);

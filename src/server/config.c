@@ -18,6 +18,10 @@ void config_init(struct config *cfg)
 	cfg->auth_retention_ms = 7LL * 24 * 3600 * 1000; /* changelog 2.4.0 */
 	cfg->max_invoices = 10000;                  /* limity/limity.md */
 	cfg->max_invoice_bytes = KSEF_INVOICE_MAX_BYTES_PLAIN;
+	/* A 1 MB invoice verifies in about 25 ms of CPU; forty times that
+	 * leaves room for a slow machine or a debugging build, and still
+	 * stops what only an attack costs. */
+	cfg->invoice_cpu_ms = 1000;
 	/* A 1 MB invoice is about 1.34 MB of Base64 inside the JSON; 5 MB
 	 * leaves room for attachments' 3 MB if a context allows them. */
 	cfg->max_body = 5u * 1000 * 1000;

@@ -144,6 +144,7 @@ void decide_invoice(struct server *srv, const store_session *s,
 			     inv->invoicing_ms)), NULL) == 0)
 		opts.acceptance_date = date;
 	opts.check_nip_checksums = srv->cfg.production;
+	opts.cpu_budget_ms = (unsigned)srv->cfg.invoice_cpu_ms;
 	if (ksef_invoice_verify(&v, srv->schemas, (ksef_form)s->form,
 				plain->ptr, plain->size, &opts, &err) != 0) {
 		inv->status = 500;

@@ -65,6 +65,8 @@ static const char usage_text[] =
 "  --body-timeout S      a request's body, in all (default 60)\n"
 "  --io-threads N        event loops reading and writing sockets (default 2)\n"
 "  --handlers N          threads for requests that write or sign (default 16)\n"
+"  --invoice-cpu-ms MS   CPU one invoice's verification may use; past it the\n"
+"                        invoice gets 450 (default 1000)\n"
 "\n"
 "keys: USAGE is SymmetricKeyEncryption, KsefTokenEncryption or UpoSigning\n"
 "(rotate adds a key for one usage, or the two API usages when none is\n"
@@ -425,6 +427,7 @@ int main(int argc, char **argv)
 		{ "body-timeout", required_argument, NULL, NUM_FLAG + 4 },
 		{ "io-threads", required_argument, NULL, NUM_FLAG + 5 },
 		{ "handlers", required_argument, NULL, NUM_FLAG + 6 },
+		{ "invoice-cpu-ms", required_argument, NULL, NUM_FLAG + 7 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config cfg;
@@ -438,6 +441,7 @@ int main(int argc, char **argv)
 		{ 1, 3600, &cfg.body_timeout_s },
 		{ 1, 64, &cfg.io_threads },
 		{ 1, 256, &cfg.handlers },
+		{ 1, 3600000, &cfg.invoice_cpu_ms },
 	};
 	const char *usage_name = NULL, *nip = NULL, *subject_type = NULL,
 		   *subject_value = NULL,

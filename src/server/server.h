@@ -50,6 +50,7 @@ struct config {
 	size_t max_body;             /* request body limit, bytes */
 	int max_invoices;            /* per session: 10 000 */
 	size_t max_invoice_bytes;    /* plaintext limit: 1 000 000 */
+	int invoice_cpu_ms;          /* CPU one invoice's verification may use */
 	int max_connections;
 	int max_connections_per_ip;
 	int connection_timeout_s;    /* idle: no byte in either direction */

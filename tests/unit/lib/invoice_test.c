@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ksef/gen.h"
 #include "ksef/invoice.h"
 #include "ksef/limits.h"
 
@@ -526,6 +527,63 @@ static void rejects_broken_api_use(void **state)
 	ksef_verdict_free(NULL);
 }
 
+static int verify_with_budget(const ksef_buf *doc, unsigned ms,
+			      char *detail, size_t detail_size)
+{
+	ksef_verify_options opts = KSEF_VERIFY_OPTIONS_INIT;
+	ksef_verdict *v = NULL;
+	ksef_error err;
+	int status;
+
+	opts.cpu_budget_ms = ms;
+	if (ksef_invoice_verify(&v, schemas, KSEF_FORM_FA3, doc->ptr,
+				doc->size, &opts, &err) != 0)
+		fail_msg("ksef_invoice_verify: %s", err.message);
+	status = ksef_verdict_status(v);
+	snprintf(detail, detail_size, "%s", ksef_verdict_detail_count(v) ?
+		 ksef_verdict_detail(v, 0) : "");
+	ksef_verdict_free(v);
+	return status;
+}
+
+/* A 1 MB invoice takes some tens of milliseconds to verify: with a budget
+ * of one it stops while parsing and gets 450 with only the budget's
+ * detail; with no budget, or a generous one, the same bytes pass. */
+static void an_invoice_past_its_cpu_budget_gets_450(void **state)
+{
+	ksef_gen_options g = KSEF_GEN_OPTIONS_INIT;
+	ksef_buf doc = KSEF_BUF_INIT;
+	ksef_verify_options v1 = KSEF_VERIFY_OPTIONS_INIT;
+	ksef_verdict *v = NULL;
+	char detail[KSEF_ERROR_MESSAGE_MAX];
+	ksef_error err;
+
+	(void)state;
+	ts_schema_dir_or_skip();
+	g.seller_nip = SELLER;
+	g.issue_date = "2025-09-01";
+	g.target_bytes = KSEF_INVOICE_MAX_BYTES_PLAIN;
+	assert_int_equal(ksef_gen_invoice(&doc, &g, 1, &err), 0);
+
+	assert_int_equal(verify_with_budget(&doc, 1, detail, sizeof(detail)),
+			 KSEF_INVOICE_STATUS_SEMANTIC);
+	assert_string_equal(detail, "verification ran past its CPU budget "
+		"of 1 ms during parsing; the invoice is too costly to check");
+	assert_int_equal(verify_with_budget(&doc, 0, detail, sizeof(detail)),
+			 KSEF_INVOICE_STATUS_OK);
+	assert_int_equal(verify_with_budget(&doc, 600000, detail,
+					    sizeof(detail)),
+			 KSEF_INVOICE_STATUS_OK);
+
+	/* A caller built against version 1 has no budget field. */
+	v1.version = 1;
+	assert_int_equal(ksef_invoice_verify(&v, schemas, KSEF_FORM_FA3,
+		doc.ptr, doc.size, &v1, &err), 0);
+	assert_int_equal(ksef_verdict_status(v), KSEF_INVOICE_STATUS_OK);
+	ksef_verdict_free(v);
+	ksef_buf_dispose(&doc);
+}
+
 struct worker {
 	ksef_buf doc;
 	int ok;
@@ -598,6 +656,7 @@ int main(void)
 		cmocka_unit_test(every_official_schema_compiles_offline),
 		cmocka_unit_test(a_missing_schema_folder_or_file_is_reported),
 		cmocka_unit_test(threads_share_one_compiled_schema),
+		cmocka_unit_test(an_invoice_past_its_cpu_budget_gets_450),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
