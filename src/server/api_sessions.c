@@ -100,9 +100,15 @@ void api_session_open(struct request *req)
 		 req->claims.context_type);
 	snprintf(s.ctx_value, sizeof(s.ctx_value), "%s",
 		 req->claims.context_value);
-	if (store_auth_get(srv->store, req->claims.reference, &op, NULL) == 0)
+	if (store_auth_get(srv->store, req->claims.reference, &op,
+			   NULL) == 0) {
 		snprintf(s.subject_value, sizeof(s.subject_value), "%s",
 			 op.subject_value);
+		snprintf(s.auth_token_ref, sizeof(s.auth_token_ref), "%s",
+			 op.token_ref);
+		snprintf(s.auth_doc_hash, sizeof(s.auth_doc_hash), "%s",
+			 op.doc_hash);
+	}
 	s.form = (int)form;
 	s.created_ms = s.updated_ms = now;
 	s.valid_until_ms = now + srv->cfg.session_ttl_ms;

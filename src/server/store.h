@@ -174,6 +174,16 @@ store_result store_challenge_add(store *st, const char *challenge,
 store_result store_challenges_purge(store *st, int64_t before_ms, int *count,
 				    ksef_error *err);
 
+/*
+ * Forget authentication operations that started before before_ms and
+ * whose refresh token is not valid at now_ms (or was never issued): no
+ * token of theirs can be used any more, and their sessions keep what
+ * UPOs need. At most 10,000 a call, in transactions of 500; count (may
+ * be NULL) receives how many.
+ */
+store_result store_auth_purge(store *st, int64_t before_ms, int64_t now_ms,
+			      int *count, ksef_error *err);
+
 /* Mark a challenge used, once: STORE_NOT_FOUND if unknown or already
  * used. */
 store_result store_challenge_take(store *st, const char *challenge,
@@ -244,6 +254,10 @@ typedef struct store_session {
 	int invoice_count, success_count, failed_count;
 	int max_invoices;
 	char upo_ref[STORE_REF_SZ];      /* set when the session UPO exists */
+	/* What its UPOs say of its authentication, copied from the operation
+	 * when the session opens (the operation is purged later). */
+	char auth_token_ref[STORE_REF_SZ];     /* the KSeF token, or "" */
+	char auth_doc_hash[STORE_B64_SHA_SZ];  /* the XAdES document's, or "" */
 } store_session;
 
 /* STORE_EXISTS if the reference is taken. */

@@ -32,7 +32,7 @@ enum query {
 	Q_KEY_ADD, Q_KEYS_LIST, Q_KEY_RETIRE, Q_KEYS_VERSION,
 	Q_TOKEN_ADD, Q_TOKEN_GET, Q_TOKEN_FIND, Q_TOKEN_SET_STATUS,
 	Q_TOKEN_TOUCH, Q_TOKENS_LIST,
-	Q_CHALLENGE_ADD, Q_CHALLENGE_TAKE, Q_CHALLENGES_PURGE,
+	Q_CHALLENGE_ADD, Q_CHALLENGE_TAKE, Q_CHALLENGES_PURGE, Q_AUTH_PURGE,
 	Q_AUTH_ADD, Q_AUTH_GET, Q_AUTH_FINISH, Q_AUTH_REDEEM, Q_AUTH_EXISTS,
 	Q_AUTH_REFRESHED, Q_AUTH_REVOKE, Q_AUTH_LIST,
 	Q_SESSION_ADD, Q_SESSION_GET, Q_SESSION_STATE, Q_SESSION_CLOSE,
@@ -57,7 +57,7 @@ extern const struct query_text sql_queries[Q_COUNT];
 
 /* The schema's version, and the migrations that reach it: migration i
  * brings user_version i to i + 1 (store_schema.c; run by sql_migrate()). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 extern const char *const sql_migrations[STORE_SCHEMA_VERSION];
 
 /* ---- the store (store_sqlite.c) ---- */

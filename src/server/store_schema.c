@@ -210,6 +210,23 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE invoice_keys_v3 RENAME TO invoice_keys;"
 
 	"PRAGMA user_version = 3;",
+
+	/* Version 4: a session keeps what its UPOs say of its
+	 * authentication (the KSeF token's reference or the XAdES
+	 * document's hash), so that authentication operations can be purged
+	 * once nothing can use them. */
+	"ALTER TABLE sessions ADD COLUMN auth_token_ref TEXT NOT NULL"
+	"  DEFAULT '';"
+	"ALTER TABLE sessions ADD COLUMN auth_doc_hash TEXT NOT NULL"
+	"  DEFAULT '';"
+	"UPDATE sessions SET"
+	"  auth_token_ref = ifnull((SELECT token_ref FROM auth_ops a"
+	"    WHERE a.ref = sessions.auth_ref), ''),"
+	"  auth_doc_hash = ifnull((SELECT doc_hash FROM auth_ops a"
+	"    WHERE a.ref = sessions.auth_ref), '');"
+	"CREATE INDEX auth_ops_by_start ON auth_ops (start_ms);"
+
+	"PRAGMA user_version = 4;",
 };
 
 /* ---- statements ---- */
@@ -226,7 +243,7 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 #define SESSION_COLS "ref, auth_ref, ctx_type, ctx_value, subject_value, " \
 	"form, key_id, wrapped_key, iv, status, created_ms, updated_ms, " \
 	"valid_until_ms, closed_ms, invoice_count, success_count, " \
-	"failed_count, max_invoices, upo_ref"
+	"failed_count, max_invoices, upo_ref, auth_token_ref, auth_doc_hash"
 #define INVOICE_COLS "ref, session_ref, ordinal, invoice_hash, " \
 	"invoice_size, encrypted_hash, encrypted_size, offline_mode, " \
 	"hash_of_corrected, invoicing_ms, status, status_details, " \
@@ -297,6 +314,10 @@ const struct query_text sql_queries[Q_COUNT] = {
 		" WHERE challenge = ?1 AND used = 0 RETURNING ts_ms" },
 	[Q_CHALLENGES_PURGE] = { "purge challenges",
 		"DELETE FROM challenges WHERE ts_ms < ?1" },
+	[Q_AUTH_PURGE] = { "purge authentications",
+		"DELETE FROM auth_ops WHERE rowid IN (SELECT rowid"
+		" FROM auth_ops WHERE start_ms < ?1"
+		" AND refresh_valid_until_ms < ?2 LIMIT ?3)" },
 
 	[Q_AUTH_ADD] = { "add authentication",
 		"INSERT INTO auth_ops (" AUTH_COLS ") VALUES (?1, ?2, ?3, ?4,"
@@ -327,7 +348,7 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_SESSION_ADD] = { "add session",
 		"INSERT INTO sessions (" SESSION_COLS ") VALUES (?1, ?2, ?3,"
 		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19)" },
+		" ?17, ?18, ?19, ?20, ?21)" },
 	[Q_SESSION_GET] = { "read session",
 		"SELECT " SESSION_COLS " FROM sessions WHERE ref = ?1" },
 	[Q_SESSION_STATE] = { "read session",

@@ -47,6 +47,8 @@ static int session_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	x->failed_count = sqlite3_column_int(s, 16);
 	x->max_invoices = sqlite3_column_int(s, 17);
 	COL_TEXT(x->upo_ref, s, 18);
+	COL_TEXT(x->auth_token_ref, s, 19);
+	COL_TEXT(x->auth_doc_hash, s, 20);
 	return 0;
 }
 
@@ -67,7 +69,8 @@ static int op_session_add(struct conn *w, void *arg, ksef_error *err)
 			ARG_INT(x->valid_until_ms), ARG_INT(x->closed_ms),
 			ARG_INT(x->invoice_count), ARG_INT(x->success_count),
 			ARG_INT(x->failed_count), ARG_INT(x->max_invoices),
-			ARG_FIELD(x->upo_ref)), err);
+			ARG_FIELD(x->upo_ref), ARG_FIELD(x->auth_token_ref),
+			ARG_FIELD(x->auth_doc_hash)), err);
 }
 
 store_result store_session_add(store *st, const store_session *s,

@@ -101,9 +101,9 @@ static void document_of(ksef_upo_document *d, const store_invoice *inv)
 		  KSEF_UPO_MODE_OFFLINE : KSEF_UPO_MODE_ONLINE;
 }
 
-/* The parts of a UPO that come from the session and its authentication. */
-static void desc_of(ksef_upo_desc *desc, struct server *srv,
-		    const store_session *s, store_auth *op)
+/* The parts of a UPO that come from the session and its authentication
+ * (kept in the session: the operation itself is purged in time). */
+static void desc_of(ksef_upo_desc *desc, const store_session *s)
 {
 	ksef_upo_desc init = KSEF_UPO_DESC_INIT;
 
@@ -112,14 +112,12 @@ static void desc_of(ksef_upo_desc *desc, struct server *srv,
 	desc->context_type = context_type(s->ctx_type);
 	desc->context_id = s->ctx_value;
 	desc->form = (ksef_form)s->form;
-	memset(op, 0, sizeof(*op));
-	(void)store_auth_get(srv->store, s->auth_ref, op, NULL);
-	if (op->token_ref[0] != '\0') {
+	if (s->auth_token_ref[0] != '\0') {
 		desc->auth_type = KSEF_UPO_AUTH_TOKEN;
-		desc->auth_value = op->token_ref;
+		desc->auth_value = s->auth_token_ref;
 	} else {
 		desc->auth_type = KSEF_UPO_AUTH_DOCUMENT_HASH;
-		desc->auth_value = op->doc_hash;
+		desc->auth_value = s->auth_doc_hash;
 	}
 }
 
@@ -151,13 +149,12 @@ int upo_for_invoice(struct server *srv, const store_session *s,
 	ksef_upo_desc desc;
 	ksef_upo_document doc;
 	const ksef_upo_document *docp = &doc;
-	store_auth op;
 
 	if (inv->status != 200)
 		return ksef_error_set(err, KSEF_ENOTFOUND, "no UPO yet");
 	if (store_upo_get(srv->store, inv->ref, out, NULL) == 0)
 		return 0;
-	desc_of(&desc, srv, s, &op);
+	desc_of(&desc, s);
 	document_of(&doc, inv);
 	desc.documents = &docp;
 	desc.document_count = 1;
@@ -203,7 +200,6 @@ int upo_for_page(struct server *srv, const store_session *s,
 	const ksef_upo_document **ptrs = NULL;
 	ksef_upo_desc desc;
 	ksef_upo_page info;
-	store_auth op;
 	int after = 0, error;
 
 	if ((error = store_upo_pages(srv->store, s->ref, &refs, &npages,
@@ -243,7 +239,7 @@ int upo_for_page(struct server *srv, const store_session *s,
 		document_of(&docs[i], &rows[i]);
 		ptrs[i] = &docs[i];
 	}
-	desc_of(&desc, srv, s, &op);
+	desc_of(&desc, s);
 	/* Inclusive range, as the examples write it (SPEC 13 #7). */
 	info.page = page + 1;
 	info.page_count = npages;

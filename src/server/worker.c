@@ -248,6 +248,14 @@ static void housekeeping(struct workers *w)
 					   &err) != 0)
 			fprintf(stderr, "ksefd: housekeeping: %s\n",
 				err.message);
+		/* An operation past the status retention whose refresh token
+		 * ended can answer no request; its sessions keep what their
+		 * UPOs need. */
+		if (store_auth_purge(srv->store,
+				     now - srv->cfg.auth_retention_ms, now,
+				     NULL, &err) != 0)
+			fprintf(stderr, "ksefd: housekeeping: %s\n",
+				err.message);
 		w->purged_ms = now;
 	}
 	if (store_sessions_finish(srv->store, server_now_ms(),

@@ -115,6 +115,19 @@ static int xmlsec_verify(const ksef_buf *xml, const char *cert_path)
 	return rc;
 }
 
+/* A UPO names the KSeF token the session was opened with: the session
+ * keeps it, so the authentication operation may be purged long before. */
+static void assert_token_named(const ksef_buf *upo)
+{
+	char want[200];
+	size_t n = strcspn(token_main, "|");
+
+	snprintf(want, sizeof(want), "<NumerReferencyjnyTokenaKSeF>%.*s<",
+		 (int)n, token_main);
+	if (strstr((const char *)upo->ptr, want) == NULL)
+		fail_msg("the UPO does not name the token: %s", want);
+}
+
 static void upos_list_exactly_the_accepted_invoices(void **state)
 {
 	struct login l;
@@ -161,6 +174,7 @@ static void upos_list_exactly_the_accepted_invoices(void **state)
 				sref, refs[i], &err), 0);
 			assert_int_equal(count(&upo, "<Dokument>"), 1);
 			assert_non_null(strstr((char *)upo.ptr, st->ksef_number));
+			assert_token_named(&upo);
 			assert_valid_without_signature(&upo);
 			assert_int_equal(ksef_client_upo_by_ksef_number(&page, l.c,
 				sref, st->ksef_number, &err), 0);
