@@ -97,12 +97,30 @@ static json_t *problem(struct request *req, unsigned status,
 	return o;
 }
 
+/*
+ * ExceptionInfo.referenceNumber has exactly 36 characters (open-api.json,
+ * ReferenceNumber), a UUID in the contract's example: the request's trace
+ * id (32 hex digits, a version-4 UUID's bits, http.c) with the dashes put
+ * back, so that the log, which prints it the same way, finds it.
+ */
+static void reference_of(const struct request *req, char out[37])
+{
+	const char *t = req->trace_id;
+
+	if (strlen(t) != 32) {
+		snprintf(out, 37, "%s", t);
+		return;
+	}
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", t, t + 8, t + 12,
+		 t + 16, t + 20);
+}
+
 void errors_reply(struct request *req, unsigned http_status, int code,
 		  const char *fmt, ...)
 {
 	const char *desc = errors_description(code);
 	json_t *details = json_array(), *entry = json_object(), *body;
-	char detail[1024];
+	char detail[1024], reference[37];
 	va_list ap;
 
 	if (fmt != NULL) {
@@ -126,9 +144,10 @@ void errors_reply(struct request *req, unsigned http_status, int code,
 	json_object_set_new(entry, "exceptionDescription",
 			    json_string(desc ? desc : ""));
 	json_object_set_new(entry, "details", details);
+	reference_of(req, reference);
 	body = json_pack("{s:{s:[o],s:s,s:s,s:s,s:s,s:o}}", "exception",
 		"exceptionDetailList", entry,
-		"referenceNumber", req->trace_id,
+		"referenceNumber", reference,
 		"serviceCode", req->trace_id,
 		"serviceCtx", "ksefd",
 		"serviceName", "ksefd",
@@ -138,13 +157,14 @@ void errors_reply(struct request *req, unsigned http_status, int code,
 
 void errors_internal(struct request *req, const ksef_error *err)
 {
-	char msg[4 * sizeof(err->message)];
+	char msg[4 * sizeof(err->message)], reference[37];
 
+	reference_of(req, reference);
 	request_log_escape(msg, sizeof(msg), err ? err->message : "unknown");
-	fprintf(stderr, "ksefd: %s: internal error: %s\n", req->trace_id, msg);
+	fprintf(stderr, "ksefd: %s: internal error: %s\n", reference, msg);
 	errors_reply(req, 500, 21405, "Wewnętrzny błąd serwera; podaj "
 		     "referenceNumber %s, aby go odnaleźć w dzienniku.",
-		     req->trace_id);
+		     reference);
 }
 
 void errors_unauthorized(struct request *req, const char *detail)

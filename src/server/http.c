@@ -196,6 +196,44 @@ void http_reply_bytes(struct request *req, unsigned status,
 	       meta_hash ? "x-ms-meta-hash" : NULL, meta_hash);
 }
 
+/*
+ * The SystemWarning header's value (open-api.json): "normalised with ASCII
+ * folding". Polish letters become their base letters, any other byte
+ * outside printable ASCII is dropped (a header must not carry a line
+ * break), and the result is cut at a length a header can bear.
+ */
+static void ascii_fold(char *out, size_t size, const char *in)
+{
+	static const struct { const char *utf8; char ascii; } pl[] = {
+		{ "\xc4\x85", 'a' }, { "\xc4\x87", 'c' }, { "\xc4\x99", 'e' },
+		{ "\xc5\x82", 'l' }, { "\xc5\x84", 'n' }, { "\xc3\xb3", 'o' },
+		{ "\xc5\x9b", 's' }, { "\xc5\xba", 'z' }, { "\xc5\xbc", 'z' },
+		{ "\xc4\x84", 'A' }, { "\xc4\x86", 'C' }, { "\xc4\x98", 'E' },
+		{ "\xc5\x81", 'L' }, { "\xc5\x83", 'N' }, { "\xc3\x93", 'O' },
+		{ "\xc5\x9a", 'S' }, { "\xc5\xb9", 'Z' }, { "\xc5\xbb", 'Z' },
+	};
+	size_t n = 0, k;
+
+	while (*in != '\0' && n + 1 < size) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c >= 0x20 && c < 0x7f) {
+			out[n++] = *in++;
+			continue;
+		}
+		for (k = 0; k < sizeof(pl) / sizeof(pl[0]); k++)
+			if (strncmp(in, pl[k].utf8, 2) == 0)
+				break;
+		if (k < sizeof(pl) / sizeof(pl[0])) {
+			out[n++] = pl[k].ascii;
+			in += 2;
+		} else {
+			in++;
+		}
+	}
+	out[n] = '\0';
+}
+
 /* Put the recorded answer on the wire. The body's buffer goes to
  * libmicrohttpd, which frees it once sent. */
 static void send_reply(struct request *req)
@@ -220,6 +258,16 @@ static void send_reply(struct request *req)
 	if (req->reply_header[0] != '\0')
 		MHD_add_response_header(resp, req->reply_header,
 					req->reply_value);
+	/* On TEST a client may ask for a warning to see that it handles one
+	 * (api-changelog.md 2.6.0); production never echoes it. */
+	if (req->test_warning != NULL && !req->srv->cfg.production) {
+		char folded[512];
+
+		ascii_fold(folded, sizeof(folded), req->test_warning);
+		if (folded[0] != '\0')
+			MHD_add_response_header(resp, "X-System-Warning",
+						folded);
+	}
 	MHD_queue_response(req->conn, req->status, resp);
 	MHD_destroy_response(resp);
 }
@@ -488,11 +536,16 @@ static struct request *request_new(struct server *srv,
 	client_ip(req);
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		memset(rnd, 0, sizeof(rnd));
+	/* The bits of a version-4 UUID: errors.c shows the id as one. */
+	rnd[6] = (unsigned char)((rnd[6] & 0x0f) | 0x40);
+	rnd[8] = (unsigned char)((rnd[8] & 0x3f) | 0x80);
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(req->trace_id + 2 * i, 3, "%02x", rnd[i]);
 	fmt = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					  "X-Error-Format");
 	req->problem_details = fmt && strcasecmp(fmt, "problem-details") == 0;
+	req->test_warning = MHD_lookup_connection_value(conn,
+		MHD_HEADER_KIND, "X-Test-System-Warning");
 	req->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							 "Authorization");
 	if (srv->traits != NULL) {

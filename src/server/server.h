@@ -158,6 +158,9 @@ struct request {
 	/* The Authorization header router.c checks, or NULL; borrowed from
 	 * libmicrohttpd for the life of the request. */
 	const char *authorization;
+	/* X-Test-System-Warning, echoed as X-System-Warning on TEST; borrowed
+	 * like authorization. */
+	const char *test_warning;
 	char ip[64];
 	char trace_id[33];
 	int64_t start_us;                     /* monotonic, for the log */

@@ -31,7 +31,12 @@ static void an_internal_failure_exposes_nothing(void **state)
 	assert_null(strstr(body, "invoice_blobs"));
 	assert_null(strstr(body, "database"));
 	assert_non_null(strstr(body, "21405"));
-	assert_non_null(strstr(body, req.trace_id));
+	/* ExceptionInfo.referenceNumber: 36 characters, the trace id as a
+	 * UUID, named in the detail too. */
+	assert_non_null(strstr(body, "\"referenceNumber\":"
+		"\"01234567-89ab-cdef-0123-456789abcdef\""));
+	assert_non_null(strstr(body, "podaj referenceNumber "
+		"01234567-89ab-cdef-0123-456789abcdef"));
 	ksef_buf_dispose(&req.reply);
 }
 
