@@ -103,6 +103,10 @@ int api_query_time(struct request *req, const char *name, int *has,
  * the reference-number shape): answers 21405 and returns -1 if not. */
 int api_param_refnum(struct request *req, size_t i);
 
+/* 1 when k matches the KsefNumber schema's pattern (35 characters, or 36
+ * in the form of KSeF 1.0), its check value unchecked; else 0. */
+int api_ksef_number_shaped(const char *k);
+
 /*
  * The server key for a usage (by publicKeyId when key_id is set, else the
  * current one), returned with the keyring read-locked: the caller calls

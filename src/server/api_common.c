@@ -360,6 +360,59 @@ int api_param_refnum(struct request *req, size_t i)
 	return 0;
 }
 
+/*
+ * The KsefNumber schema's pattern (open-api.json), and nothing more: a
+ * number with a wrong check value, or the 36-character form of KSeF 1.0,
+ * is a number to look up, which then is not found (21164, 21178), as on
+ * the live system. Checked by hand rather than by regex: the pattern is
+ * small and fixed.
+ */
+static int digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int upper_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	return 1;
+}
+
+int api_ksef_number_shaped(const char *k)
+{
+	size_t len = strlen(k), tech;
+	int y, m, d;
+
+	/* NIP-YYYYMMDD-HHHHHH[-]HHHHHH-CC */
+	if ((len != 35 && len != 36) || k[10] != '-' || k[19] != '-' ||
+	    k[len - 3] != '-' || !digits(k, 10) || !digits(k + 11, 8))
+		return 0;
+	/* [1-9]((\d[1-9])|([1-9]\d))\d{7} */
+	if (k[0] == '0' || (k[1] == '0' && k[2] == '0'))
+		return 0;
+	y = (k[11] - '0') * 1000 + (k[12] - '0') * 100 + (k[13] - '0') * 10 +
+	    (k[14] - '0');
+	m = (k[15] - '0') * 10 + (k[16] - '0');
+	d = (k[17] - '0') * 10 + (k[18] - '0');
+	if (y < 2020 || m < 1 || m > 12 || d < 1 || d > 31)
+		return 0;
+	tech = len - 20 - 3;    /* 12, or 13 with the 1.0 form's hyphen */
+	if (tech == 12)
+		return upper_hex(k + 20, 12) && upper_hex(k + 33, 2);
+	return k[26] == '-' && upper_hex(k + 20, 6) &&
+	       upper_hex(k + 27, 6) && upper_hex(k + 34, 2);
+}
+
 struct ring_key *api_server_key(struct request *req, unsigned usage,
 				const char *key_id)
 {

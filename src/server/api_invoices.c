@@ -28,7 +28,7 @@ void api_invoice_download(struct request *req)
 	store_invoice inv;
 	ksef_error err;
 
-	if (ksef_number_validate(k, strlen(k), NULL) != 0) {
+	if (!api_ksef_number_shaped(k)) {
 		errors_reply(req, 400, 21405, "Numer KSeF '%.40s' ma "
 			"nieprawidłowy format.", k);
 		return;

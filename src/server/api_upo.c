@@ -72,7 +72,7 @@ void api_upo_by_ksef_number(struct request *req)
 
 	if (api_load_session(req, &s, "znaleziona") != 0)
 		return;
-	if (ksef_number_validate(k, strlen(k), NULL) != 0) {
+	if (!api_ksef_number_shaped(k)) {
 		errors_reply(req, 400, 21405, "Numer KSeF '%.40s' ma "
 			"nieprawidłowy format.", k);
 		return;

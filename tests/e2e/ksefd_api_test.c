@@ -446,6 +446,34 @@ static void a_technical_correction_of_an_accepted_invoice_is_refused(void **stat
 	logout(&l);
 }
 
+/* The KsefNumber pattern admits a number whose check value is wrong and
+ * the 36-character form of KSeF 1.0: such a number is looked up and not
+ * found (21164), as on the live system; only a number off the pattern is
+ * a format error (21405). */
+static void wrong_check_value_or_old_form_is_not_found(struct login *l,
+						       const char *number)
+{
+	char k[64], path[128];
+	struct raw_response r;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(k, sizeof(k), "%s", number);
+		if (i == 0) /* the check value one off */
+			k[34] = k[34] == '0' ? '1' : '0';
+		else if (i == 1) /* 1.0's form: a hyphen in the middle */
+			snprintf(k, sizeof(k), "%.26s-%s", number, number + 26);
+		else /* off the pattern: a lower-case hex digit */
+			k[20] = 'a';
+		snprintf(path, sizeof(path), "/invoices/ksef/%s", k);
+		raw_request(&r, "GET", url(&srv, path),
+			    l->tokens->access_token->token, NULL, NULL, 0);
+		assert_int_equal(r.status, 400);
+		assert_int_equal(raw_error_code(&r), i < 2 ? 21164 : 21405);
+		raw_free(&r);
+	}
+}
+
 static void an_accepted_invoice_downloads_byte_for_byte(void **state)
 {
 	struct login l, other;
@@ -468,6 +496,7 @@ static void an_accepted_invoice_downloads_byte_for_byte(void **state)
 	assert_int_equal(got.size, xml.size);
 	assert_memory_equal(got.ptr, xml.ptr, xml.size);
 	ksef_buf_dispose(&got);
+	wrong_check_value_or_old_form_is_not_found(&l, st->ksef_number);
 	/* Another context: no such invoice. */
 	ksefd_token(&srv, "7010012385", "InvoiceRead", tok, sizeof(tok));
 	login(&other, &srv, "7010012385", tok);
