@@ -485,20 +485,24 @@ void api_auth_sessions(struct request *req)
 	http_reply_json(req, 200, o);
 }
 
+/* The only 400 code the contract gives DELETE /auth/sessions/... is
+ * 21405: an unknown session, or another context's, is that, with its own
+ * detail (21304 belongs to GET /auth/{referenceNumber}). */
 static void revoke(struct request *req, const char *ref)
 {
 	store_auth op;
+	ksef_error err;
 
-	if (load_op(req, ref, &op) != 0)
-		return;
-	if (strcmp(op.ctx_type, req->claims.context_type) != 0 ||
+	if (store_auth_get(req->srv->store, ref, &op, NULL) != 0 ||
+	    strcmp(op.ctx_type, req->claims.context_type) != 0 ||
 	    strcmp(op.ctx_value, req->claims.context_value) != 0) {
-		errors_reply(req, 400, 21304, "Operacja uwierzytelniania o "
-			"numerze referencyjnym %s nie została znaleziona.", ref);
+		errors_reply(req, 400, 21405, "Sesja uwierzytelniania o numerze "
+			"referencyjnym %s nie została znaleziona.", ref);
 		return;
 	}
-	if (store_auth_revoke(req->srv->store, ref, NULL) != 0) {
-		errors_reply(req, 500, 21405, "Nie udało się unieważnić sesji.");
+	request_log_ref(req, ref);
+	if (store_auth_revoke(req->srv->store, ref, &err) != 0) {
+		errors_internal(req, &err);
 		return;
 	}
 	http_reply_empty(req, 204);

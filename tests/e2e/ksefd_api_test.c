@@ -410,6 +410,13 @@ static void authentication_sessions_are_listed_and_revoked(void **state)
 	assert_true(ksef_api_error_has_code(ksef_client_last_error(b.c), 21301));
 	assert_int_equal(ksef_client_auth_sessions(&list, b.c, 10, NULL, &err), 0);
 	ksef_api_auth_list_free(list);
+	/* An unknown session: 21405, the one code the contract gives this
+	 * operation (21304 is GET /auth/{referenceNumber}'s). */
+	assert_int_not_equal(ksef_client_auth_revoke(a.c,
+		"20250101-AU-1111111111-2222222222-33", &err), 0);
+	assert_int_equal(ksef_client_last_error(a.c)->http_status, 400);
+	assert_true(ksef_api_error_has_code(ksef_client_last_error(a.c), 21405));
+	assert_false(ksef_api_error_has_code(ksef_client_last_error(a.c), 21304));
 	logout(&a);
 	logout(&b);
 }
