@@ -8,7 +8,8 @@
 #   scripts/bench-ksefd.sh --invoices 200 --size 1000000     1 MB invoices
 #   scripts/bench-ksefd.sh --invoices 10000 --threads 1      one full session
 #
-# The server gets --workers $KSEFD_WORKERS (default 2) and then the words
+# The server gets --workers $KSEFD_WORKERS (default 2), no seeming
+# processing time (--processing-delay 0: it is not work), and then the words
 # of $KSEFD_ARGS. bench_ksefd gets the server's pid, for its CPU and memory
 # from /proc, and a scratch folder beside the server's data, so that the
 # SQLite ceiling pays the same disk's fsync. KSEF_BENCH_DIR chooses where
@@ -29,6 +30,7 @@ cleanup() {
 trap cleanup EXIT
 # shellcheck disable=SC2086 # KSEFD_ARGS is a list of words by design
 "$build/ksefd" --data "$work/data" --workers "${KSEFD_WORKERS:-2}" \
+	--processing-delay 0 \
 	${KSEFD_ARGS:-} >"$work/out" 2>"$work/err" &
 pid=$!
 for _ in $(seq 100); do

@@ -16,6 +16,7 @@
 #include "ksef/xades.h"
 #include "api.h"
 #include "context.h"
+#include "processing.h"
 #include "trust.h"
 #include "errors.h"
 #include "http.h"
@@ -349,6 +350,11 @@ void api_auth_status(struct request *req)
 			    "dostępne.");
 		return;
 	}
+	if (processing_auth_pending(req->srv->processing, &op,
+				    server_now_ms(), 1)) {
+		op.status = 100;
+		op.status_details[0] = '\0';
+	}
 	http_reply_json(req, 200, auth_json(&op));
 }
 
@@ -384,6 +390,10 @@ void api_auth_redeem(struct request *req)
 			"uwierzytelniania %s zostały już pobrane.", op.ref);
 		return;
 	}
+	/* What the status call shows is what redeem goes by: 100 while the
+	 * operation seems in progress. */
+	if (processing_auth_pending(srv->processing, &op, server_now_ms(), 0))
+		op.status = 100;
 	if (op.status != 200) {
 		errors_reply(req, 400, 21301, "Status uwierzytelniania (%d) nie "
 			"pozwala na pobranie tokenów.", op.status);

@@ -10,6 +10,7 @@
 #include "api.h"
 #include "errors.h"
 #include "http.h"
+#include "processing.h"
 #include "upo_service.h"
 
 static const char *session_description(int code)
@@ -70,6 +71,15 @@ static void add_upo_pages(struct request *req, json_t *o,
 	json_object_set_new(o, "upo", json_pack("{s:o}", "pages", pages));
 }
 
+/* A session decided within the processing delay shows 170 (closed, being
+ * processed), without its UPO, as its invoices still show 150. */
+static void seem_in_progress(struct request *req, store_session *s)
+{
+	if (processing_session_pending(req->srv->processing, s,
+				       server_now_ms()))
+		s->status = 170;
+}
+
 void api_session_status(struct request *req)
 {
 	store_session s;
@@ -77,6 +87,7 @@ void api_session_status(struct request *req)
 
 	if (api_load_session(req, &s, "znaleziona") != 0)
 		return;
+	seem_in_progress(req, &s);
 	o = json_object();
 	json_object_set_new(o, "status", session_status_info(s.status));
 	json_object_set_new(o, "dateCreated", api_time(s.created_ms));
@@ -155,6 +166,7 @@ void api_sessions_list(struct request *req)
 	for (i = 0; i < n && i < limit; i++) {
 		store_session *s = &rows[i];
 
+		seem_in_progress(req, s);
 		json_array_append_new(arr, json_pack(
 			"{s:s,s:o,s:o,s:o,s:o,s:i,s:i,s:i}",
 			"referenceNumber", s->ref,
@@ -176,10 +188,27 @@ void api_sessions_list(struct request *req)
 }
 
 /* SessionInvoiceStatusResponse (SPEC 4.16). */
-static json_t *invoice_json(struct request *req, const store_invoice *inv)
+static json_t *invoice_json(struct request *req, const store_invoice *given)
 {
 	json_t *o = json_object(), *st;
-	const char *desc = ksef_invoice_status_description(inv->status);
+	store_invoice shown;
+	const store_invoice *inv = given;
+	const char *desc;
+
+	/* Within the processing delay an invoice is 150, with nothing its
+	 * verdict gave: no number, no dates of it, no details, no UPO. */
+	if (processing_invoice_pending(req->srv->processing, given,
+				       server_now_ms())) {
+		shown = *given;
+		shown.status = 150;
+		shown.status_details[0] = '\0';
+		shown.ksef_number[0] = '\0';
+		shown.acquisition_ms = 0;
+		shown.permanent_storage_ms = 0;
+		shown.orig_ksef_number[0] = '\0';
+		inv = &shown;
+	}
+	desc = ksef_invoice_status_description(inv->status);
 
 	json_object_set_new(o, "ordinalNumber", json_integer(inv->ordinal));
 	if (inv->invoice_number[0])

@@ -24,6 +24,7 @@
 #include "server.h"
 #include "session_keys.h"
 #include "tokens.h"
+#include "processing.h"
 #include "trust.h"
 #include "upo_service.h"
 #include "util/util.h"
@@ -67,6 +68,8 @@ static const char usage_text[] =
 "  --handlers N          threads for requests that write or sign (default 16)\n"
 "  --invoice-cpu-ms MS   CPU one invoice's verification may use; past it the\n"
 "                        invoice gets 450 (default 1000)\n"
+"  --processing-delay MS how long authentications show 100 and invoices 150\n"
+"                        before their final status (default 500; 0: none)\n"
 "\n"
 "keys: USAGE is SymmetricKeyEncryption, KsefTokenEncryption or UpoSigning\n"
 "(rotate adds a key for one usage, or the two API usages when none is\n"
@@ -356,7 +359,8 @@ static int serve(struct config *cfg)
 		goto out;
 	}
 	if (ratelimit_new(&srv.rl, cfg->rate_limits) != 0 ||
-	    jwt_cache_new(&srv.jwt_cache) != 0) {
+	    jwt_cache_new(&srv.jwt_cache) != 0 ||
+	    processing_new(&srv.processing, cfg->processing_delay_ms) != 0) {
 		die("%s", "out of memory");
 		goto out;
 	}
@@ -381,6 +385,7 @@ out:
 	session_keys_free(srv.session_keys);
 	ratelimit_free(srv.rl);
 	jwt_cache_free(srv.jwt_cache);
+	processing_free(srv.processing);
 	ksef_schemas_free(srv.schemas);
 	upo_service_free(&srv);
 	trust_free(srv.trust);
@@ -428,6 +433,7 @@ int main(int argc, char **argv)
 		{ "io-threads", required_argument, NULL, NUM_FLAG + 5 },
 		{ "handlers", required_argument, NULL, NUM_FLAG + 6 },
 		{ "invoice-cpu-ms", required_argument, NULL, NUM_FLAG + 7 },
+		{ "processing-delay", required_argument, NULL, NUM_FLAG + 8 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config cfg;
@@ -442,6 +448,7 @@ int main(int argc, char **argv)
 		{ 1, 64, &cfg.io_threads },
 		{ 1, 256, &cfg.handlers },
 		{ 1, 3600000, &cfg.invoice_cpu_ms },
+		{ 0, 600000, &cfg.processing_delay_ms },
 	};
 	const char *usage_name = NULL, *nip = NULL, *subject_type = NULL,
 		   *subject_value = NULL,

@@ -51,6 +51,7 @@ struct config {
 	int max_invoices;            /* per session: 10 000 */
 	size_t max_invoice_bytes;    /* plaintext limit: 1 000 000 */
 	int invoice_cpu_ms;          /* CPU one invoice's verification may use */
+	int processing_delay_ms;     /* seeming processing time (100, 150) */
 	int max_connections;
 	int max_connections_per_ip;
 	int connection_timeout_s;    /* idle: no byte in either direction */
@@ -103,6 +104,7 @@ struct server {
 	struct session_keys *session_keys; /* session_keys.c */
 	unsigned char jwt_secret[32];
 	jwt_cache *jwt_cache;              /* verified bearer tokens */
+	struct processing *processing;     /* --processing-delay */
 	unsigned char presign_secret[32];  /* pre-signed download links */
 	ksef_upo_signer *upo_signer;       /* upo_service.c */
 	char *upo_cert_pem;                /* its certificate, published */

@@ -552,7 +552,6 @@ static long call_with_policy(const char *allowed_mask, int full,
 	ksef_client_ip_policy pol = KSEF_CLIENT_IP_POLICY_INIT;
 	ksef_api_challenge *ch = NULL;
 	ksef_api_auth_init *init = NULL;
-	ksef_api_auth_status *st = NULL;
 	ksef_api_tokens *t = NULL;
 	struct raw_response r;
 	ksef_error err;
@@ -574,9 +573,8 @@ static long call_with_policy(const char *allowed_mask, int full,
 	assert_int_equal(ksef_client_auth_challenge(&ch, c, &err), 0);
 	assert_int_equal(ksef_client_auth_ksef_token(&init, c, ch,
 		KSEF_CONTEXT_NIP, NIP, token_main, key, &pol, &err), 0);
-	assert_int_equal(ksef_client_auth_status(&st, c, init->reference_number,
-		init->authentication_token->token, &err), 0);
-	assert_int_equal(st->status->code, 200);
+	assert_int_equal(auth_wait(c, init->reference_number,
+		init->authentication_token->token), 200);
 	assert_int_equal(ksef_client_auth_redeem(&t, c,
 		init->authentication_token->token, &err), 0);
 	raw_request(&r, "GET", url(&srv, "/sessions?sessionType=Online"),
@@ -585,7 +583,6 @@ static long call_with_policy(const char *allowed_mask, int full,
 	snprintf(reason, size, "%s", r.body);
 	raw_free(&r);
 	ksef_api_tokens_free(t);
-	ksef_api_auth_status_free(st);
 	ksef_api_auth_init_free(init);
 	ksef_api_challenge_free(ch);
 	ksef_pubkey_free(key);

@@ -78,7 +78,7 @@ int auth_wait(ksef_client *c, const char *ref, const char *auth_token)
 		st = NULL;
 		if (ksef_client_auth_status(&st, c, ref, auth_token, &err) != 0)
 			fail_msg("auth status: %s", err.message);
-	} while (st->status->code == 100 && ++tries < 100 &&
+	} while (st->status->code == 100 && ++tries < 500 &&
 		 e2e_sleep_us(20000) == 0);
 	code = st->status->code;
 	ksef_api_auth_status_free(st);
