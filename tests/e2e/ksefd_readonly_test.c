@@ -68,6 +68,9 @@ struct world {
 	uint64_t serial;         /* every invoice of the run is distinct */
 };
 
+/* The current case's, for teardown() to clean up after a failure. */
+static struct world run;
+
 static void start_faulty(struct world *w)
 {
 	char preload[1024], prefix[400];
@@ -354,107 +357,106 @@ static void assert_store_sound(const struct world *w)
 
 static void a_store_that_fails_writes(const char *errname, const char *ops)
 {
-	struct world w;
+	struct world *w = &run;
 	struct ledger a, b;
 	ksef_envelope *env_a = NULL, *env_b = NULL;
 	ksef_buf upo = KSEF_BUF_INIT, again = KSEF_BUF_INIT;
 	ksef_error err;
 	int i, synced;
 
-	memset(&w, 0, sizeof(w));
+	memset(w, 0, sizeof(*w));
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
-	w.errname = errname;
-	w.ops = ops;
-	w.xml = (ksef_buf)KSEF_BUF_INIT;
-	w.dir = ts_mkdtemp();
-	snprintf(w.data, sizeof(w.data), "%s/data", w.dir);
-	snprintf(w.trigger, sizeof(w.trigger), "%s/faults-on", w.dir);
+	w->errname = errname;
+	w->ops = ops;
+	w->xml = (ksef_buf)KSEF_BUF_INIT;
+	w->dir = ts_mkdtemp();
+	snprintf(w->data, sizeof(w->data), "%s/data", w->dir);
+	snprintf(w->trigger, sizeof(w->trigger), "%s/faults-on", w->dir);
 	/* Made here, so that the library finds its real path at once. */
-	assert_int_equal(mkdir(w.data, 0700), 0);
-	start_faulty(&w);
-	ksefd_token(&w.p, NIP, "InvoiceWrite,InvoiceRead", w.tok,
-		    sizeof(w.tok));
-	login(&w.l, &w.p, NIP, w.tok);
+	assert_int_equal(mkdir(w->data, 0700), 0);
+	start_faulty(w);
+	ksefd_token(&w->p, NIP, "InvoiceWrite,InvoiceRead", w->tok,
+		    sizeof(w->tok));
+	login(&w->l, &w->p, NIP, w->tok);
 
 	/* Session A: stored, then refused, then stored again. */
-	open_session(&w.l, KSEF_FORM_FA3, &env_a, a.sref);
+	open_session(&w->l, KSEF_FORM_FA3, &env_a, a.sref);
 	for (i = 0; i < BEFORE; i++)
-		send_acked(&w, &a, env_a);
-	wait_acked(&w, &a);
-	assert_int_equal(fetch_upo(&w, &a, 0, &upo), 0);
-	faults(&w, 1);
+		send_acked(w, &a, env_a);
+	wait_acked(w, &a);
+	assert_int_equal(fetch_upo(w, &a, 0, &upo), 0);
+	faults(w, 1);
 	for (i = 0; i < DURING; i++)
-		send_refused(&w, &a, env_a);
-	assert_readable(&w, &a);
+		send_refused(w, &a, env_a);
+	assert_readable(w, &a);
 	/* A UPO already made is read back; one not yet made cannot be
 	 * kept, so it is not handed out either. */
-	assert_int_equal(fetch_upo(&w, &a, 0, &again), 0);
+	assert_int_equal(fetch_upo(w, &a, 0, &again), 0);
 	assert_int_equal(again.size, upo.size);
 	assert_memory_equal(again.ptr, upo.ptr, upo.size);
-	assert_int_not_equal(fetch_upo(&w, &a, 1, &again), 0);
-	assert_int_equal(ksef_client_last_http_status(w.l.c), 500);
-	assert_opaque(ksef_client_last_error(w.l.c));
-	assert_int_not_equal(ksef_client_session_close(w.l.c, a.sref, &err),
+	assert_int_not_equal(fetch_upo(w, &a, 1, &again), 0);
+	assert_int_equal(ksef_client_last_http_status(w->l.c), 500);
+	assert_opaque(ksef_client_last_error(w->l.c));
+	assert_int_not_equal(ksef_client_session_close(w->l.c, a.sref, &err),
 			     0);
-	assert_int_equal(ksef_client_last_http_status(w.l.c), 500);
-	assert_opaque(ksef_client_last_error(w.l.c));
-	assert_readable(&w, &a); /* still open */
-	synced = wait_failed_sync(&w);
-	assert_readable(&w, &a);
+	assert_int_equal(ksef_client_last_http_status(w->l.c), 500);
+	assert_opaque(ksef_client_last_error(w->l.c));
+	assert_readable(w, &a); /* still open */
+	synced = wait_failed_sync(w);
+	assert_readable(w, &a);
 	/* Only the store's files fail: the log still takes each reason. */
-	assert_true(count_in_log(&w, "internal error") >= DURING);
+	assert_true(count_in_log(w, "internal error") >= DURING);
 
 	/* The writes work again: the same process takes invoices. */
-	faults(&w, 0);
-	assert_int_equal(fetch_upo(&w, &a, 1, &again), 0);
+	faults(w, 0);
+	assert_int_equal(fetch_upo(w, &a, 1, &again), 0);
 	for (i = 0; i < AFTER; i++)
-		send_acked(&w, &a, env_a);
-	wait_acked(&w, &a);
-	assert_listing(&w, &a);
-	close_with_upo(&w, &a);
+		send_acked(w, &a, env_a);
+	wait_acked(w, &a);
+	assert_listing(w, &a);
+	close_with_upo(w, &a);
 
 	/* Session B: one stored, then the writes fail again and the
 	 * process is killed in the middle of it. */
-	open_session(&w.l, KSEF_FORM_FA3, &env_b, b.sref);
-	send_acked(&w, &b, env_b);
-	wait_acked(&w, &b);
-	faults(&w, 1);
+	open_session(&w->l, KSEF_FORM_FA3, &env_b, b.sref);
+	send_acked(w, &b, env_b);
+	wait_acked(w, &b);
+	faults(w, 1);
 	for (i = 0; i < DURING; i++)
-		send_refused(&w, &b, env_b);
-	logout(&w.l);
-	ksefd_kill9(&w.p);
-	faults(&w, 0);
+		send_refused(w, &b, env_b);
+	logout(&w->l);
+	ksefd_kill9(&w->p);
+	faults(w, 0);
 	b.may_appear = ops != NULL && strcmp(ops, "sync") == 0;
 
 	/* Started again on the same folder, as it is: everything
 	 * acknowledged is there once, decided, and nothing refused. */
-	ksefd_start(&w.p, w.data, NULL);
-	login(&w.l, &w.p, NIP, w.tok);
-	assert_listing(&w, &a);
-	wait_acked(&w, &a);
-	assert_readable(&w, &b);
-	wait_acked(&w, &b);
-	close_with_upo(&w, &b);
-	assert_closed(&w, &a);
-	assert_int_equal(fetch_upo(&w, &a, 0, &again), 0);
+	ksefd_start(&w->p, w->data, NULL);
+	login(&w->l, &w->p, NIP, w->tok);
+	assert_listing(w, &a);
+	wait_acked(w, &a);
+	assert_readable(w, &b);
+	wait_acked(w, &b);
+	close_with_upo(w, &b);
+	assert_closed(w, &a);
+	assert_int_equal(fetch_upo(w, &a, 0, &again), 0);
 	assert_memory_equal(again.ptr, upo.ptr, upo.size);
 	printf("%s%s%s: %d + %d invoices acknowledged, %d + %d refused with "
 	       "500; %d calls failed, %d syncs in the first outage; after "
 	       "the restart %d of the refused were there\n", errname,
 	       ops ? " on " : "", ops ? ops : "", a.nacked, b.nacked,
-	       a.nrefused, b.nrefused, count_in_log(&w, "iofault: "), synced,
+	       a.nrefused, b.nrefused, count_in_log(w, "iofault: "), synced,
 	       b.appeared);
 
 	ksef_envelope_free(env_a);
 	ksef_envelope_free(env_b);
-	ksef_buf_dispose(&w.xml);
+	ksef_buf_dispose(&w->xml);
 	ksef_buf_dispose(&upo);
 	ksef_buf_dispose(&again);
-	logout(&w.l);
-	assert_int_equal(ksefd_stop(&w.p), 0);
-	assert_store_sound(&w);
-	ts_rmdir(w.dir);
+	logout(&w->l);
+	assert_int_equal(ksefd_stop(&w->p), 0);
+	assert_store_sound(w);
 }
 
 static void a_read_only_store_refuses_and_recovers(void **state)
@@ -490,13 +492,29 @@ static void a_disk_that_cannot_sync(void **state)
 	a_store_that_fails_writes("EIO", "sync");
 }
 
+/* A failed case leaves its ksefd running and its folder behind. */
+static int teardown(void **state)
+{
+	(void)state;
+	if (run.p.pid > 0)
+		ksefd_kill9(&run.p);
+	if (run.dir != NULL)
+		ts_rmdir(run.dir);
+	run.dir = NULL;
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(a_read_only_store_refuses_and_recovers),
-		cmocka_unit_test(a_failing_disk_refuses_and_recovers),
-		cmocka_unit_test(a_full_disk_refuses_and_recovers),
-		cmocka_unit_test(a_disk_that_cannot_sync),
+		cmocka_unit_test_teardown(
+			a_read_only_store_refuses_and_recovers, teardown),
+		cmocka_unit_test_teardown(a_failing_disk_refuses_and_recovers,
+					  teardown),
+		cmocka_unit_test_teardown(a_full_disk_refuses_and_recovers,
+					  teardown),
+		cmocka_unit_test_teardown(a_disk_that_cannot_sync,
+					  teardown),
 	};
 
 	if (ts_schemas_missing())
