@@ -568,6 +568,23 @@ static int xades_subject(const ksef_xades_verified *v, store_auth *op)
 	return -1;
 }
 
+/* The documented detail of status 460 for a trust verdict (open-api.json,
+ * GET /auth/{referenceNumber}): a revoked certificate, one on hold, and a
+ * chain whose revocation cannot be decided each have their own. */
+static const char *trust_detail(trust_verdict tv)
+{
+	switch (tv) {
+	case TRUST_REVOKED:
+		return "Certyfikat odwołany";
+	case TRUST_SUSPENDED:
+		return "Certyfikat zawieszony";
+	case TRUST_UNDECIDED:
+		return "Błąd weryfikacji łańcucha certyfikatów";
+	default:
+		return "Niezaufany łańcuch certyfikatów";
+	}
+}
+
 /* Decide the permissions of a XAdES-authenticated subject: the owner of
  * the context has them all; anyone else what was granted to it. */
 static void xades_decide(struct server *srv, const ksef_xades_verified *v,
@@ -577,6 +594,8 @@ static void xades_decide(struct server *srv, const ksef_xades_verified *v,
 	char perms[STORE_PERMS_SZ];
 	size_t der_len = 0;
 	const unsigned char *der = ksef_xades_verified_cert_der(v, &der_len);
+	char why[512];
+	trust_verdict tv;
 	int owner;
 
 	op->status = 200;
@@ -592,12 +611,22 @@ static void xades_decide(struct server *srv, const ksef_xades_verified *v,
 	 * production profile without one can chain nothing, so it refuses
 	 * every certificate: refusing only self-signed ones let anybody's own
 	 * root issue a VATPL-<victim> seal and own the victim's context. */
-	if ((srv->trust != NULL &&
-	     !trust_check(srv->trust, der, der_len)) ||
-	    (srv->trust == NULL && srv->cfg.production)) {
+	if (srv->trust == NULL && srv->cfg.production) {
 		op->status = 460;
 		snprintf(op->status_details, sizeof(op->status_details),
 			 "[\"Niezaufany łańcuch certyfikatów\"]");
+		return;
+	}
+	if (srv->trust != NULL &&
+	    (tv = trust_check(srv->trust, der, der_len, why,
+			      sizeof(why))) != TRUST_OK) {
+		op->status = 460;
+		snprintf(op->status_details, sizeof(op->status_details),
+			 "[\"%s\"]", trust_detail(tv));
+		/* The detail is all the client learns; the log says which
+		 * certificate and which CRL (why is printable ASCII). */
+		fprintf(stderr, "ksefd: auth %s: certificate refused: %s\n",
+			op->ref, why);
 		return;
 	}
 	owner = strcmp(op->subject_type, "Nip") == 0 &&

@@ -58,6 +58,9 @@ static const char usage_text[] =
 "  --schemas DIR         the official schemas (default: as libksef finds them)\n"
 "  --trust-store FILE    PEM CA bundle: XAdES certificates must chain to it\n"
 "                        (default: any certificate, as on TEST)\n"
+"  --crl FILE            CRLs of the trust store's CAs (PEM, several a file,\n"
+"                        or one DER); repeatable. Each CA of a chain then\n"
+"                        needs a current CRL, or the login is refused\n"
 "  --max-connections N   connections in all (default 512); over it, and\n"
 "  --max-connections-per-ip N  over this per client address (default 64),\n"
 "                        a new connection is closed at once\n"
@@ -307,12 +310,19 @@ static int parse_listen(struct config *cfg, const char *s)
 	return 0;
 }
 
+/* A finding of trust_warn(): ksefd starts, and says what it will refuse. */
+static void warn_start(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "ksefd: warning: %s\n", msg);
+}
+
 static int serve(struct config *cfg)
 {
 	struct server srv;
 	sigset_t sigs;
 	ksef_error err;
-	int sig = 0, rc = 1, lock_fd = -1;
+	int sig = 0, rc = 1, lock_fd = -1, i;
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = *cfg;
@@ -333,6 +343,21 @@ static int serve(struct config *cfg)
 
 	if (ksef_global_init() != 0)
 		return die("%s", "cannot initialise libksef");
+	/* The trust store and CRLs first: a file that cannot be used stops
+	 * ksefd before it makes or changes anything in the data folder. */
+	if (cfg->trust_store != NULL &&
+	    trust_load(&srv.trust, cfg->trust_store, &err) != 0) {
+		die("%s", err.message);
+		goto out;
+	}
+	for (i = 0; i < cfg->crl_count; i++) {
+		if (trust_add_crls(srv.trust, cfg->crl_files[i], &err) != 0) {
+			die("%s", err.message);
+			goto out;
+		}
+	}
+	if (srv.trust != NULL)
+		trust_warn(srv.trust, warn_start, NULL);
 	if (store_open(&srv.store, cfg->data_dir, &err) != 0 ||
 	    (lock_fd = lock_data_dir(cfg->data_dir, &err)) < 0 ||
 	    store_secret(srv.store, "jwt", srv.jwt_secret,
@@ -341,11 +366,6 @@ static int serve(struct config *cfg)
 			 sizeof(srv.presign_secret), &err) != 0 ||
 	    ensure_keys(srv.store, KEY_USAGE_VALID, 0, &err) != 0 ||
 	    keyring_refresh(&srv, &err) != 0) {
-		die("%s", err.message);
-		goto out;
-	}
-	if (cfg->trust_store != NULL &&
-	    trust_load(&srv.trust, cfg->trust_store, &err) != 0) {
 		die("%s", err.message);
 		goto out;
 	}
@@ -414,6 +434,7 @@ int main(int argc, char **argv)
 		{ "challenge-ttl", required_argument, NULL, 'C' },
 		{ "upo-page-size", required_argument, NULL, 'U' },
 		{ "trust-store", required_argument, NULL, 'T' },
+		{ "crl", required_argument, NULL, 'R' },
 		{ "download-url-ttl", required_argument, NULL, 'L' },
 		{ "usage", required_argument, NULL, 'u' },
 		{ "nip", required_argument, NULL, 'n' },
@@ -539,6 +560,13 @@ int main(int argc, char **argv)
 			cfg.download_url_ttl_ms = v * 1000;
 			break;
 		case 'T': cfg.trust_store = optarg; break;
+		case 'R':
+			if (cfg.crl_count == CONFIG_MAX_CRL_FILES)
+				return die("--crl: at most %d files; one file "
+					   "may hold several CRLs",
+					   CONFIG_MAX_CRL_FILES);
+			cfg.crl_files[cfg.crl_count++] = optarg;
+			break;
 		case 's': cfg.schema_dir = optarg; break;
 		case 'u': usage_name = optarg; break;
 		case 'n': nip = optarg; break;
@@ -575,5 +603,11 @@ int main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return die("unknown command %s", argv[optind]);
 	}
+	/* A CRL is only as good as the CA key that signed it: without a
+	 * trust store there is nothing to check it against, and nothing
+	 * whose revocation it could decide. */
+	if (cfg.crl_count > 0 && cfg.trust_store == NULL)
+		return die("%s", "--crl needs --trust-store: a CRL is checked "
+			   "against the CA certificates that issued it");
 	return serve(&cfg);
 }

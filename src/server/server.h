@@ -30,6 +30,10 @@
 #define PATH_MAX 4096
 #endif
 
+/* --crl files at most: each may hold any number of CRLs, so this is room
+ * for a CA hierarchy given one file a CA, not a bound on CRLs. */
+#define CONFIG_MAX_CRL_FILES 64
+
 /* ksefd settings: command-line flags, with defaults from config_init(). */
 struct config {
 	char data_dir[PATH_MAX];
@@ -38,6 +42,8 @@ struct config {
 	const char *tls_cert_path, *tls_key_path;
 	const char *schema_dir;      /* NULL: the library's default */
 	const char *trust_store;     /* PEM CA bundle for XAdES signers */
+	const char *crl_files[CONFIG_MAX_CRL_FILES]; /* --crl, in order */
+	int crl_count;
 	int rate_limits;             /* 0 off, 1 the production numbers */
 	int production;              /* --profile production: NIP checksums */
 	int workers;                 /* verification threads */
