@@ -127,7 +127,7 @@ static int xades_login(const struct ksefd_proc *p, const struct pki_cert *c,
 					    init->authentication_token->token,
 					    &err) != 0)
 			fail_msg("auth status: %s", err.message);
-	} while (st->status->code == 100 && ++tries < 100 &&
+	} while (st->status->code == 100 && ++tries < 500 &&
 		 e2e_sleep_us(20000) == 0);
 	code = st->status->code;
 	snprintf(detail, size, "%s", st->status->detail_count > 0 ?
