@@ -659,7 +659,8 @@ static void too_many_attributes_are_refused_before_parsing(void **state)
 	assert_non_null(strstr(r.body, "KSEF_XML_MAX_ATTRIBUTES"));
 	raw_free(&r);
 
-	/* An invoice so made fails as a file (430) that names the limit. */
+	/* An invoice so made is not the XML KSeF accepts: 450 ("Nieprawidłowy
+	 * XML"), with a detail that names the limit. */
 	login(&l, &srv, NIP, token_main);
 	open_session(&l, KSEF_FORM_FA3, &env, sref);
 	gen(&xml, KSEF_FORM_FA3, NIP, "ATTR", 1, NULL);
@@ -670,7 +671,7 @@ static void too_many_attributes_are_refused_before_parsing(void **state)
 			xml.size - (size_t)(root - (const char *)xml.ptr));
 	send_xml(&l, sref, env, &doc, iref);
 	st = wait_invoice(&l, sref, iref);
-	assert_int_equal(st->status->code, 430);
+	assert_int_equal(st->status->code, 450);
 	for (i = 0; i < st->status->detail_count; i++)
 		named |= strstr(st->status->details[i],
 				"KSEF_XML_MAX_ATTRIBUTES") != NULL;
