@@ -253,6 +253,14 @@ void api_session_send(struct request *req)
 			"technicznej do prawidłowo przetworzonej faktury.");
 		goto out;
 	}
+	/* ... and only once: a second correction of it is refused. */
+	if (corrected != NULL &&
+	    store_correction_accepted(srv->store, job->session.ctx_value,
+				      corrected, NULL) == STORE_OK) {
+		errors_reply(req, 400, 21166, "Faktura posiada już "
+			"przetworzoną prawidłowo korektę techniczną.");
+		goto out;
+	}
 	inv = &job->inv;
 	if (ksef_refnum_generate(inv->ref, KSEF_REFNUM_INVOICE,
 				 ksef_time_warsaw(server_now_ms()), &err) != 0) {

@@ -374,6 +374,12 @@ store_result store_invoice_ciphertext(store *st, const char *ref, ksef_buf *out,
 				      ksef_error *err);
 store_result store_invoice_plaintext(store *st, const char *ref, ksef_buf *out,
 				     ksef_error *err);
+/* STORE_OK when the context already has a technical correction of the
+ * invoice with this hash that was accepted (200); STORE_NOT_FOUND if
+ * not. */
+store_result store_correction_accepted(store *st, const char *ctx_value,
+				       const char *corrected_hash,
+				       ksef_error *err);
 /* Technical correction look-up: the newest invoice of a seller context
  * with this plaintext hash; STORE_NOT_FOUND if none. */
 store_result store_invoice_by_hash(store *st, const char *ctx_value,

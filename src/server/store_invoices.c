@@ -225,6 +225,22 @@ store_result store_invoice_by_hash(store *st, const char *ctx_value,
 	return error < 0 ? error : 0;
 }
 
+store_result store_correction_accepted(store *st, const char *ctx_value,
+				       const char *corrected_hash,
+				       ksef_error *err)
+{
+	int error;
+
+	if (ctx_value == NULL || corrected_hash == NULL)
+		return sql_fail(err, STORE_INVALID, "no context or hash given");
+	error = sql_read_row(st, Q_CORRECTION_ACCEPTED,
+			     ARGS(ARG_TEXT(ctx_value), ARG_TEXT(corrected_hash)),
+			     NULL, NULL, err);
+	if (error == SQLITE_DONE)
+		return sql_fail(err, STORE_NOT_FOUND, "no accepted correction");
+	return error < 0 ? error : 0;
+}
+
 struct finish_args {
 	store_invoice *inv;
 	const unsigned char *data;

@@ -225,6 +225,10 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"  auth_doc_hash = ifnull((SELECT doc_hash FROM auth_ops a"
 	"    WHERE a.ref = sessions.auth_ref), '');"
 	"CREATE INDEX auth_ops_by_start ON auth_ops (start_ms);"
+	/* Technical corrections, found by the original's hash (21166);
+	 * partial, so that other invoices pay nothing for it. */
+	"CREATE INDEX invoices_by_corrected ON invoices (hash_of_corrected)"
+	"  WHERE hash_of_corrected != '';"
 
 	"PRAGMA user_version = 4;",
 };
@@ -418,6 +422,12 @@ const struct query_text sql_queries[Q_COUNT] = {
 		" AND EXISTS (SELECT 1 FROM sessions s"
 		"   WHERE s.ref = invoices.session_ref AND s.ctx_value = ?1)"
 		" ORDER BY invoicing_ms DESC, rowid DESC LIMIT 1" },
+	[Q_CORRECTION_ACCEPTED] = { "find accepted correction",
+		"SELECT 1 FROM invoices WHERE hash_of_corrected = ?2"
+		" AND hash_of_corrected != '' AND status = 200"
+		" AND EXISTS (SELECT 1 FROM sessions s"
+		"   WHERE s.ref = invoices.session_ref AND s.ctx_value = ?1)"
+		" LIMIT 1" },
 	[Q_INVOICE_STATE] = { "read invoice",
 		"SELECT status, session_ref FROM invoices WHERE ref = ?1" },
 	[Q_INVOICE_FINISH] = { "finish invoice",

@@ -453,6 +453,51 @@ static void a_technical_correction_of_an_accepted_invoice_is_refused(void **stat
 	logout(&l);
 }
 
+/* A rejected invoice may be corrected once: its first technical
+ * correction is accepted, a second is refused with 21166. */
+static void a_second_technical_correction_is_refused(void **state)
+{
+	struct login l;
+	ksef_envelope *env = NULL;
+	char sref[KSEF_REFNUM_BUFSZ], iref[KSEF_REFNUM_BUFSZ],
+	     orig_hash[KSEF_SHA256_B64_LEN + 1];
+	ksef_buf bad = KSEF_BUF_INIT, fix = KSEF_BUF_INIT;
+	ksef_client_send_options so = KSEF_CLIENT_SEND_OPTIONS_INIT;
+	ksef_invoice_meta meta;
+	ksef_api_invoice_status *st;
+	ksef_error err;
+
+	(void)state;
+	login(&l, &srv, NIP, token_main);
+	open_session(&l, KSEF_FORM_FA3, &env, sref);
+	gen(&bad, KSEF_FORM_FA3, NIP, "CORR2", 1, NULL);
+	ts_replace(&bad, "<P_15>", "<P_15X>");
+	ts_replace(&bad, "</P_15>", "</P_15X>");
+	send_xml(&l, sref, env, &bad, iref);
+	st = wait_invoice(&l, sref, iref);
+	assert_int_equal(st->status->code, 450);
+	snprintf(orig_hash, sizeof(orig_hash), "%s", st->invoice_hash);
+	ksef_api_invoice_status_free(st);
+
+	so.offline_mode = 1;
+	so.hash_of_corrected_invoice = orig_hash;
+	gen(&fix, KSEF_FORM_FA3, NIP, "CORR2", 1, NULL);
+	if (ksef_client_invoice_send(iref, &meta, l.c, sref, env, fix.ptr,
+				     fix.size, &so, &err) != 0)
+		fail_msg("first correction: %s", err.message);
+	st = wait_invoice(&l, sref, iref);
+	assert_int_equal(st->status->code, 200);
+	ksef_api_invoice_status_free(st);
+	assert_int_not_equal(ksef_client_invoice_send(iref, &meta, l.c, sref,
+		env, fix.ptr, fix.size, &so, &err), 0);
+	assert_true(ksef_api_error_has_code(ksef_client_last_error(l.c), 21166));
+	assert_int_equal(ksef_client_session_close(l.c, sref, &err), 0);
+	ksef_envelope_free(env);
+	ksef_buf_dispose(&bad);
+	ksef_buf_dispose(&fix);
+	logout(&l);
+}
+
 /* The KsefNumber pattern admits a number whose check value is wrong and
  * the 36-character form of KSeF 1.0: such a number is looked up and not
  * found (21164), as on the live system; only a number off the pattern is
@@ -733,6 +778,7 @@ int main(void)
 		cmocka_unit_test(tls_serves_the_same_api),
 		cmocka_unit_test(authentication_sessions_are_listed_and_revoked),
 		cmocka_unit_test(a_technical_correction_of_an_accepted_invoice_is_refused),
+		cmocka_unit_test(a_second_technical_correction_is_refused),
 		cmocka_unit_test(an_accepted_invoice_downloads_byte_for_byte),
 		cmocka_unit_test(an_ip_policy_binds_the_access_token),
 		cmocka_unit_test(

@@ -178,6 +178,7 @@ static void migration_copies_the_proof_into_sessions(void **state)
 	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 		"DROP INDEX auth_ops_by_start;"
+		"DROP INDEX invoices_by_corrected;"
 		"ALTER TABLE sessions DROP COLUMN auth_token_ref;"
 		"ALTER TABLE sessions DROP COLUMN auth_doc_hash;"
 		"PRAGMA user_version = 3;", NULL, NULL, NULL), SQLITE_OK);
