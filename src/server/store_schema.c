@@ -340,7 +340,10 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_AUTH_REFRESHED] = { "refresh authentication",
 		"UPDATE auth_ops SET last_refresh_ms = ?2 WHERE ref = ?1" },
 	[Q_AUTH_REVOKE] = { "revoke authentication",
-		"UPDATE auth_ops SET revoked = 1, status = 425 WHERE ref = ?1" },
+		"UPDATE auth_ops SET revoked = 1, status = 425,"
+		" status_details = '[\"Uwierzytelnienie i powiązane refresh"
+		" tokeny zostały unieważnione przez użytkownika\"]'"
+		" WHERE ref = ?1" },
 	[Q_AUTH_LIST] = { "list authentications",
 		"SELECT " AUTH_COLS " FROM auth_ops"
 		" WHERE ctx_type = ?1 AND ctx_value = ?2"

@@ -380,6 +380,7 @@ static void authentication_sessions_are_listed_and_revoked(void **state)
 {
 	struct login a, b;
 	ksef_api_auth_list *list = NULL;
+	ksef_api_auth_status *revoked = NULL;
 	const ksef_api_auth_status *op;
 	ksef_api_tokens *t = NULL;
 	ksef_error err;
@@ -410,6 +411,15 @@ static void authentication_sessions_are_listed_and_revoked(void **state)
 	assert_true(ksef_api_error_has_code(ksef_client_last_error(b.c), 21301));
 	assert_int_equal(ksef_client_auth_sessions(&list, b.c, 10, NULL, &err), 0);
 	ksef_api_auth_list_free(list);
+	/* Its status is 425 with the documented detail. */
+	assert_int_equal(ksef_client_auth_status(&revoked, b.c, b.auth_ref,
+						 b.auth_token, &err), 0);
+	assert_int_equal(revoked->status->code, 425);
+	assert_int_equal(revoked->status->detail_count, 1);
+	assert_string_equal(revoked->status->details[0], "Uwierzytelnienie i "
+		"powiązane refresh tokeny zostały unieważnione przez "
+		"użytkownika");
+	ksef_api_auth_status_free(revoked);
 	/* An unknown session: 21405, the one code the contract gives this
 	 * operation (21304 is GET /auth/{referenceNumber}'s). */
 	assert_int_not_equal(ksef_client_auth_revoke(a.c,
