@@ -591,13 +591,15 @@ static int check_business(ksef_verdict *v, const ksef_verify_options *o)
 
 	if (o->reject_attachments && v->has_attachment)
 		return reject(v, KSEF_INVOICE_STATUS_ATTACHMENT, 0,
-			"the invoice has an attachment (Zalacznik); invoices "
-			"with attachments may only be sent in a batch session");
+			"Wysyłka faktur z załącznikami jest dozwolona tylko w "
+			"trybie wsadowym: the invoice has an attachment "
+			"(Zalacznik)");
 	if (o->acceptance_date != NULL && is_iso_date(p1) &&
 	    strcmp(p1, o->acceptance_date) > 0)
 		return reject(v, KSEF_INVOICE_STATUS_SEMANTIC, 0,
-			"issue date P_1 %s is later than the date of "
-			"acceptance into KSeF %s", p1, o->acceptance_date);
+			"Data wystawienia faktury (P_1) nie może być późniejsza "
+			"niż data przyjęcia dokumentu do systemu KSeF: P_1 %s, "
+			"accepted %s", p1, o->acceptance_date);
 	if (o->check_nip_checksums) {
 		for (i = 0; i < v->nnips; i++) {
 			const char *nip = v->nips[i];
@@ -605,7 +607,7 @@ static int check_business(ksef_verdict *v, const ksef_verify_options *o)
 			if (ksef_nip_validate(nip, strlen(nip), NULL) == 0)
 				continue;
 			if ((error = reject(v, KSEF_INVOICE_STATUS_SEMANTIC, 0,
-				"NIP %.10s has an invalid checksum", nip)) < 0)
+				"Nieprawidłowa suma kontrolna NIP %.10s", nip)) < 0)
 				return error;
 		}
 	}

@@ -670,8 +670,13 @@ void api_auth_xades(struct request *req)
 	vo.ignore_validity = 1;
 	rc = ksef_xades_verify_auth_request(&v, req->body.ptr, req->body.size,
 					    &vo, &err);
+	/* KSeF's own words for the failure lead, as the live system's
+	 * details do; our technical reason follows for the integrator. */
 	if (rc != 0) {
-		errors_reply(req, 400, ksef_xades_exception_code(rc), "%s",
+		int code = ksef_xades_exception_code(rc);
+		const char *words = errors_description(code);
+
+		errors_reply(req, 400, code, "%s %s", words ? words : "",
 			     err.message);
 		return;
 	}

@@ -313,6 +313,9 @@ static void a_pre_signed_link_expires(void **state)
 
 /* Sign an AuthTokenRequest for the context with a fresh certificate and
  * send it; returns the HTTP status, the auth status through *auth. */
+/* The first detail of the last refused xades_login(). */
+static char last_detail[512];
+
 static long xades_login(const char *ctx_nip, ksef_xades_cert_kind kind,
 			const char *id, int tamper, int stale_challenge,
 			int *auth, int *code)
@@ -367,6 +370,8 @@ static long xades_login(const char *ctx_nip, ksef_xades_cert_kind kind,
 
 		status = e ? e->http_status : -1;
 		*code = pr ? pr->code : 0;
+		snprintf(last_detail, sizeof(last_detail), "%s",
+			 pr && pr->detail_count > 0 ? pr->details[0] : "");
 	}
 	ksef_api_auth_init_free(init);
 	ksef_api_challenge_free(ch);
@@ -395,6 +400,10 @@ static void xades_authentication_accepts_and_refuses_as_it_should(void **state)
 	assert_int_equal(xades_login(NIP, KSEF_XADES_CERT_PERSON, NIP, 1, 0,
 				     &auth, &code), 400);
 	assert_int_equal(code, 9105);
+	/* KSeF's words first, then the technical reason. */
+	assert_true(strncmp(last_detail, "Nieprawidłowy podpis. ",
+			    strlen("Nieprawidłowy podpis. ")) == 0);
+	assert_true(strlen(last_detail) > strlen("Nieprawidłowy podpis. "));
 	/* A challenge the server never gave. */
 	assert_int_equal(xades_login(NIP, KSEF_XADES_CERT_PERSON, NIP, 0, 1,
 				     &auth, &code), 400);
@@ -484,6 +493,8 @@ static long xades_with(const struct ksefd_proc *p, const ksef_buf *key,
 
 		status = e ? e->http_status : -1;
 		*code = pr ? pr->code : 0;
+		snprintf(last_detail, sizeof(last_detail), "%s",
+			 pr && pr->detail_count > 0 ? pr->details[0] : "");
 	}
 	ksef_api_auth_init_free(init);
 	ksef_api_challenge_free(ch);

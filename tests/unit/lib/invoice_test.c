@@ -206,6 +206,8 @@ static void an_attachment_is_found_and_refused_when_asked(void **state)
 	v = verify_opts(KSEF_FORM_FA3, buf.ptr, buf.size, &opts);
 	assert_status(v, KSEF_INVOICE_STATUS_ATTACHMENT);
 	assert_detail(v, "Zalacznik");
+	assert_detail(v, "Wysyłka faktur z załącznikami jest dozwolona tylko "
+		      "w trybie wsadowym");
 	ksef_verdict_free(v);
 	ksef_buf_dispose(&buf);
 }
@@ -411,7 +413,8 @@ static void an_issue_date_after_acceptance_is_refused(void **state)
 	opts.acceptance_date = "2025-08-31";
 	v = verify_opts(KSEF_FORM_FA3, buf.ptr, buf.size, &opts);
 	assert_status(v, KSEF_INVOICE_STATUS_SEMANTIC);
-	assert_detail(v, "P_1");
+	assert_detail(v, "Data wystawienia faktury (P_1) nie może być "
+		      "późniejsza niż data przyjęcia dokumentu do systemu KSeF");
 	ksef_verdict_free(v);
 	opts.acceptance_date = "2025-09-01";
 	v = verify_opts(KSEF_FORM_FA3, buf.ptr, buf.size, &opts);
@@ -437,7 +440,7 @@ static void nip_checksums_are_checked_only_when_asked(void **state)
 	opts.check_nip_checksums = 1;
 	v = verify_opts(KSEF_FORM_FA3, buf.ptr, buf.size, &opts);
 	assert_status(v, KSEF_INVOICE_STATUS_SEMANTIC);
-	assert_detail(v, "7010012384");
+	assert_detail(v, "Nieprawidłowa suma kontrolna NIP 7010012384");
 	ksef_verdict_free(v);
 	ksef_buf_dispose(&buf);
 }
