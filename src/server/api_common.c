@@ -436,15 +436,37 @@ struct ring_key *api_server_key(struct request *req, unsigned usage,
 	return rk;
 }
 
+/*
+ * Who sees a session (GET /sessions' description; the official scenario
+ * S6): with Introspection or EnforcementOperations, every session of the
+ * context; otherwise (InvoiceWrite, PefInvoiceWrite) only those its own
+ * subject opened, whichever of its authentications opened them. The
+ * context's owner holds Introspection, so it sees all.
+ */
+static int sees_session(struct request *req, const store_session *s)
+{
+	store_auth op;
+
+	if (request_has_permission(req, "Introspection") ||
+	    request_has_permission(req, "EnforcementOperations"))
+		return 1;
+	return store_auth_get(req->srv->store, req->claims.reference, &op,
+			      NULL) == 0 &&
+	       strcmp(op.subject_value, s->subject_value) == 0;
+}
+
 int api_load_session(struct request *req, store_session *s, const char *verb)
 {
 	const char *ref = req->params[0];
 
 	if (api_param_refnum(req, 0) != 0)
 		return -1;
+	/* Another subject's session is answered as one that does not
+	 * exist: its number tells a caller nothing. */
 	if (store_session_get(req->srv->store, ref, s, NULL) != 0 ||
 	    strcmp(s->ctx_type, req->claims.context_type) != 0 ||
-	    strcmp(s->ctx_value, req->claims.context_value) != 0) {
+	    strcmp(s->ctx_value, req->claims.context_value) != 0 ||
+	    !sees_session(req, s)) {
 		errors_reply(req, 400, 21173, "Sesja o numerze referencyjnym "
 			"%s nie została %s.", ref, verb);
 		return -1;
