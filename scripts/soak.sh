@@ -14,11 +14,14 @@
 #   scripts/soak.sh MINUTES [--rate R] [--round S] [--downloads D]
 #                           [--rounds N]
 #
-# RATE defaults to 80 % of the capacity measured first by a closed loop
-# (8 sessions × 4 in flight, 4000 invoices), which also stores what the
-# first round downloads; with --rate a small closed loop stores it.
-# DOWNLOADS defaults to a fifth of RATE; 0 sends only. --rounds stops
-# after N rounds, for a short check. The server's stderr (its request
+# The capacity is measured first by a closed loop (8 sessions × 4 in
+# flight, 4000 invoices), which also stores what the first round
+# downloads; with --rate a small closed loop stores it instead. Sends and
+# downloads together take 80 % of it: a download costs ksefd about as
+# much CPU as a verified invoice (docs/benchmarks.md), so RATE defaults
+# to two thirds of the capacity and DOWNLOADS to a fifth of RATE. With
+# --downloads 0 RATE is 80 % of it and nothing is downloaded. --rounds
+# stops after N rounds, for a short check. The server's stderr (its request
 # log) goes to /dev/null, as in production it would go to a file.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -85,8 +88,15 @@ if [ -z "$rate" ]; then
 	cap=$(bench --invoices 4000 --threads 8 --in-flight 4 2>/dev/null |
 	      sed -n 's/^ *verified end to end *\([0-9]*\) invoices.*/\1/p')
 	[ -n "$cap" ] || { echo "soak: capacity not measured" >&2; exit 1; }
-	rate=$((cap * 8 / 10))
-	echo "capacity: $cap invoices/s verified end to end; soak at $rate/s"
+	# 80 % shared by sends and, unless none, a fifth as many downloads.
+	if [ "${downloads:-1}" -gt 0 ]; then
+		rate=$((cap * 8 / 12))
+	else
+		rate=$((cap * 8 / 10))
+	fi
+	[ -n "$downloads" ] || downloads=$((rate / 5))
+	echo "capacity: $cap invoices/s verified end to end; soak at" \
+		"$rate invoices/s and $downloads downloads/s"
 elif [ "${downloads:-1}" -gt 0 ]; then
 	# Something stored for the first round to download.
 	bench --invoices 200 --threads 2 >/dev/null 2>&1 ||
