@@ -39,10 +39,11 @@
  * for, not the bulk poll's 1000. */
 #define DL_LISTING_PAGE 100
 /* Sessions closed but not yet processed become Succeeded within one
- * housekeeping tick of ksefd (500 ms): wait at most this long for them,
- * so that the sessions a previous run has just closed are among the
- * targets, whatever the moment it ended. */
-#define DL_SETTLE_S 5.0
+ * housekeeping tick of ksefd (500 ms), and get their UPO page numbers
+ * just after: wait for both, so that the sessions a previous run has just
+ * closed are among the targets, whole, whatever the moment it ended. A
+ * server that takes longer than this is stuck, and is said to be. */
+#define DL_SETTLE_S 30.0
 /* A start this much after its schedule counts as late (as the sends'). */
 #define LATE_S 0.001
 
@@ -130,8 +131,8 @@ static uint64_t spread(uint64_t x)
 /*
  * The context's processed sessions that accepted something, newest
  * first, into *refs (n of them); *closing counts those closed but not yet
- * processed (on the first page of those in progress). 0, or -1 if a
- * listing failed.
+ * processed (on the first page of those in progress) just before. 0, or
+ * -1 if a listing failed.
  */
 static int list_sessions(char (**refs)[KSEF_REFNUM_BUFSZ], size_t *n,
 			 size_t *closing, ksef_client *c)
@@ -146,6 +147,23 @@ static int list_sessions(char (**refs)[KSEF_REFNUM_BUFSZ], size_t *n,
 	*refs = NULL;
 	*n = *closing = 0;
 	q.page_size = DL_SESSION_PAGE;
+	/* The closing ones first. A session only moves on, from open (100)
+	 * to closed (170) to processed (200), so one that is not closing
+	 * now is processed by the next listing, if it ever will be; asked
+	 * the other way round, one could pass from 170 to 200 between the
+	 * listings and be in neither. InProgress covers open and closed
+	 * sessions alike, and only the closed ones are about to finish. */
+	q.statuses = KSEF_SESSION_STATUS_IN_PROGRESS;
+	if (ksef_client_sessions(&page, c, &q, NULL, &err) != 0) {
+		fprintf(stderr, "bench_ksefd: session listing: %s\n",
+			err.message);
+		return -1;
+	}
+	for (i = 0; i < ksef_api_session_list_count(page); i++)
+		*closing += ksef_api_session_list_at(page, i)->status->code ==
+			    170;
+	ksef_api_session_list_free(page);
+	page = NULL;
 	q.statuses = KSEF_SESSION_STATUS_SUCCEEDED;
 	do {
 		const char *next;
@@ -181,19 +199,6 @@ static int list_sessions(char (**refs)[KSEF_REFNUM_BUFSZ], size_t *n,
 		ksef_api_session_list_free(page);
 		page = NULL;
 	} while (cont != NULL && ++pages < DL_SESSION_PAGES);
-	/* InProgress covers open (100) and closed (170) sessions alike;
-	 * only the closed ones are about to be processed. */
-	free(cont);
-	cont = NULL;
-	q.statuses = KSEF_SESSION_STATUS_IN_PROGRESS;
-	if (ksef_client_sessions(&page, c, &q, NULL, &err) != 0) {
-		fprintf(stderr, "bench_ksefd: session listing: %s\n",
-			err.message);
-		goto out;
-	}
-	for (i = 0; i < ksef_api_session_list_count(page); i++)
-		*closing += ksef_api_session_list_at(page, i)->status->code ==
-			    170;
 	rc = 0;
 out:
 	ksef_api_session_list_free(page);
@@ -201,8 +206,10 @@ out:
 	return rc;
 }
 
-/* Session k's UPO pages and its first page of accepted invoices. */
-static int add_targets(struct download_plan *p, size_t k, ksef_client *c)
+/* Session k's UPO pages and its first page of accepted invoices; *paged
+ * is 0 if it has no UPO page yet. */
+static int add_targets(int *paged, struct download_plan *p, size_t k,
+		       ksef_client *c)
 {
 	ksef_api_session_status *st = NULL;
 	ksef_api_invoice_list *page = NULL;
@@ -219,6 +226,7 @@ static int add_targets(struct download_plan *p, size_t k, ksef_client *c)
 		goto out;
 	}
 	m = ksef_api_upo_pages_count(st->upo_pages);
+	*paged = m > 0;
 	grown = realloc(p->upo, (p->nupo + m + 1) * sizeof(*p->upo));
 	if (grown == NULL)
 		goto out;
@@ -251,37 +259,59 @@ out:
 	return rc;
 }
 
+/* Forget the targets found so far, to look again. */
+static void drop_targets(struct download_plan *p)
+{
+	free(p->sess);
+	free(p->inv);
+	free(p->upo);
+	p->sess = NULL;
+	p->inv = NULL;
+	p->upo = NULL;
+	p->nsess = p->ninv = p->nupo = 0;
+}
+
 static int find_targets(struct download_plan *p, ksef_client *c)
 {
 	char (*all)[KSEF_REFNUM_BUFSZ] = NULL;
 	double deadline = bench_now() + DL_SETTLE_S;
-	size_t n, closing, k;
+	size_t n, closing, k, unpaged;
+	int paged;
 
 	for (;;) {
+		drop_targets(p);
+		if (list_sessions(&all, &n, &closing, c) != 0)
+			goto fail;
+		p->nsess = n < DL_SESSIONS ? n : DL_SESSIONS;
+		p->sess = calloc(p->nsess ? p->nsess : 1, sizeof(*p->sess));
+		if (p->sess == NULL)
+			goto fail;
+		/* Evenly from the newest to the oldest, both included. */
+		for (k = 0; k < p->nsess; k++)
+			memcpy(p->sess[k], all[p->nsess > 1 ?
+				k * (n - 1) / (p->nsess - 1) : 0],
+			       KSEF_REFNUM_BUFSZ);
 		free(all);
-		if (list_sessions(&all, &n, &closing, c) != 0) {
-			free(all);
-			return -1;
+		all = NULL;
+		unpaged = 0;
+		for (k = 0; k < p->nsess; k++) {
+			if (add_targets(&paged, p, k, c) != 0)
+				goto fail;
+			unpaged += !paged;
 		}
-		if (closing == 0 || bench_now() > deadline)
-			break;
+		if (closing == 0 && unpaged == 0)
+			return 0;
+		if (bench_now() > deadline) {
+			fprintf(stderr, "bench_ksefd: after %.0f s, %zu "
+				"sessions still closing and %zu without UPO "
+				"pages\n", DL_SETTLE_S, closing, unpaged);
+			return 0;
+		}
 		bench_sleep_ms(100);
 	}
-	p->nsess = n < DL_SESSIONS ? n : DL_SESSIONS;
-	p->sess = calloc(p->nsess ? p->nsess : 1, sizeof(*p->sess));
-	if (p->sess == NULL) {
-		free(all);
-		return -1;
-	}
-	/* Evenly from the newest to the oldest, both included. */
-	for (k = 0; k < p->nsess; k++)
-		memcpy(p->sess[k], all[p->nsess > 1 ?
-			k * (n - 1) / (p->nsess - 1) : 0], KSEF_REFNUM_BUFSZ);
+fail:
 	free(all);
-	for (k = 0; k < p->nsess; k++)
-		if (add_targets(p, k, c) != 0)
-			return -1;
-	return 0;
+	return -1;
 }
 
 /* Give each slot its kind and target; a kind with nothing to fetch

