@@ -16,6 +16,9 @@
  *  - open loop (--rate R[,R...]): requests start on a fixed schedule;
  *    the 202's latency percentiles from each scheduled start, the rate
  *    achieved and the errors, for each offered rate;
+ *  - with --downloads-per-second D, alongside each open-loop rate: D
+ *    downloads a second, on a schedule of their own, of what earlier
+ *    sessions stored (load_download.c), with their latency and errors;
  *  - with --server-pid, the server's CPU per invoice and its memory, from
  *    /proc, for each load phase.
  *
@@ -52,6 +55,12 @@ static const char usage_text[] =
 "                       instead of the closed loop\n"
 "  --duration S         open loop: seconds a rate (default 10)\n"
 "  --senders W          open loop: sender threads (default 32)\n"
+"  --downloads-per-second D\n"
+"                       open loop: also D downloads a second of what\n"
+"                       earlier sessions stored: invoices by KSeF number,\n"
+"                       invoice and session UPOs, session invoice\n"
+"                       listings (default 0: none)\n"
+"  --downloaders W      their threads (default 8)\n"
 "  --server-pid PID     read the server's CPU and memory from /proc\n"
 "  --scratch-dir DIR    where the SQLite ceiling's file goes (default\n"
 "                       $TMPDIR or /tmp; use the server's disk)\n"
@@ -70,7 +79,8 @@ static const char usage_text[] =
 
 struct options {
 	struct target t;
-	size_t invoices, threads, in_flight, size, senders;
+	size_t invoices, threads, in_flight, size, senders, downloaders;
+	size_t download_rate;
 	double rates[MAX_RATES], duration, await_timeout;
 	size_t rate_count;
 	long server_pid;
@@ -162,6 +172,12 @@ static int parse_args(struct options *o, int argc, char **argv)
 		} else if (strcmp(k, "--senders") == 0) {
 			if (parse_size(&o->senders, val, 1, 256))
 				return -1;
+		} else if (strcmp(k, "--downloads-per-second") == 0) {
+			if (parse_size(&o->download_rate, val, 0, 100000))
+				return -1;
+		} else if (strcmp(k, "--downloaders") == 0) {
+			if (parse_size(&o->downloaders, val, 1, 256))
+				return -1;
 		} else if (strcmp(k, "--server-pid") == 0) {
 			if (parse_size(&v, val, 1, 0x7fffffff))
 				return -1;
@@ -198,6 +214,9 @@ static int parse_args(struct options *o, int argc, char **argv)
 	if (o->t.base_url == NULL || o->t.nip == NULL || o->t.token == NULL)
 		return -1;
 	if (o->rate_count == 0 && o->invoices < o->threads)
+		return -1;
+	/* Downloads run alongside an open loop's schedule only. */
+	if (o->rate_count == 0 && o->download_rate > 0)
 		return -1;
 	if (o->threads * o->in_flight > MAX_SENDERS)
 		return -1;
@@ -266,6 +285,7 @@ static int all_good(const struct run_report *r)
 		return 1;
 	for (i = 0; i < r->open_count; i++)
 		if (r->open[i].accepted != r->open[i].scheduled ||
+		    r->open[i].dl.ok != r->open[i].dl.scheduled ||
 		    r->open[i].timed_out ||
 		    tally_count(&r->open[i].statuses, 200) !=
 		    r->open[i].accepted)
@@ -289,6 +309,7 @@ int main(int argc, char **argv)
 {
 	struct options o = { .invoices = 2000, .threads = 8, .in_flight = 1,
 			     .size = 10000, .senders = 32, .duration = 10,
+			     .downloaders = 8,
 			     .await_timeout = 120, .verify_n = -1,
 			     .sqlite_rows = -1, .verify_threads = 2,
 			     .page_size = 1000 };
@@ -367,7 +388,9 @@ int main(int argc, char **argv)
 			return 1;
 		r.open_opts = (struct open_options){ .duration = o.duration,
 			.sessions = o.threads, .senders = o.senders,
-			.gen = go, .server_pid = o.server_pid };
+			.download_rate = (double)o.download_rate,
+			.downloaders = o.downloaders, .gen = go,
+			.server_pid = o.server_pid };
 		next_index = 1;
 		for (i = 0; i < o.rate_count; i++) {
 			struct open_options step = r.open_opts;
@@ -376,7 +399,11 @@ int main(int argc, char **argv)
 			step.first_index = next_index;
 			next_index += (uint64_t)(step.rate * step.duration) + 1;
 			fprintf(stderr, "bench_ksefd: open loop at %.0f/s for "
-				"%.1f s\n", step.rate, step.duration);
+				"%.1f s", step.rate, step.duration);
+			if (step.download_rate > 0)
+				fprintf(stderr, ", %.0f downloads/s",
+					step.download_rate);
+			fprintf(stderr, "\n");
 			if (open_run(&r.open[i], &o.t, &step) != 0)
 				failed = 1;
 			r.open_count++;

@@ -1,7 +1,8 @@
 /*
  * load.h - the parts of bench_ksefd: the client side of a run against a
  * live ksefd (load_client.c), the closed-loop and open-loop loads
- * (load_closed.c, load_open.c), the SQLite group-commit ceiling
+ * (load_closed.c, load_open.c), the downloads an open loop runs
+ * alongside its sends (load_download.c), the SQLite group-commit ceiling
  * (sqlite_ceiling.c), the server's CPU and memory read from /proc
  * (proc_stat.c) and the report (report.c). bench_ksefd.c parses the
  * options and runs the phases in order.
@@ -152,12 +153,72 @@ struct closed_result {
 int closed_run(struct closed_result *out, const struct target *t,
 	       const struct closed_options *o);
 
+/*
+ * Downloads alongside an open loop (load_download.c): what earlier
+ * sessions stored, fetched back on a schedule of their own. Each kind is
+ * one GET of the API, authorised as the sessions' owner.
+ */
+enum download_kind {
+	DL_INVOICE,      /* /invoices/ksef/{ksefNumber} */
+	DL_INVOICE_UPO,  /* /sessions/{ref}/invoices/ksef/{ksefNumber}/upo */
+	DL_SESSION_UPO,  /* /sessions/{ref}/upo/{upoReferenceNumber} */
+	DL_LISTING,      /* /sessions/{ref}/invoices, the first page */
+	DL_KINDS
+};
+
+/* The name of a kind in the report: "invoice", "invoice_upo", ... */
+const char *download_kind_name(enum download_kind k);
+
+struct download_result {
+	double rate;            /* downloads a second, offered; 0: none */
+	/* What the run found to download, before its start. */
+	size_t target_sessions, target_invoices, target_upo_pages;
+	size_t scheduled;       /* 0 when nothing was stored yet */
+	size_t ok;              /* answered 200 */
+	struct tally errors;    /* the others, by HTTP status (0: none) */
+	size_t bytes;           /* of the 200s' bodies */
+	double achieved;        /* 200s a second, start to the last one */
+	double p50, p90, p99, max; /* seconds, of the 200s, each from its
+				      scheduled start */
+	size_t late;            /* started over 1 ms after schedule */
+	double max_lag;
+	struct {
+		size_t scheduled, ok;
+		double p50, p99;
+	} kind[DL_KINDS];
+};
+
+struct download_plan;
+
+/*
+ * Find what the server already holds for the target's context (its
+ * processed sessions, their accepted invoices and UPO pages) and make a
+ * schedule of rate * duration downloads over it, each worker with its
+ * own client. Nothing stored yet makes an empty schedule, not a failure.
+ * @return 0, or -1 if the server could not be asked.
+ */
+int download_plan_new(struct download_plan **out, const struct target *t,
+		      ksef_client *c, double rate, double duration,
+		      size_t workers);
+
+/* Start the workers on a schedule from t0 (bench_now() time); call it
+ * before t0. 0, or -1 if a thread cannot be started. */
+int download_start(struct download_plan *p, double t0);
+
+/* Wait for the workers and fill *out. */
+void download_finish(struct download_result *out, struct download_plan *p);
+
+/* Free a plan (after download_finish() if started); NULL does nothing. */
+void download_plan_free(struct download_plan *p);
+
 /* The open loop: one run per offered rate. */
 struct open_options {
 	double rate;            /* invoices a second, offered */
 	double duration;        /* seconds */
 	size_t sessions;
 	size_t senders;         /* threads starting requests */
+	double download_rate;   /* downloads a second alongside; 0: none */
+	size_t downloaders;     /* threads starting downloads */
 	ksef_gen_options gen;
 	uint64_t first_index;
 	long server_pid;
@@ -177,6 +238,7 @@ struct open_result {
 	size_t timed_out;
 	struct tally statuses;
 	size_t pages;
+	struct download_result dl;
 	struct server_use server;
 };
 

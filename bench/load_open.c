@@ -18,6 +18,12 @@
  * statuses are read back through the invoice listing, and then the
  * server's CPU is read, so that the verification the rate caused is in
  * its CPU per invoice.
+ *
+ * With a download rate, downloads of what earlier sessions stored run on
+ * their own schedule from the same t0 (load_download.c). Their targets
+ * are found before this rate's sessions are opened, so that they are
+ * only what was stored before, and the server's CPU then includes their
+ * share.
  */
 #include <math.h>
 #include <pthread.h>
@@ -188,6 +194,7 @@ int open_run(struct open_result *out, const struct target *t,
 	struct sender *s = calloc(o->senders, sizeof(*s));
 	pthread_t *tid = calloc(o->senders, sizeof(*tid));
 	ksef_client *c = load_client_new(t);
+	struct download_plan *dl = NULL;
 	struct proc_sample before, after;
 	double last_ok = 0;
 	size_t i;
@@ -209,6 +216,9 @@ int open_run(struct open_result *out, const struct target *t,
 		goto out;
 	}
 	if (sessions == NULL || s == NULL || tid == NULL || c == NULL ||
+	    (o->download_rate > 0 &&
+	     download_plan_new(&dl, t, c, o->download_rate, o->duration,
+			       o->downloaders) != 0) ||
 	    prepare(&sc, sessions, c, o) != 0 ||
 	    pthread_barrier_init(&sc.bar, NULL, (unsigned)o->senders + 1))
 		goto out;
@@ -225,8 +235,8 @@ int open_run(struct open_result *out, const struct target *t,
 	/* A short lead, so that every sender is asleep on its first slot
 	 * before the first is due. */
 	sc.t0 = bench_now() + 0.05;
+	rc = dl != NULL && download_start(dl, sc.t0) != 0 ? -1 : 0;
 	pthread_barrier_wait(&sc.bar);
-	rc = 0;
 	for (i = 0; i < o->senders; i++) {
 		pthread_join(tid[i], NULL);
 		if (!s[i].ready)
@@ -236,6 +246,8 @@ int open_run(struct open_result *out, const struct target *t,
 			last_ok = s[i].last_ok;
 	}
 	pthread_barrier_destroy(&sc.bar);
+	if (dl != NULL)
+		download_finish(&out->dl, dl);
 	for (i = 0; i < sc.n; i++)
 		out->accepted += sc.lat[i] >= 0;
 	out->achieved = last_ok > sc.t0 ? out->accepted / (last_ok - sc.t0)
@@ -247,6 +259,7 @@ int open_run(struct open_result *out, const struct target *t,
 out:
 	for (i = 0; sessions != NULL && i < o->sessions; i++)
 		load_session_close(&sessions[i], c);
+	download_plan_free(dl);
 	bench_docs_free((ksef_buf *)sc.docs, sc.n);
 	free(sc.lat);
 	free(sc.lag);

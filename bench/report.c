@@ -106,6 +106,55 @@ static void text_closed(FILE *f, const struct run_report *r)
 	print_use(f, &c->server);
 }
 
+static void text_downloads(FILE *f, const struct run_report *r)
+{
+	size_t i, k;
+
+	fprintf(f, "\nDownloads alongside: %zu threads, of what earlier "
+		"sessions stored (invoices by KSeF number, invoice and "
+		"session UPOs, session invoice listings); latency from each "
+		"download's scheduled start to the end of its 200\n",
+		r->open_opts.downloaders);
+	fprintf(f, "     send/s  offered/s  count  done/s  p50 ms  p90 ms  "
+		"p99 ms  max ms errors   late  lag ms\n");
+	for (i = 0; i < r->open_count; i++) {
+		const struct download_result *d = &r->open[i].dl;
+
+		fprintf(f, "  %9.0f %10.0f %6zu %7.0f %7.2f %7.2f %7.2f %7.1f "
+			"%6zu %6zu %7.1f\n", r->open[i].rate, d->rate,
+			d->scheduled, d->achieved,
+			d->p50 * 1e3, d->p90 * 1e3, d->p99 * 1e3, d->max * 1e3,
+			d->scheduled - d->ok, d->late, d->max_lag * 1e3);
+	}
+	for (i = 0; i < r->open_count; i++) {
+		const struct download_result *d = &r->open[i].dl;
+
+		fprintf(f, "  at %.0f/s: ", r->open[i].rate);
+		if (d->scheduled == 0) {
+			fprintf(f, "nothing stored yet, no downloads\n");
+			continue;
+		}
+		fprintf(f, "from %zu session%s (%zu invoices, %zu UPO pages), "
+			"%.1f MB of documents;", d->target_sessions,
+			d->target_sessions == 1 ? "" : "s", d->target_invoices,
+			d->target_upo_pages, d->bytes / 1e6);
+		for (k = 0; k < DL_KINDS; k++)
+			if (d->kind[k].scheduled)
+				fprintf(f, " %s %zu/%zu (p50 %.2f, p99 %.2f "
+					"ms)", download_kind_name(k),
+					d->kind[k].ok, d->kind[k].scheduled,
+					d->kind[k].p50 * 1e3,
+					d->kind[k].p99 * 1e3);
+		if (tally_total(&d->errors)) {
+			fprintf(f, "; failed by HTTP status ");
+			print_tally(f, &d->errors);
+		}
+		fprintf(f, "\n");
+	}
+	fprintf(f, "  (errors: downloads without a 200, 0 for no answer; "
+		"the server CPU per invoice above includes the downloads')\n");
+}
+
 static void text_open(FILE *f, const struct run_report *r)
 {
 	size_t i;
@@ -148,6 +197,8 @@ static void text_open(FILE *f, const struct run_report *r)
 	fprintf(f, "  (errors: requests without a 202; late: started over "
 		"1 ms after schedule, because every sender was busy or the "
 		"client was short of CPU; lag: the latest start)\n");
+	if (r->open_opts.download_rate > 0)
+		text_downloads(f, r);
 }
 
 void report_text(FILE *f, const struct run_report *r)
@@ -218,13 +269,42 @@ static void json_closed(FILE *f, const struct run_report *r)
 	fprintf(f, "}");
 }
 
+static void json_downloads(FILE *f, const struct download_result *d)
+{
+	size_t k;
+
+	fprintf(f, ", \"downloads\": {\"offered_per_s\": %.1f, "
+		"\"achieved_per_s\": %.1f, \"target_sessions\": %zu, "
+		"\"target_invoices\": %zu, \"target_upo_pages\": %zu, "
+		"\"scheduled\": %zu, \"ok\": %zu, \"error_count\": %zu, "
+		"\"errors\": ", d->rate, d->achieved, d->target_sessions,
+		d->target_invoices, d->target_upo_pages, d->scheduled, d->ok,
+		d->scheduled - d->ok);
+	json_tally(f, &d->errors);
+	fprintf(f, ", \"bytes\": %zu, \"p50_ms\": %.3f, \"p90_ms\": %.3f, "
+		"\"p99_ms\": %.3f, \"max_ms\": %.3f, \"late\": %zu, "
+		"\"max_lag_ms\": %.3f, \"kinds\": {", d->bytes, d->p50 * 1e3,
+		d->p90 * 1e3, d->p99 * 1e3, d->max * 1e3, d->late,
+		d->max_lag * 1e3);
+	for (k = 0; k < DL_KINDS; k++)
+		fprintf(f, "%s\"%s\": {\"scheduled\": %zu, \"ok\": %zu, "
+			"\"p50_ms\": %.3f, \"p99_ms\": %.3f}", k ? ", " : "",
+			download_kind_name(k), d->kind[k].scheduled,
+			d->kind[k].ok, d->kind[k].p50 * 1e3,
+			d->kind[k].p99 * 1e3);
+	fprintf(f, "}}");
+}
+
 static void json_open(FILE *f, const struct run_report *r)
 {
 	size_t i;
 
 	fprintf(f, ",\n  \"open\": {\"sessions\": %zu, \"senders\": %zu, "
-		"\"duration_s\": %.3f, \"rates\": [", r->open_opts.sessions,
+		"\"duration_s\": %.3f, ", r->open_opts.sessions,
 		r->open_opts.senders, r->open_opts.duration);
+	if (r->open_opts.download_rate > 0)
+		fprintf(f, "\"downloaders\": %zu, ", r->open_opts.downloaders);
+	fprintf(f, "\"rates\": [");
 	for (i = 0; i < r->open_count; i++) {
 		const struct open_result *o = &r->open[i];
 
@@ -243,6 +323,8 @@ static void json_open(FILE *f, const struct run_report *r)
 		fprintf(f, ", \"timed_out_sessions\": %zu, "
 			"\"listing_pages\": %zu, ", o->timed_out, o->pages);
 		json_use(f, &o->server);
+		if (r->open_opts.download_rate > 0)
+			json_downloads(f, &o->dl);
 		fprintf(f, "}");
 	}
 	fprintf(f, "]}");

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The benchmark still runs and still reports what it measured: tiny closed
-# loops (one and two senders a session) and open loops through
-# scripts/bench-ksefd.sh against a fresh ksefd, with every figure checked
-# in the JSON report (not its speed, which no test judges); rejected
-# invoices (a series sent twice: 440) make the exit status 1; KSEFD_ARGS
-# reaches the server; bad arguments exit 2.
+# loops (one and two senders a session) and open loops, with and without
+# downloads alongside, through scripts/bench-ksefd.sh against a fresh
+# ksefd, with every figure checked in the JSON report (not its speed,
+# which no test judges); rejected invoices (a series sent twice: 440) and
+# refused downloads (403) make the exit status 1; KSEFD_ARGS reaches the
+# server; bad arguments exit 2; a two-round soak (scripts/soak.sh) prints
+# its columns and sums its errors.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${KSEF_BUILD_DIR:?}
@@ -32,6 +34,7 @@ check() { # name expected-status command...
 		echo "FAIL: $name: exit $got, expected $want"
 		sed 's/^/  | /' "$work/out" "$work/err"
 		failed=1
+		return 1
 	fi
 }
 json() { # name file python-assertions (d is the report)
@@ -100,6 +103,38 @@ for r in o["rates"]:
     assert r["server_rss_kb"] > 0, r
 '
 
+# On a fresh server the first rate finds nothing stored and downloads
+# nothing; the second fetches what the first stored (its two sessions,
+# closed as it ended), every kind of download at least once, all 200.
+check "open loop with downloads" 0 "$bench" --rate 40,40 --duration 1 \
+	--threads 2 --senders 4 --downloads-per-second 32 --downloaders 2 \
+	--verify-invoices 0 --sqlite-rows 0 --json "$work/download.json"
+cp "$work/err" "$work/download.err"
+grep -q "^Downloads alongside: 2 threads" "$work/out" ||
+	{ echo "FAIL: the text report has no downloads"; failed=1; }
+json "open loop with downloads, figures" "$work/download.json" '
+o = d["open"]
+assert o["downloaders"] == 2, o
+first, second = [r["downloads"] for r in o["rates"]]
+assert first["offered_per_s"] == 32 and first["scheduled"] == 0, first
+assert first["target_invoices"] == 0 and first["error_count"] == 0, first
+s = second
+assert s["target_sessions"] == 2 and s["target_invoices"] == 40, s
+assert s["target_upo_pages"] == 2, s
+assert s["scheduled"] == 32 and s["ok"] == 32, s
+assert s["errors"] == {} and s["error_count"] == 0, s
+assert 0 < s["p50_ms"] <= s["p90_ms"] <= s["p99_ms"] <= s["max_ms"], s
+assert 0 < s["achieved_per_s"] <= 32 * 1.05 and s["bytes"] > 0, s
+k = s["kinds"]
+assert sorted(k) == ["invoice", "invoice_upo", "listing", "session_upo"], k
+assert sum(v["scheduled"] for v in k.values()) == 32, k
+for v in k.values():
+    assert v["scheduled"] >= 1 and v["ok"] == v["scheduled"], k
+    assert 0 < v["p50_ms"] <= v["p99_ms"], k
+for r in o["rates"]:
+    assert r["accepted"] == 40 and r["statuses"] == {"200": 40}, r
+' || sed 's/^/  | /' "$work/download.err"
+
 check "KSEFD_ARGS reaches the server" 1 env KSEFD_ARGS=--no-such-flag \
 	"$bench" --invoices 2 --threads 1
 grep -q "did not start" "$work/err" ||
@@ -112,6 +147,9 @@ check "no sender a session exits 2" 2 "$build/bench/bench_ksefd" \
 check "over 512 senders exits 2" 2 "$build/bench/bench_ksefd" \
 	--threads 64 --in-flight 9 --base-url http://127.0.0.1:1/v2 \
 	--nip 5265877635 --token t
+check "downloads without an open loop exit 2" 2 \
+	"$build/bench/bench_ksefd" --downloads-per-second 5 \
+	--base-url http://127.0.0.1:1/v2 --nip 5265877635 --token t
 
 # One series sent twice to one server: the second time every invoice is
 # a duplicate (440), which the report counts and the exit status shows.
@@ -137,4 +175,49 @@ c = d["closed"]
 assert c["accepted"] == 4 and c["statuses"] == {"440": 4}, c
 assert c["server_cpu_us_per_invoice"] is None, c
 '
+
+# A download that fails counts as an error: a token without InvoiceRead
+# sends, lists and reads UPOs, but each invoice download is refused with
+# 403 (9 of every 16 downloads are invoices), and the run exits 1.
+write_only=$("$build/ksefd" token create --data "$work/data" \
+	--nip 5265877635 --permissions InvoiceWrite)
+check "refused downloads fail the run" 1 "$build/bench/bench_ksefd" \
+	--base-url "$base" --nip 5265877635 --token "$write_only" \
+	--rate 20 --duration 1 --threads 1 --downloads-per-second 16 \
+	--verify-invoices 0 --sqlite-rows 0 --json "$work/refused.json"
+grep -q "failed by HTTP status 403: 9" "$work/out" ||
+	{ echo "FAIL: the text report has no refused downloads"; failed=1; }
+json "refused downloads are counted" "$work/refused.json" '
+r = d["open"]["rates"][0]
+assert r["accepted"] == 20 and r["statuses"] == {"200": 20}, r
+s = r["downloads"]
+assert s["target_invoices"] == 4 and s["scheduled"] == 16, s
+assert s["ok"] == 7 and s["error_count"] == 9, s
+assert s["errors"] == {"403": 9}, s
+k = s["kinds"]
+assert k["invoice"]["scheduled"] == 9 and k["invoice"]["ok"] == 0, k
+assert all(v["ok"] == v["scheduled"] for n, v in k.items()
+           if n != "invoice"), k
+'
+
+# Two short rounds of the soak, each with its downloads; the per-round
+# line has every column and the last line sums the errors.
+check "a short soak with downloads" 0 "$here/scripts/soak.sh" 1 \
+	--rate 20 --round 2 --rounds 2 --downloads 10
+cp "$work/out" "$work/soak.out"
+check "the soak's rounds" 0 awk '
+	/^round .* dl\/s  dl p50  dl p99  dl err  RSS MB  fds  data MB$/ {
+		head = 1; next }
+	head && $1 ~ /^[0-9]+$/ {
+		rows++
+		# Rates and latencies are speed, which no test judges:
+		# only that they were measured.
+		if (NF != 13 || $1 != rows || !($2 > 0) || $6 != 0 ||
+		    !($7 > 0) || !($8 > 0) || !($9 >= $8) || $10 != 0 ||
+		    !($11 > 0) || !($12 > 0))
+			bad = 1
+	}
+	/^soak: 2 rounds; 0 sends without a 202; 0 of 40 downloads/ &&
+	    / without a 200$/ { sum = 1 }
+	END { exit !(head && rows == 2 && !bad && sum) }' "$work/soak.out"
 exit $failed

@@ -2,38 +2,60 @@
 # A long run of ksefd at a steady load, to see that nothing grows that
 # should not: every minute (or --round S seconds) a round of open-loop
 # sending at RATE invoices a second (8 sessions a round, each invoice's
-# final status read back through the session listings), then one line of
-# the server's RSS, open file descriptors, data folder size and the
-# round's latency percentiles. After the first rounds the columns should
-# stay flat; docs/benchmarks.md records a run.
+# final status read back through the session listings) and, alongside,
+# DOWNLOADS a second of what earlier rounds stored (invoices by KSeF
+# number, invoice and session UPOs, session invoice listings), then one
+# line of the round's send and download latency percentiles and errors,
+# and the server's RSS, open file descriptors and data folder size. After
+# the first rounds the columns should stay flat; docs/benchmarks.md
+# records a run. A last line sums the errors, and any makes the exit
+# status 1.
 #
-#   scripts/soak.sh MINUTES [--rate R] [--round S]
+#   scripts/soak.sh MINUTES [--rate R] [--round S] [--downloads D]
+#                           [--rounds N]
 #
-# RATE defaults to 80 % of the capacity measured first by a closed loop
-# (8 sessions × 4 in flight, 4000 invoices). The server's stderr (its
-# request log) goes to /dev/null, as in production it would go to a file.
+# The capacity is measured first by a closed loop (8 sessions × 4 in
+# flight, 4000 invoices), which also stores what the first round
+# downloads; with --rate a small closed loop stores it instead. Sends and
+# downloads together take 80 % of it: a download costs ksefd about as
+# much CPU as a verified invoice (docs/benchmarks.md), so RATE defaults
+# to two thirds of the capacity and DOWNLOADS to a fifth of RATE. With
+# --downloads 0 RATE is 80 % of it and nothing is downloaded. --rounds
+# stops after N rounds, for a short check. The server's stderr (its request
+# log) goes to /dev/null, as in production it would go to a file.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${KSEF_BUILD:-$here/build}
 export KSEF_SCHEMA_DIR=${KSEF_SCHEMA_DIR:-$build/schemas}
 
 usage() {
-	echo "usage: scripts/soak.sh MINUTES [--rate R] [--round SECONDS]" >&2
+	echo "usage: scripts/soak.sh MINUTES [--rate R] [--round SECONDS]" \
+		"[--downloads D] [--rounds N]" >&2
 	exit 2
 }
 [ $# -ge 1 ] || usage
 minutes=$1
 shift
-rate= round=60
-while [ $# -gt 0 ]; do
+rate= round=60 downloads= max_rounds=
+while [ $# -gt 1 ]; do
 	case $1 in
-	--rate) rate=${2:?}; shift 2 ;;
-	--round) round=${2:?}; shift 2 ;;
+	--rate) rate=$2 ;;
+	--round) round=$2 ;;
+	--downloads) downloads=$2 ;;
+	--rounds) max_rounds=$2 ;;
 	*) usage ;;
 	esac
+	shift 2
 done
-case $minutes$round${rate:-1} in *[!0-9]*) usage ;; esac
+[ $# -eq 0 ] || usage
+case $minutes$round${rate:-1}${downloads:-1}${max_rounds:-1} in
+*[!0-9]*) usage ;;
+esac
+[ "$round" -ge 1 ] || usage
 rounds=$((minutes * 60 / round))
+if [ -n "$max_rounds" ] && [ "$max_rounds" -lt "$rounds" ]; then
+	rounds=$max_rounds
+fi
 [ "$rounds" -ge 1 ] || usage
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ksefd-soak.XXXXXX")
@@ -66,26 +88,60 @@ if [ -z "$rate" ]; then
 	cap=$(bench --invoices 4000 --threads 8 --in-flight 4 2>/dev/null |
 	      sed -n 's/^ *verified end to end *\([0-9]*\) invoices.*/\1/p')
 	[ -n "$cap" ] || { echo "soak: capacity not measured" >&2; exit 1; }
-	rate=$((cap * 8 / 10))
-	echo "capacity: $cap invoices/s verified end to end; soak at $rate/s"
+	# 80 % shared by sends and, unless none, a fifth as many downloads.
+	if [ "${downloads:-1}" -gt 0 ]; then
+		rate=$((cap * 8 / 12))
+	else
+		rate=$((cap * 8 / 10))
+	fi
+	[ -n "$downloads" ] || downloads=$((rate / 5))
+	echo "capacity: $cap invoices/s verified end to end; soak at" \
+		"$rate invoices/s and $downloads downloads/s"
+elif [ "${downloads:-1}" -gt 0 ]; then
+	# Something stored for the first round to download.
+	bench --invoices 200 --threads 2 >/dev/null 2>&1 ||
+		{ echo "soak: nothing stored to download" >&2; exit 1; }
 fi
+[ -n "$downloads" ] || downloads=$((rate / 5))
+dl_args=()
+[ "$downloads" -eq 0 ] || dl_args=(--downloads-per-second "$downloads")
 
 # A session takes 10,000 invoices: enough sessions for a round's.
 sessions=$((rate * round / 9000 + 1))
 [ "$sessions" -ge 8 ] || sessions=8
-echo "round  rate/s  p50 ms  p99 ms  max ms  errors  RSS MB  fds  data MB"
+send_errors=0 dl_errors=0 dl_count=0
+echo "round  rate/s  p50 ms  p99 ms  max ms  errors   dl/s" \
+	" dl p50  dl p99  dl err  RSS MB  fds  data MB"
 for r in $(seq "$rounds"); do
-	line=$(bench --rate "$rate" --duration "$round" \
-		--threads "$sessions" 2>/dev/null |
-	       awk -v r="$rate" '$1 == r && NF >= 7 { print; exit }') || true
+	bench --rate "$rate" --duration "$round" --threads "$sessions" \
+		"${dl_args[@]}" >"$work/report" 2>/dev/null || true
+	# The open loop's row, then (with downloads) the downloads' row of
+	# the same rate below their own heading.
+	line=$(awk -v r="$rate" '/^Downloads alongside/ { d = 1 }
+		$1 == r && NF >= 7 && !d && !s++ { print }' "$work/report")
+	dl=$(awk -v r="$rate" '/^Downloads alongside/ { d = 1 }
+		$1 == r && NF >= 11 && d { print; exit }' "$work/report")
 	rss=$(awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
 	fds=$(ls "/proc/$pid/fd" | wc -l)
 	data=$(du -sm "$work/data" | cut -f1)
-	if [ -z "$line" ]; then
+	if [ -z "$line" ] || { [ "$downloads" -gt 0 ] && [ -z "$dl" ]; }; then
 		echo "soak: round $r: no report (is ksefd alive?)" >&2
 		exit 1
 	fi
 	set -- $line
-	printf '%5d  %6s  %6s  %6s  %6s  %6s  %6s  %4s  %7s\n' "$r" "$2" \
-		"$3" "$5" "$6" "$7" "$rss" "$fds" "$data"
+	printf '%5d  %6s  %6s  %6s  %6s  %6s' "$r" "$2" "$3" "$5" "$6" "$7"
+	send_errors=$((send_errors + $7))
+	if [ -n "$dl" ]; then
+		# send/s offered/s count done/s p50 p90 p99 max errors ...
+		set -- $dl
+		printf '  %5s  %6s  %6s  %6s' "$4" "$5" "$7" "$9"
+		dl_count=$((dl_count + $3))
+		dl_errors=$((dl_errors + $9))
+	else
+		printf '  %5s  %6s  %6s  %6s' - - - -
+	fi
+	printf '  %6s  %4s  %7s\n' "$rss" "$fds" "$data"
 done
+echo "soak: $rounds rounds; $send_errors sends without a 202;" \
+	"$dl_errors of $dl_count downloads without a 200"
+[ "$send_errors" -eq 0 ] && [ "$dl_errors" -eq 0 ]
