@@ -68,7 +68,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-"$build/ksefd" --data "$work/data" >"$work/out" 2>/dev/null &
+"$build/ksefd" --data "$work/data" --processing-delay 0 >"$work/out" 2>/dev/null &
 pid=$!
 for _ in $(seq 100); do
 	grep -q listening "$work/out" 2>/dev/null && break

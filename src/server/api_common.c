@@ -450,6 +450,9 @@ static int sees_session(struct request *req, const store_session *s)
 	if (request_has_permission(req, "Introspection") ||
 	    request_has_permission(req, "EnforcementOperations"))
 		return 1;
+	/* The authentication that opened it is its subject's: no read. */
+	if (strcmp(s->auth_ref, req->claims.reference) == 0)
+		return 1;
 	return store_auth_get(req->srv->store, req->claims.reference, &op,
 			      NULL) == 0 &&
 	       strcmp(op.subject_value, s->subject_value) == 0;

@@ -18,6 +18,21 @@
 /* Long enough that a slow (sanitised) run still calls within it. */
 #define DELAY_MS 3000
 
+/* The test's ksefd, stopped by the teardown even when an assertion ends
+ * the test early. */
+static struct ksefd_proc srv;
+
+static int stop_ksefd(void **state)
+{
+	(void)state;
+	if (srv.pid > 0) {
+		ksefd_stop(&srv);
+		ksefd_cleanup(&srv);
+	}
+	memset(&srv, 0, sizeof(srv));
+	return 0;
+}
+
 struct started {
 	ksef_client *c;
 	char ref[KSEF_REFNUM_BUFSZ];
@@ -64,16 +79,15 @@ static void auth_shows_100_first_and_cannot_be_redeemed_meanwhile(
 	void **state)
 {
 	const char *const args[] = { "--processing-delay", "3000", NULL };
-	struct ksefd_proc p;
 	struct started a, late;
 	ksef_api_tokens *t = NULL;
 	ksef_error err;
 	char tok[256];
 
 	(void)state;
-	ksefd_start(&p, NULL, args);
-	ksefd_token(&p, NIP, "InvoiceWrite,InvoiceRead", tok, sizeof(tok));
-	start_auth(&a, &p, tok);
+	ksefd_start(&srv, NULL, args);
+	ksefd_token(&srv, NIP, "InvoiceWrite,InvoiceRead", tok, sizeof(tok));
+	start_auth(&a, &srv, tok);
 	assert_int_equal(auth_code(&a), 100);
 	assert_int_not_equal(ksef_client_auth_redeem(&t, a.c, a.token, &err),
 			     0);
@@ -84,20 +98,20 @@ static void auth_shows_100_first_and_cannot_be_redeemed_meanwhile(
 	ksef_api_tokens_free(t);
 
 	/* Asked first after the delay: 100 once all the same, then 200. */
-	start_auth(&late, &p, tok);
+	start_auth(&late, &srv, tok);
 	e2e_sleep_us((DELAY_MS + 300) * 1000u);
 	assert_int_equal(auth_code(&late), 100);
 	assert_int_equal(auth_code(&late), 200);
 	ksef_client_free(late.c);
 	ksef_client_free(a.c);
-	assert_int_equal(ksefd_stop(&p), 0);
-	ksefd_cleanup(&p);
+	assert_int_equal(ksefd_stop(&srv), 0);
+	ksefd_cleanup(&srv);
+	memset(&srv, 0, sizeof(srv));
 }
 
 static void an_invoice_shows_150_then_its_verdict(void **state)
 {
 	const char *const args[] = { "--processing-delay", "3000", NULL };
-	struct ksefd_proc p;
 	struct login l;
 	ksef_envelope *env = NULL;
 	ksef_buf xml = KSEF_BUF_INIT;
@@ -107,9 +121,9 @@ static void an_invoice_shows_150_then_its_verdict(void **state)
 	ksef_error err;
 
 	(void)state;
-	ksefd_start(&p, NULL, args);
-	ksefd_token(&p, NIP, "InvoiceWrite,InvoiceRead", tok, sizeof(tok));
-	login(&l, &p, NIP, tok);
+	ksefd_start(&srv, NULL, args);
+	ksefd_token(&srv, NIP, "InvoiceWrite,InvoiceRead", tok, sizeof(tok));
+	login(&l, &srv, NIP, tok);
 	open_session(&l, KSEF_FORM_FA3, &env, sref);
 	gen(&xml, KSEF_FORM_FA3, NIP, "DELAY", 1, NULL);
 	send_xml(&l, sref, env, &xml, iref);
@@ -136,33 +150,38 @@ static void an_invoice_shows_150_then_its_verdict(void **state)
 	ksef_envelope_free(env);
 	ksef_buf_dispose(&xml);
 	logout(&l);
-	assert_int_equal(ksefd_stop(&p), 0);
-	ksefd_cleanup(&p);
+	assert_int_equal(ksefd_stop(&srv), 0);
+	ksefd_cleanup(&srv);
+	memset(&srv, 0, sizeof(srv));
 }
 
 static void no_delay_shows_every_decision_at_once(void **state)
 {
 	const char *const args[] = { "--processing-delay", "0", NULL };
-	struct ksefd_proc p;
 	struct started a;
 	char tok[256];
 
 	(void)state;
-	ksefd_start(&p, NULL, args);
-	ksefd_token(&p, NIP, "InvoiceWrite,InvoiceRead", tok, sizeof(tok));
-	start_auth(&a, &p, tok);
+	ksefd_start(&srv, NULL, args);
+	ksefd_token(&srv, NIP, "InvoiceWrite,InvoiceRead", tok, sizeof(tok));
+	start_auth(&a, &srv, tok);
 	assert_int_equal(auth_code(&a), 200);
 	ksef_client_free(a.c);
-	assert_int_equal(ksefd_stop(&p), 0);
-	ksefd_cleanup(&p);
+	assert_int_equal(ksefd_stop(&srv), 0);
+	ksefd_cleanup(&srv);
+	memset(&srv, 0, sizeof(srv));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(auth_shows_100_first_and_cannot_be_redeemed_meanwhile),
-		cmocka_unit_test(an_invoice_shows_150_then_its_verdict),
-		cmocka_unit_test(no_delay_shows_every_decision_at_once),
+		cmocka_unit_test_teardown(
+			auth_shows_100_first_and_cannot_be_redeemed_meanwhile,
+			stop_ksefd),
+		cmocka_unit_test_teardown(an_invoice_shows_150_then_its_verdict,
+					  stop_ksefd),
+		cmocka_unit_test_teardown(no_delay_shows_every_decision_at_once,
+					  stop_ksefd),
 	};
 
 	if (ts_schemas_missing())
