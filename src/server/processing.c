@@ -65,7 +65,8 @@ int processing_auth_pending(processing *p, const store_auth *op,
 			(void)seen_before(p, op->ref);
 		return 1;
 	}
-	return mark && !seen_before(p, op->ref);
+	/* Once its tokens are taken the operation is plainly over. */
+	return mark && !op->redeemed && !seen_before(p, op->ref);
 }
 
 int processing_invoice_pending(const processing *p,

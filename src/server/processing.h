@@ -20,8 +20,9 @@ void processing_free(processing *p);
 /*
  * Whether GET /auth/{referenceNumber} shows the operation as still in
  * progress (100): within the delay of its start, and at least once for
- * every operation, however late its first status read comes (`mark`
- * non-zero: this read counts as that one). A NULL p never delays.
+ * every operation not yet redeemed, however late its first status read
+ * comes (`mark` non-zero: this read counts as that one). A NULL p never
+ * delays.
  */
 int processing_auth_pending(processing *p, const store_auth *op,
 			    int64_t now_ms, int mark);
