@@ -367,16 +367,6 @@ int api_param_refnum(struct request *req, size_t i)
  * the live system. Checked by hand rather than by regex: the pattern is
  * small and fixed.
  */
-static int digits(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
 static int upper_hex(const char *s, size_t n)
 {
 	size_t i;
@@ -395,7 +385,8 @@ int api_ksef_number_shaped(const char *k)
 
 	/* NIP-YYYYMMDD-HHHHHH[-]HHHHHH-CC */
 	if ((len != 35 && len != 36) || k[10] != '-' || k[19] != '-' ||
-	    k[len - 3] != '-' || !digits(k, 10) || !digits(k + 11, 8))
+	    k[len - 3] != '-' || !util_all_digits(k, 10) ||
+	    !util_all_digits(k + 11, 8))
 		return 0;
 	/* [1-9]((\d[1-9])|([1-9]\d))\d{7} */
 	if (k[0] == '0' || (k[1] == '0' && k[2] == '0'))

@@ -10,19 +10,10 @@
 #include <strings.h>
 #include "context.h"
 #include "errors.h"
+#include "util/util.h"
 
 static const char *const types[] = { "Nip", "InternalId", "NipVatUe",
 				     "PeppolId" };
-
-static int digits(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
 
 int context_value_ok(const char *type, const char *value)
 {
@@ -31,7 +22,8 @@ int context_value_ok(const char *type, const char *value)
 	if (strcmp(type, "Nip") == 0)
 		return n == 10 && ksef_nip_validate_pattern(value, n, NULL) == 0;
 	if (strcmp(type, "InternalId") == 0)
-		return n == 16 && value[10] == '-' && digits(value + 11, 5) &&
+		return n == 16 && value[10] == '-' &&
+		       util_all_digits(value + 11, 5) &&
 		       ksef_nip_validate_pattern(value, 10, NULL) == 0;
 	if (strcmp(type, "NipVatUe") == 0) {
 		/* NIP, '-', then a country code and 2-12 more characters;
@@ -51,7 +43,7 @@ int context_value_ok(const char *type, const char *value)
 	if (strcmp(type, "PeppolId") == 0)
 		return n == 9 && value[0] == 'P' && value[1] >= 'A' &&
 		       value[1] <= 'Z' && value[2] >= 'A' && value[2] <= 'Z' &&
-		       digits(value + 3, 6);
+		       util_all_digits(value + 3, 6);
 	return 0;
 }
 
@@ -128,7 +120,8 @@ static int entry(int kind, const char *s, uint32_t *lo, uint32_t *hi)
 		*hi = b;
 		return 1;
 	}
-	if (*sep == '\0' || strlen(sep) > 2 || !digits(sep, strlen(sep)) ||
+	if (*sep == '\0' || strlen(sep) > 2 ||
+	    !util_all_digits(sep, strlen(sep)) ||
 	    (bits = strtol(sep, NULL, 10)) > 32 ||
 	    (strlen(sep) == 2 && sep[0] == '0'))
 		return 0;

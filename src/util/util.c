@@ -22,3 +22,13 @@ int util_parse_i64(int64_t *out, const char *s, int64_t min, int64_t max)
 	*out = v;
 	return 0;
 }
+
+int util_all_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
