@@ -66,8 +66,8 @@ ksef_pubkey *server_key(ksef_client *c, unsigned usage)
 	return key;
 }
 
-/* Start a KSeF-token authentication; returns its final auth status. */
-/* The waits below poll every 20 ms for up to 30 s: ksefd shows 100/150
+/* Poll an authentication's status until it leaves 100; returns it. This
+ * and the waits below poll every 20 ms for up to 30 s: ksefd shows 100/150
  * for --processing-delay (500 ms) and a loaded machine, a sanitiser or
  * valgrind stretches that; a test must fail on a wrong answer, not on a
  * slow one. */
