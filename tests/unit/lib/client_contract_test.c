@@ -15,24 +15,19 @@
 #include "ksef/encoding.h"
 #include "ksef/envelope.h"
 #include "client_int.h"
+#include "contract.h"
 
-static json_t *api;          /* open-api.json */
 static char *dir;            /* the test key's folder */
 static ksef_pubkey *key;     /* an RSA-2048 certificate's key */
 
 static int setup(void **state)
 {
 	ksef_buf der = KSEF_BUF_INIT;
-	json_error_t je;
 	char path[512];
 
 	(void)state;
-	api = json_load_file(ts_shared_path("ksef-docs/open-api.json"),
-			     JSON_REJECT_DUPLICATES, &je);
-	if (api == NULL) {
-		fprintf(stderr, "open-api.json: %s\n", je.text);
+	if (contract_load() != 0)
 		return -1;
-	}
 	dir = ts_mkdtemp();
 	if (ts_system("cd '%s' && openssl req -x509 -newkey rsa:2048 -noenc "
 		      "-keyout key.pem -out cert.pem -subj /CN=test -days 2 "
@@ -52,229 +47,8 @@ static int teardown(void **state)
 	(void)state;
 	ksef_pubkey_free(key);
 	ts_rmdir(dir);
-	json_decref(api);
+	contract_unload();
 	return 0;
-}
-
-/*
- * The schema walker
- */
-
-static const json_t *deref(const json_t *s)
-{
-	const char *ref = json_string_value(json_object_get(s, "$ref"));
-	const char *prefix = "#/components/schemas/";
-
-	if (ref == NULL)
-		return s;
-	if (strncmp(ref, prefix, strlen(prefix)) != 0)
-		fail_msg("unsupported $ref %s", ref);
-	s = json_object_get(json_object_get(json_object_get(api,
-		"components"), "schemas"), ref + strlen(prefix));
-	if (s == NULL)
-		fail_msg("dangling $ref %s", ref);
-	return s;
-}
-
-/* Fold a schema, its $ref and its allOf parts into one flat object:
- * properties and required are united, other keywords kept from the first
- * part that has them. */
-static void merge_into(json_t *out, const json_t *s)
-{
-	const json_t *v, *all;
-	const char *k;
-	size_t i;
-
-	if (json_object_get(s, "$ref") != NULL)
-		merge_into(out, deref(s));
-	all = json_object_get(s, "allOf");
-	for (i = 0; i < json_array_size(all); i++)
-		merge_into(out, json_array_get(all, i));
-	json_object_foreach((json_t *)s, k, v) {
-		if (strcmp(k, "$ref") == 0 || strcmp(k, "allOf") == 0)
-			continue;
-		if (strcmp(k, "properties") == 0) {
-			json_t *p = json_object_get(out, "properties");
-
-			if (p == NULL) {
-				p = json_object();
-				json_object_set_new(out, "properties", p);
-			}
-			json_object_update_missing(p, (json_t *)v);
-		} else if (strcmp(k, "required") == 0) {
-			json_t *r = json_object_get(out, "required");
-
-			if (r == NULL) {
-				r = json_array();
-				json_object_set_new(out, "required", r);
-			}
-			json_array_extend(r, (json_t *)v);
-		} else if (json_object_get(out, k) == NULL) {
-			json_object_set(out, k, (json_t *)v);
-		}
-	}
-}
-
-static json_t *flatten(const json_t *s)
-{
-	json_t *out = json_object();
-
-	merge_into(out, s);
-	return out;
-}
-
-/* Check v against schema s; on a mismatch, describe it in why and
- * return -1. */
-static int check(const json_t *v, const json_t *s, const char *at,
-		 char *why, size_t whysz)
-{
-	json_t *f = flatten(s);
-	const char *type = json_string_value(json_object_get(f, "type"));
-	const json_t *props = json_object_get(f, "properties");
-	int rc = 0;
-
-	if (type == NULL && props != NULL)
-		type = "object";
-	if (json_is_null(v)) {
-		if (!json_is_true(json_object_get(f, "nullable"))) {
-			snprintf(why, whysz, "%s is null but not nullable", at);
-			rc = -1;
-		}
-		goto done;
-	}
-	if (type == NULL) {
-		snprintf(why, whysz, "%s: the schema has no type", at);
-		rc = -1;
-	} else if (strcmp(type, "object") == 0) {
-		const json_t *req = json_object_get(f, "required"), *pv;
-		const char *k;
-		size_t i;
-
-		if (!json_is_object(v)) {
-			snprintf(why, whysz, "%s is not an object", at);
-			rc = -1;
-			goto done;
-		}
-		json_object_foreach((json_t *)v, k, pv) {
-			const json_t *ps = json_object_get(props, k);
-			char sub[256];
-
-			snprintf(sub, sizeof(sub), "%s.%s", at, k);
-			if (ps == NULL) {
-				snprintf(why, whysz, "%s is not in the schema",
-					 sub);
-				rc = -1;
-				goto done;
-			}
-			if ((rc = check(pv, ps, sub, why, whysz)) < 0)
-				goto done;
-		}
-		for (i = 0; i < json_array_size(req); i++) {
-			const char *name = json_string_value(
-				json_array_get(req, i));
-
-			if (json_object_get(v, name) == NULL) {
-				snprintf(why, whysz, "%s.%s is required but "
-					 "not sent", at, name);
-				rc = -1;
-				goto done;
-			}
-		}
-	} else if (strcmp(type, "array") == 0) {
-		size_t i;
-
-		if (!json_is_array(v)) {
-			snprintf(why, whysz, "%s is not an array", at);
-			rc = -1;
-			goto done;
-		}
-		for (i = 0; i < json_array_size(v) && rc == 0; i++) {
-			char sub[256];
-
-			snprintf(sub, sizeof(sub), "%s[%zu]", at, i);
-			rc = check(json_array_get(v, i),
-				   json_object_get(f, "items"), sub, why,
-				   whysz);
-		}
-	} else if (strcmp(type, "string") == 0) {
-		const json_t *e = json_object_get(f, "enum");
-		const char *fmt = json_string_value(json_object_get(f,
-								    "format"));
-		json_int_t minl = json_integer_value(
-			json_object_get(f, "minLength"));
-		const json_t *maxj = json_object_get(f, "maxLength");
-		size_t len, i;
-		int found = 0;
-
-		if (!json_is_string(v)) {
-			snprintf(why, whysz, "%s is not a string", at);
-			rc = -1;
-			goto done;
-		}
-		len = json_string_length(v);
-		if ((json_int_t)len < minl || (maxj != NULL &&
-		    (json_int_t)len > json_integer_value(maxj))) {
-			snprintf(why, whysz, "%s has a length out of range",
-				 at);
-			rc = -1;
-			goto done;
-		}
-		if (e != NULL) {
-			for (i = 0; i < json_array_size(e); i++)
-				if (json_equal(json_array_get(e, i),
-					       (json_t *)v))
-					found = 1;
-			if (!found) {
-				snprintf(why, whysz, "%s is not in the enum",
-					 at);
-				rc = -1;
-				goto done;
-			}
-		}
-		if (fmt != NULL && strcmp(fmt, "byte") == 0) {
-			ksef_buf raw = KSEF_BUF_INIT;
-
-			if (ksef_base64_decode(&raw, json_string_value(v), len,
-					       len, NULL) != 0) {
-				snprintf(why, whysz, "%s is not Base64", at);
-				rc = -1;
-			}
-			ksef_buf_dispose(&raw);
-		}
-	} else if (strcmp(type, "integer") == 0) {
-		const json_t *min = json_object_get(f, "minimum");
-
-		if (!json_is_integer(v) || (min != NULL &&
-		    json_integer_value(v) < json_integer_value(min))) {
-			snprintf(why, whysz, "%s is not an integer in range",
-				 at);
-			rc = -1;
-		}
-	} else if (strcmp(type, "boolean") == 0) {
-		if (!json_is_boolean(v)) {
-			snprintf(why, whysz, "%s is not a boolean", at);
-			rc = -1;
-		}
-	} else {
-		snprintf(why, whysz, "%s: unexpected schema type %s", at, type);
-		rc = -1;
-	}
-done:
-	json_decref(f);
-	return rc;
-}
-
-static const json_t *request_schema(const char *path, const char *method)
-{
-	const json_t *s = json_object_get(json_object_get(json_object_get(
-		json_object_get(json_object_get(json_object_get(api, "paths"),
-		path), method), "requestBody"), "content"),
-		"application/json");
-
-	s = json_object_get(s, "schema");
-	if (s == NULL)
-		fail_msg("no JSON request schema for %s %s", method, path);
-	return s;
 }
 
 static void assert_matches(const json_t *body, const char *path,
@@ -282,7 +56,7 @@ static void assert_matches(const json_t *body, const char *path,
 {
 	char why[512] = "";
 
-	if (check(body, request_schema(path, method), "body", why,
+	if (contract_check(body, contract_request_schema(path, method), "body", why,
 		  sizeof(why)) != 0)
 		fail_msg("%s %s: %s", method, path, why);
 }
@@ -294,7 +68,8 @@ static void assert_breaks(const char *text, const char *path,
 	char why[512] = "";
 
 	assert_non_null(body);
-	assert_int_equal(check(body, request_schema(path, method), "body",
+	assert_int_equal(contract_check(body, contract_request_schema(path,
+					       method), "body",
 			       why, sizeof(why)), -1);
 	if (strstr(why, expect) == NULL)
 		fail_msg("expected \"%s\" in \"%s\"", expect, why);
