@@ -99,8 +99,8 @@ static int created_member(struct request *req, json_t *body, int64_t *ms,
 	if (s == NULL)
 		return 0;
 	if (ksef_time_parse(&t, s, strlen(s), NULL) != 0) {
-		errors_reply(req, 400, 21405, "Pole 'createdDate' musi być datą "
-			     "i czasem ISO 8601.");
+		errors_reply(req, 400, 21405, "Pole 'createdDate' musi być "
+			     "datą i czasem ISO 8601.");
 		return -1;
 	}
 	*ms = t.unix_ms;
@@ -189,8 +189,9 @@ static long read_subunits(struct request *req, json_t *arr,
 			return -1;
 		for (k = 0; k <= i; k++)
 			if (strcmp(e[k].nip, nip) == 0) {
-				errors_reply(req, 400, 21405, "NIP %s występuje "
-					     "w żądaniu więcej niż raz.", nip);
+				errors_reply(req, 400, 21405, "NIP %s "
+					     "występuje w żądaniu więcej niż "
+					     "raz.", nip);
 				return -1;
 			}
 		snprintf(e[i + 1].nip, sizeof(e[i + 1].nip), "%s", nip);

@@ -593,7 +593,8 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_TD_PERSON_FIND] = { "find test person",
 		"SELECT nip, pesel, description, is_bailiff, is_deceased,"
 		" created_ms FROM testdata_persons WHERE removed = 0"
-		" AND ((?1 = 'Nip' AND nip = ?2) OR (?1 = 'Pesel' AND pesel = ?2))"
+		" AND ((?1 = 'Nip' AND nip = ?2)"
+		"   OR (?1 = 'Pesel' AND pesel = ?2))"
 		" ORDER BY is_deceased DESC, created_ms DESC LIMIT 1" },
 	[Q_TD_PERSON_GRANTS_DROP] = { "revoke test person's permissions",
 		"DELETE FROM grants WHERE (subject_type = 'Pesel'"
