@@ -393,6 +393,42 @@ static void a_living_subject_or_person_exists_once_30001(void **state)
 	refused("/testdata/person/remove", "{\"nip\":\"" OTHER "\"}", 21405);
 }
 
+/* A VAT group of n members, as a request body (caller frees). */
+static char *group_of(size_t n)
+{
+	size_t size = 128 + n * 64, len, i;
+	char *body = malloc(size);
+
+	assert_non_null(body);
+	len = (size_t)snprintf(body, size, "{\"subjectNip\":\"9999999999\","
+			       "\"subjectType\":\"VatGroup\","
+			       "\"description\":\"Duża grupa\","
+			       "\"subunits\":[");
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(body + len, size - len, "%s{"
+			"\"subjectNip\":\"%u\",\"description\":\"Członek\"}",
+			i ? "," : "", 1100000000u + (unsigned)i);
+	snprintf(body + len, size - len, "]}");
+	return body;
+}
+
+static void a_subject_has_at_most_1000_subunits(void **state)
+{
+	char *body;
+
+	(void)state;
+	body = group_of(1001);
+	refused("/testdata/subject", body, 21405);
+	free(body);
+	body = group_of(1000);
+	post_ok("/testdata/subject", body);
+	free(body);
+	subject_remove("9999999999");
+	/* The members went with it. */
+	refused("/testdata/subject/remove", "{\"subjectNip\":\"1100000999\"}",
+		21405);
+}
+
 /* ---- persons ---- */
 
 static void a_persons_pesel_owns_its_nip_context_until_removed(void **state)
@@ -715,6 +751,7 @@ int main(void)
 #define T(name) cmocka_unit_test(name)
 		T(every_operation_answers_200_and_bad_input_21405),
 		T(a_living_subject_or_person_exists_once_30001),
+		T(a_subject_has_at_most_1000_subunits),
 		T(a_persons_pesel_owns_its_nip_context_until_removed),
 		T(a_bailiff_has_enforcement_operations_and_its_debtors),
 		T(an_enforcement_authority_has_enforcement_operations),
