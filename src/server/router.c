@@ -320,8 +320,9 @@ unsigned router_find(struct request *req, const struct route **out)
 		if (strcmp(unserved[i], path) == 0)
 			return 404;
 	/* Test data: the production environment has no /testdata
-	 * operations (srodowiska.md; "Dostępny tylko na środowisku TE"),
-	 * so under --profile production they are unknown paths. */
+	 * operations (they are the TEST environment's, "dostępny tylko na
+	 * środowisku TE" in api-changelog.md), so under --profile
+	 * production every one of them is an unknown path. */
 	if (req->srv != NULL && req->srv->cfg.production &&
 	    strncmp(path, "/testdata/", strlen("/testdata/")) == 0)
 		return 404;
