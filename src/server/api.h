@@ -44,6 +44,15 @@ void api_storage(struct request *req);
 void api_storage_certificate(struct request *req);
 /* api_invoices.c */
 void api_invoice_download(struct request *req);
+/* api_testdata.c: test data (TEST profile only) */
+void api_testdata_subject(struct request *req);
+void api_testdata_subject_remove(struct request *req);
+void api_testdata_person(struct request *req);
+void api_testdata_person_remove(struct request *req);
+void api_testdata_attachment(struct request *req);
+void api_testdata_attachment_revoke(struct request *req);
+void api_testdata_context_block(struct request *req);
+void api_testdata_context_unblock(struct request *req);
 
 /*
  * Shared helpers (api_common.c). Those that can fail answer the request

@@ -17,6 +17,7 @@
 #include "api.h"
 #include "context.h"
 #include "processing.h"
+#include "testdata.h"
 #include "trust.h"
 #include "errors.h"
 #include "http.h"
@@ -177,6 +178,14 @@ static void decide_token(struct server *srv, store_auth *op,
 			 "[\"Token nieaktywny\"]");
 		goto done;
 	}
+	/* Test data: a token is its author's means of authentication, so a
+	 * deceased author's is 470; a blocked context is 480. */
+	snprintf(op->subject_type, sizeof(op->subject_type), "%s",
+		 tok.author_type);
+	snprintf(op->subject_value, sizeof(op->subject_value), "%s",
+		 tok.author_value);
+	if (testdata_auth_refused(srv, op))
+		goto done;
 	/* The token works only in the context it was made for. */
 	if (strcasecmp(tok.ctx_type, op->ctx_type) != 0 ||
 	    strcmp(tok.ctx_value, op->ctx_value) != 0 ||
@@ -373,6 +382,17 @@ static int token_still_valid(struct request *req, const store_auth *op,
 	return 1;
 }
 
+/* Test data: the tokens of a person who has since become a deceased one
+ * are neither redeemed nor refreshed (21308, the 400 tables of both). */
+static int alive(struct request *req, const store_auth *op)
+{
+	if (!testdata_deceased(req->srv, op->subject_type, op->subject_value))
+		return 1;
+	errors_reply(req, 400, 21308, "Podmiot %s %s jest osobą zmarłą.",
+		     op->subject_type, op->subject_value);
+	return 0;
+}
+
 void api_auth_redeem(struct request *req)
 {
 	struct server *srv = req->srv;
@@ -399,7 +419,7 @@ void api_auth_redeem(struct request *req)
 			"pozwala na pobranie tokenów.", op.status);
 		return;
 	}
-	if (!token_still_valid(req, &op, &tok))
+	if (!token_still_valid(req, &op, &tok) || !alive(req, &op))
 		return;
 	if (issue(req, JWT_ACCESS, &op, srv->cfg.access_ttl_ms,
 		  op.permissions, &access, &access_until) != 0)
@@ -444,7 +464,7 @@ void api_auth_refresh(struct request *req)
 			"pozwala na odświeżenie tokenu dostępowego.", op.status);
 		return;
 	}
-	if (!token_still_valid(req, &op, &tok))
+	if (!token_still_valid(req, &op, &tok) || !alive(req, &op))
 		return;
 	/* A refreshed access token carries the permissions as they are now
 	 * (uwierzytelnianie.md). */
@@ -629,11 +649,21 @@ static void xades_decide(struct server *srv, const ksef_xades_verified *v,
 			op->ref, why);
 		return;
 	}
-	owner = strcmp(op->subject_type, "Nip") == 0 &&
-		strncmp(op->subject_value, op->ctx_value, 10) == 0;
+	/* Test data: a deceased person's means (470), a blocked context
+	 * (480). */
+	if (testdata_auth_refused(srv, op))
+		return;
+	/* The owner: the context's NIP, or (test data) a PESEL linked to
+	 * it, with EnforcementOperations for a bailiff or an enforcement
+	 * authority. */
+	owner = (strcmp(op->subject_type, "Nip") == 0 &&
+		 strncmp(op->subject_value, op->ctx_value, 10) == 0) ||
+		testdata_owner_by_pesel(srv, op);
 	if (owner) {
 		snprintf(op->permissions, sizeof(op->permissions), "%s",
 			 OWNER_PERMISSIONS);
+		testdata_owner_permissions(srv, op->ctx_value, op->permissions,
+					   sizeof(op->permissions));
 		return;
 	}
 	if (store_grant_get(srv->store, op->ctx_type, op->ctx_value,

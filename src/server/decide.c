@@ -3,8 +3,11 @@
  * check the declared size and hash, libksef's verification, the seller's
  * right to issue in the session's context, and the KSeF number of an
  * accepted invoice. Every refusal carries the detail the status answers
- * show. It reads and writes nothing of the store: the send path and the
- * recovery of invoices left by an older ksefd both store its verdict.
+ * show. It writes nothing to the store: the send path and the recovery
+ * of invoices left by an older ksefd both store its verdict. It reads
+ * only test data (testdata.c), and only for what is rare: a seller other
+ * than the context's NIP, and a technical correction of an offline
+ * invoice, which may carry an attachment.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 #include <openssl/rand.h>
 #include "decide.h"
 #include "session_keys.h"
+#include "testdata.h"
 
 /* details as a JSON array text of one or more strings. */
 static void set_details(store_invoice *inv, const char *const *lines,
@@ -62,14 +66,20 @@ static void copy_field(char *dst, size_t size, const ksef_verdict *v,
 }
 
 /* The seller may issue invoices in this context (SPEC 8.10): its NIP is
- * the context's, or the NIP part of an InternalId/NipVatUe context. */
-static int seller_allowed(const store_session *s, const char *seller)
+ * the context's, or the NIP part of an InternalId/NipVatUe context; or
+ * test data relates the two (a VAT group member or JST subunit for its
+ * parent, a bailiff or enforcement authority for a debtor). */
+static int seller_allowed(struct server *srv, const store_session *s,
+			  const char *seller)
 {
 	if (seller == NULL || strlen(seller) != 10)
 		return 0;
-	if (strcmp(s->ctx_type, "Nip") == 0)
-		return strcmp(s->ctx_value, seller) == 0;
-	return strncmp(s->ctx_value, seller, 10) == 0;
+	if (strcmp(s->ctx_type, "Nip") == 0 ?
+	    strcmp(s->ctx_value, seller) == 0 :
+	    strncmp(s->ctx_value, seller, 10) == 0)
+		return 1;
+	return testdata_seller_related(srv, s->ctx_type, s->ctx_value,
+				       seller);
 }
 
 static void assign_number(store_invoice *inv, const char *p1)
@@ -115,6 +125,7 @@ void decide_invoice(struct server *srv, const store_session *s,
 	ksef_verdict *v = NULL;
 	ksef_error err;
 	size_t i, n;
+	int correction;
 
 	if (session_keys_decrypt(srv->session_keys, s, ct, ct_len, plain,
 				 NULL) != 0) {
@@ -139,7 +150,14 @@ void decide_invoice(struct server *srv, const store_session *s,
 		goto refused;
 	}
 	opts.max_bytes = srv->cfg.max_invoice_bytes;
-	opts.reject_attachments = 1;
+	/* Attachments go only in batch sessions, except in a technical
+	 * correction of an offline invoice, and then only where the
+	 * context has the consent (faktury/weryfikacja-faktury.md,
+	 * "Ograniczenia dotyczące załączników"; uprawnienia.md). */
+	correction = inv->hash_of_corrected[0] != '\0' && inv->offline_mode;
+	opts.reject_attachments = !correction ||
+		!testdata_attachments_allowed(srv, s->ctx_type, s->ctx_value,
+					      server_now_ms(), NULL);
 	if (ksef_date_format(date, ksef_time_date(ksef_time_warsaw(
 			     inv->invoicing_ms)), NULL) == 0)
 		opts.acceptance_date = date;
@@ -160,6 +178,13 @@ void decide_invoice(struct server *srv, const store_session *s,
 	copy_field(inv->issue_date, sizeof(inv->issue_date), v,
 		   KSEF_FIELD_ISSUE_DATE);
 	inv->status = ksef_verdict_status(v);
+	if (inv->status == KSEF_INVOICE_STATUS_ATTACHMENT && correction) {
+		snprintf(line, sizeof(line), "Brak zgody na wystawianie "
+			 "faktur z załącznikiem w kontekście %s %s.",
+			 s->ctx_type, s->ctx_value);
+		set_detail(inv, line);
+		goto refused;
+	}
 	if (inv->status != KSEF_INVOICE_STATUS_OK) {
 		n = ksef_verdict_detail_count(v);
 		for (i = 0; i < n; i++)
@@ -167,7 +192,7 @@ void decide_invoice(struct server *srv, const store_session *s,
 		set_details(inv, details, n);
 		goto refused;
 	}
-	if (!seller_allowed(s, inv->seller_nip)) {
+	if (!seller_allowed(srv, s, inv->seller_nip)) {
 		inv->status = 410;
 		snprintf(line, sizeof(line), "Brak uprawnień do wystawienia "
 			 "faktury w imieniu podmiotu %s w kontekście %s %s.",

@@ -49,6 +49,7 @@ static const char usage_text[] =
 "  --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM pair\n"
 "  --rate-limits off|production      API rate limits (default off)\n"
 "  --profile test|production         production also checks NIP checksums\n"
+"                                    and has no /testdata operations\n"
 "  --workers N           verification threads (default 2)\n"
 "  --session-ttl SECONDS interactive session lifetime (default 43200)\n"
 "  --challenge-ttl SECONDS  authentication challenge lifetime (default 600)\n"

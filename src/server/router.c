@@ -79,6 +79,28 @@ static const struct route routes[] = {
 	  RATELIMIT_OTHER, 0 },
 	{ "DELETE", "/tokens/{ref}", api_tokens_revoke, AUTH_ACCESS, NULL,
 	  RATELIMIT_OTHER, 0 },
+
+	/* Test data (api_testdata.c): no token, as in the contract; TEST
+	 * only (router_find). The subject, person and attachment calls have
+	 * 60 requests a second and no group, as unauthenticated calls do;
+	 * the context blocks are in "other". */
+	{ "POST", "/testdata/subject", api_testdata_subject, AUTH_NONE, NULL,
+	  RATELIMIT_UNAUTHENTICATED, 0 },
+	{ "POST", "/testdata/subject/remove", api_testdata_subject_remove,
+	  AUTH_NONE, NULL, RATELIMIT_UNAUTHENTICATED, 0 },
+	{ "POST", "/testdata/person", api_testdata_person, AUTH_NONE, NULL,
+	  RATELIMIT_UNAUTHENTICATED, 0 },
+	{ "POST", "/testdata/person/remove", api_testdata_person_remove,
+	  AUTH_NONE, NULL, RATELIMIT_UNAUTHENTICATED, 0 },
+	{ "POST", "/testdata/attachment", api_testdata_attachment, AUTH_NONE,
+	  NULL, RATELIMIT_UNAUTHENTICATED, 0 },
+	{ "POST", "/testdata/attachment/revoke",
+	  api_testdata_attachment_revoke, AUTH_NONE, NULL,
+	  RATELIMIT_UNAUTHENTICATED, 0 },
+	{ "POST", "/testdata/context/block", api_testdata_context_block,
+	  AUTH_NONE, NULL, RATELIMIT_OTHER, 0 },
+	{ "POST", "/testdata/context/unblock", api_testdata_context_unblock,
+	  AUTH_NONE, NULL, RATELIMIT_OTHER, 0 },
 };
 
 #define API_PREFIX "/v2"
@@ -297,6 +319,13 @@ unsigned router_find(struct request *req, const struct route **out)
 	for (i = 0; i < sizeof(unserved) / sizeof(unserved[0]); i++)
 		if (strcmp(unserved[i], path) == 0)
 			return 404;
+	/* Test data: the production environment has no /testdata
+	 * operations (they are the TEST environment's, "dostępny tylko na
+	 * środowisku TE" in api-changelog.md), so under --profile
+	 * production every one of them is an unknown path. */
+	if (req->srv != NULL && req->srv->cfg.production &&
+	    strncmp(path, "/testdata/", strlen("/testdata/")) == 0)
+		return 404;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		if (!match(routes[i].pattern, path, req))
 			continue;

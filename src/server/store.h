@@ -497,4 +497,116 @@ store_result store_grant_revoke(store *st, const char *ctx_type,
 				const char *ctx_value, const char *subject_type,
 				const char *subject_value, ksef_error *err);
 
+/* ---- test data (dane-testowe-scenariusze.md; store_testdata.c) ---- */
+
+/*
+ * What the TEST profile's /testdata operations create: subjects with
+ * their subunits and roles, persons, the consent to invoices with
+ * attachments, and blocks of authentication. The store keeps them; what
+ * they mean to authentication and verification is testdata.c's, and the
+ * answers api_testdata.c's.
+ */
+
+/* A description: 256 characters (open-api.json) of UTF-8, and its NUL. */
+#define STORE_DESCRIPTION_SZ 1025
+/* An EntityRoleType name ("LocalGovernmentSubUnit" is the longest). */
+#define STORE_ROLE_SZ 24
+/* Subunits of one subject created at once: a body of ROUTER_SMALL_BODY
+ * (64 KiB) holds at most about a thousand of the smallest. */
+#define STORE_TESTDATA_SUBUNITS_MAX 1000
+
+/* One entity: a subject or a subunit, under its role (EntityRoleType:
+ * EnforcementAuthority, VatGroupUnit, VatGroupSubUnit,
+ * LocalGovernmentUnit, LocalGovernmentSubUnit; CourtBailiff comes from a
+ * person, in lists only). */
+typedef struct store_entity {
+	char nip[KSEF_NIP_BUFSZ];
+	char role[STORE_ROLE_SZ];
+	char parent_nip[KSEF_NIP_BUFSZ];  /* "" unless a subunit */
+	char description[STORE_DESCRIPTION_SZ];
+	int64_t created_ms;
+} store_entity;
+
+/*
+ * Create entities e[0..n) in one transaction: a subject and its subunits.
+ * An entity removed before is created again. STORE_EXISTS if one of the
+ * NIPs is an entity that was not removed; STORE_WRONG_STATE if
+ * date_given and one of the NIPs was created before at or after its
+ * created_ms. Either way nothing is written and *conflict (may be NULL)
+ * is the index of the entity at fault. STORE_INVALID above
+ * STORE_TESTDATA_SUBUNITS_MAX + 1 entities.
+ */
+store_result store_entities_add(store *st, const store_entity *e, size_t n,
+				int date_given, size_t *conflict,
+				ksef_error *err);
+/* Remove the entity nip and the subunits it is the parent of;
+ * STORE_NOT_FOUND if it is none. */
+store_result store_entity_remove(store *st, const char *nip, ksef_error *err);
+/* The roles nip holds (its entity's, and CourtBailiff when a bailiff
+ * person has its NIP), newest first, `offset` rows skipped. */
+store_result store_entity_roles(store *st, const char *nip, size_t offset,
+				size_t limit, store_entity **out,
+				size_t *count, ksef_error *err);
+/* The subunits of parent_nip (only the one with NIP `only` when it is
+ * not NULL), newest first, `offset` rows skipped. */
+store_result store_entity_subunits(store *st, const char *parent_nip,
+				   const char *only, size_t offset,
+				   size_t limit, store_entity **out,
+				   size_t *count, ksef_error *err);
+
+typedef struct store_person {
+	char nip[KSEF_NIP_BUFSZ];
+	char pesel[KSEF_PESEL_BUFSZ];
+	char description[STORE_DESCRIPTION_SZ];
+	int is_bailiff;
+	int is_deceased;
+	int64_t created_ms;
+} store_person;
+
+/* Create a person (again, when removed before). STORE_EXISTS if its NIP
+ * is a person's that was not removed; STORE_WRONG_STATE if date_given and
+ * its NIP was created before at or after p->created_ms. */
+store_result store_person_add(store *st, const store_person *p,
+			      int date_given, ksef_error *err);
+/* Remove the person of nip and, in the same transaction, every
+ * permission granted to its PESEL or NIP; STORE_NOT_FOUND if none. */
+store_result store_person_remove(store *st, const char *nip,
+				 ksef_error *err);
+/* The person of nip; STORE_NOT_FOUND if none. */
+store_result store_person_get(store *st, const char *nip, store_person *out,
+			      ksef_error *err);
+/* A person identified by a Nip or a Pesel (identifier_type), a deceased
+ * one first; STORE_NOT_FOUND if none. */
+store_result store_person_find(store *st, const char *identifier_type,
+			       const char *value, store_person *out,
+			       ksef_error *err);
+
+/* The consent to invoices with attachments of a context: given at
+ * allowed_ms (again after a revocation: the end is cleared), and ending
+ * at revoked_ms. store_attachment_revoke and store_attachment_get:
+ * STORE_NOT_FOUND if the context never had it; *revoked_ms 0 means no
+ * end. */
+store_result store_attachment_allow(store *st, const char *ctx_type,
+				    const char *ctx_value, int64_t allowed_ms,
+				    ksef_error *err);
+store_result store_attachment_revoke(store *st, const char *ctx_type,
+				     const char *ctx_value, int64_t revoked_ms,
+				     ksef_error *err);
+store_result store_attachment_get(store *st, const char *ctx_type,
+				  const char *ctx_value, int64_t *allowed_ms,
+				  int64_t *revoked_ms, ksef_error *err);
+
+/* Blocks of authentication into a context. Blocking a blocked context
+ * keeps its first time; store_context_unblock gives STORE_NOT_FOUND when
+ * it was not blocked, store_context_blocked when it is not (else
+ * STORE_OK, with the time in *blocked_ms, which may be NULL). */
+store_result store_context_block(store *st, const char *ctx_type,
+				 const char *ctx_value, int64_t now_ms,
+				 ksef_error *err);
+store_result store_context_unblock(store *st, const char *ctx_type,
+				   const char *ctx_value, ksef_error *err);
+store_result store_context_blocked(store *st, const char *ctx_type,
+				   const char *ctx_value, int64_t *blocked_ms,
+				   ksef_error *err);
+
 #endif

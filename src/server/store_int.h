@@ -46,6 +46,13 @@ enum query {
 	Q_BLOB_ADD, Q_BLOB_GET, Q_DUPKEY_CLAIM, Q_DUPKEY_HOLDER,
 	Q_UPO_ADD, Q_UPO_GET, Q_UPO_PAGE_ADD, Q_UPO_PAGES, Q_UPO_PAGES_SET,
 	Q_GRANT_SET, Q_GRANT_GET, Q_GRANT_REVOKE,
+	/* test data (store_testdata.c) */
+	Q_TD_ENTITY_STATE, Q_TD_ENTITY_PUT, Q_TD_ENTITY_REMOVE,
+	Q_TD_ENTITY_ROLES, Q_TD_ENTITY_SUBUNITS,
+	Q_TD_PERSON_STATE, Q_TD_PERSON_PUT, Q_TD_PERSON_REMOVE,
+	Q_TD_PERSON_GET, Q_TD_PERSON_FIND, Q_TD_PERSON_GRANTS_DROP,
+	Q_TD_ATTACH_ALLOW, Q_TD_ATTACH_REVOKE, Q_TD_ATTACH_GET,
+	Q_TD_BLOCK, Q_TD_UNBLOCK, Q_TD_BLOCKED,
 	Q_COUNT
 };
 
@@ -58,7 +65,7 @@ extern const struct query_text sql_queries[Q_COUNT];
 
 /* The schema's version, and the migrations that reach it: migration i
  * brings user_version i to i + 1 (store_schema.c; run by sql_migrate()). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 extern const char *const sql_migrations[STORE_SCHEMA_VERSION];
 
 /* ---- the store (store_sqlite.c) ---- */

@@ -231,6 +231,53 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"  WHERE hash_of_corrected != '';"
 
 	"PRAGMA user_version = 4;",
+
+	/* Version 5: test data (dane-testowe-scenariusze.md, TEST profile
+	 * only). testdata_subjects holds the subjects of POST
+	 * /testdata/subject and their subunits, each under its EntityRoleType
+	 * (a subunit names its parent); testdata_persons the persons of POST
+	 * /testdata/person. Removing either only marks the row, which keeps
+	 * its createdDate: a later creation of the same NIP must give a
+	 * later one (open-api.json, SubjectCreateRequest). The consent to
+	 * invoices with attachments and the blocks of authentication are
+	 * kept per context. IF NOT EXISTS: a file taken back to an older
+	 * version by hand (as the store's tests do) still migrates. */
+	"CREATE TABLE IF NOT EXISTS testdata_subjects ("
+	"  nip TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL,"
+	"  parent_nip TEXT NOT NULL,"
+	"  description TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  removed INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS testdata_subjects_by_parent"
+	"  ON testdata_subjects (parent_nip) WHERE parent_nip <> '';"
+
+	"CREATE TABLE IF NOT EXISTS testdata_persons ("
+	"  nip TEXT PRIMARY KEY,"
+	"  pesel TEXT NOT NULL,"
+	"  description TEXT NOT NULL,"
+	"  is_bailiff INTEGER NOT NULL,"
+	"  is_deceased INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  removed INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS testdata_persons_by_pesel"
+	"  ON testdata_persons (pesel) WHERE removed = 0;"
+
+	/* revoked_ms 0: the consent has no end. */
+	"CREATE TABLE IF NOT EXISTS attachment_permissions ("
+	"  ctx_type TEXT NOT NULL,"
+	"  ctx_value TEXT NOT NULL,"
+	"  allowed_ms INTEGER NOT NULL,"
+	"  revoked_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (ctx_type, ctx_value));"
+
+	"CREATE TABLE IF NOT EXISTS blocked_contexts ("
+	"  ctx_type TEXT NOT NULL,"
+	"  ctx_value TEXT NOT NULL,"
+	"  blocked_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (ctx_type, ctx_value));"
+
+	"PRAGMA user_version = 5;",
 };
 
 /* ---- statements ---- */
@@ -495,4 +542,83 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_GRANT_REVOKE] = { "revoke permissions",
 		"DELETE FROM grants WHERE ctx_type = ?1 AND ctx_value = ?2"
 		" AND subject_type = ?3 AND subject_value = ?4" },
+
+	/* ---- test data (store_testdata.c) ---- */
+	[Q_TD_ENTITY_STATE] = { "read test subject",
+		"SELECT created_ms, removed FROM testdata_subjects"
+		" WHERE nip = ?1" },
+	[Q_TD_ENTITY_PUT] = { "add test subject",
+		"INSERT INTO testdata_subjects (nip, role, parent_nip,"
+		" description, created_ms, removed)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, 0)"
+		" ON CONFLICT (nip) DO UPDATE SET role = excluded.role,"
+		" parent_nip = excluded.parent_nip,"
+		" description = excluded.description,"
+		" created_ms = excluded.created_ms, removed = 0" },
+	[Q_TD_ENTITY_REMOVE] = { "remove test subject",
+		"UPDATE testdata_subjects SET removed = 1"
+		" WHERE removed = 0 AND (nip = ?1 OR parent_nip = ?1)" },
+	[Q_TD_ENTITY_ROLES] = { "list entity roles",
+		"SELECT nip, role, parent_nip, description, created_ms"
+		" FROM testdata_subjects WHERE nip = ?1 AND removed = 0"
+		" UNION ALL"
+		" SELECT nip, 'CourtBailiff', '', description, created_ms"
+		" FROM testdata_persons WHERE nip = ?1 AND removed = 0"
+		" AND is_bailiff = 1"
+		" ORDER BY created_ms DESC, role LIMIT ?3 OFFSET ?2" },
+	[Q_TD_ENTITY_SUBUNITS] = { "list subordinate entities",
+		"SELECT nip, role, parent_nip, description, created_ms"
+		" FROM testdata_subjects WHERE parent_nip = ?1 AND removed = 0"
+		" AND (?2 IS NULL OR nip = ?2)"
+		" ORDER BY created_ms DESC, nip LIMIT ?4 OFFSET ?3" },
+	[Q_TD_PERSON_STATE] = { "read test person",
+		"SELECT created_ms, removed FROM testdata_persons"
+		" WHERE nip = ?1" },
+	[Q_TD_PERSON_PUT] = { "add test person",
+		"INSERT INTO testdata_persons (nip, pesel, description,"
+		" is_bailiff, is_deceased, created_ms, removed)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)"
+		" ON CONFLICT (nip) DO UPDATE SET pesel = excluded.pesel,"
+		" description = excluded.description,"
+		" is_bailiff = excluded.is_bailiff,"
+		" is_deceased = excluded.is_deceased,"
+		" created_ms = excluded.created_ms, removed = 0" },
+	[Q_TD_PERSON_REMOVE] = { "remove test person",
+		"UPDATE testdata_persons SET removed = 1"
+		" WHERE nip = ?1 AND removed = 0 RETURNING pesel" },
+	[Q_TD_PERSON_GET] = { "read test person",
+		"SELECT nip, pesel, description, is_bailiff, is_deceased,"
+		" created_ms FROM testdata_persons"
+		" WHERE nip = ?1 AND removed = 0" },
+	[Q_TD_PERSON_FIND] = { "find test person",
+		"SELECT nip, pesel, description, is_bailiff, is_deceased,"
+		" created_ms FROM testdata_persons WHERE removed = 0"
+		" AND ((?1 = 'Nip' AND nip = ?2)"
+		"   OR (?1 = 'Pesel' AND pesel = ?2))"
+		" ORDER BY is_deceased DESC, created_ms DESC LIMIT 1" },
+	[Q_TD_PERSON_GRANTS_DROP] = { "revoke test person's permissions",
+		"DELETE FROM grants WHERE (subject_type = 'Pesel'"
+		" AND subject_value = ?2) OR (subject_type = 'Nip'"
+		" AND subject_value = ?1)" },
+	[Q_TD_ATTACH_ALLOW] = { "allow attachments",
+		"INSERT INTO attachment_permissions (ctx_type, ctx_value,"
+		" allowed_ms, revoked_ms) VALUES (?1, ?2, ?3, 0)"
+		" ON CONFLICT (ctx_type, ctx_value) DO UPDATE SET"
+		" allowed_ms = excluded.allowed_ms, revoked_ms = 0" },
+	[Q_TD_ATTACH_REVOKE] = { "revoke attachments",
+		"UPDATE attachment_permissions SET revoked_ms = ?3"
+		" WHERE ctx_type = ?1 AND ctx_value = ?2" },
+	[Q_TD_ATTACH_GET] = { "read attachment consent",
+		"SELECT allowed_ms, revoked_ms FROM attachment_permissions"
+		" WHERE ctx_type = ?1 AND ctx_value = ?2" },
+	[Q_TD_BLOCK] = { "block context",
+		"INSERT INTO blocked_contexts (ctx_type, ctx_value, blocked_ms)"
+		" VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (ctx_type, ctx_value) DO NOTHING" },
+	[Q_TD_UNBLOCK] = { "unblock context",
+		"DELETE FROM blocked_contexts"
+		" WHERE ctx_type = ?1 AND ctx_value = ?2" },
+	[Q_TD_BLOCKED] = { "read context block",
+		"SELECT blocked_ms FROM blocked_contexts"
+		" WHERE ctx_type = ?1 AND ctx_value = ?2" },
 };
