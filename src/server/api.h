@@ -44,6 +44,17 @@ void api_storage(struct request *req);
 void api_storage_certificate(struct request *req);
 /* api_invoices.c */
 void api_invoice_download(struct request *req);
+/* api_limits.c: limits (limity/limity.md, limity-api.md) */
+void api_limits_context(struct request *req);
+void api_limits_subject(struct request *req);
+void api_rate_limits(struct request *req);
+void api_testdata_session_limits_set(struct request *req);
+void api_testdata_session_limits_reset(struct request *req);
+void api_testdata_subject_limits_set(struct request *req);
+void api_testdata_subject_limits_reset(struct request *req);
+void api_testdata_rate_limits_set(struct request *req);
+void api_testdata_rate_limits_reset(struct request *req);
+void api_testdata_rate_limits_production(struct request *req);
 
 /*
  * Shared helpers (api_common.c). Those that can fail answer the request

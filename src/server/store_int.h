@@ -46,6 +46,10 @@ enum query {
 	Q_BLOB_ADD, Q_BLOB_GET, Q_DUPKEY_CLAIM, Q_DUPKEY_HOLDER,
 	Q_UPO_ADD, Q_UPO_GET, Q_UPO_PAGE_ADD, Q_UPO_PAGES, Q_UPO_PAGES_SET,
 	Q_GRANT_SET, Q_GRANT_GET, Q_GRANT_REVOKE,
+	/* limits (store_limits.c) */
+	Q_CTX_LIMITS_GET, Q_CTX_SESSION_SET, Q_CTX_SESSION_CLEAR,
+	Q_CTX_RATE_SET, Q_CTX_RATE_CLEAR, Q_CTX_LIMITS_PRUNE,
+	Q_SUBJECT_LIMITS_GET, Q_SUBJECT_LIMITS_SET, Q_SUBJECT_LIMITS_CLEAR,
 	Q_COUNT
 };
 
@@ -58,7 +62,7 @@ extern const struct query_text sql_queries[Q_COUNT];
 
 /* The schema's version, and the migrations that reach it: migration i
  * brings user_version i to i + 1 (store_schema.c; run by sql_migrate()). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 extern const char *const sql_migrations[STORE_SCHEMA_VERSION];
 
 /* ---- the store (store_sqlite.c) ---- */
