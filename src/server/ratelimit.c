@@ -31,11 +31,12 @@
  * longer in force.
  *
  * Penalties (limity-api.md, "Okres trwania blokady jest dynamiczny"): the
- * request that finds a window full is a strike and sets a block, the wait
- * until that window frees up doubled for each earlier strike in the last
- * hour after the end of the last block, at most an hour. Requests during
- * the block are refused with the time left and are not strikes: a client that obeys Retry-After is
- * penalised for coming back too fast, never for having been told to wait.
+ * request that finds a window full is a strike and sets a block: the wait
+ * until that window frees up, doubled for each earlier strike still
+ * remembered (an hour past the end of the key's last block), at most an
+ * hour. Requests during the block are refused with the time left and are
+ * not strikes: a client that obeys Retry-After is penalised for coming
+ * back too fast, never for having been told to wait.
  * A key's block and strikes live in its entry, so they cost no memory of
  * their own and go with it when it is evicted.
  */

@@ -95,7 +95,8 @@ store_result store_context_session_limits_set(store *st, const char *ctx_type,
 		return sql_fail(err, STORE_INVALID, "session limits are "
 				"numbers from 0");
 	a.p = ARGS(ARG_TEXT(ctx_type), ARG_TEXT(ctx_value),
-		   ARG_INT(online->max_invoices), ARG_INT(online->max_invoice_mb),
+		   ARG_INT(online->max_invoices),
+		   ARG_INT(online->max_invoice_mb),
 		   ARG_INT(online->max_invoice_with_attachment_mb),
 		   ARG_INT(batch->max_invoices), ARG_INT(batch->max_invoice_mb),
 		   ARG_INT(batch->max_invoice_with_attachment_mb));
