@@ -53,6 +53,17 @@ void api_testdata_attachment(struct request *req);
 void api_testdata_attachment_revoke(struct request *req);
 void api_testdata_context_block(struct request *req);
 void api_testdata_context_unblock(struct request *req);
+/* api_limits.c: limits (limity/limity.md, limity-api.md) */
+void api_limits_context(struct request *req);
+void api_limits_subject(struct request *req);
+void api_rate_limits(struct request *req);
+void api_testdata_session_limits_set(struct request *req);
+void api_testdata_session_limits_reset(struct request *req);
+void api_testdata_subject_limits_set(struct request *req);
+void api_testdata_subject_limits_reset(struct request *req);
+void api_testdata_rate_limits_set(struct request *req);
+void api_testdata_rate_limits_reset(struct request *req);
+void api_testdata_rate_limits_production(struct request *req);
 
 /*
  * Shared helpers (api_common.c). Those that can fail answer the request

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api.h"
+#include "ctx_limits.h"
 #include "errors.h"
 #include "http.h"
 #include "session_keys.h"
@@ -114,7 +115,15 @@ void api_session_open(struct request *req)
 	s.valid_until_ms = now + srv->cfg.session_ttl_ms;
 	if (s.status != 100)
 		s.closed_ms = now;
-	s.max_invoices = srv->cfg.max_invoices;
+	/* limits: the context's maxInvoices in force now, kept by the
+	 * session for its life (store_invoices.c's take_slot, 21155). */
+	{
+		ctx_limits_view lim;
+
+		s.max_invoices = ctx_limits_get(srv->ctx_limits,
+			s.ctx_type, s.ctx_value, &lim, NULL) == 0 ?
+			lim.online.max_invoices : srv->cfg.max_invoices;
+	}
 	request_log_ref(req, s.ref);
 	if (store_session_add(srv->store, &s, &err) != 0) {
 		/* No session: its key must not stay behind. */
@@ -176,8 +185,11 @@ static void send_done(struct invoice_job *job, int result)
 void api_session_send(struct request *req)
 {
 	struct server *srv = req->srv;
-	size_t max_plain = srv->cfg.max_invoice_bytes;
-	json_t *body;
+	/* limits: the context's maxInvoiceSizeInMB in force now. */
+	size_t max_plain = ctx_limits_invoice_bytes(srv->ctx_limits,
+		req->claims.context_type, req->claims.context_value,
+		srv->cfg.max_invoice_bytes);
+	json_t *body, *declared;
 	const char *ih, *eh, *content, *corrected;
 	size_t content_len;
 	int64_t isize, esize;
@@ -202,6 +214,18 @@ void api_session_send(struct request *req)
 	if ((body = api_body_object_lifting(req, "encryptedInvoiceContent",
 					    &content, &content_len)) == NULL)
 		goto out;
+	/* limits: an invoice over the context's size limit is refused before
+	 * anything sized by that limit is looked at (SPEC 13 #11: at once,
+	 * 21405, like every other size the body declares). */
+	declared = json_object_get(body, "invoiceSize");
+	if (json_is_integer(declared) &&
+	    json_integer_value(declared) > (json_int_t)max_plain) {
+		errors_reply(req, 400, 21405, "Faktura o rozmiarze %lld B "
+			"przekracza limit rozmiaru faktury w bieżącym "
+			"kontekście: %zu B.",
+			(long long)json_integer_value(declared), max_plain);
+		goto out;
+	}
 	ih = api_string(req, body, "", "invoiceHash", 44, 44, 1, &failed);
 	eh = api_string(req, body, "", "encryptedInvoiceHash", 44, 44, 1,
 			&failed);

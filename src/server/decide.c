@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/rand.h>
+#include "ctx_limits.h"
 #include "decide.h"
 #include "session_keys.h"
 #include "testdata.h"
@@ -149,7 +150,12 @@ void decide_invoice(struct server *srv, const store_session *s,
 			   "invoiceHash.");
 		goto refused;
 	}
-	opts.max_bytes = srv->cfg.max_invoice_bytes;
+	/* limits: the context's size limit; 0 MB takes nothing (libksef reads
+	 * a 0 as its default). */
+	opts.max_bytes = ctx_limits_invoice_bytes(srv->ctx_limits, s->ctx_type,
+		s->ctx_value, srv->cfg.max_invoice_bytes);
+	if (opts.max_bytes == 0)
+		opts.max_bytes = 1;
 	/* Attachments go only in batch sessions, except in a technical
 	 * correction of an offline invoice, and then only where the
 	 * context has the consent (faktury/weryfikacja-faktury.md,

@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 #include <sys/file.h>
 #include <unistd.h>
+#include "ctx_limits.h"
 #include "http.h"
 #include "router.h"
 #include "server.h"
@@ -47,7 +48,8 @@ static const char usage_text[] =
 "  --listen HOST:PORT    address (default 127.0.0.1:0; port 0 picks one and\n"
 "                        prints it)\n"
 "  --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM pair\n"
-"  --rate-limits off|production      API rate limits (default off)\n"
+"  --rate-limits off|production      API rate limits (default off; a\n"
+"                        context's test-data limits apply either way)\n"
 "  --profile test|production         production also checks NIP checksums\n"
 "                                    and has no /testdata operations\n"
 "  --workers N           verification threads (default 2)\n"
@@ -379,6 +381,20 @@ static int serve(struct config *cfg)
 		die("%s", err.message);
 		goto out;
 	}
+	/* limits: what a context set through the test data, or these
+	 * defaults (limity/limity.md): both kinds of session alike. */
+	{
+		store_session_limits dl = {
+			cfg->max_invoices,
+			(int)(cfg->max_invoice_bytes / 1000000),
+			KSEF_INVOICE_MAX_BYTES / 1000000
+		};
+
+		if (ctx_limits_new(&srv.ctx_limits, srv.store, &dl, 0) != 0) {
+			die("%s", "out of memory");
+			goto out;
+		}
+	}
 	if (ratelimit_new(&srv.rl, cfg->rate_limits) != 0 ||
 	    jwt_cache_new(&srv.jwt_cache) != 0 ||
 	    processing_new(&srv.processing, cfg->processing_delay_ms) != 0) {
@@ -405,6 +421,7 @@ out:
 	workers_stop(&srv);
 	session_keys_free(srv.session_keys);
 	ratelimit_free(srv.rl);
+	ctx_limits_free(srv.ctx_limits);
 	jwt_cache_free(srv.jwt_cache);
 	processing_free(srv.processing);
 	ksef_schemas_free(srv.schemas);

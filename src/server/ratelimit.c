@@ -24,8 +24,21 @@
  * the allocation of a new key's ring is its only trip to malloc, so a
  * finer scheme would buy little.
  *
- * Changing a group's limits bumps the group's generation; each key drops
- * its history the next time it is checked under the new generation.
+ * A key remembers the limits its history was counted under. Changing a
+ * group's limits bumps the group's generation; a key checked under another
+ * generation, or under other limits (a context's own, passed in), drops
+ * its history, block and strikes first: they were made under rules no
+ * longer in force.
+ *
+ * Penalties (limity-api.md, "Okres trwania blokady jest dynamiczny"): the
+ * request that finds a window full is a strike and sets a block: the wait
+ * until that window frees up, doubled for each earlier strike still
+ * remembered (an hour past the end of the key's last block), at most an
+ * hour. Requests during the block are refused with the time left and are
+ * not strikes: a client that obeys Retry-After is penalised for coming
+ * back too fast, never for having been told to wait.
+ * A key's block and strikes live in its entry, so they cost no memory of
+ * their own and go with it when it is evicted.
  */
 #include "ratelimit.h"
 
@@ -83,6 +96,11 @@ struct entry {
 	uint32_t count;           /* slots used */
 	uint32_t start;           /* slot of the oldest */
 	unsigned gen;             /* the group generation ring belongs to */
+	ratelimit_limits lim;     /* the limits ring was counted under */
+	int64_t blocked_until_ms; /* refused until then; 0: no block */
+	int strikes;              /* violations, see check() */
+	int block_limit;          /* what set the block, for the 429 */
+	ratelimit_window block_window;
 	ratelimit_group group;
 	size_t key_len;
 	char key[];
@@ -330,16 +348,28 @@ static void forget(ratelimit *rl, struct entry *e)
 	entry_free(e);
 }
 
+/* Whether a key's strikes still count: until RATELIMIT_STRIKE_MEMORY_MS
+ * after the end of its last block. */
+static int remembers(const struct entry *e, int64_t now_ms)
+{
+	return e->strikes > 0 &&
+	       now_ms - e->blocked_until_ms < RATELIMIT_STRIKE_MEMORY_MS;
+}
+
 /* Drop keys whose last request is an hour old: none of their times can
- * fall in any window again, so nothing is lost. */
+ * fall in any window again, so nothing is lost. A key whose strikes still
+ * count is kept (and stepped over) until they do not. */
 static void sweep(ratelimit *rl, int64_t now_ms)
 {
+	struct entry *e = rl->oldest, *newer;
 	int n;
 
-	for (n = 0; n < SWEEP_PER_CHECK && rl->oldest != NULL; n++) {
-		if (now_ms - rl->oldest->last_ms < HOUR_MS)
+	for (n = 0; n < SWEEP_PER_CHECK && e != NULL; n++, e = newer) {
+		newer = e->newer;
+		if (now_ms - e->last_ms < HOUR_MS)
 			break;
-		forget(rl, rl->oldest);
+		if (!remembers(e, now_ms))
+			forget(rl, e);
 	}
 }
 
@@ -368,7 +398,8 @@ static struct entry *find(ratelimit *rl, uint64_t h, ratelimit_group g,
 }
 
 static struct entry *add(ratelimit *rl, uint64_t h, ratelimit_group g,
-			 const char *key, size_t len, int64_t now_ms)
+			 const char *key, size_t len, unsigned gen,
+			 const ratelimit_limits *lim, int64_t now_ms)
 {
 	struct entry *e, **bucket;
 
@@ -378,7 +409,8 @@ static struct entry *add(ratelimit *rl, uint64_t h, ratelimit_group g,
 		return NULL;
 	e->hash = h;
 	e->group = g;
-	e->gen = rl->gen[g];
+	e->gen = gen;
+	e->lim = *lim;
 	e->last_ms = now_ms;
 	e->key_len = len;
 	memcpy(e->key, key, len);
@@ -425,26 +457,74 @@ static int ring_push(struct entry *e, int64_t t, uint32_t max)
 	return 0;
 }
 
-int ratelimit_check_ex(ratelimit *rl, ratelimit_group g, const char *key,
-		       int64_t now_ms, ratelimit_block *block)
+/* Forget what a key counted under other rules: its history, its block and
+ * its strikes. */
+static void restart(struct entry *e, unsigned gen, const ratelimit_limits *lim)
+{
+	free(e->ring);
+	e->ring = NULL;
+	e->cap = e->count = e->start = 0;
+	e->gen = gen;
+	e->lim = *lim;
+	e->blocked_until_ms = 0;
+	e->strikes = 0;
+}
+
+/* The block of a key's strike-th violation: the natural wait doubled for
+ * each earlier strike, at most RATELIMIT_BLOCK_MAX_MS, never shorter than
+ * the wait itself (which an hour's window bounds already). */
+static int64_t penalty(int64_t wait, int strikes)
+{
+	int64_t block = wait;
+	int i;
+
+	for (i = 1; i < strikes && block < RATELIMIT_BLOCK_MAX_MS; i++)
+		block *= 2;
+	if (block > RATELIMIT_BLOCK_MAX_MS)
+		block = RATELIMIT_BLOCK_MAX_MS;
+	return block > wait ? block : wait;
+}
+
+static void report(ratelimit_block *block, const struct entry *e,
+		   int64_t now_ms)
+{
+	if (block == NULL)
+		return;
+	block->retry_after_s = (int)((e->blocked_until_ms - now_ms + 999) /
+				     1000);
+	if (block->retry_after_s < 1)
+		block->retry_after_s = 1;
+	block->window = e->block_window;
+	block->limit = e->block_limit;
+	block->strikes = e->strikes;
+}
+
+/* ratelimit_check_ex() and ratelimit_check_with(): own is the caller's
+ * limits, or NULL for the group's. */
+static int check(ratelimit *rl, ratelimit_group g, const char *key,
+		 const ratelimit_limits *own, int64_t now_ms,
+		 ratelimit_block *block)
 {
 	ratelimit_limits lim;
+	ratelimit_window full = RATELIMIT_SECOND;
 	struct entry *e;
 	size_t len;
 	uint64_t h;
+	unsigned gen;
 	int64_t wait = 0;
-	int w, error = 0;
+	int w, full_limit = 0, error = 0;
 
 	if (block != NULL)
 		memset(block, 0, sizeof(*block));
-	if (rl == NULL || key == NULL || (unsigned)g >= RATELIMIT_GROUP_COUNT)
+	if (rl == NULL || key == NULL || (unsigned)g >= RATELIMIT_GROUP_COUNT ||
+	    (own != NULL && !limits_valid(own)))
 		return KSEF_EINVAL;
 	if ((len = strnlen(key, RATELIMIT_KEY_MAX + 1)) > RATELIMIT_KEY_MAX)
 		return KSEF_EINVAL;
 
 	pthread_mutex_lock(&rl->lock);
-	lim = rl->limits[g];
-	if (!rl->enabled || ring_max(&lim) == 0)
+	lim = own != NULL ? *own : rl->limits[g];
+	if ((own == NULL && !rl->enabled) || ring_max(&lim) == 0)
 		goto done;
 	if (rl->buckets == NULL && (error = make_table(rl)) < 0)
 		goto done;
@@ -454,21 +534,25 @@ int ratelimit_check_ex(ratelimit *rl, ratelimit_group g, const char *key,
 	if ((e = find(rl, h, g, key, len)) != NULL) {
 		lru_unlink(rl, e);
 		lru_push(rl, e);
-	} else if ((e = add(rl, h, g, key, len, now_ms)) == NULL) {
+	} else if ((e = add(rl, h, g, key, len, rl->gen[g], &lim,
+			    now_ms)) == NULL) {
 		error = KSEF_ENOMEM;
 		goto done;
 	}
-	if (e->gen != rl->gen[g]) {
-		free(e->ring);
-		e->ring = NULL;
-		e->cap = e->count = e->start = 0;
-		e->gen = rl->gen[g];
-	}
+	/* A context's own limits do not follow the group's generation. */
+	gen = own != NULL ? e->gen : rl->gen[g];
+	if (e->gen != gen || memcmp(&e->lim, &lim, sizeof(lim)) != 0)
+		restart(e, gen, &lim);
 	if (now_ms < e->last_ms)
 		now_ms = e->last_ms;
 	e->last_ms = now_ms;
 
-	/* Of the full windows, report the one that frees up last: once it
+	if (now_ms < e->blocked_until_ms) {
+		report(block, e, now_ms);
+		error = 1;
+		goto done;
+	}
+	/* Of the full windows, the one that frees up last decides: once it
 	 * has, all have. */
 	for (w = 0; w < RATELIMIT_WINDOW_COUNT; w++) {
 		int limit = limit_of(&lim, (ratelimit_window)w);
@@ -482,15 +566,19 @@ int ratelimit_check_ex(ratelimit *rl, ratelimit_group g, const char *key,
 		left = t + window_ms[w] - now_ms;
 		if (left > wait) {
 			wait = left;
-			if (block != NULL) {
-				block->window = (ratelimit_window)w;
-				block->limit = limit;
-			}
+			full = (ratelimit_window)w;
+			full_limit = limit;
 		}
 	}
 	if (wait > 0) {
-		if (block != NULL)
-			block->retry_after_s = (int)((wait + 999) / 1000);
+		if (!remembers(e, now_ms))
+			e->strikes = 0;
+		if (e->strikes < RATELIMIT_STRIKES_MAX)
+			e->strikes++;
+		e->blocked_until_ms = now_ms + penalty(wait, e->strikes);
+		e->block_window = full;
+		e->block_limit = full_limit;
+		report(block, e, now_ms);
 		error = 1;
 		goto done;
 	}
@@ -498,6 +586,24 @@ int ratelimit_check_ex(ratelimit *rl, ratelimit_group g, const char *key,
 done:
 	pthread_mutex_unlock(&rl->lock);
 	return error;
+}
+
+int ratelimit_check_ex(ratelimit *rl, ratelimit_group g, const char *key,
+		       int64_t now_ms, ratelimit_block *block)
+{
+	return check(rl, g, key, NULL, now_ms, block);
+}
+
+int ratelimit_check_with(ratelimit *rl, ratelimit_group g, const char *key,
+			 const ratelimit_limits *limits, int64_t now_ms,
+			 ratelimit_block *block)
+{
+	if (limits == NULL) {
+		if (block != NULL)
+			memset(block, 0, sizeof(*block));
+		return KSEF_EINVAL;
+	}
+	return check(rl, g, key, limits, now_ms, block);
 }
 
 int ratelimit_check(ratelimit *rl, ratelimit_group g, const char *key,

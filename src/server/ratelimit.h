@@ -1,12 +1,19 @@
 /*
- * ratelimit.h - request-rate limits (SPEC 2.5, 11.3): per group of
- * endpoints and per key, sliding windows of the last second, minute and
- * hour, all three at once; the first one exceeded answers 429 with a
- * Retry-After.
+ * ratelimit.h - request-rate limits (SPEC 2.5, 11.3; limity/limity-api.md):
+ * per group of endpoints and per key, sliding windows of the last second,
+ * minute and hour, all three at once; the first one exceeded answers 429
+ * with a Retry-After, and the block grows with repeated violations.
  *
  * The key is what the SPEC counts by: "{context}|{ip}" for endpoints
  * behind a token (context = the ContextIdentifier of the authentication),
- * the client IP alone for the others. The caller builds it.
+ * the client IP alone for the others. The caller builds it, and adds the
+ * endpoint to it where each endpoint has a counter of its own (the group
+ * "other").
+ *
+ * The limits of a check are the limiter's own for the group (the server's
+ * default profile, applied only while the limiter is enabled), or limits
+ * the caller passes for one check (a context's own, from the test data,
+ * applied whatever the switch says).
  *
  * Time is always passed in, never read here, so the answers depend on the
  * arguments alone.
@@ -32,6 +39,24 @@
 
 /** Room for ratelimit_message()'s text with its NUL. */
 #define RATELIMIT_MESSAGE_BUFSZ 128
+
+/**
+ * The longest block, in ms. limity-api.md: "Wielokrotne przekroczenia mogą
+ * skutkować znacznym wydłużeniem blokady" without a figure; an hour is the
+ * longest window, so a block never outlasts what the windows can see.
+ */
+#define RATELIMIT_BLOCK_MAX_MS 3600000
+
+/**
+ * How long a key's violations count towards its next block's length, in
+ * ms from the end of its last block: a key that keeps to its limits for an
+ * hour after a block starts again from one strike.
+ */
+#define RATELIMIT_STRIKE_MEMORY_MS 3600000
+
+/** Most strikes a key is given; 2^15 times any wait is past the longest
+ *  block already. */
+#define RATELIMIT_STRIKES_MAX 16
 
 /**
  * The counters of SPEC 2.5, with the names GET /rate-limits and
@@ -76,6 +101,9 @@ typedef struct ratelimit_block {
 	int retry_after_s;        /**< whole seconds, at least 1 */
 	ratelimit_window window;  /**< the window that was full */
 	int limit;                /**< that window's limit */
+	int strikes;              /**< the key's violations still
+				       remembered, the one that set the
+				       block included (1: the first) */
 } ratelimit_block;
 
 /** The limiter; opaque. */
@@ -111,8 +139,9 @@ void ratelimit_set_enabled(ratelimit *rl, int enabled);
 
 /**
  * Bound the number of keys remembered. When a new key would pass the
- * bound, the key used least recently is forgotten, whatever it held; keys
- * idle for an hour hold nothing and are dropped as checks go by. Each key
+ * bound, the key used least recently is forgotten, whatever it held (its
+ * block and strikes too); keys idle for an hour whose strikes no longer
+ * count hold nothing and are dropped as checks go by. Each key
  * keeps at most as many timestamps as the largest limit of its group
  * (1200 for sessionMisc: 9.6 kB), so memory stays below about
  * max_keys * 10 kB.
@@ -131,14 +160,20 @@ void ratelimit_set_max_keys(ratelimit *rl, size_t max_keys);
 size_t ratelimit_key_count(ratelimit *rl);
 
 /**
- * Count one request and say whether it may proceed. A refused request is
- * not counted, so Retry-After is exact: once it has passed (and if no
- * other request of the key came in meanwhile), the next one is allowed.
- * The real service also lengthens blocks for repeated violations by an
- * undocumented rule (SPEC 2.5); ksefd does not. When several windows are
- * full, the one that frees up last is reported. A time earlier than the
- * key's previous request is taken as that time, so a clock stepping back
- * cannot open the windows.
+ * Count one request and say whether it may proceed, under the group's
+ * limits of the limiter (nothing is limited while it is disabled).
+ *
+ * A request that finds a window full is a violation (a strike): it blocks
+ * the key for the wait until that window frees up (of several full
+ * windows, the one that frees up last), doubled for each earlier strike
+ * of the key still remembered (RATELIMIT_STRIKE_MEMORY_MS), at most
+ * RATELIMIT_BLOCK_MAX_MS (limity-api.md: the block is dynamic and
+ * repeated violations lengthen it). While the block lasts every request
+ * of the key is refused with the time left; such requests are neither
+ * counted nor strikes, so Retry-After is exact: once it has passed (and if
+ * no other request of the key came in meanwhile), the next one is allowed.
+ * A time earlier than the key's previous request is taken as that time,
+ * so a clock stepping back cannot open the windows.
  *
  * @param rl      the limiter.
  * @param g       the endpoint's group.
@@ -155,6 +190,22 @@ int ratelimit_check_ex(ratelimit *rl, ratelimit_group g, const char *key,
 		       int64_t now_ms, ratelimit_block *block);
 
 /**
+ * As ratelimit_check_ex(), under the limits given rather than the
+ * group's, and whether or not the limiter is enabled: a context's own
+ * limits (POST /testdata/rate-limits) apply even where the server's
+ * default profile is off. A key's history made under other limits is
+ * forgotten, block and strikes included.
+ *
+ * @param limits the limits for this check, each 0 (not limited) to
+ *               RATELIMIT_LIMIT_MAX; all 0 allows every request.
+ * @return as ratelimit_check_ex(); KSEF_EINVAL also for limits out of
+ *         range.
+ */
+int ratelimit_check_with(ratelimit *rl, ratelimit_group g, const char *key,
+			 const ratelimit_limits *limits, int64_t now_ms,
+			 ratelimit_block *block);
+
+/**
  * As ratelimit_check_ex(), giving only the Retry-After.
  *
  * @param[out] retry_after_s receives the seconds to wait (at least 1) when
@@ -165,9 +216,10 @@ int ratelimit_check(ratelimit *rl, ratelimit_group g, const char *key,
 		    int64_t now_ms, int *retry_after_s);
 
 /**
- * Replace a group's limits, as POST /testdata/rate-limits does. If they
- * differ from the current ones, the group's counts are forgotten, key by
- * key as each is next checked, since they were made under other limits.
+ * Replace a group's limits in the limiter's default profile. If they
+ * differ from the current ones, the group's counts (and blocks) are
+ * forgotten, key by key as each is next checked, since they were made
+ * under other limits.
  *
  * @param rl     the limiter.
  * @param g      the group.
@@ -189,9 +241,8 @@ void ratelimit_get_limits(ratelimit *rl, ratelimit_group g,
 			  ratelimit_limits *out);
 
 /**
- * Put every group back to its production limits (DELETE
- * /testdata/rate-limits, POST /testdata/rate-limits/production), forgetting
- * the counts of groups whose limits change.
+ * Put every group of the default profile back to its production limits,
+ * forgetting the counts of groups whose limits change.
  *
  * @param rl the limiter.
  */

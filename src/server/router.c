@@ -12,6 +12,7 @@
 #include <strings.h>
 #include "api.h"
 #include "context.h"
+#include "ctx_limits.h"
 #include "errors.h"
 #include "http.h"
 #include "router.h"
@@ -101,6 +102,34 @@ static const struct route routes[] = {
 	  AUTH_NONE, NULL, RATELIMIT_OTHER, 0 },
 	{ "POST", "/testdata/context/unblock", api_testdata_context_unblock,
 	  AUTH_NONE, NULL, RATELIMIT_OTHER, 0 },
+	/* Limits (limity/limity.md, limity-api.md; api_limits.c): any
+	 * access token of the context, group "other"; the test data only on
+	 * the TEST profile. */
+	{ "GET", "/limits/context", api_limits_context, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER, ROUTE_QUICK },
+	{ "GET", "/limits/subject", api_limits_subject, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER, ROUTE_QUICK },
+	{ "GET", "/rate-limits", api_rate_limits, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER, ROUTE_QUICK },
+	{ "POST", "/testdata/limits/context/session",
+	  api_testdata_session_limits_set, AUTH_ACCESS, NULL, RATELIMIT_OTHER,
+	  ROUTE_TEST_ONLY },
+	{ "DELETE", "/testdata/limits/context/session",
+	  api_testdata_session_limits_reset, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER, ROUTE_TEST_ONLY },
+	{ "POST", "/testdata/limits/subject/certificate",
+	  api_testdata_subject_limits_set, AUTH_ACCESS, NULL, RATELIMIT_OTHER,
+	  ROUTE_TEST_ONLY },
+	{ "DELETE", "/testdata/limits/subject/certificate",
+	  api_testdata_subject_limits_reset, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER, ROUTE_TEST_ONLY },
+	{ "POST", "/testdata/rate-limits", api_testdata_rate_limits_set,
+	  AUTH_ACCESS, NULL, RATELIMIT_OTHER, ROUTE_TEST_ONLY },
+	{ "DELETE", "/testdata/rate-limits", api_testdata_rate_limits_reset,
+	  AUTH_ACCESS, NULL, RATELIMIT_OTHER, ROUTE_TEST_ONLY },
+	{ "POST", "/testdata/rate-limits/production",
+	  api_testdata_rate_limits_production, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER, ROUTE_TEST_ONLY },
 };
 
 #define API_PREFIX "/v2"
@@ -262,18 +291,40 @@ static int check_permissions(struct request *req, const char *any)
 	return -1;
 }
 
-static int check_rate(struct request *req, ratelimit_group group)
+/*
+ * limity-api.md: requests are counted per context and client IP, per
+ * group; in the group "other" (Pozostałe) each endpoint has its own
+ * counter, so the endpoint is part of the key. A context with rate limits
+ * of its own (the test data) is held to them whatever --rate-limits says;
+ * any other to the server's profile.
+ */
+static int check_rate(struct request *req, const struct route *r)
 {
 	char key[RATELIMIT_KEY_MAX + 1], msg[RATELIMIT_MESSAGE_BUFSZ];
+	ratelimit_group group = r->group;
+	ratelimit_limits own;
 	ratelimit_block block;
+	int rc, has_own = 0;
 
-	if (req->authed && group != RATELIMIT_UNAUTHENTICATED)
-		snprintf(key, sizeof(key), "%s:%s|%s", req->claims.context_type,
-			 req->claims.context_value, req->ip);
-	else
+	if (req->authed && group != RATELIMIT_UNAUTHENTICATED) {
+		snprintf(key, sizeof(key), "%s:%s|%s%s%s%s%s",
+			 req->claims.context_type, req->claims.context_value,
+			 req->ip, group == RATELIMIT_OTHER ? "|" : "",
+			 group == RATELIMIT_OTHER ? r->method : "",
+			 group == RATELIMIT_OTHER ? " " : "",
+			 group == RATELIMIT_OTHER ? r->pattern : "");
+		has_own = ctx_limits_rate(req->srv->ctx_limits,
+					  req->claims.context_type,
+					  req->claims.context_value, group,
+					  &own);
+	} else {
 		snprintf(key, sizeof(key), "%s", req->ip);
-	if (ratelimit_check_ex(req->srv->rl, group, key, server_now_ms(),
-			       &block) == 0)
+	}
+	rc = has_own ? ratelimit_check_with(req->srv->rl, group, key, &own,
+					    server_now_ms(), &block) :
+		       ratelimit_check_ex(req->srv->rl, group, key,
+					  server_now_ms(), &block);
+	if (rc != 1)
 		return 0;
 	ratelimit_message(msg, sizeof(msg), &block);
 	errors_too_many(req, block.retry_after_s, msg);
@@ -327,6 +378,10 @@ unsigned router_find(struct request *req, const struct route **out)
 	    strncmp(path, "/testdata/", strlen("/testdata/")) == 0)
 		return 404;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		/* limits: PRD has no test-data operations at all. */
+		if ((routes[i].flags & ROUTE_TEST_ONLY) &&
+		    req->srv->cfg.production)
+			continue;
 		if (!match(routes[i].pattern, path, req))
 			continue;
 		path_known = 1;
@@ -376,7 +431,7 @@ static int check(struct request *req, const struct route *r)
 		return -1;
 	if (r->permissions != NULL && check_permissions(req, r->permissions))
 		return -1;
-	return check_rate(req, r->group);
+	return check_rate(req, r);
 }
 
 void router_dispatch(struct request *req)

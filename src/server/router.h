@@ -26,6 +26,10 @@ struct route {
  * sparing it two thread hand-offs. */
 #define ROUTE_QUICK 2u
 
+/* limits: a route of the TEST environment only ("Tylko na środowiskach
+ * testowych"): with --profile production it is not there (404). */
+#define ROUTE_TEST_ONLY 4u
+
 /* Bodies of every route but those that carry an invoice: JSON of a few
  * fields, or a signed XAdES request (kilobytes: a certificate and a
  * signature). */

@@ -44,7 +44,9 @@ struct config {
 	const char *trust_store;     /* PEM CA bundle for XAdES signers */
 	const char *crl_files[CONFIG_MAX_CRL_FILES]; /* --crl, in order */
 	int crl_count;
-	int rate_limits;             /* 0 off, 1 the production numbers */
+	int rate_limits;             /* 0 off, 1 the production numbers; a
+					context's test-data limits apply
+					either way (ctx_limits.h) */
 	int production;              /* --profile production: NIP checksums */
 	int workers;                 /* verification threads */
 	int64_t session_ttl_ms;      /* validUntil - dateCreated: 12 h */
@@ -89,6 +91,7 @@ struct keyring {
 
 struct workers;
 struct session_keys;
+struct ctx_limits;
 struct request;
 struct http;
 struct http_conn;
@@ -104,6 +107,7 @@ struct server {
 	struct config cfg;
 	store *store;
 	ratelimit *rl;
+	struct ctx_limits *ctx_limits;     /* limits of each context */
 	ksef_schemas *schemas;
 	struct keyring keyring;
 	struct workers *workers;

@@ -608,5 +608,71 @@ store_result store_context_unblock(store *st, const char *ctx_type,
 store_result store_context_blocked(store *st, const char *ctx_type,
 				   const char *ctx_value, int64_t *blocked_ms,
 				   ksef_error *err);
+/* ---- limits a context or subject set through the test data ----
+ * (limits: POST/DELETE /testdata/limits/..., /testdata/rate-limits; what
+ * the values mean, and their defaults, belong to ctx_limits.c and
+ * api_limits.c) */
+
+/* One kind of session's limits (onlineSession, batchSession). */
+typedef struct store_session_limits {
+	int max_invoices;
+	int max_invoice_mb;
+	int max_invoice_with_attachment_mb;
+} store_session_limits;
+
+/* The text a context's rate limits are kept in, with its NUL. */
+#define STORE_RATE_LIMITS_SZ 512
+
+/* What one context set: its session limits when has_session, and rate
+ * limits when rate_mode is not 0 (mode and text are the caller's: the
+ * store keeps them as given). */
+typedef struct store_context_limits {
+	int has_session;
+	store_session_limits online, batch;
+	int rate_mode;
+	char rate[STORE_RATE_LIMITS_SZ];
+} store_context_limits;
+
+/* STORE_NOT_FOUND when the context set nothing. */
+store_result store_context_limits_get(store *st, const char *ctx_type,
+				      const char *ctx_value,
+				      store_context_limits *out,
+				      ksef_error *err);
+/* Set (replace) the context's session limits. */
+store_result store_context_session_limits_set(store *st, const char *ctx_type,
+	const char *ctx_value, const store_session_limits *online,
+	const store_session_limits *batch, ksef_error *err);
+/* Forget them; nothing set is no failure. */
+store_result store_context_session_limits_clear(store *st,
+	const char *ctx_type, const char *ctx_value, ksef_error *err);
+/* Set (replace) the context's rate limits: mode at least 1, and the text
+ * (at most STORE_RATE_LIMITS_SZ - 1 bytes; may be ""). */
+store_result store_context_rate_limits_set(store *st, const char *ctx_type,
+	const char *ctx_value, int mode, const char *rate, ksef_error *err);
+/* Forget them; nothing set is no failure. */
+store_result store_context_rate_limits_clear(store *st, const char *ctx_type,
+	const char *ctx_value, ksef_error *err);
+
+/* A subject's certificate limits; -1 for one it did not set. */
+typedef struct store_subject_limits {
+	int max_enrollments;
+	int max_certificates;
+} store_subject_limits;
+
+/* STORE_NOT_FOUND when the subject set nothing. */
+store_result store_subject_limits_get(store *st, const char *subject_type,
+				      const char *subject_value,
+				      store_subject_limits *out,
+				      ksef_error *err);
+/* Set the limits of l that are not -1, keeping what was set of the other
+ * (both -1 changes nothing). */
+store_result store_subject_limits_set(store *st, const char *subject_type,
+				      const char *subject_value,
+				      const store_subject_limits *l,
+				      ksef_error *err);
+/* Forget them; nothing set is no failure. */
+store_result store_subject_limits_clear(store *st, const char *subject_type,
+					const char *subject_value,
+					ksef_error *err);
 
 #endif

@@ -53,6 +53,10 @@ enum query {
 	Q_TD_PERSON_GET, Q_TD_PERSON_FIND, Q_TD_PERSON_GRANTS_DROP,
 	Q_TD_ATTACH_ALLOW, Q_TD_ATTACH_REVOKE, Q_TD_ATTACH_GET,
 	Q_TD_BLOCK, Q_TD_UNBLOCK, Q_TD_BLOCKED,
+	/* limits (store_limits.c) */
+	Q_CTX_LIMITS_GET, Q_CTX_SESSION_SET, Q_CTX_SESSION_CLEAR,
+	Q_CTX_RATE_SET, Q_CTX_RATE_CLEAR, Q_CTX_LIMITS_PRUNE,
+	Q_SUBJECT_LIMITS_GET, Q_SUBJECT_LIMITS_SET, Q_SUBJECT_LIMITS_CLEAR,
 	Q_COUNT
 };
 
@@ -65,7 +69,7 @@ extern const struct query_text sql_queries[Q_COUNT];
 
 /* The schema's version, and the migrations that reach it: migration i
  * brings user_version i to i + 1 (store_schema.c; run by sql_migrate()). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 extern const char *const sql_migrations[STORE_SCHEMA_VERSION];
 
 /* ---- the store (store_sqlite.c) ---- */

@@ -278,6 +278,34 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"  PRIMARY KEY (ctx_type, ctx_value));"
 
 	"PRAGMA user_version = 5;",
+
+	/* Version 6: limits a context or subject set through the test data
+	 * (limity/limity.md, limity-api.md). A context's session limits are
+	 * all six columns or none (NULL); rate_mode 0 means no rate limits
+	 * of its own. A row that holds nothing is deleted. IF NOT EXISTS:
+	 * a file brought back to an older version by hand may still hold
+	 * them, and they are only ever added to. */
+	"CREATE TABLE IF NOT EXISTS context_limits ("
+	"  ctx_type TEXT NOT NULL,"
+	"  ctx_value TEXT NOT NULL,"
+	"  online_max_invoices INTEGER,"
+	"  online_max_mb INTEGER,"
+	"  online_max_attachment_mb INTEGER,"
+	"  batch_max_invoices INTEGER,"
+	"  batch_max_mb INTEGER,"
+	"  batch_max_attachment_mb INTEGER,"
+	"  rate_mode INTEGER NOT NULL DEFAULT 0,"
+	"  rate_limits TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (ctx_type, ctx_value)) WITHOUT ROWID;"
+	/* NULL: the subject did not set that limit. */
+	"CREATE TABLE IF NOT EXISTS subject_limits ("
+	"  subject_type TEXT NOT NULL,"
+	"  subject_value TEXT NOT NULL,"
+	"  max_enrollments INTEGER,"
+	"  max_certificates INTEGER,"
+	"  PRIMARY KEY (subject_type, subject_value)) WITHOUT ROWID;"
+
+	"PRAGMA user_version = 6;",
 };
 
 /* ---- statements ---- */
@@ -621,4 +649,55 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_TD_BLOCKED] = { "read context block",
 		"SELECT blocked_ms FROM blocked_contexts"
 		" WHERE ctx_type = ?1 AND ctx_value = ?2" },
+	/* limits (store_limits.c) */
+	[Q_CTX_LIMITS_GET] = { "read context limits",
+		"SELECT online_max_invoices, online_max_mb,"
+		" online_max_attachment_mb, batch_max_invoices, batch_max_mb,"
+		" batch_max_attachment_mb, rate_mode, rate_limits"
+		" FROM context_limits WHERE ctx_type = ?1 AND ctx_value = ?2" },
+	[Q_CTX_SESSION_SET] = { "set session limits",
+		"INSERT INTO context_limits (ctx_type, ctx_value,"
+		" online_max_invoices, online_max_mb, online_max_attachment_mb,"
+		" batch_max_invoices, batch_max_mb, batch_max_attachment_mb)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		" ON CONFLICT (ctx_type, ctx_value) DO UPDATE SET"
+		" online_max_invoices = excluded.online_max_invoices,"
+		" online_max_mb = excluded.online_max_mb,"
+		" online_max_attachment_mb = excluded.online_max_attachment_mb,"
+		" batch_max_invoices = excluded.batch_max_invoices,"
+		" batch_max_mb = excluded.batch_max_mb,"
+		" batch_max_attachment_mb = excluded.batch_max_attachment_mb" },
+	[Q_CTX_SESSION_CLEAR] = { "clear session limits",
+		"UPDATE context_limits SET online_max_invoices = NULL,"
+		" online_max_mb = NULL, online_max_attachment_mb = NULL,"
+		" batch_max_invoices = NULL, batch_max_mb = NULL,"
+		" batch_max_attachment_mb = NULL"
+		" WHERE ctx_type = ?1 AND ctx_value = ?2" },
+	[Q_CTX_RATE_SET] = { "set rate limits",
+		"INSERT INTO context_limits (ctx_type, ctx_value, rate_mode,"
+		" rate_limits) VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT (ctx_type, ctx_value) DO UPDATE SET"
+		" rate_mode = excluded.rate_mode,"
+		" rate_limits = excluded.rate_limits" },
+	[Q_CTX_RATE_CLEAR] = { "clear rate limits",
+		"UPDATE context_limits SET rate_mode = 0, rate_limits = ''"
+		" WHERE ctx_type = ?1 AND ctx_value = ?2" },
+	[Q_CTX_LIMITS_PRUNE] = { "prune context limits",
+		"DELETE FROM context_limits WHERE ctx_type = ?1"
+		" AND ctx_value = ?2 AND online_max_invoices IS NULL"
+		" AND rate_mode = 0" },
+	[Q_SUBJECT_LIMITS_GET] = { "read subject limits",
+		"SELECT max_enrollments, max_certificates FROM subject_limits"
+		" WHERE subject_type = ?1 AND subject_value = ?2" },
+	[Q_SUBJECT_LIMITS_SET] = { "set subject limits",
+		"INSERT INTO subject_limits (subject_type, subject_value,"
+		" max_enrollments, max_certificates) VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT (subject_type, subject_value) DO UPDATE SET"
+		" max_enrollments = coalesce(excluded.max_enrollments,"
+		"   max_enrollments),"
+		" max_certificates = coalesce(excluded.max_certificates,"
+		"   max_certificates)" },
+	[Q_SUBJECT_LIMITS_CLEAR] = { "clear subject limits",
+		"DELETE FROM subject_limits WHERE subject_type = ?1"
+		" AND subject_value = ?2" },
 };

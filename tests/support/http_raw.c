@@ -83,6 +83,12 @@ void raw_request(struct raw_response *r, const char *method, const char *url,
 		h = curl_slist_append(h, header);
 	if (body != NULL) {
 		h = curl_slist_append(h, "Content-Type: application/json");
+		/* A large body waits for the server's word, as a real
+		 * client's does: ksefd refuses one over its route's limit
+		 * from Content-Length and closes, and a body sent regardless
+		 * meets a reset instead of the 413. */
+		if (body_len > 65536)
+			h = curl_slist_append(h, "Expect: 100-continue");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 				 (curl_off_t)body_len);

@@ -435,6 +435,180 @@ static void bad_arguments_are_refused_without_counting(void **state)
 	ratelimit_free(NULL);
 }
 
+/* limity-api.md: "Wielokrotne przekroczenia mogą skutkować znacznym
+ * wydłużeniem blokady". A key allowed one a second that comes back as its
+ * block ends and at once asks twice: each block doubles, up to an hour. */
+static void repeated_violations_double_the_block_up_to_an_hour(void **state)
+{
+	static const int retry[] = { 1, 2, 4, 8, 15, 29, 58, 116, 231, 461,
+				     922, 1844, 3600 };
+	ratelimit *rl = enabled_limiter();
+	ratelimit_limits one = { 1, 0, 0 };
+	ratelimit_block b;
+	int64_t t = T0, block;
+	int n, want;
+
+	(void)state;
+	for (n = 1; n <= 20; n++) {
+		want = n <= 13 ? retry[n - 1] : 3600;
+		assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k",
+						      &one, t, &b), 0);
+		/* 900 ms before the second frees up: the natural wait. */
+		assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k",
+						      &one, t + 100, &b), 1);
+		assert_int_equal(b.retry_after_s, want);
+		assert_int_equal(b.strikes, n < RATELIMIT_STRIKES_MAX ? n :
+				 RATELIMIT_STRIKES_MAX);
+		assert_int_equal(b.window, RATELIMIT_SECOND);
+		assert_int_equal(b.limit, 1);
+		block = n <= 12 ? (int64_t)900 << (n - 1) :
+			RATELIMIT_BLOCK_MAX_MS;
+		/* Asking during the block is no strike: only the time left. */
+		assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k",
+			&one, t + 100 + block - 1, &b), 1);
+		assert_int_equal(b.retry_after_s, 1);
+		assert_int_equal(b.strikes, n < RATELIMIT_STRIKES_MAX ? n :
+				 RATELIMIT_STRIKES_MAX);
+		t += 100 + block;
+	}
+	ratelimit_free(rl);
+}
+
+static void strikes_are_forgotten_an_hour_after_the_last_block(void **state)
+{
+	ratelimit *rl = enabled_limiter();
+	ratelimit_limits one = { 1, 0, 0 };
+	ratelimit_block b;
+	int64_t t;
+
+	(void)state;
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      T0, &b), 0);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      T0 + 100, &b), 1);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      T0 + 1000, &b), 0);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      T0 + 1100, &b), 1);
+	assert_int_equal(b.strikes, 2);
+	assert_int_equal(b.retry_after_s, 2);
+	/* The block ends at T0 + 2900; a violation a millisecond short of
+	 * an hour later is still the third. */
+	t = T0 + 2900 + RATELIMIT_STRIKE_MEMORY_MS - 101;
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      t, &b), 0);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      t + 100, &b), 1);
+	assert_int_equal(b.strikes, 3);
+	assert_int_equal(b.retry_after_s, 4);
+	/* After an hour of keeping to the limits, a first strike again. */
+	t += 100 + 3600 + RATELIMIT_STRIKE_MEMORY_MS;
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      t, &b), 0);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      t + 100, &b), 1);
+	assert_int_equal(b.strikes, 1);
+	assert_int_equal(b.retry_after_s, 1);
+	ratelimit_free(rl);
+}
+
+static void an_idle_key_is_kept_while_its_strikes_count(void **state)
+{
+	ratelimit *rl = enabled_limiter();
+	ratelimit_limits one = { 1, 0, 0 };
+	ratelimit_block b;
+	int retry;
+
+	(void)state;
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      T0, &b), 0);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      T0 + 100, &b), 1);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      T0 + 1000, &b), 0);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      T0 + 1100, &b), 1);
+	/* Idle for an hour, but its block ended at T0 + 2900: kept. */
+	assert_int_equal(ratelimit_check(rl, RATELIMIT_SESSION_LIST, "late",
+					 T0 + 1100 + 3600000, &retry), 0);
+	assert_int_equal(ratelimit_key_count(rl), 2);
+	/* An hour after its block: nothing of it counts, and it goes. */
+	assert_int_equal(ratelimit_check(rl, RATELIMIT_SESSION_LIST, "late",
+					 T0 + 2900 + 3600000, &retry), 0);
+	assert_int_equal(ratelimit_key_count(rl), 1);
+	ratelimit_free(rl);
+}
+
+static void a_contexts_own_limits_apply_while_the_limiter_is_off(void **state)
+{
+	ratelimit *rl = NULL;
+	ratelimit_limits two = { 2, 0, 0 }, none = { 0, 0, 0 },
+			 bad = { 0, -1, 0 };
+	ratelimit_block b;
+	int i, retry;
+
+	(void)state;
+	assert_int_equal(ratelimit_new(&rl, 0), 0);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_SESSION_LIST,
+					      "ctx|ip", &two, T0, &b), 0);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_SESSION_LIST,
+					      "ctx|ip", &two, T0, &b), 0);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_SESSION_LIST,
+					      "ctx|ip", &two, T0, &b), 1);
+	assert_int_equal(b.limit, 2);
+	assert_int_equal(b.retry_after_s, 1);
+	/* The default profile is off: other contexts are not limited. */
+	for (i = 0; i < 100; i++)
+		assert_int_equal(ratelimit_check(rl, RATELIMIT_SESSION_LIST,
+						 "other|ip", T0, &retry), 0);
+	/* All zeros: the context is not limited either. */
+	for (i = 0; i < 100; i++)
+		assert_int_equal(ratelimit_check_with(rl,
+			RATELIMIT_SESSION_LIST, "ctx2|ip", &none, T0, &b), 0);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_SESSION_LIST,
+					      "ctx|ip", &bad, T0, &b),
+			 KSEF_EINVAL);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_SESSION_LIST,
+					      "ctx|ip", NULL, T0, &b),
+			 KSEF_EINVAL);
+	assert_int_equal(b.retry_after_s, 0);
+	assert_int_equal(ratelimit_key_count(rl), 1);
+	ratelimit_free(rl);
+}
+
+static void new_limits_lift_a_block_and_its_strikes(void **state)
+{
+	ratelimit *rl = enabled_limiter();
+	ratelimit_limits one = { 1, 0, 0 }, two = { 2, 0, 0 },
+			 wide = { 20, 0, 0 };
+	ratelimit_block b;
+	int retry;
+
+	(void)state;
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      T0, &b), 0);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &one,
+					      T0 + 100, &b), 1);
+	/* The context's limits change: history, block and strike go. */
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &two,
+					      T0 + 200, &b), 0);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &two,
+					      T0 + 300, &b), 0);
+	assert_int_equal(ratelimit_check_with(rl, RATELIMIT_OTHER, "k", &two,
+					      T0 + 400, &b), 1);
+	assert_int_equal(b.strikes, 1);
+	/* Back to the default profile: the same. */
+	assert_int_equal(ratelimit_check(rl, RATELIMIT_OTHER, "k", T0 + 500,
+					 &retry), 0);
+	/* And a change of the profile lifts its blocks. */
+	allow_n(rl, RATELIMIT_OTHER, "p", 10, T0, 0);
+	assert_int_equal(ratelimit_check(rl, RATELIMIT_OTHER, "p", T0, &retry),
+			 1);
+	assert_int_equal(ratelimit_set_limits(rl, RATELIMIT_OTHER, &wide), 0);
+	allow_n(rl, RATELIMIT_OTHER, "p", 20, T0 + 1, 0);
+	ratelimit_free(rl);
+}
+
 struct hammer {
 	ratelimit *rl;
 	int allowed;
@@ -497,6 +671,14 @@ int main(void)
 		cmocka_unit_test(production_limits_match_the_spec_table),
 		cmocka_unit_test(messages_use_the_right_polish_forms),
 		cmocka_unit_test(concurrent_checks_let_exactly_the_limit_in),
+		cmocka_unit_test(
+			repeated_violations_double_the_block_up_to_an_hour),
+		cmocka_unit_test(
+			strikes_are_forgotten_an_hour_after_the_last_block),
+		cmocka_unit_test(an_idle_key_is_kept_while_its_strikes_count),
+		cmocka_unit_test(
+			a_contexts_own_limits_apply_while_the_limiter_is_off),
+		cmocka_unit_test(new_limits_lift_a_block_and_its_strikes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include "ksef/number.h"
 #include "api.h"
+#include "ctx_limits.h"
 #include "router.h"
 
 static const unsigned char jwt_secret[32] = "router-test-secret-0123456789ab";
@@ -735,6 +736,140 @@ static void calls_without_a_token_are_counted_per_address(void **state)
 	call_free(c);
 }
 
+/* ---- limits (api_limits.c) ---- */
+
+static void limits_routes_exist_and_test_data_only_on_test(void **state)
+{
+	static const struct {
+		const char *method, *path;
+		void (*handler)(struct request *req);
+		unsigned flags;
+	} table[] = {
+		{ "GET", "/v2/limits/context", api_limits_context,
+		  ROUTE_QUICK },
+		{ "GET", "/v2/limits/subject", api_limits_subject,
+		  ROUTE_QUICK },
+		{ "GET", "/v2/rate-limits", api_rate_limits, ROUTE_QUICK },
+		{ "POST", "/v2/testdata/limits/context/session",
+		  api_testdata_session_limits_set, ROUTE_TEST_ONLY },
+		{ "DELETE", "/v2/testdata/limits/context/session",
+		  api_testdata_session_limits_reset, ROUTE_TEST_ONLY },
+		{ "POST", "/v2/testdata/limits/subject/certificate",
+		  api_testdata_subject_limits_set, ROUTE_TEST_ONLY },
+		{ "DELETE", "/v2/testdata/limits/subject/certificate",
+		  api_testdata_subject_limits_reset, ROUTE_TEST_ONLY },
+		{ "POST", "/v2/testdata/rate-limits",
+		  api_testdata_rate_limits_set, ROUTE_TEST_ONLY },
+		{ "DELETE", "/v2/testdata/rate-limits",
+		  api_testdata_rate_limits_reset, ROUTE_TEST_ONLY },
+		{ "POST", "/v2/testdata/rate-limits/production",
+		  api_testdata_rate_limits_production, ROUTE_TEST_ONLY },
+	};
+	struct fixture *f = *state;
+	const struct route *r;
+	struct call *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		c = call_new(f, table[i].method, table[i].path, NULL);
+		assert_int_equal(router_find(&c->req, &r), 0);
+		assert_ptr_equal(r->handler, table[i].handler);
+		assert_int_equal(r->auth, AUTH_ACCESS);
+		assert_null(r->permissions);
+		assert_int_equal(r->group, RATELIMIT_OTHER);
+		assert_int_equal(r->flags, table[i].flags);
+		call_free(c);
+	}
+	/* --profile production: the test data are paths that do not exist,
+	 * the reading operations stay. */
+	f->srv.cfg.production = 1;
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		c = call_new(f, table[i].method, table[i].path, NULL);
+		assert_int_equal(router_find(&c->req, &r),
+				 table[i].flags & ROUTE_TEST_ONLY ? 404 : 0);
+		if (table[i].flags & ROUTE_TEST_ONLY) {
+			assert_int_equal(dispatch(c), 404);
+			assert_int_equal(exception_code(c), 21405);
+		}
+		call_free(c);
+	}
+}
+
+static void each_endpoint_of_the_group_other_counts_apart(void **state)
+{
+	struct fixture *f = *state;
+	char auth[JWT_TOKEN_MAX + 16];
+	struct call *c;
+
+	one_an_hour(f, RATELIMIT_OTHER);
+	bearer(f, JWT_ACCESS, NIP, "CredentialsManage", 0, 0, auth,
+	       sizeof(auth));
+	c = call_new(f, "GET", "/v2/tokens", auth);
+	assert_int_equal(dispatch(c), 200);
+	call_free(c);
+	c = call_new(f, "GET", "/v2/tokens", auth);
+	assert_int_equal(dispatch(c), 429);
+	call_free(c);
+	/* limity-api.md, Pozostałe: "Każdy taki endpoint posiada własny
+	 * licznik limitów". */
+	c = call_new(f, "GET", "/v2/auth/sessions", auth);
+	assert_int_not_equal(dispatch(c), 429);
+	call_free(c);
+	c = call_new(f, "GET", "/v2/auth/sessions", auth);
+	assert_int_equal(dispatch(c), 429);
+	call_free(c);
+}
+
+static void a_contexts_own_rate_limits_hold_with_the_profile_off(
+	void **state)
+{
+	struct fixture *f = *state;
+	store_session_limits dl = { 10000, 1, 3 };
+	ratelimit_limits rate[RATELIMIT_GROUP_COUNT];
+	char auth[JWT_TOKEN_MAX + 16], other[JWT_TOKEN_MAX + 16], path[128];
+	struct call *c;
+	ksef_error err;
+	int i;
+
+	ratelimit_set_enabled(f->srv.rl, 0);
+	assert_int_equal(ctx_limits_new(&f->srv.ctx_limits, f->srv.store, &dl,
+					0), 0);
+	for (i = 0; i < RATELIMIT_GROUP_COUNT; i++)
+		ratelimit_default_limits((ratelimit_group)i, &rate[i]);
+	rate[RATELIMIT_SESSION_MISC].per_second = 1;
+	if (ctx_limits_set_rate(f->srv.ctx_limits, "Nip", NIP, rate,
+				&err) != 0)
+		fail_msg("set rate: %s", err.message);
+	snprintf(path, sizeof(path), "/v2/sessions/%s", f->so);
+	bearer(f, JWT_ACCESS, NIP, "InvoiceWrite", 0, 0, auth, sizeof(auth));
+	bearer(f, JWT_ACCESS, OTHER_NIP, "InvoiceWrite", 0, 0, other,
+	       sizeof(other));
+	c = call_new(f, "GET", path, auth);
+	assert_int_equal(dispatch(c), 400);
+	call_free(c);
+	c = call_new(f, "GET", path, auth);
+	assert_int_equal(dispatch(c), 429);
+	assert_string_equal(c->req.reply_header, "Retry-After");
+	assert_string_equal(c->req.reply_value, "1");
+	call_free(c);
+	/* A context without limits of its own follows the profile: off. */
+	for (i = 0; i < 20; i++) {
+		c = call_new(f, "GET", path, other);
+		assert_int_equal(dispatch(c), 400);
+		call_free(c);
+	}
+	/* Back on the profile, the context is not limited either. */
+	assert_int_equal(ctx_limits_reset_rate(f->srv.ctx_limits, "Nip", NIP,
+					       &err), 0);
+	for (i = 0; i < 20; i++) {
+		c = call_new(f, "GET", path, auth);
+		assert_int_equal(dispatch(c), 400);
+		call_free(c);
+	}
+	ctx_limits_free(f->srv.ctx_limits);
+	f->srv.ctx_limits = NULL;
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -755,6 +890,9 @@ int main(void)
 		T(the_rate_limit_is_checked_last_and_answers_429),
 		T(authenticated_calls_are_counted_per_context_and_address),
 		T(calls_without_a_token_are_counted_per_address),
+		T(limits_routes_exist_and_test_data_only_on_test),
+		T(each_endpoint_of_the_group_other_counts_apart),
+		T(a_contexts_own_rate_limits_hold_with_the_profile_off),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
