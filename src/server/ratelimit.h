@@ -54,8 +54,8 @@
  */
 #define RATELIMIT_STRIKE_MEMORY_MS 3600000
 
-/** Most strikes a key is given; 2^15 times any wait is past the longest
- *  block already. */
+/** Most strikes a key counts; past them a block stops doubling (a wait of
+ *  110 ms or more reaches RATELIMIT_BLOCK_MAX_MS first). */
 #define RATELIMIT_STRIKES_MAX 16
 
 /**

@@ -1,7 +1,7 @@
 /*
  * ksefd_leaks_test.c - ksefd under valgrind: a session with accepted,
  * rejected and duplicate invoices, some refused requests, then a graceful
- * shutdown. valgrind's exit status (99 on any memory error or leak) is
+ * shutdown; the limits operations and a 429 likewise. valgrind's exit status (99 on any memory error or leak) is
  * ksefd's, so a leak anywhere on these paths fails the test.
  */
 #include "testsupport.h"
@@ -71,10 +71,82 @@ static void ksefd_frees_everything_it_allocates(void **state)
 	unsetenv("KSEFD_WRAPPER");
 }
 
+/* The limits operations (api_limits.c, ctx_limits.c, store_limits.c),
+ * their refusals and a 429 under a context's own rate limits. */
+static void the_limits_operations_free_what_they_allocate(void **state)
+{
+	static const char *const calls[][3] = {
+		{ "GET", "/limits/context", NULL },
+		{ "GET", "/limits/subject", NULL },
+		{ "GET", "/rate-limits", NULL },
+		{ "POST", "/testdata/limits/context/session",
+		  "{\"onlineSession\":{\"maxInvoiceSizeInMB\":2,"
+		  "\"maxInvoiceWithAttachmentSizeInMB\":3,\"maxInvoices\":5},"
+		  "\"batchSession\":{\"maxInvoiceSizeInMB\":1,"
+		  "\"maxInvoiceWithAttachmentSizeInMB\":3,\"maxInvoices\":5}}" },
+		{ "POST", "/testdata/limits/context/session",
+		  "{\"onlineSession\":{}}" },
+		{ "GET", "/limits/context", NULL },
+		{ "DELETE", "/testdata/limits/context/session", NULL },
+		{ "POST", "/testdata/limits/subject/certificate",
+		  "{\"certificate\":{\"maxCertificates\":3}}" },
+		{ "POST", "/testdata/limits/subject/certificate",
+		  "{\"subjectIdentifierType\":\"Pesel\"}" },
+		{ "DELETE", "/testdata/limits/subject/certificate", NULL },
+		{ "POST", "/testdata/rate-limits", "{\"rateLimits\":{}}" },
+		{ "POST", "/testdata/rate-limits/production", NULL },
+		{ "GET", "/rate-limits", NULL },
+		{ "DELETE", "/testdata/rate-limits", NULL },
+	};
+	struct ksefd_proc p;
+	struct login l;
+	struct raw_response r;
+	char tok[256];
+	size_t i;
+	int limited = 0;
+
+	(void)state;
+	setenv("KSEFD_WRAPPER", "valgrind --quiet --error-exitcode=99 "
+	       "--leak-check=full --errors-for-leak-kinds=definite,indirect "
+	       "--show-leak-kinds=definite,indirect", 1);
+	memset(&p, 0, sizeof(p));
+	ksefd_start(&p, NULL, NULL);
+	ksefd_token(&p, NIP, "InvoiceWrite,InvoiceRead", tok, sizeof(tok));
+	login(&l, &p, NIP, tok);
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		raw_request(&r, calls[i][0], url(&p, calls[i][1]),
+			    l.tokens->access_token->token, NULL, calls[i][2],
+			    calls[i][2] ? strlen(calls[i][2]) : 0);
+		assert_true(r.status == 200 || r.status == 400);
+		raw_free(&r);
+	}
+	/* The production switch is on: sessionList allows 5 a second. */
+	raw_request(&r, "POST", url(&p, "/testdata/rate-limits/production"),
+		    l.tokens->access_token->token, NULL, NULL, 0);
+	assert_int_equal(r.status, 200);
+	raw_free(&r);
+	for (i = 0; i < 8 && !limited; i++) {
+		raw_request(&r, "GET", url(&p, "/sessions?sessionType=Online"),
+			    l.tokens->access_token->token, NULL, NULL, 0);
+		limited = r.status == 429;
+		raw_free(&r);
+	}
+	assert_true(limited);
+	logout(&l);
+	if (ksefd_stop(&p) != 0) {
+		ts_system("cat '%s' >&2", p.log_path);
+		fail_msg("ksefd under valgrind reported errors or leaks");
+	}
+	ksefd_cleanup(&p);
+	unsetenv("KSEFD_WRAPPER");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ksefd_frees_everything_it_allocates),
+		cmocka_unit_test(
+			the_limits_operations_free_what_they_allocate),
 	};
 	/* ksefd compiles the FA (3) schema as it starts. */
 	if (ts_schemas_missing())
