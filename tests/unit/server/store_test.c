@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include "ksef/upo.h"
 #include "store.h"
+#include "store_int.h"
 #include "verdict.h"
 
 /* ---- helpers ---- */
@@ -243,7 +244,7 @@ static void migration_is_idempotent_and_a_newer_schema_is_refused(
 		"pragma_journal_mode), (SELECT count(*) FROM sessions)", -1,
 		&s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(s, 0), 4);
+	assert_int_equal(sqlite3_column_int(s, 0), STORE_SCHEMA_VERSION);
 	assert_string_equal((const char *)sqlite3_column_text(s, 1), "wal");
 	assert_int_equal(sqlite3_column_int(s, 2), 3);
 	sqlite3_finalize(s);
@@ -1852,7 +1853,7 @@ static void a_version_1_database_migrates_and_keeps_its_rows(void **state)
 		"FROM pragma_user_version), (SELECT count(*) FROM invoices)",
 		-1, &q, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(q, 0), 4);
+	assert_int_equal(sqlite3_column_int(q, 0), STORE_SCHEMA_VERSION);
 	assert_int_equal(sqlite3_column_int(q, 1), 3);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
