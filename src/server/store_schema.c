@@ -662,7 +662,13 @@ const struct query_text sql_queries[Q_COUNT] = {
 		" OR (p.kind = 4 AND p.subject_type = ?3"
 		"  AND p.subject_value = ?4"
 		"  AND ((p.grantor_type = ?1 AND p.grantor_value = ?2)"
-		"   OR (p.ctx_type = ?1 AND p.ctx_value = ?2)))"
+		"   OR (p.ctx_type = ?1 AND p.ctx_value = ?2)"
+		/* a general grant, where the context is the intermediary's
+		 * client */
+		"   OR (p.ctx_type = 'AllPartners' AND EXISTS (SELECT 1"
+		"    FROM permissions d WHERE d.kind = 2 AND d.ctx_type = ?1"
+		"    AND d.ctx_value = ?2 AND d.subject_type = 'Nip'"
+		"    AND d.subject_value = p.grantor_value))))"
 		" OR (?5 = 1 AND ?1 = 'Nip' AND p.kind = 2"
 		"  AND p.subject_type = 'Nip' AND p.subject_value = ?2)") },
 	[Q_PERMS_IN_CONTEXT] = { "list permissions", PERM_LIST(
