@@ -226,22 +226,28 @@ E2E_FN size_t utf8_len(const char *s)
 	return n;
 }
 
+/* A finding of check(): printed, and counted. */
+#define MISMATCH(...) (fprintf(stderr, __VA_ARGS__), \
+		       fputc('\n', stderr), bad++)
+
 /* v against schema s: each member known and of its type, enums and
- * lengths held, every required member there. */
-E2E_FN void check(const json_t *v, const json_t *s, const char *at)
+ * lengths held, every required member there. Returns how many findings
+ * (each printed). */
+E2E_FN int check(const json_t *v, const json_t *s, const char *at)
 {
 	json_t *f = flat(s), *props = json_object_get(f, "properties"), *x;
 	const char *type = json_string_value(json_object_get(f, "type")), *k;
 	json_t *en = json_object_get(f, "enum");
 	char sub[256];
 	size_t i;
+	int bad = 0;
 
 	if (json_is_null(v)) {
 		if (!json_is_true(json_object_get(f, "nullable")))
-			fail_msg("%s: null where the contract wants a value",
+			MISMATCH("%s: null where the contract wants a value",
 				 at);
 		json_decref(f);
-		return;
+		return bad;
 	}
 	if (en != NULL) {
 		int found = 0;
@@ -249,57 +255,86 @@ E2E_FN void check(const json_t *v, const json_t *s, const char *at)
 		json_array_foreach(en, i, x)
 			found |= json_equal(x, v);
 		if (!found)
-			fail_msg("%s: %s is not of its enum", at,
-				 json_string_value(v));
+			MISMATCH("%s: %s is not of its enum", at,
+				 json_is_string(v) ? json_string_value(v) :
+				 "(not a string)");
 	}
 	if (type == NULL && json_object_size(props) > 0)
 		type = "object";
 	if (type == NULL) {
 		json_decref(f);
-		return;
+		return bad;
 	}
 	if (strcmp(type, "object") == 0) {
-		if (!json_is_object(v))
-			fail_msg("%s: not an object", at);
+		if (!json_is_object(v)) {
+			MISMATCH("%s: not an object", at);
+			json_decref(f);
+			return bad;
+		}
 		json_object_foreach((json_t *)v, k, x) {
 			const json_t *ps = json_object_get(props, k);
 
 			snprintf(sub, sizeof(sub), "%s.%s", at, k);
 			if (ps == NULL)
-				fail_msg("%s: not in the contract", sub);
-			check(x, ps, sub);
+				MISMATCH("%s: not in the contract", sub);
+			else
+				bad += check(x, ps, sub);
 		}
 		json_array_foreach(json_object_get(f, "required"), i, x)
 			if (json_object_get(v, json_string_value(x)) == NULL)
-				fail_msg("%s: required %s missing", at,
+				MISMATCH("%s: required %s missing", at,
 					 json_string_value(x));
 	} else if (strcmp(type, "array") == 0) {
 		if (!json_is_array(v))
-			fail_msg("%s: not an array", at);
+			MISMATCH("%s: not an array", at);
 		json_array_foreach(v, i, x) {
 			snprintf(sub, sizeof(sub), "%s[%zu]", at, i);
-			check(x, json_object_get(f, "items"), sub);
+			bad += check(x, json_object_get(f, "items"), sub);
 		}
 	} else if (strcmp(type, "string") == 0) {
 		json_t *lo = json_object_get(f, "minLength"),
 		       *hi = json_object_get(f, "maxLength");
 		size_t len;
 
-		if (!json_is_string(v))
-			fail_msg("%s: not a string", at);
-		len = utf8_len(json_string_value(v));
-		if ((lo && len < (size_t)json_integer_value(lo)) ||
-		    (hi && len > (size_t)json_integer_value(hi)))
-			fail_msg("%s: length %zu out of the contract's", at,
-				 len);
+		if (!json_is_string(v)) {
+			MISMATCH("%s: not a string", at);
+		} else {
+			len = utf8_len(json_string_value(v));
+			if ((lo && len < (size_t)json_integer_value(lo)) ||
+			    (hi && len > (size_t)json_integer_value(hi)))
+				MISMATCH("%s: length %zu out of the "
+					 "contract's", at, len);
+		}
 	} else if (strcmp(type, "boolean") == 0) {
 		if (!json_is_boolean(v))
-			fail_msg("%s: not a boolean", at);
+			MISMATCH("%s: not a boolean", at);
 	} else if (strcmp(type, "integer") == 0) {
 		if (!json_is_integer(v))
-			fail_msg("%s: not an integer", at);
+			MISMATCH("%s: not an integer", at);
 	}
 	json_decref(f);
+	return bad;
+}
+
+/* The contract, loaded on first use. */
+E2E_FN void contract_load(void)
+{
+	json_error_t je;
+
+	if (contract != NULL)
+		return;
+	contract = json_load_file(ts_shared_path("ksef-docs/open-api.json"),
+				  JSON_REJECT_DUPLICATES, &je);
+	if (contract == NULL)
+		fail_msg("open-api.json: %s", je.text);
+}
+
+/* A schema of components/schemas by name (borrowed). */
+E2E_FN const json_t *schema_named(const char *name)
+{
+	contract_load();
+	return json_object_get(json_object_get(json_object_get(contract,
+		"components"), "schemas"), name);
 }
 
 /* The body of r held against the response schema of (method, path,
@@ -311,14 +346,7 @@ E2E_FN void matches(const struct raw_response *r, const char *method,
 	json_t *op, *schema, *body;
 	size_t i;
 
-	if (contract == NULL) {
-		json_error_t je;
-
-		contract = json_load_file(ts_shared_path(
-			"ksef-docs/open-api.json"), JSON_REJECT_DUPLICATES, &je);
-		if (contract == NULL)
-			fail_msg("open-api.json: %s", je.text);
-	}
+	contract_load();
 	for (i = 0; method[i] && i + 1 < sizeof(m); i++)
 		m[i] = (char)(method[i] | 0x20);
 	m[i] = '\0';
@@ -332,7 +360,9 @@ E2E_FN void matches(const struct raw_response *r, const char *method,
 	if (schema == NULL)
 		fail_msg("%s %s: no %s schema", method, path, status);
 	body = raw_json(r);
-	check(body, schema, path);
+	if (check(body, schema, path) != 0)
+		fail_msg("%s %s: the body is not the contract's: %s", method,
+			 path, r->body);
 	json_decref(body);
 }
 
