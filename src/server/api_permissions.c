@@ -153,8 +153,8 @@ void api_perm_grant_persons(struct request *req)
 		if (role < 0)
 			goto out;
 		if (!role)
-			refuse(&g, 430, "Uprawnienie EnforcementOperations może "
-			       "być nadane tylko w kontekście organu "
+			refuse(&g, 430, "Uprawnienie EnforcementOperations "
+			       "może być nadane tylko w kontekście organu "
 			       "egzekucyjnego lub komornika sądowego.");
 	}
 out:

@@ -122,7 +122,8 @@ void perm_operation(struct request *req, const struct perm_caller *c,
 		    store_permission *rows, size_t n, int status,
 		    const char *detail);
 
-/* The description of an operation status (PermissionsOperationStatusResponse). */
+/* The description of an operation status
+ * (PermissionsOperationStatusResponse). */
 const char *perm_status_description(int code);
 
 /* The part of the query that every list shares: pageOffset and pageSize

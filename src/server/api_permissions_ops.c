@@ -66,8 +66,9 @@ static void revoke(struct request *req, int authorization)
 		status = 450;
 		snprintf(why, sizeof(why), authorization ?
 			 "Uprawnienie %s nie jest uprawnieniem podmiotowym." :
-			 "Uprawnienie %s jest uprawnieniem podmiotowym; odbiera "
-			 "się je przez /permissions/authorizations/grants.", id);
+			 "Uprawnienie %s jest uprawnieniem podmiotowym; "
+			 "odbiera się je przez "
+			 "/permissions/authorizations/grants.", id);
 	} else if (!request_has_permission(req, revoker_needs(p.kind))) {
 		status = 420;
 		snprintf(why, sizeof(why), "Odebranie uprawnienia %s wymaga "

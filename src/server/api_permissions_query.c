@@ -40,6 +40,7 @@ static int scope_filter(struct request *req, json_t *body,
 			const char **out)
 {
 	json_t *a = json_object_get(body, "permissionTypes"), *e;
+	char one[STORE_PERM_SCOPE_SZ + 2];
 	size_t i, j;
 
 	*out = NULL;
@@ -53,16 +54,20 @@ static int scope_filter(struct request *req, json_t *body,
 	snprintf(buf, size, ",");
 	json_array_foreach(a, i, e) {
 		for (j = 0; allowed[j] != NULL; j++)
-			if (json_is_string(e) && strcasecmp(json_string_value(e),
-							    allowed[j]) == 0)
+			if (json_is_string(e) &&
+			    strcasecmp(json_string_value(e), allowed[j]) == 0)
 				break;
 		if (allowed[j] == NULL) {
 			errors_reply(req, 400, 21405, "Nieznany rodzaj "
 				"uprawnienia w polu 'permissionTypes'.");
 			return -1;
 		}
-		if (strlen(buf) + strlen(allowed[j]) + 2 > size)
-			break;     /* 16 names of at most 21: never */
+		/* Each name once: the list then holds at most every name
+		 * of `allowed`, which buf is sized for. */
+		snprintf(one, sizeof(one), ",%s,", allowed[j]);
+		if (strstr(buf, one) != NULL ||
+		    strlen(buf) + strlen(allowed[j]) + 2 > size)
+			continue;
 		strcat(buf, allowed[j]);
 		strcat(buf, ",");
 	}
@@ -347,8 +352,9 @@ void api_perm_query_persons(struct request *req)
 		/* A context and a target name two kinds of grant (a
 		 * subunit administrator's, an indirect one): never both. */
 		if (q.kinds != 0) {
-			errors_reply(req, 400, 21405, "Pola 'contextIdentifier' "
-				"i 'targetIdentifier' wykluczają się.");
+			errors_reply(req, 400, 21405, "Pola "
+				"'contextIdentifier' i 'targetIdentifier' "
+				"wykluczają się.");
 			goto out;
 		}
 		q.kinds = STORE_PERM_BIT(STORE_PERM_SUBUNIT);

@@ -121,8 +121,8 @@ store_result store_grant_set(store *st, const char *ctx_type,
 		if (strcmp(subject_type, grant_subject_types[i]) == 0)
 			break;
 	if (i == sizeof(grant_subject_types) / sizeof(grant_subject_types[0]))
-		return sql_fail(err, STORE_INVALID, "permissions are granted to "
-				"a Nip, Pesel or Fingerprint");
+		return sql_fail(err, STORE_INVALID, "permissions are granted "
+				"to a Nip, Pesel or Fingerprint");
 	memset(&a, 0, sizeof(a));
 	a.ctx_type = ctx_type;
 	a.ctx_value = ctx_value;

@@ -617,8 +617,8 @@ const struct query_text sql_queries[Q_COUNT] = {
 
 	/* ---- permissions ---- */
 	[Q_PERM_UPSERT] = { "grant permission",
-		"INSERT INTO permissions (" PERM_COLS ") VALUES (?1, ?2, ?3, ?4,"
-		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+		"INSERT INTO permissions (" PERM_COLS ") VALUES (?1, ?2, ?3,"
+		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
 		" ON CONFLICT (kind, ctx_type, ctx_value, grantor_type,"
 		"   grantor_value, subject_type, subject_value, scope)"
 		" DO UPDATE SET description = excluded.description,"
@@ -653,7 +653,8 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_GRANT_TRIM] = { "replace permissions",
 		"DELETE FROM permissions WHERE kind = 1 AND ctx_type = ?1"
 		" AND ctx_value = ?2 AND subject_type = ?3"
-		" AND subject_value = ?4 AND instr(?5, ',' || scope || ',') = 0" },
+		" AND subject_value = ?4"
+		" AND instr(?5, ',' || scope || ',') = 0" },
 
 	[Q_PERMS_PERSONAL] = { "list own permissions", PERM_LIST(
 		"(p.subject_type = ?3 AND p.subject_value = ?4"
@@ -680,14 +681,16 @@ const struct query_text sql_queries[Q_COUNT] = {
 		" AND p.grantor_value = ?2 AND p.author_type = ?3"
 		" AND p.author_value = ?4") },
 	[Q_PERMS_SUBUNITS] = { "list subunit administrators", PERM_LIST(
-		"p.kind = 5 AND p.grantor_type = ?1 AND p.grantor_value = ?2") },
+		"p.kind = 5 AND p.grantor_type = ?1"
+		" AND p.grantor_value = ?2") },
 	[Q_PERMS_ENTITIES] = { "list entity permissions", PERM_LIST(
 		"p.kind = 2 AND ?1 = 'Nip' AND p.subject_type = 'Nip'"
 		" AND p.subject_value = ?2") },
 	[Q_PERMS_AUTH_GRANTED] = { "list authorizations", PERM_LIST(
 		"p.kind = 3 AND p.ctx_type = ?1 AND p.ctx_value = ?2") },
 	[Q_PERMS_AUTH_RECEIVED] = { "list authorizations", PERM_LIST(
-		"p.kind = 3 AND p.subject_type = ?1 AND p.subject_value = ?2") },
+		"p.kind = 3 AND p.subject_type = ?1"
+		" AND p.subject_value = ?2") },
 	[Q_PERMS_EU] = { "list EU entity permissions", PERM_LIST(
 		"(?1 = 'Nip' AND p.kind = 6"
 		"  AND substr(p.ctx_value, 1, 11) = ?2 || '-')"

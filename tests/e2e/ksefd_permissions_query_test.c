@@ -206,7 +206,8 @@ static void a_vat_group_lists_its_members_and_appoints_their_admins(
 		"/permissions/subunits/grants", token_of(&own),
 		"{\"subjectIdentifier\":{\"type\":\"Pesel\",\"value\":"
 		"\"80010112345\"},\"contextIdentifier\":{\"type\":\"Nip\","
-		"\"value\":\"" M "\"},\"description\":\"Administrator członka\","
+		"\"value\":\"" M "\"},\"description\":"
+		"\"Administrator członka\","
 		"\"subjectDetails\":{\"subjectDetailsType\":"
 		"\"PersonByIdentifier\",\"personById\":{\"firstName\":\"Ola\","
 		"\"lastName\":\"Lis\"}}}"), 200);
@@ -254,7 +255,8 @@ static void a_bailiffs_context_grants_enforcement_operations(void **state)
 		"\"value\":\"81010112345\"},\"permissions\":["
 		"\"EnforcementOperations\"],\"description\":\"Asesor "
 		"komorniczy\",\"subjectDetails\":{\"subjectDetailsType\":"
-		"\"PersonByIdentifier\",\"personById\":{\"firstName\":\"Piotr\","
+		"\"PersonByIdentifier\",\"personById\":{\"firstName\":"
+		"\"Piotr\","
 		"\"lastName\":\"Wrona\"}}}"), 200);
 	/* EnforcementOperations opens every session route. */
 	xlogin_ok(&clerk, &srv, K, &p);
@@ -279,7 +281,8 @@ static const char *eu_admin_body(const char *vat, const char *fp)
 		 "\"personByFpWithId\":{\"firstName\":\"Anna\",\"lastName\":"
 		 "\"Schmidt\",\"identifier\":{\"type\":\"Pesel\",\"value\":"
 		 "\"15062788702\"}}},\"euEntityDetails\":{\"fullName\":"
-		 "\"Firma G.m.b.H.\",\"address\":\"Berlin, Unter den Linden 1\"}"
+		 "\"Firma G.m.b.H.\",\"address\":"
+		 "\"Berlin, Unter den Linden 1\"}"
 		 "}", fp, vat);
 	return b;
 }

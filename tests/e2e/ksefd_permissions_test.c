@@ -561,7 +561,8 @@ static void malformed_requests_are_400_21405(void **state)
 		"\"description\":\"Opis uprawnienia\"}");
 	/* A fingerprint is a person "by fingerprint". */
 	refused(token_of(&own), p, person_body("Fingerprint",
-		"CEB3643BAC2C111ADDE971BDA5A80163441867D65389FC0BC0DFF8B4C1CD4E59",
+		"CEB3643BAC2C111ADDE971BDA5A80163441867D65389FC0BC0DFF8B4C1"
+		"CD4E59",
 		"\"InvoiceRead\""));
 	/* description: 5 to 256 characters, counted as characters (each
 	 * "ą" is two bytes of UTF-8). */

@@ -567,7 +567,7 @@ int main(void)
 		cmocka_unit_test(
 			a_revoked_grant_is_gone_and_its_operation_kept),
 		cmocka_unit_test(
-			indirect_grants_work_only_while_the_client_lets_delegate),
+		    indirect_grants_work_only_while_the_client_lets_delegate),
 		cmocka_unit_test(
 			each_kind_gives_its_scopes_in_its_own_context),
 		cmocka_unit_test(
