@@ -191,7 +191,7 @@ static void decide_token(struct server *srv, store_auth *op,
 	}
 	/* permissions: a token works with what its author still holds
 	 * (uwierzytelnianie.md: tokens lose what their author loses). */
-	if (permissions_effective(srv->store, op->ctx_type, op->ctx_value,
+	if (permissions_effective(srv, op->ctx_type, op->ctx_value,
 				  tok.author_type, tok.author_value, held,
 				  NULL) != 0) {
 		op->status = 500;
@@ -457,7 +457,7 @@ static int current_permissions(struct request *req, const store_auth *op,
 	char held[STORE_PERMS_SZ];
 	ksef_error err;
 
-	if (permissions_effective(req->srv->store, op->ctx_type,
+	if (permissions_effective(req->srv, op->ctx_type,
 				  op->ctx_value,
 				  tok ? tok->author_type : op->subject_type,
 				  tok ? tok->author_value : op->subject_value,
@@ -674,7 +674,7 @@ static void xades_decide(struct server *srv, const ksef_xades_verified *v,
 		return;
 	}
 	/* permissions: the owner's and the granted, in one list. */
-	if (permissions_effective(srv->store, op->ctx_type, op->ctx_value,
+	if (permissions_effective(srv, op->ctx_type, op->ctx_value,
 				  op->subject_type, op->subject_value, perms,
 				  NULL) != 0) {
 		op->status = 500;

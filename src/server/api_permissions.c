@@ -330,7 +330,7 @@ static int internal_id_checked(const char *v)
 static int check_subordinate(struct request *req, struct grant *g,
 			     const char *nip)
 {
-	store_role *r = NULL;
+	store_entity *r = NULL;
 	size_t n = 0;
 	ksef_error err;
 	int role;
@@ -343,8 +343,8 @@ static int check_subordinate(struct request *req, struct grant *g,
 		       "jednostką samorządu terytorialnego.", g->c.ctx_value);
 		return 0;
 	}
-	if (store_roles_list(req->srv->store, nip, g->c.ctx_value, 0, 1, &r,
-			     &n, &err) != 0) {
+	if (store_entity_subunits(req->srv->store, g->c.ctx_value, nip, 0, 1,
+				  &r, &n, &err) != 0) {
 		errors_internal(req, &err);
 		return -1;
 	}

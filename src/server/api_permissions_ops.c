@@ -138,26 +138,28 @@ void api_perm_operation(struct request *req)
 
 /*
  * GET /permissions/attachments/status: the consent of the caller's
- * context (store_attachments_get; POST /testdata/attachment sets it on
- * TEST). revokedDate is when it ends, if that is known: absent means the
- * consent, if given, has no end.
+ * context (store_attachment_get; POST /testdata/attachment gives it on
+ * TEST). Allowed from its start until its end, if it has one; revokedDate
+ * is that end whenever it is known, absent for a consent without one and
+ * for a context that never had any.
  */
 void api_perm_attachments_status(struct request *req)
 {
-	int64_t end_ms, now = server_now_ms();
-	int allowed;
+	int64_t allowed_ms = 0, end_ms = 0, now = server_now_ms();
 	ksef_error err;
 	json_t *o;
+	int rc;
 
-	if (store_attachments_get(req->srv->store, req->claims.context_type,
-				  req->claims.context_value, &allowed, &end_ms,
-				  &err) != 0) {
+	rc = store_attachment_get(req->srv->store, req->claims.context_type,
+				  req->claims.context_value, &allowed_ms,
+				  &end_ms, &err);
+	if (rc != 0 && rc != STORE_NOT_FOUND) {
 		errors_internal(req, &err);
 		return;
 	}
-	o = json_pack("{s:b}", "isAttachmentAllowed",
-		      allowed && (end_ms == 0 || now < end_ms));
-	if (end_ms != 0)
+	o = json_pack("{s:b}", "isAttachmentAllowed", rc == 0 &&
+		      allowed_ms <= now && (end_ms == 0 || now < end_ms));
+	if (rc == 0 && end_ms != 0)
 		json_object_set_new(o, "revokedDate", api_time(end_ms));
 	http_reply_json(req, 200, o);
 }

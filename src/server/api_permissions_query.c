@@ -611,7 +611,7 @@ static const struct {
 /* A role's description: its own, or the role's name in the words of
  * GET /permissions/query/entities/roles when it has none long enough
  * (the schema wants 5 characters). */
-static const char *role_description(const store_role *r)
+static const char *role_description(const store_entity *r)
 {
 	size_t i;
 
@@ -628,18 +628,22 @@ static const char *role_description(const store_role *r)
 static void answer_roles(struct request *req, const char *nip, int sub)
 {
 	size_t offset, page, n = 0, i;
-	store_role *r = NULL;
+	store_entity *r = NULL;
 	ksef_error err;
 	json_t *items, *o;
 	const char *mine = req->claims.context_value;
+	int rc = 0;
 
 	if (perm_page(req, &offset, &page) != 0)
 		return;
 	/* Roles are an entity's: a context of another type has none. */
-	if (strcmp(req->claims.context_type, "Nip") == 0 &&
-	    store_roles_list(req->srv->store, sub ? nip : mine,
-			     sub ? mine : NULL, offset, page + 1, &r, &n,
-			     &err) != 0) {
+	if (strcmp(req->claims.context_type, "Nip") == 0)
+		rc = sub ? store_entity_subunits(req->srv->store, mine, nip,
+						 offset, page + 1, &r, &n,
+						 &err) :
+			   store_entity_roles(req->srv->store, mine, offset,
+					      page + 1, &r, &n, &err);
+	if (rc != 0) {
 		errors_internal(req, &err);
 		return;
 	}
@@ -647,7 +651,7 @@ static void answer_roles(struct request *req, const char *nip, int sub)
 	for (i = 0; i < n && i < page; i++) {
 		o = json_pack("{s:s,s:s,s:o}", "role", r[i].role,
 			      "description", role_description(&r[i]),
-			      "startDate", api_time(r[i].start_ms));
+			      "startDate", api_time(r[i].created_ms));
 		if (sub)
 			json_object_set_new(o, "subordinateEntityIdentifier",
 					    ident("Nip", r[i].nip));

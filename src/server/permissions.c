@@ -95,13 +95,16 @@ void permissions_intersect(char *out, size_t size, const char *a,
 int permissions_has_role(store *st, const char *nip, const char *roles,
 			 int *yes, ksef_error *err)
 {
-	store_role *r = NULL;
+	store_entity *r = NULL;
 	size_t n = 0, i;
 	int error;
 
 	*yes = 0;
+	/* A context that is no NIP has no roles. */
+	if (strlen(nip) != 10)
+		return 0;
 	/* An entity has a handful of roles at most: 16 is all of them. */
-	if ((error = store_roles_list(st, nip, NULL, 0, 16, &r, &n, err)) < 0)
+	if ((error = store_entity_roles(st, nip, 0, 16, &r, &n, err)) < 0)
 		return error;
 	for (i = 0; i < n; i++)
 		if (permissions_list_has(roles, r[i].role))
@@ -110,12 +113,13 @@ int permissions_has_role(store *st, const char *nip, const char *roles,
 	return 0;
 }
 
-int permissions_effective(store *st, const char *ctx_type,
+int permissions_effective(struct server *srv, const char *ctx_type,
 			  const char *ctx_value, const char *subject_type,
 			  const char *subject_value, char out[STORE_PERMS_SZ],
 			  ksef_error *err)
 {
 	char granted[STORE_PERMS_SZ];
+	store *st = srv->store;
 	int error, bailiff = 0;
 
 	out[0] = '\0';

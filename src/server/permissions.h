@@ -10,7 +10,7 @@
 #define KSEFD_PERMISSIONS_H
 
 #include <stddef.h>
-#include "store.h"
+#include "server.h"
 
 /* Every permission the owner of a context holds (uprawnienia.md: all but
  * VatUeManage); EnforcementOperations too where the context is a court
@@ -32,7 +32,7 @@ int permissions_is_owner(const char *ctx_type, const char *ctx_value,
  * (store_permissions_effective). 0, or a negative store_result with err
  * set.
  */
-int permissions_effective(store *st, const char *ctx_type,
+int permissions_effective(struct server *srv, const char *ctx_type,
 			  const char *ctx_value, const char *subject_type,
 			  const char *subject_value, char out[STORE_PERMS_SZ],
 			  ksef_error *err);

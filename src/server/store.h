@@ -688,47 +688,57 @@ store_result store_perm_op_get(store *st, const char *ref, store_perm_op *out,
 
 /* ---- context facts: entity roles and attachments (store_contexts.c) ---- */
 
-#define STORE_ROLE_SZ 32
-
 /*
- * A role of an entity (EntityRoleType: CourtBailiff, EnforcementAuthority,
- * LocalGovernmentUnit, LocalGovernmentSubUnit, VatGroupUnit,
- * VatGroupSubUnit), with its parent for the SubUnit roles. Roles come from
- * the registers KSeF reads; on TEST from /testdata/subject and
- * /testdata/person, which write them here.
+ * The facts about a context that the permission rules read and only the
+ * test data writes: the roles of an entity and the consent to invoices
+ * with attachments. The declarations, tables and meanings are those of
+ * the test data's store (testdata_subjects, testdata_persons,
+ * attachment_permissions), so that either implementation serves the
+ * other's callers.
  */
-typedef struct store_role {
-	char nip[STORE_CTX_VALUE_SZ];
+
+/* A description: 256 characters (open-api.json) of UTF-8, and its NUL. */
+#define STORE_DESCRIPTION_SZ 1025
+/* An EntityRoleType name ("LocalGovernmentSubUnit" is the longest). */
+#define STORE_ROLE_SZ 24
+
+/* One entity: a subject or a subunit, under its role (EntityRoleType:
+ * EnforcementAuthority, VatGroupUnit, VatGroupSubUnit,
+ * LocalGovernmentUnit, LocalGovernmentSubUnit; CourtBailiff comes from a
+ * person, in lists only). */
+typedef struct store_entity {
+	char nip[KSEF_NIP_BUFSZ];
 	char role[STORE_ROLE_SZ];
-	char parent_nip[STORE_CTX_VALUE_SZ];  /* "" without a parent */
-	char description[STORE_PERM_DESC_SZ];
-	int64_t start_ms;
-} store_role;
+	char parent_nip[KSEF_NIP_BUFSZ];  /* "" unless a subunit */
+	char description[STORE_DESCRIPTION_SZ];
+	int64_t created_ms;
+} store_entity;
 
-/* Add or replace (nip, role). */
-store_result store_role_set(store *st, const store_role *r, ksef_error *err);
-/* Remove a role of nip, or all of them when role is NULL; *count (may be
- * NULL) receives how many. */
-store_result store_role_remove(store *st, const char *nip, const char *role,
-			       int *count, ksef_error *err);
-/* The roles of nip (parent NULL), or those whose parent is `parent`
- * (nip NULL, or the one subordinate to list), newest first, from offset,
- * at most limit. */
-store_result store_roles_list(store *st, const char *nip, const char *parent,
-			      size_t offset, size_t limit, store_role **out,
-			      size_t *count, ksef_error *err);
+/* The roles nip holds (its entity's, and CourtBailiff when a bailiff
+ * person has its NIP), newest first, `offset` rows skipped. */
+store_result store_entity_roles(store *st, const char *nip, size_t offset,
+				size_t limit, store_entity **out,
+				size_t *count, ksef_error *err);
+/* The subunits of parent_nip (only the one with NIP `only` when it is
+ * not NULL), newest first, `offset` rows skipped. */
+store_result store_entity_subunits(store *st, const char *parent_nip,
+				   const char *only, size_t offset,
+				   size_t limit, store_entity **out,
+				   size_t *count, ksef_error *err);
 
-/*
- * Whether a context may send invoices with attachments (POST
- * /testdata/attachment on TEST; e-Urzad Skarbowy on the live system): the
- * flag and, when set, the time it ends (0: no end). store_attachments_get
- * gives 0 and 0 for a context never set.
- */
-store_result store_attachments_set(store *st, const char *ctx_type,
-				   const char *ctx_value, int allowed,
-				   int64_t end_ms, ksef_error *err);
-store_result store_attachments_get(store *st, const char *ctx_type,
-				   const char *ctx_value, int *allowed,
-				   int64_t *end_ms, ksef_error *err);
+/* The consent to invoices with attachments of a context: given at
+ * allowed_ms (again after a revocation: the end is cleared), and ending
+ * at revoked_ms. store_attachment_revoke and store_attachment_get:
+ * STORE_NOT_FOUND if the context never had it; *revoked_ms 0 means no
+ * end. */
+store_result store_attachment_allow(store *st, const char *ctx_type,
+				    const char *ctx_value, int64_t allowed_ms,
+				    ksef_error *err);
+store_result store_attachment_revoke(store *st, const char *ctx_type,
+				     const char *ctx_value, int64_t revoked_ms,
+				     ksef_error *err);
+store_result store_attachment_get(store *st, const char *ctx_type,
+				  const char *ctx_value, int64_t *allowed_ms,
+				  int64_t *revoked_ms, ksef_error *err);
 
 #endif

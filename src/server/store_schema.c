@@ -287,21 +287,34 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"  details TEXT NOT NULL,"
 	"  created_ms INTEGER NOT NULL);"
 
-	"CREATE TABLE entity_roles ("
-	"  nip TEXT NOT NULL,"
+	/* The facts the test data sets, as its own migration makes them
+	 * (so IF NOT EXISTS): subjects with their role and parent, persons
+	 * (a bailiff is a CourtBailiff), and the attachment consent. */
+	"CREATE TABLE IF NOT EXISTS testdata_subjects ("
+	"  nip TEXT PRIMARY KEY,"
 	"  role TEXT NOT NULL,"
 	"  parent_nip TEXT NOT NULL,"
 	"  description TEXT NOT NULL,"
-	"  start_ms INTEGER NOT NULL,"
-	"  PRIMARY KEY (nip, role));"
-	"CREATE INDEX entity_roles_by_parent ON entity_roles"
-	"  (parent_nip, start_ms);"
-
-	"CREATE TABLE attachments_allowed ("
+	"  created_ms INTEGER NOT NULL,"
+	"  removed INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS testdata_subjects_by_parent"
+	"  ON testdata_subjects (parent_nip) WHERE parent_nip <> '';"
+	"CREATE TABLE IF NOT EXISTS testdata_persons ("
+	"  nip TEXT PRIMARY KEY,"
+	"  pesel TEXT NOT NULL,"
+	"  description TEXT NOT NULL,"
+	"  is_bailiff INTEGER NOT NULL,"
+	"  is_deceased INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  removed INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS testdata_persons_by_pesel"
+	"  ON testdata_persons (pesel) WHERE removed = 0;"
+	/* revoked_ms 0: the consent has no end. */
+	"CREATE TABLE IF NOT EXISTS attachment_permissions ("
 	"  ctx_type TEXT NOT NULL,"
 	"  ctx_value TEXT NOT NULL,"
-	"  allowed INTEGER NOT NULL,"
-	"  end_ms INTEGER NOT NULL,"
+	"  allowed_ms INTEGER NOT NULL,"
+	"  revoked_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (ctx_type, ctx_value));"
 
 	"PRAGMA user_version = 5;",
@@ -332,7 +345,6 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 #define PERM_COLS "id, kind, ctx_type, ctx_value, subject_type, " \
 	"subject_value, scope, description, can_delegate, author_type, " \
 	"author_value, grantor_type, grantor_value, start_ms, details"
-#define ROLE_COLS "nip, role, parent_nip, description, start_ms"
 /* Inactive: an indirect grant whose intermediary no longer holds its
  * scope from the client (or, for AllPartners, from anyone) with
  * canDelegate. */
@@ -704,29 +716,28 @@ const struct query_text sql_queries[Q_COUNT] = {
 		"SELECT ref, ctx_type, ctx_value, status, details, created_ms"
 		" FROM permission_ops WHERE ref = ?1" },
 
-	[Q_ROLE_SET] = { "set entity role",
-		"INSERT INTO entity_roles (" ROLE_COLS ")"
-		" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (nip, role)"
-		" DO UPDATE SET parent_nip = excluded.parent_nip,"
-		" description = excluded.description,"
-		" start_ms = excluded.start_ms" },
-	[Q_ROLE_REMOVE] = { "remove entity role",
-		"DELETE FROM entity_roles WHERE nip = ?1"
-		" AND (?2 IS NULL OR role = ?2)" },
-	[Q_ROLES_OF] = { "list entity roles",
-		"SELECT " ROLE_COLS " FROM entity_roles WHERE nip = ?1"
-		" ORDER BY start_ms DESC, role LIMIT ?2 OFFSET ?3" },
-	[Q_ROLES_UNDER] = { "list subordinate entities",
-		"SELECT " ROLE_COLS " FROM entity_roles WHERE parent_nip = ?1"
-		" AND parent_nip <> '' AND (?2 IS NULL OR nip = ?2)"
-		" ORDER BY start_ms DESC, nip, role LIMIT ?3 OFFSET ?4" },
-
-	[Q_ATTACHMENTS_SET] = { "set attachment consent",
-		"INSERT INTO attachments_allowed (ctx_type, ctx_value, allowed,"
-		" end_ms) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (ctx_type,"
-		" ctx_value) DO UPDATE SET allowed = excluded.allowed,"
-		" end_ms = excluded.end_ms" },
-	[Q_ATTACHMENTS_GET] = { "read attachment consent",
-		"SELECT allowed, end_ms FROM attachments_allowed"
+	[Q_ENTITY_ROLES] = { "list entity roles",
+		"SELECT nip, role, parent_nip, description, created_ms"
+		" FROM testdata_subjects WHERE nip = ?1 AND removed = 0"
+		" UNION ALL"
+		" SELECT nip, 'CourtBailiff', '', description, created_ms"
+		" FROM testdata_persons WHERE nip = ?1 AND removed = 0"
+		" AND is_bailiff = 1"
+		" ORDER BY created_ms DESC, role LIMIT ?3 OFFSET ?2" },
+	[Q_ENTITY_SUBUNITS] = { "list subordinate entities",
+		"SELECT nip, role, parent_nip, description, created_ms"
+		" FROM testdata_subjects WHERE parent_nip = ?1 AND removed = 0"
+		" AND (?2 IS NULL OR nip = ?2)"
+		" ORDER BY created_ms DESC, nip LIMIT ?4 OFFSET ?3" },
+	[Q_ATTACHMENT_ALLOW] = { "allow attachments",
+		"INSERT INTO attachment_permissions (ctx_type, ctx_value,"
+		" allowed_ms, revoked_ms) VALUES (?1, ?2, ?3, 0)"
+		" ON CONFLICT (ctx_type, ctx_value) DO UPDATE SET"
+		" allowed_ms = excluded.allowed_ms, revoked_ms = 0" },
+	[Q_ATTACHMENT_REVOKE] = { "revoke attachments",
+		"UPDATE attachment_permissions SET revoked_ms = ?3"
+		" WHERE ctx_type = ?1 AND ctx_value = ?2" },
+	[Q_ATTACHMENT_GET] = { "read attachment consent",
+		"SELECT allowed_ms, revoked_ms FROM attachment_permissions"
 		" WHERE ctx_type = ?1 AND ctx_value = ?2" },
 };

@@ -166,10 +166,10 @@ static void a_vat_group_lists_its_members_and_appoints_their_admins(
 		     token_of(&own), NULL);
 	assert_int_equal(json_array_size(items(list, "roles")), 0);
 	json_decref(list);
-	sql(&srv, "INSERT INTO entity_roles VALUES ('" A "', 'VatGroupUnit',"
-	    " '', 'Grupa VAT " A "', 1000);"
-	    "INSERT INTO entity_roles VALUES ('" M "', 'VatGroupSubUnit',"
-	    " '" A "', 'Członek grupy VAT " A "', 2000);");
+	sql(&srv, "INSERT INTO testdata_subjects VALUES ('" A "',"
+	    " 'VatGroupUnit', '', 'Grupa VAT " A "', 1000, 0);"
+	    "INSERT INTO testdata_subjects VALUES ('" M "', 'VatGroupSubUnit',"
+	    " '" A "', 'Członek grupy VAT " A "', 2000, 0);");
 	list = query(&srv, "GET", "/permissions/query/entities/roles", NULL,
 		     token_of(&own), NULL);
 	assert_int_equal(json_array_size(items(list, "roles")), 1);
@@ -247,8 +247,9 @@ static void a_bailiffs_context_grants_enforcement_operations(void **state)
 	(void)state;
 	who_make(&k, WHO_SEAL, K);
 	who_make(&p, WHO_PESEL, "81010112345");
-	sql(&srv, "INSERT INTO entity_roles VALUES ('" K "', 'CourtBailiff',"
-	    " '', 'Komornik sądowy', 3000);");
+	/* A bailiff person of the NIP (POST /testdata/person, isBailiff). */
+	sql(&srv, "INSERT INTO testdata_persons VALUES ('" K "',"
+	    " '30112206276', 'Komornik sądowy', 1, 0, 3000, 0);");
 	xlogin_ok(&own, &srv, K, &k);
 	assert_int_equal(operation(&srv, "POST", "/permissions/persons/grants",
 		token_of(&own), "{\"subjectIdentifier\":{\"type\":\"Pesel\","
@@ -453,14 +454,14 @@ static void the_attachment_consent_is_the_contexts(void **state)
 	assert_true(json_is_false(json_object_get(j, "isAttachmentAllowed")));
 	assert_null(json_object_get(j, "revokedDate"));
 	json_decref(j);
-	sql(&srv, "INSERT INTO attachments_allowed VALUES ('Nip', '" A "', 1,"
-	    " 0);");
+	sql(&srv, "INSERT INTO attachment_permissions VALUES ('Nip', '" A "',"
+	    " 1000, 0);");
 	j = query(&srv, "GET", "/permissions/attachments/status", NULL,
 		  token_of(&own), NULL);
 	assert_true(json_is_true(json_object_get(j, "isAttachmentAllowed")));
 	json_decref(j);
 	/* Withdrawn as from a date in the past. */
-	sql(&srv, "UPDATE attachments_allowed SET end_ms = 1767225600000"
+	sql(&srv, "UPDATE attachment_permissions SET revoked_ms = 1767225600000"
 	    " WHERE ctx_value = '" A "';");
 	j = query(&srv, "GET", "/permissions/attachments/status", NULL,
 		  token_of(&own), NULL);

@@ -181,8 +181,6 @@ static void migration_copies_the_proof_into_sessions(void **state)
 	assert_int_equal(sqlite3_exec(db,
 		"DROP TABLE permissions;"
 		"DROP TABLE permission_ops;"
-		"DROP TABLE entity_roles;"
-		"DROP TABLE attachments_allowed;"
 		"CREATE TABLE grants (ctx_type TEXT NOT NULL,"
 		"  ctx_value TEXT NOT NULL, subject_type TEXT NOT NULL,"
 		"  subject_value TEXT NOT NULL, permissions TEXT NOT NULL,"

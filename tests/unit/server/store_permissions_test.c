@@ -4,8 +4,9 @@
  * twice, revocation by id and by grantee, what grants give a subject in a
  * context (indirect grants only while the intermediary may delegate), the
  * query lists with their filters and pages, operations, entity roles and
- * the attachment consent, the refusals of what does not fit, and the
- * migration of `ksefd grant`'s old table into the new one.
+ * the attachment consent as the test data leaves them, the refusals of
+ * what does not fit, and the migration of `ksefd grant`'s old table into
+ * the new one.
  */
 #include "testsupport.h"
 #include <stdio.h>
@@ -426,53 +427,75 @@ static void what_does_not_fit_is_refused(void **state)
 	ts_rmdir(dir);
 }
 
-static void roles_and_the_attachment_consent_are_kept(void **state)
+/* Write SQL into a closed store's file, as the test data would. */
+static void sql_into(const char *dir, const char *text)
+{
+	char file[600];
+	sqlite3 *db;
+
+	snprintf(file, sizeof(file), "%s/ksefd.sqlite3", dir);
+	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, text, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void roles_and_the_attachment_consent_are_read(void **state)
 {
 	char *dir = ts_mkdtemp();
 	store *st = open_store(dir);
-	store_role r, *rows = NULL;
+	store_entity *rows = NULL;
 	size_t n = 0;
 	ksef_error err;
-	int allowed, count;
-	int64_t end;
+	int64_t from, end;
 
 	(void)state;
-	memset(&r, 0, sizeof(r));
-	snprintf(r.nip, sizeof(r.nip), A);
-	snprintf(r.role, sizeof(r.role), "VatGroupUnit");
-	r.start_ms = 1;
-	ok(store_role_set(st, &r, &err), &err);
-	snprintf(r.nip, sizeof(r.nip), B);
-	snprintf(r.role, sizeof(r.role), "VatGroupSubUnit");
-	snprintf(r.parent_nip, sizeof(r.parent_nip), A);
-	r.start_ms = 2;
-	ok(store_role_set(st, &r, &err), &err);
-	ok(store_roles_list(st, A, NULL, 0, 10, &rows, &n, &err), &err);
-	assert_int_equal(n, 1);
-	assert_string_equal(rows[0].role, "VatGroupUnit");
+	store_close(st);
+	sql_into(dir, "INSERT INTO testdata_subjects VALUES ('" A "',"
+		 " 'VatGroupUnit', '', 'Grupa VAT', 1, 0);"
+		 "INSERT INTO testdata_subjects VALUES ('" B "',"
+		 " 'VatGroupSubUnit', '" A "', 'Członek', 2, 0);"
+		 "INSERT INTO testdata_subjects VALUES ('1234563218',"
+		 " 'VatGroupSubUnit', '" A "', 'Były członek', 3, 1);"
+		 "INSERT INTO testdata_persons VALUES ('" A "', '" P "',"
+		 " 'Komornik', 1, 0, 4, 0);");
+	st = open_store(dir);
+	/* Its own role, and a bailiff person's. */
+	ok(store_entity_roles(st, A, 0, 10, &rows, &n, &err), &err);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].role, "CourtBailiff");
+	assert_string_equal(rows[1].role, "VatGroupUnit");
 	free(rows);
-	ok(store_roles_list(st, NULL, A, 0, 10, &rows, &n, &err), &err);
+	ok(store_entity_roles(st, A, 1, 10, &rows, &n, &err), &err);
+	assert_int_equal(n, 1);
+	free(rows);
+	/* Members, but not a removed one. */
+	ok(store_entity_subunits(st, A, NULL, 0, 10, &rows, &n, &err), &err);
 	assert_int_equal(n, 1);
 	assert_string_equal(rows[0].nip, B);
+	assert_string_equal(rows[0].parent_nip, A);
 	free(rows);
-	ok(store_roles_list(st, "1234563218", A, 0, 10, &rows, &n, &err),
+	ok(store_entity_subunits(st, A, "1234563218", 0, 10, &rows, &n, &err),
 	   &err);
 	assert_int_equal(n, 0);
-	ok(store_role_remove(st, B, NULL, &count, &err), &err);
-	assert_int_equal(count, 1);
-	ok(store_roles_list(st, NULL, A, 0, 10, &rows, &n, &err), &err);
-	assert_int_equal(n, 0);
+	assert_int_equal(store_entity_roles(st, "not a NIP, far too long",
+					    0, 10, &rows, &n, &err),
+			 STORE_INVALID);
 
-	ok(store_attachments_get(st, "Nip", A, &allowed, &end, &err), &err);
-	assert_false(allowed);
-	ok(store_attachments_set(st, "Nip", A, 1, 0, &err), &err);
-	ok(store_attachments_get(st, "Nip", A, &allowed, &end, &err), &err);
-	assert_true(allowed);
+	assert_int_equal(store_attachment_get(st, "Nip", A, &from, &end, &err),
+			 STORE_NOT_FOUND);
+	ok(store_attachment_allow(st, "Nip", A, 100, &err), &err);
+	ok(store_attachment_get(st, "Nip", A, &from, &end, &err), &err);
+	assert_int_equal(from, 100);
 	assert_int_equal(end, 0);
-	ok(store_attachments_set(st, "Nip", A, 0, 777, &err), &err);
-	ok(store_attachments_get(st, "Nip", A, &allowed, &end, &err), &err);
-	assert_false(allowed);
+	ok(store_attachment_revoke(st, "Nip", A, 777, &err), &err);
+	ok(store_attachment_get(st, "Nip", A, &from, &end, &err), &err);
 	assert_int_equal(end, 777);
+	/* Given again: the end is gone. */
+	ok(store_attachment_allow(st, "Nip", A, 900, &err), &err);
+	ok(store_attachment_get(st, "Nip", A, &from, &end, &err), &err);
+	assert_int_equal(end, 0);
+	assert_int_equal(store_attachment_revoke(st, "Nip", B, 1, &err),
+			 STORE_NOT_FOUND);
 	store_close(st);
 	ts_rmdir(dir);
 }
@@ -495,7 +518,6 @@ static void old_grants_become_direct_grants_by_the_system(void **state)
 	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 		"DROP TABLE permissions; DROP TABLE permission_ops;"
-		"DROP TABLE entity_roles; DROP TABLE attachments_allowed;"
 		"CREATE TABLE grants (ctx_type TEXT NOT NULL,"
 		"  ctx_value TEXT NOT NULL, subject_type TEXT NOT NULL,"
 		"  subject_value TEXT NOT NULL, permissions TEXT NOT NULL,"
@@ -573,7 +595,7 @@ int main(void)
 		cmocka_unit_test(
 			lists_filter_and_page_newest_first_then_by_id),
 		cmocka_unit_test(what_does_not_fit_is_refused),
-		cmocka_unit_test(roles_and_the_attachment_consent_are_kept),
+		cmocka_unit_test(roles_and_the_attachment_consent_are_read),
 		cmocka_unit_test(old_grants_become_direct_grants_by_the_system),
 		cmocka_unit_test(ksefd_grant_replaces_only_direct_grants),
 	};
