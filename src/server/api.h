@@ -64,6 +64,30 @@ void api_testdata_subject_limits_reset(struct request *req);
 void api_testdata_rate_limits_set(struct request *req);
 void api_testdata_rate_limits_reset(struct request *req);
 void api_testdata_rate_limits_production(struct request *req);
+/* permissions: api_permissions.c (grants, test data) */
+void api_perm_grant_persons(struct request *req);
+void api_perm_grant_entities(struct request *req);
+void api_perm_grant_authorizations(struct request *req);
+void api_perm_grant_indirect(struct request *req);
+void api_perm_grant_subunits(struct request *req);
+void api_perm_grant_eu_admin(struct request *req);
+void api_perm_grant_eu_rep(struct request *req);
+void api_testdata_permissions(struct request *req);
+void api_testdata_permissions_revoke(struct request *req);
+/* permissions: api_permissions_ops.c (revocations, operations) */
+void api_perm_revoke_common(struct request *req);
+void api_perm_revoke_authorization(struct request *req);
+void api_perm_operation(struct request *req);
+void api_perm_attachments_status(struct request *req);
+/* permissions: api_permissions_query.c */
+void api_perm_query_personal(struct request *req);
+void api_perm_query_persons(struct request *req);
+void api_perm_query_subunits(struct request *req);
+void api_perm_query_entities(struct request *req);
+void api_perm_query_entity_roles(struct request *req);
+void api_perm_query_subordinates(struct request *req);
+void api_perm_query_authorizations(struct request *req);
+void api_perm_query_eu(struct request *req);
 
 /*
  * Shared helpers (api_common.c). Those that can fail answer the request

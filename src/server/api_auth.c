@@ -16,6 +16,7 @@
 #include "ksef/xades.h"
 #include "api.h"
 #include "context.h"
+#include "permissions.h"
 #include "processing.h"
 #include "testdata.h"
 #include "trust.h"
@@ -81,8 +82,10 @@ static int issue(struct request *req, jwt_kind kind, const store_auth *op,
 		goto fail;
 	snprintf(c.reference, sizeof(c.reference), "%s", op->ref);
 	snprintf(c.context_type, sizeof(c.context_type), "%s", op->ctx_type);
-	snprintf(c.context_value, sizeof(c.context_value), "%s",
-		 op->ctx_value);
+	/* A context value is at most 25 characters (NipVatUe); the store's
+	 * field is wider for fingerprints. */
+	snprintf(c.context_value, sizeof(c.context_value), "%.*s",
+		 (int)sizeof(c.context_value) - 1, op->ctx_value);
 	snprintf(c.auth_method, sizeof(c.auth_method), "%s", op->method);
 	if (permissions != NULL)
 		snprintf(c.permissions, sizeof(c.permissions), "%s",
@@ -139,7 +142,7 @@ static void decide_token(struct server *srv, store_auth *op,
 			 int64_t challenge_ms)
 {
 	ksef_buf plain = KSEF_BUF_INIT;
-	char hash[KSEF_SHA256_B64_LEN + 1], ts[24];
+	char hash[KSEF_SHA256_B64_LEN + 1], ts[24], held[STORE_PERMS_SZ];
 	const char *p, *bar = NULL;
 	store_token tok;
 	size_t i;
@@ -195,10 +198,26 @@ static void decide_token(struct server *srv, store_auth *op,
 			 "[\"Brak przypisanych uprawnień\"]");
 		goto done;
 	}
+	/* permissions: a token works with what its author still holds
+	 * (uwierzytelnianie.md: tokens lose what their author loses). */
+	if (permissions_effective(srv, op->ctx_type, op->ctx_value,
+				  tok.author_type, tok.author_value, held,
+				  NULL) != 0) {
+		op->status = 500;
+		snprintf(op->status_details, sizeof(op->status_details),
+			 "[\"Nieznany błąd\"]");
+		goto done;
+	}
+	permissions_intersect(op->permissions, sizeof(op->permissions),
+			      tok.permissions, held);
+	if (op->permissions[0] == '\0') {
+		op->status = 415;
+		snprintf(op->status_details, sizeof(op->status_details),
+			 "[\"Brak przypisanych uprawnień\"]");
+		goto done;
+	}
 	op->status = 200;
 	op->status_details[0] = '\0';
-	snprintf(op->permissions, sizeof(op->permissions), "%s",
-		 tok.permissions);
 	snprintf(op->subject_type, sizeof(op->subject_type), "%s",
 		 tok.author_type);
 	snprintf(op->subject_value, sizeof(op->subject_value), "%s",
@@ -448,6 +467,32 @@ void api_auth_redeem(struct request *req)
 		"refreshToken", token_info(refresh, refresh_until)));
 }
 
+/* permissions: what the authenticated subject holds in its context now
+ * (with tok, a KSeF token's, bounded by its author's); 0, or -1 after
+ * answering 500. */
+static int current_permissions(struct request *req, const store_auth *op,
+			       const store_token *tok,
+			       char out[STORE_PERMS_SZ])
+{
+	char held[STORE_PERMS_SZ];
+	ksef_error err;
+
+	if (permissions_effective(req->srv, op->ctx_type,
+				  op->ctx_value,
+				  tok ? tok->author_type : op->subject_type,
+				  tok ? tok->author_value : op->subject_value,
+				  held, &err) != 0) {
+		errors_internal(req, &err);
+		return -1;
+	}
+	if (tok != NULL)
+		permissions_intersect(out, STORE_PERMS_SZ, tok->permissions,
+				      held);
+	else
+		snprintf(out, STORE_PERMS_SZ, "%s", held);
+	return 0;
+}
+
 void api_auth_refresh(struct request *req)
 {
 	struct server *srv = req->srv;
@@ -455,7 +500,7 @@ void api_auth_refresh(struct request *req)
 	char *access = NULL;
 	store_token tok;
 	store_auth op;
-	const char *perms;
+	char perms[STORE_PERMS_SZ];
 
 	if (load_op(req, req->claims.reference, &op) != 0)
 		return;
@@ -466,9 +511,13 @@ void api_auth_refresh(struct request *req)
 	}
 	if (!token_still_valid(req, &op, &tok) || !alive(req, &op))
 		return;
-	/* A refreshed access token carries the permissions as they are now
-	 * (uwierzytelnianie.md). */
-	perms = op.token_ref[0] ? tok.permissions : op.permissions;
+	/* permissions: a refreshed access token carries the permissions as
+	 * they are now (uwierzytelnianie.md): what the subject's grants give
+	 * it, and for a KSeF token what of the token's its author still
+	 * holds. None left is an access token that opens nothing. */
+	if (current_permissions(req, &op, op.token_ref[0] ? &tok : NULL,
+				perms) != 0)
+		return;
 	if (issue(req, JWT_ACCESS, &op, srv->cfg.access_ttl_ms, perms, &access,
 		  &until) != 0)
 		return;
@@ -550,11 +599,6 @@ void api_auth_revoke(struct request *req)
 	revoke(req, req->params[0]);
 }
 
-/* Every permission a context's owner has (uprawnienia.md): a subject whose
- * NIP is the context's. */
-#define OWNER_PERMISSIONS "InvoiceWrite,InvoiceRead,Introspection," \
-	"CredentialsRead,CredentialsManage,SubunitManage"
-
 /*
  * Who the signer is, as KSeF identifies it (SPEC 4.4): for
  * certificateSubject the NIP (VATPL-/TINPL-) or PESEL (PNOPL-) the
@@ -606,7 +650,8 @@ static const char *trust_detail(trust_verdict tv)
 }
 
 /* Decide the permissions of a XAdES-authenticated subject: the owner of
- * the context has them all; anyone else what was granted to it. */
+ * the context has them all; anyone else what its grants give it now
+ * (permissions.c). */
 static void xades_decide(struct server *srv, const ksef_xades_verified *v,
 			 store_auth *op)
 {
@@ -616,7 +661,6 @@ static void xades_decide(struct server *srv, const ksef_xades_verified *v,
 	const unsigned char *der = ksef_xades_verified_cert_der(v, &der_len);
 	char why[512];
 	trust_verdict tv;
-	int owner;
 
 	op->status = 200;
 	if ((int64_t)now * 1000 < ksef_xades_verified_cert_not_before(v) ||
@@ -653,22 +697,17 @@ static void xades_decide(struct server *srv, const ksef_xades_verified *v,
 	 * (480). */
 	if (testdata_auth_refused(srv, op))
 		return;
-	/* The owner: the context's NIP, or (test data) a PESEL linked to
-	 * it, with EnforcementOperations for a bailiff or an enforcement
-	 * authority. */
-	owner = (strcmp(op->subject_type, "Nip") == 0 &&
-		 strncmp(op->subject_value, op->ctx_value, 10) == 0) ||
-		testdata_owner_by_pesel(srv, op);
-	if (owner) {
-		snprintf(op->permissions, sizeof(op->permissions), "%s",
-			 OWNER_PERMISSIONS);
-		testdata_owner_permissions(srv, op->ctx_value, op->permissions,
-					   sizeof(op->permissions));
+	/* permissions: the owner's (the context's NIP, or a PESEL the test
+	 * data links to it) and the granted, in one list. */
+	if (permissions_effective(srv, op->ctx_type, op->ctx_value,
+				  op->subject_type, op->subject_value, perms,
+				  NULL) != 0) {
+		op->status = 500;
+		snprintf(op->status_details, sizeof(op->status_details),
+			 "[\"Nieznany błąd\"]");
 		return;
 	}
-	if (store_grant_get(srv->store, op->ctx_type, op->ctx_value,
-			    op->subject_type, op->subject_value, perms,
-			    NULL) == 0 && perms[0] != '\0') {
+	if (perms[0] != '\0') {
 		snprintf(op->permissions, sizeof(op->permissions), "%s", perms);
 		return;
 	}

@@ -8,6 +8,7 @@
  * finish requests in flight and the invoices being verified, commit,
  * close. docs/ksefd.8 documents every option and command here.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -84,7 +85,8 @@ static const char usage_text[] =
 "token create: prints a KSeF token for the NIP context (permissions\n"
 "default to InvoiceWrite,InvoiceRead).\n"
 "grant: lets a subject other than the owner authenticate with XAdES to the\n"
-"NIP context with these permissions; revoke withdraws it.\n"
+"NIP context with these permissions (its direct grants become exactly\n"
+"these, made by the system); revoke withdraws them.\n"
 "--version prints the version of ksefd (that of its libksef) and exits.\n";
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -276,8 +278,9 @@ static int cmd_grant(int argc, char **argv, const char *data_dir,
 {
 	store *st = NULL;
 	ksef_error err;
-	char bad[64];
+	char bad[64], subject[STORE_CTX_VALUE_SZ];
 	int revoke = argc >= 1 && strcmp(argv[0], "revoke") == 0, rc = 0;
+	size_t i;
 
 	if (argc > (revoke ? 1 : 0))
 		return die("grant: unexpected argument %s", argv[revoke]);
@@ -288,6 +291,16 @@ static int cmd_grant(int argc, char **argv, const char *data_dir,
 			   "--subject-fingerprint is required");
 	if (!revoke && tokens_check_permissions(perms, bad, sizeof(bad)) != 0)
 		return die("grant: unknown permission %s", bad);
+	/* permissions: a login names a certificate by its fingerprint in
+	 * upper-case hex, so a grant is kept the same way. */
+	if (strlen(subject_value) >= sizeof(subject))
+		return die("%s", "grant: subject too long");
+	for (i = 0; subject_value[i] != '\0'; i++)
+		subject[i] = strcmp(subject_type, "Fingerprint") == 0 ?
+			(char)toupper((unsigned char)subject_value[i]) :
+			subject_value[i];
+	subject[i] = '\0';
+	subject_value = subject;
 	if (store_open(&st, data_dir, &err) != 0)
 		return die("%s", err.message);
 	if (revoke ? store_grant_revoke(st, "Nip", nip, subject_type,

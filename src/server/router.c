@@ -130,6 +130,68 @@ static const struct route routes[] = {
 	{ "POST", "/testdata/rate-limits/production",
 	  api_testdata_rate_limits_production, AUTH_ACCESS, NULL,
 	  RATELIMIT_OTHER, ROUTE_TEST_ONLY },
+	/* permissions (uprawnienia.md): grants, revocations, operations,
+	 * queries (x-required-permissions of open-api.json), and the test
+	 * data's grants (no token; TEST only, api_permissions.c). */
+	{ "POST", "/permissions/persons/grants", api_perm_grant_persons,
+	  AUTH_ACCESS, "CredentialsManage", RATELIMIT_OTHER, 0 },
+	{ "POST", "/permissions/entities/grants", api_perm_grant_entities,
+	  AUTH_ACCESS, "CredentialsManage", RATELIMIT_OTHER, 0 },
+	{ "POST", "/permissions/authorizations/grants",
+	  api_perm_grant_authorizations, AUTH_ACCESS, "CredentialsManage",
+	  RATELIMIT_OTHER, 0 },
+	{ "POST", "/permissions/indirect/grants", api_perm_grant_indirect,
+	  AUTH_ACCESS, "CredentialsManage", RATELIMIT_OTHER, 0 },
+	{ "POST", "/permissions/subunits/grants", api_perm_grant_subunits,
+	  AUTH_ACCESS, "SubunitManage", RATELIMIT_OTHER, 0 },
+	{ "POST", "/permissions/eu-entities/administration/grants",
+	  api_perm_grant_eu_admin, AUTH_ACCESS, "CredentialsManage",
+	  RATELIMIT_OTHER, 0 },
+	{ "POST", "/permissions/eu-entities/grants", api_perm_grant_eu_rep,
+	  AUTH_ACCESS, "VatUeManage", RATELIMIT_OTHER, 0 },
+	{ "DELETE", "/permissions/common/grants/{id}", api_perm_revoke_common,
+	  AUTH_ACCESS, "CredentialsManage|VatUeManage|SubunitManage",
+	  RATELIMIT_OTHER, 0 },
+	{ "DELETE", "/permissions/authorizations/grants/{id}",
+	  api_perm_revoke_authorization, AUTH_ACCESS, "CredentialsManage",
+	  RATELIMIT_OTHER, 0 },
+	{ "GET", "/permissions/operations/{ref}", api_perm_operation,
+	  AUTH_ACCESS, NULL, RATELIMIT_OTHER, ROUTE_QUICK },
+	{ "GET", "/permissions/attachments/status",
+	  api_perm_attachments_status, AUTH_ACCESS,
+	  "CredentialsManage|CredentialsRead", RATELIMIT_OTHER, ROUTE_QUICK },
+	{ "POST", "/permissions/query/personal/grants",
+	  api_perm_query_personal, AUTH_ACCESS, NULL, RATELIMIT_OTHER,
+	  ROUTE_QUICK },
+	{ "POST", "/permissions/query/persons/grants", api_perm_query_persons,
+	  AUTH_ACCESS, "CredentialsManage|CredentialsRead|SubunitManage",
+	  RATELIMIT_OTHER, ROUTE_QUICK },
+	{ "POST", "/permissions/query/subunits/grants",
+	  api_perm_query_subunits, AUTH_ACCESS,
+	  "CredentialsManage|CredentialsRead|SubunitManage", RATELIMIT_OTHER,
+	  ROUTE_QUICK },
+	{ "POST", "/permissions/query/entities/grants",
+	  api_perm_query_entities, AUTH_ACCESS,
+	  "CredentialsManage|CredentialsRead", RATELIMIT_OTHER, ROUTE_QUICK },
+	{ "GET", "/permissions/query/entities/roles",
+	  api_perm_query_entity_roles, AUTH_ACCESS,
+	  "CredentialsManage|CredentialsRead", RATELIMIT_OTHER, ROUTE_QUICK },
+	{ "POST", "/permissions/query/subordinate-entities/roles",
+	  api_perm_query_subordinates, AUTH_ACCESS,
+	  "CredentialsManage|CredentialsRead|SubunitManage", RATELIMIT_OTHER,
+	  ROUTE_QUICK },
+	{ "POST", "/permissions/query/authorizations/grants",
+	  api_perm_query_authorizations, AUTH_ACCESS,
+	  "CredentialsManage|CredentialsRead|PefInvoiceWrite", RATELIMIT_OTHER,
+	  ROUTE_QUICK },
+	{ "POST", "/permissions/query/eu-entities/grants", api_perm_query_eu,
+	  AUTH_ACCESS, "CredentialsManage|CredentialsRead|VatUeManage",
+	  RATELIMIT_OTHER, ROUTE_QUICK },
+	{ "POST", "/testdata/permissions", api_testdata_permissions, AUTH_NONE,
+	  NULL, RATELIMIT_UNAUTHENTICATED, 0 },
+	{ "POST", "/testdata/permissions/revoke",
+	  api_testdata_permissions_revoke, AUTH_NONE, NULL,
+	  RATELIMIT_UNAUTHENTICATED, 0 },
 };
 
 #define API_PREFIX "/v2"
@@ -379,7 +441,7 @@ unsigned router_find(struct request *req, const struct route **out)
 		return 404;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		/* limits: PRD has no test-data operations at all. */
-		if ((routes[i].flags & ROUTE_TEST_ONLY) &&
+		if ((routes[i].flags & ROUTE_TEST_ONLY) && req->srv != NULL &&
 		    req->srv->cfg.production)
 			continue;
 		if (!match(routes[i].pattern, path, req))

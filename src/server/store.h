@@ -35,7 +35,9 @@ typedef struct store store;
 
 #define STORE_REF_SZ KSEF_REFNUM_BUFSZ   /* 36 + NUL */
 #define STORE_B64_SHA_SZ 45               /* 44 + NUL */
-#define STORE_CTX_VALUE_SZ 64
+/* A context or subject value: the longest is a certificate fingerprint,
+ * 64 hex digits (SPEC 13 #16), with its NUL. */
+#define STORE_CTX_VALUE_SZ 65
 #define STORE_CTX_TYPE_SZ 16
 #define STORE_PERMS_SZ 256     /* comma-separated permission names */
 /* An authorizationPolicy as context_policy_text() writes it: at most 10
@@ -481,21 +483,208 @@ store_result store_upo_pages(store *st, const char *session_ref,
 
 /* ---- permission grants (who may act for a context) ---- */
 
-/* Grant (or replace) a subject's permissions in a context. subject_type
- * is Nip, Pesel or Fingerprint. */
+/* The admin shortcuts of `ksefd grant` over the permission store below:
+ * the direct (STORE_PERM_PERSON) grants of one subject in one context,
+ * made by the system (author "System"), as one comma-separated list.
+ *
+ * Grant (or replace) a subject's permissions in a context: the subject's
+ * direct grants become exactly these. subject_type is Nip, Pesel or
+ * Fingerprint. */
 store_result store_grant_set(store *st, const char *ctx_type,
 			     const char *ctx_value, const char *subject_type,
 			     const char *subject_value, const char *permissions,
 			     ksef_error *err);
-/* The permissions granted, or STORE_NOT_FOUND. */
+/* The subject's direct grants in the context, sorted by name, or
+ * STORE_NOT_FOUND when it has none. */
 store_result store_grant_get(store *st, const char *ctx_type,
 			     const char *ctx_value, const char *subject_type,
 			     const char *subject_value,
 			     char permissions[STORE_PERMS_SZ], ksef_error *err);
-/* STORE_NOT_FOUND if there was no grant. */
+/* Withdraw the subject's direct grants in the context; STORE_NOT_FOUND if
+ * it had none. */
 store_result store_grant_revoke(store *st, const char *ctx_type,
 				const char *ctx_value, const char *subject_type,
 				const char *subject_value, ksef_error *err);
+
+
+/* ---- permissions (uprawnienia.md; store_permissions.c) ---- */
+
+/*
+ * Every grant of the permission operations, one row a permission scope,
+ * each with its permissionId. Which context a row works in, and who made
+ * it, depend on its kind:
+ *
+ *   kind            ctx (where it works)       grantor (where made)
+ *   PERSON          the grantor's context      the caller's context
+ *   ENTITY          the grantor's context      the caller's context
+ *   AUTHORIZATION   the authorizing context    the caller's context
+ *   INDIRECT        the client: Nip or         the intermediary's
+ *                   InternalId, or AllPartners context
+ *                   with an empty value
+ *   SUBUNIT         the subunit (InternalId    the parent's context
+ *                   or Nip)
+ *   EU_ADMIN        the NipVatUe context       the Polish NIP context
+ *   EU_REP          the NipVatUe context       the same NipVatUe context
+ *
+ * The store keeps rows and answers questions about them; who may grant
+ * what, and what a refusal is called, belong to permissions.c and the
+ * api_permissions*.c handlers.
+ */
+typedef enum store_perm_kind {
+	STORE_PERM_PERSON = 1,
+	STORE_PERM_ENTITY = 2,
+	STORE_PERM_AUTHORIZATION = 3,
+	STORE_PERM_INDIRECT = 4,
+	STORE_PERM_SUBUNIT = 5,
+	STORE_PERM_EU_ADMIN = 6,
+	STORE_PERM_EU_REP = 7,
+} store_perm_kind;
+
+/* A kind's bit in a mask of kinds. */
+#define STORE_PERM_BIT(kind) (1u << (kind))
+
+#define STORE_PERM_ID_SZ 37        /* a UUID: 36 + NUL */
+#define STORE_PERM_SCOPE_SZ 32     /* the longest name is 21 */
+/* A description of at most 256 characters, up to 4 bytes of UTF-8 each. */
+#define STORE_PERM_DESC_SZ 1028
+/* What the responses show of the grantee and of an EU entity, as a JSON
+ * object (subjectPersonDetails, subjectEntityDetails, euEntityDetails,
+ * euEntityName, subunitName). Each field is bounded by its schema (at most
+ * 512 characters); all of them fit twice over. */
+#define STORE_PERM_DETAILS_SZ 8192
+
+typedef struct store_permission {
+	char id[STORE_PERM_ID_SZ];       /* set by the store when empty */
+	int kind;                        /* store_perm_kind */
+	char ctx_type[STORE_CTX_TYPE_SZ];
+	char ctx_value[STORE_CTX_VALUE_SZ];
+	char subject_type[STORE_CTX_TYPE_SZ];   /* the grantee */
+	char subject_value[STORE_CTX_VALUE_SZ];
+	char scope[STORE_PERM_SCOPE_SZ];  /* e.g. InvoiceWrite */
+	char description[STORE_PERM_DESC_SZ];
+	int can_delegate;
+	char author_type[STORE_CTX_TYPE_SZ];    /* Nip Pesel Fingerprint
+						   System */
+	char author_value[STORE_CTX_VALUE_SZ];  /* "" for System */
+	char grantor_type[STORE_CTX_TYPE_SZ];
+	char grantor_value[STORE_CTX_VALUE_SZ];
+	int64_t start_ms;
+	char details[STORE_PERM_DETAILS_SZ];    /* JSON object, or "" */
+	/* Lists only: an INDIRECT grant whose intermediary no longer holds
+	 * the permission from the client with canDelegate (Inactive). */
+	int inactive;
+} store_permission;
+
+/* An asynchronous permission operation (grant or revocation) and how it
+ * ended: a status of PermissionsOperationStatusResponse. */
+typedef struct store_perm_op {
+	char ref[STORE_REF_SZ];          /* EG number */
+	char ctx_type[STORE_CTX_TYPE_SZ];       /* whose operation it is */
+	char ctx_value[STORE_CTX_VALUE_SZ];
+	int status;
+	char details[STORE_DETAILS_SZ];  /* JSON array, or "" */
+	int64_t created_ms;
+} store_perm_op;
+
+/*
+ * Record the grants p[0..n) and the operation op in one transaction. A
+ * grant already held (same kind, context, grantor, grantee and scope)
+ * keeps its id, author and start date, and takes the new description,
+ * canDelegate and details: granting twice is not an error. Each p[i].id
+ * left empty is given a fresh UUID (the one kept, for a grant already
+ * held, is not written back). op may be NULL: grants that no operation
+ * made (the test data's). STORE_EXISTS if op's reference is taken.
+ */
+store_result store_permissions_grant(store *st, store_permission *p,
+				     size_t n, const store_perm_op *op,
+				     ksef_error *err);
+/* The grant with this id; STORE_NOT_FOUND. */
+store_result store_permission_get(store *st, const char *id,
+				  store_permission *out, ksef_error *err);
+/* Delete the grant `id` and record op, in one transaction;
+ * STORE_NOT_FOUND (nothing recorded) if there is no such grant. */
+store_result store_permission_revoke(store *st, const char *id,
+				     const store_perm_op *op, ksef_error *err);
+/* Delete every grant whose grantee is the subject in the context (the
+ * context a row works in), of the kinds in `kinds` (STORE_PERM_BIT; 0:
+ * all); *count (may be NULL) receives how many. */
+store_result store_permissions_revoke_subject(store *st, const char *ctx_type,
+					      const char *ctx_value,
+					      const char *subject_type,
+					      const char *subject_value,
+					      unsigned kinds, int *count,
+					      ksef_error *err);
+
+/*
+ * The scopes the grants give a subject in a context, sorted and
+ * comma-separated into out ("" when none): its direct, entity, subunit
+ * and EU grants there, and the indirect ones whose intermediary holds
+ * the same scope from that context with canDelegate (or, for
+ * AllPartners, from the context). STORE_TOO_BIG if they do not fit.
+ */
+store_result store_permissions_effective(store *st, const char *ctx_type,
+					 const char *ctx_value,
+					 const char *subject_type,
+					 const char *subject_value,
+					 char out[STORE_PERMS_SZ],
+					 ksef_error *err);
+
+/* Whether the entity `nip` holds `scope` in the context with
+ * canDelegate: *yes 1 or 0. */
+store_result store_permission_delegable(store *st, const char *ctx_type,
+					const char *ctx_value, const char *nip,
+					const char *scope, int *yes,
+					ksef_error *err);
+
+/* The lists of the query operations (api_permissions_query.c). */
+typedef enum store_perm_list {
+	STORE_PERMS_PERSONAL,        /* the caller's own */
+	STORE_PERMS_IN_CONTEXT,      /* working in the context */
+	STORE_PERMS_GRANTED,         /* granted in it by the caller */
+	STORE_PERMS_SUBUNITS,        /* subunit administrators */
+	STORE_PERMS_ENTITIES,        /* received by the context's entity */
+	STORE_PERMS_AUTH_GRANTED,    /* authorizations it gave */
+	STORE_PERMS_AUTH_RECEIVED,   /* authorizations it received */
+	STORE_PERMS_EU,              /* EU administrators, representatives */
+	STORE_PERMS_LIST_COUNT
+} store_perm_list;
+
+/*
+ * What a list is of (ctx, subject, owner) and its filters. Every string
+ * is exact unless said otherwise, and NULL means "any". The filters are
+ * on the row's columns; which request field maps to which is the
+ * handler's business.
+ */
+typedef struct store_perm_query {
+	const char *ctx_type, *ctx_value;          /* the caller's context */
+	const char *subject_type, *subject_value;  /* the caller */
+	int owner;                   /* the caller owns the context */
+	unsigned kinds;              /* STORE_PERM_BIT mask; 0: any */
+	const char *author_type, *author_value;
+	const char *grantee_type, *grantee_value;
+	const char *row_ctx_type, *row_ctx_value;
+	const char *grantor_type, *grantor_value;
+	const char *scopes;          /* ",A,B," */
+	int state;                   /* 0 any, 1 Active, 2 Inactive */
+	const char *grantee_contains;   /* substring of the grantee */
+	const char *vat_ue;          /* the NipVatUe context's part after
+					"NIP-" */
+	size_t offset, limit;
+} store_perm_query;
+
+/* The rows of a list, newest first (then by id), from q->offset, at most
+ * q->limit. */
+store_result store_permissions_query(store *st, store_perm_list which,
+				     const store_perm_query *q,
+				     store_permission **out, size_t *count,
+				     ksef_error *err);
+
+/* Record an operation (one that changed nothing: a refused grant or
+ * revocation); STORE_EXISTS if its reference is taken. */
+store_result store_perm_op_add(store *st, const store_perm_op *op,
+			       ksef_error *err);
+store_result store_perm_op_get(store *st, const char *ref, store_perm_op *out,
+			       ksef_error *err);
 
 /* ---- test data (dane-testowe-scenariusze.md; store_testdata.c) ---- */
 
@@ -503,8 +692,8 @@ store_result store_grant_revoke(store *st, const char *ctx_type,
  * What the TEST profile's /testdata operations create: subjects with
  * their subunits and roles, persons, the consent to invoices with
  * attachments, and blocks of authentication. The store keeps them; what
- * they mean to authentication and verification is testdata.c's, and the
- * answers api_testdata.c's.
+ * they mean to authentication, verification and the permission rules is
+ * testdata.c's and permissions.c's, and the answers api_testdata.c's.
  */
 
 /* A description: 256 characters (open-api.json) of UTF-8, and its NUL. */

@@ -57,6 +57,13 @@ enum query {
 	Q_CTX_LIMITS_GET, Q_CTX_SESSION_SET, Q_CTX_SESSION_CLEAR,
 	Q_CTX_RATE_SET, Q_CTX_RATE_CLEAR, Q_CTX_LIMITS_PRUNE,
 	Q_SUBJECT_LIMITS_GET, Q_SUBJECT_LIMITS_SET, Q_SUBJECT_LIMITS_CLEAR,
+	/* permissions (store_permissions.c) */
+	Q_PERM_UPSERT, Q_PERM_GET, Q_PERM_DELETE, Q_PERM_DELETE_SUBJECT,
+	Q_PERM_EFFECTIVE, Q_PERM_DELEGABLE, Q_GRANT_TRIM,
+	Q_PERMS_PERSONAL, Q_PERMS_IN_CONTEXT, Q_PERMS_GRANTED,
+	Q_PERMS_SUBUNITS, Q_PERMS_ENTITIES, Q_PERMS_AUTH_GRANTED,
+	Q_PERMS_AUTH_RECEIVED, Q_PERMS_EU,
+	Q_PERM_OP_ADD, Q_PERM_OP_GET,
 	Q_COUNT
 };
 
@@ -69,7 +76,7 @@ extern const struct query_text sql_queries[Q_COUNT];
 
 /* The schema's version, and the migrations that reach it: migration i
  * brings user_version i to i + 1 (store_schema.c; run by sql_migrate()). */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 extern const char *const sql_migrations[STORE_SCHEMA_VERSION];
 
 /* ---- the store (store_sqlite.c) ---- */
@@ -276,6 +283,17 @@ struct session_state {
 /* STORE_NOT_FOUND if there is no session `ref`. */
 int sql_session_state(struct conn *w, const char *ref,
 		      struct session_state *out, ksef_error *err);
+
+/* A fresh permissionId, a version-4 UUID (store_permissions.c). */
+int sql_permission_id(char out[STORE_PERM_ID_SZ], ksef_error *err);
+/* Insert a grant, or update the one it repeats (Q_PERM_UPSERT). */
+int sql_permission_upsert(struct conn *w, const store_permission *p,
+			  ksef_error *err);
+/* The one text column of q's one row (a group_concat) into out; *none is
+ * 1 when there was no row or the column is NULL; STORE_TOO_BIG when it
+ * does not fit. */
+int sql_read_list_text(store *st, enum query q, const struct param *p,
+		       char *out, size_t size, int *none, ksef_error *err);
 
 /* Bring the schema up to date in one transaction (store_sqlite.c). */
 int sql_migrate(struct conn *w, ksef_error *err);

@@ -90,20 +90,21 @@ int testdata_auth_refused(struct server *srv, store_auth *op)
 	return 0;
 }
 
-int testdata_owner_by_pesel(struct server *srv, const store_auth *op)
+int testdata_pesel_owner(struct server *srv, const char *ctx_value,
+			 const char *subject_type, const char *subject_value)
 {
 	char nip[KSEF_NIP_BUFSZ];
 	store_person p;
 	ksef_error err;
 	int rc;
 
-	if (!active(srv) || strcmp(op->subject_type, "Pesel") != 0 ||
-	    !context_nip(nip, op->ctx_value))
+	if (!active(srv) || strcmp(subject_type, "Pesel") != 0 ||
+	    !context_nip(nip, ctx_value))
 		return 0;
 	rc = store_person_get(srv->store, nip, &p, &err);
 	if (rc != STORE_OK && rc != STORE_NOT_FOUND)
 		logged("person", &err);
-	return rc == STORE_OK && strcmp(p.pesel, op->subject_value) == 0;
+	return rc == STORE_OK && strcmp(p.pesel, subject_value) == 0;
 }
 
 /* The roles of the context's NIP into roles[ROLES_MAX]; their count. */

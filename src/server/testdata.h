@@ -35,11 +35,12 @@
 int testdata_auth_refused(struct server *srv, store_auth *op);
 
 /*
- * Whether op's subject owns op's context through a test person: its
- * PESEL is linked to the context's NIP (uprawnienia.md, "Właściciel": the
+ * Whether the subject owns the context through a test person: its PESEL
+ * is linked to the context's NIP (uprawnienia.md, "Właściciel": the
  * NIP-PESEL link gives the owner's rights to the PESEL too).
  */
-int testdata_owner_by_pesel(struct server *srv, const store_auth *op);
+int testdata_pesel_owner(struct server *srv, const char *ctx_value,
+			 const char *subject_type, const char *subject_value);
 
 /*
  * The owner's permissions of a context, extended by test data: a bailiff

@@ -176,7 +176,16 @@ static void migration_copies_the_proof_into_sessions(void **state)
 	store_close(st);
 	snprintf(file, sizeof(file), "%s/ksefd.sqlite3", dir);
 	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
+	/* Version 7's additions (permissions) go first, as its migration
+	 * found no permissions and a grants table. */
 	assert_int_equal(sqlite3_exec(db,
+		"DROP TABLE permissions;"
+		"DROP TABLE permission_ops;"
+		"CREATE TABLE grants (ctx_type TEXT NOT NULL,"
+		"  ctx_value TEXT NOT NULL, subject_type TEXT NOT NULL,"
+		"  subject_value TEXT NOT NULL, permissions TEXT NOT NULL,"
+		"  PRIMARY KEY (ctx_type, ctx_value, subject_type,"
+		"  subject_value));"
 		"DROP INDEX auth_ops_by_start;"
 		"DROP INDEX invoices_by_corrected;"
 		"ALTER TABLE sessions DROP COLUMN auth_token_ref;"
