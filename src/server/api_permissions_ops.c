@@ -18,10 +18,8 @@
 #include "api_permissions.h"
 #include "errors.h"
 #include "http.h"
+#include "permissions.h"
 
-/* How long an operation's status can be read: "Status operacji jest
- * dostępny przez 30 dni." (GET /permissions/operations/{ref}). */
-#define PERM_OP_RETENTION_MS (30LL * 86400 * 1000)
 
 /* The permission a kind of grant needs to be revoked. */
 static const char *revoker_needs(int kind)
@@ -127,7 +125,7 @@ void api_perm_operation(struct request *req)
 			"referencyjnym %s nie została znaleziona.", ref);
 		return;
 	}
-	if (server_now_ms() - op.created_ms > PERM_OP_RETENTION_MS) {
+	if (server_now_ms() - op.created_ms > PERMISSIONS_OP_RETENTION_MS) {
 		errors_gone(req, "Status operacji nie jest już dostępny.");
 		return;
 	}

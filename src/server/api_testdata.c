@@ -271,7 +271,12 @@ out:
 	json_decref(body);
 }
 
-void api_testdata_subject_remove(struct request *req)
+/* POST .../remove: the record of the body's NIP member removed by
+ * remove; `who` names it in the refusal of a NIP that has none. */
+static void remove_by_nip(struct request *req, const char *member,
+			  store_result (*remove)(store *, const char *,
+						 ksef_error *),
+			  const char *who)
 {
 	json_t *body;
 	const char *nip;
@@ -281,19 +286,24 @@ void api_testdata_subject_remove(struct request *req)
 
 	if ((body = api_body_object(req)) == NULL)
 		return;
-	nip = nip_member(req, body, "", "subjectNip", &failed);
+	nip = nip_member(req, body, "", member, &failed);
 	if (failed)
 		goto out;
-	rc = store_entity_remove(req->srv->store, nip, &err);
+	rc = remove(req->srv->store, nip, &err);
 	if (rc == STORE_NOT_FOUND)
-		errors_reply(req, 400, 21405, "Podmiot o numerze NIP %s nie "
-			     "istnieje.", nip);
+		errors_reply(req, 400, 21405, "%s o numerze NIP %s nie "
+			     "istnieje.", who, nip);
 	else if (rc != STORE_OK)
 		errors_internal(req, &err);
 	else
 		http_reply_empty(req, 200);
 out:
 	json_decref(body);
+}
+
+void api_testdata_subject_remove(struct request *req)
+{
+	remove_by_nip(req, "subjectNip", store_entity_remove, "Podmiot");
 }
 
 /* ---- persons ---- */
@@ -340,27 +350,7 @@ out:
 
 void api_testdata_person_remove(struct request *req)
 {
-	json_t *body;
-	const char *nip;
-	int failed = 0;
-	ksef_error err;
-	store_result rc;
-
-	if ((body = api_body_object(req)) == NULL)
-		return;
-	nip = nip_member(req, body, "", "nip", &failed);
-	if (failed)
-		goto out;
-	rc = store_person_remove(req->srv->store, nip, &err);
-	if (rc == STORE_NOT_FOUND)
-		errors_reply(req, 400, 21405, "Osoba o numerze NIP %s nie "
-			     "istnieje.", nip);
-	else if (rc != STORE_OK)
-		errors_internal(req, &err);
-	else
-		http_reply_empty(req, 200);
-out:
-	json_decref(body);
+	remove_by_nip(req, "nip", store_person_remove, "Osoba");
 }
 
 /* ---- attachments ---- */

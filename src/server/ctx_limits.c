@@ -28,10 +28,11 @@
 #include <string.h>
 #include <openssl/rand.h>
 #include "ksef/limits.h"
+#include "lru.h"
 
 struct entry {
 	struct entry *chain;      /* next in the bucket */
-	struct entry *newer, *older;
+	struct lru_link lru;
 	uint64_t hash;
 	ctx_limits_view view;
 	char type[STORE_CTX_TYPE_SZ];
@@ -45,7 +46,7 @@ struct ctx_limits {
 	size_t max, count;
 	struct entry **buckets;   /* a power of two of them */
 	size_t nbuckets;
-	struct entry *newest, *oldest;
+	struct lru lru;
 	uint64_t seed;
 	uint64_t version;         /* bumped by every change */
 };
@@ -195,8 +196,9 @@ void ctx_limits_free(ctx_limits *cl)
 
 	if (cl == NULL)
 		return;
-	for (e = cl->newest; e != NULL; e = next) {
-		next = e->older;
+	for (e = LRU_ENTRY(cl->lru.newest, struct entry, lru); e != NULL;
+	     e = next) {
+		next = LRU_ENTRY(e->lru.older, struct entry, lru);
 		free(e);
 	}
 	free(cl->buckets);
@@ -216,48 +218,15 @@ size_t ctx_limits_cached(ctx_limits *cl)
 	return n;
 }
 
-/* FNV-1a over type, a separator no identifier holds, and value, from the
- * seed; then MurmurHash3's final mix, so the bucket bits depend on all. */
+/* The hash of type, a separator no identifier holds, and value, from
+ * the seed. */
 static uint64_t hash_key(uint64_t seed, const char *type, const char *value)
 {
-	uint64_t h = seed ^ UINT64_C(0xcbf29ce484222325);
-	const char *p;
+	uint64_t h = lru_hash_bytes(LRU_HASH_START ^ seed, type, strlen(type));
 
-	for (p = type; *p; p++)
-		h = (h ^ (unsigned char)*p) * UINT64_C(0x100000001b3);
-	h = (h ^ 0) * UINT64_C(0x100000001b3);
-	for (p = value; *p; p++)
-		h = (h ^ (unsigned char)*p) * UINT64_C(0x100000001b3);
-	h ^= h >> 33;
-	h *= UINT64_C(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	h *= UINT64_C(0xc4ceb9fe1a85ec53);
-	h ^= h >> 33;
-	return h;
-}
-
-static void lru_unlink(ctx_limits *cl, struct entry *e)
-{
-	if (e->newer != NULL)
-		e->newer->older = e->older;
-	else
-		cl->newest = e->older;
-	if (e->older != NULL)
-		e->older->newer = e->newer;
-	else
-		cl->oldest = e->newer;
-	e->newer = e->older = NULL;
-}
-
-static void lru_push(ctx_limits *cl, struct entry *e)
-{
-	e->newer = NULL;
-	e->older = cl->newest;
-	if (cl->newest != NULL)
-		cl->newest->newer = e;
-	cl->newest = e;
-	if (cl->oldest == NULL)
-		cl->oldest = e;
+	h = lru_hash_bytes(h, "", 1);
+	h = lru_hash_bytes(h, value, strlen(value));
+	return lru_hash_mix(h);
 }
 
 static struct entry *find(ctx_limits *cl, uint64_t h, const char *type,
@@ -279,7 +248,7 @@ static void drop(ctx_limits *cl, struct entry *e)
 	while (*pp != e)
 		pp = &(*pp)->chain;
 	*pp = e->chain;
-	lru_unlink(cl, e);
+	lru_unlink(&cl->lru, &e->lru);
 	cl->count--;
 	free(e);
 }
@@ -295,8 +264,8 @@ static void insert(ctx_limits *cl, uint64_t h, const char *type,
 		e->view = *v;
 		return;
 	}
-	while (cl->count >= cl->max && cl->oldest != NULL)
-		drop(cl, cl->oldest);
+	while (cl->count >= cl->max && cl->lru.oldest != NULL)
+		drop(cl, LRU_ENTRY(cl->lru.oldest, struct entry, lru));
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return;
 	e->hash = h;
@@ -306,7 +275,7 @@ static void insert(ctx_limits *cl, uint64_t h, const char *type,
 	bucket = &cl->buckets[h & (cl->nbuckets - 1)];
 	e->chain = *bucket;
 	*bucket = e;
-	lru_push(cl, e);
+	lru_push(&cl->lru, &e->lru);
 	cl->count++;
 }
 
@@ -381,8 +350,7 @@ int ctx_limits_get(ctx_limits *cl, const char *ctx_type,
 	h = hash_key(cl->seed, ctx_type, ctx_value);
 	pthread_mutex_lock(&cl->lock);
 	if ((e = find(cl, h, ctx_type, ctx_value)) != NULL) {
-		lru_unlink(cl, e);
-		lru_push(cl, e);
+		lru_touch(&cl->lru, &e->lru);
 		*out = e->view;
 		pthread_mutex_unlock(&cl->lock);
 		return 0;

@@ -18,6 +18,16 @@
 #define PERMISSIONS_OWNER "InvoiceWrite,InvoiceRead,Introspection," \
 	"CredentialsRead,CredentialsManage,SubunitManage"
 
+/* How long an operation's status can be read: "Status operacji jest
+ * dostępny przez 30 dni." (GET /permissions/operations/{ref}); after that
+ * it is 410. */
+#define PERMISSIONS_OP_RETENTION_MS (30LL * 86400 * 1000)
+/* When the housekeeper forgets an operation (its GET is then 400/21405,
+ * as for any unknown number): the 410 is kept for 60 days more, so that
+ * a client polling late learns the status is gone, while the store does
+ * not grow with every grant ever made. */
+#define PERMISSIONS_OP_FORGET_MS (90LL * 86400 * 1000)
+
 /*
  * Whether the subject owns the context: a subject whose NIP is the
  * context's (for InternalId and NipVatUe, the NIP the context starts

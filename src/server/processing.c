@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lru.h"
 #include "processing.h"
 
 #define SEEN_SLOTS 8192
@@ -34,15 +35,11 @@ void processing_free(processing *p)
 	free(p);
 }
 
-/* FNV-1a: the table needs spread, not secrecy; 0 is kept for "empty". */
+/* 0 is kept for "empty". */
 static uint64_t ref_hash(const char *ref)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = lru_hash_bytes(LRU_HASH_START, ref, strlen(ref));
 
-	for (; *ref != '\0'; ref++) {
-		h ^= (unsigned char)*ref;
-		h *= 1099511628211ULL;
-	}
 	return h ? h : 1;
 }
 

@@ -48,6 +48,7 @@
 #include <string.h>
 #include <openssl/rand.h>
 #include "ksef/error.h"
+#include "lru.h"
 
 /* Keys dropped for idleness per check, at most: a bound on the time one
  * check holds the lock. */
@@ -87,8 +88,7 @@ static const struct {
 
 struct entry {
 	struct entry *chain;      /* next in the hash bucket */
-	struct entry *newer;      /* towards the head of the LRU list */
-	struct entry *older;      /* towards the tail */
+	struct lru_link lru;      /* the keys' recency order */
 	uint64_t hash;
 	int64_t last_ms;          /* latest request, counted or not */
 	int64_t *ring;            /* counted request times, oldest first */
@@ -113,8 +113,7 @@ struct ratelimit {
 	size_t nkeys;
 	struct entry **buckets;   /* NULL until the first enabled check */
 	size_t nbuckets;          /* a power of two */
-	struct entry *newest;     /* head of the LRU list */
-	struct entry *oldest;     /* its tail */
+	struct lru lru;           /* the keys, most recently used first */
 	uint64_t seed;
 	ratelimit_limits limits[RATELIMIT_GROUP_COUNT];
 	unsigned gen[RATELIMIT_GROUP_COUNT];
@@ -199,8 +198,9 @@ void ratelimit_free(ratelimit *rl)
 
 	if (rl == NULL)
 		return;
-	for (e = rl->newest; e != NULL; e = next) {
-		next = e->older;
+	for (e = LRU_ENTRY(rl->lru.newest, struct entry, lru); e != NULL;
+	     e = next) {
+		next = LRU_ENTRY(e->lru.older, struct entry, lru);
 		entry_free(e);
 	}
 	free(rl->buckets);
@@ -293,47 +293,14 @@ void ratelimit_reset_limits(ratelimit *rl)
 	pthread_mutex_unlock(&rl->lock);
 }
 
-/* FNV-1a over the group and key, started from the seed, then the final
- * mix of MurmurHash3 so that the low bits (the bucket) depend on all. */
+/* The hash of the group and key, from the seed. */
 static uint64_t hash_key(uint64_t seed, ratelimit_group g, const char *key,
 			 size_t len)
 {
-	uint64_t h = seed ^ UINT64_C(0xcbf29ce484222325);
-	size_t i;
+	unsigned char group = (unsigned char)g;
+	uint64_t h = lru_hash_bytes(LRU_HASH_START ^ seed, &group, 1);
 
-	h = (h ^ (uint64_t)g) * UINT64_C(0x100000001b3);
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)key[i]) * UINT64_C(0x100000001b3);
-	h ^= h >> 33;
-	h *= UINT64_C(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	h *= UINT64_C(0xc4ceb9fe1a85ec53);
-	h ^= h >> 33;
-	return h;
-}
-
-static void lru_unlink(ratelimit *rl, struct entry *e)
-{
-	if (e->newer != NULL)
-		e->newer->older = e->older;
-	else
-		rl->newest = e->older;
-	if (e->older != NULL)
-		e->older->newer = e->newer;
-	else
-		rl->oldest = e->newer;
-	e->newer = e->older = NULL;
-}
-
-static void lru_push(ratelimit *rl, struct entry *e)
-{
-	e->newer = NULL;
-	e->older = rl->newest;
-	if (rl->newest != NULL)
-		rl->newest->newer = e;
-	rl->newest = e;
-	if (rl->oldest == NULL)
-		rl->oldest = e;
+	return lru_hash_mix(lru_hash_bytes(h, key, len));
 }
 
 static void forget(ratelimit *rl, struct entry *e)
@@ -343,7 +310,7 @@ static void forget(ratelimit *rl, struct entry *e)
 	while (*pp != e)
 		pp = &(*pp)->chain;
 	*pp = e->chain;
-	lru_unlink(rl, e);
+	lru_unlink(&rl->lru, &e->lru);
 	rl->nkeys--;
 	entry_free(e);
 }
@@ -361,11 +328,11 @@ static int remembers(const struct entry *e, int64_t now_ms)
  * count is kept (and stepped over) until they do not. */
 static void sweep(ratelimit *rl, int64_t now_ms)
 {
-	struct entry *e = rl->oldest, *newer;
+	struct entry *e = LRU_ENTRY(rl->lru.oldest, struct entry, lru), *newer;
 	int n;
 
 	for (n = 0; n < SWEEP_PER_CHECK && e != NULL; n++, e = newer) {
-		newer = e->newer;
+		newer = LRU_ENTRY(e->lru.newer, struct entry, lru);
 		if (now_ms - e->last_ms < HOUR_MS)
 			break;
 		if (!remembers(e, now_ms))
@@ -403,8 +370,8 @@ static struct entry *add(ratelimit *rl, uint64_t h, ratelimit_group g,
 {
 	struct entry *e, **bucket;
 
-	while (rl->nkeys >= rl->max_keys && rl->oldest != NULL)
-		forget(rl, rl->oldest);
+	while (rl->nkeys >= rl->max_keys && rl->lru.oldest != NULL)
+		forget(rl, LRU_ENTRY(rl->lru.oldest, struct entry, lru));
 	if ((e = calloc(1, sizeof(*e) + len + 1)) == NULL)
 		return NULL;
 	e->hash = h;
@@ -417,7 +384,7 @@ static struct entry *add(ratelimit *rl, uint64_t h, ratelimit_group g,
 	bucket = &rl->buckets[h & (rl->nbuckets - 1)];
 	e->chain = *bucket;
 	*bucket = e;
-	lru_push(rl, e);
+	lru_push(&rl->lru, &e->lru);
 	rl->nkeys++;
 	return e;
 }
@@ -532,8 +499,7 @@ static int check(ratelimit *rl, ratelimit_group g, const char *key,
 
 	h = hash_key(rl->seed, g, key, len);
 	if ((e = find(rl, h, g, key, len)) != NULL) {
-		lru_unlink(rl, e);
-		lru_push(rl, e);
+		lru_touch(&rl->lru, &e->lru);
 	} else if ((e = add(rl, h, g, key, len, rl->gen[g], &lim,
 			    now_ms)) == NULL) {
 		error = KSEF_ENOMEM;

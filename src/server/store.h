@@ -685,6 +685,10 @@ store_result store_perm_op_add(store *st, const store_perm_op *op,
 			       ksef_error *err);
 store_result store_perm_op_get(store *st, const char *ref, store_perm_op *out,
 			       ksef_error *err);
+/* Forget the operations made before before_ms, at most 10,000 a call
+ * (sql_purge); *count (may be NULL) receives how many. */
+store_result store_perm_ops_purge(store *st, int64_t before_ms, int *count,
+				  ksef_error *err);
 
 /* ---- test data (dane-testowe-scenariusze.md; store_testdata.c) ---- */
 

@@ -69,45 +69,51 @@ store_result store_challenges_purge(store *st, int64_t before_ms, int *count,
 	return 0;
 }
 
-struct auth_purge_args {
-	int64_t before_ms, now_ms;
+struct purge_batch_args {
+	enum query q;
+	int64_t a1, a2;
 	int count;
 };
 
 /* A batch a transaction: a purge after a flood must not hold the writer
  * for long while invoices wait for their commit. */
-#define AUTH_PURGE_BATCH 500
-#define AUTH_PURGE_BATCHES 20
+#define PURGE_BATCH 500
+#define PURGE_BATCHES 20
 
-static int op_auth_purge(struct conn *w, void *arg, ksef_error *err)
+static int op_purge_batch(struct conn *w, void *arg, ksef_error *err)
 {
-	struct auth_purge_args *a = arg;
+	struct purge_batch_args *a = arg;
 	int error;
 
-	if ((error = sql_exec(w, Q_AUTH_PURGE, ARGS(ARG_INT(a->before_ms),
-			      ARG_INT(a->now_ms), ARG_INT(AUTH_PURGE_BATCH)),
-			      err)) < 0)
+	if ((error = sql_exec(w, a->q, ARGS(ARG_INT(a->a1), ARG_INT(a->a2),
+			      ARG_INT(PURGE_BATCH)), err)) < 0)
 		return error;
 	a->count = sqlite3_changes(w->db);
 	return 0;
 }
 
-store_result store_auth_purge(store *st, int64_t before_ms, int64_t now_ms,
-			      int *count, ksef_error *err)
+int sql_purge(store *st, enum query q, int64_t a1, int64_t a2, int *count,
+	      ksef_error *err)
 {
-	struct auth_purge_args a = { before_ms, now_ms, 0 };
+	struct purge_batch_args a = { q, a1, a2, 0 };
 	int total = 0, i, error = 0;
 
-	for (i = 0; i < AUTH_PURGE_BATCHES; i++) {
-		if ((error = sql_submit(st, op_auth_purge, &a, err)) < 0)
+	for (i = 0; i < PURGE_BATCHES; i++) {
+		if ((error = sql_submit(st, op_purge_batch, &a, err)) < 0)
 			break;
 		total += a.count;
-		if (a.count < AUTH_PURGE_BATCH)
+		if (a.count < PURGE_BATCH)
 			break;
 	}
 	if (count != NULL)
 		*count = total;
 	return error;
+}
+
+store_result store_auth_purge(store *st, int64_t before_ms, int64_t now_ms,
+			      int *count, ksef_error *err)
+{
+	return sql_purge(st, Q_AUTH_PURGE, before_ms, now_ms, count, err);
 }
 
 static int op_challenge_take(struct conn *w, void *arg, ksef_error *err)

@@ -63,7 +63,7 @@ enum query {
 	Q_PERMS_PERSONAL, Q_PERMS_IN_CONTEXT, Q_PERMS_GRANTED,
 	Q_PERMS_SUBUNITS, Q_PERMS_ENTITIES, Q_PERMS_AUTH_GRANTED,
 	Q_PERMS_AUTH_RECEIVED, Q_PERMS_EU,
-	Q_PERM_OP_ADD, Q_PERM_OP_GET,
+	Q_PERM_OP_ADD, Q_PERM_OP_GET, Q_PERM_OP_PURGE,
 	Q_COUNT
 };
 
@@ -206,6 +206,13 @@ int sql_update(struct conn *w, enum query q, const struct param *p,
 
 /* Queue a write and wait until it is committed (or failed). */
 int sql_submit(store *st, op_fn fn, void *arg, ksef_error *err);
+
+/* Run q, a DELETE of at most ?3 rows chosen by ?1 and ?2 (either may be
+ * unused), in transactions of 500 until fewer go or 10,000 went: a purge
+ * after a flood never holds the writer long while invoices wait for
+ * their commit. *count (may be NULL) receives how many rows went. */
+int sql_purge(store *st, enum query q, int64_t a1, int64_t a2, int *count,
+	      ksef_error *err);
 /* Queue a write and return at once: 0, or a negative store_result (the
  * store is closing, no memory) when it could not be queued and complete
  * will never be called. Otherwise the writer calls complete(complete_arg,

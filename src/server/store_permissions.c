@@ -434,3 +434,9 @@ store_result store_perm_op_get(store *st, const char *ref, store_perm_op *out,
 	return sql_read_one(st, Q_PERM_OP_GET, ref, out, op_row,
 			    "permission operation", err);
 }
+
+store_result store_perm_ops_purge(store *st, int64_t before_ms, int *count,
+				  ksef_error *err)
+{
+	return sql_purge(st, Q_PERM_OP_PURGE, before_ms, 0, count, err);
+}

@@ -361,6 +361,8 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"  status INTEGER NOT NULL,"
 	"  details TEXT NOT NULL,"
 	"  created_ms INTEGER NOT NULL);"
+	"CREATE INDEX permission_ops_by_created ON permission_ops"
+	"  (created_ms);"
 
 	"PRAGMA user_version = 7;",
 };
@@ -760,6 +762,10 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_PERM_OP_GET] = { "read permission operation",
 		"SELECT ref, ctx_type, ctx_value, status, details, created_ms"
 		" FROM permission_ops WHERE ref = ?1" },
+	/* ?2 unused: sql_purge() binds it. */
+	[Q_PERM_OP_PURGE] = { "purge permission operations",
+		"DELETE FROM permission_ops WHERE rowid IN (SELECT rowid"
+		" FROM permission_ops WHERE created_ms < ?1 LIMIT ?3)" },
 
 
 	/* ---- test data (store_testdata.c) ---- */

@@ -29,6 +29,7 @@
 #include <string.h>
 #include "decide.h"
 #include "lanes.h"
+#include "permissions.h"
 #include "session_keys.h"
 #include "upo_service.h"
 #include "verdict.h"
@@ -267,6 +268,11 @@ static void housekeeping(struct workers *w)
 		if (store_auth_purge(srv->store,
 				     now - srv->cfg.auth_retention_ms, now,
 				     NULL, &err) != 0)
+			fprintf(stderr, "ksefd: housekeeping: %s\n",
+				err.message);
+		if (store_perm_ops_purge(srv->store,
+					 now - PERMISSIONS_OP_FORGET_MS, NULL,
+					 &err) != 0)
 			fprintf(stderr, "ksefd: housekeeping: %s\n",
 				err.message);
 		w->purged_ms = now;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store.h"
+#include "store_fixture.h"
 #include "verdict.h"
 
 struct wait {
@@ -45,16 +46,6 @@ static void wait_all(struct wait *w)
 	while (w->pending > 0)
 		pthread_cond_wait(&w->cond, &w->lock);
 	pthread_mutex_unlock(&w->lock);
-}
-
-static store *open_store(const char *dir)
-{
-	store *st = NULL;
-	ksef_error err;
-
-	if (store_open(&st, dir, &err) != 0)
-		fail_msg("store_open: %s", err.message);
-	return st;
 }
 
 static void add_session(store *st, const char *ref, int max_invoices)

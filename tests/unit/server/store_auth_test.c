@@ -9,22 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "store.h"
-
-static store *open_store(const char *dir)
-{
-	store *st = NULL;
-	ksef_error err;
-
-	if (store_open(&st, dir, &err) != 0)
-		fail_msg("store_open: %s", err.message);
-	return st;
-}
-
-static void ok(int rc, const ksef_error *err)
-{
-	if (rc != 0)
-		fail_msg("expected success, got %d: %s", rc, err->message);
-}
+#include "store_fixture.h"
 
 /* An operation started at `start`, redeemed with a refresh token valid
  * until `refresh_until` (0: never redeemed). */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store.h"
+#include "store_fixture.h"
 
 struct fixture {
 	char *dir;
@@ -35,12 +36,6 @@ static int teardown(void **state)
 	ts_rmdir(f->dir);
 	free(f);
 	return 0;
-}
-
-static void ok(int rc, const ksef_error *err)
-{
-	if (rc != 0)
-		fail_msg("%d: %s", rc, err->message);
 }
 
 static void a_context_that_set_nothing_is_not_found(void **state)

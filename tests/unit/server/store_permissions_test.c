@@ -14,26 +14,11 @@
 #include <string.h>
 #include <sqlite3.h>
 #include "store.h"
+#include "store_fixture.h"
 
 #define A "5265877635"       /* a client */
 #define B "7010012385"       /* an intermediary (accounting office) */
 #define P "90010112345"      /* a person's PESEL */
-
-static store *open_store(const char *dir)
-{
-	store *st = NULL;
-	ksef_error err;
-
-	if (store_open(&st, dir, &err) != 0)
-		fail_msg("store_open: %s", err.message);
-	return st;
-}
-
-static void ok(int rc, const ksef_error *err)
-{
-	if (rc != 0)
-		fail_msg("expected success, got %d: %s", rc, err->message);
-}
 
 /* A grant of `kind`: the grantee (type, value) gets scope in ctx, made in
  * grantor by the owner of grantor. */
@@ -439,6 +424,45 @@ static void sql_into(const char *dir, const char *text)
 	sqlite3_close(db);
 }
 
+/* Operations made before the cut are forgotten, in batches, and the
+ * newer ones stay; over 10,000 old ones take more than one call. */
+static void old_operations_are_purged(void **state)
+{
+	char *dir = ts_mkdtemp();
+	store *st = open_store(dir);
+	store_perm_op o;
+	ksef_error err;
+	int n = -1;
+
+	(void)state;
+	o = op("EG-old", A, 200);
+	o.created_ms = 1000;
+	ok(store_perm_op_add(st, &o, &err), &err);
+	o = op("EG-new", A, 200);
+	o.created_ms = 5000;
+	ok(store_perm_op_add(st, &o, &err), &err);
+	ok(store_perm_ops_purge(st, 1000, &n, &err), &err);
+	assert_int_equal(n, 0);
+	ok(store_perm_ops_purge(st, 2000, &n, &err), &err);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_perm_op_get(st, "EG-old", &o, &err),
+			 STORE_NOT_FOUND);
+	ok(store_perm_op_get(st, "EG-new", &o, &err), &err);
+	store_close(st);
+	/* A flood: 10,001 old operations. */
+	sql_into(dir, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+		 " FROM n WHERE i < 10001) INSERT INTO permission_ops"
+		 " SELECT 'EG-' || i, 'Nip', '" A "', 200, '', 10 FROM n;");
+	st = open_store(dir);
+	ok(store_perm_ops_purge(st, 2000, &n, &err), &err);
+	assert_int_equal(n, 10000);
+	ok(store_perm_ops_purge(st, 2000, &n, &err), &err);
+	assert_int_equal(n, 1);
+	ok(store_perm_op_get(st, "EG-new", &o, &err), &err);
+	store_close(st);
+	ts_rmdir(dir);
+}
+
 static void roles_and_the_attachment_consent_are_read(void **state)
 {
 	char *dir = ts_mkdtemp();
@@ -598,6 +622,7 @@ int main(void)
 		cmocka_unit_test(roles_and_the_attachment_consent_are_read),
 		cmocka_unit_test(old_grants_become_direct_grants_by_the_system),
 		cmocka_unit_test(ksefd_grant_replaces_only_direct_grants),
+		cmocka_unit_test(old_operations_are_purged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,27 +11,11 @@
 #include <sqlite3.h>
 #include "ksef/upo.h"
 #include "store.h"
+#include "store_fixture.h"
 #include "store_int.h"   /* STORE_SCHEMA_VERSION */
 #include "verdict.h"
 
 /* ---- helpers ---- */
-
-static store *open_store(const char *dir)
-{
-	store *st = NULL;
-	ksef_error err;
-	int rc = store_open(&st, dir, &err);
-
-	if (rc != 0)
-		fail_msg("store_open: %s", err.message);
-	return st;
-}
-
-static void ok(int rc, const ksef_error *err)
-{
-	if (rc != 0)
-		fail_msg("expected success, got %d: %s", rc, err->message);
-}
 
 static store_session session(const char *ref, const char *nip,
 			     int64_t created_ms, int max_invoices)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store.h"
+#include "store_fixture.h"
 
 #define GROUP "3755747347"
 #define MEMBER_A "4972530874"
@@ -44,12 +45,6 @@ static int teardown(void **state)
 	ts_rmdir(f->dir);
 	free(f);
 	return 0;
-}
-
-static void ok(int rc, const ksef_error *err)
-{
-	if (rc != 0)
-		fail_msg("expected success, got %d: %s", rc, err->message);
 }
 
 static store_entity entity(const char *nip, const char *role,
