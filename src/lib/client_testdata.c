@@ -27,6 +27,11 @@
  * fingerprint, the longest, is a SHA-256 in hex. */
 #define FINGERPRINT_LEN 64
 
+/* The instants a date-time can write: 0001-01-01T00:00:00Z to
+ * 9999-12-30T00:00:00Z (a day short, for the offset of Polish time). */
+#define CREATED_MIN_MS INT64_C(-62135596800000)
+#define CREATED_MAX_MS INT64_C(253402128000000)
+
 /* Longest contextIdentifier.value of a block (the auth context's bound in
  * client_auth.c: every ContextIdentifier pattern is shorter). */
 #define CTX_VALUE_MAX 64
@@ -185,7 +190,9 @@ static int put_created(json_t *body, int64_t ms, ksef_error *err)
 
 	if (ms == KSEF_TIME_UNSET)
 		return 0;
-	if ((error = ksef_time_format(text, ksef_time_warsaw(ms), err)) < 0)
+	/* Years 0001 to 9999, checked before any arithmetic on ms. */
+	if (ms < CREATED_MIN_MS || ms > CREATED_MAX_MS ||
+	    (error = ksef_time_format(text, ksef_time_warsaw(ms), err)) < 0)
 		return ksef__error_set(err, KSEF_EINVAL, "createdDate is out "
 				       "of the years a date-time may have");
 	return ksef__req_json_set(body, "createdDate", json_string(text));

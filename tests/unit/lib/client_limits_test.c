@@ -121,7 +121,7 @@ static void session_limits_out_of_bounds_are_einval(void **state)
 		ksef_client_session_limits l = KSEF_CLIENT_SESSION_LIMITS_INIT;
 		ksef_session_limit_values *v = bad[i].online ?
 			&l.online_session : &l.batch_session;
-		json_t *body = (json_t *)&l; /* must be set to NULL */
+		json_t *body = (json_t *)(void *)&l; /* must become NULL */
 		ksef_error err;
 
 		if (bad[i].which == 0)

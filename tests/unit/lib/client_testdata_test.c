@@ -256,6 +256,13 @@ static void persons_that_break_the_schema_are_einval(void **state)
 	assert_einval(ksef__client_build_testdata_person_body(&body, &p,
 		&err), body, &err, "description");
 	p.description = "Osoba testowa";
+	p.created_date_ms = INT64_MAX;
+	assert_einval(ksef__client_build_testdata_person_body(&body, &p,
+		&err), body, &err, "createdDate");
+	p.created_date_ms = INT64_MIN + 1;
+	assert_einval(ksef__client_build_testdata_person_body(&body, &p,
+		&err), body, &err, "createdDate");
+	p.created_date_ms = KSEF_TIME_UNSET;
 	assert_int_equal(ksef__client_build_testdata_person_body(&body, NULL,
 								 &err),
 			 KSEF_EINVAL);
