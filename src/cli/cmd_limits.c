@@ -483,7 +483,7 @@ int cmd_limits(int argc, char **argv)
 	struct cli_login l = CLI_LOGIN_INIT;
 	ksef_client *client = NULL;
 	const char *env;
-	enum action a;
+	enum action a = SHOW;
 	int c, rc, seen[64], nseen = 0, i;
 
 	optind = 1;

@@ -27,8 +27,9 @@ unset KSEF_ENV KSEF_BASE_URL KSEF_NIP KSEF_TOKEN KSEF_CERT KSEF_KEY \
 	KSEF_CONFIG KSEF_STATE KSEF_KEY_PASSWORD KSEF_P12_PASSWORD
 mkdir -p "$HOME"
 state=$HOME/.local/state/ksef/auth.json
-# json EXPR: EXPR (Python, on the document d) holds for the last output.
-json() { python3 -c "import json,sys; d=json.load(open('$WORK/out'))
+# json EXPR: EXPR (Python, on the document d) holds for the output the
+# last check printed (copied to $WORK/j first: check truncates out).
+json() { python3 -c "import json,sys; d=json.load(open('$WORK/j'))
 assert $1, d"; }
 
 check "limits --help" 0 "$KSEF" limits --help
@@ -51,6 +52,7 @@ expect "certificates" out "certificates *100"
 expect "enrollments" out "enrollments *300"
 expect "a rate group" out "invoiceSend *10 / 30 / 180"
 check "limits --json" 0 "$KSEF" limits --json
+cp "$WORK/out" "$WORK/j"
 check "json as the contract names it" 0 json "d['contextLimits']['onlineSession']['maxInvoices'] == 10000 and d['contextLimits']['batchSession']['maxInvoiceWithAttachmentSizeInMB'] == 3 and d['subjectLimits']['certificate']['maxCertificates'] == 100 and len(d['rateLimits']) == 12 and d['rateLimits']['invoiceStatus'] == {'perSecond': 30, 'perMinute': 120, 'perHour': 1200} and d['contextIdentifier'] == {'type': 'Nip', 'value': '$nip'}"
 
 # ---- session limits ----
@@ -58,8 +60,10 @@ check "set session" 0 "$KSEF" limits set session --online-session --max-invoices
 expect "the online limit" out "online session *invoice 1 MB, with attachment 3 MB, 5 invoices"
 expect "batch kept" out "batch session *invoice 1 MB, with attachment 3 MB, 10000 invoices"
 check "read back" 0 "$KSEF" limits --json
+cp "$WORK/out" "$WORK/j"
 check "read back: online 5, batch unchanged" 0 json "d['contextLimits']['onlineSession']['maxInvoices'] == 5 and d['contextLimits']['batchSession']['maxInvoices'] == 10000"
 check "set session both kinds" 0 "$KSEF" limits set session --max-invoice-size-in-mb 2 --json
+cp "$WORK/out" "$WORK/j"
 check "json of set session" 0 json "d['onlineSession']['maxInvoiceSizeInMB'] == 2 and d['batchSession']['maxInvoiceSizeInMB'] == 2 and d['onlineSession']['maxInvoices'] == 5"
 check "a size over the contract's 5 MB" 2 "$KSEF" limits set session --max-invoice-size-in-mb 6
 expect "names the field" err "onlineSession.maxInvoiceSizeInMB is 6, not 0 to 5"
@@ -68,6 +72,7 @@ check "nothing to set" 2 "$KSEF" limits set session
 check "reset session" 0 "$KSEF" limits reset session
 expect "says so" out "session limits are the defaults again"
 check "read back the defaults" 0 "$KSEF" limits --json
+cp "$WORK/out" "$WORK/j"
 check "defaults again" 0 json "d['contextLimits']['onlineSession'] == {'maxInvoiceSizeInMB': 1, 'maxInvoiceWithAttachmentSizeInMB': 3, 'maxInvoices': 10000}"
 
 # ---- certificate limits ----
@@ -84,6 +89,7 @@ expect "100 certificates" out "certificates *100$"
 check "set rate" 0 "$KSEF" limits set rate --group invoiceSend --per-second 2 --per-minute 5
 expect "the group's limits" out "rate limits of invoiceSend set: 2 / 5 / 180"
 check "read back rates" 0 "$KSEF" limits --json
+cp "$WORK/out" "$WORK/j"
 check "invoiceSend lowered, others kept" 0 json "d['rateLimits']['invoiceSend'] == {'perSecond': 2, 'perMinute': 5, 'perHour': 180} and d['rateLimits']['other'] == {'perSecond': 10, 'perMinute': 30, 'perHour': 120}"
 check "an unknown group" 2 "$KSEF" limits set rate --group everything --per-second 1
 expect "says which" err "unknown group 'everything'"
@@ -92,8 +98,10 @@ expect "names the field" err "rateLimits.other.perHour"
 check "production" 0 "$KSEF" limits production
 expect "says so" out "rate limits are the production ones"
 check "read back production" 0 "$KSEF" limits --json
+cp "$WORK/out" "$WORK/j"
 check "the production numbers" 0 json "d['rateLimits']['invoiceSend'] == {'perSecond': 10, 'perMinute': 30, 'perHour': 180}"
 check "reset rate --json" 0 "$KSEF" limits reset rate --json
+cp "$WORK/out" "$WORK/j"
 check "json of reset" 0 json "d == {'reset': 'rate'}"
 check "an option of another subcommand" 2 "$KSEF" limits set rate --group other --max-invoices 1
 check "an unknown subcommand" 2 "$KSEF" limits frobnicate
@@ -108,6 +116,7 @@ chmod 600 "$WORK/demo.json"
 check "limits set on DEMO" 2 "$KSEF" limits set session --max-invoices 5 --state "$WORK/demo.json"
 expect "says TEST only" err "only on the TEST environment; the login is to DEMO"
 check "limits production on DEMO --json" 2 "$KSEF" limits production --json --state "$WORK/demo.json"
+cp "$WORK/out" "$WORK/j"
 check "json error code usage" 0 json "d['error']['code'] == 'usage' and d['error']['exitCode'] == 2"
 
 # ---- test data: subjects ----
@@ -119,6 +128,7 @@ check "a subject that exists" 1 "$KSEF" testdata subject add --base-url "$base" 
 	--subject-nip $jst --subject-type JST --description "Gmina testowa"
 expect "30001" err "HTTP 400.*30001"
 check "subject remove --json" 0 "$KSEF" testdata subject remove --base-url "$base" --subject-nip $jst --json
+cp "$WORK/out" "$WORK/j"
 check "json of remove" 0 json "d == {'operation': 'subject remove', 'path': '/testdata/subject/remove', 'result': 'done', 'subjectNip': '$jst'}"
 check "a subject that is gone" 1 "$KSEF" testdata subject remove --base-url "$base" --subject-nip $jst
 expect "21405" err "HTTP 400.*21405"
@@ -203,6 +213,7 @@ expect "TEST only" err "is PRD"
 check "even with --allow-production" 2 "$KSEF" testdata context block --env prd --allow-production --context-identifier $nip
 check "a DEMO base URL" 2 "$KSEF" testdata attachment allow --base-url https://API-DEMO.ksef.mf.gov.pl/v2 --nip $nip
 check "--json on demo" 2 "$KSEF" testdata attachment allow --env demo --nip $nip --json
+cp "$WORK/out" "$WORK/j"
 check "json error" 0 json "d['error']['code'] == 'usage'"
 
 # ---- ksefd --profile production answers 404 ----
@@ -217,6 +228,7 @@ check "limits are read in production" 0 "$KSEF" limits --state "$WORK/p.json"
 check "limits production in production" 1 "$KSEF" limits production --state "$WORK/p.json"
 expect "404" err "HTTP 404"
 check "limits set in production --json" 1 "$KSEF" limits set session --max-invoices 3 --state "$WORK/p.json" --json
+cp "$WORK/out" "$WORK/j"
 check "json error http 404" 0 json "d['error']['code'] == 'http' and d['error']['api']['httpStatus'] == 404"
 
 finish
