@@ -439,9 +439,13 @@ int cmd_testdata(int argc, char **argv)
 			goto out;
 		}
 		if (!takes(op, c)) {
+			for (i = 0; longopts[i].name != NULL &&
+				    longopts[i].val != c; i++)
+				;
 			rc = cli_fail(CLI_F_USAGE, NULL, "%s %s does not take "
-				      "%s", topic, op->action,
-				      argv[optind - 1]);
+				      "--%s", topic, op->action,
+				      longopts[i].name ? longopts[i].name :
+				      "?");
 			goto out;
 		}
 		if (cli_settings_option(&s, c, optarg))

@@ -140,6 +140,7 @@ check "a subunit without its description" 2 "$KSEF" testdata subject add --base-
 check "a required flag" 2 "$KSEF" testdata subject add --base-url "$base" --subject-nip $jst
 expect "names the flag" err "subject-type is required"
 check "a flag of another operation" 2 "$KSEF" testdata subject remove --base-url "$base" --nip $jst
+expect "names the flag" err "subject remove does not take --nip"
 check "no operation" 2 "$KSEF" testdata subject
 expect "names them" err "testdata subject needs add or remove"
 check "no server" 2 "$KSEF" testdata attachment allow --nip $nip

@@ -39,6 +39,7 @@ static int setup(void **state)
 	static const char *const args[] = { "--processing-delay", "0", NULL };
 
 	(void)state;
+	memset(&srv, 0, sizeof(srv));
 	ksefd_start(&srv, NULL, args);
 	return 0;
 }
@@ -626,6 +627,7 @@ static void production_answers_the_test_calls_404(void **state)
 	struct login l;
 
 	(void)state;
+	memset(&prd, 0, sizeof(prd));
 	ksefd_start(&prd, NULL, args);
 	c = client_for(&prd);
 	refused(c, ksef_client_testdata_subject_remove(c, JST, &err), 404, 0);
