@@ -211,7 +211,9 @@ static int show(ksef_client *c, struct cli_login *l)
 	if ((error = ksef_client_limits_context(&cl, c, &err)) != 0 ||
 	    (error = ksef_client_limits_subject(&sl, c, &err)) != 0 ||
 	    (error = ksef_client_rate_limits(&rl, c, &err)) != 0) {
-		rc = call_failed(c, error, &err);
+		/* Not the setters' 404: every environment has these. */
+		rc = cli_fail_ksef(error, ksef_client_last_error(c), "%s",
+				   err.message);
 		goto out;
 	}
 	if (cli_out_json()) {
