@@ -141,7 +141,7 @@ typedef struct ksef_api_rate_limits ksef_api_rate_limits;
  * @param err       receives the reason on failure; may be NULL.
  * @return as ksef_client_limits_context().
  */
-KSEF_API KSEF_WARN_UNUSED int ksef_client_rate_limits(
+KSEF_API KSEF_WARN_UNUSED int ksef_client_limits_rate(
 	ksef_api_rate_limits **out, ksef_client *c, ksef_error *err);
 
 /**
@@ -318,7 +318,7 @@ typedef struct ksef_rate_limit_values {
 /**
  * SetRateLimitsRequest.rateLimits (ApiRateLimitsOverride): every group is
  * required, so every group is sent. Start from
- * KSEF_CLIENT_RATE_LIMITS_INIT, or from what ksef_client_rate_limits()
+ * KSEF_CLIENT_RATE_LIMITS_INIT, or from what ksef_client_limits_rate()
  * reports (see ksef_client_rate_limits_group()), and change the groups
  * you need.
  */
@@ -349,7 +349,7 @@ typedef struct ksef_client_rate_limits {
 /**
  * The member of a rate-limits struct that holds one group, found by the
  * contract's name of the group, so that a program can copy what
- * ksef_client_rate_limits() reports into the struct.
+ * ksef_client_limits_rate() reports into the struct.
  *
  * @param limits the struct; only the members its version has are found.
  * @param group  the group's name, e.g. "invoiceSend".

@@ -210,7 +210,7 @@ static int show(ksef_client *c, struct cli_login *l)
 
 	if ((error = ksef_client_limits_context(&cl, c, &err)) != 0 ||
 	    (error = ksef_client_limits_subject(&sl, c, &err)) != 0 ||
-	    (error = ksef_client_rate_limits(&rl, c, &err)) != 0) {
+	    (error = ksef_client_limits_rate(&rl, c, &err)) != 0) {
 		/* Not the setters' 404: every environment has these. */
 		rc = cli_fail_ksef(error, ksef_client_last_error(c), "%s",
 				   err.message);
@@ -385,7 +385,7 @@ static int set_rate(ksef_client *c, const struct limits_opts *o)
 		return cli_fail(CLI_F_USAGE, NULL, "set rate needs "
 				"--per-second, --per-minute or --per-hour");
 	/* Every group is sent: the others as the server has them now. */
-	if ((error = ksef_client_rate_limits(&now, c, &err)) != 0)
+	if ((error = ksef_client_limits_rate(&now, c, &err)) != 0)
 		return call_failed(c, error, &err);
 	for (i = 0; i < ksef_api_rate_limits_count(now); i++) {
 		const ksef_api_rate_limit *g = ksef_api_rate_limits_at(now, i);

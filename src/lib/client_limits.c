@@ -212,7 +212,7 @@ static int parse_rate_limits(struct ksef__rd *r, const json_t *root,
 	return error;
 }
 
-int ksef_client_rate_limits(ksef_api_rate_limits **out, ksef_client *c,
+int ksef_client_limits_rate(ksef_api_rate_limits **out, ksef_client *c,
 			    ksef_error *err)
 {
 	void *res;

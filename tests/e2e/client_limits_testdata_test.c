@@ -248,7 +248,7 @@ static void rate_limits_are_set_read_back_switched_and_reset(void **state)
 	token_login(&l, &srv, NIP, "InvoiceRead");
 	/* This ksefd runs without rate limits, and reports the production
 	 * numbers (docs/ksefd.md), which INIT holds. */
-	ok(ksef_client_rate_limits(&rl, l.c, &err), &err, "rate limits");
+	ok(ksef_client_limits_rate(&rl, l.c, &err), &err, "rate limits");
 	assert_rates(rl, &production);
 	ksef_api_rate_limits_free(rl);
 
@@ -257,7 +257,7 @@ static void rate_limits_are_set_read_back_switched_and_reset(void **state)
 	in.invoice_send.per_hour = 3;
 	in.other.per_hour = 119;
 	ok(ksef_client_rate_limits_set(l.c, &in, &err), &err, "set");
-	ok(ksef_client_rate_limits(&rl, l.c, &err), &err, "rate limits");
+	ok(ksef_client_limits_rate(&rl, l.c, &err), &err, "rate limits");
 	assert_rates(rl, &in);
 	assert_int_equal(ksef_api_rate_limits_find(rl, "invoiceSend")->per_hour,
 			 3);
@@ -268,12 +268,12 @@ static void rate_limits_are_set_read_back_switched_and_reset(void **state)
 	refused(l.c, ksef_client_rate_limits_set(l.c, &in, &err), 400, 21405);
 
 	ok(ksef_client_rate_limits_production(l.c, &err), &err, "production");
-	ok(ksef_client_rate_limits(&rl, l.c, &err), &err, "rate limits");
+	ok(ksef_client_limits_rate(&rl, l.c, &err), &err, "rate limits");
 	assert_rates(rl, &production);
 	ksef_api_rate_limits_free(rl);
 
 	ok(ksef_client_rate_limits_reset(l.c, &err), &err, "reset");
-	ok(ksef_client_rate_limits(&rl, l.c, &err), &err, "rate limits");
+	ok(ksef_client_limits_rate(&rl, l.c, &err), &err, "rate limits");
 	assert_rates(rl, &production);
 	ksef_api_rate_limits_free(rl);
 	logout(&l);
@@ -607,7 +607,7 @@ static void bad_input_is_refused_before_the_network(void **state)
 			 KSEF_EINVAL);
 	assert_int_equal(ksef_client_last_http_status(c), 0);
 	/* The limits need a login. */
-	assert_int_equal(ksef_client_rate_limits(&rl, c, &err), KSEF_EINVAL);
+	assert_int_equal(ksef_client_limits_rate(&rl, c, &err), KSEF_EINVAL);
 	in.batch_session.max_invoice_size_in_mb = 6;
 	assert_int_equal(ksef_client_limits_session_set(c, &in, &err),
 			 KSEF_EINVAL);
@@ -640,7 +640,7 @@ static void production_answers_the_test_calls_404(void **state)
 	ok(ksef_client_limits_context(&cl, l.c, &err), &err, "limits");
 	assert_session(cl->online_session, 1, 3, 10000);
 	ksef_api_context_limits_free(cl);
-	ok(ksef_client_rate_limits(&rl, l.c, &err), &err, "rate limits");
+	ok(ksef_client_limits_rate(&rl, l.c, &err), &err, "rate limits");
 	ksef_api_rate_limits_free(rl);
 	refused(l.c, ksef_client_limits_session_set(l.c, &in, &err), 404, 0);
 	refused(l.c, ksef_client_rate_limits_production(l.c, &err), 404, 0);

@@ -47,7 +47,7 @@ static size_t call(ksef_client *c, unsigned which)
 	case 2: {
 		ksef_api_rate_limits *l = NULL;
 
-		if (ksef_client_rate_limits(&l, c, NULL) == 0) {
+		if (ksef_client_limits_rate(&l, c, NULL) == 0) {
 			for (i = 0; i <= ksef_api_rate_limits_count(l); i++) {
 				const ksef_api_rate_limit *g =
 					ksef_api_rate_limits_at(l, i);

@@ -488,7 +488,7 @@ static void rate_limits_are_listed_per_group_in_the_contract_order(
 	n = (size_t)snprintf(s, sizeof(s), "HTTP/1.1 200 OK\r\n\r\n");
 	rate_example(s + n, sizeof(s) - n, NULL);
 	script(c, s);
-	if (ksef_client_rate_limits(&l, c, &err) != 0)
+	if (ksef_client_limits_rate(&l, c, &err) != 0)
 		fail_msg("%s", err.message);
 	assert_int_equal(ksef_api_rate_limits_count(l), 12);
 	for (i = 0; i < 12; i++) {
@@ -521,7 +521,7 @@ static void rate_limits_without_a_group_are_eparse(void **state)
 	n = (size_t)snprintf(s, sizeof(s), "HTTP/1.1 200 OK\r\n\r\n");
 	rate_example(s + n, sizeof(s) - n, "sessionMisc");
 	script(c, s);
-	assert_int_equal(ksef_client_rate_limits(&l, c, &err), KSEF_EPARSE);
+	assert_int_equal(ksef_client_limits_rate(&l, c, &err), KSEF_EPARSE);
 	assert_non_null(strstr(err.message, "sessionMisc"));
 	assert_null(l);
 	ksef_client_free(c);
@@ -550,7 +550,7 @@ static void every_call_needs_the_access_token(void **state)
 	assert_non_null(strstr(err.message, "no access token"));
 	assert_int_equal(ksef_client_limits_subject(&sl, c, &err),
 			 KSEF_EINVAL);
-	assert_int_equal(ksef_client_rate_limits(&rl, c, &err), KSEF_EINVAL);
+	assert_int_equal(ksef_client_limits_rate(&rl, c, &err), KSEF_EINVAL);
 	assert_int_equal(ksef_client_limits_session_set(c, &s, &err),
 			 KSEF_EINVAL);
 	assert_int_equal(ksef_client_limits_session_reset(c, &err),
