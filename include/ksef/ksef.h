@@ -15,6 +15,8 @@
 #include "gen.h"
 #include "session.h"
 #include "client.h"
+#include "client_limits.h"
+#include "client_testdata.h"
 #include "upo.h"
 #include "xades.h"
 

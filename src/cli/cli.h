@@ -39,6 +39,12 @@ extern const char cli_usage_send[], cli_usage_auth[], cli_usage_session[],
 	cli_usage_invoice[], cli_usage_cert[], cli_usage_validate[],
 	cli_usage_generate[], cli_usage_number[], cli_usage_schemas[];
 
+/* The limits and the TEST environment's test data (cmd_limits.c,
+ * cmd_testdata.c). */
+int cmd_limits(int argc, char **argv);   /* show, set, reset, production */
+int cmd_testdata(int argc, char **argv); /* subject, person, ... */
+extern const char cli_usage_limits[], cli_usage_testdata[];
+
 /*
  * Read a whole file ("-" is standard input) into out, refusing more than
  * max bytes. Returns 0 or a KSEF_E* code with err set.

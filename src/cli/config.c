@@ -656,3 +656,29 @@ int cli_parse_seconds(int *out, const char *s, int max)
 	*out = (int)v;
 	return 0;
 }
+
+/*
+ * The environments without test data
+ */
+
+/* Whether url is https://<host> followed by its end, a path or a port. */
+static int on_host(const char *url, const char *host)
+{
+	static const char scheme[] = "https://";
+	size_t s = sizeof(scheme) - 1, n = strlen(host);
+
+	return strncasecmp(url, scheme, s) == 0 &&
+	       strncasecmp(url + s, host, n) == 0 &&
+	       (url[s + n] == '\0' || url[s + n] == '/' || url[s + n] == ':');
+}
+
+const char *cli_url_not_test(const char *url)
+{
+	if (url == NULL)
+		return NULL;
+	if (on_host(url, "api-demo.ksef.mf.gov.pl"))
+		return "DEMO";
+	if (is_production(url))
+		return "PRD";
+	return NULL;
+}

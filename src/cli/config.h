@@ -263,4 +263,12 @@ int cli_parse_seconds(int *out, const char *s, int max);
 /* Sleep for ms milliseconds. */
 void cli_sleep_ms(long ms);
 
+/*
+ * Test data exists only on the TEST environment (srodowiska.md): the
+ * commands that make it refuse the Ministry's other two. "DEMO" or "PRD"
+ * when url is one of theirs, else NULL: TEST, or another server (a local
+ * ksefd), which decides for itself.
+ */
+const char *cli_url_not_test(const char *url);
+
 #endif

@@ -61,6 +61,18 @@ static const struct command {
 	  "check KSeF numbers, reference numbers and NIPs" },
 	{ "schemas", "fetch", cmd_schemas_fetch, cli_usage_schemas,
 	  "fetch the official schemas, every SHA-256 checked" },
+	{ "limits", NULL, cmd_limits, cli_usage_limits,
+	  "the limits in force; set, reset, production (TEST)" },
+	{ "testdata", "subject", cmd_testdata, cli_usage_testdata,
+	  "TEST: add or remove a test subject (VAT group, JST...)" },
+	{ "testdata", "person", cmd_testdata, cli_usage_testdata,
+	  "TEST: add or remove a test person" },
+	{ "testdata", "permissions", cmd_testdata, cli_usage_testdata,
+	  "TEST: grant or revoke test permissions" },
+	{ "testdata", "attachment", cmd_testdata, cli_usage_testdata,
+	  "TEST: allow or revoke invoices with attachments" },
+	{ "testdata", "context", cmd_testdata, cli_usage_testdata,
+	  "TEST: block or unblock authentication into a context" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
