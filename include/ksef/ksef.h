@@ -15,6 +15,7 @@
 #include "gen.h"
 #include "session.h"
 #include "client.h"
+#include "client_permissions.h"
 #include "upo.h"
 #include "xades.h"
 
