@@ -188,9 +188,15 @@ int cmd_perm_call_failed(ksef_client *c, int code, const ksef_error *err,
 
 json_t *cmd_perm_id_json(const ksef_api_identifier *id)
 {
+	json_t *o;
+
 	if (id == NULL)
 		return NULL;
-	return json_pack("{s:s,s:s*}", "type", id->type, "value", id->value);
+	o = json_pack("{s:s}", "type", id->type);
+	/* AllPartners and System have no value: left out, as KSeF does. */
+	if (o != NULL && id->value != NULL)
+		json_object_set_new(o, "value", json_string(id->value));
+	return o;
 }
 
 /*

@@ -412,7 +412,7 @@ static int put_person_details(json_t *body, const ksef_client_grant *g,
 			      ksef_error *err)
 {
 	ksef_subject_details_type t;
-	json_t *sd, *o, *doc;
+	json_t *sd, *o = NULL, *doc = NULL;
 	int error, with_id, no_id, entity;
 
 	if ((error = details_type(&t, g, err)) < 0)
@@ -439,9 +439,8 @@ static int put_person_details(json_t *body, const ksef_client_grant *g,
 		return ksef__error_set(err, KSEF_EINVAL, "first_name and "
 			"last_name are not for EntityByFingerprint");
 	sd = json_pack("{s:s}", "subjectDetailsType", details_names[t][0]);
-	o = json_object();
 	if (ksef__req_json_set(body, "subjectDetails", sd) < 0 ||
-	    ksef__req_json_set(sd, details_names[t][1], o) < 0)
+	    ksef__req_json_set(sd, details_names[t][1], o = json_object()) < 0)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	if (entity) {
 		if ((error = ksef__perm_put_text(o, "fullName", g->full_name, 1,
@@ -469,9 +468,8 @@ static int put_person_details(json_t *body, const ksef_client_grant *g,
 	    g->id_document_country[1] > 'Z')
 		return ksef__error_set(err, KSEF_EINVAL, "id_document_country "
 			"must be a country code of two capital letters");
-	doc = json_object();
 	if (ksef__req_json_set(o, "birthDate", json_string(g->birth_date)) <
-	    0 || ksef__req_json_set(o, "idDocument", doc) < 0)
+	    0 || ksef__req_json_set(o, "idDocument", doc = json_object()) < 0)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	if ((error = ksef__perm_put_text(doc, "type", g->id_document_type, 1,
 					 20, err)) < 0 ||
@@ -487,7 +485,7 @@ static int put_permissions(json_t *body, const ksef_client_grant *g,
 			   ksef_error *err)
 {
 	unsigned allowed = grant_kinds[g->kind].perms, p = g->permissions;
-	json_t *a, *e;
+	json_t *a = NULL, *e;
 	size_t i;
 
 	if (allowed == 0) {
@@ -538,7 +536,7 @@ static int put_permissions(json_t *body, const ksef_client_grant *g,
 static int put_kind_members(json_t *body, const ksef_client_grant *g,
 			    ksef_error *err)
 {
-	json_t *eu;
+	json_t *eu = NULL;
 	int error;
 
 	switch (g->kind) {

@@ -20,9 +20,9 @@
 
 #define ID(t) KSEF__PERM_ID(KSEF_PERM_ID_##t)
 
-/* What tells one list from another: its path, the array its answer
- * holds, the permission names its permissionTypes take, and which
- * filters it has (a bit per filter below). */
+/* What tells one list from another: its path, the permission names its
+ * permissionTypes take, and which filters it has (a bit per filter
+ * below). */
 enum {
 	F_CONTEXT = 1 << 0, F_TARGET = 1 << 1, F_AUTHOR = 1 << 2,
 	F_AUTHORIZED = 1 << 3, F_AUTHORIZING = 1 << 4, F_SUBUNIT = 1 << 5,
@@ -32,28 +32,27 @@ enum {
 
 static const struct {
 	const char *path;
-	const char *array;
 	unsigned perms;
 	unsigned filters;
 	unsigned authorized; /* authorizedIdentifier types */
 } lists[] = {
 	[KSEF_PERMISSIONS_PERSONAL] = { "/permissions/query/personal/grants",
-		"permissions", 0xFFu,
+		0xFFu,
 		F_CONTEXT | F_TARGET | F_TYPES | F_STATE, 0 },
 	[KSEF_PERMISSIONS_PERSONS] = { "/permissions/query/persons/grants",
-		"permissions", 0x7Fu, F_CONTEXT | F_TARGET | F_AUTHOR |
+		0x7Fu, F_CONTEXT | F_TARGET | F_AUTHOR |
 		F_AUTHORIZED | F_TYPES | F_STATE | F_QUERY_TYPE,
 		ID(NIP) | ID(PESEL) | ID(FINGERPRINT) },
 	[KSEF_PERMISSIONS_SUBUNITS] = { "/permissions/query/subunits/grants",
-		"permissions", 0, F_SUBUNIT, 0 },
+		0, F_SUBUNIT, 0 },
 	[KSEF_PERMISSIONS_ENTITIES] = { "/permissions/query/entities/grants",
-		"permissions", 0, F_CONTEXT, 0 },
+		0, F_CONTEXT, 0 },
 	[KSEF_PERMISSIONS_AUTHORIZATIONS] = {
 		"/permissions/query/authorizations/grants",
-		"authorizationGrants", 0xF00u, F_AUTHORIZED | F_AUTHORIZING |
+		0xF00u, F_AUTHORIZED | F_AUTHORIZING |
 		F_TYPES | F_QUERY_TYPE, ID(NIP) | ID(PEPPOL_ID) },
 	[KSEF_PERMISSIONS_EU_ENTITIES] = {
-		"/permissions/query/eu-entities/grants", "permissions",
+		"/permissions/query/eu-entities/grants",
 		KSEF_PERM_VAT_UE_MANAGE | KSEF_PERM_INVOICE_WRITE |
 		KSEF_PERM_INVOICE_READ | KSEF_PERM_INTROSPECTION,
 		F_TYPES | F_VAT_UE | F_FINGERPRINT, 0 },
