@@ -66,7 +66,7 @@ static json_t *grant_ok(const ksef_client_grant *g, const char *want_path)
 static void grant_refused(const ksef_client_grant *g, const char *expect)
 {
 	const char *path = NULL;
-	json_t *body = (json_t *)1;
+	json_t *body = json_true();  /* replaced by the call */
 	ksef_error err;
 
 	assert_int_equal(ksef__client_build_grant_body(&body, &path, g, &err),
@@ -442,7 +442,7 @@ static void query_refused(const ksef_client_permission_query *q,
 			  const char *expect)
 {
 	ksef_buf path = KSEF_BUF_INIT;
-	json_t *body = (json_t *)1;
+	json_t *body = json_true();  /* replaced by the call */
 	ksef_error err;
 
 	assert_int_equal(ksef__client_build_permission_query(&body, &path, q,
