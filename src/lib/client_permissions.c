@@ -411,7 +411,7 @@ static const char *const details_names[][2] = {
 static int put_person_details(json_t *body, const ksef_client_grant *g,
 			      ksef_error *err)
 {
-	ksef_subject_details_type t;
+	ksef_subject_details_type t = KSEF_SUBJECT_DETAILS_AUTO;
 	json_t *sd, *o = NULL, *doc = NULL;
 	int error, with_id, no_id, entity;
 
