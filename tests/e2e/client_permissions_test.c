@@ -357,7 +357,8 @@ static void entities_authorizations_and_indirect_grants(void **state)
 
 /* NIP "-" four digits and the check digit of POST
  * /permissions/subunits/grants. */
-static void internal_id(char out[17], const char *nip, const char *four)
+static void internal_id(char *out, size_t size, const char *nip,
+			const char *four)
 {
 	int sum = 0, i, k = 0;
 	char all[15];
@@ -365,7 +366,7 @@ static void internal_id(char out[17], const char *nip, const char *four)
 	snprintf(all, sizeof(all), "%s%s", nip, four);
 	for (i = 0; i < 14; i++, k++)
 		sum += (all[i] - '0') * (k % 2 ? 3 : 1);
-	snprintf(out, 17, "%s-%s%d", nip, four, sum % 10);
+	snprintf(out, size, "%s-%s%d", nip, four, sum % 10);
 }
 
 static void subunit_administrators_and_roles(void **state)
@@ -377,11 +378,11 @@ static void subunit_administrators_and_roles(void **state)
 	ksef_api_permission_list *l;
 	const ksef_api_permission *p;
 	struct login own, mem;
-	char unit[17];
+	char unit[32];
 	ksef_error err;
 
 	(void)state;
-	internal_id(unit, A, "0042");
+	internal_id(unit, sizeof(unit), A, "0042");
 	xlogin_ok(&own, &srv, A, &owner);
 	g.kind = KSEF_GRANT_SUBUNIT;
 	g.subject_type = KSEF_PERM_ID_PESEL;
