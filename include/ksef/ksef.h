@@ -17,6 +17,7 @@
 #include "client.h"
 #include "client_limits.h"
 #include "client_testdata.h"
+#include "client_permissions.h"
 #include "upo.h"
 #include "xades.h"
 

@@ -33,11 +33,16 @@ int cmd_validate(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_number_check(int argc, char **argv);
 int cmd_schemas_fetch(int argc, char **argv);
+int cmd_permissions_grant(int argc, char **argv);
+int cmd_permissions_revoke(int argc, char **argv);
+int cmd_permissions_list(int argc, char **argv);
+int cmd_permissions_status(int argc, char **argv);
 
 /* Each command's --help text, which its subcommands share. */
 extern const char cli_usage_send[], cli_usage_auth[], cli_usage_session[],
 	cli_usage_invoice[], cli_usage_cert[], cli_usage_validate[],
 	cli_usage_generate[], cli_usage_number[], cli_usage_schemas[];
+extern const char cli_usage_permissions[];
 
 /* The limits and the TEST environment's test data (cmd_limits.c,
  * cmd_testdata.c). */

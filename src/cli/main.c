@@ -73,6 +73,14 @@ static const struct command {
 	  "TEST: allow or revoke invoices with attachments" },
 	{ "testdata", "context", cmd_testdata, cli_usage_testdata,
 	  "TEST: block or unblock authentication into a context" },
+	{ "permissions", "grant", cmd_permissions_grant,
+	  cli_usage_permissions, "grant permissions to a person or entity" },
+	{ "permissions", "revoke", cmd_permissions_revoke,
+	  cli_usage_permissions, "revoke a granted permission by its id" },
+	{ "permissions", "list", cmd_permissions_list, cli_usage_permissions,
+	  "list granted permissions or entity roles" },
+	{ "permissions", "status", cmd_permissions_status,
+	  cli_usage_permissions, "a grant's or revocation's status" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
