@@ -387,10 +387,15 @@ static json_t *subunit_item(const store_permission *p,
 	return o;
 }
 
-void api_perm_query_subunits(struct request *req)
+/* A list filtered by the context its rows work in, named by the body's
+ * member (a Nip or an InternalId; absent: every one). */
+static void query_in_row_context(struct request *req, const char *member,
+				 store_perm_list which,
+				 json_t *(*fn)(const store_permission *p,
+					       const struct perm_caller *c))
 {
 	struct perm_caller c;
-	struct perm_id unit;
+	struct perm_id ctx;
 	store_perm_query q;
 	json_t *body;
 	size_t page;
@@ -399,17 +404,22 @@ void api_perm_query_subunits(struct request *req)
 	if ((body = query_body(req)) == NULL)
 		return;
 	if (query_start(req, &c, &q, &page) != 0 ||
-	    (rc = perm_ident(req, body, "subunitIdentifier", PERM_ID_NIP |
-			     PERM_ID_INTERNAL_ID, 0, &unit)) < 0)
+	    (rc = perm_ident(req, body, member, PERM_ID_NIP |
+			     PERM_ID_INTERNAL_ID, 0, &ctx)) < 0)
 		goto out;
 	if (rc == 1) {
-		q.row_ctx_type = unit.type;
-		q.row_ctx_value = unit.value;
+		q.row_ctx_type = ctx.type;
+		q.row_ctx_value = ctx.value;
 	}
-	answer(req, STORE_PERMS_SUBUNITS, &q, page, "permissions",
-	       subunit_item, &c);
+	answer(req, which, &q, page, "permissions", fn, &c);
 out:
 	json_decref(body);
+}
+
+void api_perm_query_subunits(struct request *req)
+{
+	query_in_row_context(req, "subunitIdentifier", STORE_PERMS_SUBUNITS,
+			     subunit_item);
 }
 
 /* ---- POST /permissions/query/entities/grants ---- */
@@ -428,27 +438,8 @@ static json_t *entity_item(const store_permission *p,
 
 void api_perm_query_entities(struct request *req)
 {
-	struct perm_caller c;
-	struct perm_id ctx;
-	store_perm_query q;
-	json_t *body;
-	size_t page;
-	int rc;
-
-	if ((body = query_body(req)) == NULL)
-		return;
-	if (query_start(req, &c, &q, &page) != 0 ||
-	    (rc = perm_ident(req, body, "contextIdentifier", PERM_ID_NIP |
-			     PERM_ID_INTERNAL_ID, 0, &ctx)) < 0)
-		goto out;
-	if (rc == 1) {
-		q.row_ctx_type = ctx.type;
-		q.row_ctx_value = ctx.value;
-	}
-	answer(req, STORE_PERMS_ENTITIES, &q, page, "permissions",
-	       entity_item, &c);
-out:
-	json_decref(body);
+	query_in_row_context(req, "contextIdentifier", STORE_PERMS_ENTITIES,
+			     entity_item);
 }
 
 /* ---- POST /permissions/query/authorizations/grants ---- */
