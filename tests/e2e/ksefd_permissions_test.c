@@ -410,13 +410,14 @@ static void entity_authorizations_have_their_own_revocation(void **state)
  * /permissions/subunits/grants. */
 static void internal_id(char out[17], const char *nip, const char *four)
 {
-	int sum = 0, i, k = 0;
+	unsigned sum = 0;
+	int i, k = 0;
 	char all[15];
 
 	snprintf(all, sizeof(all), "%s%s", nip, four);
 	for (i = 0; i < 14; i++, k++)
-		sum += (all[i] - '0') * (k % 2 ? 3 : 1);
-	snprintf(out, 17, "%s-%s%d", nip, four, sum % 10);
+		sum += (unsigned)(all[i] - '0') * (k % 2 ? 3u : 1u);
+	snprintf(out, 17, "%.10s-%.4s%u", nip, four, sum % 10);
 }
 
 static int grant_subunit(const char *bearer, const char *ctx_type,
