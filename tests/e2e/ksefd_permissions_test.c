@@ -488,6 +488,7 @@ static void a_subunit_administrator_works_in_its_subunit(void **state)
 	assert_int_equal(xlogin(&worker, &srv, KSEF_CONTEXT_INTERNAL_ID, unit,
 				&t), 200);
 	assert_int_equal(sessions_status(token_of(&worker)), 200);
+	logout(&worker);
 	/* ... and not the parent's. */
 	assert_int_equal(xlogin(&worker, &srv, KSEF_CONTEXT_NIP, A, &t), 415);
 	logout(&worker);
