@@ -155,9 +155,12 @@ static void lay_out(struct layout *l, const QRcode *q,
 	l->label = o->ksef_number && o->ksef_number[0] ?
 		   o->ksef_number : KSEF_QR_LABEL_OFFLINE;
 	n = strlen(l->label);
-	/* The largest font scale up to the module size whose text fits
-	 * under the code; at least 1, widening the image if it must. */
-	for (l->scale = l->px; l->scale > 1; l->scale--)
+	/* The largest font scale up to half the module size whose text
+	 * fits under the code (the official images have a label of about
+	 * the code's width, in small type); at least 1, widening the image
+	 * if it must. */
+	for (l->scale = l->px / 2 > 1 ? l->px / 2 : 1; l->scale > 1;
+	     l->scale--)
 		if ((int)n * GLYPH_ADVANCE * l->scale <= l->code_w - 2 * l->px)
 			break;
 	l->label_w = (int)n * GLYPH_ADVANCE * l->scale - l->scale;
