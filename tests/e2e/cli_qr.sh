@@ -84,5 +84,15 @@ check "  its link is not found" 0 test "$(code "$root/invoice/$nip/01-02-2026/$b
 
 check "--qr-format svg" 0 "$KSEF" send --base-url "$base" --nip $nip --token "$token" --qr-dir "$WORK/svg" --qr-format svg "$WORK/inv/$file"
 check "  writes the SVG of the (already accepted) invoice" 0 grep -q ">$ksef1</text>" "$WORK/svg/$ksef1.svg"
+# Rate-limited as calls without a token are (60 a second per IP, with
+# --rate-limits production): 80 requests in a row on one connection.
+start_ksefd "$WORK/limited" --rate-limits production
+lroot=${KSEFD_BASE%/v2}
+urls=()
+for _ in $(seq 80); do urls+=(-o /dev/null "$lroot/invoice/$nip/01-02-2026/$hash"); done
+curl -s -w '%{http_code}\n' "${urls[@]}" > "$WORK/codes"
+check "past the limit: 429" 0 grep -q '^429$' "$WORK/codes"
+check "  after answers of its own" 0 grep -q '^404$' "$WORK/codes"
+
 check "--qr-format gif is usage" 2 "$KSEF" send --base-url "$base" --nip $nip --token "$token" --qr-dir "$WORK/x" --qr-format gif "$WORK/inv/invoice-1.xml"
 finish
