@@ -102,9 +102,12 @@ KSEF_API KSEF_WARN_UNUSED int ksef_qr_invoice_link(ksef_buf *out,
 	const char *base, const ksef_qr_invoice_ref *ref, ksef_error *err);
 
 /**
- * Read what a KOD I link names from an FA (2) or FA (3) invoice file: the
- * seller's NIP (Podmiot1/DaneIdentyfikacyjne/NIP), the issue date (Fa/P_1)
- * and the SHA-256 of exactly these bytes. The document is parsed with the
+ * Read what a KOD I link names from an invoice file: the seller's NIP and
+ * the issue date where each form keeps them (FA (2), FA (3): Podmiot1's
+ * NIP and Fa/P_1; FA_RR (1): Podmiot1's NIP and FakturaRR/P_4B; PEF:
+ * AccountingSupplierParty's CompanyID without "PL" and IssueDate, as
+ * invoice verification reads them), and the SHA-256 of exactly these
+ * bytes. The document is parsed with the
  * library's one safe XML parser; it is not validated against its schema.
  *
  * @param[out] out  receives the parts; unchanged on failure.
@@ -112,9 +115,9 @@ KSEF_API KSEF_WARN_UNUSED int ksef_qr_invoice_link(ksef_buf *out,
  * @param len       its length, at most KSEF_INVOICE_MAX_BYTES.
  * @param err       receives the reason on failure; may be NULL.
  * @return 0, KSEF_EINVAL, KSEF_ETOOBIG, KSEF_EPARSE (not well-formed),
- *         KSEF_ENOTFOUND (no Podmiot1 NIP or no P_1: another form, or no
- *         FA invoice), KSEF_EFORMAT (a NIP or P_1 of the wrong shape) or
- *         KSEF_ENOMEM.
+ *         KSEF_ENOTFOUND (not an invoice of a form KSeF takes, or one
+ *         without a seller NIP or issue date), KSEF_EFORMAT (a NIP or
+ *         date of the wrong shape) or KSEF_ENOMEM.
  */
 KSEF_API KSEF_WARN_UNUSED int ksef_qr_invoice_ref_from_xml(
 	ksef_qr_invoice_ref *out, const unsigned char *xml, size_t len,

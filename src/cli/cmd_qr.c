@@ -21,7 +21,7 @@ const char cli_usage_qr[] =
 "names it by the seller's NIP (Podmiot1), its issue date (P_1) and the\n"
 "SHA-256 of the file, drawn as a QR code with the invoice's KSeF number\n"
 "under it, or OFFLINE while it has none. The link is printed on standard\n"
-"output. FA (2) and FA (3) invoices.\n"
+"output. Every form KSeF takes (FA, FA_RR, PEF) with a seller's NIP.\n"
 "\n"
 "options:\n"
 "  --out FILE         the image; .png or .svg says which (required)\n"

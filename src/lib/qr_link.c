@@ -253,16 +253,48 @@ static int text_into(char *buf, size_t size, xmlNode *node, int *oom)
 	return 0;
 }
 
+/* The form a root element names, by its namespace and local name, as
+ * invoice.c's ksef_form_detect() tells them; -1 for none. */
+static int form_of(xmlNode *root)
+{
+	const char *ns = root->ns ? (const char *)root->ns->href : "";
+	const char *name = (const char *)root->name;
+	int f;
+
+	for (f = 0; f < KSEF_FORM_COUNT; f++) {
+		const char *want = f == KSEF_FORM_PEF3 ? "Invoice" :
+				   f == KSEF_FORM_PEF_KOR3 ? "CreditNote" :
+				   "Faktura";
+
+		if (strcmp(ns, ksef_form_namespace((ksef_form)f)) == 0 &&
+		    strcmp(name, want) == 0)
+			return f;
+	}
+	return -1;
+}
+
+/* PEF (UBL): the seller is AccountingSupplierParty, its NIP the
+ * CompanyID of its tax scheme (else of its legal entity) without "PL",
+ * as ksefd's verification reads it. */
+static xmlNode *ubl_seller_id(xmlNode *root)
+{
+	xmlNode *party = child(child(root, "AccountingSupplierParty"),
+			       "Party");
+	xmlNode *n = child(child(party, "PartyTaxScheme"), "CompanyID");
+
+	return n ? n : child(child(party, "PartyLegalEntity"), "CompanyID");
+}
+
 int ksef_qr_invoice_ref_from_xml(ksef_qr_invoice_ref *out,
 				 const unsigned char *xml, size_t len,
 				 ksef_error *err)
 {
 	ksef_qr_invoice_ref r;
-	char p1[32];
+	char nip[KSEF_NIP_BUFSZ + 2], p1[32];
 	xmlDoc *doc = NULL;
-	xmlNode *root;
-	const char *ns;
-	int error, oom = 0;
+	xmlNode *root, *nip_node, *date_node;
+	const char *n;
+	int error, oom = 0, form;
 
 	if (out == NULL || (xml == NULL && len > 0))
 		return ksef__error_set(err, KSEF_EINVAL, "no output or no "
@@ -272,37 +304,51 @@ int ksef_qr_invoice_ref_from_xml(ksef_qr_invoice_ref *out,
 				     KSEF_INVOICE_MAX_BYTES, err)) != 0)
 		return error;
 	root = xmlDocGetRootElement(doc);
-	ns = root && root->ns ? (const char *)root->ns->href : "";
-	/* Only FA (2) and FA (3) have Podmiot1 as the seller and Fa/P_1 as
-	 * the issue date; FA_RR's root is Faktura too, in its own
-	 * namespace, with the parties the other way round. */
-	if (root == NULL || strcmp((const char *)root->name, "Faktura") != 0 ||
-	    (strcmp(ns, ksef_form_namespace(KSEF_FORM_FA3)) != 0 &&
-	     strcmp(ns, ksef_form_namespace(KSEF_FORM_FA2)) != 0)) {
-		error = ksef__error_set(err, KSEF_ENOTFOUND, "not an FA (2) or "
-			"FA (3) invoice: build its link from its parts");
+	if (root == NULL || (form = form_of(root)) < 0) {
+		error = ksef__error_set(err, KSEF_ENOTFOUND, "not an invoice "
+			"of a form KSeF takes (FA, FA_RR, PEF)");
 		goto out;
 	}
-	if (text_into(r.seller_nip, sizeof(r.seller_nip), child(child(
-		child(root, "Podmiot1"), "DaneIdentyfikacyjne"), "NIP"),
-		&oom) != 0 ||
-	    text_into(p1, sizeof(p1), child(child(root, "Fa"), "P_1"),
-		      &oom) != 0) {
+	/* The seller's NIP and the issue date, where each form keeps them
+	 * (the same places invoice verification reads them from). */
+	switch (form) {
+	case KSEF_FORM_PEF3:
+	case KSEF_FORM_PEF_KOR3:
+		nip_node = ubl_seller_id(root);
+		date_node = child(root, "IssueDate");
+		break;
+	case KSEF_FORM_FA_RR1:
+		nip_node = child(child(child(root, "Podmiot1"),
+				       "DaneIdentyfikacyjne"), "NIP");
+		date_node = child(child(root, "FakturaRR"), "P_4B");
+		break;
+	default:
+		nip_node = child(child(child(root, "Podmiot1"),
+				       "DaneIdentyfikacyjne"), "NIP");
+		date_node = child(child(root, "Fa"), "P_1");
+	}
+	if (text_into(nip, sizeof(nip), nip_node, &oom) != 0 ||
+	    text_into(p1, sizeof(p1), date_node, &oom) != 0) {
 		error = oom ? ksef__error_set(err, KSEF_ENOMEM, "out of "
 			"memory") : ksef__error_set(err, KSEF_ENOTFOUND, "the "
-			"invoice has no Podmiot1 NIP or no Fa/P_1 (or one of "
-			"the wrong length)");
+			"invoice names no seller NIP or no issue date (or one "
+			"of the wrong length)");
 		goto out;
 	}
-	if (ksef_nip_validate_pattern(r.seller_nip, strlen(r.seller_nip),
-				      NULL) != 0) {
-		error = ksef__error_set(err, KSEF_EFORMAT, "Podmiot1's NIP is "
-					"not a NIP");
+	n = nip;
+	if ((form == KSEF_FORM_PEF3 || form == KSEF_FORM_PEF_KOR3) &&
+	    strncmp(n, "PL", 2) == 0)
+		n += 2;
+	if (strlen(n) != KSEF_NIP_LEN ||
+	    ksef_nip_validate_pattern(n, KSEF_NIP_LEN, NULL) != 0) {
+		error = ksef__error_set(err, KSEF_EFORMAT, "the seller's NIP "
+					"is not a NIP");
 		goto out;
 	}
+	memcpy(r.seller_nip, n, KSEF_NIP_LEN + 1);
 	if (ksef_date_parse(&r.issue_date, p1, strlen(p1), NULL) != 0) {
-		error = ksef__error_set(err, KSEF_EFORMAT, "P_1 is not a "
-					"YYYY-MM-DD date");
+		error = ksef__error_set(err, KSEF_EFORMAT, "the issue date "
+					"is not a YYYY-MM-DD date");
 		goto out;
 	}
 	if ((error = ksef_sha256(r.sha256, xml, len, err)) != 0)

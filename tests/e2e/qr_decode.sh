@@ -59,7 +59,7 @@ check "a bad KSeF number is usage" 2 "$KSEF" qr invoice "$WORK/inv.xml" --ksef-n
 check "an unknown environment is usage" 2 "$KSEF" qr invoice "$WORK/inv.xml" --env prod --out "$WORK/x.png"
 echo '<a/>' > "$WORK/not.xml"
 check "a file that is no FA invoice is refused" 1 "$KSEF" qr invoice "$WORK/not.xml" --out "$WORK/x.png"
-expect "  saying why" err "not an FA"
+expect "  saying why" err "not an invoice"
 check "a missing file cannot run" 3 "$KSEF" qr invoice "$WORK/none.xml" --out "$WORK/x.png"
 check "an unwritable image cannot run" 3 "$KSEF" qr invoice "$WORK/inv.xml" --out "$WORK/no/such/dir/x.png"
 check "no file is written on refusal" 1 test -e "$WORK/x.png"

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ksef/gen.h"
+#include "ksef/invoice.h"
 #include "ksef/qr.h"
 
 /* kody-qr.md 1, "Generowanie linku". */
@@ -305,6 +306,47 @@ static void files_without_the_parts_are_refused(void **state)
 			 KSEF_EINVAL);
 }
 
+static void other_forms_give_their_seller_and_date(void **state)
+{
+	char xml[1024];
+	ksef_qr_invoice_ref r;
+
+	(void)state;
+	/* PEF: the supplier's CompanyID without PL, and IssueDate. */
+	snprintf(xml, sizeof(xml), "<Invoice xmlns=\"%s\" xmlns:cac=\"urn:"
+		"oasis:names:specification:ubl:schema:xsd:CommonAggregate"
+		"Components-2\" xmlns:cbc=\"urn:oasis:names:specification:ubl:"
+		"schema:xsd:CommonBasicComponents-2\"><cbc:IssueDate>"
+		"2025-06-26</cbc:IssueDate><cac:AccountingSupplierParty>"
+		"<cac:Party><cac:PartyTaxScheme><cbc:CompanyID>PL5265877635"
+		"</cbc:CompanyID></cac:PartyTaxScheme></cac:Party>"
+		"</cac:AccountingSupplierParty></Invoice>",
+		ksef_form_namespace(KSEF_FORM_PEF3));
+	assert_int_equal(ksef_qr_invoice_ref_from_xml(&r,
+		(const unsigned char *)xml, strlen(xml), NULL), 0);
+	assert_string_equal(r.seller_nip, "5265877635");
+	assert_int_equal(r.issue_date.year, 2025);
+	assert_int_equal(r.issue_date.month, 6);
+	assert_int_equal(r.issue_date.day, 26);
+	/* FA_RR: Podmiot1's NIP, as verification reads it, and P_4B. */
+	snprintf(xml, sizeof(xml), "<Faktura xmlns=\"%s\"><Podmiot1>"
+		"<DaneIdentyfikacyjne><NIP>7010001454</NIP>"
+		"</DaneIdentyfikacyjne></Podmiot1><FakturaRR><P_4B>2025-07-01"
+		"</P_4B></FakturaRR></Faktura>",
+		ksef_form_namespace(KSEF_FORM_FA_RR1));
+	assert_int_equal(ksef_qr_invoice_ref_from_xml(&r,
+		(const unsigned char *)xml, strlen(xml), NULL), 0);
+	assert_string_equal(r.seller_nip, "7010001454");
+	assert_int_equal(r.issue_date.month, 7);
+	/* FA_RR's P_1 is no issue date of its. */
+	snprintf(xml, sizeof(xml), "<Faktura xmlns=\"%s\"><Podmiot1>"
+		"<DaneIdentyfikacyjne><NIP>7010001454</NIP>"
+		"</DaneIdentyfikacyjne></Podmiot1><Fa><P_1>2025-07-01</P_1>"
+		"</Fa></Faktura>", ksef_form_namespace(KSEF_FORM_FA_RR1));
+	assert_int_equal(ksef_qr_invoice_ref_from_xml(&r,
+		(const unsigned char *)xml, strlen(xml), NULL), KSEF_ENOTFOUND);
+}
+
 static void a_png_is_drawn_with_its_label_band(void **state)
 {
 	ksef_qr_options o = KSEF_QR_OPTIONS_INIT;
@@ -421,6 +463,7 @@ int main(void)
 		cmocka_unit_test(links_of_any_digest_round_trip),
 		cmocka_unit_test(an_invoice_file_gives_its_parts),
 		cmocka_unit_test(files_without_the_parts_are_refused),
+		cmocka_unit_test(other_forms_give_their_seller_and_date),
 		cmocka_unit_test(a_png_is_drawn_with_its_label_band),
 		cmocka_unit_test(an_svg_carries_the_label_the_docs_prescribe),
 		cmocka_unit_test(bad_render_input_is_refused),
