@@ -11,6 +11,7 @@
 #include "encoding.h"
 #include "envelope.h"
 #include "number.h"
+#include "qr.h"
 #include "invoice.h"
 #include "gen.h"
 #include "session.h"

@@ -50,6 +50,17 @@ int cmd_limits(int argc, char **argv);   /* show, set, reset, production */
 int cmd_testdata(int argc, char **argv); /* subject, person, ... */
 extern const char cli_usage_limits[], cli_usage_testdata[];
 
+/* KOD I (cmd_qr.c): `ksef qr invoice`, and the writer `ksef send
+ * --qr-dir` shares. cli_qr_write() reads the invoice's NIP and P_1 from
+ * xml, puts its link (under qr_base) in *link, and writes the code with
+ * ksef_number (NULL: OFFLINE) under it to path: 0 or a KSEF_E* code with
+ * err set (KSEF_EIO: the file could not be written). */
+int cmd_qr(int argc, char **argv);
+extern const char cli_usage_qr[];
+int cli_qr_write(ksef_buf *link, const char *path, ksef_qr_format format,
+		 const char *qr_base, const ksef_buf *xml,
+		 const char *ksef_number, ksef_error *err);
+
 /*
  * Read a whole file ("-" is standard input) into out, refusing more than
  * max bytes. Returns 0 or a KSEF_E* code with err set.

@@ -39,6 +39,10 @@ const char cli_usage_send[] =
 "                     (PEM certificate and key; --key-password if encrypted)\n"
 "  --upo-dir DIR      save each invoice's UPO as DIR/<KSeF number>.xml and\n"
 "                     the session UPO as DIR/session-<reference>-<page>.xml\n"
+"  --qr-dir DIR       write each accepted invoice's verification code\n"
+"                     (KOD I) as DIR/<KSeF number>.png, the number under\n"
+"                     it; the folder of --upo-dir puts it beside the UPO\n"
+"  --qr-format png|svg  the image format of --qr-dir (default png)\n"
 "  --timeout SECONDS  how long to wait for verification (default 300)\n"
 "  --json             one JSON object on standard output, also on failure\n"
 "  -q, --quiet        print only failures\n"
@@ -53,7 +57,7 @@ const char cli_usage_send[] =
 "2 usage, 3 could not run (network, server, files); see 'man ksef'\n";
 
 enum { OPT_TOKEN = 1000, OPT_CERT, OPT_KEY, OPT_KEY_PASSWORD, OPT_UPO_DIR,
-       OPT_TIMEOUT, OPT_JSON };
+       OPT_TIMEOUT, OPT_JSON, OPT_QR_DIR, OPT_QR_FORMAT };
 
 /* What became of one file. */
 struct outcome {
@@ -72,6 +76,9 @@ struct run {
 	int nfiles;
 	const char *upo_dir;
 	int quiet;
+	const char *qr_dir;        /* --qr-dir, or NULL */
+	ksef_qr_format qr_format;
+	const char *qr_base;       /* the links' address (the API's) */
 };
 
 static int save_file(const char *dir, const char *name, const ksef_buf *b)
@@ -187,13 +194,39 @@ static void send_all(struct run *r)
 	ksef_buf_dispose(&doc);
 }
 
+/* The KOD I of an accepted invoice, DIR/<KSeF number>.png (or .svg),
+ * its number under the code. The file is read again: the link names the
+ * SHA-256 of exactly the bytes sent. */
+static int write_qr(struct run *r, const char *file, const char *number)
+{
+	ksef_buf doc = KSEF_BUF_INIT, link = KSEF_BUF_INIT;
+	ksef_error err = { 0, 0, "" };
+	char path[4096];
+	int rc = CLI_OK;
+
+	if (number == NULL)
+		return CLI_OK;
+	snprintf(path, sizeof(path), "%s/%s.%s", r->qr_dir, number,
+		 r->qr_format == KSEF_QR_SVG ? "svg" : "png");
+	if (cli_read_file(&doc, file, KSEF_INVOICE_MAX_BYTES, &err) != 0 ||
+	    cli_qr_write(&link, path, r->qr_format, r->qr_base, &doc, number,
+			 &err) != 0)
+		rc = cli_fail(err.code == KSEF_EIO ? CLI_F_IO :
+			      err.code == KSEF_ENOMEM ? CLI_F_INTERNAL :
+			      CLI_F_REJECTED, NULL, "%s: QR code: %s", file,
+			      err.message);
+	ksef_buf_dispose(&doc);
+	ksef_buf_dispose(&link);
+	return rc;
+}
+
 /* What KSeF said of each file sent; the UPOs of those accepted. */
 static int verdicts(struct run *r)
 {
 	ksef_buf doc = KSEF_BUF_INIT;
 	ksef_error err = { 0, 0, "" };
 	char name[160];
-	int i, rc = CLI_OK;
+	int i, e, rc = CLI_OK;
 
 	for (i = 0; i < r->nfiles; i++) {
 		struct outcome *o = &r->out[i];
@@ -219,7 +252,6 @@ static int verdicts(struct run *r)
 		}
 		if (r->upo_dir != NULL && inv->status == 200) {
 			ksef_buf upo = KSEF_BUF_INIT;
-			int e;
 
 			snprintf(name, sizeof(name), "%s.xml", inv->ksef_number);
 			if ((e = ksef_session_invoice_upo(&upo, r->s,
@@ -231,6 +263,10 @@ static int verdicts(struct run *r)
 				rc = CLI_FAILED;
 			ksef_buf_dispose(&upo);
 		}
+		if (r->qr_dir != NULL && (inv->status == 200 || o->already) &&
+		    (e = write_qr(r, o->file, o->already ?
+				  inv->duplicate_of : inv->ksef_number)) > rc)
+			rc = e;
 	}
 	ksef_buf_dispose(&doc);
 	return rc;
@@ -333,6 +369,8 @@ int cmd_send(int argc, char **argv)
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "key-password", required_argument, NULL, OPT_KEY_PASSWORD },
 		{ "upo-dir", required_argument, NULL, OPT_UPO_DIR },
+		{ "qr-dir", required_argument, NULL, OPT_QR_DIR },
+		{ "qr-format", required_argument, NULL, OPT_QR_FORMAT },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -341,7 +379,9 @@ int cmd_send(int argc, char **argv)
 	};
 	struct cli_settings flags;
 	struct cli_config cfg;
-	struct run r = { NULL, NULL, NULL, 0, NULL, 0 };
+	struct run r = { NULL, NULL, NULL, 0, NULL, 0, NULL, KSEF_QR_PNG,
+			 NULL };
+	ksef_buf qr_base = KSEF_BUF_INIT;
 	ksef_conn_options co = KSEF_CONN_OPTIONS_INIT;
 	ksef_client_options copts = KSEF_CLIENT_OPTIONS_INIT;
 	ksef_xades_signer *signer = NULL;
@@ -361,6 +401,16 @@ int cmd_send(int argc, char **argv)
 		case OPT_KEY: flags.key = optarg; break;
 		case OPT_KEY_PASSWORD: key_password = optarg; break;
 		case OPT_UPO_DIR: r.upo_dir = optarg; break;
+		case OPT_QR_DIR: r.qr_dir = optarg; break;
+		case OPT_QR_FORMAT:
+			if (strcmp(optarg, "png") == 0)
+				r.qr_format = KSEF_QR_PNG;
+			else if (strcmp(optarg, "svg") == 0)
+				r.qr_format = KSEF_QR_SVG;
+			else
+				return cli_fail(CLI_F_USAGE, NULL, "--qr-format:"
+						" png or svg");
+			break;
 		case OPT_TIMEOUT:
 			if (cli_parse_seconds(&timeout_s, optarg, 86400) != 0)
 				return cli_fail(CLI_F_USAGE, NULL, "--timeout: "
@@ -408,6 +458,21 @@ int cmd_send(int argc, char **argv)
 	if (r.upo_dir != NULL && cli_make_dirs(r.upo_dir, 0755, &err) != 0) {
 		rc = cli_fail(CLI_F_IO, NULL, "--upo-dir: %s", err.message);
 		goto out;
+	}
+	/* The links go to the verification address of the API's
+	 * environment, or to a ksefd's own root. */
+	if (r.qr_dir != NULL) {
+		if (ksef_qr_base_for_api(&qr_base, cfg.base_url, &err) != 0) {
+			rc = cli_fail(CLI_F_USAGE, NULL, "--qr-dir: %s",
+				      err.message);
+			goto out;
+		}
+		r.qr_base = (const char *)qr_base.ptr;
+		if (cli_make_dirs(r.qr_dir, 0755, &err) != 0) {
+			rc = cli_fail(CLI_F_IO, NULL, "--qr-dir: %s",
+				      err.message);
+			goto out;
+		}
 	}
 	copts.base_url = cfg.base_url;
 	co.client = &copts;
@@ -457,6 +522,7 @@ out:
 	ksef_conn_free(r.conn);
 	ksef_xades_signer_free(signer);
 	cli_config_dispose(&cfg);
+	ksef_buf_dispose(&qr_base);
 	free(r.out);
 	return rc;
 }

@@ -81,6 +81,9 @@ static const struct command {
 	  "list granted permissions or entity roles" },
 	{ "permissions", "status", cmd_permissions_status,
 	  cli_usage_permissions, "a grant's or revocation's status" },
+	/* KOD I (cmd_qr.c) */
+	{ "qr", "invoice", cmd_qr, cli_usage_qr,
+	  "an invoice's verification link and QR code (PNG, SVG)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -88,6 +88,8 @@ void api_perm_query_entity_roles(struct request *req);
 void api_perm_query_subordinates(struct request *req);
 void api_perm_query_authorizations(struct request *req);
 void api_perm_query_eu(struct request *req);
+/* api_qr.c: the path of a KOD I link, outside /v2 */
+void api_qr_invoice(struct request *req);
 
 /*
  * Shared helpers (api_common.c). Those that can fail answer the request

@@ -197,6 +197,16 @@ static const struct route routes[] = {
 #define API_PREFIX "/v2"
 #define STORAGE_PREFIX "/storage"
 
+/* KOD I (kody-qr.md 1; api_qr.c): the path of a verification link under
+ * ksefd's own root, as qr-test.ksef.mf.gov.pl serves it beside the API.
+ * Public, so no token; limited per client IP as unauthenticated calls
+ * are. Outside the contract, so not in routes[]. */
+#define QR_PREFIX "/invoice/"
+static const struct route qr_routes[] = {
+	{ "GET", "/invoice/{nip}/{date}/{hash}", api_qr_invoice, AUTH_NONE,
+	  NULL, RATELIMIT_UNAUTHENTICATED, ROUTE_QUICK },
+};
+
 /* Pre-signed links live outside the API, as KSeF's storage links do: no
  * bearer token, no rate limit (SPEC 2.5); the link's signature is the
  * credential (presign.c). */
@@ -420,6 +430,14 @@ unsigned router_find(struct request *req, const struct route **out)
 			return 0;
 		}
 		return 404;
+	}
+	if (strncmp(path, QR_PREFIX, strlen(QR_PREFIX)) == 0) {
+		if (!match(qr_routes[0].pattern, path, req))
+			return 404;
+		if (strcmp(req->method, "GET") != 0)
+			return 405;
+		*out = &qr_routes[0];
+		return 0;
 	}
 	if (strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0 ||
 	    (path[strlen(API_PREFIX)] != '/' &&

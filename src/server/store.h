@@ -387,6 +387,13 @@ store_result store_correction_accepted(store *st, const char *ctx_value,
 store_result store_invoice_by_hash(store *st, const char *ctx_value,
 				   const char *invoice_hash, store_invoice *out,
 				   ksef_error *err);
+/* KOD I verification: the accepted (200) invoice whose seller NIP, P_1
+ * ("YYYY-MM-DD") and plaintext hash (Base64) are these, the first
+ * accepted if several; STORE_NOT_FOUND if none. */
+store_result store_invoice_by_link(store *st, const char *seller_nip,
+				   const char *issue_date,
+				   const char *invoice_hash, store_invoice *out,
+				   ksef_error *err);
 
 /*
  * Record the verdict on an invoice and update its session's counters, in

@@ -225,6 +225,25 @@ store_result store_invoice_by_hash(store *st, const char *ctx_value,
 	return error < 0 ? error : 0;
 }
 
+store_result store_invoice_by_link(store *st, const char *seller_nip,
+				   const char *issue_date,
+				   const char *invoice_hash, store_invoice *out,
+				   ksef_error *err)
+{
+	int error;
+
+	if (seller_nip == NULL || issue_date == NULL || invoice_hash == NULL ||
+	    out == NULL)
+		return sql_fail(err, STORE_INVALID, "no NIP, date or hash given");
+	error = sql_read_row(st, Q_QR_VERIFY, ARGS(ARG_TEXT(seller_nip),
+			     ARG_TEXT(issue_date), ARG_TEXT(invoice_hash)),
+			     invoice_row, out, err);
+	if (error == SQLITE_DONE)
+		return sql_fail(err, STORE_NOT_FOUND,
+				"no accepted invoice with this link");
+	return error < 0 ? error : 0;
+}
+
 store_result store_correction_accepted(store *st, const char *ctx_value,
 				       const char *corrected_hash,
 				       ksef_error *err)

@@ -897,4 +897,11 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_SUBJECT_LIMITS_CLEAR] = { "clear subject limits",
 		"DELETE FROM subject_limits WHERE subject_type = ?1"
 		" AND subject_value = ?2" },
+
+	/* KOD I verification: an accepted invoice by what its link names
+	 * (kody-qr.md 1); invoices_by_hash finds the few candidates. */
+	[Q_QR_VERIFY] = { "find invoice by verification link",
+		"SELECT " INVOICE_COLS " FROM invoices WHERE invoice_hash = ?3"
+		" AND seller_nip = ?1 AND issue_date = ?2 AND status = 200"
+		" ORDER BY invoicing_ms, rowid LIMIT 1" },
 };
