@@ -307,6 +307,8 @@ typedef struct store_session_query {
 	const char *ctx_type, *ctx_value;   /* required */
 	const char *subject_value;   /* only sessions of this subject, or NULL */
 	const char *ref;             /* exact, or NULL */
+	const char *type;            /* "SO" or "SB" (the reference number's
+					type), or NULL: both */
 	int64_t created_from, created_to;   /* 0: unbounded */
 	int64_t closed_from, closed_to;
 	int64_t updated_from, updated_to;
@@ -888,6 +890,7 @@ typedef struct store_batch_file {
 	char file_hash[STORE_B64_SHA_SZ];
 	char compression[8];
 	int part_count;
+	int offline;         /* offlineMode of the opening */
 } store_batch_file;
 
 /* Record the package and parts a batch session declared (the session is

@@ -24,7 +24,8 @@ static int op_batch_add(struct conn *w, void *arg, ksef_error *err)
 			 ARGS(ARG_TEXT(a->ref), ARG_INT(a->f->file_size),
 			      ARG_FIELD(a->f->file_hash),
 			      ARG_FIELD(a->f->compression),
-			      ARG_INT(a->f->part_count)), err);
+			      ARG_INT(a->f->part_count),
+			      ARG_INT(a->f->offline != 0)), err);
 	if (error == STORE_ERROR &&
 	    sqlite3_extended_errcode(w->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return sql_fail(err, STORE_EXISTS, "batch package exists");
@@ -63,6 +64,7 @@ static int file_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(f->file_hash, s, 1);
 	COL_TEXT(f->compression, s, 2);
 	f->part_count = sqlite3_column_int(s, 3);
+	f->offline = sqlite3_column_int(s, 4);
 	return 0;
 }
 

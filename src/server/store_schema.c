@@ -374,7 +374,8 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"  file_size INTEGER NOT NULL,"
 	"  file_hash TEXT NOT NULL,"
 	"  compression TEXT NOT NULL,"
-	"  part_count INTEGER NOT NULL);"
+	"  part_count INTEGER NOT NULL,"
+	"  offline INTEGER NOT NULL);"
 	"CREATE TABLE batch_parts ("
 	"  session_ref TEXT NOT NULL,"
 	"  ordinal INTEGER NOT NULL,"
@@ -599,10 +600,12 @@ const struct query_text sql_queries[Q_COUNT] = {
 		" AND (?9 = 0 OR updated_ms >= ?9)"
 		" AND (?10 = 0 OR updated_ms <= ?10)"
 		" AND (?11 = 0"
-		"   OR ((?11 & 1) <> 0 AND status IN (100, 170))"
+		"   OR ((?11 & 1) <> 0 AND status IN (100, 150, 170))"
 		"   OR ((?11 & 2) <> 0 AND status = 200)"
-		"   OR ((?11 & 4) <> 0 AND status IN (415, 445, 500))"
+		"   OR ((?11 & 4) <> 0"
+		"     AND status IN (405, 415, 420, 430, 435, 445, 500))"
 		"   OR ((?11 & 8) <> 0 AND status = 440))"
+		" AND (?15 IS NULL OR substr(ref, 10, 2) = ?15)"
 		" AND " AFTER_CURSOR("created_ms", "?12", "?13")
 		" ORDER BY created_ms DESC, ref DESC LIMIT ?14" },
 
@@ -920,13 +923,14 @@ const struct query_text sql_queries[Q_COUNT] = {
 	/* ---- batch sessions (store_batch.c) ---- */
 	[Q_BATCH_FILE_ADD] = { "add batch package",
 		"INSERT INTO batch_files (session_ref, file_size, file_hash,"
-		" compression, part_count) VALUES (?1, ?2, ?3, ?4, ?5)" },
+		" compression, part_count, offline)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)" },
 	[Q_BATCH_PART_ADD] = { "add batch part",
 		"INSERT INTO batch_parts (session_ref, ordinal, file_size,"
 		" file_hash) VALUES (?1, ?2, ?3, ?4)" },
 	[Q_BATCH_FILE_GET] = { "read batch package",
-		"SELECT file_size, file_hash, compression, part_count"
-		" FROM batch_files WHERE session_ref = ?1" },
+		"SELECT file_size, file_hash, compression, part_count,"
+		" offline FROM batch_files WHERE session_ref = ?1" },
 	[Q_BATCH_PARTS] = { "read batch parts",
 		"SELECT ordinal, file_size, file_hash, received_ms"
 		" FROM batch_parts WHERE session_ref = ?1 ORDER BY ordinal" },
