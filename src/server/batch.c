@@ -150,7 +150,8 @@ static int one_invoice(void *arg, const char *name,
 		return 0; /* stored by the run a restart cut short */
 	memset(&inv, 0, sizeof(inv));
 	if (ksef_refnum_generate(inv.ref, KSEF_REFNUM_INVOICE,
-				 ksef_time_warsaw(server_now_ms()), &err) != 0 ||
+				 ksef_time_warsaw(server_now_ms()),
+				 &err) != 0 ||
 	    ksef_sha256_base64(inv.invoice_hash, data, len, NULL) != 0 ||
 	    ksef_buf_append(&plain, data, len, len) != 0)
 		return -1;

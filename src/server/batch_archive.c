@@ -139,8 +139,9 @@ static int read_entry(struct walk *w, struct archive *a, const char *name,
 		    (uint64_t)archive_filter_bytes(a, -1))
 			return fail(w, BATCH_ARCHIVE_HOSTILE, "Stopień "
 				"kompresji paczki przekracza limit.");
-		if (out != NULL && ksef_buf_append(out, block, (size_t)r,
-						   w->lim->max_entry_bytes) != 0)
+		if (out != NULL &&
+		    ksef_buf_append(out, block, (size_t)r,
+				    w->lim->max_entry_bytes) != 0)
 			return fail(w, BATCH_ARCHIVE_IO, "Brak pamięci.");
 	}
 	return BATCH_ARCHIVE_OK;

@@ -581,8 +581,8 @@ static int declared_too_big(struct request *req)
 	if (errno != 0 || end == cl || n > req->body_max)
 		return 1;
 	/* A streamed body is never held: nothing to reserve. */
-	if (n > 0 && req->sink == NULL && ksef_buf_reserve(&req->body, (size_t)n,
-				      req->body_max) != 0)
+	if (n > 0 && req->sink == NULL &&
+	    ksef_buf_reserve(&req->body, (size_t)n, req->body_max) != 0)
 		return 1;
 	return 0;
 }

@@ -426,14 +426,14 @@ static void a_package_of_200_invoices_in_3_parts_is_processed(void **state)
 	raw_free(&r);
 	json_decref(doc);
 	/* The session is listed among batch sessions, not online ones. */
-	st = call("GET", "/sessions", "/sessions?sessionType=Batch&pageSize=100",
-		  NULL, 200, NULL);
+	st = call("GET", "/sessions",
+		  "/sessions?sessionType=Batch&pageSize=100", NULL, 200, NULL);
 	t = json_dumps(st, 0);
 	assert_non_null(strstr(t, b.ref));
 	free(t);
 	json_decref(st);
-	st = call("GET", "/sessions", "/sessions?sessionType=Online&pageSize=100",
-		  NULL, 200, NULL);
+	st = call("GET", "/sessions",
+		  "/sessions?sessionType=Online&pageSize=100", NULL, 200, NULL);
 	t = json_dumps(st, 0);
 	assert_null(strstr(t, b.ref));
 	free(t);
@@ -521,8 +521,9 @@ static void a_package_not_as_declared_fails_with_405(void **state)
 	ksef_buf_dispose(&pkg);
 	/* A ZIP whose declared hash is another's. */
 	invoices_package(&pkg, 0, "BATCH-W/", 2);
-	open_batch(&b, &pkg, 1, 1, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
-		   NULL, 201, NULL);
+	open_batch(&b, &pkg, 1, 1,
+		   "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", NULL, 201,
+		   NULL);
 	assert_int_equal(put_part(&b, 0, NULL), 201);
 	close_batch(&b, 204, 0);
 	assert_int_equal(wait_batch(&b, NULL), 405);
