@@ -159,6 +159,7 @@ out:
 
 void api_batch_close(struct request *req)
 {
+	store_batch_file f;
 	store_session s;
 	int status = 0, missing = 0;
 	ksef_error err;
@@ -179,6 +180,16 @@ void api_batch_close(struct request *req)
 			"zamknięcie.", status);
 		return;
 	case STORE_INVALID:
+		/* A part missing after the time to put it has run out:
+		 * the session can no longer be completed. */
+		if (missing > 0 &&
+		    store_batch_get(req->srv->store, s.ref, &f, NULL) == 0 &&
+		    server_now_ms() > s.created_ms +
+		    (int64_t)f.part_count * BATCH_PART_WINDOW_MS) {
+			errors_reply(req, 400, 21208, "Sesja anulowana, "
+				"przekroczony czas wysyłki.");
+			return;
+		}
 		if (missing > 0) {
 			errors_reply(req, 400, 21205, "Nie przesłano "
 				"zadeklarowanej '%d' części pliku.", missing);

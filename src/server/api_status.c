@@ -37,10 +37,19 @@ static const char *session_description(int code, int batch)
 	}
 }
 
-static json_t *session_status_info(const store_session *s)
+static json_t *session_status_info(struct request *req,
+				   const store_session *s)
 {
 	int batch = api_session_is_batch(s);
+	store_batch_file f;
 
+	/* A failed batch session says why, as processing found it. */
+	if (batch && s->status >= 400 && s->status != 440 &&
+	    store_batch_get(req->srv->store, s->ref, &f, NULL) == 0 &&
+	    f.details[0] != '\0')
+		return api_status_info(s->status,
+				       session_description(s->status, 1),
+				       f.details);
 	/* A batch session in 170 is still being processed: its invoices
 	 * are stored, its final status not yet set. */
 	return api_status_info(batch && s->status == 170 ? 150 : s->status,
@@ -107,7 +116,7 @@ void api_session_status(struct request *req)
 		return;
 	seem_in_progress(req, &s);
 	o = json_object();
-	json_object_set_new(o, "status", session_status_info(&s));
+	json_object_set_new(o, "status", session_status_info(req, &s));
 	json_object_set_new(o, "dateCreated", api_time(s.created_ms));
 	json_object_set_new(o, "dateUpdated", api_time(s.updated_ms));
 	json_object_set_new(o, "validUntil", api_time(s.valid_until_ms));
@@ -188,7 +197,7 @@ void api_sessions_list(struct request *req)
 		json_array_append_new(arr, json_pack(
 			"{s:s,s:o,s:o,s:o,s:o,s:i,s:i,s:i}",
 			"referenceNumber", s->ref,
-			"status", session_status_info(s),
+			"status", session_status_info(req, s),
 			"dateCreated", api_time(s->created_ms),
 			"dateUpdated", api_time(s->updated_ms),
 			"validUntil", api_time(s->valid_until_ms),

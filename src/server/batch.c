@@ -71,7 +71,7 @@ static int read_file(ksef_buf *out, const char *path, int64_t size)
 }
 
 /* Decrypt and join the parts into pkg: 0, or the session's status. */
-static int join(struct run *r, const char *pkg)
+static int join(struct run *r, const char *pkg, char *why, size_t n_why)
 {
 	struct server *srv = r->srv;
 	store_batch_part *parts = NULL;
@@ -96,11 +96,15 @@ static int join(struct run *r, const char *pkg)
 				    r->s.ref, parts[i].ordinal) != 0 ||
 		    read_file(&ct, path, parts[i].file_size) != 0) {
 			status = 405; /* a part went missing on disk */
+			snprintf(why, n_why, "Nie można odczytać części %d.",
+				 parts[i].ordinal);
 			goto out;
 		}
 		if (session_keys_decrypt(srv->session_keys, &r->s, ct.ptr,
 					 ct.size, &plain, NULL) != 0) {
 			status = 435;
+			snprintf(why, n_why, "Nie udało się odszyfrować części "
+				 "%d.", parts[i].ordinal);
 			goto out;
 		}
 		ksef_buf_dispose(&ct);
@@ -122,8 +126,17 @@ static int join(struct run *r, const char *pkg)
 		goto out;
 	EVP_EncodeBlock((unsigned char *)b64, d, (int)dlen);
 	/* The package must be the one declared (BatchFileInfo). */
-	status = total != (uint64_t)r->f.file_size ||
-		 strcmp(b64, r->f.file_hash) != 0 ? 405 : 0;
+	status = 0;
+	if (total != (uint64_t)r->f.file_size) {
+		status = 405;
+		snprintf(why, n_why, "Rozmiar paczki (%llu B) nie zgadza się z "
+			 "zadeklarowanym (%lld B).", (unsigned long long)total,
+			 (long long)r->f.file_size);
+	} else if (strcmp(b64, r->f.file_hash) != 0) {
+		status = 405;
+		snprintf(why, n_why, "Skrót paczki nie zgadza się z "
+			 "zadeklarowanym.");
+	}
 out:
 	if (fd >= 0 && close(fd) != 0 && status == 0)
 		status = 500;
@@ -200,7 +213,8 @@ void batch_process(struct server *srv, const char *ref)
 {
 	struct run r;
 	batch_archive_limits lim;
-	char pkg[PATH_MAX], why[512];
+	char pkg[PATH_MAX], why[512] = "", *details = NULL;
+	json_t *a;
 	int status, rc;
 	ksef_error err;
 
@@ -210,6 +224,7 @@ void batch_process(struct server *srv, const char *ref)
 	    r.s.status != 150)
 		return;
 	if (store_batch_get(srv->store, ref, &r.f, &err) != 0) {
+		snprintf(why, sizeof(why), "Brak opisu paczki.");
 		status = 405;
 		goto done;
 	}
@@ -219,7 +234,7 @@ void batch_process(struct server *srv, const char *ref)
 		goto done;
 	}
 	strcat(pkg, "/package");
-	if ((status = join(&r, pkg)) != 0)
+	if ((status = join(&r, pkg, why, sizeof(why))) != 0)
 		goto done;
 	memset(&lim, 0, sizeof(lim));
 	lim.targz = strcmp(r.f.compression, "TarGz") == 0;
@@ -235,9 +250,15 @@ void batch_process(struct server *srv, const char *ref)
 	if (rc != BATCH_ARCHIVE_OK && rc != BATCH_ARCHIVE_EMPTY)
 		fprintf(stderr, "ksefd: batch: %s: status %d\n", ref, status);
 done:
-	if (store_batch_set_status(srv->store, ref, status, server_now_ms(),
-				   &err) != 0)
+	if (status != 170 && why[0] != '\0') {
+		a = json_pack("[s]", why);
+		details = a ? json_dumps(a, JSON_COMPACT) : NULL;
+		json_decref(a);
+	}
+	if (store_batch_set_status(srv->store, ref, status, details,
+				   server_now_ms(), &err) != 0)
 		fprintf(stderr, "ksefd: batch: %s: %s\n", ref, err.message);
+	free(details);
 	batch_dir_remove(srv->cfg.data_dir, ref);
 	if (status != 170)
 		session_keys_evict(srv->session_keys, ref);

@@ -891,6 +891,8 @@ typedef struct store_batch_file {
 	char compression[8];
 	int part_count;
 	int offline;         /* offlineMode of the opening */
+	/* Why processing failed, a JSON array of strings, or "". */
+	char details[STORE_DETAILS_SZ];
 } store_batch_file;
 
 /* Record the package and parts a batch session declared (the session is
@@ -922,10 +924,12 @@ store_result store_batch_close(store *st, const char *session_ref,
 			       int64_t now_ms, int *status, int *missing,
 			       ksef_error *err);
 /* Move a session out of 150 to `status` (170 when its invoices are all
- * stored, or a final error status). STORE_NOT_FOUND if not in 150. */
+ * stored, or a final error status) with why (a JSON array of strings, or
+ * NULL) kept for its status answers, in one transaction. STORE_NOT_FOUND
+ * if not in 150. */
 store_result store_batch_set_status(store *st, const char *session_ref,
-				    int status, int64_t now_ms,
-				    ksef_error *err);
+				    int status, const char *details,
+				    int64_t now_ms, ksef_error *err);
 /* Sessions in 150, oldest close first (caller frees). */
 store_result store_batch_processing(store *st, char (**refs)[STORE_REF_SZ],
 				    size_t *count, ksef_error *err);

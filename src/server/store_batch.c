@@ -65,6 +65,7 @@ static int file_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(f->compression, s, 2);
 	f->part_count = sqlite3_column_int(s, 3);
 	f->offline = sqlite3_column_int(s, 4);
+	COL_TEXT(f->details, s, 5);
 	return 0;
 }
 
@@ -164,16 +165,37 @@ store_result store_batch_close(store *st, const char *session_ref,
 	return error;
 }
 
-store_result store_batch_set_status(store *st, const char *session_ref,
-				    int status, int64_t now_ms,
-				    ksef_error *err)
-{
-	struct update_args a = { Q_BATCH_SET_STATUS,
-				 ARGS(ARG_TEXT(session_ref), ARG_INT(status),
-				      ARG_INT(now_ms)),
-				 "session in processing" };
+struct status_args {
+	const char *ref, *details;
+	int status;
+	int64_t now_ms;
+};
 
-	return sql_submit(st, sql_op_update, &a, err);
+static int op_set_status(struct conn *w, void *arg, ksef_error *err)
+{
+	struct status_args *a = arg;
+	int error;
+
+	if ((error = sql_update(w, Q_BATCH_SET_STATUS,
+				ARGS(ARG_TEXT(a->ref), ARG_INT(a->status),
+				     ARG_INT(a->now_ms)),
+				"session in processing", err)) < 0)
+		return error;
+	return sql_exec(w, Q_BATCH_DETAILS,
+			ARGS(ARG_TEXT(a->ref),
+			     ARG_TEXT(a->details ? a->details : "")), err);
+}
+
+store_result store_batch_set_status(store *st, const char *session_ref,
+				    int status, const char *details,
+				    int64_t now_ms, ksef_error *err)
+{
+	struct status_args a = { session_ref, details, status, now_ms };
+
+	if (session_ref == NULL || (details != NULL &&
+	    strlen(details) >= STORE_DETAILS_SZ))
+		return sql_fail(err, STORE_INVALID, "bad batch status");
+	return sql_submit(st, op_set_status, &a, err);
 }
 
 store_result store_batch_processing(store *st, char (**refs)[STORE_REF_SZ],

@@ -375,7 +375,8 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"  file_hash TEXT NOT NULL,"
 	"  compression TEXT NOT NULL,"
 	"  part_count INTEGER NOT NULL,"
-	"  offline INTEGER NOT NULL);"
+	"  offline INTEGER NOT NULL,"
+	"  details TEXT NOT NULL DEFAULT '');"
 	"CREATE TABLE batch_parts ("
 	"  session_ref TEXT NOT NULL,"
 	"  ordinal INTEGER NOT NULL,"
@@ -930,7 +931,7 @@ const struct query_text sql_queries[Q_COUNT] = {
 		" file_hash) VALUES (?1, ?2, ?3, ?4)" },
 	[Q_BATCH_FILE_GET] = { "read batch package",
 		"SELECT file_size, file_hash, compression, part_count,"
-		" offline FROM batch_files WHERE session_ref = ?1" },
+		" offline, details FROM batch_files WHERE session_ref = ?1" },
 	[Q_BATCH_PARTS] = { "read batch parts",
 		"SELECT ordinal, file_size, file_hash, received_ms"
 		" FROM batch_parts WHERE session_ref = ?1 ORDER BY ordinal" },
@@ -949,4 +950,6 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_BATCH_PROCESSING] = { "find batch sessions in processing",
 		"SELECT ref FROM sessions WHERE status = 150"
 		" ORDER BY closed_ms" },
+	[Q_BATCH_DETAILS] = { "set batch details",
+		"UPDATE batch_files SET details = ?2 WHERE session_ref = ?1" },
 };

@@ -533,14 +533,15 @@ static void a_package_not_as_declared_fails_with_405(void **state)
 
 /* A package of one hostile element among good invoices: 405, and none of
  * its invoices is stored. */
-static void assert_refused(const struct entry *bad, int first)
+static void assert_refused(const struct entry *bad, int first,
+			   const char *detail)
 {
 	ksef_buf xml = KSEF_BUF_INIT, pkg = KSEF_BUF_INIT;
 	struct entry e[3];
 	struct batch b;
 	json_t *st;
 	static int series;
-	char prefix[32];
+	char prefix[32], *text;
 
 	snprintf(prefix, sizeof(prefix), "BATCH-X%d/", ++series);
 	gen(&xml, KSEF_FORM_FA3, NIP, prefix, 1, today);
@@ -558,6 +559,13 @@ static void assert_refused(const struct entry *bad, int first)
 	make_archive(&pkg, 0, e, 3);
 	assert_int_equal(send_package(&b, &pkg, 1, NULL, &st), 405);
 	assert_null(json_object_get(st, "invoiceCount"));
+	/* The status says why. */
+	text = json_dumps(json_object_get(json_object_get(st, "status"),
+					  "details"), JSON_COMPACT);
+	assert_non_null(text);
+	if (strstr(text, detail) == NULL)
+		fail_msg("details %s do not name '%s'", text, detail);
+	free(text);
 	json_decref(st);
 	batch_free(&b);
 	ksef_buf_dispose(&pkg);
@@ -576,26 +584,26 @@ static void hostile_archives_are_refused(void **state)
 	memset(zeros.ptr, ' ', 8 << 20);
 	zeros.size = 8 << 20;
 	e = (struct entry){ "bomb.xml", zeros.ptr, zeros.size, 0 };
-	assert_refused(&e, 1);
+	assert_refused(&e, 1, "kompresji");
 	/* Out of the package. */
 	gen(&xml, KSEF_FORM_FA3, NIP, "BATCH-P/", 1, today);
 	e = (struct entry){ "../escape.xml", xml.ptr, xml.size, 0 };
-	assert_refused(&e, 0);
+	assert_refused(&e, 0, "Niedozwolona nazwa");
 	e = (struct entry){ "/etc/abs.xml", xml.ptr, xml.size, 0 };
-	assert_refused(&e, 0);
+	assert_refused(&e, 0, "Niedozwolona nazwa");
 	/* An archive within. */
 	make_archive(&inner, 0, &(struct entry){ "a.xml", xml.ptr, xml.size,
 						 0 }, 1);
 	e = (struct entry){ "inner.zip", inner.ptr, inner.size, 0 };
-	assert_refused(&e, 0);
+	assert_refused(&e, 0, "archiwum");
 	e = (struct entry){ "inner.xml", inner.ptr, inner.size, 0 };
-	assert_refused(&e, 0);
+	assert_refused(&e, 0, "archiwum");
 	/* A repeated name. */
 	e = (struct entry){ "good.xml", xml.ptr, xml.size, 0 };
-	assert_refused(&e, 0);
+	assert_refused(&e, 0, "powtarza");
 	/* A link. */
 	e = (struct entry){ "link.xml", NULL, 0, 1 };
-	assert_refused(&e, 0);
+	assert_refused(&e, 0, "zwykłym plikiem");
 	ksef_buf_dispose(&zeros);
 	ksef_buf_dispose(&inner);
 	ksef_buf_dispose(&xml);

@@ -191,12 +191,15 @@ static void the_store_keeps_the_package_and_its_parts(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(refs[0], "SB-1");
 	free(refs);
-	ok(store_batch_set_status(st, "SB-1", 405, 6000, &err), &err);
+	ok(store_batch_set_status(st, "SB-1", 405, "[\"why\"]", 6000, &err),
+	   &err);
 	ok(store_session_get(st, "SB-1", &s, &err), &err);
 	assert_int_equal(s.status, 405);
+	ok(store_batch_get(st, "SB-1", &got, &err), &err);
+	assert_string_equal(got.details, "[\"why\"]");
 	assert_int_equal(s.closed_ms, 5000);
-	assert_int_equal(store_batch_set_status(st, "SB-1", 170, 6000, &err),
-			 STORE_NOT_FOUND);
+	assert_int_equal(store_batch_set_status(st, "SB-1", 170, NULL, 6000,
+						&err), STORE_NOT_FOUND);
 	ok(store_batch_processing(st, &refs, &n, &err), &err);
 	assert_int_equal(n, 0);
 	free(refs);
