@@ -660,6 +660,40 @@ static void duplicates_are_found_across_online_and_batch(void **state)
 	ksef_buf_dispose(&xml);
 }
 
+/* ksefd killed while (or before) it processes a package finishes it at
+ * its next start, storing no invoice twice. */
+static void a_package_cut_short_by_a_crash_is_finished_at_start(void **state)
+{
+	ksef_buf pkg = KSEF_BUF_INIT;
+	struct batch b;
+	json_t *st, *doc;
+	size_t i;
+
+	(void)state;
+	invoices_package(&pkg, 0, "BATCH-K/", 60);
+	open_batch(&b, &pkg, 2, 2, NULL, NULL, 201, NULL);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(put_part(&b, i, NULL), 201);
+	close_batch(&b, 204, 0);
+	e2e_sleep_us(100000);
+	ksefd_kill9(&srv);
+	ksefd_start(&srv, srv.data_dir, NULL);
+	logout(&user);
+	login(&user, &srv, NIP, token_main);
+	assert_int_equal(wait_batch(&b, &st), 200);
+	assert_int_equal(json_integer_value(json_object_get(st,
+		"invoiceCount")), 60);
+	assert_int_equal(json_integer_value(json_object_get(st,
+		"successfulInvoiceCount")), 60);
+	json_decref(st);
+	doc = invoices(&b);
+	assert_int_equal(json_array_size(json_object_get(doc, "invoices")),
+			 60);
+	json_decref(doc);
+	batch_free(&b);
+	ksef_buf_dispose(&pkg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +704,7 @@ int main(void)
 		cmocka_unit_test(a_package_not_as_declared_fails_with_405),
 		cmocka_unit_test(hostile_archives_are_refused),
 		cmocka_unit_test(duplicates_are_found_across_online_and_batch),
+		cmocka_unit_test(a_package_cut_short_by_a_crash_is_finished_at_start),
 	};
 	/* ksefd compiles the FA (3) schema as it starts. */
 	if (ts_schemas_missing())
