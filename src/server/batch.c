@@ -1,7 +1,8 @@
 /*
  * batch.c - owns the processing of a batch package (batch.h), run by
- * worker.c's batch thread. The parts are decrypted one at a time with
- * the session's key and appended to one package file next to them, whose
+ * worker.c's batch thread. The parts are decrypted one at a time, each a
+ * stream under the session's key (a part is up to 100 MB, never held
+ * whole), and appended to one package file next to them, whose
  * size and SHA-256 must be the declared ones; batch_archive.c checks the
  * whole package before any invoice is looked at, then hands the invoices
  * over one by one to decide.c and the store's one write of an invoice,
@@ -51,22 +52,75 @@ static void written(void *arg, int result)
 	pthread_mutex_unlock(&w->lock);
 }
 
-static int read_file(ksef_buf *out, const char *path, int64_t size)
+/* Bytes read from a part at a time. */
+#define PART_CHUNK (256 * 1024)
+
+static int write_all(int fd, const unsigned char *p, size_t n)
 {
-	FILE *fp = fopen(path, "rb");
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Decrypt one part file, of `size` bytes, onto fd and into md: 0, -1 if
+ * it cannot be read or written, 1 if it does not decrypt. */
+static int decrypt_part(struct run *r, const char *path, int64_t size,
+			int fd, EVP_MD_CTX *md, uint64_t *total)
+{
+	static const size_t out_max = PART_CHUNK + 64;
+	unsigned char *in = malloc(PART_CHUNK);
+	ksef_envelope_stream *st = NULL;
+	ksef_buf plain = KSEF_BUF_INIT;
+	int64_t done = 0;
+	FILE *fp = NULL;
+	size_t n;
 	int rc = -1;
 
-	if (fp == NULL)
-		return -1;
-	if (size >= 0 && size <= BATCH_MAX_PART_BYTES &&
-	    ksef_buf_reserve(out, (size_t)size + 1,
-			     (size_t)BATCH_MAX_PART_BYTES + 1) == 0 &&
-	    fread(out->ptr, 1, (size_t)size, fp) == (size_t)size &&
-	    fgetc(fp) == EOF) {
-		out->size = (size_t)size;
-		rc = 0;
+	if (in == NULL || (fp = fopen(path, "rb")) == NULL)
+		goto out;
+	if (session_keys_stream(r->srv->session_keys, &r->s, &st, NULL) != 0) {
+		rc = 1;
+		goto out;
 	}
-	fclose(fp);
+	while ((n = fread(in, 1, PART_CHUNK, fp)) > 0) {
+		done += (int64_t)n;
+		plain.size = 0;
+		if (done > size ||
+		    ksef_envelope_stream_update(st, &plain, in, n, out_max,
+						NULL) != 0)
+			goto out;
+		if (EVP_DigestUpdate(md, plain.ptr, plain.size) != 1 ||
+		    write_all(fd, plain.ptr, plain.size) != 0)
+			goto out;
+		*total += plain.size;
+	}
+	if (ferror(fp) || done != size)
+		goto out;
+	plain.size = 0;
+	if (ksef_envelope_stream_final(st, &plain, out_max, NULL) != 0) {
+		rc = 1;
+		goto out;
+	}
+	if (EVP_DigestUpdate(md, plain.ptr, plain.size) != 1 ||
+	    write_all(fd, plain.ptr, plain.size) != 0)
+		goto out;
+	*total += plain.size;
+	rc = 0;
+out:
+	if (fp != NULL)
+		fclose(fp);
+	ksef_envelope_stream_free(st);
+	ksef_buf_dispose_secure(&plain);
+	free(in);
 	return rc;
 }
 
@@ -77,7 +131,6 @@ static int join(struct run *r, const char *pkg, char *why, size_t n_why)
 	store_batch_part *parts = NULL;
 	unsigned char d[EVP_MAX_MD_SIZE];
 	char path[PATH_MAX], b64[STORE_B64_SHA_SZ + 4];
-	ksef_buf ct = KSEF_BUF_INIT, plain = KSEF_BUF_INIT;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint64_t total = 0;
 	unsigned dlen = 0;
@@ -89,38 +142,23 @@ static int join(struct run *r, const char *pkg, char *why, size_t n_why)
 	    (fd = open(pkg, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		ssize_t w = 0;
-		size_t off;
+		int rc;
 
 		if (batch_part_file(path, sizeof(path), srv->cfg.data_dir,
 				    r->s.ref, parts[i].ordinal) != 0 ||
-		    read_file(&ct, path, parts[i].file_size) != 0) {
+		    (rc = decrypt_part(r, path, parts[i].file_size, fd, md,
+				       &total)) < 0) {
 			status = 405; /* a part went missing on disk */
 			snprintf(why, n_why, "Nie można odczytać części %d.",
 				 parts[i].ordinal);
 			goto out;
 		}
-		if (session_keys_decrypt(srv->session_keys, &r->s, ct.ptr,
-					 ct.size, &plain, NULL) != 0) {
+		if (rc > 0) {
 			status = 435;
 			snprintf(why, n_why, "Nie udało się odszyfrować części "
 				 "%d.", parts[i].ordinal);
 			goto out;
 		}
-		ksef_buf_dispose(&ct);
-		if (EVP_DigestUpdate(md, plain.ptr, plain.size) != 1)
-			goto out;
-		for (off = 0; off < plain.size; off += (size_t)w) {
-			w = write(fd, plain.ptr + off, plain.size - off);
-			if (w < 0 && errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			if (w <= 0)
-				goto out;
-		}
-		total += plain.size;
-		ksef_buf_dispose_secure(&plain);
 	}
 	if (EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen != 32)
 		goto out;
@@ -140,8 +178,6 @@ static int join(struct run *r, const char *pkg, char *why, size_t n_why)
 out:
 	if (fd >= 0 && close(fd) != 0 && status == 0)
 		status = 500;
-	ksef_buf_dispose(&ct);
-	ksef_buf_dispose_secure(&plain);
 	EVP_MD_CTX_free(md);
 	free(parts);
 	return status;

@@ -15,13 +15,9 @@
 #define BATCH_MAX_PARTS 50
 /* A part is at most 100 MB before encryption (sesja-wsadowa.md, as its
  * examples count it: 100 * 1000 * 1000), so at most 16 bytes of PKCS#7
- * more after. libksef's envelope decrypts one buffer of at most
- * KSEF_CIPHERTEXT_MAX_BYTES, so until it can decrypt a stream ksefd takes
- * parts of that size at most, and says so at the opening (21157). */
+ * more after. */
 #define BATCH_MAX_PART_PLAIN ((int64_t)100 * 1000 * 1000)
-#define BATCH_MAX_PART_BYTES \
-	((int64_t)KSEF_CIPHERTEXT_MAX_BYTES < BATCH_MAX_PART_PLAIN + 16 ? \
-	 (int64_t)KSEF_CIPHERTEXT_MAX_BYTES : BATCH_MAX_PART_PLAIN + 16)
+#define BATCH_MAX_PART_BYTES (BATCH_MAX_PART_PLAIN + 16)
 /* BatchFileInfo.fileSize: at most 5 GB (open-api.json). */
 #define BATCH_MAX_FILE_BYTES ((int64_t)5000000000)
 /* Each part may be put for 20 minutes times the number of parts

@@ -204,6 +204,25 @@ static char *hash_of(const void *p, size_t n)
 	return strdup(h);
 }
 
+/* A part encrypted as a stream, in pieces of 64 KiB, as a client would
+ * a part of 100 MB. */
+static void encrypt_part(ksef_buf *out, const ksef_envelope *env,
+			 const unsigned char *p, size_t n)
+{
+	ksef_envelope_stream *s = NULL;
+	size_t off, k;
+
+	assert_int_equal(ksef_envelope_stream_new(&s, env, 1, NULL), 0);
+	for (off = 0; off < n; off += k) {
+		k = n - off < 65536 ? n - off : 65536;
+		assert_int_equal(ksef_envelope_stream_update(s, out, p + off, k,
+			(size_t)1 << 30, NULL), 0);
+	}
+	assert_int_equal(ksef_envelope_stream_final(s, out, (size_t)1 << 30,
+						    NULL), 0);
+	ksef_envelope_stream_free(s);
+}
+
 /*
  * Split pkg into nparts as sesja-wsadowa.md's example does, encrypt each
  * and open the session declaring them: declared_parts overrides the
@@ -233,8 +252,7 @@ static void open_batch(struct batch *b, const ksef_buf *pkg, size_t nparts,
 		       len = off + part > pkg->size ? pkg->size - off : part;
 
 		if (i < nparts)
-			assert_int_equal(ksef_envelope_encrypt(&b->ct[i],
-				b->env, pkg->ptr + off, len, NULL), 0);
+			encrypt_part(&b->ct[i], b->env, pkg->ptr + off, len);
 		h = hash_of(b->ct[i % nparts].ptr, b->ct[i % nparts].size);
 		json_array_append_new(parts, json_pack("{s:i,s:I,s:s}",
 			"ordinalNumber", (int)(i + 1), "fileSize",
