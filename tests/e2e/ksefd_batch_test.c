@@ -678,6 +678,45 @@ static void duplicates_are_found_across_online_and_batch(void **state)
 	ksef_buf_dispose(&xml);
 }
 
+/* The context's batchSession maxInvoices binds a package: one over it
+ * ends in 420, with the limit in its details. */
+static void a_package_over_the_invoice_limit_ends_in_420(void **state)
+{
+	static const char limits[] =
+		"{\"onlineSession\":{\"maxInvoiceSizeInMB\":1,"
+		"\"maxInvoiceWithAttachmentSizeInMB\":3,\"maxInvoices\":10000},"
+		"\"batchSession\":{\"maxInvoiceSizeInMB\":1,"
+		"\"maxInvoiceWithAttachmentSizeInMB\":3,\"maxInvoices\":2}}";
+	ksef_buf pkg = KSEF_BUF_INIT;
+	struct raw_response r;
+	struct batch b;
+	json_t *st;
+	char *text;
+
+	(void)state;
+	raw_request(&r, "POST", url(&srv, "/testdata/limits/context/session"),
+		    bearer(), NULL, limits, strlen(limits));
+	assert_int_equal(r.status, 200);
+	raw_free(&r);
+	invoices_package(&pkg, 0, "BATCH-M/", 3);
+	assert_int_equal(send_package(&b, &pkg, 1, NULL, &st), 420);
+	text = json_dumps(json_object_get(st, "status"), JSON_COMPACT);
+	assert_non_null(strstr(text, "limit"));
+	free(text);
+	json_decref(st);
+	batch_free(&b);
+	ksef_buf_dispose(&pkg);
+	/* Two is within it. */
+	invoices_package(&pkg, 0, "BATCH-M2/", 2);
+	assert_int_equal(send_package(&b, &pkg, 1, NULL, NULL), 200);
+	batch_free(&b);
+	ksef_buf_dispose(&pkg);
+	raw_request(&r, "DELETE", url(&srv, "/testdata/limits/context/session"),
+		    bearer(), NULL, NULL, 0);
+	assert_int_equal(r.status, 200);
+	raw_free(&r);
+}
+
 /* ksefd killed while (or before) it processes a package finishes it at
  * its next start, storing no invoice twice. */
 static void a_package_cut_short_by_a_crash_is_finished_at_start(void **state)
@@ -722,6 +761,7 @@ int main(void)
 		cmocka_unit_test(a_package_not_as_declared_fails_with_405),
 		cmocka_unit_test(hostile_archives_are_refused),
 		cmocka_unit_test(duplicates_are_found_across_online_and_batch),
+		cmocka_unit_test(a_package_over_the_invoice_limit_ends_in_420),
 		cmocka_unit_test(a_package_cut_short_by_a_crash_is_finished_at_start),
 	};
 	/* ksefd compiles the FA (3) schema as it starts. */
