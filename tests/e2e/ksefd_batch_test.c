@@ -113,6 +113,9 @@ static la_ssize_t put_bytes(struct archive *a, void *ctx, const void *buf,
 	return (la_ssize_t)n;
 }
 
+/* Entries stored, not compressed (a ZIP whose parts are large). */
+static int store_only;
+
 static void make_archive(ksef_buf *out, int targz, const struct entry *e,
 			 size_t n)
 {
@@ -126,6 +129,9 @@ static void make_archive(ksef_buf *out, int targz, const struct entry *e,
 				 ARCHIVE_OK);
 	} else {
 		assert_int_equal(archive_write_set_format_zip(a), ARCHIVE_OK);
+		if (store_only)
+			assert_int_equal(archive_write_set_options(a,
+				"zip:compression=store"), ARCHIVE_OK);
 	}
 	assert_int_equal(archive_write_open(a, out, NULL, put_bytes, NULL),
 			 ARCHIVE_OK);
@@ -717,6 +723,28 @@ static void a_package_over_the_invoice_limit_ends_in_420(void **state)
 	raw_free(&r);
 }
 
+/* A part larger than one envelope call takes (KSEF_CIPHERTEXT_MAX_BYTES)
+ * goes through: put as a stream to disk, decrypted as a stream. */
+static void a_part_over_3_mb_is_taken_whole(void **state)
+{
+	ksef_buf pkg = KSEF_BUF_INIT;
+	struct batch b;
+	json_t *st;
+
+	(void)state;
+	store_only = 1;
+	invoices_package(&pkg, 0, "BATCH-B/", 900);
+	store_only = 0;
+	assert_true(pkg.size > KSEF_CIPHERTEXT_MAX_BYTES);
+	assert_int_equal(send_package(&b, &pkg, 1, NULL, &st), 200);
+	assert_true(b.ct[0].size > KSEF_CIPHERTEXT_MAX_BYTES);
+	assert_int_equal(json_integer_value(json_object_get(st,
+		"successfulInvoiceCount")), 900);
+	json_decref(st);
+	batch_free(&b);
+	ksef_buf_dispose(&pkg);
+}
+
 /* ksefd killed while (or before) it processes a package finishes it at
  * its next start, storing no invoice twice. */
 static void a_package_cut_short_by_a_crash_is_finished_at_start(void **state)
@@ -762,6 +790,7 @@ int main(void)
 		cmocka_unit_test(hostile_archives_are_refused),
 		cmocka_unit_test(duplicates_are_found_across_online_and_batch),
 		cmocka_unit_test(a_package_over_the_invoice_limit_ends_in_420),
+		cmocka_unit_test(a_part_over_3_mb_is_taken_whole),
 		cmocka_unit_test(a_package_cut_short_by_a_crash_is_finished_at_start),
 	};
 	/* ksefd compiles the FA (3) schema as it starts. */
