@@ -2,7 +2,9 @@
  * decide.c - owns an invoice's verification verdict (decide.h): decrypt,
  * check the declared size and hash, libksef's verification, the seller's
  * right to issue in the session's context, and the KSeF number of an
- * accepted invoice. Every refusal carries the detail the status answers
+ * accepted invoice (decide_plaintext() alone for an invoice of a batch
+ * package, which comes decrypted). Every refusal carries the detail the
+ * status answers
  * show. It writes nothing to the store: the send path and the recovery
  * of invoices left by an older ksefd both store its verdict. It reads
  * only test data (testdata.c), and only for what is rare: a seller other

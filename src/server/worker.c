@@ -22,6 +22,10 @@
  * A housekeeping thread closes sessions past validUntil and gives closed
  * sessions with nothing left to verify their final status (verdict.c
  * decides which), after which their keys are wiped.
+ *
+ * A batch thread processes the packages of closed batch sessions (150),
+ * one at a time (batch.c); their invoices take the same one write, and
+ * the session then waits in 170 for the housekeeper like any other.
  */
 #include <malloc.h>
 #include <stdio.h>
