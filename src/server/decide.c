@@ -7,8 +7,8 @@
  * status answers show. It writes nothing to the store: the send path
  * and the recovery of invoices left by an older ksefd both store its
  * verdict. It reads only test data (testdata.c), and only for what is
- * rare: a seller other than the context's NIP, and a technical correction of an offline
- * invoice, which may carry an attachment.
+ * rare: a seller other than the context's NIP, and a technical
+ * correction of an offline invoice, which may carry an attachment.
  */
 #include <stdio.h>
 #include <stdlib.h>
