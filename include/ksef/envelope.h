@@ -156,6 +156,63 @@ KSEF_API KSEF_WARN_UNUSED int ksef_envelope_decrypt(ksef_buf *out,
 	ksef_error *err);
 
 /**
+ * AES-256-CBC with PKCS#7 under an envelope's key and IV, fed in pieces:
+ * for data too large for one buffer, such as the parts of a batch package
+ * (sesja-wsadowa.md: up to 100 MB each, each encrypted on its own with
+ * the session's key and IV). The result is the same bytes
+ * ksef_envelope_encrypt() or ksef_envelope_decrypt() give for the whole.
+ */
+typedef struct ksef_envelope_stream ksef_envelope_stream;
+
+/**
+ * Start a stream.
+ *
+ * @param[out] out  receives the stream; free it with
+ *                  ksef_envelope_stream_free(). NULL on failure.
+ * @param env       the envelope; its key and IV are copied.
+ * @param encrypt   non-zero to encrypt, 0 to decrypt.
+ * @param err       receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL, KSEF_ENOMEM, or KSEF_ECRYPTO.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_envelope_stream_new(
+	ksef_envelope_stream **out, const ksef_envelope *env, int encrypt,
+	ksef_error *err);
+
+/**
+ * Feed the next piece; what it gives is appended to out.
+ *
+ * @param s     the stream.
+ * @param out   receives the output, appended; it may hold at most max
+ *              bytes in all (as ksef_buf_append()).
+ * @param in    the piece; may be NULL only when len is 0.
+ * @param len   its length, at most KSEF_CIPHERTEXT_MAX_BYTES.
+ * @param max   the bound on out.
+ * @param err   receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL, KSEF_ETOOBIG, KSEF_ENOMEM, or KSEF_ECRYPTO.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_envelope_stream_update(
+	ksef_envelope_stream *s, ksef_buf *out, const unsigned char *in,
+	size_t len, size_t max, ksef_error *err);
+
+/**
+ * End the stream: the padding is added (encrypting) or checked and
+ * removed (decrypting), and the last bytes appended to out. The stream
+ * takes no more input after this.
+ *
+ * @return 0, KSEF_EINVAL, KSEF_ETOOBIG, KSEF_ENOMEM, or KSEF_ECRYPTO for
+ *         bad padding or a length that is not a whole number of blocks.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_envelope_stream_final(
+	ksef_envelope_stream *s, ksef_buf *out, size_t max, ksef_error *err);
+
+/**
+ * Free a stream, wiping its key.
+ *
+ * @param s the stream; NULL does nothing.
+ */
+KSEF_API void ksef_envelope_stream_free(ksef_envelope_stream *s);
+
+/**
  * Encrypt one invoice and compute what its send request declares: both
  * hashes and both sizes (SPEC 6.1, Appendix A.1).
  *

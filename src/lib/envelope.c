@@ -202,6 +202,99 @@ int ksef_envelope_decrypt(ksef_buf *out, const ksef_envelope *env,
 	return aes_cbc(out, env, 0, ct, ct_len, err);
 }
 
+/* ---- streams ---------------------------------------------------------- */
+
+struct ksef_envelope_stream {
+	EVP_CIPHER_CTX *ctx;
+	int finished;
+};
+
+int ksef_envelope_stream_new(ksef_envelope_stream **out,
+			     const ksef_envelope *env, int encrypt,
+			     ksef_error *err)
+{
+	ksef_envelope_stream *s;
+
+	if (out == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "stream: NULL out");
+	*out = NULL;
+	if (env == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"stream: NULL envelope");
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->ctx = EVP_CIPHER_CTX_new()) == NULL) {
+		free(s);
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	}
+	if (!EVP_CipherInit_ex(s->ctx, ksef__aes_256_cbc(), NULL, env->key,
+			       env->iv, encrypt ? 1 : 0)) {
+		ksef_envelope_stream_free(s);
+		return ksef__error_openssl(err, KSEF_ECRYPTO,
+					   "AES-256-CBC failed");
+	}
+	*out = s;
+	return 0;
+}
+
+int ksef_envelope_stream_update(ksef_envelope_stream *s, ksef_buf *out,
+				const unsigned char *in, size_t len,
+				size_t max, ksef_error *err)
+{
+	int n = 0, error;
+
+	if (s == NULL || out == NULL || (in == NULL && len > 0) ||
+	    s->finished)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"stream: NULL argument or finished stream");
+	if (len > KSEF_CIPHERTEXT_MAX_BYTES)
+		return ksef__error_set(err, KSEF_ETOOBIG,
+			"stream piece is %zu bytes, over %d", len,
+			KSEF_CIPHERTEXT_MAX_BYTES);
+	if (len == 0)
+		return 0;
+	/* CBC gives at most one block more than it takes. */
+	if ((error = ksef_buf_reserve(out, len + KSEF_AES_IV_LEN, max)) < 0)
+		return ksef__error_set(err, error, "stream output over %zu "
+			"bytes", max);
+	if (!EVP_CipherUpdate(s->ctx, out->ptr + out->size, &n, in,
+			      (int)len))
+		return ksef__error_openssl(err, KSEF_ECRYPTO,
+					   "AES-256-CBC failed");
+	out->size += (size_t)n;
+	out->ptr[out->size] = '\0';
+	return 0;
+}
+
+int ksef_envelope_stream_final(ksef_envelope_stream *s, ksef_buf *out,
+			       size_t max, ksef_error *err)
+{
+	int n = 0, error;
+
+	if (s == NULL || out == NULL || s->finished)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"stream: NULL argument or finished stream");
+	s->finished = 1;
+	if ((error = ksef_buf_reserve(out, KSEF_AES_IV_LEN, max)) < 0)
+		return ksef__error_set(err, error, "stream output over %zu "
+			"bytes", max);
+	if (!EVP_CipherFinal_ex(s->ctx, out->ptr + out->size, &n))
+		return ksef__error_openssl(err, KSEF_ECRYPTO,
+			"stream does not decrypt: bad PKCS#7 padding or a "
+			"partial block (wrong key or IV, or corrupted data)");
+	out->size += (size_t)n;
+	out->ptr[out->size] = '\0';
+	return 0;
+}
+
+void ksef_envelope_stream_free(ksef_envelope_stream *s)
+{
+	if (s == NULL)
+		return;
+	/* EVP_CIPHER_CTX_free wipes the expanded key. */
+	EVP_CIPHER_CTX_free(s->ctx);
+	free(s);
+}
+
 int ksef_envelope_seal(ksef_buf *ciphertext, ksef_invoice_meta *meta,
 		       const ksef_envelope *env, const unsigned char *xml,
 		       size_t xml_len, ksef_error *err)

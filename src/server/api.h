@@ -28,6 +28,15 @@ void api_tokens_get(struct request *req);
 void api_tokens_revoke(struct request *req);
 /* api_sessions.c: sending */
 void api_session_open(struct request *req);
+/* What opening a session of either type (KSEF_REFNUM_ONLINE_SESSION or
+ * KSEF_REFNUM_BATCH_SESSION) reads from its body: formCode and
+ * encryption (its key unwrapped and kept, or status 415), the caller's
+ * context and the limits in force, into *out, not yet stored. 0, or -1
+ * when the request was answered. */
+int api_session_fill(struct request *req, json_t *body, int type,
+		     store_session *out);
+/* 1 for a batch session (an SB reference number). */
+int api_session_is_batch(const store_session *s);
 void api_session_send(struct request *req);
 void api_session_close(struct request *req);
 /* api_status.c: status and lists */
@@ -42,6 +51,15 @@ void api_upo_by_ksef_number(struct request *req);
 void api_upo_session_page(struct request *req);
 void api_storage(struct request *req);
 void api_storage_certificate(struct request *req);
+/* api_batch.c: batch sessions (sesja-wsadowa.md) */
+void api_batch_open(struct request *req);
+void api_batch_close(struct request *req);
+void api_batch_part_put(struct request *req);
+/* For a ROUTE_UPLOAD route, once its headers are in: check the part's
+ * link and open its file, so that the body streams to disk (out->sink);
+ * a link that does not hold is answered by api_batch_part_put() without
+ * reading the body (out->refuse). */
+void api_batch_upload_traits(struct request *req, struct http_traits *out);
 /* api_invoices.c */
 void api_invoice_download(struct request *req);
 /* api_testdata.c: test data (TEST profile only) */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include "api.h"
 #include "ctx_limits.h"
 #include "errors.h"
@@ -19,11 +20,12 @@
 /* Base64 text of `max` bytes is at most this long. */
 #define B64_LEN(max) ((((max) + 2) / 3) * 4)
 
-void api_session_open(struct request *req)
+int api_session_fill(struct request *req, json_t *body, int type,
+		     store_session *out)
 {
 	struct server *srv = req->srv;
 	int64_t now = server_now_ms();
-	json_t *body, *fc, *enc;
+	json_t *fc, *enc;
 	const char *sys, *ver, *val, *key_b64, *iv_b64, *key_id;
 	ksef_buf wrapped = KSEF_BUF_INIT, iv = KSEF_BUF_INIT;
 	ksef_form_code code;
@@ -32,10 +34,8 @@ void api_session_open(struct request *req)
 	store_session s;
 	store_auth op;
 	ksef_error err;
-	int failed = 0;
+	int failed = 0, rc = -1;
 
-	if ((body = api_body_object(req)) == NULL)
-		return;
 	fc = json_object_get(body, "formCode");
 	enc = json_object_get(body, "encryption");
 	if (!json_is_object(fc) || !json_is_object(enc)) {
@@ -78,7 +78,7 @@ void api_session_open(struct request *req)
 		goto out;
 	}
 	memset(&s, 0, sizeof(s));
-	if (ksef_refnum_generate(s.ref, KSEF_REFNUM_ONLINE_SESSION,
+	if (ksef_refnum_generate(s.ref, (ksef_refnum_type)type,
 				 ksef_time_warsaw(now), &err) != 0) {
 		errors_internal(req, &err);
 		goto out;
@@ -125,6 +125,26 @@ void api_session_open(struct request *req)
 			lim.online.max_invoices : srv->cfg.max_invoices;
 	}
 	request_log_ref(req, s.ref);
+	*out = s;
+	rc = 0;
+out:
+	OPENSSL_cleanse(&s, sizeof(s));
+	ksef_buf_dispose(&wrapped);
+	ksef_buf_dispose(&iv);
+	return rc;
+}
+
+void api_session_open(struct request *req)
+{
+	struct server *srv = req->srv;
+	store_session s;
+	ksef_error err;
+	json_t *body;
+
+	if ((body = api_body_object(req)) == NULL)
+		return;
+	if (api_session_fill(req, body, KSEF_REFNUM_ONLINE_SESSION, &s) != 0)
+		goto out;
 	if (store_session_add(srv->store, &s, &err) != 0) {
 		/* No session: its key must not stay behind. */
 		session_keys_evict(srv->session_keys, s.ref);
@@ -134,8 +154,6 @@ void api_session_open(struct request *req)
 	http_reply_json(req, 201, json_pack("{s:s,s:o}", "referenceNumber",
 		s.ref, "validUntil", api_time(s.valid_until_ms)));
 out:
-	ksef_buf_dispose(&wrapped);
-	ksef_buf_dispose(&iv);
 	json_decref(body);
 }
 
@@ -206,7 +224,7 @@ void api_session_send(struct request *req)
 	body = NULL;
 	if (api_load_session(req, &job->session, "odnaleziona") != 0)
 		goto out;
-	if (job->session.status != 100) {
+	if (job->session.status != 100 || api_session_is_batch(&job->session)) {
 		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia "
 			"wysyłkę faktur.", job->session.status);
 		goto out;
@@ -331,6 +349,12 @@ void api_session_close(struct request *req)
 
 	if (api_load_session(req, &s, "odnaleziona") != 0)
 		return;
+	/* A batch session closes with its own call (api_batch.c). */
+	if (api_session_is_batch(&s)) {
+		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia jej "
+			"zamknięcie.", s.status);
+		return;
+	}
 	switch (store_session_close(req->srv->store, s.ref, server_now_ms(),
 				    &status, &err)) {
 	case STORE_OK:
@@ -345,4 +369,10 @@ void api_session_close(struct request *req)
 	}
 	workers_kick(req->srv);
 	http_reply_empty(req, 204);
+}
+
+int api_session_is_batch(const store_session *s)
+{
+	/* yyyymmdd-SB-...: the type is the second part of the number. */
+	return strlen(s->ref) > 11 && strncmp(s->ref + 9, "SB-", 3) == 0;
 }

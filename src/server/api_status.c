@@ -13,23 +13,50 @@
 #include "processing.h"
 #include "upo_service.h"
 
-static const char *session_description(int code)
+/* The wording of the state diagrams (faktury/sesje/, the two diagrams);
+ * a batch session's statuses have their own. */
+static const char *session_description(int code, int batch)
 {
 	switch (code) {
-	case 100: return "Sesja interaktywna otwarta";
-	case 170: return "Sesja interaktywna zamknięta";
-	case 200: return "Sesja interaktywna przetworzona pomyślnie";
+	case 100: return batch ? "Sesja wsadowa rozpoczęta" :
+		"Sesja interaktywna otwarta";
+	case 150: return "Trwa przetwarzanie";
+	case 170: return batch ? "Trwa przetwarzanie" :
+		"Sesja interaktywna zamknięta";
+	case 200: return batch ? "Sesja wsadowa przetworzona pomyślnie" :
+		"Sesja interaktywna przetworzona pomyślnie";
+	case 405: return "Błąd weryfikacji poprawności dostarczonych "
+		"elementów paczki";
 	case 415: return "Błąd odszyfrowania dostarczonego klucza";
+	case 420: return "Przekroczony limit faktur w sesji";
+	case 430: return "Błąd dekompresji pierwotnego archiwum";
+	case 435: return "Błąd odszyfrowania zaszyfrowanych części archiwum";
 	case 440: return "Sesja anulowana";
 	case 445: return "Błąd weryfikacji, brak poprawnych faktur";
 	default: return "Nieznany błąd";
 	}
 }
 
-static json_t *session_status_info(int code)
+static json_t *session_status_info(struct request *req,
+				   const store_session *s)
 {
-	return api_status_info(code, session_description(code),
-			       code == 440 ? "[\"Nie przesłano faktur\"]" : "");
+	int batch = api_session_is_batch(s);
+	store_batch_file f;
+
+	/* A failed batch session says why, as processing found it. */
+	if (batch && s->status >= 400 && s->status != 440 &&
+	    store_batch_get(req->srv->store, s->ref, &f, NULL) == 0 &&
+	    f.details[0] != '\0')
+		return api_status_info(s->status,
+				       session_description(s->status, 1),
+				       f.details);
+	/* A batch session in 170 is still being processed: its invoices
+	 * are stored, its final status not yet set. */
+	return api_status_info(batch && s->status == 170 ? 150 : s->status,
+			       session_description(s->status, batch),
+			       s->status == 440 ? batch ?
+			       "[\"Brak faktur w paczce\"]" :
+			       "[\"Nie przesłano faktur\"]" : "");
 }
 
 /* The counters are nullable and left out while zero, as KSeF does. */
@@ -89,7 +116,7 @@ void api_session_status(struct request *req)
 		return;
 	seem_in_progress(req, &s);
 	o = json_object();
-	json_object_set_new(o, "status", session_status_info(s.status));
+	json_object_set_new(o, "status", session_status_info(req, &s));
 	json_object_set_new(o, "dateCreated", api_time(s.created_ms));
 	json_object_set_new(o, "dateUpdated", api_time(s.updated_ms));
 	json_object_set_new(o, "validUntil", api_time(s.valid_until_ms));
@@ -156,9 +183,9 @@ void api_sessions_list(struct request *req)
 	    !request_has_permission(req, "EnforcementOperations") &&
 	    store_auth_get(srv->store, req->claims.reference, &op, NULL) == 0)
 		q.subject_value = op.subject_value;
+	q.type = strcmp(type, "Online") == 0 ? "SO" : "SB";
 	arr = json_array();
-	if (strcmp(type, "Online") == 0 &&
-	    store_sessions_list(srv->store, &q, &rows, &n, &err) != 0) {
+	if (store_sessions_list(srv->store, &q, &rows, &n, &err) != 0) {
 		json_decref(arr);
 		errors_internal(req, &err);
 		return;
@@ -170,7 +197,7 @@ void api_sessions_list(struct request *req)
 		json_array_append_new(arr, json_pack(
 			"{s:s,s:o,s:o,s:o,s:o,s:i,s:i,s:i}",
 			"referenceNumber", s->ref,
-			"status", session_status_info(s->status),
+			"status", session_status_info(req, s),
 			"dateCreated", api_time(s->created_ms),
 			"dateUpdated", api_time(s->updated_ms),
 			"validUntil", api_time(s->valid_until_ms),
@@ -219,6 +246,10 @@ static json_t *invoice_json(struct request *req, const store_invoice *given)
 				    json_string(inv->ksef_number));
 	json_object_set_new(o, "referenceNumber", json_string(inv->ref));
 	json_object_set_new(o, "invoiceHash", json_string(inv->invoice_hash));
+	/* An invoice of a batch package is named by its file in it. */
+	if (inv->file_name[0])
+		json_object_set_new(o, "invoiceFileName",
+				    json_string(inv->file_name));
 	if (inv->acquisition_ms)
 		json_object_set_new(o, "acquisitionDate",
 				    api_time(inv->acquisition_ms));

@@ -2,12 +2,13 @@
  * decide.c - owns an invoice's verification verdict (decide.h): decrypt,
  * check the declared size and hash, libksef's verification, the seller's
  * right to issue in the session's context, and the KSeF number of an
- * accepted invoice. Every refusal carries the detail the status answers
- * show. It writes nothing to the store: the send path and the recovery
- * of invoices left by an older ksefd both store its verdict. It reads
- * only test data (testdata.c), and only for what is rare: a seller other
- * than the context's NIP, and a technical correction of an offline
- * invoice, which may carry an attachment.
+ * accepted invoice (decide_plaintext() alone for an invoice of a batch
+ * package, which comes decrypted). Every refusal carries the detail the
+ * status answers show. It writes nothing to the store: the send path
+ * and the recovery of invoices left by an older ksefd both store its
+ * verdict. It reads only test data (testdata.c), and only for what is
+ * rare: a seller other than the context's NIP, and a technical
+ * correction of an offline invoice, which may carry an attachment.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,14 +120,7 @@ void decide_invoice(struct server *srv, const store_session *s,
 		    const unsigned char *ct, size_t ct_len,
 		    store_invoice *inv, ksef_buf *plain)
 {
-	ksef_verify_options opts = KSEF_VERIFY_OPTIONS_INIT;
-	char hash[KSEF_SHA256_B64_LEN + 1], date[KSEF_DATE_BUFSZ],
-	     line[512];
-	const char *details[KSEF_VERIFY_MAX_DETAILS];
-	ksef_verdict *v = NULL;
-	ksef_error err;
-	size_t i, n;
-	int correction;
+	char hash[KSEF_SHA256_B64_LEN + 1], line[512];
 
 	if (session_keys_decrypt(srv->session_keys, s, ct, ct_len, plain,
 				 NULL) != 0) {
@@ -150,6 +144,23 @@ void decide_invoice(struct server *srv, const store_session *s,
 			   "invoiceHash.");
 		goto refused;
 	}
+	decide_plaintext(srv, s, inv, plain);
+	return;
+refused:
+	ksef_buf_dispose_secure(plain);
+}
+
+void decide_plaintext(struct server *srv, const store_session *s,
+		      store_invoice *inv, ksef_buf *plain)
+{
+	ksef_verify_options opts = KSEF_VERIFY_OPTIONS_INIT;
+	char date[KSEF_DATE_BUFSZ], line[512];
+	const char *details[KSEF_VERIFY_MAX_DETAILS];
+	ksef_verdict *v = NULL;
+	ksef_error err;
+	size_t i, n;
+	int correction, consent;
+
 	/* limits: the context's size limit; 0 MB takes nothing (libksef reads
 	 * a 0 as its default). */
 	opts.max_bytes = ctx_limits_invoice_bytes(srv->ctx_limits, s->ctx_type,
@@ -161,9 +172,10 @@ void decide_invoice(struct server *srv, const store_session *s,
 	 * context has the consent (faktury/weryfikacja-faktury.md,
 	 * "Ograniczenia dotyczące załączników"; uprawnienia.md). */
 	correction = inv->hash_of_corrected[0] != '\0' && inv->offline_mode;
-	opts.reject_attachments = !correction ||
-		!testdata_attachments_allowed(srv, s->ctx_type, s->ctx_value,
-					      server_now_ms(), NULL);
+	consent = testdata_attachments_allowed(srv, s->ctx_type, s->ctx_value,
+					       server_now_ms(), NULL);
+	opts.reject_attachments = inv->file_name[0] != '\0' ? !consent :
+		!correction || !consent;
 	if (ksef_date_format(date, ksef_time_date(ksef_time_warsaw(
 			     inv->invoicing_ms)), NULL) == 0)
 		opts.acceptance_date = date;
@@ -184,7 +196,8 @@ void decide_invoice(struct server *srv, const store_session *s,
 	copy_field(inv->issue_date, sizeof(inv->issue_date), v,
 		   KSEF_FIELD_ISSUE_DATE);
 	inv->status = ksef_verdict_status(v);
-	if (inv->status == KSEF_INVOICE_STATUS_ATTACHMENT && correction) {
+	if (inv->status == KSEF_INVOICE_STATUS_ATTACHMENT &&
+	    (correction || inv->file_name[0] != '\0')) {
 		snprintf(line, sizeof(line), "Brak zgody na wystawianie "
 			 "faktur z załącznikiem w kontekście %s %s.",
 			 s->ctx_type, s->ctx_value);

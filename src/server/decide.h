@@ -28,6 +28,16 @@ void decide_invoice(struct server *srv, const store_session *s,
 		    const unsigned char *ct, size_t ct_len,
 		    store_invoice *inv, ksef_buf *plain);
 
+/*
+ * Decide inv from its plaintext, as decide_invoice() does once the
+ * plaintext is decrypted and matches what was declared: an invoice of a
+ * batch package (inv->file_name set) comes here directly, and may carry
+ * attachments where the context has the consent. plain is disposed of
+ * unless the invoice is accepted.
+ */
+void decide_plaintext(struct server *srv, const store_session *s,
+		      store_invoice *inv, ksef_buf *plain);
+
 /* A refusal decided outside verification (the invoice could not be
  * read): status, and status_details as the one-line JSON array the status
  * answers show. */

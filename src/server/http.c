@@ -555,6 +555,7 @@ static struct request *request_new(struct server *srv,
 		req->body_max = t.body_max;
 		req->quick = t.quick;
 		req->refuse = t.refuse;
+		req->sink = t.sink;
 	} else {
 		req->body_max = srv->cfg.max_body;
 	}
@@ -579,8 +580,9 @@ static int declared_too_big(struct request *req)
 	n = strtoull(cl, &end, 10);
 	if (errno != 0 || end == cl || n > req->body_max)
 		return 1;
-	if (n > 0 && ksef_buf_reserve(&req->body, (size_t)n,
-				      req->body_max) != 0)
+	/* A streamed body is never held: nothing to reserve. */
+	if (n > 0 && req->sink == NULL &&
+	    ksef_buf_reserve(&req->body, (size_t)n, req->body_max) != 0)
 		return 1;
 	return 0;
 }
@@ -618,6 +620,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			req->dispatched = 0;
 			send_reply(req);
 		}
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0 && req->sink != NULL) {
+		if (req->sink(req, upload_data, *upload_data_size) != 0) {
+			req->body_too_big = 1;
+			dispatch_now(srv, req);
+		}
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
@@ -669,6 +679,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 		" (connection closed early)");
 	ksef_buf_dispose(&req->body);
 	ksef_buf_dispose(&req->reply);
+	if (req->upload_free != NULL && req->upload != NULL)
+		req->upload_free(req->upload);
 	free(req);
 	*con_cls = NULL;
 	pthread_mutex_lock(&srv->lock);

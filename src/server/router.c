@@ -192,6 +192,13 @@ static const struct route routes[] = {
 	{ "POST", "/testdata/permissions/revoke",
 	  api_testdata_permissions_revoke, AUTH_NONE, NULL,
 	  RATELIMIT_UNAUTHENTICATED, 0 },
+	/* batch sessions (sesja-wsadowa.md; api_batch.c): opening and
+	 * closing; the parts go to /storage links, the status and UPOs to
+	 * the routes of every session above. */
+	{ "POST", "/sessions/batch", api_batch_open, AUTH_ACCESS,
+	  "InvoiceWrite|EnforcementOperations", RATELIMIT_BATCH_SESSION, 0 },
+	{ "POST", "/sessions/batch/{ref}/close", api_batch_close, AUTH_ACCESS,
+	  "InvoiceWrite|EnforcementOperations", RATELIMIT_BATCH_SESSION, 0 },
 };
 
 #define API_PREFIX "/v2"
@@ -215,6 +222,10 @@ static const struct route storage_routes[] = {
 	  AUTH_STORAGE, NULL, RATELIMIT_GROUP_COUNT, 0 },
 	{ "GET", "/{session}/{kind}/{file}", api_storage, AUTH_STORAGE, NULL,
 	  RATELIMIT_GROUP_COUNT, 0 },
+	/* batch sessions: a part of a package, put to the link the
+	 * session's opening gave (api_batch.c). */
+	{ "PUT", "/{session}/batch-parts/{part}", api_batch_part_put,
+	  AUTH_STORAGE, NULL, RATELIMIT_GROUP_COUNT, ROUTE_UPLOAD },
 };
 
 /*
@@ -406,7 +417,7 @@ static int check_rate(struct request *req, const struct route *r)
 /* Paths of open-api.json that a parameter of a served template would
  * match; each leaves this list when its operation is served. */
 static const char *const unserved[] = {
-	"/sessions/batch",
+	NULL,
 };
 
 unsigned router_find(struct request *req, const struct route **out)
@@ -424,12 +435,13 @@ unsigned router_find(struct request *req, const struct route **out)
 				sizeof(storage_routes[0]); i++) {
 			if (!match(storage_routes[i].pattern, path, req))
 				continue;
-			if (strcmp(req->method, "GET") != 0)
-				return 405;
+			path_known = 1;
+			if (strcmp(req->method, storage_routes[i].method) != 0)
+				continue;
 			*out = &storage_routes[i];
 			return 0;
 		}
-		return 404;
+		return path_known ? 405 : 404;
 	}
 	if (strncmp(path, QR_PREFIX, strlen(QR_PREFIX)) == 0) {
 		if (!match(qr_routes[0].pattern, path, req))
@@ -448,7 +460,7 @@ unsigned router_find(struct request *req, const struct route **out)
 	 * where a template with a parameter would take it (POST
 	 * /sessions/batch is no method of /sessions/{referenceNumber}). */
 	for (i = 0; i < sizeof(unserved) / sizeof(unserved[0]); i++)
-		if (strcmp(unserved[i], path) == 0)
+		if (unserved[i] != NULL && strcmp(unserved[i], path) == 0)
 			return 404;
 	/* Test data: the production environment has no /testdata
 	 * operations (they are the TEST environment's, "dostępny tylko na
@@ -482,9 +494,14 @@ void router_traits(struct request *req, struct http_traits *out)
 	out->body_max = ROUTER_SMALL_BODY;
 	out->quick = 0;
 	out->refuse = 0;
+	out->sink = NULL;
 	if (router_find(req, &r) != 0)
 		return; /* answered at once, with no body wanted */
 	out->quick = (r->flags & ROUTE_QUICK) != 0;
+	if (r->flags & ROUTE_UPLOAD) {
+		api_batch_upload_traits(req, out);
+		return;
+	}
 	if (!(r->flags & ROUTE_INVOICE_BODY))
 		return;
 	/* Only a caller with a valid token may make the server hold 5 MB:

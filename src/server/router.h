@@ -29,6 +29,9 @@ struct route {
 /* limits: a route of the TEST environment only ("Tylko na środowiskach
  * testowych"): with --profile production it is not there (404). */
 #define ROUTE_TEST_ONLY 4u
+/* Its body (a batch part) is streamed to disk as it comes
+ * (api_batch_upload_traits), never held in memory. */
+#define ROUTE_UPLOAD 8u
 
 /* Bodies of every route but those that carry an invoice: JSON of a few
  * fields, or a signed XAdES request (kilobytes: a certificate and a

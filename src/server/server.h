@@ -101,6 +101,10 @@ struct http_traits {
 	size_t body_max;   /* the most body bytes its route takes */
 	int quick;         /* run on the event loop: it only reads */
 	int refuse;        /* answer now, without reading the body */
+	/* Where the body goes instead of memory (a batch part, written to
+	 * disk as it comes): called with each piece; non-zero refuses the
+	 * rest of the body. NULL: the body is kept in req->body. */
+	int (*sink)(struct request *req, const char *data, size_t len);
 };
 
 struct server {
@@ -192,6 +196,11 @@ struct request {
 	struct request *queue_next;
 	struct http_conn *hc;
 	int dispatched;
+	/* A streamed body's (http_traits.sink): its state, and how to free
+	 * it when the request ends (http.c calls it once, if set). */
+	int (*sink)(struct request *req, const char *data, size_t len);
+	void *upload;
+	void (*upload_free)(void *upload);
 };
 
 /* Milliseconds since the epoch, now (clock.c). */

@@ -161,6 +161,30 @@ int session_keys_decrypt(session_keys *sk, const store_session *s,
 	return error;
 }
 
+int session_keys_stream(session_keys *sk, const store_session *s,
+			ksef_envelope_stream **out, ksef_error *err)
+{
+	ksef_envelope *env = NULL;
+	struct kept_key *k;
+	int error;
+
+	if (sk == NULL || s == NULL || out == NULL)
+		return ksef_error_set(err, KSEF_EINVAL, "no session given");
+	pthread_mutex_lock(&sk->lock);
+	if ((k = find(sk, s->ref)) != NULL) {
+		error = ksef_envelope_stream_new(out, k->env, 0, err);
+		pthread_mutex_unlock(&sk->lock);
+		return error;
+	}
+	pthread_mutex_unlock(&sk->lock);
+
+	if ((error = unwrap_again(&env, sk, s, err)) != 0)
+		return error;
+	error = ksef_envelope_stream_new(out, env, 0, err);
+	keep(sk, s->ref, env);
+	return error;
+}
+
 void session_keys_evict(session_keys *sk, const char *session_ref)
 {
 	struct kept_key *k;

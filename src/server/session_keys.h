@@ -76,6 +76,12 @@ int session_keys_decrypt(session_keys *sk, const store_session *s,
 			 const unsigned char *ct, size_t len, ksef_buf *plain,
 			 ksef_error *err);
 
+/* A decrypting stream under the session's key and IV (a batch part, too
+ * large for session_keys_decrypt()), the key unwrapped again if need be
+ * as there. Free it with ksef_envelope_stream_free(). */
+int session_keys_stream(session_keys *sk, const store_session *s,
+			ksef_envelope_stream **out, ksef_error *err);
+
 /*
  * Wipe and forget a session's key: when the session has ended (nothing of
  * it is left to decrypt), or when its opening was not stored. Nothing

@@ -47,6 +47,7 @@ typedef struct store store;
 #define STORE_POLICY_SZ 1280
 #define STORE_DETAILS_SZ 2048  /* JSON array of strings */
 #define STORE_P2_SZ 1032       /* P_2 is at most 256 characters of UTF-8 */
+#define STORE_FILE_NAME_SZ 256 /* an entry name in a batch package */
 
 /*
  * What a store call answers. Failures are negative, so `rc != 0` and
@@ -306,6 +307,8 @@ typedef struct store_session_query {
 	const char *ctx_type, *ctx_value;   /* required */
 	const char *subject_value;   /* only sessions of this subject, or NULL */
 	const char *ref;             /* exact, or NULL */
+	const char *type;            /* "SO" or "SB" (the reference number's
+					type), or NULL: both */
 	int64_t created_from, created_to;   /* 0: unbounded */
 	int64_t closed_from, closed_to;
 	int64_t updated_from, updated_to;
@@ -343,6 +346,7 @@ typedef struct store_invoice {
 	int64_t acquisition_ms, permanent_storage_ms; /* 0: not yet */
 	char invoicing_mode[8];          /* Online Offline, or "" */
 	char issue_date[KSEF_DATE_BUFSZ]; /* P_1 when readable, or "" */
+	char file_name[STORE_FILE_NAME_SZ]; /* in its batch package, or "" */
 } store_invoice;
 
 /*
@@ -874,5 +878,67 @@ store_result store_subject_limits_set(store *st, const char *subject_type,
 store_result store_subject_limits_clear(store *st, const char *subject_type,
 					const char *subject_value,
 					ksef_error *err);
+
+/* ---- batch sessions (store_batch.c) ---- */
+
+/* One part of a batch package as declared when the session opened, and
+ * when it came in (received_ms 0: not yet). */
+typedef struct store_batch_part {
+	int ordinal;
+	int64_t file_size;
+	char file_hash[STORE_B64_SHA_SZ];
+	int64_t received_ms;
+} store_batch_part;
+
+/* The package of a batch session: its size and hash before encryption,
+ * "Zip" or "TarGz", and how many parts. */
+typedef struct store_batch_file {
+	int64_t file_size;
+	char file_hash[STORE_B64_SHA_SZ];
+	char compression[8];
+	int part_count;
+	int offline;         /* offlineMode of the opening */
+	/* Why processing failed, a JSON array of strings, or "". */
+	char details[STORE_DETAILS_SZ];
+} store_batch_file;
+
+/* Record the package and parts a batch session declared (the session is
+ * stored first, with store_session_add()), in one transaction.
+ * STORE_EXISTS if the session has them already. */
+store_result store_batch_add(store *st, const char *session_ref,
+			     const store_batch_file *f,
+			     const store_batch_part *parts, size_t n,
+			     ksef_error *err);
+/* STORE_NOT_FOUND when the session declared no package. */
+store_result store_batch_get(store *st, const char *session_ref,
+			     store_batch_file *out, ksef_error *err);
+/* The parts in ordinal order (caller frees). */
+store_result store_batch_parts(store *st, const char *session_ref,
+			       store_batch_part **out, size_t *count,
+			       ksef_error *err);
+/* A part came in whole (its size and hash checked): STORE_NOT_FOUND if
+ * the session declared no such part. */
+store_result store_batch_part_received(store *st, const char *session_ref,
+				       int ordinal, int64_t now_ms,
+				       ksef_error *err);
+/*
+ * Close a batch session in status 100 to 150 (processing) when every part
+ * came in. STORE_NOT_FOUND (no session), STORE_WRONG_STATE with *status
+ * set to the current code, or STORE_INVALID with *missing set to the
+ * lowest ordinal not received; *missing is 0 otherwise.
+ */
+store_result store_batch_close(store *st, const char *session_ref,
+			       int64_t now_ms, int *status, int *missing,
+			       ksef_error *err);
+/* Move a session out of 150 to `status` (170 when its invoices are all
+ * stored, or a final error status) with why (a JSON array of strings, or
+ * NULL) kept for its status answers, in one transaction. STORE_NOT_FOUND
+ * if not in 150. */
+store_result store_batch_set_status(store *st, const char *session_ref,
+				    int status, const char *details,
+				    int64_t now_ms, ksef_error *err);
+/* Sessions in 150, oldest close first (caller frees). */
+store_result store_batch_processing(store *st, char (**refs)[STORE_REF_SZ],
+				    size_t *count, ksef_error *err);
 
 #endif

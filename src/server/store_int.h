@@ -66,6 +66,10 @@ enum query {
 	Q_PERM_OP_ADD, Q_PERM_OP_GET, Q_PERM_OP_PURGE,
 	/* KOD I verification (store_invoices.c) */
 	Q_QR_VERIFY,
+	/* batch sessions (store_batch.c) */
+	Q_BATCH_FILE_ADD, Q_BATCH_PART_ADD, Q_BATCH_FILE_GET, Q_BATCH_PARTS,
+	Q_BATCH_PART_RECEIVED, Q_BATCH_MISSING, Q_BATCH_CLOSE,
+	Q_BATCH_SET_STATUS, Q_BATCH_PROCESSING, Q_BATCH_DETAILS,
 	Q_COUNT
 };
 
@@ -78,7 +82,7 @@ extern const struct query_text sql_queries[Q_COUNT];
 
 /* The schema's version, and the migrations that reach it: migration i
  * brings user_version i to i + 1 (store_schema.c; run by sql_migrate()). */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 extern const char *const sql_migrations[STORE_SCHEMA_VERSION];
 
 /* ---- the store (store_sqlite.c) ---- */

@@ -49,6 +49,7 @@ static int invoice_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	v->permanent_storage_ms = sqlite3_column_int64(s, 19);
 	COL_TEXT(v->invoicing_mode, s, 20);
 	COL_TEXT(v->issue_date, s, 21);
+	COL_TEXT(v->file_name, s, 22);
 	return 0;
 }
 
@@ -95,7 +96,9 @@ static int take_slot(struct conn *w, store_invoice *inv, int *session_status,
 	if ((error = sql_session_state(w, inv->session_ref, &state, err)) < 0)
 		return error;
 	*session_status = state.status;
-	if (state.status != 100)
+	/* 150 is a batch session's processing, whose invoices come from
+	 * its package (batch.c); an online session never has it. */
+	if (state.status != 100 && state.status != 150)
 		return sql_fail(err, STORE_WRONG_STATE, "session status %d "
 				"does not allow sending invoices",
 				state.status);
@@ -120,7 +123,8 @@ static int insert_row(struct conn *w, const store_invoice *inv,
 			     ARG_INT(inv->offline_mode != 0),
 			     ARG_FIELD(inv->hash_of_corrected),
 			     ARG_INT(inv->invoicing_ms),
-			     ARG_INT(inv->status), VERDICT_ARGS(inv)), err);
+			     ARG_INT(inv->status), VERDICT_ARGS(inv),
+			     ARG_FIELD(inv->file_name)), err);
 }
 
 static int op_invoice_accept(struct conn *w, void *arg, ksef_error *err)

@@ -365,6 +365,27 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"  (created_ms);"
 
 	"PRAGMA user_version = 7;",
+
+	/* batch sessions (store_batch.c): the package a batch session
+	 * declared, its parts and when each came in; an invoice's file
+	 * name in its package. */
+	"CREATE TABLE batch_files ("
+	"  session_ref TEXT PRIMARY KEY,"
+	"  file_size INTEGER NOT NULL,"
+	"  file_hash TEXT NOT NULL,"
+	"  compression TEXT NOT NULL,"
+	"  part_count INTEGER NOT NULL,"
+	"  offline INTEGER NOT NULL,"
+	"  details TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE batch_parts ("
+	"  session_ref TEXT NOT NULL,"
+	"  ordinal INTEGER NOT NULL,"
+	"  file_size INTEGER NOT NULL,"
+	"  file_hash TEXT NOT NULL,"
+	"  received_ms INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (session_ref, ordinal));"
+	"ALTER TABLE invoices ADD COLUMN file_name TEXT NOT NULL DEFAULT '';"
+	"PRAGMA user_version = 8;",
 };
 
 /* ---- statements ---- */
@@ -387,7 +408,7 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"hash_of_corrected, invoicing_ms, status, status_details, " \
 	"orig_ksef_number, orig_session_ref, invoice_number, seller_nip, " \
 	"invoice_kind, ksef_number, acquisition_ms, permanent_storage_ms, " \
-	"invoicing_mode, issue_date"
+	"invoicing_mode, issue_date, file_name"
 
 #define PERM_COLS "id, kind, ctx_type, ctx_value, subject_type, " \
 	"subject_value, scope, description, can_delegate, author_type, " \
@@ -580,17 +601,19 @@ const struct query_text sql_queries[Q_COUNT] = {
 		" AND (?9 = 0 OR updated_ms >= ?9)"
 		" AND (?10 = 0 OR updated_ms <= ?10)"
 		" AND (?11 = 0"
-		"   OR ((?11 & 1) <> 0 AND status IN (100, 170))"
+		"   OR ((?11 & 1) <> 0 AND status IN (100, 150, 170))"
 		"   OR ((?11 & 2) <> 0 AND status = 200)"
-		"   OR ((?11 & 4) <> 0 AND status IN (415, 445, 500))"
+		"   OR ((?11 & 4) <> 0"
+		"     AND status IN (405, 415, 420, 430, 435, 445, 500))"
 		"   OR ((?11 & 8) <> 0 AND status = 440))"
+		" AND (?15 IS NULL OR substr(ref, 10, 2) = ?15)"
 		" AND " AFTER_CURSOR("created_ms", "?12", "?13")
 		" ORDER BY created_ms DESC, ref DESC LIMIT ?14" },
 
 	[Q_INVOICE_ADD] = { "add invoice",
 		"INSERT INTO invoices (" INVOICE_COLS ") VALUES (?1, ?2, ?3,"
 		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		" ?17, ?18, ?19, ?20, ?21, ?22)" },
+		" ?17, ?18, ?19, ?20, ?21, ?22, ?23)" },
 	[Q_INVOICE_GET] = { "read invoice",
 		"SELECT " INVOICE_COLS " FROM invoices WHERE ref = ?1" },
 	[Q_INVOICE_BY_KSEF] = { "find invoice by KSeF number",
@@ -904,4 +927,35 @@ const struct query_text sql_queries[Q_COUNT] = {
 		"SELECT " INVOICE_COLS " FROM invoices WHERE invoice_hash = ?3"
 		" AND seller_nip = ?1 AND issue_date = ?2 AND status = 200"
 		" ORDER BY invoicing_ms, rowid LIMIT 1" },
+	/* ---- batch sessions (store_batch.c) ---- */
+	[Q_BATCH_FILE_ADD] = { "add batch package",
+		"INSERT INTO batch_files (session_ref, file_size, file_hash,"
+		" compression, part_count, offline)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)" },
+	[Q_BATCH_PART_ADD] = { "add batch part",
+		"INSERT INTO batch_parts (session_ref, ordinal, file_size,"
+		" file_hash) VALUES (?1, ?2, ?3, ?4)" },
+	[Q_BATCH_FILE_GET] = { "read batch package",
+		"SELECT file_size, file_hash, compression, part_count,"
+		" offline, details FROM batch_files WHERE session_ref = ?1" },
+	[Q_BATCH_PARTS] = { "read batch parts",
+		"SELECT ordinal, file_size, file_hash, received_ms"
+		" FROM batch_parts WHERE session_ref = ?1 ORDER BY ordinal" },
+	[Q_BATCH_PART_RECEIVED] = { "record batch part",
+		"UPDATE batch_parts SET received_ms = ?3"
+		" WHERE session_ref = ?1 AND ordinal = ?2" },
+	[Q_BATCH_MISSING] = { "find missing batch part",
+		"SELECT min(ordinal) FROM batch_parts WHERE session_ref = ?1"
+		" AND received_ms = 0" },
+	[Q_BATCH_CLOSE] = { "close batch session",
+		"UPDATE sessions SET status = 150, closed_ms = ?2,"
+		" updated_ms = ?2 WHERE ref = ?1 AND status = 100" },
+	[Q_BATCH_SET_STATUS] = { "set batch session status",
+		"UPDATE sessions SET status = ?2, updated_ms = ?3"
+		" WHERE ref = ?1 AND status = 150" },
+	[Q_BATCH_PROCESSING] = { "find batch sessions in processing",
+		"SELECT ref FROM sessions WHERE status = 150"
+		" ORDER BY closed_ms" },
+	[Q_BATCH_DETAILS] = { "set batch details",
+		"UPDATE batch_files SET details = ?2 WHERE session_ref = ?1" },
 };

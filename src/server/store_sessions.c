@@ -312,7 +312,8 @@ store_result store_sessions_list(store *st, const store_session_query *q,
 				   ARG_INT(q->statuses),
 				   ARG_INT(q->after_created_ms),
 				   ARG_TEXT(q->after_ref),
-				   ARG_INT(limit_arg(q->limit))),
+				   ARG_INT(limit_arg(q->limit)),
+				   ARG_TEXT(q->type)),
 			      &session_rows, &rows, count, err);
 	*out = rows;
 	return error;

@@ -22,11 +22,16 @@
  * A housekeeping thread closes sessions past validUntil and gives closed
  * sessions with nothing left to verify their final status (verdict.c
  * decides which), after which their keys are wiped.
+ *
+ * A batch thread processes the packages of closed batch sessions (150),
+ * one at a time (batch.c); their invoices take the same one write, and
+ * the session then waits in 170 for the housekeeper like any other.
  */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "batch.h"
 #include "decide.h"
 #include "lanes.h"
 #include "permissions.h"
@@ -47,6 +52,10 @@ struct workers {
 	pthread_t *threads;
 	int nthreads;
 	pthread_t housekeeper;
+	/* batch packages (batch.c): one thread, woken by a close */
+	pthread_t batcher;
+	pthread_cond_t batch_tick;
+	int batch_kicked;
 	int64_t purged_ms;            /* last challenge purge (housekeeper) */
 	int64_t trimmed_ms;           /* last malloc_trim() (housekeeper) */
 };
@@ -125,6 +134,8 @@ void workers_kick(struct server *srv)
 	pthread_mutex_lock(&w->lock);
 	w->kicked = 1;
 	pthread_cond_signal(&w->tick);
+	w->batch_kicked = 1;
+	pthread_cond_signal(&w->batch_tick);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -324,6 +335,49 @@ static void *housekeeper_main(void *arg)
 	return NULL;
 }
 
+/* ---- batch packages ---- */
+
+/*
+ * One thread processes the packages of closed batch sessions (status
+ * 150), oldest close first, one at a time: a package is large and its
+ * invoices already go through the store one by one, so a second thread
+ * would only contend with the online invoices' workers. At start it
+ * takes up what a previous run left in 150.
+ */
+static void *batcher_main(void *arg)
+{
+	struct workers *w = arg;
+	char (*refs)[STORE_REF_SZ] = NULL;
+	struct timespec until;
+	size_t n = 0, i;
+
+	pthread_mutex_lock(&w->lock);
+	w->batch_kicked = 1;
+	while (!w->stopping) {
+		if (!w->batch_kicked) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 1;
+			pthread_cond_timedwait(&w->batch_tick, &w->lock,
+					       &until);
+			continue;
+		}
+		w->batch_kicked = 0;
+		pthread_mutex_unlock(&w->lock);
+		if (store_batch_processing(w->srv->store, &refs, &n,
+					   NULL) == 0) {
+			for (i = 0; i < n && !w->stopping; i++) {
+				batch_process(w->srv, refs[i]);
+				workers_kick(w->srv);
+			}
+			free(refs);
+			refs = NULL;
+		}
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
 int workers_start(struct server *srv, int threads, ksef_error *err)
 {
 	struct workers *w = calloc(1, sizeof(*w));
@@ -338,6 +392,7 @@ int workers_start(struct server *srv, int threads, ksef_error *err)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->tick, NULL);
+	pthread_cond_init(&w->batch_tick, NULL);
 	if ((error = store_invoices_pending(srv->store, &pending, &n, err)) != 0)
 		return store_result_code(error);
 	for (i = 0; i < n; i++)
@@ -360,6 +415,9 @@ int workers_start(struct server *srv, int threads, ksef_error *err)
 	if (pthread_create(&w->housekeeper, NULL, housekeeper_main, w) != 0)
 		return ksef_error_set(err, KSEF_ENOMEM,
 				      "cannot start the housekeeper");
+	if (pthread_create(&w->batcher, NULL, batcher_main, w) != 0)
+		return ksef_error_set(err, KSEF_ENOMEM,
+				      "cannot start the batch thread");
 	return 0;
 }
 
@@ -374,14 +432,17 @@ void workers_stop(struct server *srv)
 	w->stopping = 1;
 	pthread_cond_broadcast(&w->work);
 	pthread_cond_broadcast(&w->tick);
+	pthread_cond_broadcast(&w->batch_tick);
 	pthread_mutex_unlock(&w->lock);
 	for (t = 0; t < w->nthreads; t++)
 		pthread_join(w->threads[t], NULL);
 	pthread_join(w->housekeeper, NULL);
+	pthread_join(w->batcher, NULL);
 	free(w->queue);
 	free(w->threads);
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->tick);
+	pthread_cond_destroy(&w->batch_tick);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 	srv->workers = NULL;

@@ -2,7 +2,8 @@
  * worker.h - the verification pipeline: a pool of threads that take sent
  * invoices, fairly across contexts, decide them and store each with its
  * verdict in one durable write; plus the housekeeping that closes expired
- * sessions and gives closed sessions their final status.
+ * sessions and gives closed sessions their final status, and one thread
+ * that processes the packages of closed batch sessions (batch.c).
  */
 #ifndef KSEFD_WORKER_H
 #define KSEFD_WORKER_H

@@ -18,8 +18,13 @@ check "no warning unless asked" 1 grep -qi '^X-System-Warning' "$WORK/h"
 
 curl -s -o "$WORK/batch" -w '%{http_code}\n' -X POST \
 	-H 'Content-Type: application/json' -d '{}' \
+	"$KSEFD_BASE/no-such-path" >"$WORK/code"
+expect "a path the contract does not have is 404" code '^404$'
+# ... and the batch session, served now, wants a token (401).
+curl -s -o /dev/null -w '%{http_code}\n' -X POST \
+	-H 'Content-Type: application/json' -d '{}' \
 	"$KSEFD_BASE/sessions/batch" >"$WORK/code"
-expect "POST /sessions/batch is 404 until batch is served" code '^404$'
+expect "POST /sessions/batch without a token is 401" code '^401$'
 check "referenceNumber has 36 characters" 0 python3 -c "
 import json
 e = json.load(open('$WORK/batch'))['exception']

@@ -378,6 +378,87 @@ static void an_invoice_at_the_size_limit_encrypts_and_decrypts(void **state)
 	free(xml);
 }
 
+/* A stream fed in pieces gives what one call gives for the whole, and
+ * takes more than one call may: 5 MB in uneven pieces. */
+static void a_stream_matches_the_whole_and_passes_its_limit(void **state)
+{
+	size_t big = 5u << 20, off, k, i;
+	unsigned char *plain = malloc(big);
+	ksef_envelope *env = NULL;
+	ksef_envelope_stream *s = NULL;
+	ksef_buf whole = KSEF_BUF_INIT, ct = KSEF_BUF_INIT,
+		 back = KSEF_BUF_INIT;
+
+	(void)state;
+	for (i = 0; i < big; i++)
+		plain[i] = (unsigned char)(i * 131 + 7);
+	assert_int_equal(ksef_envelope_new(&env, NULL), 0);
+	/* Small: the same bytes as ksef_envelope_encrypt(). */
+	assert_int_equal(ksef_envelope_encrypt(&whole, env, plain, 1000,
+					       NULL), 0);
+	assert_int_equal(ksef_envelope_stream_new(&s, env, 1, NULL), 0);
+	assert_int_equal(ksef_envelope_stream_update(s, &ct, plain, 333,
+						     SIZE_MAX, NULL), 0);
+	assert_int_equal(ksef_envelope_stream_update(s, &ct, plain + 333, 667,
+						     SIZE_MAX, NULL), 0);
+	assert_int_equal(ksef_envelope_stream_final(s, &ct, SIZE_MAX, NULL),
+			 0);
+	/* Finished, it takes nothing more. */
+	assert_int_equal(ksef_envelope_stream_update(s, &ct, plain, 1,
+						     SIZE_MAX, NULL),
+			 KSEF_EINVAL);
+	ksef_envelope_stream_free(s);
+	assert_int_equal(ct.size, whole.size);
+	assert_memory_equal(ct.ptr, whole.ptr, ct.size);
+	ksef_buf_dispose(&ct);
+	/* Big: encrypted and decrypted in pieces of odd sizes. */
+	assert_int_equal(ksef_envelope_stream_new(&s, env, 1, NULL), 0);
+	for (off = 0; off < big; off += k) {
+		k = big - off < 77777 ? big - off : 77777;
+		assert_int_equal(ksef_envelope_stream_update(s, &ct,
+			plain + off, k, SIZE_MAX, NULL), 0);
+	}
+	assert_int_equal(ksef_envelope_stream_final(s, &ct, SIZE_MAX, NULL),
+			 0);
+	ksef_envelope_stream_free(s);
+	assert_int_equal(ct.size, (big / 16 + 1) * 16);
+	assert_int_equal(ksef_envelope_stream_new(&s, env, 0, NULL), 0);
+	for (off = 0; off < ct.size; off += k) {
+		k = ct.size - off < 4099 ? ct.size - off : 4099;
+		assert_int_equal(ksef_envelope_stream_update(s, &back,
+			ct.ptr + off, k, SIZE_MAX, NULL), 0);
+	}
+	assert_int_equal(ksef_envelope_stream_final(s, &back, SIZE_MAX, NULL),
+			 0);
+	ksef_envelope_stream_free(s);
+	assert_int_equal(back.size, big);
+	assert_memory_equal(back.ptr, plain, big);
+	/* A cut-off or corrupted stream fails at its end. */
+	ksef_buf_dispose(&back);
+	assert_int_equal(ksef_envelope_stream_new(&s, env, 0, NULL), 0);
+	for (off = 0; off < ct.size - 1; off += k) {
+		k = ct.size - 1 - off < (1u << 20) ? ct.size - 1 - off :
+		    (1u << 20);
+		assert_int_equal(ksef_envelope_stream_update(s, &back,
+			ct.ptr + off, k, SIZE_MAX, NULL), 0);
+	}
+	assert_int_equal(ksef_envelope_stream_final(s, &back, SIZE_MAX, NULL),
+			 KSEF_ECRYPTO);
+	ksef_envelope_stream_free(s);
+	/* Output past its bound is refused. */
+	ksef_buf_dispose(&back);
+	assert_int_equal(ksef_envelope_stream_new(&s, env, 1, NULL), 0);
+	assert_int_equal(ksef_envelope_stream_update(s, &back, plain, 1000,
+						     100, NULL), KSEF_ETOOBIG);
+	ksef_envelope_stream_free(s);
+	ksef_envelope_stream_free(NULL);
+	ksef_buf_dispose(&back);
+	ksef_buf_dispose(&ct);
+	ksef_buf_dispose(&whole);
+	ksef_envelope_free(env);
+	free(plain);
+}
+
 static void new_envelopes_get_fresh_keys_and_ivs(void **state)
 {
 	ksef_envelope *a = NULL, *b = NULL;
@@ -891,6 +972,7 @@ int main(void)
 		cmocka_unit_test(encrypt_matches_openssl_enc_at_every_padding_length),
 		cmocka_unit_test(an_invoice_at_the_size_limit_encrypts_and_decrypts),
 		cmocka_unit_test(new_envelopes_get_fresh_keys_and_ivs),
+		cmocka_unit_test(a_stream_matches_the_whole_and_passes_its_limit),
 		cmocka_unit_test(seal_declares_both_hashes_and_sizes),
 		cmocka_unit_test(seal_refuses_an_empty_invoice),
 		cmocka_unit_test(pubkey_refuses_what_is_not_a_usable_certificate),

@@ -127,12 +127,10 @@ static void every_permission_operation_is_routed_as_the_contract_says(
 	json_decref(api);
 }
 
-/* The operations not served yet: batch sessions, invoice retrieval and
- * export (issue "Batch sessions, invoice retrieval and export"), and
+/* The operations not served yet: invoice retrieval and export (issue
+ * "Batch sessions, invoice retrieval and export"), and
  * certificates (issue "KSeF certificates, KOD II and offline invoices"). */
 static const char *const not_yet[] = {
-	"POST /sessions/batch",
-	"POST /sessions/batch/{referenceNumber}/close",
 	"POST /invoices/query/metadata",
 	"POST /invoices/exports",
 	"GET /invoices/exports/{referenceNumber}",

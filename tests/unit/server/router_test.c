@@ -322,21 +322,29 @@ static void path_parameters_are_captured_in_order(void **state)
 	}
 }
 
-/* The batch session is not served yet: 404 as for any unknown route,
- * never 405 as a method of /sessions/{referenceNumber}. */
-static void an_unserved_path_of_the_contract_is_404(void **state)
+/* The batch session's calls are served: POST /sessions/batch is no
+ * method of /sessions/{referenceNumber}, and a part goes by PUT to its
+ * /storage link, which has no other method. */
+static void the_batch_routes_are_served(void **state)
 {
 	struct fixture *f = *state;
 	const struct route *r;
 	struct call *c = call_new(f, "POST", "/v2/sessions/batch", NULL);
 
-	assert_int_equal(router_find(&c->req, &r), 404);
-	assert_null(r);
-	assert_int_equal(dispatch(c), 404);
-	assert_int_equal(exception_code(c), 21405);
+	assert_int_equal(router_find(&c->req, &r), 0);
+	assert_true(r->handler == api_batch_open);
 	call_free(c);
-	c = call_new(f, "GET", "/v2/sessions/batch", NULL);
-	assert_int_equal(router_find(&c->req, &r), 404);
+	c = call_new(f, "POST", "/v2/sessions/batch/S/close", NULL);
+	assert_int_equal(router_find(&c->req, &r), 0);
+	assert_true(r->handler == api_batch_close);
+	call_free(c);
+	c = call_new(f, "PUT", "/storage/S/batch-parts/1", NULL);
+	assert_int_equal(router_find(&c->req, &r), 0);
+	assert_true(r->handler == api_batch_part_put);
+	assert_true((r->flags & ROUTE_UPLOAD) != 0);
+	call_free(c);
+	c = call_new(f, "POST", "/storage/S/batch-parts/1", NULL);
+	assert_int_equal(router_find(&c->req, &r), 405);
 	call_free(c);
 }
 
@@ -879,7 +887,7 @@ int main(void)
 		T(literal_routes_win_over_parameterised_ones_of_the_same_shape),
 		T(path_parameters_are_captured_in_order),
 		T(a_known_path_with_another_method_is_405),
-		T(an_unserved_path_of_the_contract_is_404),
+		T(the_batch_routes_are_served),
 		T(an_unknown_route_is_404_with_an_exception_body),
 		T(an_over_long_path_is_414_and_an_over_long_parameter_404),
 		T(storage_links_are_routed_outside_the_api_and_only_for_get),

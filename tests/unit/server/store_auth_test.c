@@ -166,6 +166,10 @@ static void migration_copies_the_proof_into_sessions(void **state)
 	assert_int_equal(sqlite3_exec(db,
 		"DROP TABLE permissions;"
 		"DROP TABLE permission_ops;"
+		/* version 8's (batch sessions) */
+		"DROP TABLE batch_files;"
+		"DROP TABLE batch_parts;"
+		"ALTER TABLE invoices DROP COLUMN file_name;"
 		"CREATE TABLE grants (ctx_type TEXT NOT NULL,"
 		"  ctx_value TEXT NOT NULL, subject_type TEXT NOT NULL,"
 		"  subject_value TEXT NOT NULL, permissions TEXT NOT NULL,"

@@ -542,6 +542,9 @@ static void old_grants_become_direct_grants_by_the_system(void **state)
 	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 		"DROP TABLE permissions; DROP TABLE permission_ops;"
+		/* version 8's (batch sessions) */
+		"DROP TABLE batch_files; DROP TABLE batch_parts;"
+		"ALTER TABLE invoices DROP COLUMN file_name;"
 		"CREATE TABLE grants (ctx_type TEXT NOT NULL,"
 		"  ctx_value TEXT NOT NULL, subject_type TEXT NOT NULL,"
 		"  subject_value TEXT NOT NULL, permissions TEXT NOT NULL,"

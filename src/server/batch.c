@@ -1,0 +1,301 @@
+/*
+ * batch.c - owns the processing of a batch package (batch.h), run by
+ * worker.c's batch thread. The parts are decrypted one at a time, each a
+ * stream under the session's key (a part is up to 100 MB, never held
+ * whole), and appended to one package file next to them, whose
+ * size and SHA-256 must be the declared ones; batch_archive.c checks the
+ * whole package before any invoice is looked at, then hands the invoices
+ * over one by one to decide.c and the store's one write of an invoice,
+ * exactly as an online invoice goes (so duplicates are found across
+ * online and batch sessions alike).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+#include "batch.h"
+#include "batch_archive.h"
+#include "batch_parts.h"
+#include "decide.h"
+#include "session_keys.h"
+#include "verdict.h"
+
+struct run {
+	struct server *srv;
+	store_session s;
+	store_batch_file f;
+	int skip;              /* invoices a previous run stored */
+	int seen;
+	int store_result;      /* of the failed write, if one failed */
+};
+
+/* One asynchronous write awaited. */
+struct wait {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done, result;
+};
+
+static void written(void *arg, int result)
+{
+	struct wait *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	w->done = 1;
+	w->result = result;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Bytes read from a part at a time. */
+#define PART_CHUNK (256 * 1024)
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Decrypt one part file, of `size` bytes, onto fd and into md: 0, -1 if
+ * it cannot be read or written, 1 if it does not decrypt. */
+static int decrypt_part(struct run *r, const char *path, int64_t size,
+			int fd, EVP_MD_CTX *md, uint64_t *total)
+{
+	static const size_t out_max = PART_CHUNK + 64;
+	unsigned char *in = malloc(PART_CHUNK);
+	ksef_envelope_stream *st = NULL;
+	ksef_buf plain = KSEF_BUF_INIT;
+	int64_t done = 0;
+	FILE *fp = NULL;
+	size_t n;
+	int rc = -1;
+
+	if (in == NULL || (fp = fopen(path, "rb")) == NULL)
+		goto out;
+	if (session_keys_stream(r->srv->session_keys, &r->s, &st, NULL) != 0) {
+		rc = 1;
+		goto out;
+	}
+	while ((n = fread(in, 1, PART_CHUNK, fp)) > 0) {
+		done += (int64_t)n;
+		plain.size = 0;
+		if (done > size ||
+		    ksef_envelope_stream_update(st, &plain, in, n, out_max,
+						NULL) != 0)
+			goto out;
+		if (EVP_DigestUpdate(md, plain.ptr, plain.size) != 1 ||
+		    write_all(fd, plain.ptr, plain.size) != 0)
+			goto out;
+		*total += plain.size;
+	}
+	if (ferror(fp) || done != size)
+		goto out;
+	plain.size = 0;
+	if (ksef_envelope_stream_final(st, &plain, out_max, NULL) != 0) {
+		rc = 1;
+		goto out;
+	}
+	if (EVP_DigestUpdate(md, plain.ptr, plain.size) != 1 ||
+	    write_all(fd, plain.ptr, plain.size) != 0)
+		goto out;
+	*total += plain.size;
+	rc = 0;
+out:
+	if (fp != NULL)
+		fclose(fp);
+	ksef_envelope_stream_free(st);
+	ksef_buf_dispose_secure(&plain);
+	free(in);
+	return rc;
+}
+
+/* Decrypt and join the parts into pkg: 0, or the session's status. */
+static int join(struct run *r, const char *pkg, char *why, size_t n_why)
+{
+	struct server *srv = r->srv;
+	store_batch_part *parts = NULL;
+	unsigned char d[EVP_MAX_MD_SIZE];
+	char path[PATH_MAX], b64[STORE_B64_SHA_SZ + 4];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint64_t total = 0;
+	unsigned dlen = 0;
+	size_t n = 0, i;
+	int fd = -1, status = 500;
+
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    store_batch_parts(srv->store, r->s.ref, &parts, &n, NULL) != 0 ||
+	    (fd = open(pkg, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		int rc;
+
+		if (batch_part_file(path, sizeof(path), srv->cfg.data_dir,
+				    r->s.ref, parts[i].ordinal) != 0 ||
+		    (rc = decrypt_part(r, path, parts[i].file_size, fd, md,
+				       &total)) < 0) {
+			status = 405; /* a part went missing on disk */
+			snprintf(why, n_why, "Nie można odczytać części %d.",
+				 parts[i].ordinal);
+			goto out;
+		}
+		if (rc > 0) {
+			status = 435;
+			snprintf(why, n_why, "Nie udało się odszyfrować części "
+				 "%d.", parts[i].ordinal);
+			goto out;
+		}
+	}
+	if (EVP_DigestFinal_ex(md, d, &dlen) != 1 || dlen != 32)
+		goto out;
+	EVP_EncodeBlock((unsigned char *)b64, d, (int)dlen);
+	/* The package must be the one declared (BatchFileInfo). */
+	status = 0;
+	if (total != (uint64_t)r->f.file_size) {
+		status = 405;
+		snprintf(why, n_why, "Rozmiar paczki (%llu B) nie zgadza się z "
+			 "zadeklarowanym (%lld B).", (unsigned long long)total,
+			 (long long)r->f.file_size);
+	} else if (strcmp(b64, r->f.file_hash) != 0) {
+		status = 405;
+		snprintf(why, n_why, "Skrót paczki nie zgadza się z "
+			 "zadeklarowanym.");
+	}
+out:
+	if (fd >= 0 && close(fd) != 0 && status == 0)
+		status = 500;
+	EVP_MD_CTX_free(md);
+	free(parts);
+	return status;
+}
+
+static int one_invoice(void *arg, const char *name,
+		       const unsigned char *data, size_t len)
+{
+	struct run *r = arg;
+	struct server *srv = r->srv;
+	struct wait w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			  0, 0 };
+	ksef_buf plain = KSEF_BUF_INIT;
+	store_invoice inv;
+	ksef_error err;
+	int session_status = 0;
+
+	if (++r->seen <= r->skip)
+		return 0; /* stored by the run a restart cut short */
+	memset(&inv, 0, sizeof(inv));
+	if (ksef_refnum_generate(inv.ref, KSEF_REFNUM_INVOICE,
+				 ksef_time_warsaw(server_now_ms()),
+				 &err) != 0 ||
+	    ksef_sha256_base64(inv.invoice_hash, data, len, NULL) != 0 ||
+	    ksef_buf_append(&plain, data, len, len) != 0)
+		return -1;
+	snprintf(inv.session_ref, sizeof(inv.session_ref), "%s", r->s.ref);
+	snprintf(inv.file_name, sizeof(inv.file_name), "%s", name);
+	/* A batch invoice is not encrypted on its own: its "encrypted"
+	 * hash and size are its own. */
+	memcpy(inv.encrypted_hash, inv.invoice_hash, sizeof(inv.invoice_hash));
+	inv.invoice_size = inv.encrypted_size = (int64_t)len;
+	inv.offline_mode = r->f.offline;
+	inv.invoicing_ms = server_now_ms();
+	inv.status = 100;
+	decide_plaintext(srv, &r->s, &inv, &plain);
+	if (store_invoice_add(srv->store, &inv, plain.ptr, plain.size,
+			      verdict_duplicate, &session_status, written, &w,
+			      &err) < 0) {
+		w.result = STORE_ERROR;
+	} else {
+		pthread_mutex_lock(&w.lock);
+		while (!w.done)
+			pthread_cond_wait(&w.cond, &w.lock);
+		pthread_mutex_unlock(&w.lock);
+	}
+	ksef_buf_dispose_secure(&plain);
+	if (w.result != STORE_OK) {
+		r->store_result = w.result;
+		return -1;
+	}
+	return 0;
+}
+
+static int archive_status(int rc, const struct run *r)
+{
+	switch (rc) {
+	case BATCH_ARCHIVE_OK: return 170;
+	case BATCH_ARCHIVE_EMPTY: return 170; /* no invoice: 440 */
+	case BATCH_ARCHIVE_NOT_ARCHIVE:
+	case BATCH_ARCHIVE_HOSTILE: return 405;
+	case BATCH_ARCHIVE_CORRUPT: return 430;
+	case BATCH_ARCHIVE_TOO_MANY: return 420;
+	default: return r->store_result == STORE_FULL ? 420 : 500;
+	}
+}
+
+void batch_process(struct server *srv, const char *ref)
+{
+	struct run r;
+	batch_archive_limits lim;
+	char pkg[PATH_MAX], why[512] = "", *details = NULL;
+	json_t *a;
+	int status, rc;
+	ksef_error err;
+
+	memset(&r, 0, sizeof(r));
+	r.srv = srv;
+	if (store_session_get(srv->store, ref, &r.s, &err) != 0 ||
+	    r.s.status != 150)
+		return;
+	if (store_batch_get(srv->store, ref, &r.f, &err) != 0) {
+		snprintf(why, sizeof(why), "Brak opisu paczki.");
+		status = 405;
+		goto done;
+	}
+	r.skip = r.s.invoice_count;
+	if (batch_dir(pkg, sizeof(pkg) - 16, srv->cfg.data_dir, ref) != 0) {
+		status = 500;
+		goto done;
+	}
+	strcat(pkg, "/package");
+	if ((status = join(&r, pkg, why, sizeof(why))) != 0)
+		goto done;
+	memset(&lim, 0, sizeof(lim));
+	lim.targz = strcmp(r.f.compression, "TarGz") == 0;
+	lim.max_entries = r.s.max_invoices > 0 ? (size_t)r.s.max_invoices : 1;
+	lim.max_entry_bytes = BATCH_MAX_ENTRY_BYTES;
+	lim.max_total_bytes = BATCH_MAX_UNPACKED_BYTES;
+	lim.max_ratio = BATCH_MAX_RATIO;
+	rc = batch_archive_check(pkg, &lim, why, sizeof(why));
+	if (rc == BATCH_ARCHIVE_OK)
+		rc = batch_archive_each(pkg, &lim, one_invoice, &r, why,
+					sizeof(why));
+	status = archive_status(rc, &r);
+	if (rc != BATCH_ARCHIVE_OK && rc != BATCH_ARCHIVE_EMPTY)
+		fprintf(stderr, "ksefd: batch: %s: status %d\n", ref, status);
+done:
+	if (status != 170 && why[0] != '\0') {
+		a = json_pack("[s]", why);
+		details = a ? json_dumps(a, JSON_COMPACT) : NULL;
+		json_decref(a);
+	}
+	if (store_batch_set_status(srv->store, ref, status, details,
+				   server_now_ms(), &err) != 0)
+		fprintf(stderr, "ksefd: batch: %s: %s\n", ref, err.message);
+	free(details);
+	batch_dir_remove(srv->cfg.data_dir, ref);
+	if (status != 170)
+		session_keys_evict(srv->session_keys, ref);
+}
