@@ -33,7 +33,7 @@ packages=(build-essential g++ cmake pkg-config git ca-certificates openssl
 	libssl-dev libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1
 	libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev
 	sqlite3 libjwt-dev libcmocka-dev valgrind npm curl python3 abigail-tools
-	dpkg-dev file)
+	dpkg-dev file libarchive-dev)
 
 missing=()
 for p in "${packages[@]}"; do

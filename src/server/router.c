@@ -192,6 +192,10 @@ static const struct route routes[] = {
 	{ "POST", "/testdata/permissions/revoke",
 	  api_testdata_permissions_revoke, AUTH_NONE, NULL,
 	  RATELIMIT_UNAUTHENTICATED, 0 },
+
+	/* invoice retrieval (api_retrieval.c, api_exports.c) */
+	{ "POST", "/invoices/query/metadata", api_invoices_query_metadata,
+	  AUTH_ACCESS, "InvoiceRead", RATELIMIT_INVOICE_METADATA, 0 },
 };
 
 #define API_PREFIX "/v2"

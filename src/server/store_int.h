@@ -64,6 +64,8 @@ enum query {
 	Q_PERMS_SUBUNITS, Q_PERMS_ENTITIES, Q_PERMS_AUTH_GRANTED,
 	Q_PERMS_AUTH_RECEIVED, Q_PERMS_EU,
 	Q_PERM_OP_ADD, Q_PERM_OP_GET, Q_PERM_OP_PURGE,
+	/* invoice retrieval (store_retrieval.c) */
+	Q_META_ADD, Q_META_QUERY,
 	Q_COUNT
 };
 
@@ -76,7 +78,7 @@ extern const struct query_text sql_queries[Q_COUNT];
 
 /* The schema's version, and the migrations that reach it: migration i
  * brings user_version i to i + 1 (store_schema.c; run by sql_migrate()). */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 extern const char *const sql_migrations[STORE_SCHEMA_VERSION];
 
 /* ---- the store (store_sqlite.c) ---- */
@@ -301,6 +303,10 @@ int sql_permission_upsert(struct conn *w, const store_permission *p,
  * does not fit. */
 int sql_read_list_text(store *st, enum query q, const struct param *p,
 		       char *out, size_t size, int *none, ksef_error *err);
+
+/* Store an accepted invoice's metadata (inv->meta; nothing when NULL) in
+ * the write that stores the invoice (store_retrieval.c). */
+int sql_meta_add(struct conn *w, const store_invoice *inv, ksef_error *err);
 
 /* Bring the schema up to date in one transaction (store_sqlite.c). */
 int sql_migrate(struct conn *w, ksef_error *err);

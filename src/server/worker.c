@@ -159,6 +159,7 @@ static void run_job(struct workers *w, struct invoice_job *job)
 	int error;
 
 	job->srv = srv;
+	job->inv.meta = &job->meta;
 	decide_invoice(srv, &job->session, job->ciphertext.ptr,
 		       job->ciphertext.size, &job->inv, &job->plain);
 	/* The ciphertext is not kept: the verdict is. */
