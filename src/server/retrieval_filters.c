@@ -136,8 +136,10 @@ static int parse_range(struct retrieval_filters *f, json_t *r,
 		return FAIL("Pole 'dateRange.to' musi być datą i czasem "
 			    "ISO 8601.");
 	f->has_to = to != NULL;
+	/* A range that starts later than now ends where it starts: it is
+	 * empty, and the HWM rule decides whether it is refused. */
 	if (!f->has_to)
-		f->to_ms = now_ms;
+		f->to_ms = now_ms > f->from_ms ? now_ms : f->from_ms;
 	if ((f->restrict_hwm = opt_bool(r, "restrictToPermanentStorageHwmDate",
 					&bad)) < 0)
 		f->restrict_hwm = 0;

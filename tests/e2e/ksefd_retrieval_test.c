@@ -1,0 +1,370 @@
+/*
+ * ksefd_retrieval_test.c - invoice retrieval against the real ksefd
+ * (pobieranie-faktur.md): invoices sent through an online session are
+ * found by POST /invoices/query/metadata exactly, page by page, in either
+ * order, by each filter; the buyer's context sees them as Subject2 and
+ * not as Subject1; bad filters, paging and the HWM restriction are
+ * refused with their codes; every answer is held against open-api.json.
+ */
+#include "testsupport.h"
+#include <math.h>
+#include <time.h>
+#include "permissions_e2e.h"
+
+#define SELLER "5265877635"
+#define BUYER1 "7010012385"
+#define BUYER2 "1234563218"
+#define COUNT 12                /* 11 to BUYER1, the last to BUYER2 */
+#define Q "/invoices/query/metadata"
+
+static struct ksefd_proc srv;
+static struct login seller, buyer, writer_only;
+static char ksef[COUNT][KSEF_NUMBER_BUFSZ];
+static char number[COUNT][64];
+static double gross[COUNT];
+static ksef_buf sent[COUNT];
+static char from_time[40];
+
+/* The text of the first <name>...</name> of an invoice. */
+static void element(const ksef_buf *xml, const char *name, char *out,
+		    size_t size)
+{
+	char open[32];
+	const char *s, *e;
+
+	snprintf(open, sizeof(open), "<%s>", name);
+	s = strstr((const char *)xml->ptr, open);
+	assert_non_null(s);
+	s += strlen(open);
+	e = strchr(s, '<');
+	snprintf(out, size, "%.*s", (int)(e - s), s);
+}
+
+static void send_all(void)
+{
+	ksef_gen_options o = KSEF_GEN_OPTIONS_INIT;
+	ksef_api_invoice_status *st;
+	char sref[KSEF_REFNUM_BUFSZ], iref[KSEF_REFNUM_BUFSZ], p15[32];
+	ksef_envelope *env;
+	ksef_error err;
+	int i;
+
+	open_session(&seller, KSEF_FORM_FA3, &env, sref);
+	o.seller_nip = SELLER;
+	o.number_prefix = "RETR";
+	o.seed = (uint64_t)time(NULL);
+	for (i = 0; i < COUNT; i++) {
+		o.buyer_nip = i == COUNT - 1 ? BUYER2 : BUYER1;
+		if (ksef_gen_invoice(&sent[i], &o, (uint64_t)i, &err) != 0)
+			fail_msg("gen: %s", err.message);
+		send_xml(&seller, sref, env, &sent[i], iref);
+		st = wait_invoice(&seller, sref, iref);
+		assert_int_equal(st->status->code, 200);
+		snprintf(ksef[i], sizeof(ksef[i]), "%s", st->ksef_number);
+		ksef_api_invoice_status_free(st);
+		element(&sent[i], "P_2", number[i], sizeof(number[i]));
+		element(&sent[i], "P_15", p15, sizeof(p15));
+		gross[i] = strtod(p15, NULL);
+	}
+	ksef_envelope_free(env);
+}
+
+static int setup(void **state)
+{
+	static const char *const extra[] = { "--processing-delay", "0", NULL };
+	char tok[512];
+	ksef_time t = ksef_time_now();
+
+	(void)state;
+	if (ts_schemas_missing() || ksef_global_init() != 0)
+		return -1;
+	t.unix_ms -= 3600 * 1000;
+	if (ksef_time_format(from_time, t, NULL) != 0)
+		return -1;
+	ksefd_start(&srv, NULL, extra);
+	ksefd_token(&srv, SELLER, "InvoiceWrite,InvoiceRead", tok,
+		    sizeof(tok));
+	login(&seller, &srv, SELLER, tok);
+	ksefd_token(&srv, BUYER1, "InvoiceRead", tok, sizeof(tok));
+	login(&buyer, &srv, BUYER1, tok);
+	ksefd_token(&srv, SELLER, "InvoiceWrite", tok, sizeof(tok));
+	login(&writer_only, &srv, SELLER, tok);
+	send_all();
+	/* past the HWM's lag, so that every invoice is below it */
+	e2e_sleep_us(1200 * 1000);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < COUNT; i++)
+		ksef_buf_dispose(&sent[i]);
+	logout(&seller);
+	logout(&buyer);
+	logout(&writer_only);
+	ksefd_stop(&srv);
+	ksefd_cleanup(&srv);
+	contract_unload();
+	return 0;
+}
+
+/* A query as `who` with the given query string and extra filter members
+ * (",\"x\":..." or ""); the answer, checked against the contract. */
+static json_t *mquery(struct login *who, const char *args, const char *subject,
+		     const char *date_type, const char *extra)
+{
+	struct raw_response r;
+	char path[256];
+	json_t *j;
+
+	snprintf(path, sizeof(path), Q "%s", args);
+	call(&r, &srv, "POST", path, token_of(who), "{\"subjectType\":\"%s\","
+	     "\"dateRange\":{\"dateType\":\"%s\",\"from\":\"%s\"}%s}",
+	     subject, date_type, from_time, extra);
+	if (r.status != 200)
+		fail_msg("query %s %s: %ld %s", args, extra, r.status, r.body);
+	matches(&r, "POST", Q);
+	j = raw_json(&r);
+	raw_free(&r);
+	return j;
+}
+
+static size_t count_of(json_t *j)
+{
+	return json_array_size(json_object_get(j, "invoices"));
+}
+
+static const char *ksef_at(json_t *j, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(
+		json_object_get(j, "invoices"), i), "ksefNumber"));
+}
+
+static size_t filtered(struct login *who, const char *subject,
+		       const char *extra)
+{
+	json_t *j = mquery(who, "?pageSize=250", subject, "PermanentStorage",
+			  extra);
+	size_t n = count_of(j);
+
+	json_decref(j);
+	return n;
+}
+
+static void the_seller_finds_exactly_what_it_sent(void **state)
+{
+	json_t *j, *inv;
+	int i;
+
+	(void)state;
+	j = mquery(&seller, "?pageSize=250", "Subject1", "PermanentStorage",
+		  "");
+	assert_int_equal(count_of(j), COUNT);
+	assert_false(json_is_true(json_object_get(j, "hasMore")));
+	assert_false(json_is_true(json_object_get(j, "isTruncated")));
+	assert_non_null(json_object_get(j, "permanentStorageHwmDate"));
+	for (i = 0; i < COUNT; i++) {
+		inv = json_array_get(json_object_get(j, "invoices"), i);
+		/* ascending by permanent storage: the order of sending */
+		assert_string_equal(ksef_at(j, i), ksef[i]);
+		assert_string_equal(json_string_value(json_object_get(inv,
+			"invoiceNumber")), number[i]);
+		assert_true(fabs(json_real_value(json_object_get(inv,
+			"grossAmount")) - gross[i]) < 0.001);
+		assert_string_equal(json_string_value(json_object_get(
+			json_object_get(json_object_get(inv, "buyer"),
+			"identifier"), "value")),
+			i == COUNT - 1 ? BUYER2 : BUYER1);
+		assert_string_equal(json_string_value(json_object_get(inv,
+			"currency")), "PLN");
+		assert_string_equal(json_string_value(json_object_get(inv,
+			"invoiceType")), "Vat");
+		assert_string_equal(json_string_value(json_object_get(
+			json_object_get(inv, "formCode"), "systemCode")),
+			"FA (3)");
+	}
+	json_decref(j);
+	/* Invoicing and Issue dates find them too. */
+	j = mquery(&seller, "?pageSize=250", "Subject1", "Invoicing", "");
+	assert_int_equal(count_of(j), COUNT);
+	assert_null(json_object_get(j, "permanentStorageHwmDate"));
+	json_decref(j);
+	j = mquery(&seller, "?pageSize=250", "Subject1", "Issue", "");
+	assert_int_equal(count_of(j), COUNT);
+	json_decref(j);
+}
+
+static void pages_follow_each_other_in_either_order(void **state)
+{
+	json_t *a, *b;
+	size_t i;
+
+	(void)state;
+	a = mquery(&seller, "?pageSize=10", "Subject1", "PermanentStorage", "");
+	b = mquery(&seller, "?pageSize=10&pageOffset=1", "Subject1",
+		  "PermanentStorage", "");
+	assert_int_equal(count_of(a), 10);
+	assert_true(json_is_true(json_object_get(a, "hasMore")));
+	assert_int_equal(count_of(b), COUNT - 10);
+	assert_false(json_is_true(json_object_get(b, "hasMore")));
+	for (i = 0; i < 10; i++)
+		assert_string_equal(ksef_at(a, i), ksef[i]);
+	for (i = 0; i < COUNT - 10; i++)
+		assert_string_equal(ksef_at(b, i), ksef[10 + i]);
+	json_decref(a);
+	json_decref(b);
+	a = mquery(&seller, "?pageSize=10&sortOrder=Desc", "Subject1",
+		  "PermanentStorage", "");
+	for (i = 0; i < 10; i++)
+		assert_string_equal(ksef_at(a, i), ksef[COUNT - 1 - i]);
+	json_decref(a);
+}
+
+static void each_filter_narrows_the_list(void **state)
+{
+	char extra[512];
+
+	(void)state;
+	snprintf(extra, sizeof(extra), ",\"ksefNumber\":\"%s\"", ksef[3]);
+	assert_int_equal(filtered(&seller, "Subject1", extra), 1);
+	snprintf(extra, sizeof(extra), ",\"invoiceNumber\":\"%s\"",
+		 number[4]);
+	assert_int_equal(filtered(&seller, "Subject1", extra), 1);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"buyerIdentifier\":{\"type\":\"Nip\",\"value\":\"" BUYER2
+		"\"}"), 1);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"buyerIdentifier\":{\"type\":\"VatUe\"}"), 0);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"sellerNip\":\"" SELLER "\""), COUNT);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"sellerNip\":\"" BUYER1 "\""), 0);
+	snprintf(extra, sizeof(extra), ",\"amount\":{\"type\":\"Brutto\","
+		 "\"from\":%.2f,\"to\":%.2f}", gross[5], gross[5]);
+	assert_true(filtered(&seller, "Subject1", extra) >= 1);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"amount\":{\"type\":\"Netto\",\"from\":-5,\"to\":-1}"), 0);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"amount\":{\"type\":\"Vat\",\"from\":0}"), COUNT);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"currencyCodes\":[\"EUR\",\"PLN\"]"), COUNT);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"currencyCodes\":[\"EUR\"]"), 0);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"invoiceTypes\":[\"Vat\"]"), COUNT);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"invoiceTypes\":[\"Kor\",\"Zal\"]"), 0);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"invoicingMode\":\"Online\""), COUNT);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"invoicingMode\":\"Offline\""), 0);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"formType\":\"FA\""), COUNT);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"formType\":\"PEF\""), 0);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"hasAttachment\":true"), 0);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"hasAttachment\":false"), COUNT);
+	assert_int_equal(filtered(&seller, "Subject1",
+		",\"isSelfInvoicing\":true"), 0);
+}
+
+static void the_buyer_sees_its_invoices_as_subject2(void **state)
+{
+	json_t *j;
+	int i;
+
+	(void)state;
+	j = mquery(&buyer, "?pageSize=250", "Subject2", "PermanentStorage", "");
+	assert_int_equal(count_of(j), COUNT - 1);
+	for (i = 0; i < COUNT - 1; i++)
+		assert_string_equal(ksef_at(j, (size_t)i), ksef[i]);
+	json_decref(j);
+	assert_int_equal(filtered(&buyer, "Subject1", ""), 0);
+	assert_int_equal(filtered(&seller, "Subject2", ""), 0);
+	assert_int_equal(filtered(&seller, "Subject3", ""), 0);
+	assert_int_equal(filtered(&seller, "SubjectAuthorized", ""), 0);
+}
+
+static long refused(struct login *who, const char *args, const char *body)
+{
+	struct raw_response r;
+	char path[256];
+	long code;
+
+	snprintf(path, sizeof(path), Q "%s", args);
+	call(&r, &srv, "POST", path, token_of(who), "%s", body);
+	code = r.status == 400 ? raw_error_code(&r) : r.status;
+	raw_free(&r);
+	return code;
+}
+
+static void bad_queries_are_refused_with_their_codes(void **state)
+{
+	char body[512], future[40];
+	ksef_time t = ksef_time_now();
+
+	(void)state;
+	snprintf(body, sizeof(body), "{\"subjectType\":\"Subject1\","
+		 "\"dateRange\":{\"dateType\":\"Issue\",\"from\":\"%s\"}}",
+		 from_time);
+	assert_int_equal(refused(&seller, "?pageSize=9", body), 21405);
+	assert_int_equal(refused(&seller, "?pageSize=251", body), 21405);
+	assert_int_equal(refused(&seller, "?sortOrder=Up", body), 21405);
+	assert_int_equal(refused(&seller, "?pageOffset=-1", body), 21405);
+	assert_int_equal(refused(&seller, "?pageSize=250&pageOffset=40",
+				 body), 21405);
+	assert_int_equal(refused(&writer_only, "", body), 403);
+	assert_int_equal(refused(&seller, "", "{\"dateRange\":{\"dateType\":"
+		"\"Issue\",\"from\":\"2025-01-01T00:00:00Z\"}}"), 21405);
+	assert_int_equal(refused(&seller, "", "{\"subjectType\":\"Subject9\","
+		"\"dateRange\":{\"dateType\":\"Issue\",\"from\":"
+		"\"2025-01-01T00:00:00Z\"}}"), 21405);
+	/* more than 3 months; to before from */
+	assert_int_equal(refused(&seller, "", "{\"subjectType\":\"Subject1\","
+		"\"dateRange\":{\"dateType\":\"Issue\",\"from\":"
+		"\"2025-01-01T00:00:00Z\",\"to\":\"2025-04-02T00:00:00Z\"}}"),
+		21405);
+	assert_int_equal(refused(&seller, "", "{\"subjectType\":\"Subject1\","
+		"\"dateRange\":{\"dateType\":\"Issue\",\"from\":"
+		"\"2025-01-01T00:00:00Z\",\"to\":\"2024-12-01T00:00:00Z\"}}"),
+		21405);
+	assert_int_equal(refused(&seller, "", "{\"subjectType\":\"Subject1\","
+		"\"dateRange\":{\"dateType\":\"Issue\",\"from\":"
+		"\"2025-01-01T00:00:00Z\"},\"currencyCodes\":[\"pln\"]}"),
+		21405);
+	assert_int_equal(refused(&seller, "", "{\"subjectType\":\"Subject1\","
+		"\"dateRange\":{\"dateType\":\"Issue\",\"from\":"
+		"\"2025-01-01T00:00:00Z\"},\"amount\":{\"from\":1}}"), 21405);
+	/* exactly 3 months, and local time without an offset, are fine */
+	assert_int_equal(refused(&seller, "", "{\"subjectType\":\"Subject1\","
+		"\"dateRange\":{\"dateType\":\"Issue\",\"from\":"
+		"\"2025-01-01T00:00:00\",\"to\":\"2025-04-01T00:00:00\"}}"),
+		200);
+	/* the range starts after the HWM, with the restriction on */
+	t.unix_ms += 60 * 1000;
+	assert_int_equal(ksef_time_format(future, t, NULL), 0);
+	snprintf(body, sizeof(body), "{\"subjectType\":\"Subject1\","
+		 "\"dateRange\":{\"dateType\":\"PermanentStorage\",\"from\":"
+		 "\"%s\",\"restrictToPermanentStorageHwmDate\":true}}", future);
+	assert_int_equal(refused(&seller, "", body), 21183);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(the_seller_finds_exactly_what_it_sent),
+		cmocka_unit_test(pages_follow_each_other_in_either_order),
+		cmocka_unit_test(each_filter_narrows_the_list),
+		cmocka_unit_test(the_buyer_sees_its_invoices_as_subject2),
+		cmocka_unit_test(bad_queries_are_refused_with_their_codes),
+	};
+
+	if (ts_schemas_missing())
+		return TS_EXIT_SKIP;
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
