@@ -93,6 +93,7 @@ void api_perm_query_eu(struct request *req);
 void api_invoices_query_metadata(struct request *req);
 void api_invoices_export(struct request *req);
 void api_invoices_export_status(struct request *req);
+void api_export_part(struct request *req);
 struct retrieval_filters;
 /* The NIP of the caller's context (Nip, or the NIP an InternalId or
  * NipVatUe context begins with): 0, or -1 for a context without one. */

@@ -932,4 +932,42 @@ store_result store_meta_query_run(store *st, const store_meta_query *q,
 				  store_meta_row **out, size_t *count,
 				  ksef_error *err);
 
+#define STORE_EXPORT_FILTERS_SZ 8192
+#define STORE_EXPORT_PACKAGE_SZ 65536
+
+/* An invoice export (POST /invoices/exports). */
+typedef struct store_export {
+	char ref[STORE_REF_SZ];
+	char ctx_type[STORE_CTX_TYPE_SZ];
+	char ctx_value[STORE_CTX_VALUE_SZ];
+	char nip[KSEF_NIP_BUFSZ];       /* the context's NIP */
+	int status;                     /* 100, 200, 415, 420, 500 */
+	char filters[STORE_EXPORT_FILTERS_SZ]; /* InvoiceQueryFilters */
+	int only_metadata;
+	int64_t key_id;                 /* the server key that wraps it */
+	unsigned char wrapped_key[1024];
+	size_t wrapped_key_len;         /* 0 once the package is built */
+	unsigned char iv[KSEF_AES_IV_LEN];
+	int64_t created_ms, completed_ms;
+	char package[STORE_EXPORT_PACKAGE_SZ]; /* JSON, "" until built */
+} store_export;
+
+store_result store_export_add(store *st, const store_export *e,
+			      ksef_error *err);
+/* STORE_NOT_FOUND if there is none. */
+store_result store_export_get(store *st, const char *ref, store_export *out,
+			      ksef_error *err);
+/* How many exports of the context are still being built. */
+store_result store_exports_running(store *st, const char *ctx_type,
+				   const char *ctx_value, int64_t *count,
+				   ksef_error *err);
+/* The oldest exports still to build, at most limit; free *refs. */
+store_result store_exports_pending(store *st, size_t limit,
+				   char (**refs)[STORE_REF_SZ], size_t *count,
+				   ksef_error *err);
+/* Record the outcome and forget the wrapped key. */
+store_result store_export_finish(store *st, const char *ref, int status,
+				 int64_t completed_ms, const char *package,
+				 ksef_error *err);
+
 #endif

@@ -101,3 +101,91 @@ store_result store_meta_query_run(store *st, const store_meta_query *q,
 	*out = rows;
 	return error;
 }
+
+/* ---- exports ---- */
+
+static int export_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+{
+	store_export *e = dst;
+	size_t n;
+
+	(void)err;
+	COL_TEXT(e->ref, s, 0);
+	COL_TEXT(e->ctx_type, s, 1);
+	COL_TEXT(e->ctx_value, s, 2);
+	COL_TEXT(e->nip, s, 3);
+	e->status = sqlite3_column_int(s, 4);
+	COL_TEXT(e->filters, s, 5);
+	e->only_metadata = sqlite3_column_int(s, 6);
+	e->key_id = sqlite3_column_int64(s, 7);
+	n = (size_t)sqlite3_column_bytes(s, 8);
+	e->wrapped_key_len = n <= sizeof(e->wrapped_key) ? n : 0;
+	if (e->wrapped_key_len > 0)
+		memcpy(e->wrapped_key, sqlite3_column_blob(s, 8), n);
+	memset(e->iv, 0, sizeof(e->iv));
+	if ((size_t)sqlite3_column_bytes(s, 9) == sizeof(e->iv))
+		memcpy(e->iv, sqlite3_column_blob(s, 9), sizeof(e->iv));
+	e->created_ms = sqlite3_column_int64(s, 10);
+	e->completed_ms = sqlite3_column_int64(s, 11);
+	COL_TEXT(e->package, s, 12);
+	return 0;
+}
+
+store_result store_export_add(store *st, const store_export *e,
+			      ksef_error *err)
+{
+	const struct param *p = ARGS(ARG_FIELD(e->ref), ARG_FIELD(e->ctx_type),
+		ARG_FIELD(e->ctx_value), ARG_FIELD(e->nip), ARG_INT(e->status),
+		ARG_FIELD(e->filters), ARG_INT(e->only_metadata),
+		ARG_INT(e->key_id), ARG_BLOB(e->wrapped_key,
+		e->wrapped_key_len), ARG_BLOB(e->iv, sizeof(e->iv)),
+		ARG_INT(e->created_ms), ARG_INT(e->completed_ms),
+		ARG_FIELD(e->package));
+	struct exec_args a = { Q_EXPORT_ADD, p };
+
+	return sql_submit(st, sql_op_exec, &a, err);
+}
+
+store_result store_export_get(store *st, const char *ref, store_export *out,
+			      ksef_error *err)
+{
+	return sql_read_one(st, Q_EXPORT_GET, ref, out, export_row,
+			    "invoice export", err);
+}
+
+store_result store_exports_running(store *st, const char *ctx_type,
+				   const char *ctx_value, int64_t *count,
+				   ksef_error *err)
+{
+	int rc;
+
+	*count = 0;
+	rc = sql_read_row(st, Q_EXPORT_RUNNING, ARGS(ARG_TEXT(ctx_type),
+			  ARG_TEXT(ctx_value)), sql_int64_row, count, err);
+	return rc < 0 ? rc : STORE_OK;
+}
+
+store_result store_exports_pending(store *st, size_t limit,
+				   char (**refs)[STORE_REF_SZ], size_t *count,
+				   ksef_error *err)
+{
+	void *rows = NULL;
+	int error;
+
+	error = sql_read_rows(st, Q_EXPORTS_PENDING,
+			      ARGS(ARG_INT(limit_arg(limit))), &sql_ref_rows,
+			      &rows, count, err);
+	*refs = rows;
+	return error;
+}
+
+store_result store_export_finish(store *st, const char *ref, int status,
+				 int64_t completed_ms, const char *package,
+				 ksef_error *err)
+{
+	const struct param *p = ARGS(ARG_TEXT(ref), ARG_INT(status),
+		ARG_INT(completed_ms), ARG_TEXT(package));
+	struct update_args a = { Q_EXPORT_FINISH, p, "invoice export" };
+
+	return sql_submit(st, sql_op_update, &a, err);
+}

@@ -400,6 +400,24 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"  (authorized_nip, permanent_storage_ms) WHERE authorized_nip <> '';"
 	"CREATE INDEX IF NOT EXISTS invoice_meta_storage ON invoice_meta"
 	"  (permanent_storage_ms);"
+	/* POST /invoices/exports: the request, the wrapped key until the
+	 * package is built, and the package's description (JSON). */
+	"CREATE TABLE IF NOT EXISTS invoice_exports ("
+	"  ref TEXT PRIMARY KEY,"
+	"  ctx_type TEXT NOT NULL,"
+	"  ctx_value TEXT NOT NULL,"
+	"  nip TEXT NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  filters TEXT NOT NULL,"
+	"  only_metadata INTEGER NOT NULL,"
+	"  key_id INTEGER NOT NULL,"
+	"  wrapped_key BLOB NOT NULL,"
+	"  iv BLOB NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  completed_ms INTEGER NOT NULL,"
+	"  package TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS invoice_exports_pending ON"
+	"  invoice_exports (ctx_type, ctx_value) WHERE status = 100;"
 
 	"PRAGMA user_version = 8;",
 };
@@ -419,6 +437,10 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"m.currency, m.net, m.vat, m.gross, m.self_invoicing, " \
 	"m.has_attachment, m.form, m.form_type, m.invoice_type, " \
 	"m.authorized_nip, m.authorized_role, m.subject3_nips, m.third"
+
+#define EXPORT_COLS "ref, ctx_type, ctx_value, nip, status, filters, " \
+	"only_metadata, key_id, wrapped_key, iv, created_ms, " \
+	"completed_ms, package"
 
 #define KEY_COLS "id, usage, public_key_id, cert_b64, key_pem, " \
 	"valid_from_ms, valid_to_ms, retired"
@@ -993,4 +1015,20 @@ const struct query_text sql_queries[Q_COUNT] = {
 		" CASE WHEN ?20 = 1 THEN m.k END DESC,"
 		" CASE WHEN ?20 = 1 THEN i.ksef_number END DESC"
 		" LIMIT ?21 OFFSET ?22" },
+	[Q_EXPORT_ADD] = { "add invoice export",
+		"INSERT INTO invoice_exports (" EXPORT_COLS ") VALUES (?1, ?2,"
+		" ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)" },
+	[Q_EXPORT_GET] = { "read invoice export",
+		"SELECT " EXPORT_COLS " FROM invoice_exports WHERE ref = ?1" },
+	[Q_EXPORT_RUNNING] = { "count running exports",
+		"SELECT count(*) FROM invoice_exports WHERE ctx_type = ?1"
+		" AND ctx_value = ?2 AND status = 100" },
+	[Q_EXPORTS_PENDING] = { "list pending exports",
+		"SELECT ref FROM invoice_exports WHERE status = 100"
+		" ORDER BY created_ms LIMIT ?1" },
+	/* The key is not kept once the package is built. */
+	[Q_EXPORT_FINISH] = { "finish invoice export",
+		"UPDATE invoice_exports SET status = ?2, completed_ms = ?3,"
+		" package = ?4, wrapped_key = x'', iv = x''"
+		" WHERE ref = ?1 AND status = 100" },
 };

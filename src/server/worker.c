@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "decide.h"
+#include "export_build.h"
 #include "lanes.h"
 #include "permissions.h"
 #include "session_keys.h"
@@ -278,6 +279,8 @@ static void housekeeping(struct workers *w)
 				err.message);
 		w->purged_ms = now;
 	}
+	/* Invoice exports are built here, a few a tick. */
+	export_build_pending(srv);
 	if (now - w->trimmed_ms >= TRIM_EVERY_MS) {
 		malloc_trim(0);
 		w->trimmed_ms = now;

@@ -133,8 +133,6 @@ static void every_permission_operation_is_routed_as_the_contract_says(
 static const char *const not_yet[] = {
 	"POST /sessions/batch",
 	"POST /sessions/batch/{referenceNumber}/close",
-	"POST /invoices/exports",
-	"GET /invoices/exports/{referenceNumber}",
 	"GET /peppol/query",
 	"GET /certificates/limits",
 	"GET /certificates/enrollments/data",
