@@ -239,7 +239,7 @@ out:
 
 void api_export_part(struct request *req)
 {
-	const char *ref = req->params[0], *name = req->params[2];
+	const char *ref = req->params[0], *name = req->params[1];
 	char dir[PATH_MAX], path[PATH_MAX + 128];
 	ksef_buf data = KSEF_BUF_INIT;
 	size_t n = strlen(name);

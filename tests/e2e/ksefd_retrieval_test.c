@@ -4,12 +4,17 @@
  * found by POST /invoices/query/metadata exactly, page by page, in either
  * order, by each filter; the buyer's context sees them as Subject2 and
  * not as Subject1; bad filters, paging and the HWM restriction are
- * refused with their codes; every answer is held against open-api.json.
+ * refused with their codes. An export's parts, downloaded from their
+ * pre-signed links, decrypted and unpacked, hold the invoices as sent and
+ * _metadata.json; a second export from the first one's HWM holds exactly
+ * the invoices sent since. Every answer is held against open-api.json.
  */
 #include "testsupport.h"
 #include <math.h>
 #include <time.h>
 #include "permissions_e2e.h"
+#include <archive.h>
+#include <archive_entry.h>
 
 #define SELLER "5265877635"
 #define BUYER1 "7010012385"
@@ -24,6 +29,7 @@ static char number[COUNT][64];
 static double gross[COUNT];
 static ksef_buf sent[COUNT];
 static char from_time[40];
+static ksef_envelope *export_env;
 
 /* The text of the first <name>...</name> of an invoice. */
 static void element(const ksef_buf *xml, const char *name, char *out,
@@ -40,7 +46,8 @@ static void element(const ksef_buf *xml, const char *name, char *out,
 	snprintf(out, size, "%.*s", (int)(e - s), s);
 }
 
-static void send_all(void)
+static void send_range(int first, int last, ksef_buf *docs,
+		       char (*numbers)[KSEF_NUMBER_BUFSZ])
 {
 	ksef_gen_options o = KSEF_GEN_OPTIONS_INIT;
 	ksef_api_invoice_status *st;
@@ -52,21 +59,30 @@ static void send_all(void)
 	open_session(&seller, KSEF_FORM_FA3, &env, sref);
 	o.seller_nip = SELLER;
 	o.number_prefix = "RETR";
-	o.seed = (uint64_t)time(NULL);
-	for (i = 0; i < COUNT; i++) {
+	o.seed = (uint64_t)time(NULL) * 2 + (first > 0);
+	for (i = first; i < last; i++) {
 		o.buyer_nip = i == COUNT - 1 ? BUYER2 : BUYER1;
-		if (ksef_gen_invoice(&sent[i], &o, (uint64_t)i, &err) != 0)
+		if (ksef_gen_invoice(&docs[i - first], &o, (uint64_t)i,
+				     &err) != 0)
 			fail_msg("gen: %s", err.message);
-		send_xml(&seller, sref, env, &sent[i], iref);
+		send_xml(&seller, sref, env, &docs[i - first], iref);
 		st = wait_invoice(&seller, sref, iref);
 		assert_int_equal(st->status->code, 200);
-		snprintf(ksef[i], sizeof(ksef[i]), "%s", st->ksef_number);
+		snprintf(numbers[i - first], KSEF_NUMBER_BUFSZ, "%s",
+			 st->ksef_number);
 		ksef_api_invoice_status_free(st);
-		element(&sent[i], "P_2", number[i], sizeof(number[i]));
-		element(&sent[i], "P_15", p15, sizeof(p15));
-		gross[i] = strtod(p15, NULL);
+		if (i < COUNT) {
+			element(&docs[i], "P_2", number[i], sizeof(number[i]));
+			element(&docs[i], "P_15", p15, sizeof(p15));
+			gross[i] = strtod(p15, NULL);
+		}
 	}
 	ksef_envelope_free(env);
+}
+
+static void send_all(void)
+{
+	send_range(0, COUNT, sent, ksef);
 }
 
 static int setup(void **state)
@@ -105,6 +121,7 @@ static int teardown(void **state)
 	logout(&seller);
 	logout(&buyer);
 	logout(&writer_only);
+	ksef_envelope_free(export_env);
 	ksefd_stop(&srv);
 	ksefd_cleanup(&srv);
 	contract_unload();
@@ -354,6 +371,301 @@ static void bad_queries_are_refused_with_their_codes(void **state)
 	assert_int_equal(refused(&seller, "", body), 21183);
 }
 
+
+/* ---- exports ---- */
+
+
+/* Start an export of the seller's invoices stored from `from`; its
+ * reference number. */
+static void export_start(const char *from, char ref[40])
+{
+	ksef_pubkey *pub = server_key(seller.c, KSEF_KEY_USAGE_SYMMETRIC_KEY);
+	ksef_buf wrapped = KSEF_BUF_INIT, k64 = KSEF_BUF_INIT,
+		 iv64 = KSEF_BUF_INIT;
+	struct raw_response r;
+	json_t *j;
+
+	if (export_env == NULL)
+		assert_int_equal(ksef_envelope_new(&export_env, NULL), 0);
+	assert_int_equal(ksef_envelope_wrap_key(&wrapped, export_env, pub,
+						NULL), 0);
+	assert_int_equal(ksef_base64_encode(&k64, wrapped.ptr, wrapped.size,
+					    NULL), 0);
+	assert_int_equal(ksef_base64_encode(&iv64,
+		ksef_envelope_iv(export_env), KSEF_AES_IV_LEN, NULL), 0);
+	call(&r, &srv, "POST", "/invoices/exports", token_of(&seller),
+	     "{\"encryption\":{\"encryptedSymmetricKey\":\"%s\","
+	     "\"initializationVector\":\"%s\",\"publicKeyId\":\"%s\"},"
+	     "\"filters\":{\"subjectType\":\"Subject1\",\"dateRange\":{"
+	     "\"dateType\":\"PermanentStorage\",\"from\":\"%s\","
+	     "\"restrictToPermanentStorageHwmDate\":true}}}",
+	     (const char *)k64.ptr, (const char *)iv64.ptr,
+	     ksef_pubkey_id(pub), from);
+	if (r.status != 201)
+		fail_msg("export: %ld %s", r.status, r.body);
+	matches(&r, "POST", "/invoices/exports");
+	j = raw_json(&r);
+	snprintf(ref, 40, "%s", json_string_value(json_object_get(j,
+		 "referenceNumber")));
+	json_decref(j);
+	raw_free(&r);
+	ksef_buf_dispose(&wrapped);
+	ksef_buf_dispose(&k64);
+	ksef_buf_dispose(&iv64);
+	ksef_pubkey_free(pub);
+}
+
+/* Poll the export until it is done; its status answer. */
+static json_t *export_wait(const char *ref)
+{
+	struct raw_response r;
+	char path[96];
+	json_t *j = NULL;
+	int i;
+
+	snprintf(path, sizeof(path), "/invoices/exports/%s", ref);
+	for (i = 0; i < 200; i++) {
+		call(&r, &srv, "GET", path, token_of(&seller), NULL);
+		assert_int_equal(r.status, 200);
+		matches(&r, "GET", "/invoices/exports/{referenceNumber}");
+		j = raw_json(&r);
+		raw_free(&r);
+		if (json_integer_value(json_object_get(json_object_get(j,
+			"status"), "code")) != 100)
+			return j;
+		json_decref(j);
+		e2e_sleep_us(100 * 1000);
+	}
+	fail_msg("export %s never finished", ref);
+	return NULL;
+}
+
+/* Download, check and decrypt every part; the ZIP they make. */
+static void export_zip(json_t *status, ksef_buf *zip)
+{
+	json_t *parts = json_object_get(json_object_get(status, "package"),
+					"parts"), *p;
+	struct raw_response r;
+	ksef_buf plain = KSEF_BUF_INIT;
+	char hash[KSEF_SHA256_B64_LEN + 1];
+	size_t i;
+
+	assert_true(json_array_size(parts) >= 1);
+	json_array_foreach(parts, i, p) {
+		assert_int_equal(json_integer_value(json_object_get(p,
+			"ordinalNumber")), (json_int_t)i + 1);
+		/* no access token: the link is the credential */
+		raw_request(&r, "GET", json_string_value(json_object_get(p,
+			    "url")), NULL, NULL, NULL, 0);
+		if (r.status != 200)
+			fail_msg("%s: %ld %s", json_string_value(
+				json_object_get(p, "url")), r.status, r.body);
+		assert_int_equal((json_int_t)r.len, json_integer_value(
+			json_object_get(p, "encryptedPartSize")));
+		assert_int_equal(ksef_sha256_base64(hash,
+			(const unsigned char *)r.body, r.len, NULL), 0);
+		assert_string_equal(hash, json_string_value(json_object_get(p,
+			"encryptedPartHash")));
+		assert_int_equal(ksef_envelope_decrypt(&plain, export_env,
+			(const unsigned char *)r.body, r.len, NULL), 0);
+		assert_int_equal(ksef_sha256_base64(hash, plain.ptr,
+			plain.size, NULL), 0);
+		assert_string_equal(hash, json_string_value(json_object_get(p,
+			"partHash")));
+		assert_int_equal(ksef_buf_append(zip, plain.ptr, plain.size,
+						 1 << 30), 0);
+		raw_free(&r);
+		/* a link with its signature altered opens nothing */
+		{
+			char bad[2048];
+
+			snprintf(bad, sizeof(bad), "%sx", json_string_value(
+				json_object_get(p, "url")));
+			raw_request(&r, "GET", bad, NULL, NULL, NULL, 0);
+			assert_int_equal(r.status, 403);
+			raw_free(&r);
+		}
+	}
+	ksef_buf_dispose(&plain);
+}
+
+/* The entries of a ZIP: each invoice checked against docs/numbers (n of
+ * them), and _metadata.json's KSeF numbers against the same. */
+static void unpack_and_compare(const ksef_buf *zip, const ksef_buf *docs,
+			       char (*numbers)[KSEF_NUMBER_BUFSZ], size_t n)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	char name[128], buf[1 << 16];
+	ksef_buf data = KSEF_BUF_INIT;
+	size_t found = 0, i, seen_meta = 0;
+	la_ssize_t got;
+	json_t *meta, *list;
+
+	assert_int_equal(archive_read_support_format_zip(a), ARCHIVE_OK);
+	assert_int_equal(archive_read_open_memory(a, zip->ptr, zip->size),
+			 ARCHIVE_OK);
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		snprintf(name, sizeof(name), "%s", archive_entry_pathname(e));
+		data.size = 0;
+		while ((got = archive_read_data(a, buf, sizeof(buf))) > 0)
+			assert_int_equal(ksef_buf_append(&data, buf,
+					(size_t)got, 1 << 30), 0);
+		if (strcmp(name, "_metadata.json") == 0) {
+			seen_meta = 1;
+			meta = json_loadb((const char *)data.ptr, data.size, 0,
+					  NULL);
+			assert_non_null(meta);
+			list = json_object_get(meta, "invoices");
+			assert_int_equal(json_array_size(list), n);
+			for (i = 0; i < n; i++) {
+				assert_string_equal(json_string_value(
+					json_object_get(json_array_get(list,
+					i), "ksefNumber")), numbers[i]);
+				assert_int_equal(check(json_array_get(list, i),
+					schema_named("InvoiceMetadata"),
+					"_metadata.json"), 0);
+			}
+			json_decref(meta);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			char want[KSEF_NUMBER_BUFSZ + 8];
+
+			snprintf(want, sizeof(want), "%s.xml", numbers[i]);
+			if (strcmp(name, want) != 0)
+				continue;
+			assert_int_equal(data.size, docs[i].size);
+			assert_memory_equal(data.ptr, docs[i].ptr, data.size);
+			found++;
+		}
+	}
+	assert_int_equal(found, n);
+	assert_true(seen_meta);
+	archive_read_free(a);
+	ksef_buf_dispose(&data);
+}
+
+static void an_export_then_one_from_its_hwm_hold_exactly_the_invoices(
+	void **state)
+{
+	char ref[40], hwm[48];
+	ksef_buf zip = KSEF_BUF_INIT, more[2] = { KSEF_BUF_INIT,
+						   KSEF_BUF_INIT };
+	char more_ksef[2][KSEF_NUMBER_BUFSZ];
+	json_t *st, *pkg;
+
+	(void)state;
+	export_start(from_time, ref);
+	st = export_wait(ref);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+		st, "status"), "code")), 200);
+	pkg = json_object_get(st, "package");
+	assert_int_equal(json_integer_value(json_object_get(pkg,
+		"invoiceCount")), COUNT);
+	assert_false(json_is_true(json_object_get(pkg, "isTruncated")));
+	snprintf(hwm, sizeof(hwm), "%s", json_string_value(json_object_get(
+		pkg, "permanentStorageHwmDate")));
+	export_zip(st, &zip);
+	assert_int_equal((json_int_t)zip.size, json_integer_value(
+		json_object_get(pkg, "size")));
+	unpack_and_compare(&zip, sent, ksef, COUNT);
+	json_decref(st);
+
+	/* two more invoices; the export from the HWM has them only */
+	send_range(COUNT, COUNT + 2, more, more_ksef);
+	e2e_sleep_us(1200 * 1000);
+	export_start(hwm, ref);
+	st = export_wait(ref);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+		st, "package"), "invoiceCount")), 2);
+	zip.size = 0;
+	export_zip(st, &zip);
+	unpack_and_compare(&zip, more, more_ksef, 2);
+	json_decref(st);
+	ksef_buf_dispose(&zip);
+	ksef_buf_dispose(&more[0]);
+	ksef_buf_dispose(&more[1]);
+}
+
+static void bad_exports_are_refused_with_their_codes(void **state)
+{
+	struct raw_response r;
+	char future[40];
+	ksef_time t = ksef_time_now();
+	ksef_buf k = KSEF_BUF_INIT;
+	json_t *st;
+	char ref[40];
+
+	(void)state;
+	/* another context's export, and a number never given */
+	call(&r, &srv, "GET", "/invoices/exports/"
+	     "20251010-EH-1B6C9EB000-4B15D3AEB9-89", token_of(&seller), NULL);
+	assert_int_equal(raw_error_code(&r), 21175);
+	raw_free(&r);
+	export_start(from_time, ref);
+	{
+		char path[96];
+
+		snprintf(path, sizeof(path), "/invoices/exports/%s", ref);
+		call(&r, &srv, "GET", path, token_of(&buyer), NULL);
+		assert_int_equal(raw_error_code(&r), 21175);
+		raw_free(&r);
+	}
+	json_decref(export_wait(ref));
+	/* an unknown server key */
+	call(&r, &srv, "POST", "/invoices/exports", token_of(&seller),
+	     "{\"encryption\":{\"encryptedSymmetricKey\":\"AAAA\","
+	     "\"initializationVector\":\"AAAAAAAAAAAAAAAAAAAAAA==\","
+	     "\"publicKeyId\":\"tmtCidSRzR4fvNpLU5hMOM6FzamxJf0BBR8IkXIAwsY=\"},"
+	     "\"filters\":{\"subjectType\":\"Subject1\",\"dateRange\":{"
+	     "\"dateType\":\"Issue\",\"from\":\"%s\"}}}", from_time);
+	assert_int_equal(raw_error_code(&r), 21470);
+	raw_free(&r);
+	/* no filters; bad filters; no InvoiceRead */
+	call(&r, &srv, "POST", "/invoices/exports", token_of(&seller),
+	     "{\"encryption\":{\"encryptedSymmetricKey\":\"AAAA\","
+	     "\"initializationVector\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}}");
+	assert_int_equal(raw_error_code(&r), 21405);
+	raw_free(&r);
+	call(&r, &srv, "POST", "/invoices/exports", token_of(&seller),
+	     "{\"encryption\":{\"encryptedSymmetricKey\":\"AAAA\","
+	     "\"initializationVector\":\"AAAAAAAAAAAAAAAAAAAAAA==\"},"
+	     "\"filters\":{\"subjectType\":\"Subject1\"}}");
+	assert_int_equal(raw_error_code(&r), 21405);
+	raw_free(&r);
+	call(&r, &srv, "POST", "/invoices/exports", token_of(&writer_only),
+	     "{}");
+	assert_int_equal(r.status, 403);
+	raw_free(&r);
+	/* a key that does not unwrap: the export ends in 415 */
+	call(&r, &srv, "POST", "/invoices/exports", token_of(&seller),
+	     "{\"encryption\":{\"encryptedSymmetricKey\":\"AAAA\","
+	     "\"initializationVector\":\"AAAAAAAAAAAAAAAAAAAAAA==\"},"
+	     "\"filters\":{\"subjectType\":\"Subject1\",\"dateRange\":{"
+	     "\"dateType\":\"Issue\",\"from\":\"%s\"}}}", from_time);
+	assert_int_equal(r.status, 201);
+	st = raw_json(&r);
+	snprintf(ref, sizeof(ref), "%s", json_string_value(json_object_get(st,
+		 "referenceNumber")));
+	json_decref(st);
+	raw_free(&r);
+	st = export_wait(ref);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+		st, "status"), "code")), 415);
+	assert_null(json_object_get(st, "package"));
+	json_decref(st);
+	/* a range after the HWM, with the restriction on: status 420 */
+	t.unix_ms += 60 * 1000;
+	assert_int_equal(ksef_time_format(future, t, NULL), 0);
+	export_start(future, ref);
+	st = export_wait(ref);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+		st, "status"), "code")), 420);
+	json_decref(st);
+	ksef_buf_dispose(&k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +674,9 @@ int main(void)
 		cmocka_unit_test(each_filter_narrows_the_list),
 		cmocka_unit_test(the_buyer_sees_its_invoices_as_subject2),
 		cmocka_unit_test(bad_queries_are_refused_with_their_codes),
+		cmocka_unit_test(bad_exports_are_refused_with_their_codes),
+		cmocka_unit_test(
+		  an_export_then_one_from_its_hwm_hold_exactly_the_invoices),
 	};
 
 	if (ts_schemas_missing())
