@@ -1,7 +1,8 @@
 /*
  * export_build.c - owns the building of export packages (export_build.h).
  * The ZIP is written by libarchive into a callback that cuts the stream
- * into parts of at most EXPORT_PART_MAX_BYTES, encrypts each part on its
+ * into parts of at most --export-part-bytes (EXPORT_PART_MAX_BYTES),
+ * encrypts each part on its
  * own (AES-256-CBC, PKCS#7, the caller's key and IV, as the status
  * description says) and hashes it before and after, so no package is
  * ever held in memory. The invoices go in ascending order of the
@@ -54,6 +55,7 @@ struct parts {
 	FILE *f;
 	EVP_CIPHER_CTX *cipher;
 	EVP_MD_CTX *plain_md, *enc_md;
+	int64_t max;           /* a part's bytes before encryption */
 	int n;                 /* parts begun */
 	int64_t plain, enc;    /* of the open part */
 	int64_t total;         /* every part, before encryption */
@@ -141,7 +143,7 @@ static la_ssize_t on_write(struct archive *a, void *arg, const void *buf,
 	while (left > 0 && !p->failed) {
 		if (p->f == NULL && part_open(p) != 0)
 			break;
-		take = (size_t)(EXPORT_PART_MAX_BYTES - p->plain);
+		take = (size_t)(p->max - p->plain);
 		if (take > left)
 			take = left;
 		if (take > 65536)
@@ -154,7 +156,7 @@ static la_ssize_t on_write(struct archive *a, void *arg, const void *buf,
 		p->total += (int64_t)take;
 		d += take;
 		left -= take;
-		if (p->plain == EXPORT_PART_MAX_BYTES && part_close(p) != 0)
+		if (p->plain == p->max && part_close(p) != 0)
 			break;
 	}
 	if (left > 0 || p->failed) {
@@ -218,6 +220,9 @@ static int build(struct server *srv, const store_export *e,
 		goto out;
 	export_dir(srv, e->ref, p.dir, sizeof(p.dir));
 	p.ref = e->ref;
+	p.max = srv->cfg.export_part_bytes > 0 &&
+		srv->cfg.export_part_bytes < EXPORT_PART_MAX_BYTES ?
+		srv->cfg.export_part_bytes : EXPORT_PART_MAX_BYTES;
 	p.key = ksef_envelope_key(env);
 	p.iv = ksef_envelope_iv(env);
 	p.list = json_array();

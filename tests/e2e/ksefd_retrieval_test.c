@@ -87,7 +87,9 @@ static void send_all(void)
 
 static int setup(void **state)
 {
-	static const char *const extra[] = { "--processing-delay", "0", NULL };
+	/* small parts, so that a package of a dozen invoices has several */
+	static const char *const extra[] = { "--processing-delay", "0",
+		"--export-part-bytes", "4096", NULL };
 	char tok[512];
 	ksef_time t = ksef_time_now();
 
@@ -451,6 +453,9 @@ static void export_zip(json_t *status, ksef_buf *zip)
 	size_t i;
 
 	assert_true(json_array_size(parts) >= 1);
+	json_array_foreach(parts, i, p)
+		assert_true(json_integer_value(json_object_get(p,
+			"partSize")) <= 4096);
 	json_array_foreach(parts, i, p) {
 		assert_int_equal(json_integer_value(json_object_get(p,
 			"ordinalNumber")), (json_int_t)i + 1);
@@ -566,6 +571,8 @@ static void an_export_then_one_from_its_hwm_hold_exactly_the_invoices(
 	assert_false(json_is_true(json_object_get(pkg, "isTruncated")));
 	snprintf(hwm, sizeof(hwm), "%s", json_string_value(json_object_get(
 		pkg, "permanentStorageHwmDate")));
+	/* a dozen invoices of 4 KB do not fit in one 4 KB part */
+	assert_true(json_array_size(json_object_get(pkg, "parts")) > 1);
 	export_zip(st, &zip);
 	assert_int_equal((json_int_t)zip.size, json_integer_value(
 		json_object_get(pkg, "size")));
