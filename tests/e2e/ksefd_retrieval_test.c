@@ -7,7 +7,8 @@
  * refused with their codes. An export's parts, downloaded from their
  * pre-signed links, decrypted and unpacked, hold the invoices as sent and
  * _metadata.json; a second export from the first one's HWM holds exactly
- * the invoices sent since. Every answer is held against open-api.json.
+ * the invoices sent since; onlyMetadata leaves the invoices out. Every
+ * answer is held against open-api.json.
  */
 #include "testsupport.h"
 #include <math.h>
@@ -379,7 +380,7 @@ static void bad_queries_are_refused_with_their_codes(void **state)
 
 /* Start an export of the seller's invoices stored from `from`; its
  * reference number. */
-static void export_start(const char *from, char ref[40])
+static void export_start(const char *from, int only_metadata, char ref[40])
 {
 	ksef_pubkey *pub = server_key(seller.c, KSEF_KEY_USAGE_SYMMETRIC_KEY);
 	ksef_buf wrapped = KSEF_BUF_INIT, k64 = KSEF_BUF_INIT,
@@ -398,11 +399,11 @@ static void export_start(const char *from, char ref[40])
 	call(&r, &srv, "POST", "/invoices/exports", token_of(&seller),
 	     "{\"encryption\":{\"encryptedSymmetricKey\":\"%s\","
 	     "\"initializationVector\":\"%s\",\"publicKeyId\":\"%s\"},"
-	     "\"filters\":{\"subjectType\":\"Subject1\",\"dateRange\":{"
+	     "\"onlyMetadata\":%s,\"filters\":{\"subjectType\":\"Subject1\",\"dateRange\":{"
 	     "\"dateType\":\"PermanentStorage\",\"from\":\"%s\","
 	     "\"restrictToPermanentStorageHwmDate\":true}}}",
 	     (const char *)k64.ptr, (const char *)iv64.ptr,
-	     ksef_pubkey_id(pub), from);
+	     ksef_pubkey_id(pub), only_metadata ? "true" : "false", from);
 	if (r.status != 201)
 		fail_msg("export: %ld %s", r.status, r.body);
 	matches(&r, "POST", "/invoices/exports");
@@ -534,6 +535,8 @@ static void unpack_and_compare(const ksef_buf *zip, const ksef_buf *docs,
 			json_decref(meta);
 			continue;
 		}
+		/* a metadata-only package holds nothing else */
+		assert_non_null(docs);
 		for (i = 0; i < n; i++) {
 			char want[KSEF_NUMBER_BUFSZ + 8];
 
@@ -545,7 +548,7 @@ static void unpack_and_compare(const ksef_buf *zip, const ksef_buf *docs,
 			found++;
 		}
 	}
-	assert_int_equal(found, n);
+	assert_int_equal(found, docs != NULL ? n : 0);
 	assert_true(seen_meta);
 	archive_read_free(a);
 	ksef_buf_dispose(&data);
@@ -561,7 +564,7 @@ static void an_export_then_one_from_its_hwm_hold_exactly_the_invoices(
 	json_t *st, *pkg;
 
 	(void)state;
-	export_start(from_time, ref);
+	export_start(from_time, 0, ref);
 	st = export_wait(ref);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(
 		st, "status"), "code")), 200);
@@ -582,13 +585,32 @@ static void an_export_then_one_from_its_hwm_hold_exactly_the_invoices(
 	/* two more invoices; the export from the HWM has them only */
 	send_range(COUNT, COUNT + 2, more, more_ksef);
 	e2e_sleep_us(1200 * 1000);
-	export_start(hwm, ref);
+	export_start(hwm, 0, ref);
 	st = export_wait(ref);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(
 		st, "package"), "invoiceCount")), 2);
 	zip.size = 0;
 	export_zip(st, &zip);
 	unpack_and_compare(&zip, more, more_ksef, 2);
+	json_decref(st);
+
+	/* onlyMetadata: _metadata.json alone, for every invoice */
+	export_start(from_time, 1, ref);
+	st = export_wait(ref);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+		st, "package"), "invoiceCount")), COUNT + 2);
+	zip.size = 0;
+	export_zip(st, &zip);
+	{
+		char all[COUNT + 2][KSEF_NUMBER_BUFSZ];
+		int i;
+
+		for (i = 0; i < COUNT; i++)
+			memcpy(all[i], ksef[i], KSEF_NUMBER_BUFSZ);
+		memcpy(all[COUNT], more_ksef[0], KSEF_NUMBER_BUFSZ);
+		memcpy(all[COUNT + 1], more_ksef[1], KSEF_NUMBER_BUFSZ);
+		unpack_and_compare(&zip, NULL, all, COUNT + 2);
+	}
 	json_decref(st);
 	ksef_buf_dispose(&zip);
 	ksef_buf_dispose(&more[0]);
@@ -610,7 +632,7 @@ static void bad_exports_are_refused_with_their_codes(void **state)
 	     "20251010-EH-1B6C9EB000-4B15D3AEB9-89", token_of(&seller), NULL);
 	assert_int_equal(raw_error_code(&r), 21175);
 	raw_free(&r);
-	export_start(from_time, ref);
+	export_start(from_time, 0, ref);
 	{
 		char path[96];
 
@@ -665,7 +687,7 @@ static void bad_exports_are_refused_with_their_codes(void **state)
 	/* a range after the HWM, with the restriction on: status 420 */
 	t.unix_ms += 60 * 1000;
 	assert_int_equal(ksef_time_format(future, t, NULL), 0);
-	export_start(future, ref);
+	export_start(future, 0, ref);
 	st = export_wait(ref);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(
 		st, "status"), "code")), 420);
