@@ -89,7 +89,7 @@ void api_invoices_query_metadata(struct request *req)
 	char nip[11];
 	json_t *body, *out, *list;
 	ksef_error err;
-	int desc;
+	int desc, more, truncated;
 
 	if (sort_order(req, &desc) != 0 || page_offset(req, &page) != 0 ||
 	    api_page_size(req, 10, 250, 10, &size) != 0 ||
@@ -115,16 +115,12 @@ void api_invoices_query_metadata(struct request *req)
 			goto done;
 		}
 	}
-	shown = n < size ? n : size;
-	if (f.q.offset + shown > RETRIEVAL_MAX_RECORDS)
-		shown = RETRIEVAL_MAX_RECORDS - f.q.offset;
+	retrieval_page(f.q.offset, size, n, &shown, &more, &truncated);
 	list = json_array();
 	for (i = 0; i < shown; i++)
 		json_array_append_new(list, invoice_meta_json(&rows[i]));
-	out = json_pack("{s:b,s:b,s:o}", "hasMore", n > shown,
-			"isTruncated", n > shown &&
-			f.q.offset + shown >= RETRIEVAL_MAX_RECORDS,
-			"invoices", list);
+	out = json_pack("{s:b,s:b,s:o}", "hasMore", more, "isTruncated",
+			truncated, "invoices", list);
 	if (f.q.date_type == 2)
 		json_object_set_new(out, "permanentStorageHwmDate",
 				    api_time(hwm));

@@ -50,6 +50,15 @@ int retrieval_filters_parse(struct retrieval_filters *f, json_t *obj,
 int retrieval_apply_hwm(struct retrieval_filters *f, int64_t now_ms,
 			int64_t *hwm);
 
+/*
+ * A page of a query: with `got` rows fetched for a page of `size` at
+ * `offset` (one more than the page when more follow), how many are shown
+ * (never past the RETRIEVAL_MAX_RECORDS-th record), hasMore and
+ * isTruncated (more follow, but past the limit).
+ */
+void retrieval_page(size_t offset, size_t size, size_t got, size_t *shown,
+		    int *has_more, int *truncated);
+
 /* An ISO 8601 date-time as the filters take it: with "Z", an offset, or
  * none (Europe/Warsaw local time). 0 or -1. */
 int retrieval_parse_time(const char *s, int64_t *ms);

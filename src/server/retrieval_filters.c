@@ -354,3 +354,17 @@ int retrieval_apply_hwm(struct retrieval_filters *f, int64_t now_ms,
 		f->to_ms = f->q.to = h;
 	return 0;
 }
+
+void retrieval_page(size_t offset, size_t size, size_t got, size_t *shown,
+		    int *has_more, int *truncated)
+{
+	size_t n = got < size ? got : size;
+
+	if (offset >= RETRIEVAL_MAX_RECORDS)
+		n = 0;
+	else if (offset + n > RETRIEVAL_MAX_RECORDS)
+		n = RETRIEVAL_MAX_RECORDS - offset;
+	*shown = n;
+	*has_more = got > n;
+	*truncated = *has_more && offset + n >= RETRIEVAL_MAX_RECORDS;
+}

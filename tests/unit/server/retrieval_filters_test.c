@@ -213,6 +213,38 @@ static void the_hwm_bounds_permanent_storage_ranges(void **state)
 	assert_int_equal(hwm, 1748822400000LL);
 }
 
+static void pages_stop_at_the_record_limit(void **state)
+{
+	size_t shown;
+	int more, trunc;
+
+	(void)state;
+	retrieval_page(0, 10, 11, &shown, &more, &trunc);
+	assert_int_equal(shown, 10);
+	assert_true(more);
+	assert_false(trunc);
+	retrieval_page(20, 10, 4, &shown, &more, &trunc);
+	assert_int_equal(shown, 4);
+	assert_false(more);
+	assert_false(trunc);
+	/* the last page within the limit, more beyond it */
+	retrieval_page(RETRIEVAL_MAX_RECORDS - 250, 250, 251, &shown, &more,
+		       &trunc);
+	assert_int_equal(shown, 250);
+	assert_true(more);
+	assert_true(trunc);
+	/* a page straddling the limit shows up to it */
+	retrieval_page(9990, 250, 251, &shown, &more, &trunc);
+	assert_int_equal(shown, 10);
+	assert_true(more);
+	assert_true(trunc);
+	/* exactly the limit and nothing more */
+	retrieval_page(9990, 250, 10, &shown, &more, &trunc);
+	assert_int_equal(shown, 10);
+	assert_false(more);
+	assert_false(trunc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +255,7 @@ int main(void)
 		cmocka_unit_test(dates_without_an_offset_are_polish_time),
 		cmocka_unit_test(issue_ranges_are_days),
 		cmocka_unit_test(the_hwm_bounds_permanent_storage_ranges),
+		cmocka_unit_test(pages_stop_at_the_record_limit),
 	};
 
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
