@@ -7,7 +7,8 @@
  * refused with their codes. An export's parts, downloaded from their
  * pre-signed links, decrypted and unpacked, hold the invoices as sent and
  * _metadata.json; a second export from the first one's HWM holds exactly
- * the invoices sent since; onlyMetadata leaves the invoices out. Every
+ * the invoices sent since; onlyMetadata leaves the invoices out. A third
+ * party named in Podmiot3 sees the invoice as Subject3. Every
  * answer is held against open-api.json.
  */
 #include "testsupport.h"
@@ -695,6 +696,50 @@ static void bad_exports_are_refused_with_their_codes(void **state)
 	ksef_buf_dispose(&k);
 }
 
+/* An invoice naming BUYER1 as Podmiot3 (the official sample, role 8):
+ * BUYER1's context finds it as Subject3, with its role. */
+static void a_third_party_sees_the_invoice_as_subject3(void **state)
+{
+	ksef_api_invoice_status *st;
+	char sref[KSEF_REFNUM_BUFSZ], iref[KSEF_REFNUM_BUFSZ],
+	     today[KSEF_DATE_BUFSZ], num[64];
+	ksef_envelope *env;
+	ksef_buf b = KSEF_BUF_INIT;
+	json_t *j, *third;
+
+	(void)state;
+	date_from_today(today, 0);
+	snprintf(num, sizeof(num), "P3/%lld", (long long)time(NULL));
+	ts_read_file(&b, ts_shared_path("ksef-samples/invoices/extra/"
+		"java-invoice-template-fa-3-with-custom-subject_3.xml"));
+	ts_replace(&b, "#nip#", SELLER);
+	ts_replace(&b, "#invoice_number#", num);
+	ts_replace(&b, "#invoicing_date#", today);
+	ts_replace(&b, "#subject2nip#", BUYER2);
+	ts_replace(&b, "#subject3IdentifierValue#", "<NIP>" BUYER1 "</NIP>");
+	open_session(&seller, KSEF_FORM_FA3, &env, sref);
+	send_xml(&seller, sref, env, &b, iref);
+	st = wait_invoice(&seller, sref, iref);
+	assert_int_equal(st->status->code, 200);
+	e2e_sleep_us(1200 * 1000);
+	j = mquery(&buyer, "?pageSize=250", "Subject3", "PermanentStorage",
+		   "");
+	assert_int_equal(count_of(j), 1);
+	assert_string_equal(ksef_at(j, 0), st->ksef_number);
+	third = json_array_get(json_object_get(json_array_get(
+		json_object_get(j, "invoices"), 0), "thirdSubjects"), 0);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(third, "identifier"), "value")), BUYER1);
+	assert_int_equal(json_integer_value(json_object_get(third, "role")),
+			 8);
+	json_decref(j);
+	/* the seller's own view is unchanged by the role */
+	assert_int_equal(filtered(&seller, "Subject3", ""), 0);
+	ksef_api_invoice_status_free(st);
+	ksef_envelope_free(env);
+	ksef_buf_dispose(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -706,6 +751,7 @@ int main(void)
 		cmocka_unit_test(bad_exports_are_refused_with_their_codes),
 		cmocka_unit_test(
 		  an_export_then_one_from_its_hwm_hold_exactly_the_invoices),
+		cmocka_unit_test(a_third_party_sees_the_invoice_as_subject3),
 	};
 
 	if (ts_schemas_missing())
