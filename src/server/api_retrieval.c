@@ -42,7 +42,7 @@ int retrieval_read_filters(struct request *req, json_t *obj,
 		errors_reply(req, 400, 21405, "%s", msg);
 		return -1;
 	}
-	if (retrieval_apply_hwm(f, now, hwm) != 0) {
+	if (retrieval_apply_hwm(f, store_hwm_ms(req->srv->store), hwm) != 0) {
 		errors_reply(req, 400, 21183, "Parametr dateRange.from jest "
 			"późniejszy niż PermanentStorageHwmDate przy włączonym "
 			"restrictToPermanentStorageHwmDate.");

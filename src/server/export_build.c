@@ -210,7 +210,7 @@ static int build(struct server *srv, const store_export *e,
 	    retrieval_filters_parse(&f, filters, e->created_ms, msg,
 				    sizeof(msg)) != 0)
 		goto out;
-	if (retrieval_apply_hwm(&f, now, &hwm) != 0) {
+	if (retrieval_apply_hwm(&f, store_hwm_ms(srv->store), &hwm) != 0) {
 		status = 420;
 		goto out;
 	}

@@ -15,10 +15,6 @@
 /* Records one set of filters may page through (the query's technical
  * limit); an export's package holds as many invoices at most. */
 #define RETRIEVAL_MAX_RECORDS 10000
-/* How far the HWM trails the clock: an invoice's permanent-storage time
- * is taken inside the write that commits it, so by then every invoice
- * stamped earlier is committed. */
-#define RETRIEVAL_HWM_LAG_MS 1000
 /* Bounds of the lists a filter may hold. */
 #define RETRIEVAL_MAX_CURRENCIES 50
 #define RETRIEVAL_MAX_TYPES 12
@@ -41,13 +37,14 @@ int retrieval_filters_parse(struct retrieval_filters *f, json_t *obj,
 			    int64_t now_ms, char *msg, size_t size);
 
 /*
- * The watermark at now_ms for filters f: the instant up to which every
- * invoice is stored for good, never after the range's end. Applies
+ * The watermark for filters f, given the store's (store_hwm_ms: every
+ * invoice stamped up to it is stored for good, and none can come): that,
+ * or the range's end when it is earlier. Applies
  * restrictToPermanentStorageHwmDate to f (its `to` becomes at most the
  * HWM). Returns -1 when the range starts after the HWM with the
  * restriction on (21183), else 0.
  */
-int retrieval_apply_hwm(struct retrieval_filters *f, int64_t now_ms,
+int retrieval_apply_hwm(struct retrieval_filters *f, int64_t durable_ms,
 			int64_t *hwm);
 
 /*

@@ -336,10 +336,10 @@ int retrieval_filters_parse(struct retrieval_filters *f, json_t *obj,
 	return 0;
 }
 
-int retrieval_apply_hwm(struct retrieval_filters *f, int64_t now_ms,
+int retrieval_apply_hwm(struct retrieval_filters *f, int64_t durable_ms,
 			int64_t *hwm)
 {
-	int64_t h = now_ms - RETRIEVAL_HWM_LAG_MS;
+	int64_t h = durable_ms;
 
 	*hwm = h;
 	if (f->q.date_type != 2)

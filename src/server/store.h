@@ -925,6 +925,10 @@ typedef struct store_meta_query {
 	size_t offset, limit;
 } store_meta_query;
 
+/* The permanent-storage watermark: every write stamped at or before it
+ * is committed, and none stamped at or before it can come. */
+int64_t store_hwm_ms(store *st);
+
 /* The rows of q, at most q->limit (and never more than
  * STORE_META_QUERY_MAX); free *out. */
 #define STORE_META_QUERY_MAX 10001

@@ -123,6 +123,8 @@ struct store {
 	struct op *head, *tail;
 	int nqueued;
 	int stopping;
+	int64_t batch_start_ms;  /* the clock when the running batch began;
+				    0 when none runs (store_hwm_ms) */
 
 	/* the checkpointer: its thread and connection, woken under lock
 	 * (see checkpointer_main) */

@@ -196,12 +196,12 @@ static void the_hwm_bounds_permanent_storage_ranges(void **state)
 		"\"2025-06-15T11:00:00Z\",\"restrictToPermanentStorageHwmDate\":"
 		"true}}", msg), 0);
 	assert_int_equal(retrieval_apply_hwm(&f, NOW, &hwm), 0);
-	assert_int_equal(hwm, NOW - RETRIEVAL_HWM_LAG_MS);
+	assert_int_equal(hwm, NOW);
 	assert_int_equal(f.q.to, hwm);
 	/* a range that starts past the HWM */
 	assert_int_equal(parse(&f, "{\"subjectType\":\"Subject1\","
 		"\"dateRange\":{\"dateType\":\"PermanentStorage\",\"from\":"
-		"\"2025-06-15T12:00:00Z\",\"restrictToPermanentStorageHwmDate\":"
+		"\"2025-06-15T12:00:00.001Z\",\"restrictToPermanentStorageHwmDate\":"
 		"true}}", msg), 0);
 	assert_int_equal(retrieval_apply_hwm(&f, NOW, &hwm), -1);
 	/* an older range: the HWM is its end */

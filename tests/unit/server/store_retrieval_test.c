@@ -316,6 +316,8 @@ static void queries_are_bounded_and_checked(void **state)
 	assert_int_equal(rows[0].meta.gross, 10000);
 	assert_string_equal(rows[0].inv.seller_nip, SELLER);
 	assert_int_equal(rows[0].key, 10000);
+	/* an idle store: everything stamped so far is below its HWM */
+	assert_true(store_hwm_ms(st) >= rows[n - 1].inv.permanent_storage_ms);
 	free(rows);
 	q.subject = 5;
 	assert_int_equal(store_meta_query_run(st, &q, &rows, &n, &err),
