@@ -20,8 +20,6 @@
 
 /* At most this many exports of a context are being built at once. */
 #define EXPORTS_RUNNING_MAX 10
-/* How long a package (and its status) is kept: 7 days. */
-#define EXPORT_KEEP_MS ((int64_t)7 * 24 * 3600 * 1000)
 /* How long a part's link works. */
 #define EXPORT_LINK_MS ((int64_t)3600 * 1000)
 

@@ -378,3 +378,22 @@ void export_build_pending(struct server *srv)
 		build_one(srv, refs[i]);
 	free(refs);
 }
+
+void export_purge(struct server *srv)
+{
+	char (*refs)[STORE_REF_SZ] = NULL, dir[PATH_MAX];
+	size_t n = 0, i;
+	ksef_error err;
+
+	if (store_exports_expired(srv->store, server_now_ms() - EXPORT_KEEP_MS,
+				  16, &refs, &n, &err) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		export_dir(srv, refs[i], dir, sizeof(dir));
+		remove_dir(dir);
+		if (store_export_forget(srv->store, refs[i], &err) != 0)
+			fprintf(stderr, "ksefd: export %s: %s\n", refs[i],
+				err.message);
+	}
+	free(refs);
+}

@@ -17,6 +17,13 @@
 /* How many exports one housekeeping tick builds at most. */
 #define EXPORT_BUILD_PER_TICK 2
 
+/* How long a built package is kept: its status's 7 days. */
+#define EXPORT_KEEP_MS ((int64_t)7 * 24 * 3600 * 1000)
+
+/* Remove the parts of packages older than EXPORT_KEEP_MS, a few at a
+ * time. */
+void export_purge(struct server *srv);
+
 /* Build the oldest pending exports. */
 void export_build_pending(struct server *srv);
 

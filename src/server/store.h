@@ -969,6 +969,13 @@ store_result store_exports_running(store *st, const char *ctx_type,
 store_result store_exports_pending(store *st, size_t limit,
 				   char (**refs)[STORE_REF_SZ], size_t *count,
 				   ksef_error *err);
+/* Built exports completed before before_ms whose parts are still kept,
+ * at most limit; free *refs. */
+store_result store_exports_expired(store *st, int64_t before_ms, size_t limit,
+				   char (**refs)[STORE_REF_SZ], size_t *count,
+				   ksef_error *err);
+/* Record that an export's parts are gone. */
+store_result store_export_forget(store *st, const char *ref, ksef_error *err);
 /* Record the outcome and forget the wrapped key. */
 store_result store_export_finish(store *st, const char *ref, int status,
 				 int64_t completed_ms, const char *package,

@@ -189,3 +189,25 @@ store_result store_export_finish(store *st, const char *ref, int status,
 
 	return sql_submit(st, sql_op_update, &a, err);
 }
+
+store_result store_exports_expired(store *st, int64_t before_ms, size_t limit,
+				   char (**refs)[STORE_REF_SZ], size_t *count,
+				   ksef_error *err)
+{
+	void *rows = NULL;
+	int error;
+
+	error = sql_read_rows(st, Q_EXPORTS_EXPIRED, ARGS(ARG_INT(before_ms),
+			      ARG_INT(limit_arg(limit))), &sql_ref_rows, &rows,
+			      count, err);
+	*refs = rows;
+	return error;
+}
+
+store_result store_export_forget(store *st, const char *ref, ksef_error *err)
+{
+	const struct param *p = ARGS(ARG_TEXT(ref));
+	struct update_args a = { Q_EXPORT_FORGET, p, "invoice export" };
+
+	return sql_submit(st, sql_op_update, &a, err);
+}

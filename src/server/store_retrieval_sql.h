@@ -144,4 +144,13 @@
 	" package = ?4, wrapped_key = x'', iv = x''" \
 	" WHERE ref = ?1 AND status = 100"
 
+/* Built packages older than ?1 whose parts are still on disk. */
+#define SQL_EXPORTS_EXPIRED \
+	"SELECT ref FROM invoice_exports WHERE status = 200" \
+	" AND completed_ms < ?1 AND package <> '' LIMIT ?2"
+
+/* The parts are gone: the status stays (210 from its age). */
+#define SQL_EXPORT_FORGET \
+	"UPDATE invoice_exports SET package = '' WHERE ref = ?1"
+
 #endif

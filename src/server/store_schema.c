@@ -911,4 +911,6 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_EXPORT_RUNNING] = { "count running exports", SQL_EXPORT_RUNNING },
 	[Q_EXPORTS_PENDING] = { "list pending exports", SQL_EXPORTS_PENDING },
 	[Q_EXPORT_FINISH] = { "finish invoice export", SQL_EXPORT_FINISH },
+	[Q_EXPORTS_EXPIRED] = { "list expired exports", SQL_EXPORTS_EXPIRED },
+	[Q_EXPORT_FORGET] = { "forget export parts", SQL_EXPORT_FORGET },
 };

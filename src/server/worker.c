@@ -277,6 +277,8 @@ static void housekeeping(struct workers *w)
 					 &err) != 0)
 			fprintf(stderr, "ksefd: housekeeping: %s\n",
 				err.message);
+		/* Export packages past their 7 days leave the disk. */
+		export_purge(srv);
 		w->purged_ms = now;
 	}
 	/* Invoice exports are built here, a few a tick. */

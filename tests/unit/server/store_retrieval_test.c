@@ -369,6 +369,21 @@ static void exports_are_recorded_and_finished_once(void **state)
 	assert_string_equal(got->package, "{\"parts\":[]}");
 	ok(store_exports_running(st, "Nip", SELLER, &running, &err), &err);
 	assert_int_equal(running, 0);
+	/* past its days the package's parts are listed once, then forgotten */
+	ok(store_exports_expired(st, 9, 10, &refs, &n, &err), &err);
+	assert_int_equal(n, 0);
+	free(refs);
+	ok(store_exports_expired(st, 10, 10, &refs, &n, &err), &err);
+	assert_int_equal(n, 1);
+	assert_string_equal(refs[0], "EH-1");
+	free(refs);
+	ok(store_export_forget(st, "EH-1", &err), &err);
+	ok(store_exports_expired(st, 10, 10, &refs, &n, &err), &err);
+	assert_int_equal(n, 0);
+	free(refs);
+	ok(store_export_get(st, "EH-1", got, &err), &err);
+	assert_int_equal(got->status, 200);
+	assert_string_equal(got->package, "");
 	assert_int_equal(store_export_get(st, "EH-2", got, &err),
 			 STORE_NOT_FOUND);
 	free(e);
