@@ -275,6 +275,37 @@ KSEF_API size_t ksef_verdict_third_party_count(const ksef_verdict *v);
 KSEF_API const char *ksef_verdict_third_party(const ksef_verdict *v,
 	size_t i);
 
+/** What an invoice's metadata needs besides its fields (FA forms; NULL
+ *  for PEF and FA_RR, and when absent). */
+typedef enum ksef_summary {
+	KSEF_SUMMARY_SELLER_NAME = 0, /**< Podmiot1/DaneIdentyfikacyjne/Nazwa */
+	KSEF_SUMMARY_BUYER_NAME = 1,  /**< Podmiot2/DaneIdentyfikacyjne/Nazwa */
+	KSEF_SUMMARY_CURRENCY = 2,    /**< Fa/KodWaluty */
+	KSEF_SUMMARY_NET = 3,   /**< the sum of Fa/P_13_*, e.g. "100.00" */
+	KSEF_SUMMARY_VAT = 4,   /**< the sum of Fa/P_14_1..5 (not ..W) */
+	KSEF_SUMMARY_GROSS = 5, /**< Fa/P_15 as a decimal, e.g. "123.00" */
+	KSEF_SUMMARY_SELF_INVOICING = 6, /**< Fa/Adnotacje/P_17: "1" or "2" */
+	KSEF_SUMMARY_AUTHORIZED_NIP = 7, /**< PodmiotUpowazniony NIP */
+	KSEF_SUMMARY_AUTHORIZED_ROLE = 8, /**< PodmiotUpowazniony/RolaPU */
+	KSEF_SUMMARY_COUNT = 9
+} ksef_summary;
+
+/**
+ * A summary value of the verified invoice, extracted whenever the document
+ * is well-formed. Amounts are decimals with two places, summed in grosze;
+ * an amount that is not a decimal with at most two places gives NULL.
+ *
+ * @return a string borrowed until ksef_verdict_free(), or NULL.
+ */
+KSEF_API const char *ksef_verdict_summary(const ksef_verdict *v,
+	ksef_summary which);
+
+/**
+ * The role (Podmiot3/Rola) of the i-th third party, or 0 when absent or
+ * past the end.
+ */
+KSEF_API int ksef_verdict_third_party_role(const ksef_verdict *v, size_t i);
+
 /**
  * Free a verdict.
  *

@@ -23,6 +23,7 @@
 #include "options.h"
 #include "xml.h"
 #include "xsd.h"
+#include "invoice_summary.h"
 
 /* Fields longer than this are cut: P_2 is at most 256 characters and every
  * other field extracted is shorter, so only hostile input is affected. */
@@ -42,6 +43,7 @@ struct ksef_verdict {
 	/* Identifiers whose NIP checksum production KSeF checks. */
 	size_t nnips;
 	char *nips[THIRD_PARTY_MAX + 3];
+	struct ksef__summary summary;
 };
 
 static const struct {
@@ -508,6 +510,8 @@ static int extract_fa(ksef_verdict *v, xmlNode *root, ksef_form form)
 			v->has_attachment = 1;
 		}
 	}
+	if (!rr && ksef__summary_extract(&v->summary, root) != 0)
+		oom = 1;
 	return oom ? KSEF_ENOMEM : 0;
 }
 
@@ -864,6 +868,18 @@ const char *ksef_verdict_third_party(const ksef_verdict *v, size_t i)
 	return v && i < v->nthird ? v->third[i] : NULL;
 }
 
+const char *ksef_verdict_summary(const ksef_verdict *v, ksef_summary which)
+{
+	if (v == NULL || (int)which < 0 || which >= KSEF_SUMMARY_COUNT)
+		return NULL;
+	return v->summary.values[which];
+}
+
+int ksef_verdict_third_party_role(const ksef_verdict *v, size_t i)
+{
+	return v && i < v->summary.nroles ? v->summary.roles[i] : 0;
+}
+
 void ksef_verdict_free(ksef_verdict *v)
 {
 	size_t i;
@@ -878,5 +894,6 @@ void ksef_verdict_free(ksef_verdict *v)
 		free(v->third[i]);
 	for (i = 0; i < v->nnips; i++)
 		free(v->nips[i]);
+	ksef__summary_clear(&v->summary);
 	free(v);
 }

@@ -109,6 +109,20 @@ void api_perm_query_eu(struct request *req);
 /* api_qr.c: the path of a KOD I link, outside /v2 */
 void api_qr_invoice(struct request *req);
 
+/* invoice retrieval (api_retrieval.c, api_exports.c) */
+void api_invoices_query_metadata(struct request *req);
+void api_invoices_export(struct request *req);
+void api_invoices_export_status(struct request *req);
+void api_export_part(struct request *req);
+struct retrieval_filters;
+/* The NIP of the caller's context (Nip, or the NIP an InternalId or
+ * NipVatUe context begins with): 0, or -1 for a context without one. */
+int retrieval_context_nip(const struct request *req, char nip[11]);
+/* Read the filters of obj and apply the HWM: 0, or -1 having answered
+ * 21405 or 21183. */
+int retrieval_read_filters(struct request *req, json_t *obj,
+			   struct retrieval_filters *f, int64_t *hwm);
+
 /*
  * Shared helpers (api_common.c). Those that can fail answer the request
  * themselves (400/21405 with a detail naming the field) and return NULL or

@@ -42,4 +42,6 @@ void config_init(struct config *cfg)
 	/* The OpenAPI example's storage link lives about three days. */
 	cfg->download_url_ttl_ms = 3LL * 24 * 3600 * 1000;
 	cfg->upo_page_size = 10000;                 /* upo-v4-3.xsd */
+	/* GET /invoices/exports/{referenceNumber}: parts of at most 50 MB */
+	cfg->export_part_bytes = 50 * 1000 * 1000;
 }

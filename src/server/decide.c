@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 #include "ctx_limits.h"
 #include "decide.h"
+#include "invoice_meta.h"
 #include "session_keys.h"
 #include "testdata.h"
 
@@ -220,6 +221,8 @@ void decide_plaintext(struct server *srv, const store_session *s,
 		goto refused;
 	}
 	assign_number(inv, ksef_verdict_field(v, KSEF_FIELD_ISSUE_DATE));
+	if (inv->meta != NULL)
+		invoice_meta_from_verdict(inv->meta, v, s->form);
 	ksef_verdict_free(v);
 	return;
 refused:

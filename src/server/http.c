@@ -163,7 +163,10 @@ void http_reply_json_header(struct request *req, unsigned status,
 			    const char *content_type, json_t *json,
 			    const char *header, const char *value)
 {
-	char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
+	/* 15 digits: an amount in grosze reads back as written (81195.08,
+	 * not 81195.080000000002). */
+	char *text = json ? json_dumps(json, JSON_COMPACT |
+				       JSON_REAL_PRECISION(15)) : NULL;
 
 	json_decref(json);
 	record(req, status, content_type, text, text ? strlen(text) : 0,

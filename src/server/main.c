@@ -77,6 +77,8 @@ static const char usage_text[] =
 "                        invoice gets 450 (default 1000)\n"
 "  --processing-delay MS how long authentications show 100 and invoices 150\n"
 "                        before their final status (default 500; 0: none)\n"
+"  --export-part-bytes N an invoice export's parts, before encryption, are\n"
+"                        at most N bytes (default 50000000)\n"
 "\n"
 "keys: USAGE is SymmetricKeyEncryption, KsefTokenEncryption or UpoSigning\n"
 "(rotate adds a key for one usage, or the two API usages when none is\n"
@@ -486,6 +488,8 @@ int main(int argc, char **argv)
 		{ "handlers", required_argument, NULL, NUM_FLAG + 6 },
 		{ "invoice-cpu-ms", required_argument, NULL, NUM_FLAG + 7 },
 		{ "processing-delay", required_argument, NULL, NUM_FLAG + 8 },
+		{ "export-part-bytes", required_argument, NULL,
+		  NUM_FLAG + 9 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config cfg;
@@ -501,6 +505,7 @@ int main(int argc, char **argv)
 		{ 1, 256, &cfg.handlers },
 		{ 1, 3600000, &cfg.invoice_cpu_ms },
 		{ 0, 600000, &cfg.processing_delay_ms },
+		{ 1024, 50000000, &cfg.export_part_bytes },
 	};
 	const char *usage_name = NULL, *nip = NULL, *subject_type = NULL,
 		   *subject_value = NULL,

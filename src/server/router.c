@@ -199,6 +199,14 @@ static const struct route routes[] = {
 	  "InvoiceWrite|EnforcementOperations", RATELIMIT_BATCH_SESSION, 0 },
 	{ "POST", "/sessions/batch/{ref}/close", api_batch_close, AUTH_ACCESS,
 	  "InvoiceWrite|EnforcementOperations", RATELIMIT_BATCH_SESSION, 0 },
+
+	/* invoice retrieval (api_retrieval.c, api_exports.c) */
+	{ "POST", "/invoices/query/metadata", api_invoices_query_metadata,
+	  AUTH_ACCESS, "InvoiceRead", RATELIMIT_INVOICE_METADATA, 0 },
+	{ "POST", "/invoices/exports", api_invoices_export, AUTH_ACCESS,
+	  "InvoiceRead", RATELIMIT_INVOICE_EXPORT, 0 },
+	{ "GET", "/invoices/exports/{ref}", api_invoices_export_status,
+	  AUTH_ACCESS, "InvoiceRead", RATELIMIT_INVOICE_EXPORT_STATUS, 0 },
 };
 
 #define API_PREFIX "/v2"
@@ -220,6 +228,9 @@ static const struct route qr_routes[] = {
 static const struct route storage_routes[] = {
 	{ "GET", "/upo-certificate.pem", api_storage_certificate,
 	  AUTH_STORAGE, NULL, RATELIMIT_GROUP_COUNT, 0 },
+	/* an invoice export's parts (api_exports.c) */
+	{ "GET", "/{ref}/invoice-part/{file}", api_export_part, AUTH_STORAGE,
+	  NULL, RATELIMIT_GROUP_COUNT, 0 },
 	{ "GET", "/{session}/{kind}/{file}", api_storage, AUTH_STORAGE, NULL,
 	  RATELIMIT_GROUP_COUNT, 0 },
 	/* batch sessions: a part of a package, put to the link the

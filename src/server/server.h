@@ -69,6 +69,8 @@ struct config {
 	int handlers;                /* threads running dispatched requests */
 	int64_t download_url_ttl_ms; /* pre-signed links: 3 days */
 	int upo_page_size;           /* documents per session UPO page */
+	int export_part_bytes;       /* an export part before encryption:
+					50 MB */
 };
 
 void config_init(struct config *cfg);

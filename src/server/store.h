@@ -347,6 +347,10 @@ typedef struct store_invoice {
 	char invoicing_mode[8];          /* Online Offline, or "" */
 	char issue_date[KSEF_DATE_BUFSZ]; /* P_1 when readable, or "" */
 	char file_name[STORE_FILE_NAME_SZ]; /* in its batch package, or "" */
+	/* What the metadata of an accepted invoice lists (decide.c fills it,
+	 * store_invoice_add stores it with the invoice); NULL: none, as for
+	 * what reading an invoice back gives. Not owned. */
+	struct store_invoice_meta *meta;
 } store_invoice;
 
 /*
@@ -940,5 +944,113 @@ store_result store_batch_set_status(store *st, const char *session_ref,
 /* Sessions in 150, oldest close first (caller frees). */
 store_result store_batch_processing(store *st, char (**refs)[STORE_REF_SZ],
 				    size_t *count, ksef_error *err);
+/* ---- invoice retrieval (store_retrieval.c) ---- */
+
+#define STORE_NAME_SZ 520       /* names are at most 512 characters */
+#define STORE_THIRD_SZ 4096     /* thirdSubjects as JSON */
+#define STORE_SUBJECT3_SZ 1400  /* ",nip,nip," of up to 100 Podmiot3 */
+
+/* What POST /invoices/query/metadata lists of an invoice besides the
+ * invoices table's columns. Amounts are in grosze. */
+typedef struct store_invoice_meta {
+	int64_t issue_key;            /* P_1 as midnight UTC, in ms */
+	char seller_name[STORE_NAME_SZ];
+	char buyer_id_type[8];        /* Nip VatUe Other None */
+	char buyer_id[64];
+	char buyer_name[STORE_NAME_SZ];
+	char currency[4];
+	int64_t net, vat, gross;
+	int self_invoicing, has_attachment;
+	int form;                     /* ksef_form */
+	char form_type[8];            /* FA PEF FA_RR */
+	char invoice_type[12];        /* InvoiceType: Vat Kor ... */
+	char authorized_nip[KSEF_NIP_BUFSZ];
+	int authorized_role;
+	char subject3_nips[STORE_SUBJECT3_SZ];
+	char third[STORE_THIRD_SZ];   /* JSON array, or "" */
+} store_invoice_meta;
+
+/* One row of a metadata query: the invoice and its metadata. */
+typedef struct store_meta_row {
+	store_invoice inv;  /* ksef_number, invoice_number, issue_date,
+			     * the dates, hashes, invoicing_mode, ref */
+	store_invoice_meta meta;
+	int64_t key;        /* the value of the query's date type */
+} store_meta_row;
+
+/* A metadata query: NULL strings and -1 flags leave a filter out. */
+typedef struct store_meta_query {
+	int subject;        /* 1 Subject1 .. 4 SubjectAuthorized */
+	const char *nip;    /* the caller's context NIP */
+	int date_type;      /* 0 Issue, 1 Invoicing, 2 PermanentStorage */
+	int64_t from, to;   /* inclusive; Issue: day keys */
+	const char *ksef_number, *invoice_number, *seller_nip;
+	const char *buyer_type, *buyer_value;
+	int amount_type;    /* 0 none, 1 Brutto, 2 Netto, 3 Vat */
+	int64_t amount_from, amount_to;
+	const char *currencies;    /* ",PLN,EUR," */
+	const char *invoicing_mode;
+	int self_invoicing, has_attachment;
+	const char *form_type;
+	const char *invoice_types; /* ",Vat,Kor," */
+	int descending;
+	size_t offset, limit;
+} store_meta_query;
+
+/* The permanent-storage watermark: every write stamped at or before it
+ * is committed, and none stamped at or before it can come. */
+int64_t store_hwm_ms(store *st);
+
+/* The rows of q, at most q->limit (and never more than
+ * STORE_META_QUERY_MAX); free *out. */
+#define STORE_META_QUERY_MAX 10001
+store_result store_meta_query_run(store *st, const store_meta_query *q,
+				  store_meta_row **out, size_t *count,
+				  ksef_error *err);
+
+#define STORE_EXPORT_FILTERS_SZ 8192
+#define STORE_EXPORT_PACKAGE_SZ 65536
+
+/* An invoice export (POST /invoices/exports). */
+typedef struct store_export {
+	char ref[STORE_REF_SZ];
+	char ctx_type[STORE_CTX_TYPE_SZ];
+	char ctx_value[STORE_CTX_VALUE_SZ];
+	char nip[KSEF_NIP_BUFSZ];       /* the context's NIP */
+	int status;                     /* 100, 200, 415, 420, 500 */
+	char filters[STORE_EXPORT_FILTERS_SZ]; /* InvoiceQueryFilters */
+	int only_metadata;
+	int64_t key_id;                 /* the server key that wraps it */
+	unsigned char wrapped_key[1024];
+	size_t wrapped_key_len;         /* 0 once the package is built */
+	unsigned char iv[KSEF_AES_IV_LEN];
+	int64_t created_ms, completed_ms;
+	char package[STORE_EXPORT_PACKAGE_SZ]; /* JSON, "" until built */
+} store_export;
+
+store_result store_export_add(store *st, const store_export *e,
+			      ksef_error *err);
+/* STORE_NOT_FOUND if there is none. */
+store_result store_export_get(store *st, const char *ref, store_export *out,
+			      ksef_error *err);
+/* How many exports of the context are still being built. */
+store_result store_exports_running(store *st, const char *ctx_type,
+				   const char *ctx_value, int64_t *count,
+				   ksef_error *err);
+/* The oldest exports still to build, at most limit; free *refs. */
+store_result store_exports_pending(store *st, size_t limit,
+				   char (**refs)[STORE_REF_SZ], size_t *count,
+				   ksef_error *err);
+/* Built exports completed before before_ms whose parts are still kept,
+ * at most limit; free *refs. */
+store_result store_exports_expired(store *st, int64_t before_ms, size_t limit,
+				   char (**refs)[STORE_REF_SZ], size_t *count,
+				   ksef_error *err);
+/* Record that an export's parts are gone. */
+store_result store_export_forget(store *st, const char *ref, ksef_error *err);
+/* Record the outcome and forget the wrapped key. */
+store_result store_export_finish(store *st, const char *ref, int status,
+				 int64_t completed_ms, const char *package,
+				 ksef_error *err);
 
 #endif

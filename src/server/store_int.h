@@ -70,6 +70,9 @@ enum query {
 	Q_BATCH_FILE_ADD, Q_BATCH_PART_ADD, Q_BATCH_FILE_GET, Q_BATCH_PARTS,
 	Q_BATCH_PART_RECEIVED, Q_BATCH_MISSING, Q_BATCH_CLOSE,
 	Q_BATCH_SET_STATUS, Q_BATCH_PROCESSING, Q_BATCH_DETAILS,
+	/* invoice retrieval (store_retrieval.c) */
+	Q_META_ADD, Q_META_QUERY, Q_EXPORT_ADD, Q_EXPORT_GET, Q_EXPORT_RUNNING,
+	Q_EXPORTS_PENDING, Q_EXPORT_FINISH, Q_EXPORTS_EXPIRED, Q_EXPORT_FORGET,
 	Q_COUNT
 };
 
@@ -82,7 +85,7 @@ extern const struct query_text sql_queries[Q_COUNT];
 
 /* The schema's version, and the migrations that reach it: migration i
  * brings user_version i to i + 1 (store_schema.c; run by sql_migrate()). */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 extern const char *const sql_migrations[STORE_SCHEMA_VERSION];
 
 /* ---- the store (store_sqlite.c) ---- */
@@ -126,6 +129,8 @@ struct store {
 	struct op *head, *tail;
 	int nqueued;
 	int stopping;
+	int64_t batch_start_ms;  /* the clock when the running batch began;
+				    0 when none runs (store_hwm_ms) */
 
 	/* the checkpointer: its thread and connection, woken under lock
 	 * (see checkpointer_main) */
@@ -307,6 +312,10 @@ int sql_permission_upsert(struct conn *w, const store_permission *p,
  * does not fit. */
 int sql_read_list_text(store *st, enum query q, const struct param *p,
 		       char *out, size_t size, int *none, ksef_error *err);
+
+/* Store an accepted invoice's metadata (inv->meta; nothing when NULL) in
+ * the write that stores the invoice (store_retrieval.c). */
+int sql_meta_add(struct conn *w, const store_invoice *inv, ksef_error *err);
 
 /* Bring the schema up to date in one transaction (store_sqlite.c). */
 int sql_migrate(struct conn *w, ksef_error *err);

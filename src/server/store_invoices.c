@@ -50,6 +50,7 @@ static int invoice_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(v->invoicing_mode, s, 20);
 	COL_TEXT(v->issue_date, s, 21);
 	COL_TEXT(v->file_name, s, 22);
+	v->meta = NULL;
 	return 0;
 }
 
@@ -461,6 +462,8 @@ static int op_invoice_add(struct conn *w, void *arg, ksef_error *err)
 			return sql_fail(err, STORE_ERROR, "database: duplicate "
 					"key taken within the transaction");
 	}
+	if ((error = sql_meta_add(w, inv, err)) < 0)
+		return error;
 	return blob_add(w, inv->ref, BLOB_PLAINTEXT, a->data, a->len, err);
 }
 

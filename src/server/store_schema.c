@@ -20,6 +20,7 @@
  * written as (?N IS NULL OR ...) instead of being assembled at run time.
  */
 #include "store_int.h"
+#include "store_retrieval_sql.h"
 
 /* ---- schema ---- */
 
@@ -386,6 +387,10 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	"  PRIMARY KEY (session_ref, ordinal));"
 	"ALTER TABLE invoices ADD COLUMN file_name TEXT NOT NULL DEFAULT '';"
 	"PRAGMA user_version = 8;",
+
+	/* invoice retrieval (store_retrieval_sql.h) */
+	SQL_RETRIEVAL_MIGRATION
+	"PRAGMA user_version = 9;",
 };
 
 /* ---- statements ---- */
@@ -958,4 +963,14 @@ const struct query_text sql_queries[Q_COUNT] = {
 		" ORDER BY closed_ms" },
 	[Q_BATCH_DETAILS] = { "set batch details",
 		"UPDATE batch_files SET details = ?2 WHERE session_ref = ?1" },
+	/* ---- invoice retrieval (store_retrieval.c) ---- */
+	[Q_META_ADD] = { "add invoice metadata", SQL_META_ADD },
+	[Q_META_QUERY] = { "query invoice metadata", SQL_META_QUERY },
+	[Q_EXPORT_ADD] = { "add invoice export", SQL_EXPORT_ADD },
+	[Q_EXPORT_GET] = { "read invoice export", SQL_EXPORT_GET },
+	[Q_EXPORT_RUNNING] = { "count running exports", SQL_EXPORT_RUNNING },
+	[Q_EXPORTS_PENDING] = { "list pending exports", SQL_EXPORTS_PENDING },
+	[Q_EXPORT_FINISH] = { "finish invoice export", SQL_EXPORT_FINISH },
+	[Q_EXPORTS_EXPIRED] = { "list expired exports", SQL_EXPORTS_EXPIRED },
+	[Q_EXPORT_FORGET] = { "forget export parts", SQL_EXPORT_FORGET },
 };

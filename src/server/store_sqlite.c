@@ -483,6 +483,29 @@ static void gather(store *st, int n)
 		;
 }
 
+static int64_t clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t store_hwm_ms(store *st)
+{
+	int64_t hwm;
+
+	/* Writes stamp their time (an invoice's permanent storage) inside
+	 * the batch that commits them: while a batch runs, only what was
+	 * stamped before it began is surely on disk; otherwise everything
+	 * stamped before now. A millisecond less, as a write may begin in
+	 * the same one. */
+	pthread_mutex_lock(&st->lock);
+	hwm = st->batch_start_ms != 0 ? st->batch_start_ms : clock_ms();
+	pthread_mutex_unlock(&st->lock);
+	return hwm - 1;
+}
+
 static void *writer_main(void *arg)
 {
 	store *st = arg;
@@ -506,9 +529,13 @@ static void *writer_main(void *arg)
 		st->nqueued = 0;
 		batch = st->head;
 		st->head = st->tail = NULL;
+		st->batch_start_ms = clock_ms();
 		pthread_mutex_unlock(&st->lock);
 
 		run_batch(st->wconn, batch);
+		pthread_mutex_lock(&st->lock);
+		st->batch_start_ms = 0;
+		pthread_mutex_unlock(&st->lock);
 
 		/* Asynchronous writes first, outside the lock: their
 		 * completions answer clients and may queue more writes. Each

@@ -33,6 +33,7 @@
 #include <string.h>
 #include "batch.h"
 #include "decide.h"
+#include "export_build.h"
 #include "lanes.h"
 #include "permissions.h"
 #include "session_keys.h"
@@ -170,6 +171,7 @@ static void run_job(struct workers *w, struct invoice_job *job)
 	int error;
 
 	job->srv = srv;
+	job->inv.meta = &job->meta;
 	decide_invoice(srv, &job->session, job->ciphertext.ptr,
 		       job->ciphertext.size, &job->inv, &job->plain);
 	/* The ciphertext is not kept: the verdict is. */
@@ -286,8 +288,12 @@ static void housekeeping(struct workers *w)
 					 &err) != 0)
 			fprintf(stderr, "ksefd: housekeeping: %s\n",
 				err.message);
+		/* Export packages past their 7 days leave the disk. */
+		export_purge(srv);
 		w->purged_ms = now;
 	}
+	/* Invoice exports are built here, a few a tick. */
+	export_build_pending(srv);
 	if (now - w->trimmed_ms >= TRIM_EVERY_MS) {
 		malloc_trim(0);
 		w->trimmed_ms = now;

@@ -29,6 +29,7 @@ struct invoice_job {
 	ksef_buf plain;
 	int session_status;
 	ksef_error err;
+	store_invoice_meta meta;      /* inv.meta points here */
 };
 
 /* Start the pool; it first queues every invoice a previous run (ksefd

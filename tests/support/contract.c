@@ -233,6 +233,11 @@ static int check(const json_t *v, const json_t *s, const char *at,
 				 at);
 			rc = -1;
 		}
+	} else if (strcmp(type, "number") == 0) {
+		if (!json_is_number(v)) {
+			snprintf(why, whysz, "%s is not a number", at);
+			rc = -1;
+		}
 	} else if (strcmp(type, "boolean") == 0) {
 		if (!json_is_boolean(v)) {
 			snprintf(why, whysz, "%s is not a boolean", at);

@@ -131,9 +131,6 @@ static void every_permission_operation_is_routed_as_the_contract_says(
  * "Batch sessions, invoice retrieval and export"), and
  * certificates (issue "KSeF certificates, KOD II and offline invoices"). */
 static const char *const not_yet[] = {
-	"POST /invoices/query/metadata",
-	"POST /invoices/exports",
-	"GET /invoices/exports/{referenceNumber}",
 	"GET /peppol/query",
 	"GET /certificates/limits",
 	"GET /certificates/enrollments/data",

@@ -1,0 +1,25 @@
+/*
+ * invoice_summary.h - the summary of an FA invoice that a server's
+ * metadata needs (names, currency, amounts, annotations, roles), taken
+ * from the parsed document by invoice.c's extraction.
+ */
+#ifndef KSEF_INVOICE_SUMMARY_H
+#define KSEF_INVOICE_SUMMARY_H
+
+#include <libxml/tree.h>
+#include "ksef/invoice.h"
+
+/* FA (3) allows at most 100 Podmiot3; as invoice.c. */
+#define KSEF__SUMMARY_ROLES_MAX 128
+
+struct ksef__summary {
+	char *values[KSEF_SUMMARY_COUNT];
+	size_t nroles;
+	int roles[KSEF__SUMMARY_ROLES_MAX];
+};
+
+/* Fill s from root (Faktura); 0 or KSEF_ENOMEM. */
+int ksef__summary_extract(struct ksef__summary *s, xmlNode *root);
+void ksef__summary_clear(struct ksef__summary *s);
+
+#endif
