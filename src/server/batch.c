@@ -32,6 +32,10 @@ struct run {
 	int skip;              /* invoices a previous run stored */
 	int seen;
 	int store_result;      /* of the failed write, if one failed */
+	/* The invoice's metadata for retrieval, filled by decide.c; one
+	 * invoice is written at a time (the write is awaited), so one
+	 * suffices. */
+	store_invoice_meta meta;
 };
 
 /* One asynchronous write awaited. */
@@ -213,6 +217,8 @@ static int one_invoice(void *arg, const char *name,
 	inv.offline_mode = r->f.offline;
 	inv.invoicing_ms = server_now_ms();
 	inv.status = 100;
+	memset(&r->meta, 0, sizeof(r->meta));
+	inv.meta = &r->meta;
 	decide_plaintext(srv, &r->s, &inv, &plain);
 	if (store_invoice_add(srv->store, &inv, plain.ptr, plain.size,
 			      verdict_duplicate, &session_status, written, &w,
