@@ -30,7 +30,7 @@ set(CPACK_DEBIAN_LIB_PACKAGE_NAME libksef${KSEF_ABI_VERSION})
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libksef-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-	"libssl-dev, libxml2-dev, libxmlsec1-dev, libcurl4-openssl-dev | libcurl-dev, libjansson-dev, libqrencode-dev, libpng-dev, pkg-config")
+	"libssl-dev, libxml2-dev, libxmlsec1-dev, libcurl4-openssl-dev | libcurl-dev, libjansson-dev, libqrencode-dev, libpng-dev, libarchive-dev, pkg-config")
 set(CPACK_DEBIAN_TOOLS_PACKAGE_NAME ksef)
 set(CPACK_DEBIAN_TOOLS_PACKAGE_SECTION utils)
 # ksef schemas fetch runs npm and tar when no folder is named.
