@@ -15,8 +15,10 @@
 #include "ksefd_harness.h"
 
 #define NIP "5265877635"
-/* Long enough that a slow (sanitised) run still calls within it. */
-#define DELAY_MS 3000
+/* Long enough that a slow (sanitised, or loaded) run still calls within
+ * it: 3 s was once too short on a machine busy with other builds. */
+#define DELAY_MS 6000
+#define DELAY_ARG "6000"
 
 /* The test's ksefd, stopped by the teardown even when an assertion ends
  * the test early. */
@@ -78,7 +80,7 @@ static int auth_code(struct started *a)
 static void auth_shows_100_first_and_cannot_be_redeemed_meanwhile(
 	void **state)
 {
-	const char *const args[] = { "--processing-delay", "3000", NULL };
+	const char *const args[] = { "--processing-delay", DELAY_ARG, NULL };
 	struct started a, late;
 	ksef_api_tokens *t = NULL;
 	ksef_error err;
@@ -111,7 +113,7 @@ static void auth_shows_100_first_and_cannot_be_redeemed_meanwhile(
 
 static void an_invoice_shows_150_then_its_verdict(void **state)
 {
-	const char *const args[] = { "--processing-delay", "3000", NULL };
+	const char *const args[] = { "--processing-delay", DELAY_ARG, NULL };
 	struct login l;
 	ksef_envelope *env = NULL;
 	ksef_buf xml = KSEF_BUF_INIT;
