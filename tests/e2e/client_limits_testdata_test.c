@@ -19,7 +19,6 @@
 #include "ksef/client.h"
 #include "ksef/client_limits.h"
 #include "ksef/client_testdata.h"
-#include "ksef/xades.h"
 #include "e2e.h"
 #include "http_raw.h"
 #include "ksefd_harness.h"
@@ -320,62 +319,12 @@ static void a_lowered_rate_limit_answers_429(void **state)
 static int xades(struct login *l, const char *ctx, int is_person,
 		 const char *id)
 {
-	ksef_xades_cert_options co = KSEF_XADES_CERT_OPTIONS_INIT;
-	ksef_xades_auth_request ar = KSEF_XADES_AUTH_REQUEST_INIT;
-	ksef_buf key = KSEF_BUF_INIT, cert = KSEF_BUF_INIT, doc = KSEF_BUF_INIT;
-	ksef_xades_signer *signer = NULL;
-	ksef_api_challenge *ch = NULL;
-	ksef_api_auth_init *init = NULL;
-	char ident[40];
-	ksef_error err;
+	struct who w;
 	int code;
 
-	memset(l, 0, sizeof(*l));
-	l->c = client_for(&srv);
-	co.key_type = KSEF_XADES_KEY_EC_P256;
-	co.common_name = "Test";
-	if (is_person) {
-		co.kind = KSEF_XADES_CERT_PERSON;
-		co.given_name = "Jan";
-		co.surname = "Testowy";
-		snprintf(ident, sizeof(ident), "PNOPL-%s", id);
-		co.serial_number = ident;
-	} else {
-		co.kind = KSEF_XADES_CERT_SEAL;
-		co.organization_name = "Testowa sp. z o.o.";
-		snprintf(ident, sizeof(ident), "VATPL-%s", id);
-		co.organization_identifier = ident;
-	}
-	if (ksef_xades_cert_generate(&key, &cert, &co, &err) != 0 ||
-	    ksef_xades_signer_new(&signer, key.ptr, key.size, cert.ptr,
-				  cert.size, NULL, &err) != 0 ||
-	    ksef_client_auth_challenge(&ch, l->c, &err) != 0)
-		fail_msg("xades login: %s", err.message);
-	ar.challenge = ch->challenge;
-	ar.context_type = KSEF_CONTEXT_NIP;
-	ar.context_value = ctx;
-	if (ksef_xades_sign_auth_request(&doc, &ar, signer, &err) != 0 ||
-	    ksef_client_auth_xades(&init, l->c, doc.ptr, doc.size, 0,
-				   &err) != 0)
-		fail_msg("xades login: %s", err.message);
-	snprintf(l->auth_ref, sizeof(l->auth_ref), "%s",
-		 init->reference_number);
-	snprintf(l->auth_token, sizeof(l->auth_token), "%s",
-		 init->authentication_token->token);
-	code = auth_wait(l->c, l->auth_ref, l->auth_token);
-	if (code == 200 &&
-	    (ksef_client_auth_redeem(&l->tokens, l->c, l->auth_token,
-				     &err) != 0 ||
-	     ksef_client_set_access_token(l->c,
-					  l->tokens->access_token->token,
-					  &err) != 0))
-		fail_msg("redeem: %s", err.message);
-	ksef_api_auth_init_free(init);
-	ksef_api_challenge_free(ch);
-	ksef_xades_signer_free(signer);
-	ksef_buf_dispose_secure(&key);
-	ksef_buf_dispose(&cert);
-	ksef_buf_dispose(&doc);
+	who_make(&w, is_person ? WHO_PESEL : WHO_SEAL, id);
+	code = xlogin(l, &srv, KSEF_CONTEXT_NIP, ctx, &w);
+	who_free(&w);
 	return code;
 }
 

@@ -17,7 +17,6 @@
 #include <string.h>
 #include "ksef/ksef.h"
 #include "ksef/client.h"
-#include "ksef/xades.h"
 #include "e2e.h"
 #include "http_raw.h"
 #include "ksefd_harness.h"
@@ -137,81 +136,25 @@ static void block(const char *path, const char *nip)
  * self-signed certificate: a company seal "VATPL-<id>" (person 0) or a
  * person's "PNOPL-<id>" / "TINPL-<id>" (person 1, id with its prefix).
  * Returns the final status; its first detail goes to detail (may be
- * NULL). On 200 the tokens are redeemed into l.
+ * NULL). The tokens are not redeemed.
  */
 static int xades(struct login *l, const char *ctx, int is_person,
 		 const char *id, char *detail, size_t size)
 {
-	ksef_xades_cert_options co = KSEF_XADES_CERT_OPTIONS_INIT;
-	ksef_xades_auth_request ar = KSEF_XADES_AUTH_REQUEST_INIT;
-	ksef_buf key = KSEF_BUF_INIT, cert = KSEF_BUF_INIT, doc = KSEF_BUF_INIT;
-	ksef_xades_signer *signer = NULL;
-	ksef_api_challenge *ch = NULL;
-	ksef_api_auth_init *init = NULL;
-	ksef_api_auth_status *st = NULL;
-	char ident[40];
-	ksef_error err;
+	struct who w;
 	int code;
 
-	memset(l, 0, sizeof(*l));
-	l->c = client_for(&srv);
-	co.key_type = KSEF_XADES_KEY_EC_P256;
-	co.common_name = "Test";
-	if (is_person) {
-		co.kind = KSEF_XADES_CERT_PERSON;
-		co.given_name = "Jan";
-		co.surname = "Testowy";
-		co.serial_number = id;
-	} else {
-		co.kind = KSEF_XADES_CERT_SEAL;
-		co.organization_name = "Testowa sp. z o.o.";
-		snprintf(ident, sizeof(ident), "VATPL-%s", id);
-		co.organization_identifier = ident;
-	}
-	if (ksef_xades_cert_generate(&key, &cert, &co, &err) != 0 ||
-	    ksef_xades_signer_new(&signer, key.ptr, key.size, cert.ptr,
-				  cert.size, NULL, &err) != 0 ||
-	    ksef_client_auth_challenge(&ch, l->c, &err) != 0)
-		fail_msg("xades login: %s", err.message);
-	ar.challenge = ch->challenge;
-	ar.context_type = KSEF_CONTEXT_NIP;
-	ar.context_value = ctx;
-	if (ksef_xades_sign_auth_request(&doc, &ar, signer, &err) != 0 ||
-	    ksef_client_auth_xades(&init, l->c, doc.ptr, doc.size, 0,
-				   &err) != 0)
-		fail_msg("xades login: %s", err.message);
-	snprintf(l->auth_ref, sizeof(l->auth_ref), "%s",
-		 init->reference_number);
-	snprintf(l->auth_token, sizeof(l->auth_token), "%s",
-		 init->authentication_token->token);
-	code = auth_wait(l->c, l->auth_ref, l->auth_token);
-	if (detail != NULL) {
-		detail[0] = '\0';
-		if (ksef_client_auth_status(&st, l->c, l->auth_ref,
-					    l->auth_token, &err) != 0)
-			fail_msg("auth status: %s", err.message);
-		if (st->status->detail_count > 0)
-			snprintf(detail, size, "%s", st->status->details[0]);
-		ksef_api_auth_status_free(st);
-	}
-	ksef_api_auth_init_free(init);
-	ksef_api_challenge_free(ch);
-	ksef_xades_signer_free(signer);
-	ksef_buf_dispose_secure(&key);
-	ksef_buf_dispose(&cert);
-	ksef_buf_dispose(&doc);
+	if (!is_person)
+		who_make(&w, WHO_SEAL, id);
+	else if (strncmp(id, "PNOPL-", 6) == 0)
+		who_make(&w, WHO_PESEL, id + 6);
+	else if (strncmp(id, "TINPL-", 6) == 0)
+		who_make(&w, WHO_PERSON_NIP, id + 6);
+	else
+		fail_msg("xades: no prefix in %s", id);
+	code = xlogin_ex(l, &srv, KSEF_CONTEXT_NIP, ctx, &w, 0, detail, size);
+	who_free(&w);
 	return code;
-}
-
-static void redeem(struct login *l)
-{
-	ksef_error err;
-
-	if (ksef_client_auth_redeem(&l->tokens, l->c, l->auth_token,
-				    &err) != 0 ||
-	    ksef_client_set_access_token(l->c, l->tokens->access_token->token,
-					 &err) != 0)
-		fail_msg("redeem: %s", err.message);
 }
 
 /* Log in (status 200 asserted) and redeem. */
@@ -219,7 +162,7 @@ static void xades_login(struct login *l, const char *ctx, int is_person,
 			const char *id)
 {
 	assert_int_equal(xades(l, ctx, is_person, id, NULL, 0), 200);
-	redeem(l);
+	xlogin_redeem(l);
 }
 
 /* Whether the access token of l grants perm (its permissions claim). */

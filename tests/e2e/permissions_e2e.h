@@ -1,12 +1,11 @@
 /*
  * permissions_e2e.h - what the permission end-to-end programs share
  * (ksefd_permissions_test.c, ksefd_permissions_query_test.c), as static
- * functions each includes: XAdES logins of a company seal, a person with
- * a PESEL or a NIP, or a certificate named by its fingerprint, in any
- * kind of context; JSON calls and the operations they start; response
- * bodies held against open-api.json (contract.h); and SQL on
- * the server's store for what only the test data sets (entity roles, the
- * attachment consent).
+ * functions each includes: XAdES logins that must succeed (the logins
+ * themselves are tests/support/e2e.c's); JSON calls and the operations
+ * they start; response bodies held against open-api.json (contract.h);
+ * and SQL on the server's store for what only the test data sets (entity
+ * roles, the attachment consent).
  */
 #ifndef KSEF_PERMISSIONS_E2E_H
 #define KSEF_PERMISSIONS_E2E_H
@@ -28,105 +27,7 @@
 /* Each program uses some of these: the others are not warned about. */
 #define E2E_FN static __attribute__((unused))
 
-/* ---- who logs in ---- */
-
-enum who_kind { WHO_SEAL, WHO_PESEL, WHO_PERSON_NIP, WHO_FINGERPRINT };
-
-/* A certificate and its key, made once, so that its fingerprint stays. */
-struct who {
-	enum who_kind kind;
-	ksef_buf key, cert;
-	char fp[KSEF_XADES_FINGERPRINT_LEN + 1];
-};
-
-E2E_FN void who_make(struct who *w, enum who_kind kind, const char *id)
-{
-	ksef_xades_cert_options co = KSEF_XADES_CERT_OPTIONS_INIT;
-	ksef_xades_signer *s = NULL;
-	char serial[48];
-	ksef_error err;
-
-	memset(w, 0, sizeof(*w));
-	w->kind = kind;
-	co.key_type = KSEF_XADES_KEY_EC_P256;
-	co.common_name = "Test Testowy";
-	if (kind == WHO_SEAL) {
-		co.kind = KSEF_XADES_CERT_SEAL;
-		co.organization_name = "Testowa sp. z o.o.";
-		snprintf(serial, sizeof(serial), "VATPL-%s", id);
-		co.organization_identifier = serial;
-	} else {
-		co.kind = KSEF_XADES_CERT_PERSON;
-		co.given_name = "Test";
-		co.surname = "Testowy";
-		/* A fingerprint's certificate names no NIP nor PESEL that
-		 * KSeF reads. */
-		snprintf(serial, sizeof(serial), "%s-%s", kind == WHO_PESEL ?
-			 "PNOPL" : kind == WHO_PERSON_NIP ? "TINPL" : "IDCDE",
-			 id);
-		co.serial_number = serial;
-	}
-	if (ksef_xades_cert_generate(&w->key, &w->cert, &co, &err) != 0 ||
-	    ksef_xades_signer_new(&s, w->key.ptr, w->key.size, w->cert.ptr,
-				  w->cert.size, NULL, &err) != 0)
-		fail_msg("certificate: %s", err.message);
-	snprintf(w->fp, sizeof(w->fp), "%s", ksef_xades_signer_fingerprint(s));
-	ksef_xades_signer_free(s);
-}
-
-E2E_FN void who_free(struct who *w)
-{
-	ksef_buf_dispose_secure(&w->key);
-	ksef_buf_dispose(&w->cert);
-}
-
-/* Log w in to the context; returns the authentication's final status and,
- * on 200, l holds the tokens with the access token set. */
-E2E_FN int xlogin(struct login *l, const struct ksefd_proc *p,
-		  ksef_context_type ctx, const char *ctx_value,
-		  const struct who *w)
-{
-	ksef_xades_auth_request ar = KSEF_XADES_AUTH_REQUEST_INIT;
-	ksef_xades_signer *signer = NULL;
-	ksef_api_challenge *ch = NULL;
-	ksef_api_auth_init *init = NULL;
-	ksef_buf doc = KSEF_BUF_INIT;
-	ksef_error err;
-	int code;
-
-	memset(l, 0, sizeof(*l));
-	l->c = client_for(p);
-	if (ksef_xades_signer_new(&signer, w->key.ptr, w->key.size,
-				  w->cert.ptr, w->cert.size, NULL, &err) != 0 ||
-	    ksef_client_auth_challenge(&ch, l->c, &err) != 0)
-		fail_msg("xades login: %s", err.message);
-	ar.challenge = ch->challenge;
-	ar.context_type = ctx;
-	ar.context_value = ctx_value;
-	ar.subject_type = w->kind == WHO_FINGERPRINT ?
-		KSEF_XADES_SUBJECT_FINGERPRINT : KSEF_XADES_SUBJECT_CERTIFICATE;
-	if (ksef_xades_sign_auth_request(&doc, &ar, signer, &err) != 0 ||
-	    ksef_client_auth_xades(&init, l->c, doc.ptr, doc.size, 0,
-				   &err) != 0)
-		fail_msg("xades login: %s", err.message);
-	snprintf(l->auth_ref, sizeof(l->auth_ref), "%s",
-		 init->reference_number);
-	snprintf(l->auth_token, sizeof(l->auth_token), "%s",
-		 init->authentication_token->token);
-	code = auth_wait(l->c, l->auth_ref, l->auth_token);
-	if (code == 200 &&
-	    (ksef_client_auth_redeem(&l->tokens, l->c, l->auth_token,
-				     &err) != 0 ||
-	     ksef_client_set_access_token(l->c,
-					  l->tokens->access_token->token,
-					  &err) != 0))
-		fail_msg("redeem: %s", err.message);
-	ksef_api_auth_init_free(init);
-	ksef_api_challenge_free(ch);
-	ksef_xades_signer_free(signer);
-	ksef_buf_dispose(&doc);
-	return code;
-}
+/* ---- who logs in: struct who, who_make(), xlogin() (e2e.h) ---- */
 
 /* xlogin into a NIP context that must succeed. */
 E2E_FN void xlogin_ok(struct login *l, const struct ksefd_proc *p,

@@ -39,7 +39,20 @@
  *       the challenge's timestampMs, encrypted for the server's current
  *       KsefTokenEncryption key, so that a whole KSeF-token login runs;
  *   @token in the path
- *       the reference number of that KSeF token.
+ *       the reference number of that KSeF token;
+ *   @part in the path
+ *       the path and query of the first part's upload link the last
+ *       POST /sessions/batch of the input gave (/storage/...?se=&sig=),
+ *       so that a part's PUT passes its signature;
+ *   @export in the path
+ *       the reference number the last POST /invoices/exports gave;
+ *   @grant in the path
+ *       the reference number of the last grant or revocation of a
+ *       permission (POST or DELETE /permissions/...).
+ *
+ * A route whose body is streamed (a batch part's PUT) gets it as ksefd
+ * gives it: router_traits() opens the upload, and the body goes to the
+ * route's sink in pieces of up to 1,000 bytes instead of req->body.
  *
  * Checked on every input: exactly one reply, a status from 200 to 599,
  * and a JSON reply that is valid JSON. The store starts afresh every
@@ -71,7 +84,7 @@
 #define NIP "5265877635"
 #define ALL_PERMISSIONS "InvoiceWrite,InvoiceRead,Introspection," \
 	"CredentialsRead,CredentialsManage,SubunitManage,PefInvoiceWrite," \
-	"EnforcementOperations"
+	"EnforcementOperations,VatUeManage"
 #define STORE_RESET_EXECS 2048
 #define MAX_REQUESTS 8
 #define SEPARATOR "\n--next-request--\n"
@@ -93,6 +106,9 @@ static char last_auth[KSEF_REFNUM_BUFSZ];
 static char last_challenge[KSEF_REFNUM_BUFSZ];
 static char last_token_ref[KSEF_REFNUM_BUFSZ];
 static char last_token[256];
+static char last_part[512];
+static char last_export[KSEF_REFNUM_BUFSZ];
+static char last_grant[KSEF_REFNUM_BUFSZ];
 static int64_t last_challenge_ms;
 static unsigned long execs, stores;
 static unsigned long submitted;
@@ -138,6 +154,10 @@ static void open_store(void)
 		 stores++);
 	if (store_open(&srv.store, dir, &err) != 0)
 		die("store_open", &err);
+	/* Batch parts and exports are files under the data folder. */
+	if (snprintf(srv.cfg.data_dir, sizeof(srv.cfg.data_dir), "%s", dir) >=
+	    (int)sizeof(srv.cfg.data_dir))
+		die("the scratch folder's name is too long", NULL);
 	if (store_secret(srv.store, "jwt", srv.jwt_secret,
 			 sizeof(srv.jwt_secret), &err) != 0 ||
 	    store_secret(srv.store, "presign", srv.presign_secret,
@@ -346,9 +366,24 @@ static void strip_cr(const uint8_t *p, size_t *n)
 		(*n)--;
 }
 
+/* The first part's upload link of a batch session's opening, from
+ * "/storage" on (@part). */
+static void remember_part(const json_t *j)
+{
+	const json_t *parts = json_object_get(j, "partUploadRequests");
+	const char *url = json_string_value(json_object_get(
+		json_array_get(parts, 0), "url"));
+	const char *at = url != NULL ? strstr(url, "/storage/") : NULL;
+
+	if (at != NULL && strlen(at) < sizeof(last_part))
+		strcpy(last_part, at);
+}
+
 /* What a reply gave that later requests of the input may use: a session
  * or authentication reference number (@session, @auth), a challenge
- * (@challenge), a KSeF token and its reference (@encrypted-token, @token). */
+ * (@challenge), a KSeF token and its reference (@encrypted-token, @token),
+ * a batch part's link (@part), an export's reference (@export), a
+ * permission operation's (@grant). */
 static void remember(const struct request *req, const json_t *j)
 {
 	const char *ref = json_string_value(json_object_get(j,
@@ -370,10 +405,16 @@ static void remember(const struct request *req, const json_t *j)
 	if (ref == NULL || strlen(ref) != KSEF_REFNUM_LEN ||
 	    req->status < 200 || req->status > 299)
 		return;
-	if (strstr(req->path, "/sessions/online") != NULL) {
+	if (strstr(req->path, "/sessions/online") != NULL ||
+	    strstr(req->path, "/sessions/batch") != NULL) {
 		snprintf(last_session, sizeof(last_session), "%s", ref);
 		if (nopened < MAX_REQUESTS)
 			strcpy(opened[nopened++], ref);
+		remember_part(j);
+	} else if (strstr(req->path, "/invoices/exports") != NULL) {
+		snprintf(last_export, sizeof(last_export), "%s", ref);
+	} else if (strstr(req->path, "/permissions/") != NULL) {
+		snprintf(last_grant, sizeof(last_grant), "%s", ref);
 	} else if (strstr(req->path, "/auth/") != NULL) {
 		snprintf(last_auth, sizeof(last_auth), "%s", ref);
 	}
@@ -405,10 +446,19 @@ static void check_reply(struct request *req)
 static void one_request(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
+	/* Replaced in turn; no value holds an '@'. */
+	const struct {
+		const char *word, *with;
+	} words[] = {
+		{ "@part", last_part }, { "@export", last_export },
+		{ "@grant", last_grant }, { "@session", last_session },
+		{ "@auth", last_auth }, { "@token", last_token_ref },
+	};
 	struct request *req;
+	struct http_traits traits;
 	const uint8_t *line, *sp;
 	char *target, *path, *p, *authorization = NULL, *body;
-	size_t n, tlen;
+	size_t n, tlen, k;
 
 	req = calloc(1, sizeof(*req));
 	if (req == NULL)
@@ -425,13 +475,12 @@ static void one_request(const uint8_t *data, size_t size)
 	tlen = sp ? n - (size_t)(sp - line) - 1 : 0;
 	snprintf(req->method, sizeof(req->method), "%.*s",
 		 (int)(sp ? sp - line : (ptrdiff_t)n), (const char *)line);
-	target = fuzz_strndup(sp ? sp + 1 : line + n, tlen);
-	path = replace(target, "@session", last_session);
-	free(target);
-	target = replace(path, "@auth", last_auth);
-	free(path);
-	path = replace(target, "@token", last_token_ref);
-	free(target);
+	path = fuzz_strndup(sp ? sp + 1 : line + n, tlen);
+	for (k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+		target = replace(path, words[k].word, words[k].with);
+		free(path);
+		path = target;
+	}
 	tlen = strlen(path);
 	if ((p = strchr(path, '?')) != NULL) {
 		*p = '\0';
@@ -483,8 +532,22 @@ static void one_request(const uint8_t *data, size_t size)
 	}
 	req->authorization = authorization;
 
+	/* A streamed body goes to its route's sink, as http.c sends it;
+	 * a refused one is not read. */
+	router_traits(req, &traits);
+	req->refuse = traits.refuse;
+	req->sink = traits.sink;
+	if (req->sink != NULL || req->refuse) {
+		while (req->sink != NULL && in.n > 0 && !req->body_too_big) {
+			size_t piece = in.n < 1000 ? in.n : 1000;
+
+			if (req->sink(req, (const char *)in.p, piece) != 0)
+				req->body_too_big = 1;
+			in.p += piece;
+			in.n -= piece;
+		}
 	/* The body: what is left, over the limit refused as http.c does. */
-	if (in.n > srv.cfg.max_body) {
+	} else if (in.n > srv.cfg.max_body) {
 		req->body_too_big = req->body_too_big < 0 ? -1 : 1;
 	} else if (in.n > 0) {
 		body = fuzz_strndup(in.p, in.n);
@@ -522,6 +585,8 @@ static void one_request(const uint8_t *data, size_t size)
 
 	ksef_buf_dispose(&req->reply);
 	ksef_buf_dispose(&req->body);
+	if (req->upload_free != NULL && req->upload != NULL)
+		req->upload_free(req->upload);
 	free(authorization);
 	free(req);
 	fake_http_reset();
@@ -538,6 +603,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		reset_store();
 	last_session[0] = last_auth[0] = last_challenge[0] = '\0';
 	last_token[0] = last_token_ref[0] = '\0';
+	last_part[0] = last_export[0] = last_grant[0] = '\0';
 	last_challenge_ms = 0;
 	for (i = 0; i + seplen <= size && n < MAX_REQUESTS - 1; i++) {
 		if (memcmp(data + i, SEPARATOR, seplen) != 0)

@@ -1,7 +1,8 @@
 /*
  * e2e.c - what the end-to-end programs share: logging in to ksefd with a
- * KSeF token through libksef's client, opening sessions, generating and
- * sending invoices, waiting for verdicts.
+ * KSeF token or a XAdES signature of a test certificate through
+ * libksef's client, opening sessions, generating and sending invoices,
+ * waiting for verdicts.
  */
 #include "testsupport.h"
 #include <stdio.h>
@@ -187,6 +188,123 @@ void logout(struct login *l)
 	ksef_api_tokens_free(l->tokens);
 	ksef_client_free(l->c);
 	memset(l, 0, sizeof(*l));
+}
+
+void who_make(struct who *w, enum who_kind kind, const char *id)
+{
+	ksef_xades_cert_options co = KSEF_XADES_CERT_OPTIONS_INIT;
+	ksef_xades_signer *s = NULL;
+	char serial[48];
+	ksef_error err;
+
+	memset(w, 0, sizeof(*w));
+	w->kind = kind;
+	co.key_type = KSEF_XADES_KEY_EC_P256;
+	co.common_name = "Test Testowy";
+	if (kind == WHO_SEAL) {
+		co.kind = KSEF_XADES_CERT_SEAL;
+		co.organization_name = "Testowa sp. z o.o.";
+		snprintf(serial, sizeof(serial), "VATPL-%s", id);
+		co.organization_identifier = serial;
+	} else {
+		co.kind = KSEF_XADES_CERT_PERSON;
+		co.given_name = "Test";
+		co.surname = "Testowy";
+		/* A fingerprint's certificate names no NIP nor PESEL that
+		 * KSeF reads. */
+		snprintf(serial, sizeof(serial), "%s-%s", kind == WHO_PESEL ?
+			 "PNOPL" : kind == WHO_PERSON_NIP ? "TINPL" : "IDCDE",
+			 id);
+		co.serial_number = serial;
+	}
+	if (ksef_xades_cert_generate(&w->key, &w->cert, &co, &err) != 0 ||
+	    ksef_xades_signer_new(&s, w->key.ptr, w->key.size, w->cert.ptr,
+				  w->cert.size, NULL, &err) != 0)
+		fail_msg("certificate: %s", err.message);
+	snprintf(w->fp, sizeof(w->fp), "%s", ksef_xades_signer_fingerprint(s));
+	ksef_xades_signer_free(s);
+}
+
+void who_free(struct who *w)
+{
+	ksef_buf_dispose_secure(&w->key);
+	ksef_buf_dispose(&w->cert);
+}
+
+void xlogin_redeem(struct login *l)
+{
+	ksef_error err;
+
+	if (ksef_client_auth_redeem(&l->tokens, l->c, l->auth_token,
+				    &err) != 0 ||
+	    ksef_client_set_access_token(l->c, l->tokens->access_token->token,
+					 &err) != 0)
+		fail_msg("redeem: %s", err.message);
+}
+
+/* The first detail of the authentication's status, or "". */
+static void auth_detail(struct login *l, char *detail, size_t size)
+{
+	ksef_api_auth_status *st = NULL;
+	ksef_error err;
+
+	detail[0] = '\0';
+	if (ksef_client_auth_status(&st, l->c, l->auth_ref, l->auth_token,
+				    &err) != 0)
+		fail_msg("auth status: %s", err.message);
+	if (st->status->detail_count > 0)
+		snprintf(detail, size, "%s", st->status->details[0]);
+	ksef_api_auth_status_free(st);
+}
+
+int xlogin_ex(struct login *l, const struct ksefd_proc *p,
+	      ksef_context_type ctx, const char *ctx_value,
+	      const struct who *w, int redeem, char *detail,
+	      size_t detail_size)
+{
+	ksef_xades_auth_request ar = KSEF_XADES_AUTH_REQUEST_INIT;
+	ksef_xades_signer *signer = NULL;
+	ksef_api_challenge *ch = NULL;
+	ksef_api_auth_init *init = NULL;
+	ksef_buf doc = KSEF_BUF_INIT;
+	ksef_error err;
+	int code;
+
+	memset(l, 0, sizeof(*l));
+	l->c = client_for(p);
+	if (ksef_xades_signer_new(&signer, w->key.ptr, w->key.size,
+				  w->cert.ptr, w->cert.size, NULL, &err) != 0 ||
+	    ksef_client_auth_challenge(&ch, l->c, &err) != 0)
+		fail_msg("xades login: %s", err.message);
+	ar.challenge = ch->challenge;
+	ar.context_type = ctx;
+	ar.context_value = ctx_value;
+	ar.subject_type = w->kind == WHO_FINGERPRINT ?
+		KSEF_XADES_SUBJECT_FINGERPRINT : KSEF_XADES_SUBJECT_CERTIFICATE;
+	if (ksef_xades_sign_auth_request(&doc, &ar, signer, &err) != 0 ||
+	    ksef_client_auth_xades(&init, l->c, doc.ptr, doc.size, 0,
+				   &err) != 0)
+		fail_msg("xades login: %s", err.message);
+	snprintf(l->auth_ref, sizeof(l->auth_ref), "%s",
+		 init->reference_number);
+	snprintf(l->auth_token, sizeof(l->auth_token), "%s",
+		 init->authentication_token->token);
+	code = auth_wait(l->c, l->auth_ref, l->auth_token);
+	if (detail != NULL)
+		auth_detail(l, detail, detail_size);
+	if (code == 200 && redeem)
+		xlogin_redeem(l);
+	ksef_api_auth_init_free(init);
+	ksef_api_challenge_free(ch);
+	ksef_xades_signer_free(signer);
+	ksef_buf_dispose(&doc);
+	return code;
+}
+
+int xlogin(struct login *l, const struct ksefd_proc *p,
+	   ksef_context_type ctx, const char *ctx_value, const struct who *w)
+{
+	return xlogin_ex(l, p, ctx, ctx_value, w, 1, NULL, 0);
 }
 
 void open_session(struct login *l, ksef_form form, ksef_envelope **env,

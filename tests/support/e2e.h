@@ -1,7 +1,8 @@
 /*
  * e2e.h - helpers of the end-to-end programs (tests/e2e/): a client of a
- * running ksefd, login with a KSeF token, sessions, invoices, waits. Each
- * fails the test on an unexpected error.
+ * running ksefd, login with a KSeF token or by XAdES with a test
+ * certificate, sessions, invoices, waits. Each fails the test on an
+ * unexpected error.
  */
 #ifndef KSEF_E2E_H
 #define KSEF_E2E_H
@@ -40,6 +41,42 @@ void login(struct login *l, const struct ksefd_proc *p, const char *nip,
 void login_xades(struct login *l, const struct ksefd_proc *p, const char *nip,
 		 const char *subject_nip, const ksef_client_ip_policy *policy);
 void logout(struct login *l);
+
+/*
+ * XAdES logins with test certificates: a fresh self-signed certificate
+ * and its key, made once so that its fingerprint stays the same across
+ * logins (KSEF_XADES_KEY_EC_P256).
+ */
+enum who_kind {
+	WHO_SEAL,        /* a company seal: organizationIdentifier VATPL-id */
+	WHO_PESEL,       /* a person: serialNumber PNOPL-id */
+	WHO_PERSON_NIP,  /* a person: serialNumber TINPL-id */
+	/* a person KSeF knows by the certificate's fingerprint only
+	 * (IDCDE-id): logs in with certificateFingerprint */
+	WHO_FINGERPRINT
+};
+
+struct who {
+	enum who_kind kind;
+	ksef_buf key, cert;
+	char fp[KSEF_XADES_FINGERPRINT_LEN + 1];
+};
+
+void who_make(struct who *w, enum who_kind kind, const char *id);
+void who_free(struct who *w);
+/* Log w in by XAdES to the context; returns the authentication's final
+ * status. On 200 with redeem set, l holds the tokens with the access
+ * token set; otherwise only the authentication (auth_ref, auth_token).
+ * detail (may be NULL) receives the final status's first detail, or "". */
+int xlogin_ex(struct login *l, const struct ksefd_proc *p,
+	      ksef_context_type ctx, const char *ctx_value,
+	      const struct who *w, int redeem, char *detail,
+	      size_t detail_size);
+/* xlogin_ex() redeeming a 200, without the detail. */
+int xlogin(struct login *l, const struct ksefd_proc *p,
+	   ksef_context_type ctx, const char *ctx_value, const struct who *w);
+/* Redeem l's authentication and set its access token. */
+void xlogin_redeem(struct login *l);
 void open_session(struct login *l, ksef_form form, ksef_envelope **env,
 		  char ref[KSEF_REFNUM_BUFSZ]);
 /* Invoice `index` of a generated series (seed 1). */
