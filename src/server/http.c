@@ -437,6 +437,15 @@ void http_complete(struct request *req)
 	pthread_mutex_unlock(&h->lock);
 }
 
+void http_run(struct request *req, void (*fn)(struct request *req))
+{
+	deferred = 0;
+	fn(req);
+	if (!deferred)
+		http_complete(req);
+	deferred = 0;
+}
+
 static void *handler_main(void *arg)
 {
 	struct http *h = arg;

@@ -67,6 +67,8 @@ struct config {
 	int body_timeout_s;          /* the body, in all, from its headers */
 	int io_threads;              /* event loops (epoll), one per core */
 	int handlers;                /* threads running dispatched requests */
+	int max_reads;               /* reads of stored rows at once */
+	int read_wait_ms;            /* a read's longest wait for a slot */
 	int64_t download_url_ttl_ms; /* pre-signed links: 3 days */
 	int upo_page_size;           /* documents per session UPO page */
 	int export_part_bytes;       /* an export part before encryption:
@@ -97,6 +99,7 @@ struct ctx_limits;
 struct request;
 struct http;
 struct http_conn;
+struct reads;
 
 /* What http.c must know of a request before its body. */
 struct http_traits {
@@ -127,6 +130,7 @@ struct server {
 	struct trust *trust;               /* --trust-store, or NULL */
 	struct MHD_Daemon *mhd;
 	struct http *http;           /* http.c: handler pool, connections */
+	struct reads *reads;         /* reads.c: the read gate, or NULL */
 	char *tls_cert, *tls_key;    /* PEM, read at start (key wiped) */
 	int port;                    /* the one actually bound */
 	/* Requests in flight, so shutdown can wait for them. */
