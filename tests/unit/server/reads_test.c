@@ -169,9 +169,10 @@ static void n_slots_hold_and_the_rest_wait_and_are_served(void **state)
 		assert_true(reqs[i].responded);
 		assert_int_equal(reqs[i].status, 200);
 	}
-	/* One context: its reads in the order they came. */
-	for (i = 0; i < 10; i++)
-		assert_int_equal(order[i], i);
+	/* The first three to come held the slots: the others started only
+	 * once those were let go. (Among reads started together the order
+	 * is the threads'.) */
+	assert_true(order[0] < 3 && order[1] < 3 && order[2] < 3);
 }
 
 static void many_short_reads_never_pass_the_limit(void **state)
@@ -292,6 +293,10 @@ static void a_backlog_does_not_hold_back_another_context(void **state)
 		if (order[i] == 20)
 			pos = i;
 	assert_int_equal(norder, 21);
+	/* One slot: each context's reads in the order they came. */
+	for (i = 1; i < norder; i++)
+		if (order[i] != 20 && order[i - 1] != 20)
+			assert_int_equal(order[i], order[i - 1] + 1);
 	/* The first read had its slot before the other context came; the
 	 * other's is the second or third, never the twenty-first. */
 	assert_true(pos >= 1 && pos <= 2);
