@@ -4,9 +4,9 @@
  * IOFAULT_OPS=read) makes every read of the store's files wait, as reads
  * of cold rows wait for a disk, and one slot serves them.
  *
- *  - With a long wait, a burst of concurrent downloads is all served, each
- *    with the invoice's exact bytes, none lost, while invoices sent
- *    meanwhile are answered 202.
+ *  - With a long wait, a burst of concurrent downloads (invoices, their
+ *    UPOs, the session's listing) is all served, each with the exact
+ *    bytes, none lost, while invoices sent meanwhile are answered 202.
  *  - With a wait shorter than one read, the downloads that find the slot
  *    taken are answered 429 with Retry-After: 1 in the API's form, and
  *    every other one 200: no third outcome.
@@ -42,6 +42,7 @@ struct world {
 	char sref[KSEF_REFNUM_BUFSZ];
 	char ksef[STORED][KSEF_NUMBER_BUFSZ];
 	ksef_buf plain[STORED];   /* downloaded while the disk was fast */
+	ksef_buf upo[STORED];     /* the same for their UPOs */
 	ksef_buf xml;
 	uint64_t serial;
 };
@@ -49,9 +50,14 @@ struct world {
 /* The current case's, for teardown() to clean up after a failure. */
 static struct world run;
 
+/* What a download fetches. */
+enum kind { INVOICE, UPO, LISTING, KINDS };
+
 struct download {
 	struct world *w;
 	int k;                    /* which stored invoice */
+	enum kind kind;
+	size_t listed;            /* LISTING: invoices on the page */
 	int rc, status;
 	long retry_after;
 	int code;                 /* the 429's status.code */
@@ -122,6 +128,9 @@ static void start(struct world *w, const char *wait_ms)
 		w->plain[k] = (ksef_buf)KSEF_BUF_INIT;
 		assert_int_equal(ksef_client_invoice_download(&w->plain[k],
 			w->l.c, w->ksef[k], &err), 0);
+		w->upo[k] = (ksef_buf)KSEF_BUF_INIT;
+		assert_int_equal(ksef_client_upo_by_ksef_number(&w->upo[k],
+			w->l.c, w->sref, w->ksef[k], &err), 0);
 	}
 }
 
@@ -134,10 +143,33 @@ static void stop(struct world *w)
 	logout(&w->l);
 	ksef_envelope_free(w->env);
 	ksef_buf_dispose(&w->xml);
-	for (k = 0; k < STORED; k++)
+	for (k = 0; k < STORED; k++) {
 		ksef_buf_dispose(&w->plain[k]);
+		ksef_buf_dispose(&w->upo[k]);
+	}
 	ts_rmdir(w->dir);
 	w->dir = NULL;
+}
+
+static int fetch(struct download *d, ksef_client *c, ksef_error *err)
+{
+	ksef_api_invoice_list *page = NULL;
+	int rc;
+
+	switch (d->kind) {
+	case UPO:
+		return ksef_client_upo_by_ksef_number(&d->body, c, d->w->sref,
+						      d->w->ksef[d->k], err);
+	case LISTING:
+		rc = ksef_client_session_invoices(&page, c, d->w->sref, 0, 100,
+						  NULL, err);
+		d->listed = ksef_api_invoice_list_count(page);
+		ksef_api_invoice_list_free(page);
+		return rc;
+	default:
+		return ksef_client_invoice_download(&d->body, c,
+						    d->w->ksef[d->k], err);
+	}
 }
 
 /* One download on a client of its own (a connection of its own), which
@@ -155,8 +187,7 @@ static void *download_main(void *arg)
 			d->w->l.tokens->access_token->token, &err) != 0) {
 		d->rc = -1;
 	} else {
-		d->rc = ksef_client_invoice_download(&d->body, c,
-						     d->w->ksef[d->k], &err);
+		d->rc = fetch(d, c, &err);
 		d->status = ksef_client_last_http_status(c);
 		if (d->rc != 0 && (e = ksef_client_last_error(c)) != NULL)
 			d->retry_after = e->retry_after;
@@ -165,13 +196,15 @@ static void *download_main(void *arg)
 	return NULL;
 }
 
-static void burst(struct world *w, struct download *d, pthread_t *t)
+static void burst(struct world *w, struct download *d, pthread_t *t,
+		  int mixed)
 {
 	int i;
 
 	for (i = 0; i < BURST; i++) {
 		d[i].w = w;
 		d[i].k = i % STORED;
+		d[i].kind = mixed ? (enum kind)(i % KINDS) : INVOICE;
 		assert_int_equal(pthread_create(&t[i], NULL, download_main,
 						&d[i]), 0);
 	}
@@ -190,7 +223,7 @@ static void queued_downloads_are_served_and_sends_go_on(void **state)
 	memset(d, 0, sizeof(d));
 	start(w, "60000");
 	slow_disk(w, 1);
-	burst(w, d, t);
+	burst(w, d, t, 1);
 	/* Sent while the downloads queue for the one slot: each is answered
 	 * 202 (send_xml fails the test otherwise). */
 	for (i = 0; i < 3; i++)
@@ -199,11 +232,17 @@ static void queued_downloads_are_served_and_sends_go_on(void **state)
 		pthread_join(t[i], NULL);
 	slow_disk(w, 0);
 	for (i = 0; i < BURST; i++) {
+		const ksef_buf *want = d[i].kind == UPO ? &w->upo[d[i].k] :
+			&w->plain[d[i].k];
+
 		assert_int_equal(d[i].rc, 0);
 		assert_int_equal(d[i].status, 200);
-		assert_int_equal(d[i].body.size, w->plain[d[i].k].size);
-		assert_memory_equal(d[i].body.ptr, w->plain[d[i].k].ptr,
-				    d[i].body.size);
+		if (d[i].kind == LISTING) {
+			assert_true(d[i].listed >= STORED);
+			continue;
+		}
+		assert_int_equal(d[i].body.size, want->size);
+		assert_memory_equal(d[i].body.ptr, want->ptr, want->size);
 		ksef_buf_dispose(&d[i].body);
 	}
 	for (i = 0; i < 3; i++) {
@@ -229,7 +268,7 @@ static void past_the_wait_comes_429_and_nothing_else(void **state)
 	/* A commit: every reader's page cache is stale now, so the first
 	 * download reads the disk, and holds the slot past the wait. */
 	send_one(w, iref);
-	burst(w, d, t);
+	burst(w, d, t, 0);
 	for (i = 0; i < BURST; i++)
 		pthread_join(t[i], NULL);
 	slow_disk(w, 0);
