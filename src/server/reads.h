@@ -33,7 +33,9 @@ int reads_start(struct reads **out, int max, int wait_ms, ksef_error *err);
 void reads_submit(struct reads *g, struct request *req,
 		  void (*fn)(struct request *req));
 
-/* Requests waiting for a slot, and reads running now. */
+/* Requests waiting for a slot, and those being answered now (reads
+ * running, and refusals being recorded). Both 0: every request handed
+ * in has its answer recorded. */
 void reads_counts(struct reads *g, size_t *waiting, size_t *running);
 
 /* Serve or refuse what still waits, then stop the threads. Called after
