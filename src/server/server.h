@@ -4,7 +4,8 @@
  * file: http.c owns connections, bodies and putting replies on the wire,
  * router.c owns dispatch and the bearer/permission/rate checks, errors.c
  * words the error bodies, api_<tag>.c answer one API tag each, worker.c
- * owns verification threads, store_*.c own SQL, clock.c reads the time.
+ * owns verification threads, reads.c the threads that run downloads and
+ * listings, store_*.c own SQL, clock.c reads the time.
  *
  * Dependencies run one way: main.c hands router_dispatch to http.c as a
  * function pointer, so http.c knows nothing of routes; router.c and the
