@@ -6,7 +6,7 @@
 # which no test judges); rejected invoices (a series sent twice: 440) and
 # refused downloads (403) make the exit status 1; KSEFD_ARGS reaches the
 # server; bad arguments exit 2; a two-round soak (scripts/soak.sh) prints
-# its columns and sums its errors.
+# its columns and sums its errors, also with cold reads (--cold).
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${KSEF_BUILD_DIR:?}
@@ -220,4 +220,13 @@ check "the soak's rounds" 0 awk '
 	/^soak: 2 rounds; 0 sends without a 202; 0 of 40 downloads/ &&
 	    / without a 200$/ { sum = 1 }
 	END { exit !(head && rows == 2 && !bad && sum) }' "$work/soak.out"
+
+# The same with cold reads (the store dropped from the page cache every
+# second) and a server with one read slot: every download still ends 200.
+check "a short soak with cold reads" 0 env KSEFD_ARGS="--max-reads 1" \
+	"$here/scripts/soak.sh" 1 --rate 20 --round 2 --rounds 2 \
+	--downloads 10 --cold 1
+grep -q "^cold reads: the store leaves the page cache every 1 s$" \
+	"$work/out" && grep -q "^soak: 2 rounds; 0 sends without a 202; 0 of 40 downloads without a 200$" "$work/out" ||
+	{ echo "FAIL: the cold soak's lines"; failed=1; }
 exit $failed

@@ -12,7 +12,7 @@
 # status 1.
 #
 #   scripts/soak.sh MINUTES [--rate R] [--round S] [--downloads D]
-#                           [--rounds N]
+#                           [--rounds N] [--cold S]
 #
 # The capacity is measured first by a closed loop (8 sessions × 4 in
 # flight, 4000 invoices), which also stores what the first round
@@ -23,6 +23,14 @@
 # --downloads 0 RATE is 80 % of it and nothing is downloaded. --rounds
 # stops after N rounds, for a short check. The server's stderr (its request
 # log) goes to /dev/null, as in production it would go to a file.
+# KSEFD_ARGS (split at spaces) reaches the server, e.g. "--max-reads 64".
+#
+# --cold S makes reads cold without storing tens of gigabytes: every S
+# seconds of the rounds, the store's database file is dropped from the
+# page cache (posix_fadvise DONTNEED, through dd iflag=nocache; no
+# privilege needed), so the downloads read the disk as they do once the
+# data outgrows the cache. It is harsher than a full disk's cache: the
+# pages the writer needs go too, and are read back once per interval.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${KSEF_BUILD:-$here/build}
@@ -30,28 +38,30 @@ export KSEF_SCHEMA_DIR=${KSEF_SCHEMA_DIR:-$build/schemas}
 
 usage() {
 	echo "usage: scripts/soak.sh MINUTES [--rate R] [--round SECONDS]" \
-		"[--downloads D] [--rounds N]" >&2
+		"[--downloads D] [--rounds N] [--cold SECONDS]" >&2
 	exit 2
 }
 [ $# -ge 1 ] || usage
 minutes=$1
 shift
-rate= round=60 downloads= max_rounds=
+rate= round=60 downloads= max_rounds= cold=
 while [ $# -gt 1 ]; do
 	case $1 in
 	--rate) rate=$2 ;;
 	--round) round=$2 ;;
 	--downloads) downloads=$2 ;;
 	--rounds) max_rounds=$2 ;;
+	--cold) cold=$2 ;;
 	*) usage ;;
 	esac
 	shift 2
 done
 [ $# -eq 0 ] || usage
-case $minutes$round${rate:-1}${downloads:-1}${max_rounds:-1} in
+case $minutes$round${rate:-1}${downloads:-1}${max_rounds:-1}${cold:-1} in
 *[!0-9]*) usage ;;
 esac
 [ "$round" -ge 1 ] || usage
+[ "${cold:-1}" -ge 1 ] || usage
 rounds=$((minutes * 60 / round))
 if [ -n "$max_rounds" ] && [ "$max_rounds" -lt "$rounds" ]; then
 	rounds=$max_rounds
@@ -59,8 +69,12 @@ fi
 [ "$rounds" -ge 1 ] || usage
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ksefd-soak.XXXXXX")
-pid=
+pid= evictor=
 cleanup() {
+	if [ -n "$evictor" ]; then
+		kill "$evictor" 2>/dev/null || true
+		wait "$evictor" 2>/dev/null || true
+	fi
 	if [ -n "$pid" ]; then
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -68,7 +82,9 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-"$build/ksefd" --data "$work/data" --processing-delay 0 >"$work/out" 2>/dev/null &
+# shellcheck disable=SC2086 # KSEFD_ARGS is a list of arguments
+"$build/ksefd" --data "$work/data" --processing-delay 0 ${KSEFD_ARGS:-} \
+	>"$work/out" 2>/dev/null &
 pid=$!
 for _ in $(seq 100); do
 	grep -q listening "$work/out" 2>/dev/null && break
@@ -110,6 +126,18 @@ dl_args=()
 sessions=$((rate * round / 9000 + 1))
 [ "$sessions" -ge 8 ] || sessions=8
 send_errors=0 dl_errors=0 dl_count=0
+if [ -n "$cold" ]; then
+	# The database file only: the log (-wal) is being appended to, and
+	# dropping its pages would start their write-back early.
+	(
+		while sleep "$cold"; do
+			dd if="$work/data/ksefd.sqlite3" iflag=nocache count=0 \
+				status=none 2>/dev/null || true
+		done
+	) &
+	evictor=$!
+	echo "cold reads: the store leaves the page cache every $cold s"
+fi
 echo "round  rate/s  p50 ms  p99 ms  max ms  errors   dl/s" \
 	" dl p50  dl p99  dl err  RSS MB  fds  data MB"
 for r in $(seq "$rounds"); do

@@ -39,6 +39,14 @@ void config_init(struct config *cfg)
 	cfg->body_timeout_s = 60;
 	cfg->io_threads = 2;
 	cfg->handlers = 16;
+	/* Reads of stored rows at once (reads.c): a disk that serves four
+	 * random reads ahead of an fsync still commits within milliseconds,
+	 * and four reads of rows in the page cache keep two cores busy. */
+	cfg->max_reads = 4;
+	/* A read waits this long for a slot before its 429: a burst of
+	 * downloads is absorbed, and a client hears "not now" long before
+	 * its own timeout (libksef's is 120 s, a browser's about 30 s). */
+	cfg->read_wait_ms = 5000;
 	/* The OpenAPI example's storage link lives about three days. */
 	cfg->download_url_ttl_ms = 3LL * 24 * 3600 * 1000;
 	cfg->upo_page_size = 10000;                 /* upo-v4-3.xsd */

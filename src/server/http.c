@@ -14,7 +14,9 @@
  * hands its request on (http_defer: an invoice going to verification and
  * its one durable write) frees its thread at once; whoever answers later
  * calls http_complete(). Threads are fixed, so no client can make more of
- * them; connections are capped in all and per address.
+ * them; connections are capped in all and per address. Reads of stored
+ * documents are deferred the same way, to the read gate's threads
+ * (reads.c), which answer them through http_run().
  *
  * A body is bounded by its route's limit (router_body_limit): a
  * Content-Length over it is refused with 413 before a byte of body is
@@ -435,6 +437,15 @@ void http_complete(struct request *req)
 	if (--h->suspended == 0)
 		pthread_cond_broadcast(&h->drained);
 	pthread_mutex_unlock(&h->lock);
+}
+
+void http_run(struct request *req, void (*fn)(struct request *req))
+{
+	deferred = 0;
+	fn(req);
+	if (!deferred)
+		http_complete(req);
+	deferred = 0;
 }
 
 static void *handler_main(void *arg)

@@ -32,6 +32,10 @@ int http_start(struct server *srv, http_dispatch_fn *dispatch,
 void http_defer(struct request *req);
 /* Whether the dispatcher running on this thread deferred its request. */
 int http_deferred(void);
+/* Run fn(req) on this thread for a request deferred earlier (a read the
+ * read gate lets through, reads.c), then complete it unless fn deferred
+ * it again. */
+void http_run(struct request *req, void (*fn)(struct request *req));
 /* Send req's recorded reply (500 if none); any thread. For a request
  * without a connection (unit tests) nothing is sent. */
 void http_complete(struct request *req);

@@ -27,6 +27,7 @@
 #include "session_keys.h"
 #include "tokens.h"
 #include "processing.h"
+#include "reads.h"
 #include "trust.h"
 #include "upo_service.h"
 #include "util/util.h"
@@ -73,6 +74,9 @@ static const char usage_text[] =
 "  --body-timeout S      a request's body, in all (default 60)\n"
 "  --io-threads N        event loops reading and writing sockets (default 2)\n"
 "  --handlers N          threads for requests that write or sign (default 16)\n"
+"  --max-reads N         downloads and listings read from the store at once\n"
+"                        (default 4); the rest wait for a slot\n"
+"  --read-wait-ms MS     how long one waits before its 429 (default 5000)\n"
 "  --invoice-cpu-ms MS   CPU one invoice's verification may use; past it the\n"
 "                        invoice gets 450 (default 1000)\n"
 "  --processing-delay MS how long authentications show 100 and invoices 150\n"
@@ -418,6 +422,8 @@ static int serve(struct config *cfg)
 	}
 	if (session_keys_new(&srv.session_keys, &srv, &err) != 0 ||
 	    workers_start(&srv, cfg->workers, &err) != 0 ||
+	    reads_start(&srv.reads, cfg->max_reads, cfg->read_wait_ms,
+			&err) != 0 ||
 	    http_start(&srv, router_dispatch, router_traits, &err) != 0) {
 		die("%s", err.message);
 		goto out;
@@ -433,6 +439,8 @@ static int serve(struct config *cfg)
 	http_stop(&srv, 10000);
 	rc = 0;
 out:
+	/* After http_stop: every read it waited for is answered. */
+	reads_stop(srv.reads);
 	workers_stop(&srv);
 	session_keys_free(srv.session_keys);
 	ratelimit_free(srv.rl);
@@ -490,6 +498,8 @@ int main(int argc, char **argv)
 		{ "processing-delay", required_argument, NULL, NUM_FLAG + 8 },
 		{ "export-part-bytes", required_argument, NULL,
 		  NUM_FLAG + 9 },
+		{ "max-reads", required_argument, NULL, NUM_FLAG + 10 },
+		{ "read-wait-ms", required_argument, NULL, NUM_FLAG + 11 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config cfg;
@@ -506,6 +516,8 @@ int main(int argc, char **argv)
 		{ 1, 3600000, &cfg.invoice_cpu_ms },
 		{ 0, 600000, &cfg.processing_delay_ms },
 		{ 1024, 50000000, &cfg.export_part_bytes },
+		{ 1, 256, &cfg.max_reads },
+		{ 1, 600000, &cfg.read_wait_ms },
 	};
 	const char *usage_name = NULL, *nip = NULL, *subject_type = NULL,
 		   *subject_value = NULL,

@@ -15,6 +15,7 @@
 #include "ctx_limits.h"
 #include "errors.h"
 #include "http.h"
+#include "reads.h"
 #include "router.h"
 
 #define PERM_SEND "InvoiceWrite|PefInvoiceWrite|EnforcementOperations"
@@ -52,25 +53,25 @@ static const struct route routes[] = {
 	{ "POST", "/sessions/online/{ref}/close", api_session_close,
 	  AUTH_ACCESS, PERM_SEND, RATELIMIT_ONLINE_SESSION, 0 },
 	{ "GET", "/sessions", api_sessions_list, AUTH_ACCESS, PERM_LIST,
-	  RATELIMIT_SESSION_LIST, ROUTE_QUICK },
+	  RATELIMIT_SESSION_LIST, ROUTE_READ },
 	{ "GET", "/sessions/{ref}", api_session_status, AUTH_ACCESS,
 	  PERM_STATUS, RATELIMIT_SESSION_MISC, ROUTE_QUICK },
 	{ "GET", "/sessions/{ref}/invoices", api_session_invoices, AUTH_ACCESS,
-	  PERM_STATUS, RATELIMIT_SESSION_INVOICE_LIST, ROUTE_QUICK },
+	  PERM_STATUS, RATELIMIT_SESSION_INVOICE_LIST, ROUTE_READ },
 	{ "GET", "/sessions/{ref}/invoices/failed", api_session_invoices_failed,
-	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_SESSION_INVOICE_LIST, ROUTE_QUICK },
+	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_SESSION_INVOICE_LIST, ROUTE_READ },
 	{ "GET", "/sessions/{ref}/invoices/ksef/{ksef}/upo",
 	  api_upo_by_ksef_number, AUTH_ACCESS, PERM_STATUS,
-	  RATELIMIT_SESSION_MISC, 0 },
+	  RATELIMIT_SESSION_MISC, ROUTE_READ },
 	{ "GET", "/sessions/{ref}/invoices/{iref}/upo", api_upo_by_invoice_ref,
-	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_SESSION_MISC, 0 },
+	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_SESSION_MISC, ROUTE_READ },
 	{ "GET", "/sessions/{ref}/invoices/{iref}", api_session_invoice,
 	  AUTH_ACCESS, PERM_STATUS, RATELIMIT_INVOICE_STATUS, ROUTE_QUICK },
 	{ "GET", "/sessions/{ref}/upo/{upo}", api_upo_session_page, AUTH_ACCESS,
-	  PERM_STATUS, RATELIMIT_SESSION_MISC, 0 },
+	  PERM_STATUS, RATELIMIT_SESSION_MISC, ROUTE_READ },
 
 	{ "GET", "/invoices/ksef/{ksef}", api_invoice_download, AUTH_ACCESS,
-	  "InvoiceRead", RATELIMIT_INVOICE_DOWNLOAD, ROUTE_QUICK },
+	  "InvoiceRead", RATELIMIT_INVOICE_DOWNLOAD, ROUTE_READ },
 
 	{ "POST", "/tokens", api_tokens_create, AUTH_ACCESS, NULL,
 	  RATELIMIT_OTHER, 0 },
@@ -202,7 +203,7 @@ static const struct route routes[] = {
 
 	/* invoice retrieval (api_retrieval.c, api_exports.c) */
 	{ "POST", "/invoices/query/metadata", api_invoices_query_metadata,
-	  AUTH_ACCESS, "InvoiceRead", RATELIMIT_INVOICE_METADATA, 0 },
+	  AUTH_ACCESS, "InvoiceRead", RATELIMIT_INVOICE_METADATA, ROUTE_READ },
 	{ "POST", "/invoices/exports", api_invoices_export, AUTH_ACCESS,
 	  "InvoiceRead", RATELIMIT_INVOICE_EXPORT, 0 },
 	{ "GET", "/invoices/exports/{ref}", api_invoices_export_status,
@@ -219,7 +220,7 @@ static const struct route routes[] = {
 #define QR_PREFIX "/invoice/"
 static const struct route qr_routes[] = {
 	{ "GET", "/invoice/{nip}/{date}/{hash}", api_qr_invoice, AUTH_NONE,
-	  NULL, RATELIMIT_UNAUTHENTICATED, ROUTE_QUICK },
+	  NULL, RATELIMIT_UNAUTHENTICATED, ROUTE_READ },
 };
 
 /* Pre-signed links live outside the API, as KSeF's storage links do: no
@@ -230,9 +231,9 @@ static const struct route storage_routes[] = {
 	  AUTH_STORAGE, NULL, RATELIMIT_GROUP_COUNT, 0 },
 	/* an invoice export's parts (api_exports.c) */
 	{ "GET", "/{ref}/invoice-part/{file}", api_export_part, AUTH_STORAGE,
-	  NULL, RATELIMIT_GROUP_COUNT, 0 },
+	  NULL, RATELIMIT_GROUP_COUNT, ROUTE_READ },
 	{ "GET", "/{session}/{kind}/{file}", api_storage, AUTH_STORAGE, NULL,
-	  RATELIMIT_GROUP_COUNT, 0 },
+	  RATELIMIT_GROUP_COUNT, ROUTE_READ },
 	/* batch sessions: a part of a package, put to the link the
 	 * session's opening gave (api_batch.c). */
 	{ "PUT", "/{session}/batch-parts/{part}", api_batch_part_put,
@@ -508,7 +509,9 @@ void router_traits(struct request *req, struct http_traits *out)
 	out->sink = NULL;
 	if (router_find(req, &r) != 0)
 		return; /* answered at once, with no body wanted */
-	out->quick = (r->flags & ROUTE_QUICK) != 0;
+	/* A read's checks run on the loop too; the read itself goes to
+	 * the read gate (router_dispatch). */
+	out->quick = (r->flags & (ROUTE_QUICK | ROUTE_READ)) != 0;
 	if (r->flags & ROUTE_UPLOAD) {
 		api_batch_upload_traits(req, out);
 		return;
@@ -557,6 +560,11 @@ void router_dispatch(struct request *req)
 	}
 	if (check(req, r) != 0)
 		return;
+	if ((r->flags & ROUTE_READ) && req->srv != NULL &&
+	    req->srv->reads != NULL) {
+		reads_submit(req->srv->reads, req, r->handler);
+		return;
+	}
 	r->handler(req);
 	/* A deferred request is another thread's now. */
 	if (!http_deferred() && !req->responded)

@@ -26,6 +26,12 @@ struct route {
  * sparing it two thread hand-offs. */
 #define ROUTE_QUICK 2u
 
+/* A route that reads stored documents or long listings, whose rows may
+ * be cold: its checks run on the event loop as a quick route's do, then
+ * it waits for one of --max-reads slots (reads.h), so that reads never
+ * pile up on the disk in front of the writer's fsync. */
+#define ROUTE_READ 16u
+
 /* limits: a route of the TEST environment only ("Tylko na środowiskach
  * testowych"): with --profile production it is not there (404). */
 #define ROUTE_TEST_ONLY 4u

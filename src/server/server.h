@@ -4,7 +4,8 @@
  * file: http.c owns connections, bodies and putting replies on the wire,
  * router.c owns dispatch and the bearer/permission/rate checks, errors.c
  * words the error bodies, api_<tag>.c answer one API tag each, worker.c
- * owns verification threads, store_*.c own SQL, clock.c reads the time.
+ * owns verification threads, reads.c the threads that run downloads and
+ * listings, store_*.c own SQL, clock.c reads the time.
  *
  * Dependencies run one way: main.c hands router_dispatch to http.c as a
  * function pointer, so http.c knows nothing of routes; router.c and the
@@ -67,6 +68,8 @@ struct config {
 	int body_timeout_s;          /* the body, in all, from its headers */
 	int io_threads;              /* event loops (epoll), one per core */
 	int handlers;                /* threads running dispatched requests */
+	int max_reads;               /* reads of stored rows at once */
+	int read_wait_ms;            /* a read's longest wait for a slot */
 	int64_t download_url_ttl_ms; /* pre-signed links: 3 days */
 	int upo_page_size;           /* documents per session UPO page */
 	int export_part_bytes;       /* an export part before encryption:
@@ -97,6 +100,7 @@ struct ctx_limits;
 struct request;
 struct http;
 struct http_conn;
+struct reads;
 
 /* What http.c must know of a request before its body. */
 struct http_traits {
@@ -127,6 +131,7 @@ struct server {
 	struct trust *trust;               /* --trust-store, or NULL */
 	struct MHD_Daemon *mhd;
 	struct http *http;           /* http.c: handler pool, connections */
+	struct reads *reads;         /* reads.c: the read gate, or NULL */
 	char *tls_cert, *tls_key;    /* PEM, read at start (key wiped) */
 	int port;                    /* the one actually bound */
 	/* Requests in flight, so shutdown can wait for them. */

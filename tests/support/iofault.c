@@ -24,6 +24,10 @@
  *                    truncate, open and unlink; all of them if unset.
  *                    "sync" alone is a disk that takes the data but
  *                    cannot make it durable.
+ *   IOFAULT_READ_DELAY_MS  with "read" in IOFAULT_OPS (never by default),
+ *                    every pread of the files first sleeps this long (100
+ *                    if unset) and then succeeds: a disk that has to seek
+ *                    for every page, with a page cache that keeps nothing.
  * Without IOFAULT_PREFIX and IOFAULT_TRIGGER nothing ever fails.
  *
  * With EROFS every open for writing fails, as on a read-only mount; with
@@ -47,6 +51,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define IOFAULT_EXPORT __attribute__((visibility("default")))
@@ -62,7 +67,8 @@ enum op {
 	OP_TRUNCATE = 1 << 2,
 	OP_OPEN = 1 << 3,
 	OP_UNLINK = 1 << 4,
-	OP_ALL = (1 << 5) - 1
+	OP_ALL = (1 << 5) - 1,
+	OP_READ = 1 << 5          /* slowed, not failed; only when named */
 };
 
 struct fd_entry {
@@ -85,6 +91,8 @@ static struct {
 	int (*openat)(int, const char *, int, ...);
 	int (*openat64)(int, const char *, int, ...);
 	int (*unlink)(const char *);
+	ssize_t (*pread)(int, void *, size_t, off_t);
+	ssize_t (*pread64)(int, void *, size_t, off64_t);
 } real;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -92,6 +100,7 @@ static char prefix[PATH_MAX], raw_prefix[PATH_MAX];
 static size_t prefix_len, raw_len;
 static char trigger[PATH_MAX];
 static int fault_errno = EIO;
+static long read_delay_ms = 100;
 static unsigned fault_ops = OP_ALL;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fd_entry cache[IOFAULT_FDS];
@@ -135,7 +144,7 @@ static unsigned ops_named(const char *s)
 	static const struct { const char *name; unsigned op; } names[] = {
 		{ "write", OP_WRITE }, { "sync", OP_SYNC },
 		{ "truncate", OP_TRUNCATE }, { "open", OP_OPEN },
-		{ "unlink", OP_UNLINK },
+		{ "unlink", OP_UNLINK }, { "read", OP_READ },
 	};
 	unsigned ops = 0;
 	size_t i, n;
@@ -159,6 +168,7 @@ static void init(void)
 	const char *t = getenv("IOFAULT_TRIGGER");
 	const char *e = getenv("IOFAULT_ERRNO");
 	const char *o = getenv("IOFAULT_OPS");
+	const char *d = getenv("IOFAULT_READ_DELAY_MS");
 
 	real.write = (ssize_t (*)(int, const void *, size_t))
 		dlsym(RTLD_NEXT, "write");
@@ -181,6 +191,10 @@ static void init(void)
 	real.openat64 = (int (*)(int, const char *, int, ...))
 		dlsym(RTLD_NEXT, "openat64");
 	real.unlink = (int (*)(const char *))dlsym(RTLD_NEXT, "unlink");
+	real.pread = (ssize_t (*)(int, void *, size_t, off_t))
+		dlsym(RTLD_NEXT, "pread");
+	real.pread64 = (ssize_t (*)(int, void *, size_t, off64_t))
+		dlsym(RTLD_NEXT, "pread64");
 	if (p == NULL || *p == '\0' || t == NULL || *t == '\0')
 		return;
 	canonical(prefix, sizeof(prefix), p);
@@ -192,6 +206,8 @@ static void init(void)
 		fault_errno = errno_named(e);
 	if (o != NULL)
 		fault_ops = ops_named(o);
+	if (d != NULL && atol(d) >= 0 && atol(d) <= 60000)
+		read_delay_ms = atol(d);
 }
 
 static void setup(void)
@@ -480,4 +496,34 @@ IOFAULT_EXPORT int unlink(const char *p)
 	if (unlink_fault(p))
 		return -1;
 	return real.unlink(p);
+}
+
+/* A read of one of the files while "read" is on: late, never failed. */
+static void read_delay(int fd)
+{
+	struct timespec ts;
+	int saved;
+
+	if (!active(OP_READ) || !fd_matches(fd))
+		return;
+	saved = errno;
+	ts.tv_sec = read_delay_ms / 1000;
+	ts.tv_nsec = (read_delay_ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	errno = saved;
+}
+
+IOFAULT_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	setup();
+	read_delay(fd);
+	return real.pread(fd, buf, n, off);
+}
+
+IOFAULT_EXPORT ssize_t pread64(int fd, void *buf, size_t n, off64_t off)
+{
+	setup();
+	read_delay(fd);
+	return real.pread64(fd, buf, n, off);
 }
