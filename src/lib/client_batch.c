@@ -335,16 +335,30 @@ static la_ssize_t on_archive_bytes(struct archive *a, void *ctx,
  * The package
  */
 
+/* libarchive does no I/O here: it writes only to on_archive_bytes(),
+ * whose failure is kept in sp->error, and the files are read by
+ * add_file(). What else fails in it (the format, zlib's state, a buffer)
+ * is memory. */
 static int archive_fail(struct splitter *sp, struct archive *a,
 			const char *what)
 {
 	if (sp->error < 0)
 		return sp->error;
-	if (archive_errno(a) == ENOMEM)
-		return ksef__error_set(sp->err, KSEF_ENOMEM, "out of memory");
-	return ksef__error_set(sp->err, KSEF_EIO, "%s: %s", what,
-			       archive_error_string(a) ?
+	return ksef__error_set(sp->err, KSEF_ENOMEM, "out of memory (%s: %s)",
+			       what, archive_error_string(a) ?
 			       archive_error_string(a) : "libarchive failed");
+}
+
+/* An entry's name and header. libarchive 3.6's string functions end the
+ * process when they cannot grow a string (__archive_errx, "Out of
+ * memory"), and naming an entry and writing its header use them: the
+ * allocation-failure tests (tests/alloc) spare the allocations made in
+ * here, which is why it is a function of its own and not static. */
+__attribute__((noinline)) int ksef__batch_entry_header(struct archive *a,
+	struct archive_entry *ae, const char *name)
+{
+	archive_entry_set_pathname(ae, name);
+	return archive_write_header(a, ae) == ARCHIVE_OK ? 0 : -1;
 }
 
 /* One file into the package, its SHA-256 (invoiceHash) into its entry. */
@@ -389,12 +403,12 @@ static int add_file(struct splitter *sp, struct archive *a, size_t i,
 		error = ksef__error_set(sp->err, KSEF_ENOMEM, "out of memory");
 		goto done;
 	}
-	archive_entry_set_pathname(ae, ksef__batch_base_name(path));
 	archive_entry_set_filetype(ae, AE_IFREG);
 	archive_entry_set_perm(ae, 0644);
 	archive_entry_set_size(ae, (la_int64_t)st.st_size);
 	archive_entry_set_mtime(ae, st.st_mtime, 0);
-	if (archive_write_header(a, ae) != ARCHIVE_OK) {
+	if (ksef__batch_entry_header(a, ae, ksef__batch_base_name(path)) !=
+	    0) {
 		error = archive_fail(sp, a, path);
 		goto done;
 	}

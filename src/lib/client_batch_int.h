@@ -86,6 +86,13 @@ const char *ksef__batch_base_name(const char *path);
 /* Replace a malloc'd string of an entry (NULL allowed): 0 or ENOMEM. */
 int ksef__batch_str_set(const char **field, const char *value);
 
+/* Name an entry and write its header (client_batch.c): 0 or -1. Apart
+ * so that tests/alloc can spare what libarchive allocates in it. */
+struct archive;
+struct archive_entry;
+int ksef__batch_entry_header(struct archive *a, struct archive_entry *ae,
+			     const char *name);
+
 /* What POST /sessions/batch declares: the package and its parts. */
 struct ksef__batch_decl {
 	ksef_form form;

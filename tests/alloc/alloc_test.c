@@ -47,6 +47,7 @@
 #include "testsupport.h"
 #include "fault_alloc.h"
 #include "ksef/client.h"
+#include "ksef/client_batch.h"
 #include "ksef/encoding.h"
 #include "ksef/envelope.h"
 #include "ksef/gen.h"
@@ -56,6 +57,7 @@
 #include "ksef/upo.h"
 #include "ksef/xades.h"
 #include "xsd.h"
+#include "client_batch_int.h"
 
 /* Failures at each of the first DENSE_RUNS allocations of every path. */
 #define DENSE_RUNS 200
@@ -322,6 +324,9 @@ static void make_upo_desc(ksef_upo_desc *desc, ksef_upo_document *doc,
  *   xmlsec's close callback returns before freeing its context.
  * - xmlXPtrEval: when an allocation fails while it evaluates xmlsec's
  *   xpointer(id('...')), the node set left on its value stack leaks.
+ * - ksef__batch_entry_header (an entry's name and header, libarchive
+ *   3.6): libarchive's string functions end the process ("Out of
+ *   memory", exit 1) when they cannot grow.
  * Schema compilation is not exercised at all: libxml2's schema parser
  * leaks its dictionary when its construction context cannot be made and
  * corrupts the heap when an allocation fails in xmlRegexpCompile. Schemas
@@ -338,6 +343,7 @@ static const struct {
 	    "xmlOutputBufferFlush", "xmlOutputBufferClose" }, { NULL } },
 	{ { "xmlXPtrEval" }, { NULL }, { NULL } },
 	{ { "ksef__xsd_validate" }, { NULL }, { "xmlSchemaNewValidCtxt" } },
+	{ { "ksef__batch_entry_header" }, { NULL }, { NULL } },
 };
 static struct fa_rule rules[sizeof(spared) / sizeof(spared[0])];
 
@@ -345,7 +351,9 @@ static struct fa_rule rules[sizeof(spared) / sizeof(spared[0])];
 static void *function(const char *name)
 {
 	void *f = strcmp(name, "ksef__xsd_validate") == 0 ?
-		  (void *)ksef__xsd_validate : dlsym(RTLD_DEFAULT, name);
+		  (void *)ksef__xsd_validate :
+		  strcmp(name, "ksef__batch_entry_header") == 0 ?
+		  (void *)ksef__batch_entry_header : dlsym(RTLD_DEFAULT, name);
 
 	if (f == NULL)
 		fail_msg("%s is not in the program", name);
@@ -1009,6 +1017,53 @@ static void xades_fails_cleanly(void **state)
 	exercise_all(paths, N(paths));
 }
 
+/* A batch's package: two files, several parts. */
+static char *batch_dir;
+static const char *batch_files[2];
+static ksef_batch *out_batch;
+
+static int run_batch_new(ksef_error *err)
+{
+	ksef_batch_options o = KSEF_BATCH_OPTIONS_INIT;
+
+	o.part_size = 1000;
+	o.temp_dir = batch_dir;
+	return ksef_batch_new(&out_batch, KSEF_FORM_FA3, batch_files, 2, &o,
+			      err);
+}
+
+static void done_batch_new(int rc)
+{
+	if (rc == 0) {
+		assert_true(ksef_batch_part_count(out_batch) >= 2);
+		assert_true(ksef_batch_package_size(out_batch) > 0);
+	}
+	ksef_batch_free(out_batch);
+	out_batch = NULL;
+}
+
+static void batches_fail_cleanly(void **state)
+{
+	/* A file is never called unreadable, empty or too big, nor the
+	 * package too big, for want of memory. */
+	static const struct path paths[] = {
+		{ "batch_new", run_batch_new, done_batch_new, 0, 0,
+		  { KSEF_EIO, KSEF_EFORMAT, KSEF_ETOOBIG, KSEF_EINVAL, 0 } },
+	};
+	static char names[2][512];
+
+	(void)state;
+	batch_dir = ts_mkdtemp();
+	snprintf(names[0], sizeof(names[0]), "%s/a.xml", batch_dir);
+	snprintf(names[1], sizeof(names[1]), "%s/b.xml", batch_dir);
+	ts_write_file(names[0], fx.invoice.ptr, fx.invoice.size);
+	ts_write_file(names[1], fx.invoice.ptr, fx.invoice.size / 2);
+	batch_files[0] = names[0];
+	batch_files[1] = names[1];
+	exercise_all(paths, N(paths));
+	ts_rmdir(batch_dir);
+}
+
 static void saved_state_fails_cleanly(void **state)
 {
 	/* A state refused as broken may be thrown away with its session
@@ -1035,6 +1090,7 @@ int main(void)
 		cmocka_unit_test(upos_fail_cleanly),
 		cmocka_unit_test(xades_fails_cleanly),
 		cmocka_unit_test(saved_state_fails_cleanly),
+		cmocka_unit_test(batches_fail_cleanly),
 	};
 
 	int failed = cmocka_run_group_tests(tests, setup, teardown);
