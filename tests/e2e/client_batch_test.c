@@ -7,13 +7,16 @@
  * /invoices/query/metadata with fields that do not depend on its file
  * name (a raw request, its body and answer held against open-api.json);
  * a package of invoices that all fail ends 445 with each file's reason;
+ * a part changed after its hash was declared stops the send at its PUT;
  * a batch is sent once only.
  */
 #include "testsupport.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "ksef/ksef.h"
+#include "client_batch_int.h"
 #include "contract.h"
 #include "e2e.h"
 #include "http_raw.h"
@@ -250,6 +253,34 @@ static void a_package_of_failing_invoices_ends_445_with_each_reason(
 	free_paths(paths, 3);
 }
 
+static void a_part_refused_on_its_put_fails_the_send_by_its_number(
+	void **state)
+{
+	ksef_batch_options o = KSEF_BATCH_OPTIONS_INIT;
+	char **paths = write_invoices("BP", 4, 0);
+	static const unsigned char junk[16] = "not the part....";
+	ksef_batch *b = NULL;
+	ksef_error err;
+
+	(void)state;
+	o.part_size = 4096;
+	assert_int_equal(ksef_batch_new(&b, KSEF_FORM_FA3,
+		(const char *const *)paths, 4, &o, NULL), 0);
+	assert_true(ksef_batch_part_count(b) >= 2);
+	/* Part 2 changes after its hash was declared: ksefd refuses the
+	 * PUT (400) and the send stops there, naming the part by number
+	 * and never by its link, whose query is a credential. */
+	assert_int_equal(pwrite(b->fd, junk, sizeof(junk),
+				(off_t)b->parts[1].offset), sizeof(junk));
+	assert_int_equal(ksef_batch_send(b, conn, &err), KSEF_EHTTP);
+	assert_non_null(strstr(err.message, "PUT part 2: HTTP 400"));
+	assert_null(strstr(err.message, "sig="));
+	assert_null(strstr(err.message, "/storage/"));
+	assert_non_null(ksef_batch_reference(b));
+	ksef_batch_free(b);
+	free_paths(paths, 4);
+}
+
 static void waits_only_for_a_batch_sent(void **state)
 {
 	char **paths = write_invoices("BW", 1, 0);
@@ -273,6 +304,8 @@ int main(void)
 		  sends_a_package_in_parts_and_gives_each_file_its_verdict),
 		cmocka_unit_test(
 		  a_package_of_failing_invoices_ends_445_with_each_reason),
+		cmocka_unit_test(
+		  a_part_refused_on_its_put_fails_the_send_by_its_number),
 		cmocka_unit_test(waits_only_for_a_batch_sent),
 	};
 
