@@ -47,7 +47,6 @@
 #include "testsupport.h"
 #include "fault_alloc.h"
 #include "ksef/client.h"
-#include "ksef/client_batch.h"
 #include "ksef/encoding.h"
 #include "ksef/envelope.h"
 #include "ksef/gen.h"
@@ -58,6 +57,7 @@
 #include "ksef/xades.h"
 #include "xsd.h"
 #include "client_batch_int.h"
+#include "alloc_test.h"
 
 /* Failures at each of the first DENSE_RUNS allocations of every path. */
 #define DENSE_RUNS 200
@@ -66,23 +66,8 @@
 #define CHALLENGE "20250625-CR-20F5EE4000-DA48AE4124-46"
 
 /*
- * The driver
+ * The driver (struct path is in alloc_test.h)
  */
-
-struct path {
-	const char *name;
-	/* The measured call; armed. */
-	int (*run)(ksef_error *err);
-	/* After it, disarmed: check a success (fa_failed() says whether an
-	 * allocation failed on the way), free what run made. */
-	void (*done)(int rc);
-	/* Runs allowed before sampling; 0 means every allocation. */
-	long max_runs;
-	/* Non-zero: KSEF_ENOMEM is the only failure allowed. */
-	int strict;
-	/* Codes a failed allocation must never give; 0 ends the list. */
-	int forbidden[6];
-};
 
 /* Whether a code is one of libksef's: ksef_strerror() knows it. */
 static int is_ksef_code(int rc)
@@ -914,7 +899,7 @@ static void done_session(int rc)
  * The tests: one per module, each over its table of paths
  */
 
-static void exercise_all(const struct path *paths, size_t n)
+void exercise_all(const struct path *paths, size_t n)
 {
 	size_t i;
 
@@ -1015,53 +1000,6 @@ static void xades_fails_cleanly(void **state)
 
 	(void)state;
 	exercise_all(paths, N(paths));
-}
-
-/* A batch's package: two files, several parts. */
-static char *batch_dir;
-static const char *batch_files[2];
-static ksef_batch *out_batch;
-
-static int run_batch_new(ksef_error *err)
-{
-	ksef_batch_options o = KSEF_BATCH_OPTIONS_INIT;
-
-	o.part_size = 1000;
-	o.temp_dir = batch_dir;
-	return ksef_batch_new(&out_batch, KSEF_FORM_FA3, batch_files, 2, &o,
-			      err);
-}
-
-static void done_batch_new(int rc)
-{
-	if (rc == 0) {
-		assert_true(ksef_batch_part_count(out_batch) >= 2);
-		assert_true(ksef_batch_package_size(out_batch) > 0);
-	}
-	ksef_batch_free(out_batch);
-	out_batch = NULL;
-}
-
-static void batches_fail_cleanly(void **state)
-{
-	/* A file is never called unreadable, empty or too big, nor the
-	 * package too big, for want of memory. */
-	static const struct path paths[] = {
-		{ "batch_new", run_batch_new, done_batch_new, 0, 0,
-		  { KSEF_EIO, KSEF_EFORMAT, KSEF_ETOOBIG, KSEF_EINVAL, 0 } },
-	};
-	static char names[2][512];
-
-	(void)state;
-	batch_dir = ts_mkdtemp();
-	snprintf(names[0], sizeof(names[0]), "%s/a.xml", batch_dir);
-	snprintf(names[1], sizeof(names[1]), "%s/b.xml", batch_dir);
-	ts_write_file(names[0], fx.invoice.ptr, fx.invoice.size);
-	ts_write_file(names[1], fx.invoice.ptr, fx.invoice.size / 2);
-	batch_files[0] = names[0];
-	batch_files[1] = names[1];
-	exercise_all(paths, N(paths));
-	ts_rmdir(batch_dir);
 }
 
 static void saved_state_fails_cleanly(void **state)
