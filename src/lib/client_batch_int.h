@@ -78,7 +78,12 @@ struct ksef_batch {
 	char *status_details;
 	char **upo_refs;
 	size_t upo_count;
+	int page_size;             /* of the invoice list; 0: the largest */
 };
+
+/* Tests only: read the session's invoice list in pages of n (10 to
+ * 1000) instead of the largest, so that a small batch has several. */
+void ksef__batch_set_page_size(ksef_batch *b, int n);
 
 /* The entry name of a path: what follows its last '/'. */
 const char *ksef__batch_base_name(const char *path);

@@ -110,6 +110,11 @@ int ksef_batch_send(ksef_batch *b, ksef_conn *conn, ksef_error *err)
 	return 0;
 }
 
+void ksef__batch_set_page_size(ksef_batch *b, int n)
+{
+	b->page_size = n;
+}
+
 const char *ksef_batch_reference(const ksef_batch *b)
 {
 	return b != NULL && b->ref[0] != '\0' ? b->ref : NULL;
@@ -288,7 +293,8 @@ static int read_invoices(ksef_batch *b, ksef_error *err)
 			if ((error = use_token(b, err)) < 0)
 				goto done;
 			error = ksef_client_session_invoices(&page, b->client,
-				b->ref, 0, LIST_PAGE_SIZE, next, err);
+				b->ref, 0, b->page_size ? b->page_size :
+				LIST_PAGE_SIZE, next, err);
 		} while (retry_unauthorized(b, error, &tried));
 		if (error < 0)
 			goto done;

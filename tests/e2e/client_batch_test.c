@@ -165,6 +165,8 @@ static void sends_a_package_in_parts_and_gives_each_file_its_verdict(
 	assert_memory_equal(ksef_batch_reference(b) + 9, "SB", 2);
 	/* Sent once: the key is gone with the close. */
 	assert_int_equal(ksef_batch_send(b, conn, &err), KSEF_EINVAL);
+	/* Thirty invoices in pages of ten: the list is read page by page. */
+	ksef__batch_set_page_size(b, 10);
 	if (ksef_batch_wait(b, 120000, &err) != 0)
 		fail_msg("waiting: %s", err.message);
 	assert_int_equal(ksef_batch_status(b), 200);
