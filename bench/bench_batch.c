@@ -93,7 +93,8 @@ static int parse_args(struct options *o, int argc, char **argv)
 		if (bad)
 			break;
 		if (strcmp(a, "--invoices") == 0)
-			bad = parse_num(&o->invoices, v, 1, KSEF_BATCH_MAX_FILES);
+			bad = parse_num(&o->invoices, v, 1,
+					KSEF_BATCH_MAX_FILES);
 		else if (strcmp(a, "--parts") == 0)
 			bad = parse_num(&o->parts, v, 1, KSEF_BATCH_MAX_PARTS);
 		else if (strcmp(a, "--parallel") == 0)

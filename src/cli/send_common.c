@@ -276,7 +276,8 @@ int send_verdicts(struct send_run *r)
 		if (r->upo_dir != NULL && inv->status == 200) {
 			ksef_buf upo = KSEF_BUF_INIT;
 
-			snprintf(name, sizeof(name), "%s.xml", inv->ksef_number);
+			snprintf(name, sizeof(name), "%s.xml",
+				 inv->ksef_number);
 			if ((e = r->src.invoice_upo(&upo, r->src.obj, (size_t)i,
 						    inv, &err)) != 0)
 				rc = cli_fail_ksef(e, r->src.last_error(

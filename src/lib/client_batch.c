@@ -124,9 +124,9 @@ static int check_name(const char *path, const char *name, ksef_error *err)
 	for (i = 0; i < len; i++)
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f ||
 		    name[i] == '\\' || name[i] == ':')
-			return ksef__error_set(err, KSEF_EINVAL, "%s: a name in "
-				"the package may hold no control character, "
-				"'\\' or ':'", path);
+			return ksef__error_set(err, KSEF_EINVAL, "%s: a "
+				"name in the package may hold no control "
+				"character, '\\' or ':'", path);
 	return 0;
 }
 
@@ -459,8 +459,8 @@ static int temp_file(ksef_batch *b, ksef_error *err)
 		dir = "/tmp";
 	n = snprintf(path, sizeof(path), "%s/ksef-batch-XXXXXX", dir);
 	if (n < 0 || (size_t)n >= sizeof(path))
-		return ksef__error_set(err, KSEF_EINVAL,
-				       "the temporary folder's name is too long");
+		return ksef__error_set(err, KSEF_EINVAL, "the temporary "
+				       "folder's name is too long");
 	if ((b->fd = mkstemp(path)) < 0)
 		return ksef__error_set(err, KSEF_EIO, "cannot make a temporary "
 				       "file in %s: %s", dir, strerror(errno));
@@ -483,7 +483,8 @@ static int build(ksef_batch *b, ksef_error *err)
 	sp.err = err;
 	if ((sp.package_md = EVP_MD_CTX_new()) == NULL ||
 	    (sp.part_md = EVP_MD_CTX_new()) == NULL ||
-	    (buf = malloc(CHUNK)) == NULL || (a = archive_write_new()) == NULL) {
+	    (buf = malloc(CHUNK)) == NULL ||
+	    (a = archive_write_new()) == NULL) {
 		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 		goto done;
 	}

@@ -26,8 +26,9 @@ int ksef__client_build_open_batch_body(json_t **out,
 	*out = NULL;
 	if (d == NULL || d->package_hash == NULL || d->parts == NULL ||
 	    d->part_count == 0 || d->part_count > KSEF_BATCH_MAX_PARTS)
-		return ksef__error_set(err, KSEF_EINVAL, "a package of 1 to %d "
-				       "parts is required", KSEF_BATCH_MAX_PARTS);
+		return ksef__error_set(err, KSEF_EINVAL, "a package of 1 to "
+				       "%d parts is required",
+				       KSEF_BATCH_MAX_PARTS);
 	/* formCode and encryption as for an online session. */
 	if ((error = ksef__client_build_open_session_body(&body, d->form, env,
 							  key, err)) < 0)
@@ -208,8 +209,8 @@ int ksef__client_batch_open(struct ksef__batch_opened **out, ksef_client *c,
 	o = res;
 	/* Every declared part needs its link, once. */
 	if (ksef__list_count(&o->uploads) != d->part_count)
-		error = ksef__error_set(err, KSEF_EPARSE, "POST /sessions/batch:"
-			" %zu part links for %zu parts",
+		error = ksef__error_set(err, KSEF_EPARSE, "POST "
+			"/sessions/batch: %zu part links for %zu parts",
 			ksef__list_count(&o->uploads), d->part_count);
 	for (i = 0; error == 0 && i < d->part_count; i++)
 		if (ksef__batch_upload_of(o, (int)i + 1) == NULL)

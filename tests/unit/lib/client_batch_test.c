@@ -428,7 +428,8 @@ static int open_scripted(const char *answer, size_t nparts,
 	ksef__client_script(c, (const unsigned char *)answer, strlen(answer));
 	error = ksef__client_batch_open(&o, c, &d, env, key, err);
 	if (error == 0) {
-		const struct ksef__batch_upload *u = ksef__batch_upload_of(o, 1);
+		const struct ksef__batch_upload *u =
+			ksef__batch_upload_of(o, 1);
 
 		assert_non_null(u);
 		assert_string_equal(u->method, "PUT");
