@@ -22,6 +22,7 @@
  * `ksef send`); each parses its own options and returns the exit code.
  */
 int cmd_send(int argc, char **argv);
+int cmd_batch(int argc, char **argv);        /* batch send */
 int cmd_auth_login(int argc, char **argv);
 int cmd_auth_refresh(int argc, char **argv);
 int cmd_auth_logout(int argc, char **argv);
@@ -43,6 +44,7 @@ extern const char cli_usage_send[], cli_usage_auth[], cli_usage_session[],
 	cli_usage_invoice[], cli_usage_cert[], cli_usage_validate[],
 	cli_usage_generate[], cli_usage_number[], cli_usage_schemas[];
 extern const char cli_usage_permissions[];
+extern const char cli_usage_batch[];
 
 /* The limits and the TEST environment's test data (cmd_limits.c,
  * cmd_testdata.c). */

@@ -29,6 +29,8 @@ static const struct command {
 } commands[] = {
 	{ "send", NULL, cmd_send, cli_usage_send,
 	  "send invoices in one interactive session, wait, save UPOs" },
+	{ "batch", "send", cmd_batch, cli_usage_batch,
+	  "send invoices as one batch package (ZIP, parts in parallel)" },
 	{ "auth", "login", cmd_auth_login, cli_usage_auth,
 	  "log in (KSeF token or certificate) and keep the login" },
 	{ "auth", "refresh", cmd_auth_refresh, cli_usage_auth,

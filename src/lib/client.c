@@ -285,6 +285,11 @@ const char *ksef__client_access_token(const ksef_client *c)
 	return c->access_token;
 }
 
+const ksef_client_options *ksef__client_opts(const ksef_client *c)
+{
+	return &c->o;
+}
+
 int ksef__client_base_is_http(const ksef_client *c)
 {
 	return c->base_is_http;

@@ -155,6 +155,10 @@ int ksef__client_ip_policy_copy(ksef_client_ip_policy *dst,
 /* The client's access token (NUL-terminated), or NULL if none is set. */
 const char *ksef__client_access_token(const ksef_client *c);
 
+/* The client's options, its strings borrowed from it: for transfers
+ * made outside it with the same settings (the batch parts). */
+const ksef_client_options *ksef__client_opts(const ksef_client *c);
+
 /* Non-zero when the base URL is plain http (a local test server). */
 int ksef__client_base_is_http(const ksef_client *c);
 
