@@ -19,6 +19,7 @@
 #include "client_limits.h"
 #include "client_testdata.h"
 #include "client_permissions.h"
+#include "client_invoices.h"
 #include "upo.h"
 #include "xades.h"
 

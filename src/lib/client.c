@@ -309,6 +309,9 @@ const char *ksef_client_last_warning(const ksef_client *c)
  * One attempt
  */
 
+/* Most bytes of an error answer to a download that goes to a sink. */
+#define SINK_ERROR_MAX 65536
+
 struct xfer {
 	ksef_buf body;
 	size_t max;
@@ -324,6 +327,10 @@ struct xfer {
 	char meta_hash[96];
 	int has_warning;
 	char warning[WARNING_MAX];
+	const ksef__request *rq; /* for its sink */
+	int line_status;         /* of the status line, for the sink */
+	uint64_t sunk;           /* bytes the sink took */
+	int sink_error;          /* what the sink returned, when negative */
 };
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -333,9 +340,25 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	int error;
 
 	(void)size;
+	if (x->rq != NULL && x->rq->sink != NULL && x->line_status >= 200 &&
+	    x->line_status <= 299) {
+		if (n > x->rq->sink_max - x->sunk) {
+			x->too_big = 1;
+			return 0;
+		}
+		x->sunk += n;
+		if ((error = x->rq->sink(x->rq->sink_ud,
+					 (const unsigned char *)ptr, n)) < 0) {
+			x->sink_error = error;
+			return 0;
+		}
+		return n;
+	}
 	/* Counted as the bytes arrive: Content-Length is only a hint, and a
-	 * body without one is still bounded. */
-	error = ksef__buf_put(&x->body, ptr, n, x->max);
+	 * body without one is still bounded. A download's error answer is
+	 * kept to a size that reads as an error. */
+	error = ksef__buf_put(&x->body, ptr, n, x->rq != NULL &&
+			      x->rq->sink != NULL ? SINK_ERROR_MAX : x->max);
 	if (error == KSEF_ETOOBIG) {
 		x->too_big = 1;
 		return 0;
@@ -449,6 +472,8 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
 		x->retry_after = -1;
 		x->has_meta_hash = x->has_warning = 0;
 		x->reason[0] = '\0';
+		x->line_status = sp != NULL && (size_t)(sp - buf) + 4 <= len ?
+			(int)parse_seconds(sp + 1, 3, 999) : 0;
 		if (sp != NULL && (size_t)(sp - buf) + 4 < len) {
 			sp += 4; /* past " NNN" */
 			rest = len - (size_t)(sp - buf);
@@ -908,7 +933,18 @@ int ksef__client_perform(ksef_client *c, const ksef__request *rq,
 		x.max = c->o.max_response_bytes;
 		x.retry_after = -1;
 		x.retry_safe = rq->retry_safe;
+		x.rq = rq;
+		if (rq->sink != NULL) {
+			x.max = rq->sink_max < SIZE_MAX ? (size_t)rq->sink_max :
+				SIZE_MAX;
+			if ((error = rq->sink(rq->sink_ud, NULL, 0)) < 0)
+				break;
+		}
 		cc = attempt(c, rq, url, headers, &x);
+		if (x.sink_error < 0) {
+			error = x.sink_error;
+			break;
+		}
 		if (x.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 			error = ksef__error_set(err, KSEF_ETOOBIG,
 				"%s: the response is over the limit of %zu "

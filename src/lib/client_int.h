@@ -96,6 +96,14 @@ typedef struct ksef__request {
 	int retry_safe;
 	/* Non-zero: check x-ms-meta-hash against the body when present. */
 	int check_meta_hash;
+	/* When set, a 2xx body goes here piece by piece instead of into the
+	 * response, up to sink_max bytes in all: a download too large for
+	 * memory (export parts). Called with (NULL, 0) before each retry,
+	 * to start over. A negative return ends the exchange with that
+	 * code. The body is not hashed: the sink checks what it must. */
+	int (*sink)(void *ud, const unsigned char *p, size_t n);
+	void *sink_ud;
+	uint64_t sink_max;
 } ksef__request;
 
 /* What a successful (2xx) exchange returned. */
