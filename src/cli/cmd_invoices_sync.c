@@ -342,6 +342,25 @@ static int sync_subject(struct sync_run *s, const char *subject)
 	return rc;
 }
 
+/* Files a killed run left half-written aside (put_atomic's): under the
+ * lock no other run is writing them. */
+static void remove_stale(struct sync_run *s)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd = dup(s->dfd);
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, ".tmp-", 5) == 0)
+			unlinkat(s->dfd, de->d_name, 0);
+	closedir(d);
+}
+
 static int lock_dir(struct sync_run *s, int *lfd)
 {
 	if ((*lfd = openat(s->dfd, LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC,
@@ -371,6 +390,7 @@ static int run_sync(struct sync_run *s, const char *const *subjects,
 	    (rc = inv_server_key(&pub, s->c)) != 0)
 		goto done;
 	s->pub = pub;
+	remove_stale(s);
 	s->report = json_array();
 	for (i = 0; i < nsub && rc == 0; i++)
 		rc = sync_subject(s, subjects[i]);
