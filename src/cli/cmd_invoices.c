@@ -428,7 +428,7 @@ int inv_server_key(ksef_pubkey **out, ksef_client *c)
 int inv_export_wait(ksef_api_export_status **out, char ref[KSEF_REFNUM_BUFSZ],
 		    ksef_client *c, const ksef_envelope *env,
 		    const ksef_pubkey *pub, const ksef_invoice_filters *f,
-		    int wait_s)
+		    int only_metadata, int wait_s)
 {
 	ksef_error err = { 0, 0, "" };
 	time_t until;
@@ -436,8 +436,8 @@ int inv_export_wait(ksef_api_export_status **out, char ref[KSEF_REFNUM_BUFSZ],
 	int rc;
 
 	*out = NULL;
-	if ((rc = ksef_client_invoices_export(ref, c, env, pub, f, 0,
-					      &err)) != 0)
+	if ((rc = ksef_client_invoices_export(ref, c, env, pub, f,
+					      only_metadata, &err)) != 0)
 		return call_failed(c, rc, &err, "export");
 	until = time(NULL) + wait_s;
 	for (;;) {
@@ -477,28 +477,9 @@ static int run_export(ksef_client *c, struct inv_filters *a, const char *dir,
 		rc = cli_fail_ksef(rc, NULL, "%s", err.message);
 		goto done;
 	}
-	if (only_meta) {
-		/* The one difference: onlyMetadata in the request. */
-		if ((rc = ksef_client_invoices_export(ref, c, env, pub, &a->f,
-						      1, &err)) != 0) {
-			rc = call_failed(c, rc, &err, "export");
-			goto done;
-		}
-		do {
-			ksef_api_export_status_free(st);
-			st = NULL;
-			if ((rc = ksef_client_invoices_export_status(&st, c,
-					ref, &err)) != 0) {
-				rc = call_failed(c, rc, &err, ref);
-				goto done;
-			}
-			if (st->status->code == 100)
-				cli_sleep_ms(500);
-		} while (st->status->code == 100 && wait_s-- > 0);
-	} else if ((rc = inv_export_wait(&st, ref, c, env, pub, &a->f,
-					 wait_s)) != CLI_OK) {
+	if ((rc = inv_export_wait(&st, ref, c, env, pub, &a->f, only_meta,
+				  wait_s)) != CLI_OK)
 		goto done;
-	}
 	if (st->status->code != 200) {
 		rc = cli_fail(CLI_F_HTTP, NULL, "export %s: %d %s", ref,
 			      st->status->code, st->status->description);

@@ -72,6 +72,6 @@ int inv_server_key(ksef_pubkey **out, ksef_client *c);
 int inv_export_wait(ksef_api_export_status **out, char ref[KSEF_REFNUM_BUFSZ],
 		    ksef_client *c, const ksef_envelope *env,
 		    const ksef_pubkey *pub, const ksef_invoice_filters *f,
-		    int wait_s);
+		    int only_metadata, int wait_s);
 
 #endif

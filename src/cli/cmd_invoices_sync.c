@@ -264,7 +264,7 @@ static int sync_window(struct sync_run *s, const char *subject,
 	if ((rc = ksef_envelope_new(&env, &err)) != 0)
 		return cli_fail_ksef(rc, NULL, "%s", err.message);
 	s->exports++;
-	if ((rc = inv_export_wait(&st, ref, s->c, env, s->pub, &f,
+	if ((rc = inv_export_wait(&st, ref, s->c, env, s->pub, &f, 0,
 				  s->wait_s)) != CLI_OK)
 		goto out;
 	if (st->status->code == 420) {
@@ -284,6 +284,18 @@ static int sync_window(struct sync_run *s, const char *subject,
 						    &err)) != 0) {
 		rc = cli_fail_ksef(rc, ksef_client_last_error(s->c), "%s: "
 				   "export %s: %s", subject, ref, err.message);
+		goto out;
+	}
+	/* The place moves on only when every invoice of the package is
+	 * accounted for: a package without _metadata.json (KSeF before
+	 * 27.10.2025 without X-KSeF-Feature) would otherwise be skipped. */
+	if ((int64_t)ksef_api_invoice_metadata_list_count(res->invoices) !=
+	    st->package->invoice_count) {
+		rc = cli_fail(CLI_F_SERVER, NULL, "%s: export %s: "
+			      "_metadata.json lists %zu of %lld invoices",
+			      subject, ref, ksef_api_invoice_metadata_list_count(
+				      res->invoices),
+			      (long long)st->package->invoice_count);
 		goto out;
 	}
 	if ((rc = take_invoices(s, res, new_list, dups)) != 0)

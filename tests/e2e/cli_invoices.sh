@@ -115,6 +115,9 @@ same "_metadata.json lists them" "$WORK/a.numbers" <(jnums "$WORK/ex/_metadata.j
 check "export --json with filters" 0 "$KSEF" invoices export --json --out "$WORK/ex2" --buyer-identifier Nip:$buyer
 cp "$WORK/out" "$WORK/ex2.json"
 check "4 invoices in it" 0 python3 -c "import json,sys; d=json.load(open('$WORK/ex2.json')); sys.exit(not (d['invoiceCount']==4 and d['files']==5 and d['parts']>=2 and 'permanentStorageHwmDate' in d))"
+check "export --only-metadata" 0 "$KSEF" invoices export --only-metadata --out "$WORK/meta"
+check "only _metadata.json" 0 test "$(ls "$WORK/meta")" = "_metadata.json"
+same "listing the 12" "$WORK/a.numbers" <(jnums "$WORK/meta/_metadata.json" "i['ksefNumber'] for i in d['invoices']")
 check "export needs --out" 2 "$KSEF" invoices export
 
 # --- sync ---
