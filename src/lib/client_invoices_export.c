@@ -479,7 +479,8 @@ static int read_small_file(ksef_buf *out, const char *path, size_t max,
 	return error;
 }
 
-/* _metadata.json, when the package had one, into the result. */
+/* _metadata.json, when the package had one (in dir; NULL: none), into
+ * the result. */
 static int read_metadata(struct ksef__rd *r, ksef_api_export_result *res,
 			 const char *dir)
 {
@@ -495,6 +496,8 @@ static int read_metadata(struct ksef__rd *r, ksef_api_export_result *res,
 	    NULL)
 		return KSEF_ENOMEM;
 	res->invoices = (const ksef_api_invoice_metadata_list *)(void *)l;
+	if (dir == NULL)
+		return 0;
 	snprintf(path, sizeof(path), "%s/_metadata.json", dir);
 	if (access(path, F_OK) != 0)
 		return 0;
@@ -563,6 +566,15 @@ int ksef_client_invoices_export_fetch(ksef_api_export_result **out,
 				  err)) < 0)
 		goto done;
 	res = r.res;
+	/* A package of nothing may come without parts: no ZIP to open. */
+	if (ksef_api_export_parts_count(st->package->parts) == 0) {
+		if ((error = read_metadata(&r, res, NULL)) < 0) {
+			ksef__result_free(res);
+			goto done;
+		}
+		*out = res;
+		goto done;
+	}
 	if ((error = download_parts(c, zip, st->package, env, err)) < 0 ||
 	    (error = ksef__export_unzip(zpath, dir, o.keep_existing,
 					o.on_entry, o.ud, &res->files_written,

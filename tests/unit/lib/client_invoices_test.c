@@ -703,6 +703,49 @@ static void a_package_is_fetched_part_by_part(void **state)
 	ts_rmdir(top);
 }
 
+static void a_package_without_parts_is_empty(void **state)
+{
+	ksef_api_export_status *st = NULL;
+	ksef_api_export_result *res = NULL;
+	ksef_envelope *env = NULL;
+	ksef_client *c = client();
+	char *top = ts_mkdtemp(), *s;
+	json_t *status = json_pack("{s:{s:i,s:s},s:{s:i,s:i,s:[],s:b}}",
+		"status", "code", 200, "description", "ok", "package",
+		"invoiceCount", 0, "size", 0, "parts", "isTruncated", 0);
+
+	(void)state;
+	assert_int_equal(ksef_envelope_new(&env, NULL), 0);
+	script_json(c, status, &s);
+	assert_int_equal(ksef_client_invoices_export_status(&st, c,
+		"20251010-EH-1B6C9EB000-4B15D3AEB9-89", NULL), 0);
+	assert_int_equal(ksef_client_invoices_export_fetch(&res, c, st, env,
+		top, NULL, NULL), 0);
+	assert_int_equal(res->files_written, 0);
+	assert_int_equal(ksef_api_invoice_metadata_list_count(res->invoices),
+			 0);
+	assert_int_equal(count_files(top), 0);
+	/* Not built yet: nothing to fetch. */
+	ksef_api_export_result_free(res);
+	ksef_api_export_status_free(st);
+	json_decref(status);
+	free(s);
+	status = json_pack("{s:{s:i,s:s}}", "status", "code", 100,
+			   "description", "w toku");
+	script_json(c, status, &s);
+	assert_int_equal(ksef_client_invoices_export_status(&st, c,
+		"20251010-EH-1B6C9EB000-4B15D3AEB9-89", NULL), 0);
+	assert_null(st->package);
+	assert_int_equal(ksef_client_invoices_export_fetch(&res, c, st, env,
+		top, NULL, NULL), KSEF_EINVAL);
+	ksef_api_export_status_free(st);
+	json_decref(status);
+	free(s);
+	ksef_envelope_free(env);
+	ksef_client_free(c);
+	ts_rmdir(top);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -718,6 +761,7 @@ int main(void)
 		cmocka_unit_test(hostile_entries_are_refused_and_not_written),
 		cmocka_unit_test(existing_files_are_kept_or_replaced),
 		cmocka_unit_test(a_package_is_fetched_part_by_part),
+		cmocka_unit_test(a_package_without_parts_is_empty),
 	};
 
 	if (ksef_global_init() != 0)
