@@ -52,7 +52,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	o->t.await_timeout = 600;
 	o->t.page_size = 100;
 	for (i = 1; i < argc; i++) {
-		const char *k = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *k = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(k, "--json") == 0) {
 			o->json = 1;
@@ -99,10 +100,12 @@ static int store(struct opts *o, ksef_client *c, const ksef_pubkey *key)
 
 		batch = o->store - done < 10000 ? o->store - done : 10000;
 		if ((docs = calloc(batch, sizeof(*docs))) == NULL ||
-		    bench_docs_gen(docs, &go, done + 1, batch, NULL, &err) != 0 ||
+		    bench_docs_gen(docs, &go, done + 1, batch, NULL,
+				   &err) != 0 ||
 		    load_session_open(&s, c, key) != 0) {
 			free(docs);
-			fprintf(stderr, "bench_export: cannot store invoices\n");
+			fprintf(stderr,
+				"bench_export: cannot store invoices\n");
 			return -1;
 		}
 		for (i = 0; i < batch; i++) {
@@ -235,14 +238,16 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < o.repeat && !failed; i++) {
 		struct run *r = &runs[i];
-		double ips = r->total_s > 0 ? (double)r->invoices / r->total_s : 0;
+		double ips = r->total_s > 0 ?
+			(double)r->invoices / r->total_s : 0;
 		double mbs = r->total_s > 0 ?
 			(double)r->bytes / 1e6 / r->total_s : 0;
 
 		if (o.json)
 			printf("{\"run\":%d,\"invoices\":%lld,\"parts\":%lld,"
 			       "\"bytes\":%llu,\"buildSeconds\":%.3f,"
-			       "\"totalSeconds\":%.3f,\"invoicesPerSecond\":%.1f,"
+			       "\"totalSeconds\":%.3f,"
+			       "\"invoicesPerSecond\":%.1f,"
 			       "\"mbPerSecond\":%.2f}\n", i + 1,
 			       (long long)r->invoices, (long long)r->parts,
 			       (unsigned long long)r->bytes, r->build_s,

@@ -179,8 +179,8 @@ int inv_filter_option(struct inv_filters *a, int c, const char *arg)
 	case INV_OPT_DATE_TYPE:
 		if ((f->date_type = ksef_invoice_date_type_of(arg)) ==
 		    KSEF_DATE_NONE)
-			return cli_fail(CLI_F_USAGE, NULL, "--date-type: Issue, "
-					"Invoicing or PermanentStorage");
+			return cli_fail(CLI_F_USAGE, NULL, "--date-type: "
+				"Issue, Invoicing or PermanentStorage");
 		return 0;
 	case INV_OPT_FROM:
 	case INV_OPT_TO:

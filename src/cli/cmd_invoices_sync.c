@@ -293,7 +293,8 @@ static int sync_window(struct sync_run *s, const char *subject,
 	    st->package->invoice_count) {
 		rc = cli_fail(CLI_F_SERVER, NULL, "%s: export %s: "
 			      "_metadata.json lists %zu of %lld invoices",
-			      subject, ref, ksef_api_invoice_metadata_list_count(
+			      subject, ref,
+			      ksef_api_invoice_metadata_list_count(
 				      res->invoices),
 			      (long long)st->package->invoice_count);
 		goto out;
@@ -474,8 +475,9 @@ int cmd_invoices_sync(int argc, char **argv)
 			i = (size_t)strtoul(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
 			    i > 86400)
-				return cli_fail(CLI_F_USAGE, NULL, "%s: a whole "
-					"number to 86400", c == OPT_WAIT ?
+				return cli_fail(CLI_F_USAGE, NULL,
+					"%s: a whole number to 86400",
+					c == OPT_WAIT ?
 					"--wait" : "--max-exports");
 			if (c == OPT_WAIT)
 				s.wait_s = (int)i;

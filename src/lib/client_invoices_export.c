@@ -553,7 +553,8 @@ int ksef_client_invoices_export_fetch(ksef_api_export_result **out,
 				       st->status->code : 0);
 	if (snprintf(zpath, sizeof(zpath), "%s/.ksef-export-XXXXXX.zip",
 		     dir) >= (int)sizeof(zpath))
-		return ksef__error_set(err, KSEF_EINVAL, "folder name too long");
+		return ksef__error_set(err, KSEF_EINVAL,
+				       "folder name too long");
 	if ((fd = mkstemps(zpath, 4)) < 0)
 		return ksef__error_set(err, KSEF_EIO, "%s: %s", dir,
 				       strerror(errno));

@@ -166,8 +166,8 @@ int ksef__export_unzip(const char *zip_path, const char *dir,
 			goto done;
 		}
 		if (++entries > KSEF_EXPORT_MAX_ENTRIES) {
-			error = ksef__error_set(err, KSEF_ETOOBIG, "the package "
-				"has more than %d entries "
+			error = ksef__error_set(err, KSEF_ETOOBIG,
+				"the package has more than %d entries "
 				"(KSEF_EXPORT_MAX_ENTRIES)",
 				KSEF_EXPORT_MAX_ENTRIES);
 			goto done;

@@ -629,7 +629,8 @@ static void a_package_is_fetched_part_by_part(void **state)
 		"\"2025-08-26T10:00:00Z\",\"acquisitionDate\":"
 		"\"2025-08-26T10:00:00Z\",\"permanentStorageDate\":"
 		"\"2025-08-26T10:00:00Z\",\"seller\":{\"nip\":\"5265877635\"},"
-		"\"buyer\":{\"identifier\":{\"type\":\"None\"}},\"netAmount\":1,"
+		"\"buyer\":{\"identifier\":{\"type\":\"None\"}},"
+		"\"netAmount\":1,"
 		"\"grossAmount\":1.23,\"vatAmount\":0.23,\"currency\":\"PLN\","
 		"\"invoicingMode\":\"Online\",\"invoiceType\":\"Vat\","
 		"\"formCode\":{\"systemCode\":\"FA (3)\",\"schemaVersion\":"
@@ -749,7 +750,8 @@ static void a_package_without_parts_is_empty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_filter_is_encoded_as_InvoiceQueryFilters),
+		cmocka_unit_test(
+			every_filter_is_encoded_as_InvoiceQueryFilters),
 		cmocka_unit_test(unset_filters_are_left_out),
 		cmocka_unit_test(bad_filters_are_einval_naming_the_field),
 		cmocka_unit_test(the_export_body_is_an_InvoiceExportRequest),
@@ -757,7 +759,8 @@ int main(void)
 		cmocka_unit_test(the_query_path_has_sort_order_and_page),
 		cmocka_unit_test(the_contract_query_answer_is_read),
 		cmocka_unit_test(the_contract_export_status_is_read),
-		cmocka_unit_test(the_next_window_starts_where_the_documents_say),
+		cmocka_unit_test(
+			the_next_window_starts_where_the_documents_say),
 		cmocka_unit_test(hostile_entries_are_refused_and_not_written),
 		cmocka_unit_test(existing_files_are_kept_or_replaced),
 		cmocka_unit_test(a_package_is_fetched_part_by_part),
