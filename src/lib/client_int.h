@@ -154,6 +154,14 @@ void ksef__client_script(ksef_client *c, const unsigned char *script,
 int ksef__client_options_copy(ksef_client_options *dst,
 			      const ksef_client_options *src, ksef_error *err);
 
+/* Check copied options before a client is made of them: 0 or
+ * KSEF_EINVAL naming the option (client_options.c). */
+int ksef__client_options_check(const ksef_client_options *o,
+			       ksef_error *err);
+
+/* Printable ASCII without spaces: what may go in a header or a URL. */
+int ksef__client_token_text(const char *s, size_t len);
+
 /* The same for a ksef_client_ip_policy (client_auth.c); xades.c takes
  * one too. */
 int ksef__client_ip_policy_copy(ksef_client_ip_policy *dst,
