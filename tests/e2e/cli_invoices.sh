@@ -176,6 +176,8 @@ check "nothing the killed run wrote is written again" 0 test -z "$(comm -12 "$WO
 same "together they have every invoice" <(sort "$WORK/a.numbers" "$WORK/b.numbers" "$WORK/c.numbers") \
 	<(ls "$WORK/kill" | sed -n 's/\.xml$//p' | sort)
 check "no staging or temporary file is left" 0 test -z "$(ls -A "$WORK/kill/.ksef-sync-staging"; ls -a "$WORK/kill" | grep '^\.tmp-')"
+check "two syncs in one folder: the second is refused" 2 flock "$WORK/sync/.ksef-sync.lock" "$KSEF" invoices sync --out "$WORK/sync"
+expect "says why" err "another sync runs"
 check "sync needs --out" 2 "$KSEF" invoices sync
 check "a bad subject type" 2 "$KSEF" invoices sync --out "$WORK/x" --subject-type Seller
 
