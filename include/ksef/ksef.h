@@ -20,6 +20,7 @@
 #include "client_testdata.h"
 #include "client_permissions.h"
 #include "client_batch.h"
+#include "client_invoices.h"
 #include "upo.h"
 #include "xades.h"
 

@@ -63,6 +63,13 @@ int cli_qr_write(ksef_buf *link, const char *path, ksef_qr_format format,
 		 const char *qr_base, const ksef_buf *xml,
 		 const char *ksef_number, ksef_error *err);
 
+/* Invoice retrieval (cmd_invoices.c, cmd_invoices_sync.c): `ksef invoices
+ * query`, `export` and `sync`. */
+int cmd_invoices_query(int argc, char **argv);
+int cmd_invoices_export(int argc, char **argv);
+int cmd_invoices_sync(int argc, char **argv);
+extern const char cli_usage_invoices[];
+
 /*
  * Read a whole file ("-" is standard input) into out, refusing more than
  * max bytes. Returns 0 or a KSEF_E* code with err set.

@@ -86,6 +86,13 @@ static const struct command {
 	/* KOD I (cmd_qr.c) */
 	{ "qr", "invoice", cmd_qr, cli_usage_qr,
 	  "an invoice's verification link and QR code (PNG, SVG)" },
+	/* Invoice retrieval (cmd_invoices.c, cmd_invoices_sync.c) */
+	{ "invoices", "query", cmd_invoices_query, cli_usage_invoices,
+	  "find invoices by their metadata (filters, pages)" },
+	{ "invoices", "export", cmd_invoices_export, cli_usage_invoices,
+	  "have KSeF pack invoices; fetch and unpack them into a folder" },
+	{ "invoices", "sync", cmd_invoices_sync, cli_usage_invoices,
+	  "keep a folder up to date with new invoices (incremental)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

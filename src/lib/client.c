@@ -2,7 +2,8 @@
  * client.c - the transport of the API client: the ksef_client object (one
  * libcurl easy handle, so connections are reused between calls), the
  * options, one HTTP exchange with its retries and the bound on what a
- * server may send. An error answer is handed to client_error.c, which
+ * server may send (the options' checks are client_options.c's). An
+ * error answer is handed to client_error.c, which
  * parses it into a ksef_api_error and a one-line message. Which endpoint
  * gets which body, and what a successful answer means, belongs to the
  * client_<tag>.c files, through the plumbing of client_request.c and
@@ -83,88 +84,6 @@ static char *dup_opt(const char *s, int *nomem)
 	return p;
 }
 
-/* Printable ASCII without spaces: what may go in a header or a URL. */
-static int is_token_text(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
-static int check_base_url(const char *u, ksef_error *err)
-{
-	size_t len = strlen(u);
-
-	if (len > 2048)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"base URL is over 2048 characters");
-	if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"base URL must start with https:// or http://");
-	if (!is_token_text(u, len) || strpbrk(u, "?#") != NULL)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"base URL must be printable ASCII without a query");
-	if (strlen(u + (u[4] == 's' ? 8 : 7)) == 0)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"base URL has no host");
-	return 0;
-}
-
-/* The bytes of each version of ksef_client_options (options.h). */
-static const size_t client_options_sizes[] = {
-	KSEF__OPTIONS_END(ksef_client_options, proxy), /* 1 */
-};
-KSEF__OPTIONS_SIZES(client_options_sizes, KSEF_CLIENT_OPTIONS_VERSION);
-
-int ksef__client_options_copy(ksef_client_options *dst,
-			      const ksef_client_options *src, ksef_error *err)
-{
-	ksef_client_options o = KSEF_CLIENT_OPTIONS_INIT;
-	int error = KSEF__OPTIONS_COPY(&o, src, client_options_sizes,
-				       KSEF_CLIENT_OPTIONS_VERSION,
-				       "ksef_client_options", err);
-
-	if (error == 0)
-		*dst = o;
-	return error;
-}
-
-static int check_options(const ksef_client_options *o, ksef_error *err)
-{
-	if (o->base_url == NULL)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"base_url is required");
-	if (o->connect_timeout_ms < 1 || o->timeout_ms < 1)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"timeouts must be at least 1 ms");
-	if (o->max_response_bytes < 1024)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"max_response_bytes must be at least 1024");
-	if (o->max_retries < 0 || o->max_retries > 10 ||
-	    o->max_rate_limit_waits < 0 || o->max_rate_limit_waits > 10)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"retry counts must be 0 to 10");
-	if (o->retry_backoff_ms < 0 || o->retry_backoff_ms > 60000)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"retry_backoff_ms must be 0 to 60000");
-	if (o->max_retry_after_s < 0 ||
-	    o->max_retry_after_s > KSEF_CLIENT_RETRY_AFTER_CAP)
-		return ksef__error_set(err, KSEF_EINVAL,
-			"max_retry_after_s must be 0 to %d (KSEF_CLIENT_RETRY_"
-			"AFTER_CAP)", KSEF_CLIENT_RETRY_AFTER_CAP);
-	if (o->user_agent != NULL &&
-	    strcspn(o->user_agent, "\r\n") != strlen(o->user_agent))
-		return ksef__error_set(err, KSEF_EINVAL,
-			"user_agent must be one line");
-	if (o->proxy != NULL && !is_token_text(o->proxy, strlen(o->proxy)))
-		return ksef__error_set(err, KSEF_EINVAL,
-			"proxy must be printable ASCII without spaces");
-	return check_base_url(o->base_url, err);
-}
-
 int ksef_client_new(ksef_client **out, const ksef_client_options *given,
 		    ksef_error *err)
 {
@@ -179,7 +98,7 @@ int ksef_client_new(ksef_client **out, const ksef_client_options *given,
 	if (given == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "options are NULL");
 	if ((error = ksef__client_options_copy(&copy, given, err)) < 0 ||
-	    (error = check_options(opts, err)) < 0)
+	    (error = ksef__client_options_check(opts, err)) < 0)
 		return error;
 	pthread_once(&curl_once, curl_init_once);
 	if (curl_init_result != CURLE_OK)
@@ -267,7 +186,7 @@ int ksef_client_set_access_token(ksef_client *c, const char *token,
 		return ksef__error_set(err, KSEF_EINVAL,
 			"access token must be 1 to %d characters "
 			"(KSEF_CLIENT_TOKEN_MAX)", KSEF_CLIENT_TOKEN_MAX);
-	if (!is_token_text(token, len))
+	if (!ksef__client_token_text(token, len))
 		return ksef__error_set(err, KSEF_EINVAL,
 			"access token must be printable ASCII");
 	copy = malloc(len + 1);
@@ -314,6 +233,9 @@ const char *ksef_client_last_warning(const ksef_client *c)
  * One attempt
  */
 
+/* Most bytes of an error answer to a download that goes to a sink. */
+#define SINK_ERROR_MAX 65536
+
 struct xfer {
 	ksef_buf body;
 	size_t max;
@@ -329,6 +251,10 @@ struct xfer {
 	char meta_hash[96];
 	int has_warning;
 	char warning[WARNING_MAX];
+	const ksef__request *rq; /* for its sink */
+	int line_status;         /* of the status line, for the sink */
+	uint64_t sunk;           /* bytes the sink took */
+	int sink_error;          /* what the sink returned, when negative */
 };
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -338,9 +264,25 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	int error;
 
 	(void)size;
+	if (x->rq != NULL && x->rq->sink != NULL && x->line_status >= 200 &&
+	    x->line_status <= 299) {
+		if (n > x->rq->sink_max - x->sunk) {
+			x->too_big = 1;
+			return 0;
+		}
+		x->sunk += n;
+		if ((error = x->rq->sink(x->rq->sink_ud,
+					 (const unsigned char *)ptr, n)) < 0) {
+			x->sink_error = error;
+			return 0;
+		}
+		return n;
+	}
 	/* Counted as the bytes arrive: Content-Length is only a hint, and a
-	 * body without one is still bounded. */
-	error = ksef__buf_put(&x->body, ptr, n, x->max);
+	 * body without one is still bounded. A download's error answer is
+	 * kept to a size that reads as an error. */
+	error = ksef__buf_put(&x->body, ptr, n, x->rq != NULL &&
+			      x->rq->sink != NULL ? SINK_ERROR_MAX : x->max);
 	if (error == KSEF_ETOOBIG) {
 		x->too_big = 1;
 		return 0;
@@ -454,6 +396,8 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
 		x->retry_after = -1;
 		x->has_meta_hash = x->has_warning = 0;
 		x->reason[0] = '\0';
+		x->line_status = sp != NULL && (size_t)(sp - buf) + 4 <= len ?
+			(int)parse_seconds(sp + 1, 3, 999) : 0;
 		if (sp != NULL && (size_t)(sp - buf) + 4 < len) {
 			sp += 4; /* past " NNN" */
 			rest = len - (size_t)(sp - buf);
@@ -836,7 +780,8 @@ static int make_url(char **out, const ksef_client *c, const ksef__request *rq,
 	if (rq->url != NULL) {
 		size_t len = strnlen(rq->url, KSEF_CLIENT_FIELD_MAX + 1);
 
-		if (len > KSEF_CLIENT_FIELD_MAX || !is_token_text(rq->url, len))
+		if (len > KSEF_CLIENT_FIELD_MAX ||
+		    !ksef__client_token_text(rq->url, len))
 			return ksef__error_set(err, KSEF_EINVAL,
 				"download URL must be printable ASCII of at "
 				"most %d characters (KSEF_CLIENT_FIELD_MAX)",
@@ -894,7 +839,7 @@ int ksef__client_perform(ksef_client *c, const ksef__request *rq,
 		size_t len = strnlen(rq->bearer, KSEF_CLIENT_TOKEN_MAX + 1);
 
 		if (len == 0 || len > KSEF_CLIENT_TOKEN_MAX ||
-		    !is_token_text(rq->bearer, len))
+		    !ksef__client_token_text(rq->bearer, len))
 			return ksef__error_set(err, KSEF_EINVAL,
 				"%s: token must be 1 to %d printable ASCII "
 				"characters", what, KSEF_CLIENT_TOKEN_MAX);
@@ -913,7 +858,18 @@ int ksef__client_perform(ksef_client *c, const ksef__request *rq,
 		x.max = c->o.max_response_bytes;
 		x.retry_after = -1;
 		x.retry_safe = rq->retry_safe;
+		x.rq = rq;
+		if (rq->sink != NULL) {
+			x.max = rq->sink_max < SIZE_MAX ? (size_t)rq->sink_max :
+				SIZE_MAX;
+			if ((error = rq->sink(rq->sink_ud, NULL, 0)) < 0)
+				break;
+		}
 		cc = attempt(c, rq, url, headers, &x);
+		if (x.sink_error < 0) {
+			error = x.sink_error;
+			break;
+		}
 		if (x.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 			error = ksef__error_set(err, KSEF_ETOOBIG,
 				"%s: the response is over the limit of %zu "

@@ -96,6 +96,14 @@ typedef struct ksef__request {
 	int retry_safe;
 	/* Non-zero: check x-ms-meta-hash against the body when present. */
 	int check_meta_hash;
+	/* When set, a 2xx body goes here piece by piece instead of into the
+	 * response, up to sink_max bytes in all: a download too large for
+	 * memory (export parts). Called with (NULL, 0) before each retry,
+	 * to start over. A negative return ends the exchange with that
+	 * code. The body is not hashed: the sink checks what it must. */
+	int (*sink)(void *ud, const unsigned char *p, size_t n);
+	void *sink_ud;
+	uint64_t sink_max;
 } ksef__request;
 
 /* What a successful (2xx) exchange returned. */
@@ -145,6 +153,14 @@ void ksef__client_script(ksef_client *c, const unsigned char *script,
  */
 int ksef__client_options_copy(ksef_client_options *dst,
 			      const ksef_client_options *src, ksef_error *err);
+
+/* Check copied options before a client is made of them: 0 or
+ * KSEF_EINVAL naming the option (client_options.c). */
+int ksef__client_options_check(const ksef_client_options *o,
+			       ksef_error *err);
+
+/* Printable ASCII without spaces: what may go in a header or a URL. */
+int ksef__client_token_text(const char *s, size_t len);
 
 /* The same for a ksef_client_ip_policy (client_auth.c); xades.c takes
  * one too. */
