@@ -391,6 +391,21 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	/* invoice retrieval (store_retrieval_sql.h) */
 	SQL_RETRIEVAL_MIGRATION
 	"PRAGMA user_version = 9;",
+
+	/* fault injection (store_faults.c): the plan in force, one row
+	 * whose version each change bumps, and how often each of its rules
+	 * fired. */
+	"CREATE TABLE fault_plan ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  version INTEGER NOT NULL,"
+	"  plan TEXT);"
+	"INSERT INTO fault_plan VALUES (1, 0, NULL);"
+	"CREATE TABLE fault_counts ("
+	"  version INTEGER NOT NULL,"
+	"  rule TEXT NOT NULL,"
+	"  fired INTEGER NOT NULL,"
+	"  PRIMARY KEY (version, rule));"
+	"PRAGMA user_version = 10;",
 };
 
 /* ---- statements ---- */
@@ -973,4 +988,21 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_EXPORT_FINISH] = { "finish invoice export", SQL_EXPORT_FINISH },
 	[Q_EXPORTS_EXPIRED] = { "list expired exports", SQL_EXPORTS_EXPIRED },
 	[Q_EXPORT_FORGET] = { "forget export parts", SQL_EXPORT_FORGET },
+	/* ---- fault injection (store_faults.c) ---- */
+	[Q_FAULT_PLAN_SET] = { "set fault plan",
+		"UPDATE fault_plan SET version = version + 1, plan = ?1"
+		" WHERE id = 1" },
+	[Q_FAULT_PLAN_GET] = { "read fault plan",
+		"SELECT version, plan FROM fault_plan WHERE id = 1" },
+	[Q_FAULT_VERSION] = { "read fault plan version",
+		"SELECT version FROM fault_plan WHERE id = 1" },
+	[Q_FAULT_COUNTS_CLEAR] = { "clear fault counts",
+		"DELETE FROM fault_counts" },
+	[Q_FAULT_COUNT_SET] = { "count injected fault",
+		"INSERT INTO fault_counts (version, rule, fired)"
+		" VALUES (?1, ?2, ?3) ON CONFLICT (version, rule)"
+		" DO UPDATE SET fired = max(fired, excluded.fired)" },
+	[Q_FAULT_COUNTS] = { "read fault counts",
+		"SELECT rule, fired FROM fault_counts WHERE version = ?1"
+		" ORDER BY rule" },
 };
