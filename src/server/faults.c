@@ -112,7 +112,7 @@ static void refresh(struct server *srv)
 {
 	faults *f = srv->faults;
 	int64_t now = monotonic_ms(), version, have;
-	char why[FAULTS_WHY_SZ], *text = NULL;
+	char why[FAULTS_WHY_SZ], esc[4 * FAULTS_WHY_SZ], *text = NULL;
 	fault_plan *p = NULL, *old;
 	ksef_error err;
 
@@ -131,9 +131,9 @@ static void refresh(struct server *srv)
 	 * (another version's) applies as none, and says so. */
 	if (text != NULL && faults_plan_parse(&p, text, strlen(text),
 					      router_known, why) != 0) {
-		request_log_escape(text, strlen(text) + 1, why);
+		request_log_escape(esc, sizeof(esc), why);
 		fprintf(stderr, "ksefd: fault plan %lld ignored: %s\n",
-			(long long)version, text);
+			(long long)version, esc);
 		p = NULL;
 	}
 	free(text);

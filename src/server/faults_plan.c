@@ -262,7 +262,7 @@ static int parse_rule(struct rule *r, json_t *o, size_t index,
 				return fail(why, "rule %s: group must be a "
 					    "string", r->e.id);
 			for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-				if (strcmp(json_string_value(v), groups[i]) == 0)
+				if (!strcmp(json_string_value(v), groups[i]))
 					break;
 			if (i == sizeof(groups) / sizeof(groups[0]))
 				return fail(why, "rule %s: unknown group "
@@ -304,8 +304,8 @@ static int parse_rule(struct rule *r, json_t *o, size_t index,
 		case F_STATUS:
 			if (get_int(&n, v, r->e.action == FAULT_STATUS ?
 				    400 : 300, 599) != 0)
-				return fail(why, "rule %s: status must be %s to "
-					    "599", r->e.id, r->e.action ==
+				return fail(why, "rule %s: status must be %s "
+					    "to 599", r->e.id, r->e.action ==
 					    FAULT_STATUS ? "400" : "300");
 			r->e.status = (int)n;
 			break;

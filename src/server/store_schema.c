@@ -20,6 +20,7 @@
  * written as (?N IS NULL OR ...) instead of being assembled at run time.
  */
 #include "store_int.h"
+#include "store_faults_sql.h"
 #include "store_retrieval_sql.h"
 
 /* ---- schema ---- */
@@ -392,19 +393,8 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	SQL_RETRIEVAL_MIGRATION
 	"PRAGMA user_version = 9;",
 
-	/* fault injection (store_faults.c): the plan in force, one row
-	 * whose version each change bumps, and how often each of its rules
-	 * fired. */
-	"CREATE TABLE fault_plan ("
-	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
-	"  version INTEGER NOT NULL,"
-	"  plan TEXT);"
-	"INSERT INTO fault_plan VALUES (1, 0, NULL);"
-	"CREATE TABLE fault_counts ("
-	"  version INTEGER NOT NULL,"
-	"  rule TEXT NOT NULL,"
-	"  fired INTEGER NOT NULL,"
-	"  PRIMARY KEY (version, rule));"
+	/* fault injection (store_faults_sql.h) */
+	SQL_FAULTS_MIGRATION
 	"PRAGMA user_version = 10;",
 };
 
@@ -989,20 +979,11 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_EXPORTS_EXPIRED] = { "list expired exports", SQL_EXPORTS_EXPIRED },
 	[Q_EXPORT_FORGET] = { "forget export parts", SQL_EXPORT_FORGET },
 	/* ---- fault injection (store_faults.c) ---- */
-	[Q_FAULT_PLAN_SET] = { "set fault plan",
-		"UPDATE fault_plan SET version = version + 1, plan = ?1"
-		" WHERE id = 1" },
-	[Q_FAULT_PLAN_GET] = { "read fault plan",
-		"SELECT version, plan FROM fault_plan WHERE id = 1" },
-	[Q_FAULT_VERSION] = { "read fault plan version",
-		"SELECT version FROM fault_plan WHERE id = 1" },
+	[Q_FAULT_PLAN_SET] = { "set fault plan", SQL_FAULT_PLAN_SET },
+	[Q_FAULT_PLAN_GET] = { "read fault plan", SQL_FAULT_PLAN_GET },
+	[Q_FAULT_VERSION] = { "read fault plan version", SQL_FAULT_VERSION },
 	[Q_FAULT_COUNTS_CLEAR] = { "clear fault counts",
-		"DELETE FROM fault_counts" },
-	[Q_FAULT_COUNT_SET] = { "count injected fault",
-		"INSERT INTO fault_counts (version, rule, fired)"
-		" VALUES (?1, ?2, ?3) ON CONFLICT (version, rule)"
-		" DO UPDATE SET fired = max(fired, excluded.fired)" },
-	[Q_FAULT_COUNTS] = { "read fault counts",
-		"SELECT rule, fired FROM fault_counts WHERE version = ?1"
-		" ORDER BY rule" },
+				   SQL_FAULT_COUNTS_CLEAR },
+	[Q_FAULT_COUNT_SET] = { "count injected fault", SQL_FAULT_COUNT_SET },
+	[Q_FAULT_COUNTS] = { "read fault counts", SQL_FAULT_COUNTS },
 };

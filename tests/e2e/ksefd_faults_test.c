@@ -603,7 +603,8 @@ static void plans_are_counted_and_bad_ones_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(html_502_on_a_send_is_looked_up_then_sent_once),
+		cmocka_unit_test(
+			html_502_on_a_send_is_looked_up_then_sent_once),
 		cmocka_unit_test(
 			a_send_whose_answer_is_dropped_is_found_not_resent),
 		cmocka_unit_test(

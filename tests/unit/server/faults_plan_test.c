@@ -335,7 +335,8 @@ int main(void)
 		cmocka_unit_test(bad_plans_are_refused_with_their_reason),
 		cmocka_unit_test(a_plan_over_the_size_limit_is_refused),
 		cmocka_unit_test(too_many_rules_are_refused),
-		cmocka_unit_test(rules_match_by_route_group_context_and_session),
+		cmocka_unit_test(
+			rules_match_by_route_group_context_and_session),
 		cmocka_unit_test(nth_and_count_pick_which_matches_fire),
 		cmocka_unit_test(a_probability_is_reproducible_from_its_seed),
 		cmocka_unit_test(
