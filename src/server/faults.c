@@ -23,6 +23,7 @@
 #include "http.h"
 #include "keys.h"
 #include "ratelimit.h"
+#include "router.h"
 #include "util/util.h"
 
 /* How often the store is asked whether the plan changed: a change made by

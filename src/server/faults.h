@@ -19,10 +19,6 @@ typedef struct faults faults;
 int faults_new(faults **out);
 void faults_free(faults *f);
 
-/* Whether "METHOD ROUTE" (method NULL: any) names a route of ksefd, for
- * faults_plan_parse (router.c). */
-int router_known(const char *method, const char *route);
-
 /* Read a plan file, check it, and put it in the store in place of the one
  * in force (NULL path: none). 0, or -1 with the reason in err. */
 int faults_install(store *st, const char *path, ksef_error *err);

@@ -13,7 +13,6 @@
 #include <string.h>
 #include "faults_plan.h"
 #include "router.h"
-#include "faults.h"
 
 #define SEND "/sessions/online/{ref}/invoices"
 
