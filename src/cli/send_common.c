@@ -352,10 +352,14 @@ int send_report(struct send_run *r, int rc, const char *session_ref,
 			if (inv->status == 200 || o->already) {
 				r1 = CLI_OK;
 				if (arr == NULL && !r->quiet)
-					printf("%s: %d %s%s\n", o->file,
+					printf("%s: %d %s%s%s\n", o->file,
 					       inv->status, st.ksef_number,
 					       o->already ?
-					       " (already accepted)" : "");
+					       " (already accepted)" : "",
+					       inv->reconciled ? " (found in "
+					       "the session after a send "
+					       "without a clear answer; not "
+					       "sent again)" : "");
 			} else if (inv->status < 200) {
 				/* No verdict within --timeout. */
 				r1 = cli_fail(CLI_F_NETWORK, NULL, "%s: %d %s "

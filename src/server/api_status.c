@@ -102,8 +102,13 @@ static void add_upo_pages(struct request *req, json_t *o,
  * processed), without its UPO, as its invoices still show 150. */
 static void seem_in_progress(struct request *req, store_session *s)
 {
-	if (processing_session_pending(req->srv->processing, s,
-				       server_now_ms()))
+	int64_t now = server_now_ms();
+
+	/* fault injection: a rule's hold (req->fault_hold_ms) is a longer
+	 * processing delay for this answer. */
+	if (processing_session_pending(req->srv->processing, s, now) ||
+	    (s->status >= 200 && s->status != 415 &&
+	     now - s->updated_ms < req->fault_hold_ms))
 		s->status = 170;
 }
 
@@ -225,7 +230,9 @@ static json_t *invoice_json(struct request *req, const store_invoice *given)
 	/* Within the processing delay an invoice is 150, with nothing its
 	 * verdict gave: no number, no dates of it, no details, no UPO. */
 	if (processing_invoice_pending(req->srv->processing, given,
-				       server_now_ms())) {
+				       server_now_ms()) ||
+	    (given->status >= 200 &&
+	     server_now_ms() - given->invoicing_ms < req->fault_hold_ms)) {
 		shown = *given;
 		shown.status = 150;
 		shown.status_details[0] = '\0';

@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 #include "ctx_limits.h"
 #include "decide.h"
+#include "faults.h"
 #include "invoice_meta.h"
 #include "session_keys.h"
 #include "testdata.h"
@@ -217,6 +218,11 @@ void decide_plaintext(struct server *srv, const store_session *s,
 		snprintf(line, sizeof(line), "Brak uprawnień do wystawienia "
 			 "faktury w imieniu podmiotu %s w kontekście %s %s.",
 			 inv->seller_nip, s->ctx_type, s->ctx_value);
+		set_detail(inv, line);
+		goto refused;
+	}
+	/* fault injection (faults.c): a rule may refuse it all the same. */
+	if (faults_verify(srv, s, &inv->status, line, sizeof(line))) {
 		set_detail(inv, line);
 		goto refused;
 	}

@@ -115,18 +115,14 @@ static void reference_of(const struct request *req, char out[37])
 		 t + 16, t + 20);
 }
 
-void errors_reply(struct request *req, unsigned http_status, int code,
-		  const char *fmt, ...)
+static void reply_v(struct request *req, unsigned http_status, int code,
+		    const char *desc, const char *fmt, va_list ap)
 {
-	const char *desc = errors_description(code);
 	json_t *details = json_array(), *entry = json_object(), *body;
 	char detail[1024], reference[37];
-	va_list ap;
 
 	if (fmt != NULL) {
-		va_start(ap, fmt);
 		vsnprintf(detail, sizeof(detail), fmt, ap);
-		va_end(ap);
 		json_array_append_new(details, json_string(detail));
 	}
 	if (req->problem_details) {
@@ -153,6 +149,27 @@ void errors_reply(struct request *req, unsigned http_status, int code,
 		"serviceName", "ksefd",
 		"timestamp", timestamp_now(0));
 	http_reply_json(req, http_status, body);
+}
+
+void errors_reply(struct request *req, unsigned http_status, int code,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply_v(req, http_status, code, errors_description(code), fmt, ap);
+	va_end(ap);
+}
+
+void errors_reply_described(struct request *req, unsigned http_status,
+			    int code, const char *description,
+			    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply_v(req, http_status, code, description, fmt, ap);
+	va_end(ap);
 }
 
 void errors_internal(struct request *req, const ksef_error *err)

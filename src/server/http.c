@@ -505,7 +505,8 @@ static void dispatch_now(struct server *srv, struct request *req)
 	if (!req->responded)
 		http_reply_empty(req, 500);
 	set_phase(req->hc, PHASE_BUSY);
-	send_reply(req);
+	if (!req->drop)
+		send_reply(req);
 }
 
 static void client_ip(struct request *req)
@@ -632,6 +633,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*upload_data_size = 0;
 		if (req->dispatched && req->conn != NULL) {
 			req->dispatched = 0;
+			/* fault injection: no answer, the connection goes */
+			if (req->drop)
+				return MHD_NO;
 			send_reply(req);
 		}
 		return MHD_YES;
@@ -654,11 +658,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (req->quick)
-		dispatch_now(srv, req);
-	else
+	if (!req->quick) {
 		dispatch_later(srv->http, req);
-	return MHD_YES;
+		return MHD_YES;
+	}
+	dispatch_now(srv, req);
+	/* fault injection: a quick route's drop closes it now */
+	return req->drop && !req->dispatched ? MHD_NO : MHD_YES;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn,

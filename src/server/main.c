@@ -21,6 +21,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 #include "ctx_limits.h"
+#include "faults.h"
 #include "http.h"
 #include "router.h"
 #include "server.h"
@@ -41,6 +42,7 @@ static const char usage_text[] =
 "       ksefd grant [revoke] --data DIR --nip NIP (--subject-nip N |\n"
 "                   --subject-pesel P | --subject-fingerprint F)\n"
 "                   [--permissions P,P...]\n"
+"       ksefd faults set FILE|clear|show --data DIR\n"
 "       ksefd --version | --help\n"
 "\n"
 "A local KSeF 2.0 interactive-session server: the API under /v2.\n"
@@ -83,6 +85,8 @@ static const char usage_text[] =
 "                        before their final status (default 500; 0: none)\n"
 "  --export-part-bytes N an invoice export's parts, before encryption, are\n"
 "                        at most N bytes (default 50000000)\n"
+"  --faults FILE         inject the faults of this plan (docs/faults.md);\n"
+"                        without it ksefd starts with none\n"
 "\n"
 "keys: USAGE is SymmetricKeyEncryption, KsefTokenEncryption or UpoSigning\n"
 "(rotate adds a key for one usage, or the two API usages when none is\n"
@@ -93,6 +97,10 @@ static const char usage_text[] =
 "grant: lets a subject other than the owner authenticate with XAdES to the\n"
 "NIP context with these permissions (its direct grants become exactly\n"
 "these, made by the system); revoke withdraws them.\n"
+"faults: set checks a fault plan and puts it in force in place of the one\n"
+"there (a running ksefd takes it within 100 ms); a plan with an error is\n"
+"refused and the old one stays; clear removes it; show prints the plan in\n"
+"force and how often each of its rules fired.\n"
 "--version prints the version of ksefd (that of its libksef) and exits.\n";
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -318,6 +326,53 @@ static int cmd_grant(int argc, char **argv, const char *data_dir,
 	return rc;
 }
 
+/* One rule's count, for `faults show`. */
+static void show_count(void *arg, const char *rule, int64_t fired)
+{
+	(void)arg;
+	printf("rule %s fired %lld\n", rule, (long long)fired);
+}
+
+/* ksefd faults set FILE | clear | show: the plan lives in the store, as
+ * keys do, so a running ksefd takes it at its next look. */
+static int cmd_faults(int argc, char **argv, const char *data_dir)
+{
+	store *st = NULL;
+	ksef_error err;
+	int64_t version;
+	char *plan = NULL;
+	int rc = 0;
+
+	if (argc < 1 || (strcmp(argv[0], "set") == 0 ? argc != 2 :
+			 argc != 1))
+		return die("%s", "faults: set FILE, clear or show");
+	if (strcmp(argv[0], "set") != 0 && strcmp(argv[0], "clear") != 0 &&
+	    strcmp(argv[0], "show") != 0)
+		return die("faults: unknown command %s (set FILE, clear or "
+			   "show)", argv[0]);
+	if (store_open(&st, data_dir, &err) != 0)
+		return die("%s", err.message);
+	if (strcmp(argv[0], "show") == 0) {
+		if (store_faults_get(st, &version, &plan, &err) != STORE_OK) {
+			rc = die("faults show: %s", err.message);
+		} else {
+			printf("plan %lld%s\n", (long long)version,
+			       plan ? "" : " (none)");
+			if (plan != NULL)
+				printf("%s\n", plan);
+			if (store_faults_counts(st, version, show_count, NULL,
+						&err) != STORE_OK)
+				rc = die("faults show: %s", err.message);
+			free(plan);
+		}
+	} else if (faults_install(st, strcmp(argv[0], "set") == 0 ?
+				  argv[1] : NULL, &err) != 0) {
+		rc = die("faults %s: %s", argv[0], err.message);
+	}
+	store_close(st);
+	return rc;
+}
+
 static int parse_listen(struct config *cfg, const char *s)
 {
 	const char *colon = strrchr(s, ':');
@@ -391,6 +446,13 @@ static int serve(struct config *cfg)
 		die("%s", err.message);
 		goto out;
 	}
+	/* fault injection: the plan of --faults, or none (a plan left by
+	 * an earlier run does not outlive it). */
+	if (faults_install(srv.store, cfg->faults_file, &err) != 0 ||
+	    faults_new(&srv.faults) != 0) {
+		die("%s", err.message);
+		goto out;
+	}
 	if (upo_service_init(&srv, &err) != 0) {
 		die("%s", err.message);
 		goto out;
@@ -447,6 +509,7 @@ out:
 	ctx_limits_free(srv.ctx_limits);
 	jwt_cache_free(srv.jwt_cache);
 	processing_free(srv.processing);
+	faults_free(srv.faults);
 	ksef_schemas_free(srv.schemas);
 	upo_service_free(&srv);
 	trust_free(srv.trust);
@@ -484,6 +547,7 @@ int main(int argc, char **argv)
 		{ "subject-nip", required_argument, NULL, '1' },
 		{ "subject-pesel", required_argument, NULL, '2' },
 		{ "subject-fingerprint", required_argument, NULL, '3' },
+		{ "faults", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "max-connections", required_argument, NULL, NUM_FLAG + 0 },
@@ -616,6 +680,7 @@ int main(int argc, char **argv)
 			cfg.crl_files[cfg.crl_count++] = optarg;
 			break;
 		case 's': cfg.schema_dir = optarg; break;
+		case 'F': cfg.faults_file = optarg; break;
 		case 'u': usage_name = optarg; break;
 		case 'n': nip = optarg; break;
 		case 'P': perms = optarg; break;
@@ -644,6 +709,9 @@ int main(int argc, char **argv)
 		return cmd_grant(argc - optind - 1, argv + optind + 1,
 				 cfg.data_dir, nip, subject_type, subject_value,
 				 perms);
+	if (optind < argc && strcmp(argv[optind], "faults") == 0)
+		return cmd_faults(argc - optind - 1, argv + optind + 1,
+				  cfg.data_dir);
 	if (optind < argc && strcmp(argv[optind], "token") == 0)
 		return cmd_token(argc - optind - 1, argv + optind + 1,
 				 cfg.data_dir, nip, perms, desc);

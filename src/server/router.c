@@ -14,6 +14,7 @@
 #include "context.h"
 #include "ctx_limits.h"
 #include "errors.h"
+#include "faults.h"
 #include "http.h"
 #include "reads.h"
 #include "router.h"
@@ -510,8 +511,11 @@ void router_traits(struct request *req, struct http_traits *out)
 	if (router_find(req, &r) != 0)
 		return; /* answered at once, with no body wanted */
 	/* A read's checks run on the loop too; the read itself goes to
-	 * the read gate (router_dispatch). */
-	out->quick = (r->flags & (ROUTE_QUICK | ROUTE_READ)) != 0;
+	 * the read gate (router_dispatch). Under a fault plan every route
+	 * runs on a handler thread, where a rule's delay holds no event
+	 * loop. */
+	out->quick = (r->flags & (ROUTE_QUICK | ROUTE_READ)) != 0 &&
+		     !faults_active(req->srv);
 	if (r->flags & ROUTE_UPLOAD) {
 		api_batch_upload_traits(req, out);
 		return;
@@ -560,6 +564,9 @@ void router_dispatch(struct request *req)
 	}
 	if (check(req, r) != 0)
 		return;
+	/* fault injection (faults.c): a rule may answer in its place. */
+	if (faults_dispatch(req, r->method, r->pattern))
+		return;
 	if ((r->flags & ROUTE_READ) && req->srv != NULL &&
 	    req->srv->reads != NULL) {
 		reads_submit(req->srv->reads, req, r->handler);
@@ -569,4 +576,27 @@ void router_dispatch(struct request *req)
 	/* A deferred request is another thread's now. */
 	if (!http_deferred() && !req->responded)
 		errors_reply(req, 500, 21405, "internal error: no reply");
+}
+
+/* fault injection: whether a plan's "METHOD ROUTE" is one of ours; a
+ * storage route is named under /storage. */
+int router_known(const char *method, const char *route)
+{
+	const struct route *t = routes;
+	size_t i, n = sizeof(routes) / sizeof(routes[0]);
+
+	if (strncmp(route, STORAGE_PREFIX "/", strlen(STORAGE_PREFIX) + 1) ==
+	    0) {
+		route += strlen(STORAGE_PREFIX);
+		t = storage_routes;
+		n = sizeof(storage_routes) / sizeof(storage_routes[0]);
+	} else if (strncmp(route, QR_PREFIX, strlen(QR_PREFIX)) == 0) {
+		t = qr_routes;
+		n = 1;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(t[i].pattern, route) == 0 &&
+		    (method == NULL || strcmp(t[i].method, method) == 0))
+			return 1;
+	return 0;
 }

@@ -61,4 +61,9 @@ void router_dispatch(struct request *req);
  * known path with another method. */
 unsigned router_find(struct request *req, const struct route **out);
 
+/* fault injection: whether "METHOD ROUTE" (method NULL: any) names a
+ * route of the table, a storage one under /storage; faults_plan_parse()
+ * refuses a plan's route that does not. */
+int router_known(const char *method, const char *route);
+
 #endif

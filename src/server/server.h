@@ -61,6 +61,7 @@ struct config {
 	size_t max_invoice_bytes;    /* plaintext limit: 1 000 000 */
 	int invoice_cpu_ms;          /* CPU one invoice's verification may use */
 	int processing_delay_ms;     /* seeming processing time (100, 150) */
+	const char *faults_file;     /* --faults: the fault plan at start */
 	int max_connections;
 	int max_connections_per_ip;
 	int connection_timeout_s;    /* idle: no byte in either direction */
@@ -125,6 +126,7 @@ struct server {
 	unsigned char jwt_secret[32];
 	jwt_cache *jwt_cache;              /* verified bearer tokens */
 	struct processing *processing;     /* --processing-delay */
+	struct faults *faults;             /* fault injection, faults.c */
 	unsigned char presign_secret[32];  /* pre-signed download links */
 	ksef_upo_signer *upo_signer;       /* upo_service.c */
 	char *upo_cert_pem;                /* its certificate, published */
@@ -208,6 +210,11 @@ struct request {
 	int (*sink)(struct request *req, const char *data, size_t len);
 	void *upload;
 	void (*upload_free)(void *upload);
+	/* fault injection (faults.c): close the connection instead of
+	 * sending the answer; show final statuses as still in progress
+	 * (150/170) for this long after their change. */
+	int drop;
+	int64_t fault_hold_ms;
 };
 
 /* Milliseconds since the epoch, now (clock.c). */

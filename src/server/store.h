@@ -1053,4 +1053,25 @@ store_result store_export_finish(store *st, const char *ref, int status,
 				 int64_t completed_ms, const char *package,
 				 ksef_error *err);
 
+/* ---- fault injection (store_faults.c) ---- */
+
+/* Replace the fault plan (its JSON text, already validated; NULL: none)
+ * and forget the counts of the old one; its version goes up by one. */
+store_result store_faults_set(store *st, const char *plan, ksef_error *err);
+/* The plan in force: *version (0 before any was set) and its text in
+ * *plan (malloc'd; NULL when there is none: free it). */
+store_result store_faults_get(store *st, int64_t *version, char **plan,
+			      ksef_error *err);
+/* The plan's version alone, cheap enough to ask often; -1 on failure. */
+int64_t store_faults_version(store *st);
+/* Record that rule `rule` of plan `version` has fired `fired` times. */
+store_result store_faults_count(store *st, int64_t version, const char *rule,
+				int64_t fired, ksef_error *err);
+/* How often each rule of plan `version` fired: calls fn for each rule
+ * that has fired. */
+store_result store_faults_counts(store *st, int64_t version,
+				 void (*fn)(void *arg, const char *rule,
+					    int64_t fired),
+				 void *arg, ksef_error *err);
+
 #endif

@@ -73,6 +73,9 @@ enum query {
 	/* invoice retrieval (store_retrieval.c) */
 	Q_META_ADD, Q_META_QUERY, Q_EXPORT_ADD, Q_EXPORT_GET, Q_EXPORT_RUNNING,
 	Q_EXPORTS_PENDING, Q_EXPORT_FINISH, Q_EXPORTS_EXPIRED, Q_EXPORT_FORGET,
+	/* fault injection (store_faults.c) */
+	Q_FAULT_PLAN_SET, Q_FAULT_PLAN_GET, Q_FAULT_VERSION,
+	Q_FAULT_COUNTS_CLEAR, Q_FAULT_COUNT_SET, Q_FAULT_COUNTS,
 	Q_COUNT
 };
 
@@ -85,7 +88,7 @@ extern const struct query_text sql_queries[Q_COUNT];
 
 /* The schema's version, and the migrations that reach it: migration i
  * brings user_version i to i + 1 (store_schema.c; run by sql_migrate()). */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 extern const char *const sql_migrations[STORE_SCHEMA_VERSION];
 
 /* ---- the store (store_sqlite.c) ---- */

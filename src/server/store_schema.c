@@ -20,6 +20,7 @@
  * written as (?N IS NULL OR ...) instead of being assembled at run time.
  */
 #include "store_int.h"
+#include "store_faults_sql.h"
 #include "store_retrieval_sql.h"
 
 /* ---- schema ---- */
@@ -391,6 +392,10 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	/* invoice retrieval (store_retrieval_sql.h) */
 	SQL_RETRIEVAL_MIGRATION
 	"PRAGMA user_version = 9;",
+
+	/* fault injection (store_faults_sql.h) */
+	SQL_FAULTS_MIGRATION
+	"PRAGMA user_version = 10;",
 };
 
 /* ---- statements ---- */
@@ -973,4 +978,12 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_EXPORT_FINISH] = { "finish invoice export", SQL_EXPORT_FINISH },
 	[Q_EXPORTS_EXPIRED] = { "list expired exports", SQL_EXPORTS_EXPIRED },
 	[Q_EXPORT_FORGET] = { "forget export parts", SQL_EXPORT_FORGET },
+	/* ---- fault injection (store_faults.c) ---- */
+	[Q_FAULT_PLAN_SET] = { "set fault plan", SQL_FAULT_PLAN_SET },
+	[Q_FAULT_PLAN_GET] = { "read fault plan", SQL_FAULT_PLAN_GET },
+	[Q_FAULT_VERSION] = { "read fault plan version", SQL_FAULT_VERSION },
+	[Q_FAULT_COUNTS_CLEAR] = { "clear fault counts",
+				   SQL_FAULT_COUNTS_CLEAR },
+	[Q_FAULT_COUNT_SET] = { "count injected fault", SQL_FAULT_COUNT_SET },
+	[Q_FAULT_COUNTS] = { "read fault counts", SQL_FAULT_COUNTS },
 };

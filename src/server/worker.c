@@ -34,6 +34,7 @@
 #include "batch.h"
 #include "decide.h"
 #include "export_build.h"
+#include "faults.h"
 #include "lanes.h"
 #include "permissions.h"
 #include "session_keys.h"
@@ -176,10 +177,16 @@ static void run_job(struct workers *w, struct invoice_job *job)
 		       job->ciphertext.size, &job->inv, &job->plain);
 	/* The ciphertext is not kept: the verdict is. */
 	ksef_buf_dispose(&job->ciphertext);
-	error = store_invoice_add(srv->store, &job->inv, job->plain.ptr,
-				  job->plain.size, verdict_duplicate,
-				  &job->session_status, job_stored, job,
-				  &job->err);
+	/* fault injection (faults.c): a rule may fail the write, so that
+	 * nothing is stored and the client gets a 5xx. */
+	if (faults_store(srv, &job->session, &job->err))
+		error = STORE_ERROR;
+	else
+		error = store_invoice_add(srv->store, &job->inv,
+					  job->plain.ptr, job->plain.size,
+					  verdict_duplicate,
+					  &job->session_status, job_stored,
+					  job, &job->err);
 	if (error < 0)
 		job_stored(job, error);
 }
