@@ -127,9 +127,9 @@ static void every_permission_operation_is_routed_as_the_contract_says(
 	json_decref(api);
 }
 
-/* The operations not served yet: invoice retrieval and export (issue
- * "Batch sessions, invoice retrieval and export"), and
- * certificates (issue "KSeF certificates, KOD II and offline invoices"). */
+/* The operations not served yet: the list of PEPPOL service providers,
+ * and certificates (issue "KSeF certificates, KOD II and offline
+ * invoices"). */
 static const char *const not_yet[] = {
 	"GET /peppol/query",
 	"GET /certificates/limits",
