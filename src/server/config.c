@@ -52,4 +52,8 @@ void config_init(struct config *cfg)
 	cfg->upo_page_size = 10000;                 /* upo-v4-3.xsd */
 	/* GET /invoices/exports/{referenceNumber}: parts of at most 50 MB */
 	cfg->export_part_bytes = 50 * 1000 * 1000;
+	/* ... and of at most 10 000 invoices (pobieranie-faktur.md): lower
+	 * only so that tests see a truncated package without sending 10 000
+	 * invoices first. */
+	cfg->export_max_invoices = 10000;
 }

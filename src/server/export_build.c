@@ -198,7 +198,7 @@ static int build(struct server *srv, const store_export *e,
 	struct archive *a = NULL;
 	ksef_buf xml = KSEF_BUF_INIT;
 	json_t *filters, *meta = json_array(), *pkg;
-	size_t n = 0, i, included = 0;
+	size_t n = 0, i, included = 0, max;
 	int64_t hwm, now = server_now_ms();
 	int truncated, status = 500;
 	char msg[256], *text;
@@ -215,7 +215,10 @@ static int build(struct server *srv, const store_export *e,
 		goto out;
 	}
 	f.q.nip = e->nip;
-	f.q.limit = RETRIEVAL_MAX_RECORDS + 1;
+	max = srv->cfg.export_max_invoices > 0 &&
+	      srv->cfg.export_max_invoices < RETRIEVAL_MAX_RECORDS ?
+	      (size_t)srv->cfg.export_max_invoices : RETRIEVAL_MAX_RECORDS;
+	f.q.limit = max + 1;
 	if (store_meta_query_run(srv->store, &f.q, &rows, &n, &err) != 0)
 		goto out;
 	export_dir(srv, e->ref, p.dir, sizeof(p.dir));
@@ -237,8 +240,8 @@ static int build(struct server *srv, const store_export *e,
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open(a, &p, NULL, on_write, NULL) != ARCHIVE_OK)
 		goto out;
-	truncated = n > RETRIEVAL_MAX_RECORDS;
-	for (i = 0; i < n && i < RETRIEVAL_MAX_RECORDS; i++) {
+	truncated = n > max;
+	for (i = 0; i < n && i < max; i++) {
 		char name[KSEF_NUMBER_BUFSZ + 8];
 
 		if (!e->only_metadata) {

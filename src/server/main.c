@@ -85,6 +85,8 @@ static const char usage_text[] =
 "                        before their final status (default 500; 0: none)\n"
 "  --export-part-bytes N an invoice export's parts, before encryption, are\n"
 "                        at most N bytes (default 50000000)\n"
+"  --export-max-invoices N an export package holds at most N invoices and\n"
+"                        is truncated past them (default 10000)\n"
 "  --faults FILE         inject the faults of this plan (docs/faults.md);\n"
 "                        without it ksefd starts with none\n"
 "\n"
@@ -564,6 +566,8 @@ int main(int argc, char **argv)
 		  NUM_FLAG + 9 },
 		{ "max-reads", required_argument, NULL, NUM_FLAG + 10 },
 		{ "read-wait-ms", required_argument, NULL, NUM_FLAG + 11 },
+		{ "export-max-invoices", required_argument, NULL,
+		  NUM_FLAG + 12 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config cfg;
@@ -582,6 +586,7 @@ int main(int argc, char **argv)
 		{ 1024, 50000000, &cfg.export_part_bytes },
 		{ 1, 256, &cfg.max_reads },
 		{ 1, 600000, &cfg.read_wait_ms },
+		{ 1, 10000, &cfg.export_max_invoices },
 	};
 	const char *usage_name = NULL, *nip = NULL, *subject_type = NULL,
 		   *subject_value = NULL,

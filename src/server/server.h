@@ -75,6 +75,8 @@ struct config {
 	int upo_page_size;           /* documents per session UPO page */
 	int export_part_bytes;       /* an export part before encryption:
 					50 MB */
+	int export_max_invoices;     /* invoices in one export package
+					before it is truncated: 10 000 */
 };
 
 void config_init(struct config *cfg);

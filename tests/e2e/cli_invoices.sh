@@ -181,6 +181,24 @@ expect "says why" err "another sync runs"
 check "sync needs --out" 2 "$KSEF" invoices sync
 check "a bad subject type" 2 "$KSEF" invoices sync --out "$WORK/x" --subject-type Seller
 
+# Truncated packages: a ksefd whose packages hold at most 5 invoices.
+# The 12 sent there come in three packages (5, 5, 2), each after the
+# last date of the one before (przyrostowe-pobieranie-faktur.md), and one
+# sync takes them all, once each.
+start_ksefd "$WORK/data5" --processing-delay 0 --export-max-invoices 5
+base5=$KSEFD_BASE
+token5=$("$KSEFD" token create --data "$WORK/data5" --nip $nip)
+rm -f "$WORK"/a5.*; mkdir -p "$WORK/a5"; cp "$WORK"/a/*.xml "$WORK/a5/"
+base=$base5 send $nip "$token5" "$WORK/a5"
+check "12 accepted by the second ksefd" 0 test "$(wc -l <"$WORK/a5.numbers")" -eq 12
+check "auth login to it" 0 "$KSEF" auth login --base-url "$base5" --nip $nip --token "$token5"
+check "an export there is truncated" 0 "$KSEF" invoices export --out "$WORK/t-export"
+check "with 5 invoices" 0 test "$(ls "$WORK"/t-export/*.xml | wc -l)" -eq 5
+check "a sync over truncated packages" 0 "$KSEF" invoices sync --json --out "$WORK/t-sync" --subject-type Subject1
+jnums "$WORK/out" "n for s in d['subjects'] for n in s['new']" >"$WORK/t-new"
+same "takes all 12, once each" "$WORK/a5.numbers" "$WORK/t-new"
+same "and writes them all" "$WORK/a5.numbers" <(ls "$WORK/t-sync" | sed -n 's/\.xml$//p' | sort)
+
 check "ksef --help lists invoices" 0 "$KSEF" --help
 expect "query" out "invoices query"
 expect "sync" out "invoices sync"
