@@ -43,7 +43,7 @@ static unsigned char content[PARTS * PART_BYTES];
 
 static void *handle(void *arg)
 {
-	int c = (int)(intptr_t)arg, n = 0, part = 0, status;
+	int c = (int)(intptr_t)arg, n = 0, part = 0, status, counted = 1;
 	char head[8192] = "", *body_at, *cl;
 	size_t len = 0, want, have;
 	unsigned char *body = NULL;
@@ -93,6 +93,11 @@ static void *handle(void *arg)
 		if (n == 201)
 			srv.got[part]++;
 	}
+	/* No longer in flight once it is answered: the client may start
+	 * the next put as soon as it reads the answer, before this thread
+	 * would otherwise get to count this one out. */
+	srv.active--;
+	counted = 0;
 	pthread_mutex_unlock(&srv.lock);
 	if (n > 0) {
 		status = n;
@@ -104,9 +109,11 @@ static void *handle(void *arg)
 out:
 	free(body);
 	close(c);
-	pthread_mutex_lock(&srv.lock);
-	srv.active--;
-	pthread_mutex_unlock(&srv.lock);
+	if (counted) {
+		pthread_mutex_lock(&srv.lock);
+		srv.active--;
+		pthread_mutex_unlock(&srv.lock);
+	}
 	return NULL;
 }
 
