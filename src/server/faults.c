@@ -243,7 +243,6 @@ static void rotate_key(struct server *srv)
 	int64_t now = server_now_ms();
 	struct ring_key *rk;
 	server_key *k = NULL;
-	store_key row;
 	ksef_error err;
 
 	if (keyring_refresh(srv, &err) == 0) {
@@ -259,15 +258,7 @@ static void rotate_key(struct server *srv)
 		fprintf(stderr, "ksefd: fault rotate_key: %s\n", err.message);
 		return;
 	}
-	memset(&row, 0, sizeof(row));
-	row.usage = KEY_USAGE_SYMMETRIC;
-	snprintf(row.public_key_id, sizeof(row.public_key_id), "%s",
-		 k->public_key_id);
-	row.cert_b64 = k->cert_b64;
-	row.key_pem = k->key_pem;
-	row.valid_from_ms = k->valid_from_ms;
-	row.valid_to_ms = k->valid_to_ms;
-	if (store_key_add(srv->store, &row, &err) != STORE_OK ||
+	if (keyring_store_key(srv->store, k, NULL, &err) != STORE_OK ||
 	    (old[0] != '\0' &&
 	     store_key_retire(srv->store, old, &err) != STORE_OK) ||
 	    keyring_refresh(srv, &err) != 0)
