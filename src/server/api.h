@@ -39,6 +39,11 @@ int api_session_fill(struct request *req, json_t *body, int type,
 int api_session_is_batch(const store_session *s);
 void api_session_send(struct request *req);
 void api_session_close(struct request *req);
+/* How closing a session of either type answers the store's rc: 204 with
+ * the workers woken, 400/21180 naming status on STORE_WRONG_STATE, 500
+ * with err otherwise. */
+void api_session_close_reply(struct request *req, int rc, int status,
+			     const ksef_error *err);
 /* api_status.c: status and lists */
 void api_sessions_list(struct request *req);
 void api_session_status(struct request *req);

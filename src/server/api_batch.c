@@ -161,7 +161,7 @@ void api_batch_close(struct request *req)
 {
 	store_batch_file f;
 	store_session s;
-	int status = 0, missing = 0;
+	int status = 0, missing = 0, rc;
 	ksef_error err;
 
 	if (api_load_session(req, &s, "odnaleziona") != 0)
@@ -171,37 +171,22 @@ void api_batch_close(struct request *req)
 			"%s nie została odnaleziona.", s.ref);
 		return;
 	}
-	switch (store_batch_close(req->srv->store, s.ref, server_now_ms(),
-				  &status, &missing, &err)) {
-	case STORE_OK:
-		break;
-	case STORE_WRONG_STATE:
-		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia jej "
-			"zamknięcie.", status);
-		return;
-	case STORE_INVALID:
+	rc = store_batch_close(req->srv->store, s.ref, server_now_ms(),
+			       &status, &missing, &err);
+	if (rc == STORE_INVALID && missing > 0) {
 		/* A part missing after the time to put it has run out:
 		 * the session can no longer be completed. */
-		if (missing > 0 &&
-		    store_batch_get(req->srv->store, s.ref, &f, NULL) == 0 &&
+		if (store_batch_get(req->srv->store, s.ref, &f, NULL) == 0 &&
 		    server_now_ms() > s.created_ms +
-		    (int64_t)f.part_count * BATCH_PART_WINDOW_MS) {
+		    (int64_t)f.part_count * BATCH_PART_WINDOW_MS)
 			errors_reply(req, 400, 21208, "Sesja anulowana, "
 				"przekroczony czas wysyłki.");
-			return;
-		}
-		if (missing > 0) {
+		else
 			errors_reply(req, 400, 21205, "Nie przesłano "
 				"zadeklarowanej '%d' części pliku.", missing);
-			return;
-		}
-		/* fall through */
-	default:
-		errors_internal(req, &err);
 		return;
 	}
-	workers_kick(req->srv);
-	http_reply_empty(req, 204);
+	api_session_close_reply(req, rc, status, &err);
 }
 
 /* ---- the parts ---- */

@@ -344,31 +344,38 @@ out:
 void api_session_close(struct request *req)
 {
 	store_session s;
-	int status = 0;
+	int status = 0, rc;
 	ksef_error err;
 
 	if (api_load_session(req, &s, "odnaleziona") != 0)
 		return;
 	/* A batch session closes with its own call (api_batch.c). */
 	if (api_session_is_batch(&s)) {
-		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia jej "
-			"zamknięcie.", s.status);
+		api_session_close_reply(req, STORE_WRONG_STATE, s.status, NULL);
 		return;
 	}
-	switch (store_session_close(req->srv->store, s.ref, server_now_ms(),
-				    &status, &err)) {
+	rc = store_session_close(req->srv->store, s.ref, server_now_ms(),
+				 &status, &err);
+	api_session_close_reply(req, rc, status, &err);
+}
+
+void api_session_close_reply(struct request *req, int rc, int status,
+			     const ksef_error *err)
+{
+	switch (rc) {
 	case STORE_OK:
-		break;
+		/* The UPO is the workers' to build. */
+		workers_kick(req->srv);
+		http_reply_empty(req, 204);
+		return;
 	case STORE_WRONG_STATE:
 		errors_reply(req, 400, 21180, "Status sesji %d uniemożliwia jej "
 			"zamknięcie.", status);
 		return;
 	default:
-		errors_internal(req, &err);
+		errors_internal(req, err);
 		return;
 	}
-	workers_kick(req->srv);
-	http_reply_empty(req, 204);
 }
 
 int api_session_is_batch(const store_session *s)

@@ -243,7 +243,6 @@ static void rotate_key(struct server *srv)
 	int64_t now = server_now_ms();
 	struct ring_key *rk;
 	server_key *k = NULL;
-	store_key row;
 	ksef_error err;
 
 	if (keyring_refresh(srv, &err) == 0) {
@@ -259,15 +258,7 @@ static void rotate_key(struct server *srv)
 		fprintf(stderr, "ksefd: fault rotate_key: %s\n", err.message);
 		return;
 	}
-	memset(&row, 0, sizeof(row));
-	row.usage = KEY_USAGE_SYMMETRIC;
-	snprintf(row.public_key_id, sizeof(row.public_key_id), "%s",
-		 k->public_key_id);
-	row.cert_b64 = k->cert_b64;
-	row.key_pem = k->key_pem;
-	row.valid_from_ms = k->valid_from_ms;
-	row.valid_to_ms = k->valid_to_ms;
-	if (store_key_add(srv->store, &row, &err) != STORE_OK ||
+	if (keyring_store_key(srv->store, k, NULL, &err) != STORE_OK ||
 	    (old[0] != '\0' &&
 	     store_key_retire(srv->store, old, &err) != STORE_OK) ||
 	    keyring_refresh(srv, &err) != 0)
@@ -361,18 +352,29 @@ int faults_dispatch(struct request *req, const char *method,
 	}
 }
 
-int faults_verify(struct server *srv, const store_session *s, int *status,
-		  char *detail, size_t size)
+/* The rule firing at a session's invoice stage (verify or store), its
+ * effect logged: 1 with *e filled, or 0 when none does. */
+static int session_fault(struct server *srv, enum fault_stage stage,
+			 const store_session *s, struct fault_effect *e)
 {
-	struct fault_probe probe = { FAULT_AT_VERIFY, NULL, NULL,
-				     s->ctx_value, s->ref };
-	struct fault_effect e;
+	struct fault_probe probe = { stage, NULL, NULL, s->ctx_value,
+				     s->ref };
 	int64_t version;
 
 	if (srv == NULL || srv->faults == NULL ||
-	    !match(srv, &probe, &e, &version))
+	    !match(srv, &probe, e, &version))
 		return 0;
-	injected(srv, &e, version, "session", s->ref);
+	injected(srv, e, version, "session", s->ref);
+	return 1;
+}
+
+int faults_verify(struct server *srv, const store_session *s, int *status,
+		  char *detail, size_t size)
+{
+	struct fault_effect e;
+
+	if (!session_fault(srv, FAULT_AT_VERIFY, s, &e))
+		return 0;
 	*status = e.status;
 	snprintf(detail, size, "%s", e.detail[0] ? e.detail :
 		 "Weryfikacja faktury nie powiodła się (błąd wstrzyknięty "
@@ -383,15 +385,10 @@ int faults_verify(struct server *srv, const store_session *s, int *status,
 int faults_store(struct server *srv, const store_session *s,
 		 ksef_error *err)
 {
-	struct fault_probe probe = { FAULT_AT_STORE, NULL, NULL,
-				     s->ctx_value, s->ref };
 	struct fault_effect e;
-	int64_t version;
 
-	if (srv == NULL || srv->faults == NULL ||
-	    !match(srv, &probe, &e, &version))
+	if (!session_fault(srv, FAULT_AT_STORE, s, &e))
 		return 0;
-	injected(srv, &e, version, "session", s->ref);
 	ksef_error_set(err, KSEF_EIO, "fault injected by rule %s: the "
 		       "invoice's write failed; nothing was stored", e.id);
 	return 1;

@@ -5,6 +5,7 @@
  * usage and by publicKeyId. Retired keys stay loaded: sessions opened
  * under them still need their private key to decrypt invoices.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "server.h"
@@ -127,4 +128,25 @@ struct ring_key *keyring_by_id(struct server *srv, int64_t id)
 void keyring_destroy(struct server *srv)
 {
 	keyring_clear(&srv->keyring);
+}
+
+store_result keyring_store_key(store *st, const server_key *k, int64_t *id,
+			       ksef_error *err)
+{
+	store_key row;
+	store_result rc;
+
+	memset(&row, 0, sizeof(row));
+	row.usage = k->usage;
+	snprintf(row.public_key_id, sizeof(row.public_key_id), "%s",
+		 k->public_key_id);
+	/* Borrowed: store_key_add() only reads them. */
+	row.cert_b64 = k->cert_b64;
+	row.key_pem = k->key_pem;
+	row.valid_from_ms = k->valid_from_ms;
+	row.valid_to_ms = k->valid_to_ms;
+	rc = store_key_add(st, &row, err);
+	if (rc == STORE_OK && id != NULL)
+		*id = row.id;
+	return rc;
 }

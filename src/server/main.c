@@ -188,7 +188,7 @@ static int ensure_keys(store *st, unsigned usages, int force, ksef_error *err)
 	store_keys_free(rows, n);
 	for (i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
 		server_key *k = NULL;
-		store_key row;
+		int64_t id = 0;
 
 		u = each[i];
 		if (!(usages & u) || (!force && (have & u)))
@@ -197,17 +197,9 @@ static int ensure_keys(store *st, unsigned usages, int force, ksef_error *err)
 					   u == KEY_USAGE_UPO_SIGNING ? 3650 : 730,
 					   err)) != 0)
 			return error;
-		memset(&row, 0, sizeof(row));
-		row.usage = u;
-		snprintf(row.public_key_id, sizeof(row.public_key_id), "%s",
-			 k->public_key_id);
-		row.cert_b64 = k->cert_b64;
-		row.key_pem = k->key_pem;
-		row.valid_from_ms = k->valid_from_ms;
-		row.valid_to_ms = k->valid_to_ms;
-		error = store_result_code(store_key_add(st, &row, err));
+		error = store_result_code(keyring_store_key(st, k, &id, err));
 		if (error == 0 && force)
-			printf("%lld %s %s\n", (long long)row.id,
+			printf("%lld %s %s\n", (long long)id,
 			       keys_usage_name(u), k->public_key_id);
 		keys_free(k);
 		if (error != 0)

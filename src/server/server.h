@@ -245,5 +245,10 @@ struct ring_key *keyring_find(struct server *srv, const char *public_key_id,
 			      unsigned usage, int64_t now_ms);
 struct ring_key *keyring_by_id(struct server *srv, int64_t id);
 void keyring_destroy(struct server *srv);
+/* Store a key pair just made (`ksefd keys`, the rotate_key fault) as a
+ * key row; *id (if not NULL) gets the row's id. The keyring picks it up
+ * at its next keyring_refresh(). */
+store_result keyring_store_key(store *st, const server_key *k, int64_t *id,
+			       ksef_error *err);
 
 #endif

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sqlite3.h>
 #include "store.h"
 
@@ -191,6 +192,21 @@ void sql_col_text(char *dst, size_t size, sqlite3_stmt *s, int i);
 #define COL_TEXT(f, s, i) sql_col_text((f), sizeof(f), (s), (i))
 /* A text column as a malloc'd string, or NULL when memory runs out. */
 char *sql_col_strdup(sqlite3_stmt *s, int i);
+/* Copy blob column i into out[size] if it fits and give its length; 0
+ * (nothing copied) for a longer one, written by something else and so
+ * treated as absent. Wrapped keys and IVs are read with it. */
+static inline size_t sql_col_blob(sqlite3_stmt *s, int i, void *out,
+				  size_t size)
+{
+	const void *b = sqlite3_column_blob(s, i);
+	size_t n = (size_t)sqlite3_column_bytes(s, i);
+
+	if (n > size)
+		return 0;
+	if (b != NULL && n > 0)
+		memcpy(out, b, n);
+	return b != NULL ? n : 0;
+}
 
 /* ---- running statements ---- */
 

@@ -107,7 +107,6 @@ store_result store_meta_query_run(store *st, const store_meta_query *q,
 static int export_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 {
 	store_export *e = dst;
-	size_t n;
 
 	(void)err;
 	COL_TEXT(e->ref, s, 0);
@@ -118,13 +117,10 @@ static int export_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(e->filters, s, 5);
 	e->only_metadata = sqlite3_column_int(s, 6);
 	e->key_id = sqlite3_column_int64(s, 7);
-	n = (size_t)sqlite3_column_bytes(s, 8);
-	e->wrapped_key_len = n <= sizeof(e->wrapped_key) ? n : 0;
-	if (e->wrapped_key_len > 0)
-		memcpy(e->wrapped_key, sqlite3_column_blob(s, 8), n);
-	memset(e->iv, 0, sizeof(e->iv));
-	if ((size_t)sqlite3_column_bytes(s, 9) == sizeof(e->iv))
-		memcpy(e->iv, sqlite3_column_blob(s, 9), sizeof(e->iv));
+	e->wrapped_key_len = sql_col_blob(s, 8, e->wrapped_key,
+					  sizeof(e->wrapped_key));
+	if (sql_col_blob(s, 9, e->iv, sizeof(e->iv)) != sizeof(e->iv))
+		memset(e->iv, 0, sizeof(e->iv));
 	e->created_ms = sqlite3_column_int64(s, 10);
 	e->completed_ms = sqlite3_column_int64(s, 11);
 	COL_TEXT(e->package, s, 12);

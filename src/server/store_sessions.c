@@ -14,8 +14,6 @@
 static int session_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 {
 	store_session *x = dst;
-	const void *b;
-	size_t n;
 
 	(void)err;
 	COL_TEXT(x->ref, s, 0);
@@ -25,18 +23,10 @@ static int session_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(x->subject_value, s, 4);
 	x->form = sqlite3_column_int(s, 5);
 	x->key_id = sqlite3_column_int64(s, 6);
-	b = sqlite3_column_blob(s, 7);
-	n = (size_t)sqlite3_column_bytes(s, 7);
-	if (n > sizeof(x->wrapped_key))
-		n = 0; /* written by something else: treat as absent */
-	if (b != NULL && n > 0)
-		memcpy(x->wrapped_key, b, n);
-	x->wrapped_key_len = n;
-	b = sqlite3_column_blob(s, 8);
-	n = (size_t)sqlite3_column_bytes(s, 8);
-	memset(x->iv, 0, sizeof(x->iv));
-	if (b != NULL && n == sizeof(x->iv))
-		memcpy(x->iv, b, n);
+	x->wrapped_key_len = sql_col_blob(s, 7, x->wrapped_key,
+					  sizeof(x->wrapped_key));
+	if (sql_col_blob(s, 8, x->iv, sizeof(x->iv)) != sizeof(x->iv))
+		memset(x->iv, 0, sizeof(x->iv));
 	x->status = sqlite3_column_int(s, 9);
 	x->created_ms = sqlite3_column_int64(s, 10);
 	x->updated_ms = sqlite3_column_int64(s, 11);

@@ -13,7 +13,7 @@
 #include <string.h>
 #include "ksef/ksef.h"
 #include "client_batch_int.h"
-#include "fuzz_support.h"
+#include "fuzz_client.h"
 
 static size_t walk(const struct ksef__batch_opened *o, size_t parts)
 {
@@ -38,7 +38,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char hash[] =
 		"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
-	ksef_client_options o = KSEF_CLIENT_OPTIONS_INIT;
 	struct ksef__batch_part parts[KSEF_BATCH_MAX_PARTS];
 	struct ksef__batch_decl d;
 	struct ksef__batch_opened *opened = NULL;
@@ -70,16 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d.parts = parts;
 	d.part_count = fuzz_byte(&in) % KSEF_BATCH_MAX_PARTS + 1;
 	d.offline_mode = 0;
-	o.base_url = "http://127.0.0.1:1/v2";
-	o.max_response_bytes = 1 << 20;
-	o.max_retries = 1;
-	o.retry_backoff_ms = 0;
-	o.max_rate_limit_waits = 1;
-	o.max_retry_after_s = 0;
-	if (ksef_client_new(&c, &o, NULL) != 0 ||
-	    ksef_client_set_access_token(c, "access.token.x", NULL) != 0)
-		abort();
-	ksef__client_script(c, in.p, in.n);
+	c = fuzz_scripted_client(&in);
 	if (ksef__client_batch_open(&opened, c, &d, env, key, NULL) == 0)
 		sink = walk(opened, d.part_count);
 	(void)sink;

@@ -13,7 +13,7 @@
 #include <string.h>
 #include "ksef/ksef.h"
 #include "client_int.h"
-#include "fuzz_support.h"
+#include "fuzz_client.h"
 
 static size_t touch(const char *s)
 {
@@ -23,7 +23,6 @@ static size_t touch(const char *s)
 static size_t call(ksef_client *c, unsigned which)
 {
 	ksef_client_session_limits in = KSEF_CLIENT_SESSION_LIMITS_INIT;
-	const ksef_api_error *e;
 	size_t i, t = 0;
 
 	switch (which) {
@@ -65,18 +64,11 @@ static size_t call(ksef_client *c, unsigned which)
 		(void)!ksef_client_limits_session_set(c, &in, NULL);
 		break;
 	}
-	if ((e = ksef_client_last_error(c)) != NULL) {
-		t += touch(e->title) + touch(e->detail) + touch(e->excerpt);
-		for (i = 0; i < ksef_api_problems_count(e->problems); i++)
-			t += touch(ksef_api_problems_at(e->problems,
-							i)->description);
-	}
-	return t;
+	return t + fuzz_touch_last_error(c);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	ksef_client_options o = KSEF_CLIENT_OPTIONS_INIT;
 	struct fuzz_in in = { data, size };
 	ksef_client *c = NULL;
 	unsigned first;
@@ -84,16 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_global_init();
 	first = fuzz_byte(&in);
-	o.base_url = "http://127.0.0.1:1/v2";
-	o.max_response_bytes = 1 << 20;
-	o.max_retries = 1;
-	o.retry_backoff_ms = 0;
-	o.max_rate_limit_waits = 1;
-	o.max_retry_after_s = 0;
-	if (ksef_client_new(&c, &o, NULL) != 0 ||
-	    ksef_client_set_access_token(c, "access.token.x", NULL) != 0)
-		abort();
-	ksef__client_script(c, in.p, in.n);
+	c = fuzz_scripted_client(&in);
 	sink = call(c, first % 4);
 	(void)sink;
 	ksef_client_free(c);

@@ -20,7 +20,7 @@
 #include <string.h>
 #include "ksef/ksef.h"
 #include "client_int.h"
-#include "fuzz_support.h"
+#include "fuzz_client.h"
 
 #define CALLS 14
 
@@ -153,7 +153,6 @@ static size_t call(ksef_client *c, unsigned which)
 	static const char op_ref[] = "20250625-EG-2C3E6C8000-B675CF5D68-07";
 	static const char perm_id[] = "0c9a72e8-f344-457f-9c16-7c640eb60242";
 	char ref[KSEF_REFNUM_BUFSZ];
-	const ksef_api_error *e;
 	size_t i, t = 0;
 	int rc;
 
@@ -223,18 +222,11 @@ static size_t call(ksef_client *c, unsigned which)
 		fprintf(stderr, "call %u: %d, %zu read, error %s\n", which,
 			which < 4 ? rc : 0, t,
 			ksef_client_last_error(c) != NULL ? "answer" : "none");
-	if ((e = ksef_client_last_error(c)) != NULL) {
-		t += touch(e->title) + touch(e->detail) + touch(e->excerpt);
-		for (i = 0; i < ksef_api_problems_count(e->problems); i++)
-			t += touch(ksef_api_problems_at(e->problems,
-							i)->description);
-	}
-	return t;
+	return t + fuzz_touch_last_error(c);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	ksef_client_options o = KSEF_CLIENT_OPTIONS_INIT;
 	struct fuzz_in in = { data, size };
 	ksef_client *c = NULL;
 	unsigned first;
@@ -242,16 +234,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_global_init();
 	first = fuzz_byte(&in);
-	o.base_url = "http://127.0.0.1:1/v2";
-	o.max_response_bytes = 1 << 20;
-	o.max_retries = 1;
-	o.retry_backoff_ms = 0;
-	o.max_rate_limit_waits = 1;
-	o.max_retry_after_s = 0;
-	if (ksef_client_new(&c, &o, NULL) != 0 ||
-	    ksef_client_set_access_token(c, "access.token.x", NULL) != 0)
-		abort();
-	ksef__client_script(c, in.p, in.n);
+	c = fuzz_scripted_client(&in);
 	sink = call(c, first % CALLS);
 	(void)sink;
 	ksef_client_free(c);

@@ -16,38 +16,21 @@
 #include "ksef/envelope.h"
 #include "client_int.h"
 #include "contract.h"
+#include "contract_key.h"
 
 static char *dir;            /* the test key's folder */
 static ksef_pubkey *key;     /* an RSA-2048 certificate's key */
 
 static int setup(void **state)
 {
-	ksef_buf der = KSEF_BUF_INIT;
-	char path[512];
-
 	(void)state;
-	if (contract_load() != 0)
-		return -1;
-	dir = ts_mkdtemp();
-	if (ts_system("cd '%s' && openssl req -x509 -newkey rsa:2048 -noenc "
-		      "-keyout key.pem -out cert.pem -subj /CN=test -days 2 "
-		      "2>/dev/null && openssl x509 -in cert.pem -outform DER "
-		      "-out cert.der", dir) != 0)
-		return -1;
-	snprintf(path, sizeof(path), "%s/cert.der", dir);
-	ts_read_file(&der, path);
-	if (ksef_pubkey_load(&key, der.ptr, der.size, NULL) != 0)
-		return -1;
-	ksef_buf_dispose(&der);
-	return 0;
+	return contract_key_setup(&dir, &key);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	ksef_pubkey_free(key);
-	ts_rmdir(dir);
-	contract_unload();
+	contract_key_teardown(dir, key);
 	return 0;
 }
 

@@ -23,6 +23,7 @@
 #include "ksef/client_invoices.h"
 #include "client_invoices_int.h"
 #include "contract.h"
+#include "contract_key.h"
 
 #define T0 INT64_C(1756372933388) /* 2025-08-28T09:22:13.388Z */
 
@@ -31,32 +32,14 @@ static ksef_pubkey *key;  /* an RSA-2048 certificate's key */
 
 static int setup(void **state)
 {
-	ksef_buf der = KSEF_BUF_INIT;
-	char path[512];
-
 	(void)state;
-	if (contract_load() != 0)
-		return -1;
-	keydir = ts_mkdtemp();
-	if (ts_system("cd '%s' && openssl req -x509 -newkey rsa:2048 -noenc "
-		      "-keyout key.pem -out cert.pem -subj /CN=test -days 2 "
-		      "2>/dev/null && openssl x509 -in cert.pem -outform DER "
-		      "-out cert.der", keydir) != 0)
-		return -1;
-	snprintf(path, sizeof(path), "%s/cert.der", keydir);
-	ts_read_file(&der, path);
-	if (ksef_pubkey_load(&key, der.ptr, der.size, NULL) != 0)
-		return -1;
-	ksef_buf_dispose(&der);
-	return 0;
+	return contract_key_setup(&keydir, &key);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	ksef_pubkey_free(key);
-	ts_rmdir(keydir);
-	contract_unload();
+	contract_key_teardown(keydir, key);
 	return 0;
 }
 

@@ -169,30 +169,32 @@ static void run(store *st, const store_meta_query *q, char *out)
 	free(rows);
 }
 
+/* Run q and check its rows, as run() writes them; a macro, so that a
+ * failure names the line of the case. */
+#define expect_rows(st, q, want) do {					\
+		char got_[64];						\
+									\
+		run((st), (q), got_);					\
+		assert_string_equal(got_, (want));			\
+	} while (0)
+
 static void roles_pick_the_invoices(void **state)
 {
 	store *st = open_store(*state);
 	store_meta_query q;
-	char got[64];
 
 	q = base(1, SELLER);
-	run(st, &q, got);
-	assert_string_equal(got, "012345");   /* not the refused one */
+	expect_rows(st, &q, "012345");   /* not the refused one */
 	q = base(2, BUYER);
-	run(st, &q, got);
-	assert_string_equal(got, "01234");
+	expect_rows(st, &q, "01234");
 	q = base(3, THIRD);
-	run(st, &q, got);
-	assert_string_equal(got, "2");
+	expect_rows(st, &q, "2");
 	q = base(4, THIRD);
-	run(st, &q, got);
-	assert_string_equal(got, "3");
+	expect_rows(st, &q, "3");
 	q = base(1, BUYER);
-	run(st, &q, got);
-	assert_string_equal(got, "");
+	expect_rows(st, &q, "");
 	q = base(2, SELLER);
-	run(st, &q, got);
-	assert_string_equal(got, "");
+	expect_rows(st, &q, "");
 	store_close(st);
 }
 
@@ -200,71 +202,55 @@ static void each_filter_applies(void **state)
 {
 	store *st = open_store(*state);
 	store_meta_query q;
-	char got[64];
 
 	q = base(1, SELLER);
 	q.ksef_number = "K-3";
-	run(st, &q, got);
-	assert_string_equal(got, "3");
+	expect_rows(st, &q, "3");
 	q = base(1, SELLER);
 	q.invoice_number = "FV/4";
-	run(st, &q, got);
-	assert_string_equal(got, "4");
+	expect_rows(st, &q, "4");
 	q = base(1, SELLER);
 	q.seller_nip = BUYER;
-	run(st, &q, got);
-	assert_string_equal(got, "");
+	expect_rows(st, &q, "");
 	q = base(1, SELLER);
 	q.buyer_type = "None";
-	run(st, &q, got);
-	assert_string_equal(got, "5");
+	expect_rows(st, &q, "5");
 	q = base(1, SELLER);
 	q.buyer_type = "Nip";
 	q.buyer_value = BUYER;
-	run(st, &q, got);
-	assert_string_equal(got, "01234");
+	expect_rows(st, &q, "01234");
 	q = base(1, SELLER);
 	q.amount_type = 1;    /* gross 200 to 300 PLN */
 	q.amount_from = 20000;
 	q.amount_to = 30000;
-	run(st, &q, got);
-	assert_string_equal(got, "12");
+	expect_rows(st, &q, "12");
 	q.amount_type = 2;    /* net: 243.90 only */
-	run(st, &q, got);
-	assert_string_equal(got, "2");
+	expect_rows(st, &q, "2");
 	q.amount_type = 3;    /* VAT: none that high */
-	run(st, &q, got);
-	assert_string_equal(got, "");
+	expect_rows(st, &q, "");
 	q = base(1, SELLER);
 	q.currencies = ",EUR,USD,";
-	run(st, &q, got);
-	assert_string_equal(got, "4");
+	expect_rows(st, &q, "4");
 	q = base(1, SELLER);
 	q.invoice_types = ",Vat,";
-	run(st, &q, got);
-	assert_string_equal(got, "01235");
+	expect_rows(st, &q, "01235");
 	q = base(1, SELLER);
 	q.invoicing_mode = "Offline";
-	run(st, &q, got);
-	assert_string_equal(got, "");
+	expect_rows(st, &q, "");
 	q = base(1, SELLER);
 	q.self_invoicing = 0;
-	run(st, &q, got);
-	assert_string_equal(got, "012345");
+	expect_rows(st, &q, "012345");
 	q = base(1, SELLER);
 	q.form_type = "PEF";
-	run(st, &q, got);
-	assert_string_equal(got, "");
+	expect_rows(st, &q, "");
 	q = base(1, SELLER);
 	q.has_attachment = 1;
-	run(st, &q, got);
-	assert_string_equal(got, "4");
+	expect_rows(st, &q, "4");
 	/* the range, inclusive at both ends */
 	q = base(1, SELLER);
 	q.from = 11000;
 	q.to = 13000;
-	run(st, &q, got);
-	assert_string_equal(got, "123");
+	expect_rows(st, &q, "123");
 	store_close(st);
 }
 
@@ -272,32 +258,25 @@ static void dates_sort_either_way_and_pages_follow(void **state)
 {
 	store *st = open_store(*state);
 	store_meta_query q = base(1, SELLER);
-	char got[64];
 
 	q.descending = 1;
-	run(st, &q, got);
-	assert_string_equal(got, "543210");
+	expect_rows(st, &q, "543210");
 	/* by issue date, which runs the other way */
 	q = base(1, SELLER);
 	q.date_type = 0;
-	run(st, &q, got);
-	assert_string_equal(got, "543210");
+	expect_rows(st, &q, "543210");
 	q.from = 20242LL * 86400000;  /* issue keys 20240..20245 */
 	q.to = 20243LL * 86400000;
-	run(st, &q, got);
-	assert_string_equal(got, "32");
+	expect_rows(st, &q, "32");
 	/* permanent storage follows invoicing here */
 	q = base(1, SELLER);
 	q.date_type = 2;
 	q.limit = 4;
-	run(st, &q, got);
-	assert_string_equal(got, "0123");
+	expect_rows(st, &q, "0123");
 	q.offset = 4;
-	run(st, &q, got);
-	assert_string_equal(got, "45");
+	expect_rows(st, &q, "45");
 	q.offset = 40;
-	run(st, &q, got);
-	assert_string_equal(got, "");
+	expect_rows(st, &q, "");
 	store_close(st);
 }
 
