@@ -25,35 +25,70 @@
 #include "session_keys.h"
 #include "verdict.h"
 
+/*
+ * Invoices whose writes may be queued at once. Each write is durable
+ * (its own place in a group commit); awaiting each before deciding the
+ * next made a batch as slow as one fsync an invoice, so the batch thread
+ * keeps up to this many in the store's queue and reuses their slots in
+ * turn. The store's writer commits in queue order, so what a crash leaves
+ * stored is always the package's first invoices, which is what a restart
+ * skips (r->skip).
+ */
+#define BATCH_WINDOW 64
+
+struct run;
+
+/* One invoice on its way to the store: what store_invoice_add() needs
+ * to live until its write is done. */
+struct slot {
+	struct run *r;
+	int busy;
+	store_invoice inv;
+	store_invoice_meta meta;  /* for retrieval, filled by decide.c */
+	ksef_buf plain;
+	int session_status;
+	ksef_error err;
+};
+
 struct run {
 	struct server *srv;
 	store_session s;
 	store_batch_file f;
 	int skip;              /* invoices a previous run stored */
 	int seen;
-	int store_result;      /* of the failed write, if one failed */
-	/* The invoice's metadata for retrieval, filled by decide.c; one
-	 * invoice is written at a time (the write is awaited), so one
-	 * suffices. */
-	store_invoice_meta meta;
-};
-
-/* One asynchronous write awaited. */
-struct wait {
+	int store_result;      /* of the first failed write, if one failed */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int done, result;
+	int outstanding;       /* writes queued and not done */
+	struct slot *slots;    /* BATCH_WINDOW of them */
+	size_t next;           /* the slot the next invoice takes */
 };
 
 static void written(void *arg, int result)
 {
-	struct wait *w = arg;
+	struct slot *sl = arg;
+	struct run *r = sl->r;
 
-	pthread_mutex_lock(&w->lock);
-	w->done = 1;
-	w->result = result;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_lock(&r->lock);
+	if (result != STORE_OK && r->store_result == 0)
+		r->store_result = result;
+	sl->busy = 0;
+	r->outstanding--;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Wait until at most `most` writes are queued; the first failure, or 0. */
+static int drain(struct run *r, int most)
+{
+	int failed;
+
+	pthread_mutex_lock(&r->lock);
+	while (r->outstanding > most)
+		pthread_cond_wait(&r->cond, &r->lock);
+	failed = r->store_result;
+	pthread_mutex_unlock(&r->lock);
+	return failed;
 }
 
 /* Bytes read from a part at a time. */
@@ -192,47 +227,48 @@ static int one_invoice(void *arg, const char *name,
 {
 	struct run *r = arg;
 	struct server *srv = r->srv;
-	struct wait w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-			  0, 0 };
-	ksef_buf plain = KSEF_BUF_INIT;
-	store_invoice inv;
-	ksef_error err;
-	int session_status = 0;
+	struct slot *sl;
+	store_invoice *inv;
 
 	if (++r->seen <= r->skip)
 		return 0; /* stored by the run a restart cut short */
-	memset(&inv, 0, sizeof(inv));
-	if (ksef_refnum_generate(inv.ref, KSEF_REFNUM_INVOICE,
-				 ksef_time_warsaw(server_now_ms()),
-				 &err) != 0 ||
-	    ksef_sha256_base64(inv.invoice_hash, data, len, NULL) != 0 ||
-	    ksef_buf_append(&plain, data, len, len) != 0)
+	/* Slots are taken in turn and writes end in queue order, so once
+	 * fewer than BATCH_WINDOW are queued this one is free. */
+	if (drain(r, BATCH_WINDOW - 1) != 0)
 		return -1;
-	snprintf(inv.session_ref, sizeof(inv.session_ref), "%s", r->s.ref);
-	snprintf(inv.file_name, sizeof(inv.file_name), "%s", name);
+	sl = &r->slots[r->next];
+	r->next = (r->next + 1) % BATCH_WINDOW;
+	ksef_buf_dispose_secure(&sl->plain);
+	inv = &sl->inv;
+	memset(inv, 0, sizeof(*inv));
+	memset(&sl->meta, 0, sizeof(sl->meta));
+	sl->session_status = 0;
+	if (ksef_refnum_generate(inv->ref, KSEF_REFNUM_INVOICE,
+				 ksef_time_warsaw(server_now_ms()),
+				 &sl->err) != 0 ||
+	    ksef_sha256_base64(inv->invoice_hash, data, len, NULL) != 0 ||
+	    ksef_buf_append(&sl->plain, data, len, len) != 0)
+		return -1;
+	snprintf(inv->session_ref, sizeof(inv->session_ref), "%s", r->s.ref);
+	snprintf(inv->file_name, sizeof(inv->file_name), "%s", name);
 	/* A batch invoice is not encrypted on its own: its "encrypted"
 	 * hash and size are its own. */
-	memcpy(inv.encrypted_hash, inv.invoice_hash, sizeof(inv.invoice_hash));
-	inv.invoice_size = inv.encrypted_size = (int64_t)len;
-	inv.offline_mode = r->f.offline;
-	inv.invoicing_ms = server_now_ms();
-	inv.status = 100;
-	memset(&r->meta, 0, sizeof(r->meta));
-	inv.meta = &r->meta;
-	decide_plaintext(srv, &r->s, &inv, &plain);
-	if (store_invoice_add(srv->store, &inv, plain.ptr, plain.size,
-			      verdict_duplicate, &session_status, written, &w,
-			      &err) < 0) {
-		w.result = STORE_ERROR;
-	} else {
-		pthread_mutex_lock(&w.lock);
-		while (!w.done)
-			pthread_cond_wait(&w.cond, &w.lock);
-		pthread_mutex_unlock(&w.lock);
-	}
-	ksef_buf_dispose_secure(&plain);
-	if (w.result != STORE_OK) {
-		r->store_result = w.result;
+	memcpy(inv->encrypted_hash, inv->invoice_hash,
+	       sizeof(inv->invoice_hash));
+	inv->invoice_size = inv->encrypted_size = (int64_t)len;
+	inv->offline_mode = r->f.offline;
+	inv->invoicing_ms = server_now_ms();
+	inv->status = 100;
+	inv->meta = &sl->meta;
+	decide_plaintext(srv, &r->s, inv, &sl->plain);
+	pthread_mutex_lock(&r->lock);
+	sl->busy = 1;
+	r->outstanding++;
+	pthread_mutex_unlock(&r->lock);
+	if (store_invoice_add(srv->store, inv, sl->plain.ptr, sl->plain.size,
+			      verdict_duplicate, &sl->session_status, written,
+			      sl, &sl->err) < 0) {
+		written(sl, STORE_ERROR);
 		return -1;
 	}
 	return 0;
@@ -258,6 +294,7 @@ void batch_process(struct server *srv, const char *ref)
 	char pkg[PATH_MAX], why[512] = "", *details = NULL;
 	json_t *a;
 	int status, rc;
+	size_t i;
 	ksef_error err;
 
 	memset(&r, 0, sizeof(r));
@@ -265,6 +302,13 @@ void batch_process(struct server *srv, const char *ref)
 	if (store_session_get(srv->store, ref, &r.s, &err) != 0 ||
 	    r.s.status != 150)
 		return;
+	r.slots = calloc(BATCH_WINDOW, sizeof(*r.slots));
+	if (r.slots == NULL)
+		return; /* left in 150: processed again at the next start */
+	for (i = 0; i < BATCH_WINDOW; i++)
+		r.slots[i].r = &r;
+	pthread_mutex_init(&r.lock, NULL);
+	pthread_cond_init(&r.cond, NULL);
 	if (store_batch_get(srv->store, ref, &r.f, &err) != 0) {
 		snprintf(why, sizeof(why), "Brak opisu paczki.");
 		status = 405;
@@ -288,6 +332,11 @@ void batch_process(struct server *srv, const char *ref)
 	if (rc == BATCH_ARCHIVE_OK)
 		rc = batch_archive_each(pkg, &lim, one_invoice, &r, why,
 					sizeof(why));
+	/* Every queued write is done before the session moves on; a write
+	 * that failed after the walk ended fails the package as one that
+	 * failed during it. */
+	if (drain(&r, 0) != 0 && rc == BATCH_ARCHIVE_OK)
+		rc = BATCH_ARCHIVE_IO;
 	status = archive_status(rc, &r);
 	if (rc != BATCH_ARCHIVE_OK && rc != BATCH_ARCHIVE_EMPTY)
 		fprintf(stderr, "ksefd: batch: %s: status %d\n", ref, status);
@@ -304,4 +353,10 @@ done:
 	batch_dir_remove(srv->cfg.data_dir, ref);
 	if (status != 170)
 		session_keys_evict(srv->session_keys, ref);
+	drain(&r, 0);
+	for (i = 0; i < BATCH_WINDOW; i++)
+		ksef_buf_dispose_secure(&r.slots[i].plain);
+	free(r.slots);
+	pthread_mutex_destroy(&r.lock);
+	pthread_cond_destroy(&r.cond);
 }
