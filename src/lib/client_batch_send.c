@@ -28,12 +28,8 @@ static int use_token(ksef_batch *b, ksef_error *err)
 /* After a call: make it again because the token was refused? Once. */
 static int retry_unauthorized(ksef_batch *b, int error, int *tried)
 {
-	if (error != KSEF_EHTTP || *tried ||
-	    ksef_client_last_http_status(b->client) != 401)
-		return 0;
-	*tried = 1;
-	ksef__conn_unauthorized(b->conn, b->token_gen);
-	return 1;
+	return ksef__conn_retry_unauthorized(b->conn, b->client, b->token_gen,
+					     error, tried);
 }
 
 static int open_session(ksef_batch *b, struct ksef__batch_opened **opened,

@@ -218,12 +218,8 @@ static int use_token(ksef_session *s, ksef_error *err)
  * Once per call; the connection renews the token before the retry. */
 static int retry_unauthorized(ksef_session *s, int error, int *tried)
 {
-	if (error != KSEF_EHTTP || *tried ||
-	    ksef_client_last_http_status(s->client) != 401)
-		return 0;
-	*tried = 1;
-	ksef__conn_unauthorized(s->conn, s->token_gen);
-	return 1;
+	return ksef__conn_retry_unauthorized(s->conn, s->client, s->token_gen,
+					     error, tried);
 }
 
 /* Could the server have taken an invoice whose send failed like this? */
