@@ -499,4 +499,13 @@ int ksef__client_build_send_invoice_body(json_t **out,
 int ksef__client_build_token_body(json_t **out, unsigned permissions,
 	const char *description, ksef_error *err);
 
+/* The transport settings every libcurl handle of the library takes
+ * (client.c's API exchanges, client_batch_upload.c's part uploads):
+ * http(s) only, no redirects, TLS 1.2 or later with the peer verified,
+ * the CA, proxy and connect timeout given. `curl` is a CURL handle.
+ * Returns CURLE_OK or the first failed setting's CURLcode. */
+int ksef__curl_transport(void *curl, const char *ca_file,
+			 const char *ca_path, const char *proxy,
+			 long connect_timeout_ms);
+
 #endif
