@@ -294,6 +294,12 @@ int ksef__req_download(ksef_buf *out, ksef_client *c, const char *path,
 /* json_object_set_new that reports failure; it steals v either way. */
 int ksef__req_json_set(json_t *obj, const char *key, json_t *v);
 
+/* EncryptionInfo of an online session's opening and of an export
+ * (client_online.c): the envelope's key wrapped for `key`, its IV, the
+ * key's id. */
+int ksef__req_encryption(json_t **out, const ksef_envelope *env,
+			 const ksef_pubkey *key, ksef_error *err);
+
 /*
  * Reading answers (client_read.c)
  */
