@@ -441,6 +441,12 @@ int ksef__req_post_result(void **out, ksef_client *c, ksef__request *rq,
 int ksef__req_get_one(void **out, ksef_client *c, const char *path,
 		      size_t size, ksef__parse_fn parse, ksef_error *err);
 
+/* The same for the path prefix and one reference, checked first by
+ * ksef__req_check_ref() as `name`: GET /tokens/{ref} and the like. */
+int ksef__req_get_on_ref(void **out, ksef_client *c, const char *prefix,
+			 const char *name, const char *ref, size_t size,
+			 ksef__parse_fn parse, ksef_error *err);
+
 /*
  * Lists. The list endpoints answer alike (SPEC 1.3): a continuationToken
  * and an array of objects under a name of their own; the next page is

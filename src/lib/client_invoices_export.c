@@ -202,20 +202,16 @@ int ksef_client_invoices_export_status(ksef_api_export_status **out,
 				       ksef_client *c, const char *reference,
 				       ksef_error *err)
 {
-	char path[64];
 	void *res;
 	int error;
 
 	if ((error = ksef__req_begin(c, out != NULL, err)) < 0)
 		return error;
 	*out = NULL;
-	if ((error = ksef__req_check_ref("referenceNumber", reference,
-					 err)) < 0)
-		return error;
-	snprintf(path, sizeof(path), "/invoices/exports/%s", reference);
-	if ((error = ksef__req_get_one(&res, c, path,
-				       sizeof(ksef_api_export_status),
-				       parse_status, err)) == 0)
+	if ((error = ksef__req_get_on_ref(&res, c, "/invoices/exports/",
+					  "referenceNumber", reference,
+					  sizeof(ksef_api_export_status),
+					  parse_status, err)) == 0)
 		*out = res;
 	return error;
 }
