@@ -385,16 +385,9 @@ int cmd_invoices_query(int argc, char **argv)
 	if (optind < argc)
 		return cli_fail(CLI_F_USAGE, NULL, "query takes no argument "
 				"('%s')", argv[optind]);
-	if ((rc = cli_login_load(&l, state)) != CLI_OK ||
-	    (rc = cli_login_client(&client, &l)) != CLI_OK)
-		goto done;
-	rc = run_query(client, &a, desc, offset, size, all);
-	if ((c = cli_login_save(&l)) != CLI_OK && rc == CLI_OK)
-		rc = c;
-done:
-	ksef_client_free(client);
-	cli_login_dispose(&l);
-	return rc;
+	if ((rc = cli_login_open(&l, &client, state)) == CLI_OK)
+		rc = run_query(client, &a, desc, offset, size, all);
+	return cli_login_close(&l, client, rc);
 }
 
 /*
@@ -575,14 +568,7 @@ int cmd_invoices_export(int argc, char **argv)
 	if (dir == NULL || optind < argc)
 		return cli_fail(CLI_F_USAGE, NULL, "export needs --out DIR and "
 				"no argument");
-	if ((rc = cli_login_load(&l, state)) != CLI_OK ||
-	    (rc = cli_login_client(&client, &l)) != CLI_OK)
-		goto done;
-	rc = run_export(client, &a, dir, only_meta, wait_s);
-	if ((c = cli_login_save(&l)) != CLI_OK && rc == CLI_OK)
-		rc = c;
-done:
-	ksef_client_free(client);
-	cli_login_dispose(&l);
-	return rc;
+	if ((rc = cli_login_open(&l, &client, state)) == CLI_OK)
+		rc = run_export(client, &a, dir, only_meta, wait_s);
+	return cli_login_close(&l, client, rc);
 }

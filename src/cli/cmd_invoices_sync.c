@@ -497,14 +497,7 @@ int cmd_invoices_sync(int argc, char **argv)
 		subjects[nsub++] = "Subject1";
 		subjects[nsub++] = "Subject2";
 	}
-	if ((rc = cli_login_load(&l, state)) != CLI_OK ||
-	    (rc = cli_login_client(&s.c, &l)) != CLI_OK)
-		goto done;
-	rc = run_sync(&s, subjects, nsub);
-	if ((c = cli_login_save(&l)) != CLI_OK && rc == CLI_OK)
-		rc = c;
-done:
-	ksef_client_free(s.c);
-	cli_login_dispose(&l);
-	return rc;
+	if ((rc = cli_login_open(&l, &s.c, state)) == CLI_OK)
+		rc = run_sync(&s, subjects, nsub);
+	return cli_login_close(&l, s.c, rc);
 }

@@ -200,6 +200,16 @@ int cli_login_save(struct cli_login *l);
 
 void cli_login_dispose(struct cli_login *l);
 
+/* A command's call under the saved login: cli_login_load() then
+ * cli_login_client(); CLI_OK or the exit code (*client NULL then). */
+int cli_login_open(struct cli_login *l, ksef_client **client,
+		   const char *state_flag);
+
+/* After it: save the login (only if cli_login_open() gave a client), free
+ * the client and the login. Returns rc, or the saving's exit code if rc
+ * was CLI_OK. */
+int cli_login_close(struct cli_login *l, ksef_client *client, int rc);
+
 /* The session a command is about: `given`, else the last one opened;
  * NULL (reported) when there is none. Borrowed from the state. */
 const char *cli_login_session_ref(struct cli_login *l, const char *given);

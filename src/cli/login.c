@@ -209,6 +209,29 @@ void cli_login_dispose(struct cli_login *l)
 	cli_state_dispose(&l->st);
 }
 
+int cli_login_open(struct cli_login *l, ksef_client **client,
+		   const char *state_flag)
+{
+	int rc;
+
+	*client = NULL;
+	if ((rc = cli_login_load(l, state_flag)) != CLI_OK)
+		return rc;
+	return cli_login_client(client, l);
+}
+
+int cli_login_close(struct cli_login *l, ksef_client *client, int rc)
+{
+	int saved;
+
+	if (client != NULL && (saved = cli_login_save(l)) != CLI_OK &&
+	    rc == CLI_OK)
+		rc = saved;
+	ksef_client_free(client);
+	cli_login_dispose(l);
+	return rc;
+}
+
 /*
  * Sessions
  */

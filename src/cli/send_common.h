@@ -16,6 +16,25 @@
 #include "ksef/session.h"
 #include "ksef/xades.h"
 
+/* The options both commands' usage texts list alike: the login ones
+ * first, the output ones last. */
+#define SEND_USAGE_LOGIN \
+"options:\n" \
+"  --base-url URL     API base URL, e.g. http://127.0.0.1:8080/v2\n" \
+"  --env test|demo|prd  the Ministry's environments instead of --base-url\n" \
+"  --allow-production needed to send to prd\n" \
+"  --config FILE      settings file (default ~/.config/ksef/config)\n" \
+"  --nip NIP          the context (seller) NIP\n" \
+"  --token TOKEN      the KSeF token\n" \
+"  --cert FILE --key FILE  log in with a XAdES signature instead of a token\n" \
+"                     (PEM certificate and key; --key-password if encrypted)\n"
+
+#define SEND_USAGE_OUTPUT \
+"  --json             one JSON object on standard output, also on failure\n" \
+"  -q, --quiet        print only failures\n" \
+"Settings also come from KSEF_BASE_URL, KSEF_ENV, KSEF_NIP, KSEF_TOKEN,\n" \
+"KSEF_CERT, KSEF_KEY and the config file, in that order after the flags.\n"
+
 /* getopt_long values of the shared options; a command's own start at
  * SEND_OPT_OWN. */
 enum {

@@ -426,6 +426,17 @@ void ksef__conn_unauthorized(ksef_conn *c, unsigned long gen)
 	pthread_mutex_unlock(&c->lock);
 }
 
+int ksef__conn_retry_unauthorized(ksef_conn *c, ksef_client *client,
+				  unsigned long gen, int error, int *tried)
+{
+	if (error != KSEF_EHTTP || *tried ||
+	    ksef_client_last_http_status(client) != 401)
+		return 0;
+	*tried = 1;
+	ksef__conn_unauthorized(c, gen);
+	return 1;
+}
+
 int ksef__conn_client_new(ksef_client **out, const ksef_conn *c,
 			  ksef_error *err)
 {

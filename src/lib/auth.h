@@ -26,6 +26,14 @@ int ksef__conn_use(ksef_conn *c, ksef_client *client, unsigned long *gen,
 void ksef__conn_unauthorized(ksef_conn *c, unsigned long gen);
 
 /*
+ * After a call made on `client` with generation `gen` of the token:
+ * should it be made again because the token was refused (401)? Once per
+ * call, counted in *tried; the next ksef__conn_use() renews the token.
+ */
+int ksef__conn_retry_unauthorized(ksef_conn *c, ksef_client *client,
+				  unsigned long gen, int error, int *tried);
+
+/*
  * The KSeF key for one usage (KSEF_KEY_USAGE_*): of the cached list, the
  * current certificate with the latest validFrom. The list is fetched when
  * there is none yet, when `refetch` is non-zero (after 21470), and once

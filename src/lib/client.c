@@ -611,6 +611,33 @@ static CURLcode script_attempt(ksef_client *c, struct xfer *x)
 #define SETOPT(opt, val) \
 	do { if (cc == CURLE_OK) cc = curl_easy_setopt(h, opt, val); } while (0)
 
+int ksef__curl_transport(void *curl, const char *ca_file,
+			 const char *ca_path, const char *proxy,
+			 long connect_timeout_ms)
+{
+	CURL *h = curl;
+	CURLcode cc = CURLE_OK;
+
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (ca_file != NULL)
+		SETOPT(CURLOPT_CAINFO, ca_file);
+	if (ca_path != NULL)
+		SETOPT(CURLOPT_CAPATH, ca_path);
+	if (proxy != NULL)
+		SETOPT(CURLOPT_PROXY, proxy);
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
+	return (int)cc;
+}
+
 static CURLcode attempt(ksef_client *c, const ksef__request *rq,
 			const char *url, struct curl_slist *headers,
 			struct xfer *x)
@@ -625,23 +652,10 @@ static CURLcode attempt(ksef_client *c, const ksef__request *rq,
 	curl_easy_reset(h);
 	SETOPT(CURLOPT_URL, url);
 	SETOPT(CURLOPT_ERRORBUFFER, c->curl_err);
-	SETOPT(CURLOPT_NOSIGNAL, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-	SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (c->ca_file != NULL)
-		SETOPT(CURLOPT_CAINFO, c->ca_file);
-	if (c->ca_path != NULL)
-		SETOPT(CURLOPT_CAPATH, c->ca_path);
-	if (c->proxy != NULL)
-		SETOPT(CURLOPT_PROXY, c->proxy);
-	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, c->o.connect_timeout_ms);
+	if (cc == CURLE_OK)
+		cc = (CURLcode)ksef__curl_transport(h, c->ca_file, c->ca_path,
+						    c->proxy,
+						    c->o.connect_timeout_ms);
 	SETOPT(CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
 	SETOPT(CURLOPT_USERAGENT, c->user_agent);
 	SETOPT(CURLOPT_HTTPHEADER, headers);

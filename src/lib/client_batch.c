@@ -29,6 +29,7 @@
 #include "ksef/encoding.h"
 #include "ksef/limits.h"
 #include "client_batch_int.h"
+#include "session_int.h"
 
 /* Bytes read from a file, and encrypted, per step: bounds the memory of
  * the whole build. */
@@ -52,30 +53,6 @@ const char *ksef__batch_base_name(const char *path)
 	return slash != NULL ? slash + 1 : path;
 }
 
-int ksef__batch_str_set(const char **field, const char *value)
-{
-	char *copy = NULL;
-
-	if (value != NULL && (copy = strdup(value)) == NULL)
-		return KSEF_ENOMEM;
-	free((char *)*field);
-	*field = copy;
-	return 0;
-}
-
-static void entry_clear(ksef_session_invoice *e)
-{
-	free((char *)e->reference_number);
-	free((char *)e->invoice_hash);
-	free((char *)e->description);
-	free((char *)e->details);
-	free((char *)e->ksef_number);
-	free((char *)e->invoice_number);
-	free((char *)e->duplicate_of);
-	free((char *)e->duplicate_session);
-	memset(e, 0, sizeof(*e));
-}
-
 void ksef_batch_free(ksef_batch *b)
 {
 	size_t i;
@@ -88,7 +65,7 @@ void ksef_batch_free(ksef_batch *b)
 	ksef_client_free(b->client);
 	for (i = 0; i < b->count; i++) {
 		if (b->inv != NULL)
-			entry_clear(&b->inv[i]);
+			ksef__session_invoice_clear(&b->inv[i]);
 		if (b->files != NULL)
 			free(b->files[i]);
 	}
@@ -440,7 +417,7 @@ static int add_file(struct splitter *sp, struct archive *a, size_t i,
 	}
 	if ((error = digest_b64(hash, md, sp->err)) < 0)
 		goto done;
-	if (ksef__batch_str_set(&b->inv[i].invoice_hash, hash) != 0)
+	if (ksef__session_str_set(&b->inv[i].invoice_hash, hash) != 0)
 		error = ksef__error_set(sp->err, KSEF_ENOMEM, "out of memory");
 done:
 	archive_entry_free(ae);

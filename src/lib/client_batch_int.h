@@ -88,9 +88,6 @@ void ksef__batch_set_page_size(ksef_batch *b, int n);
 /* The entry name of a path: what follows its last '/'. */
 const char *ksef__batch_base_name(const char *path);
 
-/* Replace a malloc'd string of an entry (NULL allowed): 0 or ENOMEM. */
-int ksef__batch_str_set(const char **field, const char *value);
-
 /* Name an entry and write its header (client_batch.c): 0 or -1. Apart
  * so that tests/alloc can spare what libarchive allocates in it. */
 struct archive;

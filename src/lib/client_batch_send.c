@@ -14,6 +14,7 @@
 #include "internal.h"
 #include "auth.h"
 #include "client_batch_int.h"
+#include "session_int.h"
 
 /* Page size of GET /sessions/{ref}/invoices: the largest the API allows. */
 #define LIST_PAGE_SIZE 1000
@@ -28,12 +29,8 @@ static int use_token(ksef_batch *b, ksef_error *err)
 /* After a call: make it again because the token was refused? Once. */
 static int retry_unauthorized(ksef_batch *b, int error, int *tried)
 {
-	if (error != KSEF_EHTTP || *tried ||
-	    ksef_client_last_http_status(b->client) != 401)
-		return 0;
-	*tried = 1;
-	ksef__conn_unauthorized(b->conn, b->token_gen);
-	return 1;
+	return ksef__conn_retry_unauthorized(b->conn, b->client, b->token_gen,
+					     error, tried);
 }
 
 static int open_session(ksef_batch *b, struct ksef__batch_opened **opened,
@@ -261,16 +258,17 @@ static int take_verdict(ksef_batch *b, const ksef_api_invoice_status *st)
 		dup_of = extension(st, "originalKsefNumber");
 		dup_session = extension(st, "originalSessionReferenceNumber");
 	}
-	if (ksef__batch_str_set(&e->reference_number,
-				st->reference_number) != 0 ||
-	    ksef__batch_str_set(&e->description,
-				st->status->description) != 0 ||
-	    ksef__batch_str_set(&e->details,
-				details[0] ? details : NULL) != 0 ||
-	    ksef__batch_str_set(&e->ksef_number, st->ksef_number) != 0 ||
-	    ksef__batch_str_set(&e->invoice_number, st->invoice_number) != 0 ||
-	    ksef__batch_str_set(&e->duplicate_of, dup_of) != 0 ||
-	    ksef__batch_str_set(&e->duplicate_session, dup_session) != 0)
+	if (ksef__session_str_set(&e->reference_number,
+				  st->reference_number) != 0 ||
+	    ksef__session_str_set(&e->description,
+				  st->status->description) != 0 ||
+	    ksef__session_str_set(&e->details,
+				  details[0] ? details : NULL) != 0 ||
+	    ksef__session_str_set(&e->ksef_number, st->ksef_number) != 0 ||
+	    ksef__session_str_set(&e->invoice_number,
+				  st->invoice_number) != 0 ||
+	    ksef__session_str_set(&e->duplicate_of, dup_of) != 0 ||
+	    ksef__session_str_set(&e->duplicate_session, dup_session) != 0)
 		return KSEF_ENOMEM;
 	e->status = st->status->code;
 	return 0;

@@ -115,23 +115,9 @@ static int put_start(struct put *p, const ksef_client_options *o,
 		p->headers = h;
 	}
 	SETOPT(CURLOPT_URL, p->up->url);
-	SETOPT(CURLOPT_NOSIGNAL, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-	SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (o->ca_file != NULL)
-		SETOPT(CURLOPT_CAINFO, o->ca_file);
-	if (o->ca_path != NULL)
-		SETOPT(CURLOPT_CAPATH, o->ca_path);
-	if (o->proxy != NULL)
-		SETOPT(CURLOPT_PROXY, o->proxy);
-	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+	if (ksef__curl_transport(p->curl, o->ca_file, o->ca_path, o->proxy,
+				 o->connect_timeout_ms) != CURLE_OK)
+		goto nomem;
 	/* A part of 100 MB takes longer than one API exchange: the bound is
 	 * on a stalled transfer instead, under 1 KB/s for the timeout. */
 	SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1024L);

@@ -294,6 +294,12 @@ int ksef__req_download(ksef_buf *out, ksef_client *c, const char *path,
 /* json_object_set_new that reports failure; it steals v either way. */
 int ksef__req_json_set(json_t *obj, const char *key, json_t *v);
 
+/* EncryptionInfo of an online session's opening and of an export
+ * (client_online.c): the envelope's key wrapped for `key`, its IV, the
+ * key's id. */
+int ksef__req_encryption(json_t **out, const ksef_envelope *env,
+			 const ksef_pubkey *key, ksef_error *err);
+
 /*
  * Reading answers (client_read.c)
  */
@@ -435,6 +441,12 @@ int ksef__req_post_result(void **out, ksef_client *c, ksef__request *rq,
 int ksef__req_get_one(void **out, ksef_client *c, const char *path,
 		      size_t size, ksef__parse_fn parse, ksef_error *err);
 
+/* The same for the path prefix and one reference, checked first by
+ * ksef__req_check_ref() as `name`: GET /tokens/{ref} and the like. */
+int ksef__req_get_on_ref(void **out, ksef_client *c, const char *prefix,
+			 const char *name, const char *ref, size_t size,
+			 ksef__parse_fn parse, ksef_error *err);
+
 /*
  * Lists. The list endpoints answer alike (SPEC 1.3): a continuationToken
  * and an array of objects under a name of their own; the next page is
@@ -498,5 +510,14 @@ int ksef__client_build_send_invoice_body(json_t **out,
 /* GenerateTokenRequest (POST /tokens). */
 int ksef__client_build_token_body(json_t **out, unsigned permissions,
 	const char *description, ksef_error *err);
+
+/* The transport settings every libcurl handle of the library takes
+ * (client.c's API exchanges, client_batch_upload.c's part uploads):
+ * http(s) only, no redirects, TLS 1.2 or later with the peer verified,
+ * the CA, proxy and connect timeout given. `curl` is a CURL handle.
+ * Returns CURLE_OK or the first failed setting's CURLcode. */
+int ksef__curl_transport(void *curl, const char *ca_file,
+			 const char *ca_path, const char *proxy,
+			 long connect_timeout_ms);
 
 #endif

@@ -30,9 +30,7 @@ int ksef__invoice_export_body(json_t **out, const ksef_envelope *env,
 			      const ksef_invoice_filters *f, int only_metadata,
 			      ksef_error *err)
 {
-	ksef_buf wrapped = KSEF_BUF_INIT, kb64 = KSEF_BUF_INIT,
-		 ivb64 = KSEF_BUF_INIT;
-	json_t *body = NULL, *filters = NULL, *enc;
+	json_t *body = NULL, *filters = NULL, *enc = NULL;
 	int error;
 
 	*out = NULL;
@@ -40,39 +38,28 @@ int ksef__invoice_export_body(json_t **out, const ksef_envelope *env,
 		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
 	if ((error = ksef__invoice_filters_json(&filters, f, err)) < 0)
 		return error;
-	if ((error = ksef_envelope_wrap_key(&wrapped, env, pub, err)) < 0 ||
-	    (error = ksef_base64_encode(&kb64, wrapped.ptr, wrapped.size,
-					err)) < 0 ||
-	    (error = ksef_base64_encode(&ivb64, ksef_envelope_iv(env),
-					KSEF_AES_IV_LEN, err)) < 0)
-		goto done;
-	error = KSEF_ENOMEM;
-	if ((body = json_object()) == NULL || (enc = json_object()) == NULL ||
-	    ksef__req_json_set(body, "encryption", enc) < 0 ||
-	    ksef__req_json_set(enc, "encryptedSymmetricKey",
-			       json_string((char *)kb64.ptr)) < 0 ||
-	    ksef__req_json_set(enc, "initializationVector",
-			       json_string((char *)ivb64.ptr)) < 0 ||
-	    ksef__req_json_set(enc, "publicKeyId",
-			       json_string(ksef_pubkey_id(pub))) < 0 ||
-	    ksef__req_json_set(body, "onlyMetadata",
-			       json_boolean(only_metadata != 0)) < 0 ||
-	    ksef__req_json_set(body, "filters", filters) < 0) {
-		filters = NULL;
-		ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-		goto done;
+	if ((error = ksef__req_encryption(&enc, env, pub, err)) < 0) {
+		json_decref(filters);
+		return error;
 	}
-	filters = NULL;
+	if ((body = json_object()) == NULL) {
+		json_decref(enc);
+		goto nomem;
+	}
+	if (ksef__req_json_set(body, "encryption", enc) < 0 ||
+	    ksef__req_json_set(body, "onlyMetadata",
+			       json_boolean(only_metadata != 0)) < 0)
+		goto nomem;
+	error = ksef__req_json_set(body, "filters", filters);
+	filters = NULL; /* taken either way */
+	if (error < 0)
+		goto nomem;
 	*out = body;
-	body = NULL;
-	error = 0;
-done:
+	return 0;
+nomem:
 	json_decref(filters);
 	json_decref(body);
-	ksef_buf_dispose(&wrapped);
-	ksef_buf_dispose(&kb64);
-	ksef_buf_dispose(&ivb64);
-	return error;
+	return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 }
 
 /* ExportInvoicesResponse. */
@@ -215,20 +202,16 @@ int ksef_client_invoices_export_status(ksef_api_export_status **out,
 				       ksef_client *c, const char *reference,
 				       ksef_error *err)
 {
-	char path[64];
 	void *res;
 	int error;
 
 	if ((error = ksef__req_begin(c, out != NULL, err)) < 0)
 		return error;
 	*out = NULL;
-	if ((error = ksef__req_check_ref("referenceNumber", reference,
-					 err)) < 0)
-		return error;
-	snprintf(path, sizeof(path), "/invoices/exports/%s", reference);
-	if ((error = ksef__req_get_one(&res, c, path,
-				       sizeof(ksef_api_export_status),
-				       parse_status, err)) == 0)
+	if ((error = ksef__req_get_on_ref(&res, c, "/invoices/exports/",
+					  "referenceNumber", reference,
+					  sizeof(ksef_api_export_status),
+					  parse_status, err)) == 0)
 		*out = res;
 	return error;
 }

@@ -18,21 +18,15 @@
  * Sessions
  */
 
-int ksef__client_build_open_session_body(json_t **out, ksef_form form,
-	const ksef_envelope *env, const ksef_pubkey *key, ksef_error *err)
+int ksef__req_encryption(json_t **out, const ksef_envelope *env,
+			 const ksef_pubkey *key, ksef_error *err)
 {
-	ksef_form_code fc = ksef_form_code_of(form);
 	ksef_buf wrapped = KSEF_BUF_INIT, kb64 = KSEF_BUF_INIT,
 		 ivb64 = KSEF_BUF_INIT;
-	json_t *body = NULL, *fcj, *enc;
+	json_t *enc = NULL;
 	int error;
 
 	*out = NULL;
-	if (env == NULL || key == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
-	if (fc.system_code == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "unknown form %d",
-				       (int)form);
 	if ((error = ksef_envelope_wrap_key(&wrapped, env, key, err)) < 0 ||
 	    (error = ksef_base64_encode(&kb64, wrapped.ptr, wrapped.size,
 					err)) < 0 ||
@@ -40,15 +34,7 @@ int ksef__client_build_open_session_body(json_t **out, ksef_form form,
 					KSEF_AES_IV_LEN, err)) < 0)
 		goto done;
 	error = KSEF_ENOMEM;
-	if ((body = json_object()) == NULL || (fcj = json_object()) == NULL ||
-	    ksef__req_json_set(body, "formCode", fcj) < 0 ||
-	    ksef__req_json_set(fcj, "systemCode",
-			       json_string(fc.system_code)) < 0 ||
-	    ksef__req_json_set(fcj, "schemaVersion",
-			       json_string(fc.schema_version)) < 0 ||
-	    ksef__req_json_set(fcj, "value", json_string(fc.value)) < 0 ||
-	    (enc = json_object()) == NULL ||
-	    ksef__req_json_set(body, "encryption", enc) < 0 ||
+	if ((enc = json_object()) == NULL ||
 	    ksef__req_json_set(enc, "encryptedSymmetricKey",
 			       json_string((char *)kb64.ptr)) < 0 ||
 	    ksef__req_json_set(enc, "initializationVector",
@@ -58,15 +44,49 @@ int ksef__client_build_open_session_body(json_t **out, ksef_form form,
 		ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 		goto done;
 	}
-	*out = body;
-	body = NULL;
+	*out = enc;
+	enc = NULL;
 	error = 0;
 done:
-	json_decref(body);
+	json_decref(enc);
 	ksef_buf_dispose(&wrapped);
 	ksef_buf_dispose(&kb64);
 	ksef_buf_dispose(&ivb64);
 	return error;
+}
+
+int ksef__client_build_open_session_body(json_t **out, ksef_form form,
+	const ksef_envelope *env, const ksef_pubkey *key, ksef_error *err)
+{
+	ksef_form_code fc = ksef_form_code_of(form);
+	json_t *body = NULL, *fcj, *enc = NULL;
+	int error;
+
+	*out = NULL;
+	if (env == NULL || key == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "NULL argument");
+	if (fc.system_code == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "unknown form %d",
+				       (int)form);
+	if ((error = ksef__req_encryption(&enc, env, key, err)) < 0)
+		return error;
+	if ((body = json_object()) == NULL || (fcj = json_object()) == NULL ||
+	    ksef__req_json_set(body, "formCode", fcj) < 0 ||
+	    ksef__req_json_set(fcj, "systemCode",
+			       json_string(fc.system_code)) < 0 ||
+	    ksef__req_json_set(fcj, "schemaVersion",
+			       json_string(fc.schema_version)) < 0 ||
+	    ksef__req_json_set(fcj, "value", json_string(fc.value)) < 0) {
+		json_decref(enc);
+		json_decref(body);
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	}
+	if (ksef__req_json_set(body, "encryption", enc) < 0) {
+		json_decref(body);
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	}
+	*out = body;
+	return 0;
 }
 
 /* OpenOnlineSessionResponse. */

@@ -713,20 +713,17 @@ int ksef_client_permissions_operation(ksef_api_permission_operation **out,
 				      ksef_client *c, const char *reference,
 				      ksef_error *err)
 {
-	char path[96];
 	void *res;
 	int error;
 
 	if ((error = ksef__req_begin(c, out != NULL, err)) < 0)
 		return error;
 	*out = NULL;
-	if ((error = ksef__req_check_ref("operation reference number",
-					 reference, err)) < 0)
-		return error;
-	snprintf(path, sizeof(path), "/permissions/operations/%s", reference);
-	if ((error = ksef__req_get_one(&res, c, path,
-				       sizeof(ksef_api_permission_operation),
-				       parse_operation, err)) == 0)
+	if ((error = ksef__req_get_on_ref(&res, c, "/permissions/operations/",
+					  "operation reference number",
+					  reference,
+					  sizeof(ksef_api_permission_operation),
+					  parse_operation, err)) == 0)
 		*out = res;
 	return error;
 }

@@ -420,6 +420,19 @@ int ksef__req_get_one(void **out, ksef_client *c, const char *path, size_t size,
 							 parse, err);
 }
 
+int ksef__req_get_on_ref(void **out, ksef_client *c, const char *prefix,
+			 const char *name, const char *ref, size_t size,
+			 ksef__parse_fn parse, ksef_error *err)
+{
+	char path[96];
+	int error;
+
+	if ((error = ksef__req_check_ref(name, ref, err)) < 0)
+		return error;
+	snprintf(path, sizeof(path), "%s%s", prefix, ref);
+	return ksef__req_get_one(out, c, path, size, parse, err);
+}
+
 /*
  * Lists. The list endpoints answer alike (SPEC 1.3): a continuationToken
  * and an array of objects under a name of their own; the next page is

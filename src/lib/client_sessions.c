@@ -75,20 +75,17 @@ int ksef_client_session_status(ksef_api_session_status **out,
 			       ksef_client *c, const char *session_ref,
 			       ksef_error *err)
 {
-	char path[64];
 	void *res;
 	int error;
 
 	if ((error = ksef__req_begin(c, out != NULL, err)) < 0)
 		return error;
 	*out = NULL;
-	if ((error = ksef__req_check_ref("session reference number",
-					 session_ref, err)) < 0)
-		return error;
-	snprintf(path, sizeof(path), "/sessions/%s", session_ref);
-	if ((error = ksef__req_get_one(&res, c, path,
-				       sizeof(ksef_api_session_status),
-				       parse_session_status, err)) == 0)
+	if ((error = ksef__req_get_on_ref(&res, c, "/sessions/",
+					  "session reference number",
+					  session_ref,
+					  sizeof(ksef_api_session_status),
+					  parse_session_status, err)) == 0)
 		*out = res;
 	return error;
 }

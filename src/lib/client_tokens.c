@@ -183,20 +183,16 @@ static int parse_token_status(struct ksef__rd *r, const json_t *o, void *item)
 int ksef_client_token_status(ksef_api_token_status **out, ksef_client *c,
 			     const char *reference, ksef_error *err)
 {
-	char path[64];
 	void *res;
 	int error;
 
 	if ((error = ksef__req_begin(c, out != NULL, err)) < 0)
 		return error;
 	*out = NULL;
-	if ((error = ksef__req_check_ref("token reference number", reference,
-					 err)) < 0)
-		return error;
-	snprintf(path, sizeof(path), "/tokens/%s", reference);
-	if ((error = ksef__req_get_one(&res, c, path,
-				       sizeof(ksef_api_token_status),
-				       parse_token_status, err)) == 0)
+	if ((error = ksef__req_get_on_ref(&res, c, "/tokens/",
+					  "token reference number", reference,
+					  sizeof(ksef_api_token_status),
+					  parse_token_status, err)) == 0)
 		*out = res;
 	return error;
 }

@@ -325,9 +325,7 @@ static int check_text(ksef_verdict *v, xmlNode *node)
 	return 0;
 }
 
-/* The first element child with this local name (any namespace: the
- * schema pins namespaces; extraction must work on invalid input too). */
-static xmlNode *child(xmlNode *parent, const char *name)
+xmlNode *ksef__invoice_child(xmlNode *parent, const char *name)
 {
 	xmlNode *n;
 
@@ -340,6 +338,12 @@ static xmlNode *child(xmlNode *parent, const char *name)
 	return NULL;
 }
 
+/* This file's short name for it. */
+static xmlNode *child(xmlNode *parent, const char *name)
+{
+	return ksef__invoice_child(parent, name);
+}
+
 static xmlNode *path(xmlNode *node, const char *const *names)
 {
 	for (; node != NULL && *names != NULL; names++)
@@ -347,8 +351,7 @@ static xmlNode *path(xmlNode *node, const char *const *names)
 	return node;
 }
 
-/* A copy of the node's text, cut at FIELD_MAX; NULL with *oom on failure. */
-static char *text_of(xmlNode *node, int *oom)
+char *ksef__invoice_text(xmlNode *node, size_t max, int *oom)
 {
 	xmlChar *s;
 	char *out;
@@ -362,8 +365,8 @@ static char *text_of(xmlNode *node, int *oom)
 		return NULL;
 	}
 	n = strlen((const char *)s);
-	if (n > FIELD_MAX)
-		n = FIELD_MAX;
+	if (n > max)
+		n = max;
 	out = malloc(n + 1);
 	if (out == NULL) {
 		*oom = 1;
@@ -373,6 +376,12 @@ static char *text_of(xmlNode *node, int *oom)
 	}
 	xmlFree(s);
 	return out;
+}
+
+/* A copy of the node's text, cut at FIELD_MAX; NULL with *oom on failure. */
+static char *text_of(xmlNode *node, int *oom)
+{
+	return ksef__invoice_text(node, FIELD_MAX, oom);
 }
 
 static char *joined(const char *a, const char *sep, const char *b, int *oom)

@@ -13,45 +13,17 @@
 
 #define SUMMARY_TEXT_MAX 512
 
+/* Short names for invoice.c's readers (invoice_summary.h). */
 static xmlNode *child(xmlNode *parent, const char *name)
 {
-	xmlNode *n;
-
-	if (parent == NULL)
-		return NULL;
-	for (n = parent->children; n != NULL; n = n->next)
-		if (n->type == XML_ELEMENT_NODE &&
-		    strcmp((const char *)n->name, name) == 0)
-			return n;
-	return NULL;
+	return ksef__invoice_child(parent, name);
 }
 
 static char *text(xmlNode *node, int *oom)
 {
-	xmlChar *s;
-	char *out;
-	size_t n;
-
-	if (node == NULL)
-		return NULL;
-	if ((s = xmlNodeGetContent(node)) == NULL) {
-		*oom = 1;
-		return NULL;
-	}
-	n = strlen((const char *)s);
-	if (n > SUMMARY_TEXT_MAX)
-		n = SUMMARY_TEXT_MAX;
-	if ((out = malloc(n + 1)) == NULL) {
-		*oom = 1;
-	} else {
-		memcpy(out, s, n);
-		out[n] = '\0';
-	}
-	xmlFree(s);
-	return out;
+	return ksef__invoice_text(node, SUMMARY_TEXT_MAX, oom);
 }
 
-/* A TKwotowy ("-12.3", "100", "0.05") in grosze; -1 when it is not one. */
 static int grosze(const char *s, int64_t *out)
 {
 	int64_t whole = 0, frac = 0;

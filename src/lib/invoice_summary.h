@@ -22,4 +22,12 @@ struct ksef__summary {
 int ksef__summary_extract(struct ksef__summary *s, xmlNode *root);
 void ksef__summary_clear(struct ksef__summary *s);
 
+/* What invoice.c's extraction and the summary share. The first element
+ * child with this local name (any namespace: the schema pins namespaces;
+ * extraction must work on invalid input too), or NULL. */
+xmlNode *ksef__invoice_child(xmlNode *parent, const char *name);
+/* A copy of the node's text cut at max bytes; NULL for no node, or NULL
+ * with *oom set on failure. */
+char *ksef__invoice_text(xmlNode *node, size_t max, int *oom);
+
 #endif

@@ -24,6 +24,7 @@
 #include <string.h>
 #include "internal.h"
 #include "auth.h"
+#include "session_int.h"
 #include "state.h"
 #include "ksef/encoding.h"
 
@@ -44,7 +45,7 @@ struct ksef_session {
 	int64_t valid_until_ms;  /* KSEF_TIME_UNSET: not given */
 	int closed;
 	int status;
-	ksef_session_invoice *invoices; /* strings ours: see str_set() */
+	ksef_session_invoice *invoices; /* strings ours: see session_int.h */
 	size_t count, cap;
 	char **upo_refs;
 	size_t upo_count;
@@ -81,10 +82,11 @@ int ksef_session_status_is_final(int code)
 
 /*
  * Invoice entries. The public struct's strings are const for readers; each
- * one here is a malloc'd copy that only str_set() replaces and frees.
+ * one here is a malloc'd copy that only ksef__session_str_set() replaces
+ * and frees (session_int.h: batches hand out the same entries).
  */
 
-static int str_set(const char **field, const char *value)
+int ksef__session_str_set(const char **field, const char *value)
 {
 	char *copy = NULL;
 
@@ -95,7 +97,7 @@ static int str_set(const char **field, const char *value)
 	return 0;
 }
 
-static void entry_clear(ksef_session_invoice *e)
+void ksef__session_invoice_clear(ksef_session_invoice *e)
 {
 	free((char *)e->reference_number);
 	free((char *)e->invoice_hash);
@@ -148,11 +150,12 @@ static int entry_track(ksef_session *s, const char *ref, const char *hash,
 	}
 	e = &s->invoices[s->count];
 	memset(e, 0, sizeof(*e));
-	if (str_set(&e->reference_number, ref) != 0 ||
-	    str_set(&e->invoice_hash, hash) != 0 ||
-	    str_set(&e->description, ksef_invoice_status_description(
+	if (ksef__session_str_set(&e->reference_number, ref) != 0 ||
+	    ksef__session_str_set(&e->invoice_hash, hash) != 0 ||
+	    ksef__session_str_set(&e->description,
+		    ksef_invoice_status_description(
 			    KSEF_INVOICE_STATUS_ACCEPTED)) != 0) {
-		entry_clear(e);
+		ksef__session_invoice_clear(e);
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	}
 	e->status = KSEF_INVOICE_STATUS_ACCEPTED;
@@ -194,12 +197,14 @@ static int entry_update(ksef_session_invoice *e,
 		dup_of = extension(st, "originalKsefNumber");
 		dup_session = extension(st, "originalSessionReferenceNumber");
 	}
-	if (str_set(&e->description, st->status->description) != 0 ||
-	    str_set(&e->details, n ? details : NULL) != 0 ||
-	    str_set(&e->ksef_number, st->ksef_number) != 0 ||
-	    str_set(&e->invoice_number, st->invoice_number) != 0 ||
-	    str_set(&e->duplicate_of, dup_of) != 0 ||
-	    str_set(&e->duplicate_session, dup_session) != 0)
+	if (ksef__session_str_set(&e->description,
+				  st->status->description) != 0 ||
+	    ksef__session_str_set(&e->details, n ? details : NULL) != 0 ||
+	    ksef__session_str_set(&e->ksef_number, st->ksef_number) != 0 ||
+	    ksef__session_str_set(&e->invoice_number,
+				  st->invoice_number) != 0 ||
+	    ksef__session_str_set(&e->duplicate_of, dup_of) != 0 ||
+	    ksef__session_str_set(&e->duplicate_session, dup_session) != 0)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	e->status = st->status->code;
 	return 0;
@@ -218,12 +223,8 @@ static int use_token(ksef_session *s, ksef_error *err)
  * Once per call; the connection renews the token before the retry. */
 static int retry_unauthorized(ksef_session *s, int error, int *tried)
 {
-	if (error != KSEF_EHTTP || *tried ||
-	    ksef_client_last_http_status(s->client) != 401)
-		return 0;
-	*tried = 1;
-	ksef__conn_unauthorized(s->conn, s->token_gen);
-	return 1;
+	return ksef__conn_retry_unauthorized(s->conn, s->client, s->token_gen,
+					     error, tried);
 }
 
 /* Could the server have taken an invoice whose send failed like this? */
@@ -495,7 +496,7 @@ void ksef_session_free(ksef_session *s)
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->count; i++)
-		entry_clear(&s->invoices[i]);
+		ksef__session_invoice_clear(&s->invoices[i]);
 	free(s->invoices);
 	for (i = 0; i < s->upo_count; i++)
 		free(s->upo_refs[i]);
