@@ -30,7 +30,7 @@ static const struct command {
 	{ "send", NULL, cmd_send, cli_usage_send,
 	  "send invoices in one interactive session, wait, save UPOs" },
 	{ "batch", "send", cmd_batch, cli_usage_batch,
-	  "send invoices as one batch package (ZIP, parts in parallel)" },
+	  "send invoices as one batch package (ZIP, parallel parts)" },
 	{ "auth", "login", cmd_auth_login, cli_usage_auth,
 	  "log in (KSeF token or certificate) and keep the login" },
 	{ "auth", "refresh", cmd_auth_refresh, cli_usage_auth,
@@ -56,7 +56,7 @@ static const struct command {
 	{ "cert", "generate", cmd_cert_generate, cli_usage_cert,
 	  "make a self-signed TEST certificate and key" },
 	{ "validate", NULL, cmd_validate, cli_usage_validate,
-	  "check invoices offline as KSeF would (XML rules and schema)" },
+	  "check invoices offline as KSeF would (rules and schema)" },
 	{ "generate", NULL, cmd_generate, cli_usage_generate,
 	  "write valid, distinct FA (3) or FA (2) test invoices" },
 	{ "number", "check", cmd_number_check, cli_usage_number,
@@ -90,7 +90,7 @@ static const struct command {
 	{ "invoices", "query", cmd_invoices_query, cli_usage_invoices,
 	  "find invoices by their metadata (filters, pages)" },
 	{ "invoices", "export", cmd_invoices_export, cli_usage_invoices,
-	  "have KSeF pack invoices; fetch and unpack them into a folder" },
+	  "have KSeF pack invoices, then fetch and unpack them" },
 	{ "invoices", "sync", cmd_invoices_sync, cli_usage_invoices,
 	  "keep a folder up to date with new invoices (incremental)" },
 };
@@ -101,14 +101,23 @@ static void usage(FILE *f)
 {
 	char name[32];
 	size_t i;
+	int width = 0, n;
 
 	fprintf(f, "usage: ksef <command> [<subcommand>] [options] [args]\n"
 		"\ncommands:\n");
+	/* One column for the summaries, however long the longest name. */
+	for (i = 0; i < NCOMMANDS; i++) {
+		n = snprintf(name, sizeof(name), "%s%s%s", commands[i].name,
+			     commands[i].sub ? " " : "",
+			     commands[i].sub ? commands[i].sub : "");
+		if (n > width)
+			width = n;
+	}
 	for (i = 0; i < NCOMMANDS; i++) {
 		snprintf(name, sizeof(name), "%s%s%s", commands[i].name,
 			 commands[i].sub ? " " : "",
 			 commands[i].sub ? commands[i].sub : "");
-		fprintf(f, "  %-18s %s\n", name, commands[i].summary);
+		fprintf(f, "  %-*s %s\n", width, name, commands[i].summary);
 	}
 	fprintf(f, "\n'ksef <command> --help' describes a command.\n");
 }
