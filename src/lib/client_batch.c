@@ -305,7 +305,11 @@ static la_ssize_t on_archive_bytes(struct archive *a, void *ctx,
 	(void)a;
 	if (sp->error == 0)
 		sp->error = feed(sp, buf, n);
-	return sp->error < 0 ? -1 : (la_ssize_t)n;
+	/* A failure is kept in sp->error and the bytes are dropped, never
+	 * reported to libarchive: in its fatal state libarchive 3.6 frees
+	 * the ZIP writer without ending the entry's zlib stream (a leak),
+	 * while archive_write_close() ends it. */
+	return (la_ssize_t)n;
 }
 
 /*
@@ -414,6 +418,10 @@ static int add_file(struct splitter *sp, struct archive *a, size_t i,
 			error = archive_fail(sp, a, path);
 			goto done;
 		}
+		if (sp->error < 0) {
+			error = sp->error;
+			goto done;
+		}
 	}
 	if ((error = digest_b64(hash, md, sp->err)) < 0)
 		goto done;
@@ -483,7 +491,9 @@ static int build(ksef_batch *b, ksef_error *err)
 	}
 	for (i = 0; i < b->count && error == 0; i++)
 		error = add_file(&sp, a, i, buf);
-	if (error == 0 && archive_write_close(a) != ARCHIVE_OK)
+	/* Closed even after a failure, to end the last entry's zlib
+	 * stream (what it writes then is dropped). */
+	if (archive_write_close(a) != ARCHIVE_OK && error == 0)
 		error = archive_fail(&sp, a, "ending the package");
 	if (error == 0 && sp.error < 0)
 		error = sp.error;
