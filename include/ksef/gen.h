@@ -44,7 +44,7 @@ typedef struct ksef_gen_options {
 	const char *buyer_nip;
 	/** P_1, the issue date, "YYYY-MM-DD" between 2016-07-01 and
 	 *  2049-12-01 (the schema's range, less the payment term). NULL: the
-	 *  current date in UTC. */
+	 *  current date in Poland (Europe/Warsaw), as KSeF dates invoices. */
 	const char *issue_date;
 	/** The middle part of P_2, "FV/<prefix>/<index>": 1 to
 	 *  KSEF_GEN_PREFIX_MAX bytes of UTF-8 with no control characters;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include "ksef/gen.h"
 #include "ksef/limits.h"
+#include "ksef/number.h"
 #include "ident.h"
 #include "internal.h"
 #include "options.h"
@@ -549,14 +550,14 @@ static int setup(struct invoice *inv, const ksef_gen_options *o,
 			return ksef__error_set(err, KSEF_EINVAL,
 				"issue_date must be a real date as YYYY-MM-DD");
 	} else {
-		time_t now = time(NULL);
-		struct tm tm;
+		/* Today in Poland, as KSeF dates it: between 22:00 or 23:00
+		 * UTC and midnight the UTC date is yesterday there, and an
+		 * invoice dated before the day of its sending is classified
+		 * Offline. */
+		ksef_date d = ksef_time_date(ksef_time_warsaw(
+			ksef_time_now().unix_ms));
 
-		if (gmtime_r(&now, &tm) == NULL)
-			return ksef__error_set(err, KSEF_EINVAL,
-				"the clock gives no usable date");
-		p1 = ksef__time_days_from_civil(tm.tm_year + 1900,
-						tm.tm_mon + 1, tm.tm_mday);
+		p1 = ksef__time_days_from_civil(d.year, d.month, d.day);
 	}
 	/* Both bounds are constants that parse; checking keeps every path
 	 * defined for the compiler too (no "may be used uninitialized"). */
