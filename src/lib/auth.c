@@ -437,6 +437,41 @@ int ksef__conn_retry_unauthorized(ksef_conn *c, ksef_client *client,
 	return 1;
 }
 
+int ksef__conn_call_with_key(ksef_conn *c, ksef_client *client,
+			     unsigned long *gen, unsigned usage,
+			     int (*call)(void *ctx, const ksef_pubkey *key,
+					 ksef_error *err),
+			     void *ctx, int *from_call, ksef_error *err)
+{
+	ksef_pubkey *key = NULL;
+	int error, tried = 0, refetch = 0, own;
+
+	for (;;) {
+		own = 0;
+		if ((error = ksef__conn_use(c, client, gen, err)) != 0 ||
+		    (error = ksef__conn_key(&key, c, usage, refetch,
+					    err)) != 0)
+			break;
+		error = call(ctx, key, err);
+		own = 1;
+		ksef_pubkey_free(key);
+		key = NULL;
+		if (ksef__conn_retry_unauthorized(c, client, *gen, error,
+						  &tried))
+			continue;
+		if (error == KSEF_EHTTP && !refetch &&
+		    ksef_api_error_has_code(ksef_client_last_error(client),
+					    21470)) {
+			refetch = 1;
+			continue;
+		}
+		break;
+	}
+	if (from_call != NULL)
+		*from_call = own;
+	return error;
+}
+
 int ksef__conn_client_new(ksef_client **out, const ksef_conn *c,
 			  ksef_error *err)
 {

@@ -45,6 +45,22 @@ int ksef__conn_key(ksef_pubkey **out, ksef_conn *c, unsigned usage,
 		   int refetch, ksef_error *err);
 
 /*
+ * Make a call on `client` that needs the server's current public key of
+ * `usage` (opening an online or a batch session): with a valid token,
+ * again once after a 401 (the token renewed), and again once after 21470
+ * (the key was withdrawn: the list fetched anew). call(ctx, key, err)
+ * gives its own result; the key is the caller's only during the call.
+ * *from_call (if not NULL) tells whether the result is the call's own,
+ * not the token's renewal or the keys' (answered by the connection's
+ * client).
+ */
+int ksef__conn_call_with_key(ksef_conn *c, ksef_client *client,
+			     unsigned long *gen, unsigned usage,
+			     int (*call)(void *ctx, const ksef_pubkey *key,
+					 ksef_error *err),
+			     void *ctx, int *from_call, ksef_error *err);
+
+/*
  * A session could not be opened because the server answered with an
  * error: take its client (*client, which gets the connection's old one in
  * exchange), so that ksef_conn_last_error() gives that answer. The

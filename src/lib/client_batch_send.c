@@ -33,12 +33,25 @@ static int retry_unauthorized(ksef_batch *b, int error, int *tried)
 					     error, tried);
 }
 
+struct batch_open {
+	ksef_batch *b;
+	const struct ksef__batch_decl *d;
+	struct ksef__batch_opened **opened;
+};
+
+static int open_with_key(void *ctx, const ksef_pubkey *key, ksef_error *err)
+{
+	struct batch_open *o = ctx;
+
+	return ksef__client_batch_open(o->opened, o->b->client, o->d,
+				       o->b->env, key, err);
+}
+
 static int open_session(ksef_batch *b, struct ksef__batch_opened **opened,
 			ksef_error *err)
 {
 	struct ksef__batch_decl d;
-	ksef_pubkey *key = NULL;
-	int error, tried = 0, refetch = 0;
+	struct batch_open o = { b, &d, opened };
 
 	d.form = b->form;
 	d.package_size = b->package_size;
@@ -46,26 +59,9 @@ static int open_session(ksef_batch *b, struct ksef__batch_opened **opened,
 	d.parts = b->parts;
 	d.part_count = b->part_count;
 	d.offline_mode = b->o.offline_mode;
-	for (;;) {
-		if ((error = use_token(b, err)) < 0 ||
-		    (error = ksef__conn_key(&key, b->conn,
-			KSEF_KEY_USAGE_SYMMETRIC_KEY, refetch, err)) < 0)
-			return error;
-		error = ksef__client_batch_open(opened, b->client, &d, b->env,
-						key, err);
-		ksef_pubkey_free(key);
-		key = NULL;
-		if (retry_unauthorized(b, error, &tried))
-			continue;
-		/* The key was withdrawn: fetch the list again, once. */
-		if (error == KSEF_EHTTP && !refetch &&
-		    ksef_api_error_has_code(ksef_client_last_error(b->client),
-					    21470)) {
-			refetch = 1;
-			continue;
-		}
-		return error;
-	}
+	return ksef__conn_call_with_key(b->conn, b->client, &b->token_gen,
+					KSEF_KEY_USAGE_SYMMETRIC_KEY,
+					open_with_key, &o, NULL, err);
 }
 
 int ksef_batch_send(ksef_batch *b, ksef_conn *conn, ksef_error *err)

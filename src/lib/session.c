@@ -420,13 +420,27 @@ int ksef_session_send_or_find(char ref_out[KSEF_REFNUM_BUFSZ], int *found_out,
  * Open, close, free
  */
 
+struct session_open {
+	ksef_session *s;
+	ksef_form form;
+	ksef_api_session_opened **opened;
+};
+
+static int open_with_key(void *ctx, const ksef_pubkey *key, ksef_error *err)
+{
+	struct session_open *o = ctx;
+
+	return ksef_client_session_open(o->opened, o->s->client, o->form,
+					o->s->env, key, err);
+}
+
 int ksef_session_open(ksef_session **out, ksef_conn *conn, ksef_form form,
 		      ksef_error *err)
 {
 	ksef_api_session_opened *opened = NULL;
-	ksef_pubkey *key = NULL;
+	struct session_open o;
 	ksef_session *s;
-	int error, tried = 0, refetch = 0;
+	int error, from_call = 0;
 
 	if (out == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "out is NULL");
@@ -440,32 +454,19 @@ int ksef_session_open(ksef_session **out, ksef_conn *conn, ksef_form form,
 	if ((error = ksef__conn_client_new(&s->client, conn, err)) != 0 ||
 	    (error = ksef_envelope_new(&s->env, err)) != 0)
 		goto fail;
-	for (;;) {
-		if ((error = use_token(s, err)) != 0 ||
-		    (error = ksef__conn_key(&key, conn,
-			KSEF_KEY_USAGE_SYMMETRIC_KEY, refetch, err)) != 0)
-			goto fail;
-		error = ksef_client_session_open(&opened, s->client, form,
-						 s->env, key, err);
-		ksef_pubkey_free(key);
-		key = NULL;
-		if (retry_unauthorized(s, error, &tried))
-			continue;
-		/* The key was withdrawn: fetch the list again, once. */
-		if (error == KSEF_EHTTP && !refetch &&
-		    ksef_api_error_has_code(ksef_client_last_error(s->client),
-					    21470)) {
-			refetch = 1;
-			continue;
-		}
-		break;
-	}
+	o.s = s;
+	o.form = form;
+	o.opened = &opened;
+	error = ksef__conn_call_with_key(conn, s->client, &s->token_gen,
+					 KSEF_KEY_USAGE_SYMMETRIC_KEY,
+					 open_with_key, &o, &from_call, err);
 	if (error != 0) {
 		/* The open itself was answered with an error (not the
 		 * renewal or the keys before it, which the connection's own
 		 * client answered): keep that answer where the caller can
 		 * read it, since s goes. */
-		if ((error == KSEF_EHTTP || error == KSEF_ERATELIMIT) &&
+		if (from_call &&
+		    (error == KSEF_EHTTP || error == KSEF_ERATELIMIT) &&
 		    ksef_client_last_error(s->client) != NULL)
 			ksef__conn_keep_error(conn, &s->client);
 		goto fail;
