@@ -142,6 +142,8 @@ struct store {
 	pthread_t checkpointer;
 	pthread_cond_t wal_grown;
 	int wal_pages, checkpointer_started;
+	int catch_up; /* the checkpointer has copied the log: the writer
+			 copies what came meanwhile (writer_main) */
 
 	/* the read pool, under rlock */
 	pthread_mutex_t rlock;

@@ -506,6 +506,36 @@ int64_t store_hwm_ms(store *st)
 	return hwm - 1;
 }
 
+/*
+ * Copy into the database what the log gained while the checkpointer
+ * copied the rest, on the writer's thread between two batches, so that
+ * the next batch starts the log again from its beginning.
+ *
+ * SQLite starts its log again only when a write transaction begins with
+ * every frame of it copied and no reader reading from it. Under a steady
+ * load the checkpointer alone never gets there: frames arrive while it
+ * copies. The log then grew without end (88 MB in 8,000 invoices), and
+ * the kernel zeroed every new page of it (7 % of ksefd's CPU). Between
+ * two batches no frame can arrive, and what is left to copy is what came
+ * during the checkpointer's pass, a fraction of the log. RESTART also
+ * waits for the readers still reading from the log, but only briefly: a
+ * long read (an export) must not stall every write. When one is still
+ * there, the checkpointer's next pass leads to another try.
+ */
+#define CATCH_UP_WAIT_MS 5
+
+static void catch_up(store *st)
+{
+	sqlite3 *db = st->wconn->db;
+
+	sqlite3_busy_timeout(db, CATCH_UP_WAIT_MS);
+	/* A failure or a reader that stays leaves the rest to the
+	 * checkpointer's next pass. */
+	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, NULL,
+				  NULL);
+	sqlite3_busy_timeout(db, STORE_BUSY_MS);
+}
+
 static void *writer_main(void *arg)
 {
 	store *st = arg;
@@ -518,6 +548,12 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&st->queued, &st->lock);
 		if (st->head == NULL)
 			break; /* stopping, and the queue is drained */
+		if (st->catch_up) {
+			st->catch_up = 0;
+			pthread_mutex_unlock(&st->lock);
+			catch_up(st);
+			pthread_mutex_lock(&st->lock);
+		}
 		/* The callers just woken tend to come back at once (a worker
 		 * with the next invoice), a moment after the first of them.
 		 * Committing that first one alone would split the group in
@@ -641,16 +677,20 @@ static void *checkpointer_main(void *arg)
 
 	pthread_mutex_lock(&st->lock);
 	while (!st->stopping) {
-		if (st->wal_pages < CHECKPOINT_PAGES) {
-			clock_gettime(CLOCK_MONOTONIC, &until);
-			until.tv_nsec += CHECKPOINT_MS * 1000000L;
-			while (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&st->wal_grown, &st->lock,
-					       &until);
+		/* Wait for a long log, and for the writer to have caught up
+		 * with the last pass (catch_up), but copy at least once a
+		 * CHECKPOINT_MS: an idle writer catches nothing up. */
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += CHECKPOINT_MS * 1000000L;
+		while (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
 		}
+		while ((st->wal_pages < CHECKPOINT_PAGES || st->catch_up) &&
+		       !st->stopping &&
+		       pthread_cond_timedwait(&st->wal_grown, &st->lock,
+					      &until) == 0)
+			;
 		st->wal_pages = 0;
 		if (st->stopping)
 			break;
@@ -661,6 +701,10 @@ static void *checkpointer_main(void *arg)
 					  SQLITE_CHECKPOINT_PASSIVE, &log,
 					  &copied);
 		pthread_mutex_lock(&st->lock);
+		/* Frames came during the pass, or the log, wholly copied,
+		 * did not start again (a reader): the writer's turn. */
+		if (log > copied || log >= CHECKPOINT_PAGES)
+			st->catch_up = 1;
 	}
 	pthread_mutex_unlock(&st->lock);
 	return NULL;
