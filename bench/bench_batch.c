@@ -81,7 +81,7 @@ static int parse_args(struct options *o, int argc, char **argv)
 	o->ksefd = ksefd;
 	o->dir = NULL;
 	o->json = NULL;
-	for (i = 1; i < argc; i++) {
+	for (i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		long n;
 		int bad = v == NULL;
@@ -122,7 +122,6 @@ static int parse_args(struct options *o, int argc, char **argv)
 			fprintf(stderr, "bench_batch: bad %s\n", a);
 			return -1;
 		}
-		i++;
 	}
 	if (i < argc) {
 		fprintf(stderr, "bench_batch: %s needs a value\n", argv[i]);

@@ -125,6 +125,10 @@ static void reference_of(const struct request *req, char out[37])
 
 static void reply_v(struct request *req, unsigned http_status, int code,
 		    const char *desc, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+
+static void reply_v(struct request *req, unsigned http_status, int code,
+		    const char *desc, const char *fmt, va_list ap)
 {
 	json_t *details = json_array(), *entry = json_object(), *body;
 	char detail[1024], reference[37];
