@@ -24,6 +24,7 @@
 #include "ctx_limits.h"
 #include "faults.h"
 #include "http.h"
+#include "notify.h"
 #include "router.h"
 #include "server.h"
 #include "session_keys.h"
@@ -504,9 +505,16 @@ static int serve(struct config *cfg)
 	       cfg->tls_cert_path ? "https" : "http", cfg->listen_host,
 	       srv.port);
 	fflush(stdout);
+	/* Everything a request needs is in place: the store, keys, schemas,
+	 * workers and the listening socket. */
+	notify_ready("listening on %s://%s:%d/v2",
+		     cfg->tls_cert_path ? "https" : "http", cfg->listen_host,
+		     srv.port);
 	sigwait(&sigs, &sig);
 	fprintf(stderr, "ksefd: %s: shutting down\n",
 		sig == SIGINT ? "SIGINT" : "SIGTERM");
+	notify_stopping("%s: finishing requests and verifications",
+			sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_quiesce(&srv);
 	http_stop(&srv, 10000);
 	rc = 0;
