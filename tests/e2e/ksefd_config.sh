@@ -91,9 +91,12 @@ check "a quoted value" 0 "$KSEFD" --config "$conf" keys list
 [ -d "$WORK/quoted " ] && passed=$((passed + 1)) ||
 	{ failed=$((failed + 1)); echo "FAIL: the quoted value lost its blank"; }
 
-# The example the package installs is a valid file.
+# The example the package installs, and the container's, are valid files.
 check "dist/ksefd.conf is read" 0 "$KSEFD" \
 	--config "$KSEF_SOURCE_DIR/dist/ksefd.conf" --data "$WORK/example" keys list
+check "dist/ksefd-container.conf is read" 0 "$KSEFD" \
+	--config "$KSEF_SOURCE_DIR/dist/ksefd-container.conf" \
+	--data "$WORK/container" keys list
 
 # A server from the file alone: its folder, address and profile.
 port=$(free_port)
