@@ -3,7 +3,9 @@
 # $NOTIFY_SOCKET set, ksefd sends READY=1 only once its port answers
 # requests, with a STATUS= naming its address, and STOPPING=1 as soon as
 # SIGTERM begins its shutdown; it then exits 0. A unix datagram socket
-# stands in for systemd.
+# stands in for systemd. ksefd listens on port 0, so the port READY=1's
+# STATUS names is one the kernel gave the listening socket: it cannot be
+# known before ksefd listens.
 . "$(dirname "$0")/lib.bash"
 
 KSEFD=$KSEF_BUILD_DIR/ksefd
@@ -14,7 +16,7 @@ fi
 need_schemas
 
 cat >"$WORK/notify.py" <<'PY'
-import http.client, os, signal, socket, subprocess, sys
+import http.client, os, re, signal, socket, subprocess, sys
 
 ksefd, work = sys.argv[1], sys.argv[2]
 failures = []
@@ -41,28 +43,27 @@ sock_path = os.path.join(work, "notify.sock")
 sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 sock.bind(sock_path)
 sock.settimeout(60)
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-port = s.getsockname()[1]
-s.close()
 
 out_path = os.path.join(work, "ksefd.out")
 with open(out_path, "w") as out, open(os.path.join(work, "ksefd.log"), "w") as log:
     proc = subprocess.Popen(
         [ksefd, "--data", os.path.join(work, "data"),
-         "--listen", "127.0.0.1:%d" % port],
+         "--listen", "127.0.0.1:0"],
         env=dict(os.environ, NOTIFY_SOCKET=sock_path),
         stdout=out, stderr=log)
 try:
     first = receive(sock)
+    expect("the first message is READY=1", first.get("READY") == "1")
+    m = re.fullmatch(r"listening on http://127\.0\.0\.1:([0-9]+)/v2",
+                     first.get("STATUS", ""))
+    expect("its STATUS names the address", m is not None)
+    port = int(m.group(1)) if m else 0
+    expect("the port is the one picked", port != 0)
     # Asked the moment READY=1 is in: the port must answer already.
     expect("the port answers when READY=1 arrives", answers(port))
-    expect("the first message is READY=1", first.get("READY") == "1")
-    expect("its STATUS names the address",
-           first.get("STATUS") == "listening on http://127.0.0.1:%d/v2" % port)
     with open(out_path) as f:
         expect("the listening line was printed before",
-               "ksefd: listening on" in f.read())
+               "ksefd: listening on http://127.0.0.1:%d/v2" % port in f.read())
     proc.send_signal(signal.SIGTERM)
     second = receive(sock)
     expect("SIGTERM sends STOPPING=1", second.get("STOPPING") == "1")
