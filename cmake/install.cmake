@@ -2,7 +2,7 @@
 #   lib     the shared libksef (runtime)
 #   dev     headers, the static library, libksef.pc, the CMake package
 #   tools   ksef, ksef.1, the schemas' digest list for `ksef schemas fetch`
-#   server  ksefd, ksefd.8
+#   server  ksefd, ksefd.8, the systemd unit, its user and example settings
 # CPack (package.cmake) makes one Debian package of each.
 include(CMakePackageConfigHelpers)
 
@@ -75,6 +75,20 @@ if(TARGET ksefd)
 		install(FILES docs/ksefd.8
 			DESTINATION ${CMAKE_INSTALL_MANDIR}/man8 COMPONENT server)
 	endif()
+	# systemd (docs/deploy.md): the unit and the user it runs as, in
+	# <prefix>/lib, where systemd looks for both under /usr and
+	# /usr/local; the example settings beside the schemas' digests.
+	# Nothing goes into /etc, which `cmake --install --prefix` could not
+	# move: the Debian package's postinst puts the settings file there.
+	set(KSEFD_CONF "${CMAKE_INSTALL_FULL_SYSCONFDIR}/ksefd/ksefd.conf")
+	configure_file(dist/ksefd.service.in
+		${CMAKE_BINARY_DIR}/ksefd.service @ONLY)
+	install(FILES ${CMAKE_BINARY_DIR}/ksefd.service
+		DESTINATION lib/systemd/system COMPONENT server)
+	install(FILES dist/ksefd.sysusers DESTINATION lib/sysusers.d
+		RENAME ksefd.conf COMPONENT server)
+	install(FILES dist/ksefd.conf DESTINATION ${CMAKE_INSTALL_DATADIR}/ksef
+		RENAME ksefd.conf.example COMPONENT server)
 endif()
 if(KSEF_INSTALL_SCHEMAS)
 	install(DIRECTORY ${KSEF_SCHEMA_DIR}/

@@ -38,6 +38,12 @@ set(CPACK_DEBIAN_TOOLS_PACKAGE_SUGGESTS "npm")
 set(CPACK_DEBIAN_SERVER_PACKAGE_NAME ksefd)
 set(CPACK_DEBIAN_SERVER_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_SERVER_PACKAGE_RECOMMENDS "ksef")
+# The systemd unit's user and the settings file it starts ksefd with
+# (dist/postinst); postrm forgets the unit, and on purge the settings.
+# Both run as root, so they are 0755 whatever the checkout's umask.
+set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
+	"${CMAKE_SOURCE_DIR}/dist/postinst;${CMAKE_SOURCE_DIR}/dist/postrm")
+set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_COMPONENT_LIB_DESCRIPTION
 	"KSeF 2.0 library: crypto envelope, KSeF numbers, invoice verification, API client")

@@ -33,7 +33,8 @@ packages=(build-essential g++ cmake pkg-config git ca-certificates openssl
 	libssl-dev libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1
 	libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev
 	sqlite3 libjwt-dev libcmocka-dev valgrind npm curl python3 abigail-tools
-	dpkg-dev file libqrencode-dev libpng-dev zbar-tools libarchive-dev)
+	dpkg-dev file libqrencode-dev libpng-dev zbar-tools libarchive-dev
+	libsystemd-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -20,9 +20,11 @@
 #include <openssl/crypto.h>
 #include <sys/file.h>
 #include <unistd.h>
+#include "config_file.h"
 #include "ctx_limits.h"
 #include "faults.h"
 #include "http.h"
+#include "notify.h"
 #include "router.h"
 #include "server.h"
 #include "session_keys.h"
@@ -36,6 +38,7 @@
 
 static const char usage_text[] =
 "usage: ksefd [serve] --data DIR [options]\n"
+"       ksefd --config FILE [command] [options]\n"
 "       ksefd keys list|rotate [--usage USAGE]|retire ID --data DIR\n"
 "       ksefd token create --data DIR --nip NIP [--permissions P,P...]\n"
 "                          [--description TEXT]\n"
@@ -46,6 +49,9 @@ static const char usage_text[] =
 "       ksefd --version | --help\n"
 "\n"
 "A local KSeF 2.0 interactive-session server: the API under /v2.\n"
+"\n"
+"--config FILE: the options in a file, one 'name = value' a line (the long\n"
+"option's name without its dashes; an option given here too wins)\n"
 "\n"
 "serve options:\n"
 "  --data DIR            data folder (SQLite store, keys); created if missing\n"
@@ -109,6 +115,17 @@ static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* getopt values of the numeric connection flags (past any character). */
 #define NUM_FLAG 256
+/* --config's getopt value, past the numeric flags. */
+#define CONFIG_FLAG (NUM_FLAG + 256)
+
+/* The arguments getopt reads: a --config file's settings, then the
+ * command line's (config_file.h). Freed at exit, whichever return ends
+ * main(); cfg's strings point into them until then. */
+static struct config_args args;
+/* "FILE:LINE: " while main() parses an option that came from the config
+ * file, so that a bad value there is found as quickly as on the command
+ * line. */
+static char die_where[PATH_MAX + 16];
 
 /* ksefd is built and released with libksef, so its version is the
  * library's; this is the one place that asks for it. */
@@ -121,7 +138,7 @@ static int die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "ksefd: ");
+	fprintf(stderr, "ksefd: %s", die_where);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -488,9 +505,16 @@ static int serve(struct config *cfg)
 	       cfg->tls_cert_path ? "https" : "http", cfg->listen_host,
 	       srv.port);
 	fflush(stdout);
+	/* Everything a request needs is in place: the store, keys, schemas,
+	 * workers and the listening socket. */
+	notify_ready("listening on %s://%s:%d/v2",
+		     cfg->tls_cert_path ? "https" : "http", cfg->listen_host,
+		     srv.port);
 	sigwait(&sigs, &sig);
 	fprintf(stderr, "ksefd: %s: shutting down\n",
 		sig == SIGINT ? "SIGINT" : "SIGTERM");
+	notify_stopping("%s: finishing requests and verifications",
+			sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_quiesce(&srv);
 	http_stop(&srv, 10000);
 	rc = 0;
@@ -515,6 +539,11 @@ out:
 	OPENSSL_cleanse(srv.presign_secret, sizeof(srv.presign_secret));
 	ksef_global_cleanup();
 	return rc;
+}
+
+static void free_args(void)
+{
+	config_args_free(&args);
 }
 
 int main(int argc, char **argv)
@@ -560,6 +589,7 @@ int main(int argc, char **argv)
 		{ "read-wait-ms", required_argument, NULL, NUM_FLAG + 11 },
 		{ "export-max-invoices", required_argument, NULL,
 		  NUM_FLAG + 12 },
+		{ "config", required_argument, NULL, CONFIG_FLAG },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config cfg;
@@ -585,10 +615,24 @@ int main(int argc, char **argv)
 		   *perms = "InvoiceWrite,InvoiceRead",
 		   *desc = "Token utworzony przez ksefd token create";
 	int64_t v;
-	int c, have_data = 0;
+	int c, have_data = 0, line;
+	ksef_error err;
 
 	config_init(&cfg);
+	atexit(free_args);
+	if (config_args_load(&args, argc, argv, longopts, &err) != 0) {
+		fprintf(stderr, "ksefd: %s\n", err.message);
+		return 2;
+	}
+	argc = args.argc;
+	argv = args.argv;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		/* optind is past the option just read, and a setting of the
+		 * file is one word, --name=value. */
+		die_where[0] = '\0';
+		if ((line = config_args_line(&args, optind - 1)) > 0)
+			snprintf(die_where, sizeof(die_where), "%s:%d: ",
+				 args.path, line);
 		if (c >= NUM_FLAG && c < NUM_FLAG + (int)(sizeof(nums) /
 							sizeof(nums[0]))) {
 			const char *name = "";
@@ -688,11 +732,21 @@ int main(int argc, char **argv)
 			subject_type = "Fingerprint";
 			subject_value = optarg;
 			break;
+		case CONFIG_FLAG:
+			/* Read before this loop; getopt also takes `--conf`,
+			 * which config_args_load() never saw. */
+			if (optarg != args.path) {
+				fputs(usage_text, stderr);
+				die("%s", "--config: spell it in full, once");
+				return 2;
+			}
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case 'V': print_version(); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
 	}
+	die_where[0] = '\0';
 	if (!have_data) {
 		fputs(usage_text, stderr);
 		return die("%s", "--data DIR is required");

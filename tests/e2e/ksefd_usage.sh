@@ -21,6 +21,7 @@ expect "--version with others prints the version" out "^ksefd $version\$"
 check "--help exits 0" 0 "$KSEFD" --help
 expect "--help shows usage" out "^usage: ksefd"
 expect "--help names --version" out "ksefd --version"
+expect "--help names --config" out "ksefd --config FILE"
 
 check "an unknown option exits 2" 2 "$KSEFD" --no-such-option
 expect "an unknown option shows usage" err "usage: ksefd"

@@ -73,16 +73,23 @@ finish() {
 # start_ksefd DATA_DIR [ARGS...]: a ksefd on a free loopback port; sets
 # KSEFD_PID and KSEFD_BASE (its /v2 base URL). It is stopped on exit.
 start_ksefd() {
-	local data=$1 out
+	local data=$1
+	shift
+	start_ksefd_args "$data.log" --data "$data" --listen 127.0.0.1:0 "$@"
+}
+
+# start_ksefd_args LOG ARGS...: the same with exactly these arguments (the
+# settings of a --config file, say), its standard error appended to LOG.
+start_ksefd_args() {
+	local log=$1 out
 	shift
 	need_schemas # ksefd compiles the FA (3) schema as it starts
 	out=$(mktemp -p "$WORK")
-	"$KSEF_BUILD_DIR/ksefd" --data "$data" --listen 127.0.0.1:0 "$@" \
-		>"$out" 2>>"$data.log" &
+	"$KSEF_BUILD_DIR/ksefd" "$@" >"$out" 2>>"$log" &
 	KSEFD_PID=$!
 	KSEFD_PIDS="${KSEFD_PIDS:-} $KSEFD_PID"
 	trap 'for p in $KSEFD_PIDS; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$WORK"' EXIT
 	for _ in $(seq 200); do grep -q listening "$out" 2>/dev/null && break; sleep 0.05; done
 	KSEFD_BASE=$(sed -n 's/^ksefd: listening on //p' "$out")
-	[ -n "$KSEFD_BASE" ] || { echo "ksefd did not start"; cat "$data.log"; exit 1; }
+	[ -n "$KSEFD_BASE" ] || { echo "ksefd did not start"; cat "$log"; exit 1; }
 }

@@ -44,11 +44,31 @@ holds "$dev" '/include/ksef/ksef\.h$' '/include/ksef/version\.h$' \
 	'/libksef\.a$' '/libksef\.so$' '/pkgconfig/libksef\.pc$' \
 	'/cmake/ksef/ksefConfig\.cmake$'
 holds "$tools" '/bin/ksef$' '/man1/ksef\.1$'
-holds "$server" '/bin/ksefd$' '/man8/ksefd\.8$'
+holds "$server" '/bin/ksefd$' '/man8/ksefd\.8$' \
+	'/lib/systemd/system/ksefd\.service$' '/lib/sysusers\.d/ksefd\.conf$' \
+	'/share/ksef/ksefd\.conf\.example$'
+# The unit starts the installed ksefd with the settings postinst puts in
+# /etc, and postinst is there to do it.
+dpkg-deb --fsys-tarfile "$server" | tar -xOf - ./usr/lib/systemd/system/ksefd.service \
+	>"$work/unit" || fail "cannot read ksefd.service from $(basename "$server")"
+# The paths are the configured prefix's: a package is made from a build
+# for /usr (scripts/setup.sh --release), as ksefd's schema folder is.
+want='ExecStart=/usr/bin/ksefd --config /etc/ksefd/ksefd.conf'
+grep -q '^CMAKE_INSTALL_PREFIX:PATH=/usr$' "$build/CMakeCache.txt" ||
+	want="ExecStart=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' \
+		"$build/CMakeCache.txt")/bin/ksefd --config .*/ksefd/ksefd.conf"
+grep -qx "$want" "$work/unit" ||
+	fail "ksefd.service: $(grep ExecStart "$work/unit"), not $want"
+dpkg-deb --ctrl-tarfile "$server" | tar -tf - | grep -qx './postinst' ||
+	fail "$(basename "$server") has no postinst"
 
 libname=$(dpkg-deb -f "$lib" Package)
 depends "$lib" libssl3 libxml2 libxmlsec1-openssl libcurl libjansson
 depends "$dev" "$libname"
 depends "$tools" "$libname"
 depends "$server" "$libname" libmicrohttpd libsqlite3 libjwt
+# sd_notify (KSEF_WITH_SYSTEMD): a ksefd that links libsystemd needs it.
+if readelf -d "$build/ksefd" | grep -q 'libsystemd\.so'; then
+	depends "$server" libsystemd0
+fi
 echo "deb_test: $(cd "$work/packages" && ls | tr '\n' ' ')"

@@ -28,7 +28,10 @@ for f in "$libdir/$soname" "$libdir/libksef.so" "$libdir/libksef.a" \
 	"$libdir/cmake/ksef/ksefConfigVersion.cmake" \
 	"$prefix/include/ksef/ksef.h" "$prefix/include/ksef/version.h" \
 	"$prefix/bin/ksef" "$prefix/bin/ksefd" \
-	"$prefix/share/man/man1/ksef.1" "$prefix/share/man/man8/ksefd.8"; do
+	"$prefix/share/man/man1/ksef.1" "$prefix/share/man/man8/ksefd.8" \
+	"$prefix/lib/systemd/system/ksefd.service" \
+	"$prefix/lib/sysusers.d/ksefd.conf" \
+	"$prefix/share/ksef/ksefd.conf.example"; do
 	[ -e "$f" ] || fail "$f is not installed"
 done
 # Nothing private leaks into the installed headers.
