@@ -113,6 +113,10 @@ void api_perm_query_authorizations(struct request *req);
 void api_perm_query_eu(struct request *req);
 /* api_qr.c: the path of a KOD I link, outside /v2 */
 void api_qr_invoice(struct request *req);
+/* api_health.c: service routes outside /v2 and the contract */
+void api_health_live(struct request *req);
+void api_health_ready(struct request *req);
+void api_metrics(struct request *req);
 
 /* invoice retrieval (api_retrieval.c, api_exports.c) */
 void api_invoices_query_metadata(struct request *req);

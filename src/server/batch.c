@@ -22,6 +22,7 @@
 #include "batch_archive.h"
 #include "batch_parts.h"
 #include "decide.h"
+#include "metrics.h"
 #include "session_keys.h"
 #include "verdict.h"
 
@@ -69,6 +70,8 @@ static void written(void *arg, int result)
 	struct slot *sl = arg;
 	struct run *r = sl->r;
 
+	if (result == STORE_OK)
+		metrics_invoice(r->srv->metrics, sl->inv.status);
 	pthread_mutex_lock(&r->lock);
 	if (result != STORE_OK && r->store_result == 0)
 		r->store_result = result;

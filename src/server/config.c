@@ -56,4 +56,7 @@ void config_init(struct config *cfg)
 	 * only so that tests see a truncated package without sending 10 000
 	 * invoices first. */
 	cfg->export_max_invoices = 10000;
+	/* /metrics is on the API's own listener, by default on loopback
+	 * only (docs/ksefd.md): it shows counts, never a secret. */
+	cfg->metrics = 1;
 }

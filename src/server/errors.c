@@ -109,18 +109,12 @@ static json_t *problem(struct request *req, unsigned status,
  * ExceptionInfo.referenceNumber has exactly 36 characters (open-api.json,
  * ReferenceNumber), a UUID in the contract's example: the request's trace
  * id (32 hex digits, a version-4 UUID's bits, http.c) with the dashes put
- * back, so that the log, which prints it the same way, finds it.
+ * back (request_id), so that the log, which prints it the same way, finds
+ * it.
  */
 static void reference_of(const struct request *req, char out[37])
 {
-	const char *t = req->trace_id;
-
-	if (strlen(t) != 32) {
-		snprintf(out, 37, "%s", t);
-		return;
-	}
-	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", t, t + 8, t + 12,
-		 t + 16, t + 20);
+	request_id(req, out);
 }
 
 static void reply_v(struct request *req, unsigned http_status, int code,

@@ -48,6 +48,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include "http.h"
+#include "metrics.h"
 
 /* Where a connection is; each phase has its own deadline. */
 enum phase {
@@ -667,15 +668,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return req->drop && !req->dispatched ? MHD_NO : MHD_YES;
 }
 
+/* One line per request: method, path (never the query, which may carry
+ * filters), status, time, reference numbers. Never a token, never a
+ * body. The JSON form is request_log_json()'s. */
+static void log_text(const struct request *req, double ms, int closed_early)
+{
+	char when[40], method[4 * sizeof(req->method)],
+	     path[4 * REQUEST_PATH_MAX];
+	struct timespec ts;
+	struct tm tm;
+
+	request_log_escape(method, sizeof(method), req->method);
+	request_log_escape(path, sizeof(path), req->path);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(stderr, "%s %s %s %u %.2fms%s%s\n", when, method, path,
+		req->responded ? req->status : 0, ms, req->log_refs,
+		closed_early ? " (connection closed early)" : "");
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn,
 			 void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	struct server *srv = cls;
 	struct request *req = *con_cls;
-	char when[40], method[4 * sizeof(req->method)],
-	     path[4 * REQUEST_PATH_MAX];
-	struct timespec ts;
-	struct tm tm;
+	int early = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK;
+	double ms;
 
 	(void)conn;
 	if (req == NULL)
@@ -684,19 +703,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 		req->hc->served++;
 		set_phase(req->hc, PHASE_WAIT);
 	}
-	request_log_escape(method, sizeof(method), req->method);
-	request_log_escape(path, sizeof(path), req->path);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* One line per request: method, path (never the query, which may
-	 * carry filters), status, time, reference numbers. Never a token,
-	 * never a body. */
-	fprintf(stderr, "%s %s %s %u %.2fms%s%s\n", when, method, path,
-		req->responded ? req->status : 0,
-		(double)(monotonic_us() - req->start_us) / 1000.0, req->log_refs,
-		toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
-		" (connection closed early)");
+	/* Counted here, where every request ends, whatever answered it:
+	 * lock-free (metrics.h). */
+	metrics_request(srv->metrics, req->route_id,
+			req->responded ? req->status : 0);
+	ms = (double)(monotonic_us() - req->start_us) / 1000.0;
+	if (srv->cfg.log_json)
+		request_log_json(req, ms, early);
+	else
+		log_text(req, ms, early);
 	ksef_buf_dispose(&req->body);
 	ksef_buf_dispose(&req->reply);
 	if (req->upload_free != NULL && req->upload != NULL)

@@ -25,6 +25,7 @@
 #include "faults.h"
 #include "http.h"
 #include "notify.h"
+#include "metrics.h"
 #include "router.h"
 #include "server.h"
 #include "session_keys.h"
@@ -95,6 +96,10 @@ static const char usage_text[] =
 "                        is truncated past them (default 10000)\n"
 "  --faults FILE         inject the faults of this plan (docs/faults.md);\n"
 "                        without it ksefd starts with none\n"
+"  --metrics on|off      serve Prometheus metrics at /metrics, beside the API\n"
+"                        (default on); /health/live and /health/ready always\n"
+"  --log-format text|json  one line a request on stderr: text (default) or\n"
+"                        a JSON object\n"
 "\n"
 "keys: USAGE is SymmetricKeyEncryption, KsefTokenEncryption or UpoSigning\n"
 "(rotate adds a key for one usage, or the two API usages when none is\n"
@@ -487,6 +492,14 @@ static int serve(struct config *cfg)
 			goto out;
 		}
 	}
+	/* Counting starts before the first request and the first write:
+	 * the store's writer reports each group commit. */
+	if (metrics_new(&srv.metrics, router_route_count(),
+			router_route_name) != 0) {
+		die("%s", "out of memory");
+		goto out;
+	}
+	store_on_batch(srv.store, metrics_commit, srv.metrics);
 	if (ratelimit_new(&srv.rl, cfg->rate_limits) != 0 ||
 	    jwt_cache_new(&srv.jwt_cache) != 0 ||
 	    processing_new(&srv.processing, cfg->processing_delay_ms) != 0) {
@@ -533,6 +546,8 @@ out:
 	trust_free(srv.trust);
 	keyring_destroy(&srv);
 	store_close(srv.store);
+	/* After the store: its writer reported to it until closed. */
+	metrics_free(srv.metrics);
 	if (lock_fd >= 0)
 		close(lock_fd); /* the lock goes with it */
 	OPENSSL_cleanse(srv.jwt_secret, sizeof(srv.jwt_secret));
@@ -571,6 +586,8 @@ int main(int argc, char **argv)
 		{ "subject-pesel", required_argument, NULL, '2' },
 		{ "subject-fingerprint", required_argument, NULL, '3' },
 		{ "faults", required_argument, NULL, 'F' },
+		{ "metrics", required_argument, NULL, 'M' },
+		{ "log-format", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "max-connections", required_argument, NULL, NUM_FLAG + 0 },
@@ -722,6 +739,24 @@ int main(int argc, char **argv)
 			break;
 		case 's': cfg.schema_dir = optarg; break;
 		case 'F': cfg.faults_file = optarg; break;
+		case 'M':
+			if (strcmp(optarg, "on") == 0)
+				cfg.metrics = 1;
+			else if (strcmp(optarg, "off") == 0)
+				cfg.metrics = 0;
+			else
+				return die("--metrics: on or off, not %s",
+					   optarg);
+			break;
+		case 'G':
+			if (strcmp(optarg, "json") == 0)
+				cfg.log_json = 1;
+			else if (strcmp(optarg, "text") == 0)
+				cfg.log_json = 0;
+			else
+				return die("--log-format: text or json, not %s",
+					   optarg);
+			break;
 		case 'u': usage_name = optarg; break;
 		case 'n': nip = optarg; break;
 		case 'P': perms = optarg; break;

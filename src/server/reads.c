@@ -33,6 +33,7 @@
 #include "errors.h"
 #include "http.h"
 #include "lanes.h"
+#include "metrics.h"
 #include "reads.h"
 
 struct read_job {
@@ -89,6 +90,7 @@ static void refuse(struct reads *g, struct request *req)
 		 "sekundzie.", (long long)(g->wait_us / 1000),
 		 READS_RETRY_AFTER_S);
 	errors_too_many(req, READS_RETRY_AFTER_S, detail);
+	metrics_read_refused(req->srv != NULL ? req->srv->metrics : NULL);
 	http_complete(req);
 }
 

@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "faults.h"
 #include "http.h"
+#include "metrics.h"
 #include "reads.h"
 #include "router.h"
 
@@ -241,6 +242,85 @@ static const struct route storage_routes[] = {
 	  AUTH_STORAGE, NULL, RATELIMIT_GROUP_COUNT, ROUTE_UPLOAD },
 };
 
+/* Service routes (api_health.c): what an orchestrator or a monitor asks
+ * of ksefd itself, outside /v2 and outside the contract (open-api.json
+ * has no such path; router_contract_test holds that). No token, no rate
+ * limit, no fault of a plan and no read gate: a probe must see the
+ * server, not a limit or a fault meant for clients (docs/ksefd.md). Only
+ * liveness is quick: readiness may wait for a write, and the metrics
+ * read the store's fault counts. */
+#define HEALTH_PREFIX "/health/"
+#define METRICS_PATH "/metrics"
+static const struct route service_routes[] = {
+	{ "GET", "/health/live", api_health_live, AUTH_NONE, NULL,
+	  RATELIMIT_GROUP_COUNT, ROUTE_SERVICE | ROUTE_QUICK },
+	{ "GET", "/health/ready", api_health_ready, AUTH_NONE, NULL,
+	  RATELIMIT_GROUP_COUNT, ROUTE_SERVICE },
+	{ "GET", METRICS_PATH, api_metrics, AUTH_NONE, NULL,
+	  RATELIMIT_GROUP_COUNT, ROUTE_SERVICE },
+};
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Every table, in the order of the route ids (1 on), with the prefix a
+ * path has before its pattern. */
+static const struct {
+	const char *prefix;
+	const struct route *t;
+	size_t n;
+} tables[] = {
+	{ API_PREFIX, routes, COUNT_OF(routes) },
+	{ STORAGE_PREFIX, storage_routes, COUNT_OF(storage_routes) },
+	{ "", qr_routes, COUNT_OF(qr_routes) },
+	{ "", service_routes, COUNT_OF(service_routes) },
+};
+
+unsigned router_route_count(void)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < COUNT_OF(tables); i++)
+		n += tables[i].n;
+	return (unsigned)n;
+}
+
+int router_route_name(unsigned id, const char **method, const char **prefix,
+		      const char **pattern)
+{
+	size_t i, k = id;
+
+	if (id == 0)
+		return -1;
+	for (i = 0, k--; i < COUNT_OF(tables); k -= tables[i].n, i++) {
+		if (k < tables[i].n) {
+			*method = tables[i].t[k].method;
+			*prefix = tables[i].prefix;
+			*pattern = tables[i].t[k].pattern;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Record r as req's route (router_find's success). */
+static unsigned found(struct request *req, const struct route *r,
+		      const struct route **out)
+{
+	size_t i, base = 1;
+
+	for (i = 0; i < COUNT_OF(tables); base += tables[i].n, i++) {
+		if (r >= tables[i].t && r < tables[i].t + tables[i].n) {
+			req->route_id = (unsigned)(base +
+						   (size_t)(r - tables[i].t));
+			req->route_prefix = tables[i].prefix;
+			req->route_pattern = r->pattern;
+			break;
+		}
+	}
+	*out = r;
+	return 0;
+}
+
 /*
  * Match path (under /v2) against a pattern, capturing parameters.
  * Returns 1 on a match. Parameters are bounded by the request's fields;
@@ -422,6 +502,7 @@ static int check_rate(struct request *req, const struct route *r)
 					  server_now_ms(), &block);
 	if (rc != 1)
 		return 0;
+	metrics_rate_limited(req->srv->metrics, group);
 	ratelimit_message(msg, sizeof(msg), &block);
 	errors_too_many(req, block.retry_after_s, msg);
 	return -1;
@@ -440,6 +521,8 @@ unsigned router_find(struct request *req, const struct route **out)
 	size_t i;
 
 	*out = NULL;
+	req->route_id = METRICS_NO_ROUTE;
+	req->route_prefix = req->route_pattern = NULL;
 	if (req->body_too_big < 0)
 		return 414;
 	if (strncmp(path, STORAGE_PREFIX "/", strlen(STORAGE_PREFIX) + 1) == 0) {
@@ -451,8 +534,7 @@ unsigned router_find(struct request *req, const struct route **out)
 			path_known = 1;
 			if (strcmp(req->method, storage_routes[i].method) != 0)
 				continue;
-			*out = &storage_routes[i];
-			return 0;
+			return found(req, &storage_routes[i], out);
 		}
 		return path_known ? 405 : 404;
 	}
@@ -461,8 +543,22 @@ unsigned router_find(struct request *req, const struct route **out)
 			return 404;
 		if (strcmp(req->method, "GET") != 0)
 			return 405;
-		*out = &qr_routes[0];
-		return 0;
+		return found(req, &qr_routes[0], out);
+	}
+	if (strncmp(path, HEALTH_PREFIX, strlen(HEALTH_PREFIX)) == 0 ||
+	    strcmp(path, METRICS_PATH) == 0) {
+		/* --metrics off: the path is not there at all. */
+		if (req->srv != NULL && !req->srv->cfg.metrics &&
+		    strcmp(path, METRICS_PATH) == 0)
+			return 404;
+		for (i = 0; i < COUNT_OF(service_routes); i++) {
+			if (strcmp(service_routes[i].pattern, path) != 0)
+				continue;
+			if (strcmp(req->method, service_routes[i].method) != 0)
+				return 405;
+			return found(req, &service_routes[i], out);
+		}
+		return 404;
 	}
 	if (strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0 ||
 	    (path[strlen(API_PREFIX)] != '/' &&
@@ -490,10 +586,8 @@ unsigned router_find(struct request *req, const struct route **out)
 		if (!match(routes[i].pattern, path, req))
 			continue;
 		path_known = 1;
-		if (strcmp(routes[i].method, req->method) == 0) {
-			*out = &routes[i];
-			return 0;
-		}
+		if (strcmp(routes[i].method, req->method) == 0)
+			return found(req, &routes[i], out);
 	}
 	return path_known ? 405 : 404;
 }
@@ -539,7 +633,7 @@ static int check(struct request *req, const struct route *r)
 			"%zu bajtów.", req->body_max);
 		return -1;
 	}
-	if (r->auth == AUTH_STORAGE)
+	if (r->auth == AUTH_STORAGE || (r->flags & ROUTE_SERVICE))
 		return 0;
 	if (r->auth != AUTH_NONE &&
 	    (check_bearer(req, r->auth) != 0 || check_ip(req) != 0))
@@ -564,8 +658,10 @@ void router_dispatch(struct request *req)
 	}
 	if (check(req, r) != 0)
 		return;
-	/* fault injection (faults.c): a rule may answer in its place. */
-	if (faults_dispatch(req, r->method, r->pattern))
+	/* fault injection (faults.c): a rule may answer in its place;
+	 * never on a service route, which reports on the server itself. */
+	if (!(r->flags & ROUTE_SERVICE) &&
+	    faults_dispatch(req, r->method, r->pattern))
 		return;
 	if ((r->flags & ROUTE_READ) && req->srv != NULL &&
 	    req->srv->reads != NULL) {

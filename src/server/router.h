@@ -38,6 +38,9 @@ struct route {
 /* Its body (a batch part) is streamed to disk as it comes
  * (api_batch_upload_traits), never held in memory. */
 #define ROUTE_UPLOAD 8u
+/* A service route (health, metrics; api_health.c): outside /v2 and the
+ * contract, with no token, rate limit, fault or read gate. */
+#define ROUTE_SERVICE 32u
 
 /* Bodies of every route but those that carry an invoice: JSON of a few
  * fields, or a signed XAdES request (kilobytes: a certificate and a
@@ -55,11 +58,18 @@ void router_traits(struct request *req, struct http_traits *out);
  * and call the handler; answers 404/405/401/403/413/414/429 itself. */
 void router_dispatch(struct request *req);
 
-/* The route for req's method and path (under /v2 or /storage): 0 with
- * *out set and req->params/nparams captured, or the status to answer:
- * 414 for a path too long to hold, 404 for an unknown path, 405 for a
- * known path with another method. */
+/* The route for req's method and path (under /v2 or /storage, a KOD I
+ * link, or a service route): 0 with *out set, req->params/nparams
+ * captured and req->route_id/route_prefix/route_pattern set, or the
+ * status to answer: 414 for a path too long to hold, 404 for an unknown
+ * path, 405 for a known path with another method. */
 unsigned router_find(struct request *req, const struct route **out);
+
+/* Routes are numbered 1 .. router_route_count() across every table, for
+ * metrics.c; router_route_name() is a metrics_route_name_fn. */
+unsigned router_route_count(void);
+int router_route_name(unsigned id, const char **method, const char **prefix,
+		      const char **pattern);
 
 /* fault injection: whether "METHOD ROUTE" (method NULL: any) names a
  * route of the table, a storage one under /storage; faults_plan_parse()

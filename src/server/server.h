@@ -77,6 +77,8 @@ struct config {
 					50 MB */
 	int export_max_invoices;     /* invoices in one export package
 					before it is truncated: 10 000 */
+	int metrics;                 /* --metrics: serve GET /metrics */
+	int log_json;                /* --log-format json */
 };
 
 void config_init(struct config *cfg);
@@ -104,6 +106,7 @@ struct request;
 struct http;
 struct http_conn;
 struct reads;
+struct metrics;
 
 /* What http.c must know of a request before its body. */
 struct http_traits {
@@ -136,6 +139,7 @@ struct server {
 	struct MHD_Daemon *mhd;
 	struct http *http;           /* http.c: handler pool, connections */
 	struct reads *reads;         /* reads.c: the read gate, or NULL */
+	struct metrics *metrics;     /* metrics.c, or NULL: none counted */
 	char *tls_cert, *tls_key;    /* PEM, read at start (key wiped) */
 	int port;                    /* the one actually bound */
 	/* Requests in flight, so shutdown can wait for them. */
@@ -188,6 +192,11 @@ struct request {
 	/* X-Test-System-Warning, echoed as X-System-Warning on TEST; borrowed
 	 * like authorization. */
 	const char *test_warning;
+	/* Its route, set by router_find(): an id for metrics.c (0: none
+	 * matched) and the template, prefix and pattern, for the log
+	 * (NULL: none matched). */
+	unsigned route_id;
+	const char *route_prefix, *route_pattern;
 	char ip[64];
 	char trace_id[33];
 	int64_t start_us;                     /* monotonic, for the log */
@@ -224,6 +233,15 @@ int64_t server_now_ms(void);
 
 /* Add a reference number to the request's log line (request.c). */
 void request_log_ref(struct request *req, const char *ref);
+/* The request's id as a UUID (its trace id with the dashes): the
+ * referenceNumber of its error bodies, and request_id in the JSON log. */
+void request_id(const struct request *req, char out[37]);
+/* Write req's log line to stderr as one JSON object (--log-format json):
+ * its fields escaped by request_log_escape(), then by jansson, so that
+ * nothing a client sends can end the line or forge a field. closed_early:
+ * the connection went before the answer was sent. */
+void request_log_json(const struct request *req, double duration_ms,
+		      int closed_early);
 /* in as one log field: visible ASCII kept, anything else (spaces, control
  * characters, bytes over 0x7e, '\\') as \xHH; cut to fit size with its
  * NUL. Returns the length written. */

@@ -93,6 +93,22 @@ store_result store_open(store **out, const char *data_dir, ksef_error *err);
 /* Finish the queued writes and close. No other call may be running. */
 void store_close(store *st);
 
+/* ---- the writer's health (store_sqlite.c) ---- */
+
+/* Called on the writer's thread after each of its transactions (a group
+ * commit) with how many writes it held and whether it committed; it must
+ * be quick and must not call the store. */
+typedef void store_batch_fn(void *arg, size_t writes, int committed);
+/* Set the one batch observer (NULL: none), before or while writes run. */
+void store_on_batch(store *st, store_batch_fn *fn, void *arg);
+/* Writes queued for the writer and not yet taken. */
+size_t store_queued(store *st);
+/* Whether the store takes writes now: STORE_OK when the writer committed
+ * within the last fresh_ms and nothing failed since; otherwise one small
+ * real write (a row of its own, fsync'd), whose result this is. */
+store_result store_check_writable(store *st, int64_t fresh_ms,
+				  ksef_error *err);
+
 /* ---- server secrets and keys ---- */
 
 /* A random secret created on first use and kept (the JWT/HMAC key).

@@ -77,6 +77,8 @@ enum query {
 	/* fault injection (store_faults.c) */
 	Q_FAULT_PLAN_SET, Q_FAULT_PLAN_GET, Q_FAULT_VERSION,
 	Q_FAULT_COUNTS_CLEAR, Q_FAULT_COUNT_SET, Q_FAULT_COUNTS,
+	/* the writer's health (store_check_writable) */
+	Q_HEALTH_PROBE,
 	Q_COUNT
 };
 
@@ -135,6 +137,11 @@ struct store {
 	int stopping;
 	int64_t batch_start_ms;  /* the clock when the running batch began;
 				    0 when none runs (store_hwm_ms) */
+	/* the monotonic clock at the last transaction that committed and
+	 * the last that failed, 0 before any (store_check_writable) */
+	int64_t committed_mono_ms, failed_mono_ms;
+	store_batch_fn *on_batch;  /* store_on_batch() */
+	void *on_batch_arg;
 
 	/* the checkpointer: its thread and connection, woken under lock
 	 * (see checkpointer_main) */

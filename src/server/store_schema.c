@@ -986,4 +986,9 @@ const struct query_text sql_queries[Q_COUNT] = {
 				   SQL_FAULT_COUNTS_CLEAR },
 	[Q_FAULT_COUNT_SET] = { "count injected fault", SQL_FAULT_COUNT_SET },
 	[Q_FAULT_COUNTS] = { "read fault counts", SQL_FAULT_COUNTS },
+	/* A row of meta of its own, rewritten: the smallest write that
+	 * still reaches the disk (store_check_writable). */
+	[Q_HEALTH_PROBE] = { "probe the store's writes",
+		"INSERT INTO meta (name, value) VALUES ('health_probe', ?1)"
+		" ON CONFLICT (name) DO UPDATE SET value = excluded.value" },
 };

@@ -414,9 +414,12 @@ static void fail_batch(struct op *first, struct op *last, const char *why)
 	}
 }
 
-static void run_batch(struct conn *w, struct op *batch)
+/* Run the batch; returns 1 when its transaction committed, 0 when a
+ * failure lost it (or part of it). */
+static int run_batch(struct conn *w, struct op *batch)
 {
 	struct op *op, *first = NULL, *last = NULL;
+	int lost = 0;
 	ksef_error e;
 
 	for (op = batch; op != NULL; op = op->next) {
@@ -428,7 +431,7 @@ static void run_batch(struct conn *w, struct op *batch)
 					op->result = sql_fail(op->err,
 							      STORE_ERROR, "%s",
 							      e.message);
-				return;
+				return 0;
 			}
 			first = op;
 		}
@@ -452,19 +455,21 @@ static void run_batch(struct conn *w, struct op *batch)
 		if (sqlite3_get_autocommit(w->db)) {
 			fail_batch(first, last, "rolled back by SQLite");
 			first = NULL;
+			lost = 1;
 		}
 	}
 	if (first == NULL)
-		return;
+		return !lost;
 	if (sql_run(w, Q_COMMIT, &e) < 0)
 		goto abort;
-	return;
+	return !lost;
 abort:
 	if (!sqlite3_get_autocommit(w->db))
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
 	/* From first on: the ops of the lost transaction, and those after
 	 * `last` that never ran. */
 	fail_batch(first, NULL, e.message);
+	return 0;
 }
 
 /* Wait (briefly) until n writes are queued. */
@@ -481,6 +486,14 @@ static void gather(store *st, int n)
 	while (st->nqueued < n && !st->stopping &&
 	       pthread_cond_timedwait(&st->queued, &st->lock, &until) == 0)
 		;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int64_t clock_ms(void)
@@ -540,7 +553,9 @@ static void *writer_main(void *arg)
 {
 	store *st = arg;
 	struct op *batch, *op, *next;
-	int last = 0;
+	int last = 0, committed;
+	sqlite3_int64 changes;
+	size_t writes;
 
 	pthread_mutex_lock(&st->lock);
 	for (;;) {
@@ -568,9 +583,21 @@ static void *writer_main(void *arg)
 		st->batch_start_ms = clock_ms();
 		pthread_mutex_unlock(&st->lock);
 
-		run_batch(st->wconn, batch);
+		changes = sqlite3_total_changes64(st->wconn->db);
+		committed = run_batch(st->wconn, batch);
+		for (writes = 0, op = batch; op != NULL; op = op->next)
+			writes++;
 		pthread_mutex_lock(&st->lock);
 		st->batch_start_ms = 0;
+		/* Only a commit that changed a row wrote to the disk: the
+		 * housekeeper's updates of nothing commit without a byte
+		 * written, and prove nothing (store_check_writable). */
+		if (!committed)
+			st->failed_mono_ms = mono_ms();
+		else if (sqlite3_total_changes64(st->wconn->db) != changes)
+			st->committed_mono_ms = mono_ms();
+		if (st->on_batch != NULL)
+			st->on_batch(st->on_batch_arg, writes, committed);
 		pthread_mutex_unlock(&st->lock);
 
 		/* Asynchronous writes first, outside the lock: their
@@ -648,6 +675,56 @@ int sql_submit_async(store *st, op_fn fn, void *arg, ksef_error *err,
 	if (error < 0)
 		free(op);
 	return error;
+}
+
+/* ---- the writer's health ---- */
+
+void store_on_batch(store *st, store_batch_fn *fn, void *arg)
+{
+	pthread_mutex_lock(&st->lock);
+	st->on_batch = fn;
+	st->on_batch_arg = arg;
+	pthread_mutex_unlock(&st->lock);
+}
+
+size_t store_queued(store *st)
+{
+	size_t n;
+
+	pthread_mutex_lock(&st->lock);
+	n = st->nqueued > 0 ? (size_t)st->nqueued : 0;
+	pthread_mutex_unlock(&st->lock);
+	return n;
+}
+
+static int probe_op(struct conn *w, void *arg, ksef_error *err)
+{
+	(void)arg;
+	return sql_exec(w, Q_HEALTH_PROBE, ARGS(ARG_INT(clock_ms())), err);
+}
+
+/*
+ * A busy server commits every few milliseconds, and those commits are the
+ * proof: no write of its own is added to them. An idle one (or one whose
+ * last transaction failed) is asked for one real write, which goes
+ * through the queue, the transaction and the fsync that an invoice's
+ * would: a disk that is full, read-only or failing refuses it as it
+ * would refuse the invoice. A writer stuck behind another process's lock
+ * answers late, and a caller with a deadline of its own sees that too.
+ */
+store_result store_check_writable(store *st, int64_t fresh_ms,
+				  ksef_error *err)
+{
+	int64_t committed, failed, now = mono_ms();
+
+	pthread_mutex_lock(&st->lock);
+	committed = st->committed_mono_ms;
+	failed = st->failed_mono_ms;
+	pthread_mutex_unlock(&st->lock);
+	if (committed != 0 && committed >= failed &&
+	    now - committed <= fresh_ms)
+		return STORE_OK;
+	return sql_submit(st, probe_op, NULL, err);
 }
 
 /* ---- the checkpointer ---- */

@@ -36,6 +36,7 @@
 #include "export_build.h"
 #include "faults.h"
 #include "lanes.h"
+#include "metrics.h"
 #include "permissions.h"
 #include "session_keys.h"
 #include "upo_service.h"
@@ -163,6 +164,8 @@ static void job_stored(void *arg, int result)
 	/* The plaintext is on disk (or refused): no copy stays. No session
 	 * waits for this invoice to close: it was never pending. */
 	ksef_buf_dispose_secure(&job->plain);
+	if (result == STORE_OK)
+		metrics_invoice(job->srv->metrics, job->inv.status);
 	job->done(job, result);
 }
 
@@ -220,6 +223,8 @@ static void recover_invoice(struct workers *w, const char *ref)
 	}
 	if (rc != 0)
 		fprintf(stderr, "ksefd: worker: %s: %s\n", ref, err.message);
+	else
+		metrics_invoice(srv->metrics, inv.status);
 	ksef_buf_dispose(&ct);
 	ksef_buf_dispose_secure(&plain);
 	workers_kick(srv);

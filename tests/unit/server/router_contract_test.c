@@ -192,12 +192,114 @@ static void every_operation_is_served_but_those_not_yet(void **state)
 	json_decref(api);
 }
 
+/* The route of a path as sent, not under /v2. */
+static unsigned find_raw(const char *method, const char *path,
+			 const struct route **r)
+{
+	static struct request req;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.method, sizeof(req.method), "%s", method);
+	snprintf(req.path, sizeof(req.path), "%s", path);
+	return router_find(&req, r);
+}
+
+/* The service routes (health, metrics) are ksefd's own, outside /v2 and
+ * outside the contract: the contract has no such path, so they can never
+ * shadow one of its operations, and under /v2 they are unknown. They take
+ * no token and no rate-limit group, and carry ROUTE_SERVICE, which
+ * keeps faults and the read gate off them. */
+static void service_routes_live_outside_the_contract(void **state)
+{
+	static const char *const service[] = {
+		"/health/live", "/health/ready", "/metrics",
+	};
+	json_error_t je;
+	json_t *api, *ops;
+	const char *path;
+	const struct route *r;
+	char under_v2[64];
+	size_t i;
+
+	(void)state;
+	api = json_load_file(ts_shared_path("ksef-docs/open-api.json"), 0,
+			     &je);
+	if (api == NULL)
+		fail_msg("open-api.json: %s", je.text);
+	json_object_foreach(json_object_get(api, "paths"), path, ops) {
+		(void)ops;
+		if (strncmp(path, "/health", 7) == 0 ||
+		    strncmp(path, "/metrics", 8) == 0)
+			fail_msg("%s is in the contract now", path);
+	}
+	json_decref(api);
+	for (i = 0; i < sizeof(service) / sizeof(service[0]); i++) {
+		assert_int_equal(find_raw("GET", service[i], &r), 0);
+		assert_non_null(r);
+		assert_string_equal(r->pattern, service[i]);
+		assert_int_equal(r->auth, AUTH_NONE);
+		assert_int_equal(r->group, RATELIMIT_GROUP_COUNT);
+		assert_true(r->flags & ROUTE_SERVICE);
+		assert_false(r->flags & ROUTE_READ);
+		assert_int_equal(find_raw("POST", service[i], &r), 405);
+		snprintf(under_v2, sizeof(under_v2), "/v2%s", service[i]);
+		assert_int_equal(find_raw("GET", under_v2, &r), 404);
+		/* and a fault plan cannot name one */
+		assert_false(router_known("GET", service[i]));
+		assert_false(router_known(NULL, service[i]));
+	}
+	assert_int_equal(find_raw("GET", "/health/", &r), 404);
+	assert_int_equal(find_raw("GET", "/health/live/x", &r), 404);
+	assert_int_equal(find_raw("GET", "/metrics/", &r), 404);
+}
+
+/* Route ids for metrics.c: one per route of every table, each named,
+ * and the one router_find() gives names the route it found. */
+static void every_route_has_an_id_and_a_name(void **state)
+{
+	const char *method, *prefix, *pattern;
+	const struct route *r;
+	unsigned n = router_route_count(), id;
+	static struct request req;
+
+	(void)state;
+	/* the contract's 70 served operations and ours beside them */
+	assert_true(n >= 70 + 3);
+	assert_int_equal(router_route_name(0, &method, &prefix, &pattern),
+			 -1);
+	assert_int_equal(router_route_name(n + 1, &method, &prefix,
+					   &pattern), -1);
+	for (id = 1; id <= n; id++)
+		assert_int_equal(router_route_name(id, &method, &prefix,
+						   &pattern), 0);
+	memset(&req, 0, sizeof(req));
+	strcpy(req.method, "POST");
+	strcpy(req.path, "/v2/sessions/online/20250101-SO-0000000000-"
+	       "0000000000-00/invoices");
+	assert_int_equal(router_find(&req, &r), 0);
+	assert_int_equal(router_route_name(req.route_id, &method, &prefix,
+					   &pattern), 0);
+	assert_string_equal(method, "POST");
+	assert_string_equal(prefix, "/v2");
+	assert_string_equal(pattern, "/sessions/online/{ref}/invoices");
+	assert_string_equal(req.route_prefix, "/v2");
+	assert_ptr_equal(req.route_pattern, r->pattern);
+	assert_int_equal(find_raw("GET", "/metrics", &r), 0);
+	/* an unknown path has no route */
+	strcpy(req.path, "/v2/nothing/here");
+	assert_int_equal(router_find(&req, &r), 404);
+	assert_int_equal(req.route_id, 0);
+	assert_null(req.route_pattern);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
 		every_permission_operation_is_routed_as_the_contract_says),
 		cmocka_unit_test(every_operation_is_served_but_those_not_yet),
+		cmocka_unit_test(service_routes_live_outside_the_contract),
+		cmocka_unit_test(every_route_has_an_id_and_a_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

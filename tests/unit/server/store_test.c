@@ -334,6 +334,78 @@ static void secrets_are_random_per_name_and_stable_across_reopen(
 	ts_rmdir(dir);
 }
 
+/* ---- the writer's health ---- */
+
+struct batches {
+	int count, committed;
+	size_t writes;
+};
+
+static void on_batch(void *arg, size_t writes, int committed)
+{
+	struct batches *b = arg;
+
+	b->count++;
+	b->committed += committed;
+	b->writes += writes;
+}
+
+static int64_t probe_row(const char *dir)
+{
+	char path[512];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int64_t v = -1;
+
+	snprintf(path, sizeof(path), "%s/ksefd.sqlite3", dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+					 NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM meta "
+		"WHERE name = 'health_probe'", -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
+}
+
+/* An idle store proves it takes writes with a write of its own, which
+ * the batch observer sees and the file keeps; a commit that changed a
+ * row within fresh_ms is proof enough, with no write added. */
+static void the_writer_proves_it_takes_writes_and_reports_its_batches(
+	void **state)
+{
+	char *dir = ts_mkdtemp();
+	struct batches b = { 0, 0, 0 };
+	ksef_error err;
+	store *st = open_store(dir);
+	int64_t first;
+
+	(void)state;
+	store_on_batch(st, on_batch, &b);
+	assert_int_equal(store_queued(st), 0);
+	assert_int_equal(probe_row(dir), -1);
+	ok(store_check_writable(st, 60000, &err), &err);
+	assert_int_equal(b.count, 1);
+	assert_int_equal(b.committed, 1);
+	assert_int_equal(b.writes, 1);
+	first = probe_row(dir);
+	assert_true(first > 0);
+	/* within the minute: the probe's own commit is the proof */
+	ok(store_check_writable(st, 60000, &err), &err);
+	assert_int_equal(b.count, 1);
+	/* no commit is recent enough for -1: another write */
+	ok(store_check_writable(st, -1, &err), &err);
+	assert_int_equal(b.count, 2);
+	assert_int_equal(b.committed, 2);
+	assert_true(probe_row(dir) >= first);
+	store_on_batch(st, NULL, NULL);
+	ok(store_check_writable(st, -1, &err), &err);
+	assert_int_equal(b.count, 2);
+	store_close(st);
+	ts_rmdir(dir);
+}
+
 /* ---- tokens ---- */
 
 static void add_token(store *st, const char *ref, const char *hash,
@@ -2014,6 +2086,8 @@ int main(void)
 			keys_are_listed_newest_first_and_retired_by_either_id),
 		cmocka_unit_test(
 			secrets_are_random_per_name_and_stable_across_reopen),
+		cmocka_unit_test(
+		the_writer_proves_it_takes_writes_and_reports_its_batches),
 		cmocka_unit_test(
 			tokens_are_found_by_hash_filtered_and_paged_newest_first),
 		cmocka_unit_test(a_challenge_is_taken_once),
