@@ -166,6 +166,11 @@ int scn_send_expect(struct scn *s, ksef_session *ses, const char *name,
 		    const ksef_buf *xml, const ksef_client_send_options *o,
 		    int want, struct scn_sent *out);
 
+/* GET /sessions/{ref}/invoices/{ref}: a step that passes when KSeF gives
+ * the invoice sent the invoicingMode `want` ("Online", "Offline"). */
+int scn_mode_is(struct scn *s, struct scn_party *p, const char *sref,
+		const struct scn_sent *sent, const char *want);
+
 /* Open a session of p for a form; a step. */
 int scn_open(struct scn *s, struct scn_party *p, ksef_form form,
 	     ksef_session **out);

@@ -319,6 +319,26 @@ int scn_send_expect(struct scn *s, ksef_session *ses, const char *name,
 			inv->details ? inv->details : "");
 }
 
+int scn_mode_is(struct scn *s, struct scn_party *p, const char *sref,
+		const struct scn_sent *sent, const char *want)
+{
+	ksef_api_invoice_status *st = NULL;
+	ksef_error err = { 0, 0, "" };
+	char name[80];
+	int rc;
+
+	snprintf(name, sizeof(name), "its invoicingMode is %s", want);
+	if ((rc = scn_authorize(p, &err)) != 0 ||
+	    (rc = ksef_client_session_invoice(&st, p->client, sref, sent->ref,
+					      &err)) != 0)
+		return scn_call(s, name, rc, &err);
+	rc = scn_check(s, name, st->invoicing_mode != NULL &&
+		       strcmp(st->invoicing_mode, want) == 0, "it is %s",
+		       st->invoicing_mode ? st->invoicing_mode : "absent");
+	ksef_api_invoice_status_free(st);
+	return rc;
+}
+
 int scn_close_expect(struct scn *s, ksef_session *ses, int want)
 {
 	ksef_error err = { 0, 0, "" };

@@ -339,27 +339,6 @@ out:
 	scn_party_free(&p);
 }
 
-/* The invoicingMode KSeF gives an invoice of the session. */
-static int mode_is(struct scn *s, struct scn_party *p, const char *sref,
-		   const struct scn_sent *sent, const char *want)
-{
-	ksef_api_invoice_status *st = NULL;
-	ksef_error err = { 0, 0, "" };
-	char name[80];
-	int rc;
-
-	snprintf(name, sizeof(name), "its invoicingMode is %s", want);
-	if ((rc = scn_authorize(p, &err)) != 0 ||
-	    (rc = ksef_client_session_invoice(&st, p->client, sref, sent->ref,
-					      &err)) != 0)
-		return scn_call(s, name, rc, &err);
-	rc = scn_check(s, name, st->invoicing_mode != NULL &&
-		       strcmp(st->invoicing_mode, want) == 0, "it is %s",
-		       st->invoicing_mode ? st->invoicing_mode : "absent");
-	ksef_api_invoice_status_free(st);
-	return rc;
-}
-
 void scn_offline_mode(struct scn *s)
 {
 	struct scn_party p;
@@ -382,7 +361,7 @@ void scn_offline_mode(struct scn *s)
 	if (!scn_generate(s, &xml, &o) ||
 	    !scn_send_expect(s, ses, "P_1 today, offlineMode false: 200",
 			     &xml, NULL, KSEF_INVOICE_STATUS_OK, &sent) ||
-	    !mode_is(s, &p, sref, &sent, "Online"))
+	    !scn_mode_is(s, &p, sref, &sent, "Online"))
 		goto out;
 	/* P_1 yesterday, sent as online: KSeF makes it offline. */
 	scn_date(yesterday, -1);
@@ -391,7 +370,7 @@ void scn_offline_mode(struct scn *s)
 	if (!scn_generate(s, &xml, &o) ||
 	    !scn_send_expect(s, ses, "P_1 yesterday, offlineMode false: 200",
 			     &xml, NULL, KSEF_INVOICE_STATUS_OK, &sent) ||
-	    !mode_is(s, &p, sref, &sent, "Offline"))
+	    !scn_mode_is(s, &p, sref, &sent, "Offline"))
 		goto out;
 	/* Declared offline: offline whatever the date. */
 	o.date = NULL;
@@ -399,7 +378,7 @@ void scn_offline_mode(struct scn *s)
 	if (!scn_generate(s, &xml, &o) ||
 	    !scn_send_expect(s, ses, "P_1 today, offlineMode true: 200",
 			     &xml, &offline, KSEF_INVOICE_STATUS_OK, &sent) ||
-	    !mode_is(s, &p, sref, &sent, "Offline"))
+	    !scn_mode_is(s, &p, sref, &sent, "Offline"))
 		goto out;
 	(void)scn_close_expect(s, ses, KSEF_SESSION_CODE_OK);
 out:

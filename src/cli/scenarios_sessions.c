@@ -279,6 +279,25 @@ out:
 	scn_party_free(&p);
 }
 
+/* A send the server refuses at once (400) with an exception code. */
+static int send_refused(struct scn *s, ksef_session *ses, const char *name,
+			const ksef_buf *xml, const ksef_client_send_options *o,
+			int code)
+{
+	const ksef_api_error *api;
+	ksef_error err = { 0, 0, "" };
+	char ref[KSEF_REFNUM_BUFSZ];
+	int rc = ksef_session_send(ref, ses, xml->ptr, xml->size, o, &err);
+
+	if (rc == 0)
+		return scn_fail(s, name, "the server took it as %s", ref);
+	api = ksef_session_last_error(ses);
+	return scn_check(s, name, rc == KSEF_EHTTP && api != NULL &&
+			 api->http_status == 400 &&
+			 ksef_api_error_has_code(api, code), "%s: %s",
+			 ksef_strerror(rc), err.message);
+}
+
 void scn_technical_correction(struct scn *s)
 {
 	struct scn_party p;
@@ -320,7 +339,20 @@ void scn_technical_correction(struct scn *s)
 	opts.hash_of_corrected_invoice = refused.hash;
 	if (!scn_generate(s, &xml, &o) ||
 	    !scn_send_expect(s, ses, "its technical correction: 200", &xml,
-			     &opts, KSEF_INVOICE_STATUS_OK, &fixed))
+			     &opts, KSEF_INVOICE_STATUS_OK, &fixed) ||
+	    !scn_mode_is(s, &p, ksef_session_reference(ses), &fixed,
+			"Offline"))
+		goto out;
+	/* One accepted correction per invoice, and none of an accepted
+	 * invoice (open-api.json: 21166, 21167). */
+	o.index = 2;
+	if (!scn_generate(s, &xml, &o) ||
+	    !send_refused(s, ses, "a second correction of it: 400/21166",
+			  &xml, &opts, 21166))
+		goto out;
+	opts.hash_of_corrected_invoice = fixed.hash;
+	if (!send_refused(s, ses, "a correction of an accepted invoice: "
+			  "400/21167", &xml, &opts, 21167))
 		goto out;
 	(void)scn_close_expect(s, ses, KSEF_SESSION_CODE_OK);
 out:
