@@ -43,6 +43,13 @@ static int download_same(struct scn *s, struct scn_party *p,
 			 "%zu sent", n, sent->size);
 }
 
+/* A count of SessionStatusResponse: nullable and not required, and left
+ * out when it is 0 (-1 here), so absent reads as none. */
+static long count_of(int64_t n)
+{
+	return n < 0 ? 0 : (long)n;
+}
+
 /* GET /sessions/{ref}: the counts and the UPO of a processed session. */
 static int session_counts(struct scn *s, struct scn_party *p,
 			  const char *ref, long total, long ok, long failed,
@@ -59,15 +66,15 @@ static int session_counts(struct scn *s, struct scn_party *p,
 	if ((rc = scn_authorize(p, &err)) != 0 ||
 	    (rc = ksef_client_session_status(&st, p->client, ref, &err)) != 0)
 		return scn_call(s, name, rc, &err);
-	good = st->invoice_count == total &&
-	       st->successful_invoice_count == ok &&
-	       st->failed_invoice_count == failed &&
+	good = count_of(st->invoice_count) == total &&
+	       count_of(st->successful_invoice_count) == ok &&
+	       count_of(st->failed_invoice_count) == failed &&
 	       (!want_upo || ksef_api_upo_pages_count(st->upo_pages) > 0);
-	rc = scn_check(s, name, good, "invoiceCount %lld, successful %lld, "
-		       "failed %lld, %zu UPO pages",
-		       (long long)st->invoice_count,
-		       (long long)st->successful_invoice_count,
-		       (long long)st->failed_invoice_count,
+	rc = scn_check(s, name, good, "invoiceCount %ld, successful %ld, "
+		       "failed %ld, %zu UPO pages",
+		       count_of(st->invoice_count),
+		       count_of(st->successful_invoice_count),
+		       count_of(st->failed_invoice_count),
 		       ksef_api_upo_pages_count(st->upo_pages));
 	ksef_api_session_status_free(st);
 	return rc;

@@ -87,8 +87,9 @@ assert int(root.get('tests')) == sum(len(t.findall('testcase')) for t in root)
 "$KSEFD" faults set "$WORK/plan.json" --data "$data" >/dev/null
 sleep 0.3
 check "--json: exit 1" 1 "$KSEF" scenarios run --base-url "$base" --only fa3-online --json
+cp "$WORK/out" "$WORK/fail.json"
 check "--json: the failed step" 0 python3 -c "
-import json; d = json.load(open('$WORK/out'))
+import json; d = json.load(open('$WORK/fail.json'))
 assert d['passed'] is False and d['failedSteps'] == 1, d
 s = d['scenarios'][0]
 assert s['result'] == 'fail' and s['steps'][-1]['result'] == 'fail'
