@@ -55,6 +55,10 @@ const struct scn_def scn_table[] = {
 	{ "second-person", "S23", "a second taxpayer granted InvoiceWrite by "
 	  "test data logs into the first's context and sends (TEST only)",
 	  "dane-testowe-scenariusze.md, uprawnienia.md", scn_second_person },
+	{ "duplicate-batch", "S24", "duplicates across channels: online then "
+	  "batch, batch then online, each 440 naming the other",
+	  "faktury/weryfikacja-faktury.md, sesja-wsadowa.md",
+	  scn_duplicate_batch },
 };
 
 const size_t scn_table_count = sizeof(scn_table) / sizeof(scn_table[0]);

@@ -64,6 +64,7 @@ void scn_invalid_nip(struct scn *s);
 void scn_validation(struct scn *s);
 void scn_offline_mode(struct scn *s);
 void scn_duplicate(struct scn *s);
+void scn_duplicate_batch(struct scn *s);
 void scn_session_search(struct scn *s);
 void scn_auth_revoke(struct scn *s);
 void scn_technical_correction(struct scn *s);

@@ -8,7 +8,9 @@
  * them. The kit they use is scenarios_kit.c's.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "config.h"
 #include "scenarios.h"
@@ -441,6 +443,159 @@ void scn_duplicate(struct scn *s)
 	(void)scn_close_expect(s, ses, KSEF_SESSION_CODE_NO_VALID);
 out:
 	ksef_buf_dispose(&xml);
+	ksef_session_free(ses);
+	scn_party_free(&p);
+}
+
+/*
+ * Duplicates across channels: the uniqueness key holds whichever way an
+ * invoice came (weryfikacja-faktury.md: "globalnie").
+ */
+
+/* The two files of the batch, written to a private temporary folder:
+ * ksef_batch_new() reads invoices from files, as `ksef batch send` does. */
+struct batch_files {
+	char dir[4096];
+	char path[2][4200];
+	int written;
+};
+
+static int batch_files_write(struct scn *s, struct batch_files *f,
+			     const ksef_buf *const docs[2])
+{
+	const char *tmp = getenv("TMPDIR");
+	ksef_error err = { 0, 0, "" };
+	int i;
+
+	snprintf(f->dir, sizeof(f->dir), "%s/ksef-scenario-XXXXXX",
+		 tmp && tmp[0] ? tmp : "/tmp");
+	if (mkdtemp(f->dir) == NULL)
+		return scn_fail(s, "write the batch's invoices", "%s: cannot "
+				"make a temporary folder", f->dir);
+	for (i = 0; i < 2; i++) {
+		snprintf(f->path[i], sizeof(f->path[i]), "%s/invoice-%d.xml",
+			 f->dir, i + 1);
+		if (cli_write_file(f->path[i], docs[i]->ptr, docs[i]->size,
+				   0600, &err) != 0)
+			return scn_call(s, "write the batch's invoices",
+					KSEF_EIO, &err);
+		f->written = i + 1;
+	}
+	return 1;
+}
+
+static void batch_files_remove(struct batch_files *f)
+{
+	int i;
+
+	for (i = 0; i < f->written; i++)
+		(void)unlink(f->path[i]);
+	if (f->dir[0] != '\0')
+		(void)rmdir(f->dir);
+}
+
+/* One file's outcome in the batch: `want`, and for 440 the number of the
+ * invoice it repeats. */
+static int batch_outcome(struct scn *s, const char *name, const ksef_batch *b,
+			 size_t i, int want, const char *dup_of, char *number,
+			 size_t number_size)
+{
+	const ksef_session_invoice *inv = ksef_batch_invoice_at(b, i);
+
+	if (inv == NULL)
+		return scn_fail(s, name, "the batch has no outcome for it");
+	if (number != NULL)
+		snprintf(number, number_size, "%s",
+			 inv->ksef_number ? inv->ksef_number : "");
+	if (inv->status != want)
+		return scn_fail(s, name, "status %d (%s%s%s), expected %d",
+				inv->status, inv->description ?
+				inv->description : "", inv->details ? ": " : "",
+				inv->details ? inv->details : "", want);
+	if (dup_of != NULL)
+		return scn_check(s, name, inv->duplicate_of != NULL &&
+				 strcmp(inv->duplicate_of, dup_of) == 0,
+				 "it names '%s', the first is %s",
+				 inv->duplicate_of ? inv->duplicate_of : "",
+				 dup_of);
+	return scn_pass(s, name, "%d %s", inv->status,
+			inv->ksef_number ? inv->ksef_number : "");
+}
+
+void scn_duplicate_batch(struct scn *s)
+{
+	struct scn_party p;
+	struct scn_invoice o = { KSEF_FORM_FA3, NULL, NULL, NULL, 1, 0 };
+	struct scn_sent first, again;
+	struct batch_files files;
+	ksef_session *ses = NULL;
+	ksef_batch *b = NULL;
+	ksef_buf one = KSEF_BUF_INIT, two = KSEF_BUF_INIT;
+	const ksef_buf *docs[2] = { &one, &two };
+	const char *paths[2];
+	ksef_error err = { 0, 0, "" };
+	char batched[KSEF_NUMBER_BUFSZ] = "";
+	int rc;
+
+	memset(&files, 0, sizeof(files));
+	if (!scn_party_make(s, &p))
+		return;
+	o.seller = p.nip;
+	/* Invoice 1 online. */
+	if (!scn_login(s, &p, NULL) ||
+	    !scn_open(s, &p, KSEF_FORM_FA3, &ses) ||
+	    !scn_generate(s, &one, &o) ||
+	    !scn_send_expect(s, ses, "invoice 1 online: accepted (200)", &one,
+			     NULL, KSEF_INVOICE_STATUS_OK, &first) ||
+	    !scn_close_expect(s, ses, KSEF_SESSION_CODE_OK))
+		goto out;
+	ksef_session_free(ses);
+	ses = NULL;
+	/* Then in a batch: other content under invoice 1's number, and a
+	 * new invoice 2. */
+	o.bytes = KSEF_GEN_DEFAULT_BYTES + 2000;
+	if (!scn_generate(s, &one, &o))
+		goto out;
+	o.bytes = 0;
+	o.index = 2;
+	if (!scn_generate(s, &two, &o) || !batch_files_write(s, &files, docs))
+		goto out;
+	paths[0] = files.path[0];
+	paths[1] = files.path[1];
+	rc = ksef_batch_new(&b, KSEF_FORM_FA3, paths, 2, NULL, &err);
+	if (rc == 0)
+		rc = ksef_batch_send(b, p.conn, &err);
+	if (rc == 0)
+		rc = ksef_batch_wait(b, s->timeout_ms, &err);
+	if (!scn_call(s, "a batch session of invoice 1 again and invoice 2",
+		      rc, &err) ||
+	    !scn_check(s, "the batch session: status 200",
+		       ksef_batch_status(b) == KSEF_SESSION_CODE_OK,
+		       "status %d", ksef_batch_status(b)) ||
+	    !batch_outcome(s, "invoice 1 in the batch: 440 naming the online "
+			   "one", b, 0, KSEF_INVOICE_STATUS_DUPLICATE,
+			   first.ksef_number, NULL, 0) ||
+	    !batch_outcome(s, "invoice 2 in the batch: accepted (200)", b, 1,
+			   KSEF_INVOICE_STATUS_OK, NULL, batched,
+			   sizeof(batched)))
+		goto out;
+	/* Invoice 2 online again, other content: the batch's is the one. */
+	o.bytes = KSEF_GEN_DEFAULT_BYTES + 2000;
+	if (!scn_open(s, &p, KSEF_FORM_FA3, &ses) ||
+	    !scn_generate(s, &two, &o) ||
+	    !scn_send_expect(s, ses, "invoice 2 online: 440", &two, NULL,
+			     KSEF_INVOICE_STATUS_DUPLICATE, &again) ||
+	    !scn_check(s, "440 names the batch's invoice",
+		       strcmp(again.duplicate_of, batched) == 0,
+		       "it names '%s', the batch's is %s", again.duplicate_of,
+		       batched))
+		goto out;
+	(void)scn_close_expect(s, ses, KSEF_SESSION_CODE_NO_VALID);
+out:
+	batch_files_remove(&files);
+	ksef_batch_free(b);
+	ksef_buf_dispose(&one);
+	ksef_buf_dispose(&two);
 	ksef_session_free(ses);
 	scn_party_free(&p);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ksef scenarios against a ksefd (docs/scenarios.md, S13-S23): every
+# ksef scenarios against a ksefd (docs/scenarios.md, S13-S24): every
 # scenario `list` names passes, in text, --json and --junit, whose XML is
 # well-formed with a testsuite per scenario and a testcase per step; a
 # step that a fault plan makes fail is FAIL, with exit 1, in all three;
