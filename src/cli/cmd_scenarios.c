@@ -214,7 +214,8 @@ static void print_json(const char *base, const struct scn *runs,
 			"steps", steps));
 	}
 	cli_json_print(json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:o}",
-		"baseUrl", base, "passed", t.failed_steps == 0,
+		"baseUrl", base, "passed", t.failed_steps == 0 &&
+		t.failed_scenarios == 0,
 		"scenarioCount", (json_int_t)t.scenarios,
 		"failedScenarios", (json_int_t)t.failed_scenarios,
 		"skippedScenarios", (json_int_t)t.skipped,
@@ -363,7 +364,7 @@ static int run(const char *base, const unsigned char *chosen, long timeout_ms,
 		       t.skipped, t.steps - t.failed_steps, t.steps);
 	if (junit != NULL)
 		rc = write_junit(junit, base, runs, chosen, skipped);
-	if (rc == CLI_OK && t.failed_steps > 0)
+	if (rc == CLI_OK && (t.failed_steps > 0 || t.failed_scenarios > 0))
 		rc = CLI_REJECTED;
 	for (i = 0; i < scn_table_count; i++)
 		scn_dispose(&runs[i]);

@@ -27,8 +27,8 @@ static char *vformat(const char *fmt, va_list ap)
 	return strdup(buf);
 }
 
-/* Record one step that ends now. Out of memory loses the step's text,
- * never its verdict. */
+/* Record one step that ends now. Out of memory loses the step but fails
+ * the scenario: a run never passes on what it could not record. */
 static int record(struct scn *s, const char *name, int passed, char *message)
 {
 	int64_t now = ksef_time_now().unix_ms;
@@ -46,8 +46,13 @@ static int record(struct scn *s, const char *name, int passed, char *message)
 		s->steps = n;
 		s->cap = cap;
 	}
-	st = &s->steps[s->nsteps++];
-	st->name = strdup(name);
+	st = &s->steps[s->nsteps];
+	if ((st->name = strdup(name)) == NULL) {
+		free(message);
+		s->failed = 1;
+		return passed;
+	}
+	s->nsteps++;
 	st->passed = passed;
 	st->message = message;
 	st->seconds = (double)(now - s->mark_ms) / 1000.0;

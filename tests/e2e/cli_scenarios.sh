@@ -65,8 +65,9 @@ expect "the UPO" out "^  PASS  invoice UPO: SkrotDokumentu is "
 expect "the summary" out "^2 scenarios: 2 passed, 0 failed, 0 skipped"
 
 # A fault plan refuses the next accepted invoice with 450: the happy path
-# fails at its send, and the later steps are not run.
-printf '%s\n' '{"rules": [{"id": "refuse", "action": "fail_verification", "status": 450, "detail": "refused by the plan", "count": 1}]}' >"$WORK/plan.json"
+# fails at its send, and the later steps are not run. Its detail holds
+# XML's special characters, which the JUnit file must escape.
+printf '%s\n' '{"rules": [{"id": "refuse", "action": "fail_verification", "status": 450, "detail": "refused by the plan <a & \"b\">", "count": 1}]}' >"$WORK/plan.json"
 "$KSEFD" faults set "$WORK/plan.json" --data "$data" >/dev/null
 sleep 0.3
 check "a failing step: exit 1" 1 "$KSEF" scenarios run --base-url "$base" --only fa3-online,fa2-online --junit "$WORK/fail.xml"
@@ -82,6 +83,8 @@ s = {t.get('name'): t for t in root.findall('testsuite')}
 assert s['fa3-online'].get('failures') == '1' and s['fa2-online'].get('failures') == '0'
 f = s['fa3-online'].findall('testcase')[-1].find('failure')
 assert f is not None and 'status 450' in f.get('message'), f
+assert 'refused by the plan <a & \"b\">' in f.get('message'), f.get('message')
+assert f.text == f.get('message')
 assert int(root.get('tests')) == sum(len(t.findall('testcase')) for t in root)
 "
 "$KSEFD" faults set "$WORK/plan.json" --data "$data" >/dev/null
