@@ -34,6 +34,17 @@ expect "with the reason" err "production"
 check "list takes no --only" 2 "$KSEF" scenarios list --only fa3-online
 check "a bad --timeout" 2 "$KSEF" scenarios run --base-url "$base" --timeout 0
 
+# DEMO has no FA (2) and no test data: those scenarios are skipped, before
+# anything is sent (so this needs no network).
+check "DEMO: the TEST-only scenarios are skipped" 0 "$KSEF" scenarios run --env demo --only fa2-online,second-person --junit "$WORK/demo.xml"
+expect "as SKIP" out "^  SKIP  needs the TEST environment"
+expect "counted" out "^2 scenarios: 0 passed, 0 failed, 2 skipped"
+check "JUnit: skipped testcases" 0 python3 -c "
+import xml.etree.ElementTree as ET
+root = ET.parse('$WORK/demo.xml').getroot()
+assert root.get('skipped') == '2' and root.get('failures') == '0', root.attrib
+assert len(list(root.iter('skipped'))) == 2"
+
 # Every scenario, all three reports at once.
 check "run: every step passes" 0 "$KSEF" scenarios run --base-url "$base" --json --junit "$WORK/all.xml"
 cp "$WORK/out" "$WORK/all.json"
