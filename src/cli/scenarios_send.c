@@ -17,7 +17,7 @@
 
 /* The bytes of an accepted invoice come back from KSeF once stored for
  * good, which the live system does asynchronously (permanentStorageDate):
- * ask again, a second apart, within the run's timeout. */
+ * while it answers 404, ask again a second later, within the timeout. */
 static int download_same(struct scn *s, struct scn_party *p,
 			 const char *number, const ksef_buf *sent)
 {
@@ -28,9 +28,13 @@ static int download_same(struct scn *s, struct scn_party *p,
 	int rc, same;
 
 	for (;;) {
-		rc = ksef_conn_invoice_download(&got, p->conn, number, &err);
+		rc = scn_authorize(p, &err);
+		if (rc == 0)
+			rc = ksef_client_invoice_download(&got, p->client,
+							  number, &err);
+		/* Only "not there yet" (404) is waited out. */
 		if (rc == 0 || ksef_time_now().unix_ms >= until ||
-		    (rc != KSEF_EHTTP && rc != KSEF_ENOTFOUND))
+		    ksef_client_last_http_status(p->client) != 404)
 			break;
 		cli_sleep_ms(1000);
 	}
