@@ -86,4 +86,8 @@ int cli_make_dirs(const char *dir, unsigned mode, ksef_error *err);
 /* Parse a form name: "FA (3)", "FA3", "fa3", "FA_RR (1)", "pef-kor3"... */
 int cli_parse_form(ksef_form *out, const char *s);
 
+/* End-to-end scenarios (cmd_scenarios.c): `ksef scenarios list|run`. */
+int cmd_scenarios(int argc, char **argv);
+extern const char cli_usage_scenarios[];
+
 #endif

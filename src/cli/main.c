@@ -93,6 +93,11 @@ static const struct command {
 	  "have KSeF pack invoices, then fetch and unpack them" },
 	{ "invoices", "sync", cmd_invoices_sync, cli_usage_invoices,
 	  "keep a folder up to date with new invoices (incremental)" },
+	/* End-to-end scenarios (cmd_scenarios.c, scenarios_*.c) */
+	{ "scenarios", "list", cmd_scenarios, cli_usage_scenarios,
+	  "the end-to-end scenarios written from the official docs" },
+	{ "scenarios", "run", cmd_scenarios, cli_usage_scenarios,
+	  "run them against a KSeF 2.0 server: PASS/FAIL, JSON, JUnit" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
