@@ -73,6 +73,19 @@ check "the old session holds the first invoice" 0 test "$(accepted "$old" | wc -
 check "the new one the other two" 0 test "$(accepted "$new" | wc -l)" -eq 2
 check "each accepted once across the two" 0 test "$( (accepted "$old"; accepted "$new") | sort -u | wc -l)" -eq 3
 
+# --json: the session left is in earlierSessions, with its status.
+"$KSEF" generate --nip $nip --count 2 --seed 34 --out "$WORK/inv4" >/dev/null
+plan window3 '{"rules": [{"id": "window3", "action": "session_unavailable", "group": "send", "nth": 2, "count": 1}]}'
+check "21184 with --json: exit 0" 0 "$KSEF" send --json --base-url "$base" --nip $nip --token "$token" "$WORK"/inv4/*.xml
+cp "$WORK/out" "$WORK/cont.json"
+check "earlierSessions names the session left" 0 python3 -c "
+import json; r = json.load(open('$WORK/cont.json'))
+e = r['earlierSessions']
+assert len(e) == 1 and e[0]['status'] == 200, r
+assert e[0]['referenceNumber'] != r['sessionReferenceNumber'], r
+assert r['sessionStatus'] == 200, r
+assert [i['status'] for i in r['invoices']] == [200, 200], r"
+
 # The same step by step: the state file follows the new session.
 "$KSEF" generate --nip $nip --count 2 --seed 33 --out "$WORK/inv3" >/dev/null
 "$KSEFD" faults clear --data "$data"
