@@ -519,6 +519,60 @@ static void a_21184_continues_in_a_new_session_each_invoice_once(
 	ksef_conn_free(c);
 }
 
+/* The session left after 21184 refuses to be closed as well (a 503 on
+ * its close): the send still goes on in the new session, the old part
+ * keeps status 100 (KSeF closes it at its validUntil), the wait covers
+ * its invoice without waiting for its status, and the caller may close
+ * it later by its reference. */
+static void a_21184_whose_old_session_will_not_close_is_left_open(
+	void **state)
+{
+	ksef_conn *c = conn_new(0, 0);
+	ksef_session *s = session_new(c);
+	ksef_buf xml[2] = { KSEF_BUF_INIT, KSEF_BUF_INIT };
+	char ref[KSEF_REFNUM_BUFSZ], first[KSEF_REFNUM_BUFSZ];
+	ksef_error err;
+	int i, ok;
+
+	(void)state;
+	snprintf(first, sizeof(first), "%s", ksef_session_reference(s));
+	assert_int_equal(set_plan("{\"rules\": [{\"id\": \"window4\", "
+		"\"action\": \"session_unavailable\", \"group\": \"send\", "
+		"\"nth\": 2, \"count\": 1}, {\"id\": \"no-close\", "
+		"\"action\": \"status\", \"status\": 503, \"route\": "
+		"\"POST /sessions/online/{ref}/close\", \"count\": 1}]}"), 0);
+	for (i = 0; i < 2; i++) {
+		gen(&xml[i], KSEF_FORM_FA3, NIP, "FNOCLOSE/", i + 1, today);
+		if (ksef_session_send(ref, s, xml[i].ptr, xml[i].size, NULL,
+				      &err) != 0)
+			fail_msg("send %d: %s", i + 1, err.message);
+	}
+	assert_int_equal(log_lines("rule=no-close action=status"), 1);
+	assert_int_equal(ksef_session_part_count(s), 2);
+	assert_int_equal(ksef_session_part_status(s, 0),
+			 KSEF_SESSION_CODE_OPEN);
+	close_and_wait(s);
+	assert_int_equal(ksef_session_invoice_at(s, 0)->status, 200);
+	assert_int_equal(ksef_session_invoice_at(s, 1)->status, 200);
+	assert_int_equal(ksef_session_part_status(s, 0),
+			 KSEF_SESSION_CODE_OPEN);
+	assert_int_equal(ksef_session_part_upo_page_count(s, 0), 0);
+	assert_int_equal(ksef_session_status(s), 200);
+	assert_int_equal(listed(first, &xml[0], &ok), 1);
+	assert_int_equal(ok, 1);
+	assert_int_equal(listed(ksef_session_reference(s), &xml[1], &ok), 1);
+	assert_int_equal(ok, 1);
+	/* the caller closes it by its reference, and it ends */
+	if (ksef_client_session_close(admin.c, first, &err) != 0)
+		fail_msg("close %s: %s", first, err.message);
+	assert_int_equal(wait_session(&admin, first, NULL), 200);
+	clear_plan();
+	ksef_session_free(s);
+	for (i = 0; i < 2; i++)
+		ksef_buf_dispose(&xml[i]);
+	ksef_conn_free(c);
+}
+
 /* Every session unavailable: the send and three new sessions get 21184,
  * then the send fails with the code and a message that says so; nothing
  * was taken anywhere, and no fourth new session is opened. */
@@ -832,6 +886,8 @@ int main(void)
 			a_21184_without_continuation_fails_with_the_code),
 		cmocka_unit_test(
 			a_21184_continues_in_a_new_session_each_invoice_once),
+		cmocka_unit_test(
+			a_21184_whose_old_session_will_not_close_is_left_open),
 		cmocka_unit_test(
 			a_21184_everywhere_fails_after_three_new_sessions),
 		cmocka_unit_test(
