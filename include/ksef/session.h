@@ -609,7 +609,9 @@ KSEF_API KSEF_WARN_UNUSED int ksef_session_send_or_find(
 /**
  * POST /sessions/online/{referenceNumber}/close, of the current part. No
  * invoice can be sent afterwards; the server verifies the rest and makes
- * the UPO.
+ * the UPO. A part left after 21184 that KSeF refused to close then is
+ * asked once more; a second refusal is not an error (the part stays
+ * KSEF_SESSION_CODE_OPEN, and KSeF closes it at its validUntil).
  *
  * @param s    the session.
  * @param err  receives the reason on failure; may be NULL.
@@ -746,8 +748,8 @@ KSEF_API const char *ksef_session_part_reference(const ksef_session *s,
  * One part's status code as last seen (as ksef_session_status() for the
  * current one): an earlier part is KSEF_SESSION_CODE_CLOSED once closed
  * when the object left it, and final after ksef_session_wait(); it stays
- * KSEF_SESSION_CODE_OPEN if KSeF refused that close (KSeF closes it at
- * its validUntil; ksef_client_session_close() may close it sooner).
+ * KSEF_SESSION_CODE_OPEN if KSeF refused that close and the one
+ * ksef_session_close() tries again (KSeF closes it at its validUntil).
  *
  * @param s    the session.
  * @param part from 0 to ksef_session_part_count() - 1.

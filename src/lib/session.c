@@ -729,13 +729,23 @@ static int close_part(ksef_session *s, struct session_part *p,
 
 int ksef_session_close(ksef_session *s, ksef_error *err)
 {
+	size_t i;
+	int error;
+
 	if (s == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "session is NULL");
 	if (current(s)->closed)
 		return ksef__error_set(err, KSEF_EINVAL,
 				       "session %s is closed already",
 				       current(s)->ref);
-	return close_part(s, current(s), err);
+	if ((error = close_part(s, current(s), err)) != 0)
+		return error;
+	/* A part left after 21184 whose close KSeF refused then is asked
+	 * once more; refused again, KSeF closes it at its validUntil. */
+	for (i = 0; i + 1 < s->nparts; i++)
+		if (!s->parts[i].closed)
+			(void)close_part(s, &s->parts[i], NULL);
+	return 0;
 }
 
 /*
