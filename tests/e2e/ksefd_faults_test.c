@@ -575,6 +575,44 @@ static void a_21184_whose_old_session_will_not_close_is_closed_later(
 	ksef_conn_free(c);
 }
 
+/* The reconciling send on its own (ksef_session_send_or_find) into an
+ * unavailable session: looked up, not found, refused with 21184, and
+ * sent into a new session without looking there. */
+static void a_find_or_send_into_an_unavailable_session_goes_on(void **state)
+{
+	ksef_conn *c = conn_new(0, 0);
+	ksef_session *s = session_new(c);
+	ksef_buf xml = KSEF_BUF_INIT;
+	char ref[KSEF_REFNUM_BUFSZ], first[KSEF_REFNUM_BUFSZ], plan[512];
+	ksef_error err;
+	int found = -1, ok;
+
+	(void)state;
+	snprintf(first, sizeof(first), "%s", ksef_session_reference(s));
+	snprintf(plan, sizeof(plan), "{\"rules\": [{\"id\": \"window5\", "
+		 "\"action\": \"session_unavailable\", \"session\": \"%s\"}]}",
+		 first);
+	assert_int_equal(set_plan(plan), 0);
+	gen(&xml, KSEF_FORM_FA3, NIP, "FFIND/", 1, today);
+	if (ksef_session_send_or_find(ref, &found, s, xml.ptr, xml.size, NULL,
+				      &err) != 0)
+		fail_msg("send or find: %s", err.message);
+	assert_int_equal(found, 0);
+	assert_int_equal(ksef_session_part_count(s), 2);
+	assert_string_not_equal(ksef_session_reference(s), first);
+	assert_int_equal(log_lines("rule=window5 action=session_unavailable"),
+			 1);
+	close_and_wait(s);
+	assert_int_equal(ksef_session_invoice_at(s, 0)->status, 200);
+	assert_int_equal(listed(first, &xml, &ok), 0);
+	assert_int_equal(listed(ksef_session_reference(s), &xml, &ok), 1);
+	assert_int_equal(ok, 1);
+	clear_plan();
+	ksef_session_free(s);
+	ksef_buf_dispose(&xml);
+	ksef_conn_free(c);
+}
+
 /* Every session unavailable: the send and three new sessions get 21184,
  * then the send fails with the code and a message that says so; nothing
  * was taken anywhere, and no fourth new session is opened. */
@@ -890,6 +928,8 @@ int main(void)
 			a_21184_continues_in_a_new_session_each_invoice_once),
 		cmocka_unit_test(
 			a_21184_whose_old_session_will_not_close_is_closed_later),
+		cmocka_unit_test(
+			a_find_or_send_into_an_unavailable_session_goes_on),
 		cmocka_unit_test(
 			a_21184_everywhere_fails_after_three_new_sessions),
 		cmocka_unit_test(
