@@ -87,7 +87,7 @@ typedef struct ksef_conn ksef_conn;
  * takes a struct of any version from 1 to its own, reading only the fields
  * that version has and leaving later ones at their defaults.
  */
-#define KSEF_CONN_OPTIONS_VERSION 1
+#define KSEF_CONN_OPTIONS_VERSION 2
 
 /**
  * Where to connect, as whom, and how patiently. Transparent: start from
@@ -127,13 +127,24 @@ typedef struct ksef_conn_options {
 	/** Longest pause between two polls, in ms; poll_initial_ms to
 	 *  600000. */
 	long poll_max_ms;
+	/** Version 2. How many new sessions one ksef_session_send() may open
+	 *  in turn when a send is refused with 21184 ("Sesja tymczasowo
+	 *  niedostępna"), to continue there; 0 to
+	 *  KSEF_SESSION_REOPENS_MAX. 0 turns the continuation off: the send
+	 *  fails with the 21184 answer. */
+	int max_session_reopens;
 } ksef_conn_options;
 
+/** Most new sessions one send may open after 21184 (max_session_reopens):
+ *  each stays in KSeF for its 12 hours, so a server that refuses every
+ *  session must not make a client open them without end. */
+#define KSEF_SESSION_REOPENS_MAX 10
+
 /** Defaults: two minutes to authenticate, renew a minute before expiry,
- *  polls from 0.25 s to 5 s apart. */
+ *  polls from 0.25 s to 5 s apart, up to 3 new sessions after 21184. */
 #define KSEF_CONN_OPTIONS_INIT                                            \
 	{ KSEF_CONN_OPTIONS_VERSION, NULL, KSEF_CONTEXT_NIP, NULL, NULL, NULL, \
-	  KSEF_XADES_SUBJECT_CERTIFICATE, 120000, 60, 250, 5000 }
+	  KSEF_XADES_SUBJECT_CERTIFICATE, 120000, 60, 250, 5000, 3 }
 
 /**
  * Authenticate and return the connection: fetch the KSeF keys, get a
@@ -468,6 +479,11 @@ typedef struct ksef_session_invoice {
 	/** 1 when sending found the invoice already in the session (after
 	 *  an ambiguous failure) instead of sending it again, else 0. */
 	int reconciled;
+	/** The session (type SO) the invoice was sent into: for a
+	 *  ksef_session, one of its parts (ksef_session_part_reference()),
+	 *  which is not the current one for an invoice sent before a
+	 *  continuation after 21184; for a batch, the batch session. */
+	const char *session_reference;
 } ksef_session_invoice;
 
 /**
@@ -536,6 +552,18 @@ KSEF_API int64_t ksef_session_valid_until(const ksef_session *s);
  * sends have got through after all, the second ends as 440 and names the
  * first in duplicate_of.
  *
+ * A send refused with 21184, "Sesja tymczasowo niedostępna" (KSeF's
+ * maintenance: a 400, so the invoice was not taken), continues in a new
+ * session: one is opened for the same form with a fresh key, the old one
+ * is closed (when KSeF refuses that, it is left to close by itself at its
+ * validUntil), and the invoice is sent into the new one, as are those
+ * that follow. ksef_session_reference() then names the new session, and
+ * ksef_session_part_count() has grown by one; ksef_session_wait() and the
+ * UPO calls cover every part. At most max_session_reopens
+ * (ksef_conn_options) new sessions are opened in one call; past that, or
+ * with 0, the call fails with KSEF_EHTTP, the message names the 21184,
+ * and ksef_session_last_error() holds the answer.
+ *
  * @param[out] ref_out  receives the invoice's reference number and a NUL;
  *                      unchanged on failure.
  * @param s             the session, open.
@@ -543,8 +571,11 @@ KSEF_API int64_t ksef_session_valid_until(const ksef_session *s);
  * @param len           its length, 1 to KSEF_INVOICE_MAX_BYTES.
  * @param opts          offline mode and correction, or NULL for neither.
  * @param err           receives the reason on failure; may be NULL.
- * @return 0, KSEF_EINVAL (also after ksef_session_close()), or a code as
- *         for ksef_client_invoice_send().
+ * @return 0, KSEF_EINVAL (also after ksef_session_close()), KSEF_ETOOBIG
+ *         (a continuation past KSEF_SESSION_PARTS_MAX parts), a code as
+ *         for ksef_session_open() (opening the new session failed; the
+ *         object stays in the old one), or a code as for
+ *         ksef_client_invoice_send().
  */
 KSEF_API KSEF_WARN_UNUSED int ksef_session_send(
 	char ref_out[KSEF_REFNUM_BUFSZ], ksef_session *s,
@@ -556,7 +587,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_session_send(
  * to send this invoice in this session ended ambiguously: first look for
  * an invoice with the same invoiceHash among the session's invoices, and
  * send only when there is none. Safe to repeat: the invoice ends up in the
- * session once.
+ * session once. A 21184 continues in a new session as for
+ * ksef_session_send().
  *
  * @param[out] ref_out   receives the reference number of the invoice found
  *                       or sent, and a NUL; unchanged on failure.
@@ -575,8 +607,11 @@ KSEF_API KSEF_WARN_UNUSED int ksef_session_send_or_find(
 	const ksef_client_send_options *opts, ksef_error *err);
 
 /**
- * POST /sessions/online/{referenceNumber}/close. No invoice can be sent
- * afterwards; the server verifies the rest and makes the UPO.
+ * POST /sessions/online/{referenceNumber}/close, of the current part. No
+ * invoice can be sent afterwards; the server verifies the rest and makes
+ * the UPO. A part left after 21184 that KSeF refused to close then is
+ * asked once more; a second refusal is not an error (the part stays
+ * KSEF_SESSION_CODE_OPEN, and KSeF closes it at its validUntil).
  *
  * @param s    the session.
  * @param err  receives the reason on failure; may be NULL.
@@ -592,7 +627,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_session_close(ksef_session *s,
  * polling with the connection's backoff (poll_initial_ms doubling to
  * poll_max_ms). Invoices are polled all at once through the session's
  * invoice list. Read the outcome with ksef_session_invoice_at() and
- * ksef_session_status().
+ * ksef_session_status(). After a continuation (21184) every part is
+ * waited for: its invoices, and its status if it was closed.
  *
  * @param s           the session.
  * @param timeout_ms  the longest wait in all, in ms; at least 1.
@@ -635,7 +671,9 @@ KSEF_API int ksef_session_status(const ksef_session *s);
 
 /**
  * GET /sessions/{referenceNumber}/invoices/{invoiceReferenceNumber}/upo:
- * one accepted invoice's UPO, its x-ms-meta-hash checked.
+ * one accepted invoice's UPO, its x-ms-meta-hash checked. It is asked of
+ * the part the invoice was sent into (its session_reference), or of the
+ * current part for an invoice this object did not send.
  *
  * @param[out] out      receives the XML, replacing what it held; unchanged
  *                      on failure.
@@ -672,6 +710,81 @@ KSEF_API KSEF_WARN_UNUSED int ksef_session_upo(ksef_buf *out,
 	ksef_session *s, size_t page, ksef_error *err);
 
 /*
+ * Parts: the sessions of one ksef_session
+ *
+ * A ksef_session starts as one KSeF session and gains another each time a
+ * send continues after 21184 (see ksef_session_send()). These are its
+ * parts, in the order they were opened: part 0 is the session
+ * ksef_session_open() opened, the last is the current one, which
+ * ksef_session_reference(), ksef_session_status(), ksef_session_close(),
+ * ksef_session_upo_page_count() and ksef_session_upo() are about. Each
+ * invoice's session_reference says which part it went into.
+ */
+
+/** Most parts one ksef_session may have: one open and 99 continuations
+ *  after 21184, far more than maintenance windows in a session's 12
+ *  hours; a server refusing so often is broken. */
+#define KSEF_SESSION_PARTS_MAX 100
+
+/**
+ * How many KSeF sessions this object has sent into.
+ *
+ * @param s the session.
+ * @return 1 plus the continuations after 21184, or 0 if s is NULL.
+ */
+KSEF_API size_t ksef_session_part_count(const ksef_session *s);
+
+/**
+ * One part's reference number (type SO).
+ *
+ * @param s    the session.
+ * @param part from 0 to ksef_session_part_count() - 1.
+ * @return a string borrowed from s, or NULL past the end.
+ */
+KSEF_API const char *ksef_session_part_reference(const ksef_session *s,
+	size_t part);
+
+/**
+ * One part's status code as last seen (as ksef_session_status() for the
+ * current one): an earlier part is KSEF_SESSION_CODE_CLOSED once closed
+ * when the object left it, and final after ksef_session_wait(); it stays
+ * KSEF_SESSION_CODE_OPEN if KSeF refused that close and the one
+ * ksef_session_close() tries again (KSeF closes it at its validUntil).
+ *
+ * @param s    the session.
+ * @param part from 0 to ksef_session_part_count() - 1.
+ * @return the code, or 0 past the end.
+ */
+KSEF_API int ksef_session_part_status(const ksef_session *s, size_t part);
+
+/**
+ * How many pages one part's collective UPO has: 0 until
+ * ksef_session_wait() has seen that part end with 200.
+ *
+ * @param s    the session.
+ * @param part from 0 to ksef_session_part_count() - 1.
+ * @return the count, or 0 past the end.
+ */
+KSEF_API size_t ksef_session_part_upo_page_count(const ksef_session *s,
+	size_t part);
+
+/**
+ * One page of one part's UPO, as ksef_session_upo() is for the current
+ * part.
+ *
+ * @param[out] out  receives the XML, replacing what it held; unchanged on
+ *                  failure.
+ * @param s         the session.
+ * @param part      from 0 to ksef_session_part_count() - 1.
+ * @param page      from 0 to ksef_session_part_upo_page_count() - 1.
+ * @param err       receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL for a part or page past the end, or a code as
+ *         for ksef_client_upo_session_page().
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_session_part_upo(ksef_buf *out,
+	ksef_session *s, size_t part, size_t page, ksef_error *err);
+
+/*
  * Saving a session and resuming it
  *
  * A session can outlive the process that opened it: export it, and resume
@@ -687,8 +800,10 @@ KSEF_API KSEF_WARN_UNUSED int ksef_session_upo(ksef_buf *out,
  *                     "invoiceHash": BASE64 }, ... ] }
  *
  * validUntil is left out when the server did not give it. The invoices are
- * those sent through the session object, in the order of sending, so that
- * ksef_session_wait() after a resume waits for them too. The AES key and
+ * those sent through the session object into its current part (see
+ * "Parts" above: the state is of the current session alone), in the order
+ * of sending, so that ksef_session_wait() after a resume waits for them
+ * too. The AES key and
  * IV are in it: anyone who has them can read the session's invoices in
  * transit, so the text is a SECRET; release the buffer with
  * ksef_buf_dispose_secure().

@@ -3,9 +3,10 @@
  * interactive session for the files' form code, encrypt and send each
  * file, close, wait for verification, print each file's outcome and save
  * the UPOs. Built on libksef's ksef_conn/ksef_session, so tokens are
- * renewed, keys refetched on 21470, and an invoice is never sent twice
- * blindly after an ambiguous failure. Exit 0 only when every invoice is
- * in KSeF.
+ * renewed, keys refetched on 21470, an invoice is never sent twice
+ * blindly after an ambiguous failure, and a session refused with 21184
+ * is continued in a new one (each session is then reported, and its UPO
+ * saved). Exit 0 only when every invoice is in KSeF.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -41,28 +42,57 @@ SEND_USAGE_OUTPUT
 "exit status: 0 all in KSeF, 1 something refused (an invoice, the login),\n"
 "2 usage, 3 could not run (network, server, files); see 'man ksef'\n";
 
-/* The session's side of the shared run (send_common.h). */
+/* The session's side of the shared run (send_common.h): the session, and
+ * which of its parts (session.h) the UPO pages are asked of. */
+struct session_src {
+	ksef_session *s;
+	size_t part;
+};
+
 static int session_invoice_upo(ksef_buf *out, void *obj, size_t file,
 			       const ksef_session_invoice *inv, ksef_error *err)
 {
+	struct session_src *src = obj;
+
 	(void)file;
-	return ksef_session_invoice_upo(out, obj, inv->reference_number, err);
+	return ksef_session_invoice_upo(out, src->s, inv->reference_number,
+					err);
 }
 
 static size_t session_upo_pages(const void *obj)
 {
-	return ksef_session_upo_page_count(obj);
+	const struct session_src *src = obj;
+
+	return ksef_session_part_upo_page_count(src->s, src->part);
 }
 
 static int session_upo_page(ksef_buf *out, void *obj, size_t page,
 			    ksef_error *err)
 {
-	return ksef_session_upo(out, obj, page, err);
+	struct session_src *src = obj;
+
+	return ksef_session_part_upo(out, src->s, src->part, page, err);
 }
 
 static const ksef_api_error *session_last_error(const void *obj)
 {
-	return ksef_session_last_error(obj);
+	const struct session_src *src = obj;
+
+	return ksef_session_last_error(src->s);
+}
+
+/* A line for each session a send left for a new one after 21184. */
+static void say_continued(const struct send_run *r, const ksef_session *s,
+			  size_t from)
+{
+	size_t p;
+
+	for (p = from; p + 1 < ksef_session_part_count(s); p++)
+		if (!r->quiet && !cli_out_json())
+			fprintf(stderr, "ksef: send: session %s unavailable "
+				"(21184): continued in new session %s\n",
+				ksef_session_part_reference(s, p),
+				ksef_session_part_reference(s, p + 1));
 }
 
 /* Encrypt and send each file; a file that cannot be sent is noted. */
@@ -70,22 +100,37 @@ static void send_all(struct send_run *r, ksef_session *s)
 {
 	ksef_buf doc = KSEF_BUF_INIT;
 	char ref[KSEF_REFNUM_BUFSZ];
+	enum cli_failure unavailable = CLI_F_COUNT;
 	int i, nsent = 0;
 
 	for (i = 0; i < r->nfiles; i++) {
 		struct send_file *o = &r->files[i];
 		ksef_error err = { 0, 0, "" };
+		size_t parts = ksef_session_part_count(s);
 		int error;
 
+		if (unavailable != CLI_F_COUNT) {
+			/* The library gave up opening new sessions: each
+			 * file would only open as many more. */
+			o->kind = unavailable;
+			snprintf(o->error, sizeof(o->error), "%s",
+				 "KSeF refused every new session (21184)");
+			continue;
+		}
 		if ((error = cli_read_file(&doc, o->file,
 					   KSEF_INVOICE_MAX_BYTES,
 					   &err)) != 0) {
 			o->kind = CLI_F_IO;
 		} else if ((error = ksef_session_send(ref, s, doc.ptr,
 					doc.size, NULL, &err)) != 0) {
+			say_continued(r, s, parts - 1);
 			o->kind = cli_failure_of(error,
 						 ksef_session_last_error(s));
+			if (ksef_api_error_has_code(
+				    ksef_session_last_error(s), 21184))
+				unavailable = o->kind;
 		} else {
+			say_continued(r, s, parts - 1);
 			o->sent = nsent++;
 			if (send_progress(r))
 				fprintf(stderr, "\rksef: send: %d/%d sent",
@@ -106,8 +151,11 @@ int cmd_send(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct send_run r;
+	struct session_src src = { NULL, 0 };
+	struct send_earlier *earlier = NULL;
 	ksef_session *s = NULL;
 	ksef_error err = { 0, 0, "" };
+	size_t p, nparts;
 	int c, i, rc = CLI_OK, e, code;
 
 	send_run_init(&r);
@@ -131,7 +179,8 @@ int cmd_send(int argc, char **argv)
 				   "opening a session: %s", err.message);
 		goto out;
 	}
-	r.src.obj = s;
+	src.s = s;
+	r.src.obj = &src;
 	r.src.invoice_upo = session_invoice_upo;
 	r.src.upo_pages = session_upo_pages;
 	r.src.upo_page = session_upo_page;
@@ -161,12 +210,30 @@ int cmd_send(int argc, char **argv)
 				(size_t)r.files[i].sent);
 	if ((e = send_verdicts(&r)) > rc)
 		rc = e;
-	if ((e = send_session_upos(&r, ksef_session_reference(s))) > rc)
-		rc = e;
+	/* Every session's UPO: those left after 21184 were closed then. */
+	nparts = ksef_session_part_count(s);
+	for (p = 0; p < nparts; p++) {
+		src.part = p;
+		if ((e = send_session_upos(&r, ksef_session_part_reference(s,
+							p))) > rc)
+			rc = e;
+	}
+	if (nparts > 1 &&
+	    (earlier = calloc(nparts - 1, sizeof(*earlier))) == NULL) {
+		rc = cli_fail(CLI_F_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	for (p = 0; p + 1 < nparts; p++) {
+		earlier[p].ref = ksef_session_part_reference(s, p);
+		earlier[p].code = ksef_session_part_status(s, p);
+	}
+	r.earlier = earlier;
+	r.nearlier = nparts - 1;
 	code = ksef_session_status(s);
 	rc = send_report(&r, rc, ksef_session_reference(s), code,
 			 ksef_session_status_description(code));
 out:
+	free(earlier);
 	ksef_session_free(s);
 	send_run_dispose(&r);
 	return rc;

@@ -4,8 +4,11 @@
  * saved. open is libksef's ksef_session_open (fresh key, the server's key
  * chosen by the library) and the session's exported state, key included,
  * goes into the state file; send and close resume it from there; close
- * forgets it. status, invoices and upo read any session through the
- * connection's access token. The state file's members are login.c's;
+ * forgets it. A send that KSeF refuses with 21184 continues in a new
+ * session (the library's doing): the state file then follows the new
+ * one, and the one left is forgotten as a closed one is. status,
+ * invoices and upo read any session through the connection's access
+ * token. The state file's members are login.c's;
  * `ksef send` does all steps in one run.
  */
 #include <errno.h>
@@ -178,7 +181,8 @@ static int session_send(struct cli_login *l, const struct session_opts *o,
 	ksef_buf doc = KSEF_BUF_INIT;
 	json_t *arr;
 	char ref[KSEF_REFNUM_BUFSZ + 64];
-	int i, rc;
+	size_t left;
+	int i, rc, gave_up = 0;
 
 	if (given == NULL)
 		return CLI_USAGE;
@@ -194,8 +198,34 @@ static int session_send(struct cli_login *l, const struct session_opts *o,
 	for (i = 0; i < nfiles; i++) {
 		struct cli_invoice_status st = CLI_INVOICE_STATUS_INIT;
 		char iref[KSEF_REFNUM_BUFSZ], why[KSEF_ERROR_MESSAGE_MAX];
-		int r = send_file(s, files[i], &doc, &st, iref);
+		size_t p, from = ksef_session_part_count(s) - 1;
+		int r;
 
+		if (gave_up) {
+			/* KSeF refused every new session the library
+			 * opened: each file would only open as many more. */
+			st.file = files[i];
+			st.error_kind = CLI_F_HTTP;
+			st.error = "not sent: KSeF refused every new session "
+				   "(21184)";
+			if ((r = cli_fail(CLI_F_HTTP, NULL, "%s: %s",
+					  files[i], st.error)) > rc)
+				rc = r;
+			if (arr != NULL)
+				json_array_append_new(arr,
+					cli_invoice_status_json(&st));
+			continue;
+		}
+		r = send_file(s, files[i], &doc, &st, iref);
+		for (p = from; p + 1 < ksef_session_part_count(s); p++)
+			if (arr == NULL)
+				fprintf(stderr, "ksef: " CMD ": session %s "
+					"unavailable (21184): continued in new "
+					"session %s\n",
+					ksef_session_part_reference(s, p),
+					ksef_session_part_reference(s, p + 1));
+		gave_up = r != CLI_OK && ksef_api_error_has_code(
+			ksef_session_last_error(s), 21184);
 		st.file = files[i];
 		if (r != CLI_OK) {
 			/* Could-not-run outranks a rejection. */
@@ -217,13 +247,20 @@ static int session_send(struct cli_login *l, const struct session_opts *o,
 			json_array_append_new(arr,
 					      cli_invoice_status_json(&st));
 	}
+	/* The sessions left after 21184 take nothing more: their keys go,
+	 * as a closed session's do; their verdicts and UPOs are read
+	 * without. The state follows the current one. */
+	for (left = 0; left + 1 < ksef_session_part_count(s); left++)
+		cli_login_forget_session(l, ksef_session_part_reference(s,
+							left));
 	/* The invoices sent are the session's, and so is a renewed token. */
 	if (cli_login_put_session(l, s) != CLI_OK || cli_login_save(l) !=
 	    CLI_OK)
 		rc = CLI_FAILED;
 	if (arr != NULL)
 		cli_json_print(json_pack("{s:s,s:O}", "sessionReferenceNumber",
-					 ref, "invoices", arr));
+					 ksef_session_reference(s), "invoices",
+					 arr));
 out:
 	json_decref(arr);
 	ksef_buf_dispose(&doc);

@@ -376,13 +376,37 @@ int send_report(struct send_run *r, int rc, const char *session_ref,
 			json_array_append_new(arr,
 					      cli_invoice_status_json(&st));
 	}
-	if (arr != NULL)
-		cli_json_print(json_pack("{s:s?,s:i,s:o}",
+	if (arr != NULL) {
+		json_t *o = json_pack("{s:s?,s:i,s:o}",
 			"sessionReferenceNumber", session_ref,
-			"sessionStatus", code, "invoices", arr));
-	else if (!r->quiet && session_ref != NULL)
+			"sessionStatus", code, "invoices", arr);
+		json_t *left = r->nearlier > 0 ? json_array() : NULL;
+		size_t k;
+
+		/* Only after a 21184: the sessions left for a new one. */
+		for (k = 0; left != NULL && k < r->nearlier; k++)
+			json_array_append_new(left, json_pack("{s:s,s:i}",
+				"referenceNumber", r->earlier[k].ref,
+				"status", r->earlier[k].code));
+		if (o != NULL && left != NULL)
+			json_object_set_new(o, "earlierSessions", left);
+		else
+			json_decref(left);
+		cli_json_print(o);
+	} else if (!r->quiet && session_ref != NULL) {
+		size_t k;
+
+		for (k = 0; k < r->nearlier; k++) {
+			const char *d = ksef_session_status_description(
+				r->earlier[k].code);
+
+			fprintf(stderr, "ksef: %s: session %s ended with %d "
+				"%s\n", r->cmd, r->earlier[k].ref,
+				r->earlier[k].code, d ? d : "");
+		}
 		fprintf(stderr, "ksef: %s: session %s ended with %d %s\n",
 			r->cmd, session_ref, code,
 			description ? description : "");
+	}
 	return rc;
 }

@@ -83,6 +83,12 @@ struct send_source {
 	const ksef_api_error *(*last_error)(const void *obj);
 };
 
+/* A session `ksef send` left after 21184 for a new one, and its status. */
+struct send_earlier {
+	const char *ref;
+	int code;
+};
+
 struct send_run {
 	const char *cmd;           /* for messages: "send", "batch" */
 	struct cli_settings flags;
@@ -100,6 +106,10 @@ struct send_run {
 	struct send_file *files;
 	int nfiles;
 	struct send_source src;
+	/* send: the sessions left after 21184, reported before the last;
+	 * borrowed. */
+	const struct send_earlier *earlier;
+	size_t nearlier;
 };
 
 /* Defaults: PNG codes, a wait of 300 s. */

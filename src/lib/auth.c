@@ -55,6 +55,7 @@ struct ksef_conn {
 	const ksef_xades_signer *signer; /* borrowed */
 	ksef_xades_subject_type subject_type;
 	long auth_timeout_ms, refresh_margin_s, poll_initial_ms, poll_max_ms;
+	int max_session_reopens;
 
 	/* Guarded by lock. */
 	ksef_client *client;
@@ -499,6 +500,11 @@ void ksef__conn_poll(const ksef_conn *c, long *initial_ms, long *max_ms)
 	*max_ms = c->poll_max_ms;
 }
 
+int ksef__conn_max_session_reopens(const ksef_conn *c)
+{
+	return c->max_session_reopens;
+}
+
 void ksef__conn_spoil_access_token(ksef_conn *c)
 {
 	pthread_mutex_lock(&c->lock);
@@ -515,6 +521,7 @@ void ksef__conn_spoil_access_token(ksef_conn *c)
 /* The bytes of each version of ksef_conn_options (options.h). */
 static const size_t conn_options_sizes[] = {
 	KSEF__OPTIONS_END(ksef_conn_options, poll_max_ms), /* 1 */
+	KSEF__OPTIONS_END(ksef_conn_options, max_session_reopens), /* 2 */
 };
 KSEF__OPTIONS_SIZES(conn_options_sizes, KSEF_CONN_OPTIONS_VERSION);
 
@@ -551,6 +558,11 @@ static int check_common(const ksef_conn_options *o, ksef_error *err)
 	if (o->poll_max_ms < o->poll_initial_ms || o->poll_max_ms > 600000)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"poll_max_ms must be poll_initial_ms to 600000");
+	if (o->max_session_reopens < 0 ||
+	    o->max_session_reopens > KSEF_SESSION_REOPENS_MAX)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"max_session_reopens must be 0 to %d "
+			"(KSEF_SESSION_REOPENS_MAX)", KSEF_SESSION_REOPENS_MAX);
 	return 0;
 }
 
@@ -609,6 +621,7 @@ static int conn_make(ksef_conn **out, const ksef_conn_options *opts,
 	c->refresh_margin_s = opts->refresh_margin_s;
 	c->poll_initial_ms = opts->poll_initial_ms;
 	c->poll_max_ms = opts->poll_max_ms;
+	c->max_session_reopens = opts->max_session_reopens;
 	if (opt_dup(&c->base_url, &c->copts.base_url) != 0 ||
 	    opt_dup(&c->user_agent, &c->copts.user_agent) != 0 ||
 	    opt_dup(&c->ca_file, &c->copts.ca_file) != 0 ||

@@ -75,6 +75,10 @@ int ksef__conn_client_new(ksef_client **out, const ksef_conn *c,
 /* The connection's poll backoff: first and longest pause, in ms. */
 void ksef__conn_poll(const ksef_conn *c, long *initial_ms, long *max_ms);
 
+/* max_session_reopens of its options: how many new sessions one send may
+ * open after 21184. */
+int ksef__conn_max_session_reopens(const ksef_conn *c);
+
 /* Milliseconds of a monotonic clock, for deadlines. */
 int64_t ksef__mono_ms(void);
 

@@ -264,7 +264,8 @@ static int take_verdict(ksef_batch *b, const ksef_api_invoice_status *st)
 	    ksef__session_str_set(&e->invoice_number,
 				  st->invoice_number) != 0 ||
 	    ksef__session_str_set(&e->duplicate_of, dup_of) != 0 ||
-	    ksef__session_str_set(&e->duplicate_session, dup_session) != 0)
+	    ksef__session_str_set(&e->duplicate_session, dup_session) != 0 ||
+	    ksef__session_str_set(&e->session_reference, b->ref) != 0)
 		return KSEF_ENOMEM;
 	e->status = st->status->code;
 	return 0;

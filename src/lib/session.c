@@ -14,6 +14,13 @@
  * A session is used by one thread at a time; sessions of one connection
  * are independent, since each has its own client and state.
  *
+ * A send refused with 21184 ("Sesja tymczasowo niedostępna", KSeF's
+ * maintenance) continues in a new session: the object then spans several
+ * KSeF sessions, its parts (session.h), each with its own reference,
+ * status and UPO, and each invoice entry names the part it went into.
+ * The key is the current part's only: nothing more is sent into the
+ * parts left behind.
+ *
  * It can be exported and resumed (ksef_session_export/resume) with its key,
  * so that one session spans several runs of a program; state.c checks the
  * text, this file decides what it holds.
@@ -34,22 +41,78 @@
 #define LIST_MAX_PAGES 1000
 /* Longest joined status details kept for one invoice. */
 #define DETAILS_MAX 1024
+/* A send refused during maintenance, "Sesja tymczasowo niedostępna": a 400,
+ * so nothing was taken; the client opens a new session and goes on
+ * (announced in the ksef-api tracker; not in open-api.json yet, see
+ * docs/faults.md). */
+#define CODE_SESSION_UNAVAILABLE 21184
+
+/* One KSeF session the object sends or sent into (session.h, "Parts");
+ * all but the last were left after 21184. */
+struct session_part {
+	char ref[KSEF_REFNUM_BUFSZ];
+	int closed;              /* closed through this object */
+	int status;              /* as last seen */
+	char **upo_refs;
+	size_t upo_count;
+};
 
 struct ksef_session {
 	ksef_conn *conn;         /* borrowed */
 	ksef_client *client;     /* this session's own */
 	unsigned long token_gen; /* the access token generation client holds */
-	ksef_envelope *env;
-	char ref[KSEF_REFNUM_BUFSZ];
+	ksef_envelope *env;      /* the current part's key */
 	ksef_form form;
-	int64_t valid_until_ms;  /* KSEF_TIME_UNSET: not given */
-	int closed;
-	int status;
+	int64_t valid_until_ms;  /* the current part's; KSEF_TIME_UNSET */
+	struct session_part *parts; /* the current one last; at least one */
+	size_t nparts;
 	ksef_session_invoice *invoices; /* strings ours: see session_int.h */
 	size_t count, cap;
-	char **upo_refs;
-	size_t upo_count;
 };
+
+static struct session_part *current(const ksef_session *s)
+{
+	return &s->parts[s->nparts - 1];
+}
+
+/* Room for one more part, made before a session is opened so that
+ * recording it cannot fail. */
+static int part_reserve(ksef_session *s, ksef_error *err)
+{
+	struct session_part *grown;
+
+	if (s->nparts >= KSEF_SESSION_PARTS_MAX)
+		return ksef__error_set(err, KSEF_ETOOBIG, "session %s: %d "
+			"sessions opened in turn after 21184 "
+			"(KSEF_SESSION_PARTS_MAX); not one more",
+			current(s)->ref, KSEF_SESSION_PARTS_MAX);
+	grown = realloc(s->parts, (s->nparts + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	s->parts = grown;
+	return 0;
+}
+
+/* Add a part (room reserved; ref shorter than KSEF_REFNUM_BUFSZ). */
+static void part_append(ksef_session *s, const char *ref, int status)
+{
+	struct session_part *p = &s->parts[s->nparts++];
+
+	memset(p, 0, sizeof(*p));
+	memcpy(p->ref, ref, strlen(ref) + 1);
+	p->status = status;
+}
+
+static void part_dispose(struct session_part *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->upo_count; i++)
+		free(p->upo_refs[i]);
+	free(p->upo_refs);
+	p->upo_refs = NULL;
+	p->upo_count = 0;
+}
 
 static const struct {
 	int code;
@@ -107,6 +170,7 @@ void ksef__session_invoice_clear(ksef_session_invoice *e)
 	free((char *)e->invoice_number);
 	free((char *)e->duplicate_of);
 	free((char *)e->duplicate_session);
+	free((char *)e->session_reference);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -138,7 +202,8 @@ static int entry_reserve(ksef_session *s, ksef_error *err)
 	return 0;
 }
 
-/* Record an invoice this object sent or found (room is reserved). */
+/* Record an invoice this object sent or found in the current part (room
+ * is reserved). */
 static int entry_track(ksef_session *s, const char *ref, const char *hash,
 		       int reconciled, ksef_error *err)
 {
@@ -152,6 +217,8 @@ static int entry_track(ksef_session *s, const char *ref, const char *hash,
 	memset(e, 0, sizeof(*e));
 	if (ksef__session_str_set(&e->reference_number, ref) != 0 ||
 	    ksef__session_str_set(&e->invoice_hash, hash) != 0 ||
+	    ksef__session_str_set(&e->session_reference,
+				  current(s)->ref) != 0 ||
 	    ksef__session_str_set(&e->description,
 		    ksef_invoice_status_description(
 			    KSEF_INVOICE_STATUS_ACCEPTED)) != 0) {
@@ -250,32 +317,32 @@ static int send_once(char ref[KSEF_REFNUM_BUFSZ], ksef_session *s,
 	do {
 		if ((error = use_token(s, err)) != 0)
 			return error;
-		error = ksef_client_invoice_send(ref, NULL, s->client, s->ref,
-			s->env, xml, len, opts, err);
+		error = ksef_client_invoice_send(ref, NULL, s->client,
+			current(s)->ref, s->env, xml, len, opts, err);
 	} while (retry_unauthorized(s, error, &tried));
 	return error;
 }
 
-/* One page of the session's invoices, renewing the token after a 401. */
+/* One page of a part's invoices, renewing the token after a 401. */
 static int list_page(ksef_api_invoice_list **out, ksef_session *s,
-		     const char *continuation, ksef_error *err)
+		     const char *ref, const char *continuation, ksef_error *err)
 {
 	int error, tried = 0;
 
 	do {
 		if ((error = use_token(s, err)) != 0)
 			return error;
-		error = ksef_client_session_invoices(out, s->client, s->ref, 0,
+		error = ksef_client_session_invoices(out, s->client, ref, 0,
 			LIST_PAGE_SIZE, continuation, err);
 	} while (retry_unauthorized(s, error, &tried));
 	return error;
 }
 
 /*
- * Walk every page of GET /sessions/{ref}/invoices. visit() returns 0 to go
- * on, 1 to stop, or a negative code.
+ * Walk every page of GET /sessions/{ref}/invoices of one part. visit()
+ * returns 0 to go on, 1 to stop, or a negative code.
  */
-static int list_all(ksef_session *s,
+static int list_all(ksef_session *s, const char *ref,
 		    int (*visit)(void *ctx, const ksef_api_invoice_status *st,
 				 ksef_error *err),
 		    void *ctx, ksef_error *err)
@@ -288,7 +355,7 @@ static int list_all(ksef_session *s,
 	int error = 0;
 
 	for (pages = 0; pages < LIST_MAX_PAGES; pages++) {
-		if ((error = list_page(&page, s, next, err)) != 0)
+		if ((error = list_page(&page, s, ref, next, err)) != 0)
 			break;
 		free(next);
 		next = NULL;
@@ -307,7 +374,7 @@ static int list_all(ksef_session *s,
 	if (error == 0 && next != NULL)
 		error = ksef__error_set(err, KSEF_ETOOBIG,
 			"session %s lists more than %d pages of invoices",
-			s->ref, LIST_MAX_PAGES);
+			ref, LIST_MAX_PAGES);
 	free(next);
 	return error < 0 ? error : 0;
 }
@@ -334,7 +401,7 @@ static int visit_hash(void *ctx, const ksef_api_invoice_status *st,
 	return 1;
 }
 
-/* Look for the invoice in the session, and send it only if absent. */
+/* Look for the invoice in the current part, and send it only if absent. */
 static int find_or_send(char ref[KSEF_REFNUM_BUFSZ], int *found,
 			ksef_session *s, const unsigned char *xml, size_t len,
 			const char *hash, const ksef_client_send_options *opts,
@@ -344,7 +411,7 @@ static int find_or_send(char ref[KSEF_REFNUM_BUFSZ], int *found,
 	int error;
 
 	*found = 0;
-	if ((error = list_all(s, visit_hash, &hs, err)) != 0)
+	if ((error = list_all(s, current(s)->ref, visit_hash, &hs, err)) != 0)
 		return error;
 	if (hs.found) {
 		*found = 1;
@@ -359,10 +426,114 @@ static int check_send(const ksef_session *s, const void *ref_out,
 	if (s == NULL || ref_out == NULL || xml == NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 				       "session, ref_out and xml are required");
-	if (s->closed)
+	if (current(s)->closed)
 		return ksef__error_set(err, KSEF_EINVAL,
-				       "session %s is closed", s->ref);
+				       "session %s is closed", current(s)->ref);
 	return 0;
+}
+
+/* Send, and after a failure that leaves it unknown whether the invoice was
+ * taken, look before sending again. */
+static int send_reconciled(char ref[KSEF_REFNUM_BUFSZ], int *found,
+			   ksef_session *s, const unsigned char *xml,
+			   size_t len, const char *hash,
+			   const ksef_client_send_options *opts,
+			   ksef_error *err)
+{
+	long pause, unused;
+	int error;
+
+	*found = 0;
+	error = send_once(ref, s, xml, len, opts, err);
+	if (error != 0 && ambiguous(s, error)) {
+		/* Give a request that is still on its way time to land
+		 * before looking for it. */
+		ksef__conn_poll(s->conn, &pause, &unused);
+		ksef__sleep_ms(pause);
+		error = find_or_send(ref, found, s, xml, len, hash, opts, err);
+	}
+	return error;
+}
+
+/* Was the last send refused because the session is unavailable? */
+static int unavailable(const ksef_session *s, int error)
+{
+	return error == KSEF_EHTTP &&
+	       ksef_api_error_has_code(ksef_client_last_error(s->client),
+				       CODE_SESSION_UNAVAILABLE);
+}
+
+static int open_online(ksef_api_session_opened **opened,
+		       ksef_envelope **env_out, ksef_session *s,
+		       int *from_call, ksef_error *err);
+static int close_part(ksef_session *s, struct session_part *p,
+		      ksef_error *err);
+
+/*
+ * The current part refused a send with 21184: open a new session for the
+ * same form with a fresh key and make it the current part, then close the
+ * one left behind, so that KSeF verifies what it took and makes its UPO
+ * (docs/library.md). Opened first: if that fails the object stays where
+ * it was. A refused close is no error here (a session under maintenance
+ * may refuse it too): KSeF closes the session at its validUntil, and its
+ * part keeps status 100 to say so.
+ */
+static int continue_in_new_session(ksef_session *s, ksef_error *err)
+{
+	ksef_api_session_opened *opened = NULL;
+	ksef_envelope *env = NULL;
+	size_t left = s->nparts - 1;
+	int error, from_call;
+
+	if ((error = part_reserve(s, err)) != 0 ||
+	    (error = open_online(&opened, &env, s, &from_call, err)) != 0)
+		return error;
+	part_append(s, opened->reference_number, KSEF_SESSION_CODE_OPEN);
+	s->valid_until_ms = opened->valid_until_ms;
+	ksef_api_session_opened_free(opened);
+	/* The old key is of no more use: nothing more goes there. */
+	ksef_envelope_free(s->env);
+	s->env = env;
+	(void)close_part(s, &s->parts[left], NULL);
+	return 0;
+}
+
+/*
+ * Send into the current part (look_first: find or send); after a 21184,
+ * continue in a new session and send there, at most max_session_reopens
+ * times in one call. A new session holds nothing yet, so there the
+ * invoice is sent without looking.
+ */
+static int send_continuing(char ref[KSEF_REFNUM_BUFSZ], int *found,
+			   ksef_session *s, const unsigned char *xml,
+			   size_t len, const char *hash,
+			   const ksef_client_send_options *opts, int look_first,
+			   ksef_error *err)
+{
+	int max = ksef__conn_max_session_reopens(s->conn), reopens = 0, error;
+	char first[KSEF_REFNUM_BUFSZ];
+
+	memcpy(first, current(s)->ref, sizeof(first));
+	for (;;) {
+		*found = 0;
+		error = look_first ?
+			find_or_send(ref, found, s, xml, len, hash, opts,
+				     err) :
+			send_reconciled(ref, found, s, xml, len, hash, opts,
+					err);
+		if (error == 0 || !unavailable(s, error) || max == 0)
+			return error;
+		if (reopens == max)
+			return ksef__error_set(err, KSEF_EHTTP, "session %s "
+				"unavailable (21184), and so were the %d new "
+				"session(s) opened after it, the last %s; the "
+				"invoice was not sent", first, reopens,
+				current(s)->ref);
+		if ((error = continue_in_new_session(s, err)) != 0)
+			return error;
+		reopens++;
+		look_first = 0;
+	}
 }
 
 int ksef_session_send(char ref_out[KSEF_REFNUM_BUFSZ], ksef_session *s,
@@ -370,25 +541,15 @@ int ksef_session_send(char ref_out[KSEF_REFNUM_BUFSZ], ksef_session *s,
 		      const ksef_client_send_options *opts, ksef_error *err)
 {
 	char hash[KSEF_SHA256_B64_LEN + 1], ref[KSEF_REFNUM_BUFSZ];
-	long pause, unused;
 	int error, found = 0;
 
 	if ((error = check_send(s, ref_out, xml, err)) != 0 ||
 	    (error = entry_reserve(s, err)) != 0 ||
 	    (error = ksef_sha256_base64(hash, xml, len, err)) != 0)
 		return error;
-	error = send_once(ref, s, xml, len, opts, err);
-	if (error != 0 && ambiguous(s, error)) {
-		/* Give a request that is still on its way time to land
-		 * before looking for it. */
-		ksef__conn_poll(s->conn, &pause, &unused);
-		ksef__sleep_ms(pause);
-		error = find_or_send(ref, &found, s, xml, len, hash, opts,
-				     err);
-	}
-	if (error != 0)
-		return error;
-	if ((error = entry_track(s, ref, hash, found, err)) != 0)
+	if ((error = send_continuing(ref, &found, s, xml, len, hash, opts, 0,
+				     err)) != 0 ||
+	    (error = entry_track(s, ref, hash, found, err)) != 0)
 		return error;
 	memcpy(ref_out, ref, KSEF_REFNUM_BUFSZ);
 	return 0;
@@ -406,8 +567,8 @@ int ksef_session_send_or_find(char ref_out[KSEF_REFNUM_BUFSZ], int *found_out,
 	    (error = entry_reserve(s, err)) != 0 ||
 	    (error = ksef_sha256_base64(hash, xml, len, err)) != 0)
 		return error;
-	if ((error = find_or_send(ref, &found, s, xml, len, hash, opts,
-				  err)) != 0 ||
+	if ((error = send_continuing(ref, &found, s, xml, len, hash, opts, 1,
+				     err)) != 0 ||
 	    (error = entry_track(s, ref, hash, found, err)) != 0)
 		return error;
 	memcpy(ref_out, ref, KSEF_REFNUM_BUFSZ);
@@ -421,8 +582,9 @@ int ksef_session_send_or_find(char ref_out[KSEF_REFNUM_BUFSZ], int *found_out,
  */
 
 struct session_open {
-	ksef_session *s;
+	ksef_client *client;
 	ksef_form form;
+	ksef_envelope *env;
 	ksef_api_session_opened **opened;
 };
 
@@ -430,15 +592,54 @@ static int open_with_key(void *ctx, const ksef_pubkey *key, ksef_error *err)
 {
 	struct session_open *o = ctx;
 
-	return ksef_client_session_open(o->opened, o->s->client, o->form,
-					o->s->env, key, err);
+	return ksef_client_session_open(o->opened, o->client, o->form, o->env,
+					key, err);
+}
+
+/*
+ * POST /sessions/online for s's form with a fresh key and IV (SPEC 3,
+ * 6.1), through s's client: *env_out gets the key, *opened the answer,
+ * whose reference number fits a part. *from_call says whether a failure
+ * was the open's own answer (not the renewal or the keys before it).
+ */
+static int open_online(ksef_api_session_opened **opened,
+		       ksef_envelope **env_out, ksef_session *s,
+		       int *from_call, ksef_error *err)
+{
+	struct session_open o;
+	ksef_envelope *env = NULL;
+	int error;
+
+	*opened = NULL;
+	*env_out = NULL;
+	*from_call = 0;
+	if ((error = ksef_envelope_new(&env, err)) != 0)
+		return error;
+	o.client = s->client;
+	o.form = s->form;
+	o.env = env;
+	o.opened = opened;
+	error = ksef__conn_call_with_key(s->conn, s->client, &s->token_gen,
+					 KSEF_KEY_USAGE_SYMMETRIC_KEY,
+					 open_with_key, &o, from_call, err);
+	if (error == 0 &&
+	    strlen((*opened)->reference_number) >= KSEF_REFNUM_BUFSZ)
+		error = ksef__error_set(err, KSEF_EPARSE,
+			"the session's reference number is too long");
+	if (error != 0) {
+		ksef_api_session_opened_free(*opened);
+		*opened = NULL;
+		ksef_envelope_free(env);
+		return error;
+	}
+	*env_out = env;
+	return 0;
 }
 
 int ksef_session_open(ksef_session **out, ksef_conn *conn, ksef_form form,
 		      ksef_error *err)
 {
 	ksef_api_session_opened *opened = NULL;
-	struct session_open o;
 	ksef_session *s;
 	int error, from_call = 0;
 
@@ -450,16 +651,11 @@ int ksef_session_open(ksef_session **out, ksef_conn *conn, ksef_form form,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	s->conn = conn;
-	/* A fresh key and IV for every session (SPEC 3, 6.1). */
+	s->form = form;
 	if ((error = ksef__conn_client_new(&s->client, conn, err)) != 0 ||
-	    (error = ksef_envelope_new(&s->env, err)) != 0)
+	    (error = part_reserve(s, err)) != 0)
 		goto fail;
-	o.s = s;
-	o.form = form;
-	o.opened = &opened;
-	error = ksef__conn_call_with_key(conn, s->client, &s->token_gen,
-					 KSEF_KEY_USAGE_SYMMETRIC_KEY,
-					 open_with_key, &o, &from_call, err);
+	error = open_online(&opened, &s->env, s, &from_call, err);
 	if (error != 0) {
 		/* The open itself was answered with an error (not the
 		 * renewal or the keys before it, which the connection's own
@@ -471,21 +667,12 @@ int ksef_session_open(ksef_session **out, ksef_conn *conn, ksef_form form,
 			ksef__conn_keep_error(conn, &s->client);
 		goto fail;
 	}
-	if (strlen(opened->reference_number) >= sizeof(s->ref)) {
-		error = ksef__error_set(err, KSEF_EPARSE,
-			"the session's reference number is too long");
-		goto fail;
-	}
-	memcpy(s->ref, opened->reference_number,
-	       strlen(opened->reference_number) + 1);
-	s->form = form;
+	part_append(s, opened->reference_number, KSEF_SESSION_CODE_OPEN);
 	s->valid_until_ms = opened->valid_until_ms;
-	s->status = KSEF_SESSION_CODE_OPEN;
 	ksef_api_session_opened_free(opened);
 	*out = s;
 	return 0;
 fail:
-	ksef_api_session_opened_free(opened);
 	ksef_session_free(s);
 	return error;
 }
@@ -499,9 +686,9 @@ void ksef_session_free(ksef_session *s)
 	for (i = 0; i < s->count; i++)
 		ksef__session_invoice_clear(&s->invoices[i]);
 	free(s->invoices);
-	for (i = 0; i < s->upo_count; i++)
-		free(s->upo_refs[i]);
-	free(s->upo_refs);
+	for (i = 0; i < s->nparts; i++)
+		part_dispose(&s->parts[i]);
+	free(s->parts);
 	ksef_envelope_free(s->env);
 	ksef_client_free(s->client);
 	free(s);
@@ -509,7 +696,7 @@ void ksef_session_free(ksef_session *s)
 
 const char *ksef_session_reference(const ksef_session *s)
 {
-	return s ? s->ref : NULL;
+	return s ? current(s)->ref : NULL;
 }
 
 ksef_form ksef_session_form(const ksef_session *s)
@@ -522,24 +709,42 @@ int64_t ksef_session_valid_until(const ksef_session *s)
 	return s != NULL ? s->valid_until_ms : KSEF_TIME_UNSET;
 }
 
-int ksef_session_close(ksef_session *s, ksef_error *err)
+/* POST /sessions/online/{ref}/close of one part. */
+static int close_part(ksef_session *s, struct session_part *p,
+		      ksef_error *err)
 {
 	int error, tried = 0;
 
-	if (s == NULL)
-		return ksef__error_set(err, KSEF_EINVAL, "session is NULL");
-	if (s->closed)
-		return ksef__error_set(err, KSEF_EINVAL,
-				       "session %s is closed already", s->ref);
 	do {
 		if ((error = use_token(s, err)) != 0)
 			return error;
-		error = ksef_client_session_close(s->client, s->ref, err);
+		error = ksef_client_session_close(s->client, p->ref, err);
 	} while (retry_unauthorized(s, error, &tried));
 	if (error != 0)
 		return error;
-	s->closed = 1;
-	s->status = KSEF_SESSION_CODE_CLOSED;
+	p->closed = 1;
+	p->status = KSEF_SESSION_CODE_CLOSED;
+	return 0;
+}
+
+int ksef_session_close(ksef_session *s, ksef_error *err)
+{
+	size_t i;
+	int error;
+
+	if (s == NULL)
+		return ksef__error_set(err, KSEF_EINVAL, "session is NULL");
+	if (current(s)->closed)
+		return ksef__error_set(err, KSEF_EINVAL,
+				       "session %s is closed already",
+				       current(s)->ref);
+	if ((error = close_part(s, current(s), err)) != 0)
+		return error;
+	/* A part left after 21184 whose close KSeF refused then is asked
+	 * once more; refused again, KSeF closes it at its validUntil. */
+	for (i = 0; i + 1 < s->nparts; i++)
+		if (!s->parts[i].closed)
+			(void)close_part(s, &s->parts[i], NULL);
 	return 0;
 }
 
@@ -547,12 +752,15 @@ int ksef_session_close(ksef_session *s, ksef_error *err)
  * Waiting
  */
 
-static size_t pending(const ksef_session *s)
+/* The invoices not yet final in one part, or in all with p NULL. */
+static size_t pending(const ksef_session *s, const struct session_part *p)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < s->count; i++)
-		if (s->invoices[i].status < 200)
+		if (s->invoices[i].status < 200 &&
+		    (p == NULL ||
+		     strcmp(s->invoices[i].session_reference, p->ref) == 0))
 			n++;
 	return n;
 }
@@ -569,8 +777,9 @@ static int visit_update(void *ctx, const ksef_api_invoice_status *st,
 	return entry_update(e, st, err);
 }
 
-/* GET /sessions/{ref}: the session's code, and its UPO pages once 200. */
-static int update_session(ksef_session *s, ksef_error *err)
+/* GET /sessions/{ref}: a part's code, and its UPO pages once 200. */
+static int update_session(ksef_session *s, struct session_part *p,
+			  ksef_error *err)
 {
 	ksef_api_session_status *st = NULL;
 	char **refs = NULL;
@@ -580,22 +789,22 @@ static int update_session(ksef_session *s, ksef_error *err)
 	do {
 		if ((error = use_token(s, err)) != 0)
 			return error;
-		error = ksef_client_session_status(&st, s->client, s->ref, err);
+		error = ksef_client_session_status(&st, s->client, p->ref, err);
 	} while (retry_unauthorized(s, error, &tried));
 	if (error != 0)
 		return error;
 	pages = ksef_api_upo_pages_count(st->upo_pages);
-	if (pages > 0 && s->upo_count == 0) {
+	if (pages > 0 && p->upo_count == 0) {
 		if ((refs = calloc(pages, sizeof(*refs))) == NULL)
 			goto nomem;
 		for (n = 0; n < pages; n++)
 			if ((refs[n] = strdup(ksef_api_upo_pages_at(
 				st->upo_pages, n)->reference_number)) == NULL)
 				goto nomem;
-		s->upo_refs = refs;
-		s->upo_count = n;
+		p->upo_refs = refs;
+		p->upo_count = n;
 	}
-	s->status = st->status->code;
+	p->status = st->status->code;
 	ksef_api_session_status_free(st);
 	return 0;
 nomem:
@@ -606,11 +815,32 @@ nomem:
 	return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 }
 
+/* Bring one part up to date: 1 when it is done (its invoices final and,
+ * if closed, itself), 0 while not, or a negative code. */
+static int wait_part(ksef_session *s, struct session_part *p,
+		     ksef_error *err)
+{
+	int error;
+
+	if (pending(s, p) > 0 &&
+	    (error = list_all(s, p->ref, visit_update, s, err)) != 0)
+		return error;
+	/* The session ends only after its invoices (SPEC 5.1). */
+	if (pending(s, p) == 0 && p->closed &&
+	    !ksef_session_status_is_final(p->status) &&
+	    (error = update_session(s, p, err)) != 0)
+		return error;
+	return pending(s, p) == 0 &&
+	       (!p->closed || ksef_session_status_is_final(p->status));
+}
+
 int ksef_session_wait(ksef_session *s, long timeout_ms, ksef_error *err)
 {
+	const struct session_part *late;
 	int64_t deadline, left;
 	long delay, max_delay;
-	int error;
+	size_t i;
+	int done;
 
 	if (s == NULL || timeout_ms < 1)
 		return ksef__error_set(err, KSEF_EINVAL,
@@ -618,23 +848,21 @@ int ksef_session_wait(ksef_session *s, long timeout_ms, ksef_error *err)
 	ksef__conn_poll(s->conn, &delay, &max_delay);
 	deadline = ksef__mono_ms() + timeout_ms;
 	for (;;) {
-		if (pending(s) > 0 &&
-		    (error = list_all(s, visit_update, s, err)) != 0)
-			return error;
-		/* The session ends only after its invoices (SPEC 5.1). */
-		if (pending(s) == 0 && s->closed &&
-		    !ksef_session_status_is_final(s->status) &&
-		    (error = update_session(s, err)) != 0)
-			return error;
-		if (pending(s) == 0 &&
-		    (!s->closed || ksef_session_status_is_final(s->status)))
+		late = NULL;
+		for (i = 0; i < s->nparts; i++) {
+			if ((done = wait_part(s, &s->parts[i], err)) < 0)
+				return done;
+			if (!done && late == NULL)
+				late = &s->parts[i];
+		}
+		if (late == NULL)
 			return 0;
 		left = deadline - ksef__mono_ms();
 		if (left <= 0)
 			return ksef__error_set(err, KSEF_ENETWORK,
 				"session %s: %zu invoice(s) still in progress, "
-				"session status %d, after %ld ms", s->ref,
-				pending(s), s->status, timeout_ms);
+				"session status %d, after %ld ms", late->ref,
+				pending(s, late), late->status, timeout_ms);
 		ksef__sleep_ms(delay < left ? delay : (long)left);
 		delay = delay > max_delay / 2 ? max_delay : delay * 2;
 	}
@@ -653,7 +881,22 @@ const ksef_session_invoice *ksef_session_invoice_at(const ksef_session *s,
 
 int ksef_session_status(const ksef_session *s)
 {
-	return s ? s->status : 0;
+	return s ? current(s)->status : 0;
+}
+
+size_t ksef_session_part_count(const ksef_session *s)
+{
+	return s ? s->nparts : 0;
+}
+
+const char *ksef_session_part_reference(const ksef_session *s, size_t part)
+{
+	return s && part < s->nparts ? s->parts[part].ref : NULL;
+}
+
+int ksef_session_part_status(const ksef_session *s, size_t part)
+{
+	return s && part < s->nparts ? s->parts[part].status : 0;
 }
 
 /*
@@ -663,15 +906,21 @@ int ksef_session_status(const ksef_session *s)
 int ksef_session_invoice_upo(ksef_buf *out, ksef_session *s,
 			     const char *invoice_ref, ksef_error *err)
 {
+	const ksef_session_invoice *e;
+	const char *sref;
 	int error, tried = 0;
 
 	if (out == NULL || s == NULL || invoice_ref == NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 			"out, session and invoice_ref are required");
+	/* Asked of the part it went into, which after 21184 may be an
+	 * earlier one. */
+	e = entry_find(s, invoice_ref);
+	sref = e != NULL ? e->session_reference : current(s)->ref;
 	do {
 		if ((error = use_token(s, err)) != 0)
 			return error;
-		error = ksef_client_upo_by_invoice_ref(out, s->client, s->ref,
+		error = ksef_client_upo_by_invoice_ref(out, s->client, sref,
 						       invoice_ref, err);
 	} while (retry_unauthorized(s, error, &tried));
 	return error;
@@ -679,28 +928,48 @@ int ksef_session_invoice_upo(ksef_buf *out, ksef_session *s,
 
 size_t ksef_session_upo_page_count(const ksef_session *s)
 {
-	return s ? s->upo_count : 0;
+	return s ? current(s)->upo_count : 0;
 }
 
-int ksef_session_upo(ksef_buf *out, ksef_session *s, size_t page,
-		     ksef_error *err)
+size_t ksef_session_part_upo_page_count(const ksef_session *s, size_t part)
 {
+	return s && part < s->nparts ? s->parts[part].upo_count : 0;
+}
+
+int ksef_session_part_upo(ksef_buf *out, ksef_session *s, size_t part,
+			  size_t page, ksef_error *err)
+{
+	const struct session_part *p;
 	int error, tried = 0;
 
 	if (out == NULL || s == NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 				       "out and session are required");
-	if (page >= s->upo_count)
+	if (part >= s->nparts)
 		return ksef__error_set(err, KSEF_EINVAL,
-			"session %s has %zu UPO page(s), not %zu", s->ref,
-			s->upo_count, page + 1);
+			"session %s has %zu part(s), not %zu",
+			current(s)->ref, s->nparts, part + 1);
+	p = &s->parts[part];
+	if (page >= p->upo_count)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"session %s has %zu UPO page(s), not %zu", p->ref,
+			p->upo_count, page + 1);
 	do {
 		if ((error = use_token(s, err)) != 0)
 			return error;
-		error = ksef_client_upo_session_page(out, s->client, s->ref,
-						     s->upo_refs[page], err);
+		error = ksef_client_upo_session_page(out, s->client, p->ref,
+						     p->upo_refs[page], err);
 	} while (retry_unauthorized(s, error, &tried));
 	return error;
+}
+
+int ksef_session_upo(ksef_buf *out, ksef_session *s, size_t page,
+		     ksef_error *err)
+{
+	if (out == NULL || s == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+				       "out and session are required");
+	return ksef_session_part_upo(out, s, s->nparts - 1, page, err);
 }
 
 const ksef_api_error *ksef_session_last_error(const ksef_session *s)
@@ -741,24 +1010,30 @@ static int set_new(json_t *o, const char *key, json_t *v)
 int ksef_session_export(ksef_buf *out, ksef_session *s, ksef_error *err)
 {
 	ksef_context_type ctx_type;
+	const struct session_part *cur;
 	const char *ctx_value;
 	json_t *o, *list = NULL;
-	size_t i;
+	size_t i, n = 0;
 	int error;
 
 	if (out == NULL || s == NULL)
 		return ksef__error_set(err, KSEF_EINVAL,
 				       "out and session are required");
-	if (s->count > KSEF_SESSION_STATE_MAX_INVOICES)
+	/* The state is the current part's: the parts left after 21184 take
+	 * no more invoices, and their verdicts are read without a key. */
+	cur = current(s);
+	for (i = 0; i < s->count; i++)
+		n += strcmp(s->invoices[i].session_reference, cur->ref) == 0;
+	if (n > KSEF_SESSION_STATE_MAX_INVOICES)
 		return ksef__error_set(err, KSEF_ETOOBIG, "session %s holds "
-			"%zu invoices, over the limit of %d", s->ref, s->count,
+			"%zu invoices, over the limit of %d", cur->ref, n,
 			KSEF_SESSION_STATE_MAX_INVOICES);
 	ctx_value = ksef_conn_context(&ctx_type, s->conn);
 	o = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s}",
 		"version", KSEF_SESSION_STATE_VERSION,
 		"baseUrl", ksef_conn_base_url(s->conn),
 		"contextType", ksef__state_context_name(ctx_type),
-		"contextValue", ctx_value, "referenceNumber", s->ref,
+		"contextValue", ctx_value, "referenceNumber", cur->ref,
 		"formCode", ksef_form_code_of(s->form).system_code);
 	if (o == NULL ||
 	    set_new(o, "key", secret_b64(ksef_envelope_key(s->env),
@@ -768,14 +1043,17 @@ int ksef_session_export(ksef_buf *out, ksef_session *s, ksef_error *err)
 	    (s->valid_until_ms != KSEF_TIME_UNSET &&
 	     set_new(o, "validUntil",
 		     ksef__state_time_json(s->valid_until_ms)) != 0) ||
-	    set_new(o, "closed", json_boolean(s->closed)) != 0 ||
+	    set_new(o, "closed", json_boolean(cur->closed)) != 0 ||
 	    set_new(o, "invoices", list = json_array()) != 0)
 		goto nomem;
 	for (i = 0; i < s->count; i++) {
 		const ksef_session_invoice *e = &s->invoices[i];
-		json_t *item = json_pack("{s:s}", "referenceNumber",
-					 e->reference_number);
+		json_t *item;
 
+		if (strcmp(e->session_reference, cur->ref) != 0)
+			continue;
+		item = json_pack("{s:s}", "referenceNumber",
+				 e->reference_number);
 		if (item == NULL ||
 		    (e->invoice_hash != NULL &&
 		     set_new(item, "invoiceHash",
@@ -946,10 +1224,11 @@ int ksef_session_resume(ksef_session **out, ksef_conn *conn,
 		goto done;
 	}
 	s->conn = conn;
-	memcpy(s->ref, ref, strlen(ref) + 1);
-	s->closed = json_is_true(closed);
-	s->status = s->closed ? KSEF_SESSION_CODE_CLOSED :
-				KSEF_SESSION_CODE_OPEN;
+	if ((error = part_reserve(s, err)) != 0)
+		goto done;
+	part_append(s, ref, json_is_true(closed) ? KSEF_SESSION_CODE_CLOSED :
+						   KSEF_SESSION_CODE_OPEN);
+	s->parts[0].closed = json_is_true(closed);
 	if ((error = state_form(&s->form, root, err)) != 0 ||
 	    (error = ksef__state_time(&s->valid_until_ms, root, "validUntil",
 				      1, SESSION_STATE, err)) != 0 ||

@@ -3,10 +3,11 @@
  * against the real ksefd under each fault of a plan (docs/faults.md), put
  * in force by `ksefd faults set` while ksefd runs: what the client sees,
  * and for sends that it retries what is safe, looks before sending again
- * after an ambiguous failure, and so never has an invoice accepted twice.
- * Each fault also leaves its "fault injected" line in ksefd's log, and
- * `ksefd faults show` counts it; a bad plan is refused, at start and by
- * the command, and the old plan stays.
+ * after an ambiguous failure, and so never has an invoice accepted twice;
+ * a session unavailable with 21184 is continued in a new one, a bounded
+ * number of times. Each fault also leaves its "fault injected" line in
+ * ksefd's log, and `ksefd faults show` counts it; a bad plan is refused,
+ * at start and by the command, and the old plan stays.
  */
 #include "testsupport.h"
 #include <stdio.h>
@@ -96,7 +97,11 @@ static int log_lines(const char *needle)
 	return n;
 }
 
-static ksef_conn *conn_new(long timeout_ms, long max_retry_after_s)
+/* A connection; reopens < 0 keeps the default max_session_reopens, and
+ * poll_ms 0 the support's poll_initial_ms (also the pause before a send
+ * without a clear answer is looked up). */
+static ksef_conn *conn_make(long timeout_ms, long max_retry_after_s,
+			    int reopens, long poll_ms)
 {
 	ksef_conn_options o;
 	ksef_conn *c = NULL;
@@ -104,6 +109,12 @@ static ksef_conn *conn_new(long timeout_ms, long max_retry_after_s)
 
 	conn_options_for(&o, &client_opts, &srv, NIP);
 	o.ksef_token = token;
+	if (reopens >= 0)
+		o.max_session_reopens = reopens;
+	if (poll_ms > 0) {
+		o.poll_initial_ms = poll_ms;
+		o.poll_max_ms = poll_ms;
+	}
 	client_opts.retry_backoff_ms = 50;
 	if (timeout_ms > 0)
 		client_opts.timeout_ms = timeout_ms;
@@ -111,6 +122,11 @@ static ksef_conn *conn_new(long timeout_ms, long max_retry_after_s)
 	if (ksef_conn_new(&c, &o, &err) != 0)
 		fail_msg("conn: %s", err.message);
 	return c;
+}
+
+static ksef_conn *conn_new(long timeout_ms, long max_retry_after_s)
+{
+	return conn_make(timeout_ms, max_retry_after_s, -1, 0);
 }
 
 static ksef_session *session_new(ksef_conn *c)
@@ -350,12 +366,13 @@ static void a_429_storm_is_waited_out_within_the_cap(void **state)
 	ksef_conn_free(c);
 }
 
-/* 21184 during maintenance: the send fails with the code (a 400: the
- * invoice was not taken, so nothing is looked up or resent), and a new
- * session takes the invoice. */
-static void session_unavailable_21184_and_a_new_session_goes_on(void **state)
+/* 21184 with the continuation turned off (max_session_reopens 0): the
+ * send fails with the code (a 400: the invoice was not taken, so nothing
+ * is looked up or resent), the object stays in its session, and a new
+ * session opened by the caller takes the invoice. */
+static void a_21184_without_continuation_fails_with_the_code(void **state)
 {
-	ksef_conn *c = conn_new(0, 0);
+	ksef_conn *c = conn_make(0, 0, 0, 0);
 	ksef_session *s = session_new(c), *s2;
 	ksef_buf xml = KSEF_BUF_INIT;
 	char ref[KSEF_REFNUM_BUFSZ], plan[512];
@@ -373,9 +390,11 @@ static void session_unavailable_21184_and_a_new_session_goes_on(void **state)
 	assert_true(ksef_api_error_has_code(ksef_session_last_error(s),
 					    21184));
 	assert_non_null(strstr(err.message, "21184"));
-	/* and again: the session stays unavailable */
+	/* and again: the session stays unavailable, and the object in it */
 	assert_int_equal(ksef_session_send(ref, s, xml.ptr, xml.size, NULL,
 					   &err), KSEF_EHTTP);
+	assert_int_equal(ksef_session_part_count(s), 1);
+	assert_int_equal(ksef_session_invoice_count(s), 0);
 	assert_int_equal(listed(ksef_session_reference(s), &xml, &ok), 0);
 	assert_int_equal(log_lines("rule=maintenance "
 				   "action=session_unavailable"), 2);
@@ -393,6 +412,258 @@ static void session_unavailable_21184_and_a_new_session_goes_on(void **state)
 	ksef_conn_free(c);
 }
 
+/* The UPO of part `part`'s page 0, and of one invoice: both fetched. */
+static void fetch_upos(ksef_session *s, size_t part, const char *invoice_ref)
+{
+	ksef_buf upo = KSEF_BUF_INIT;
+	ksef_error err;
+
+	assert_true(ksef_session_part_upo_page_count(s, part) >= 1);
+	if (ksef_session_part_upo(&upo, s, part, 0, &err) != 0)
+		fail_msg("session UPO of part %zu: %s", part, err.message);
+	assert_non_null(strstr((const char *)upo.ptr,
+			       ksef_session_part_reference(s, part)));
+	if (ksef_session_invoice_upo(&upo, s, invoice_ref, &err) != 0)
+		fail_msg("invoice UPO in part %zu: %s", part, err.message);
+	assert_true(upo.size > 0);
+	ksef_buf_dispose(&upo);
+}
+
+/* 21184 on the second send (a maintenance window that begins then): the
+ * object continues in a new session, which takes that invoice and the
+ * next; the first stays in the first session, which was closed when the
+ * object left it. Every invoice is accepted exactly once across the two,
+ * as both sessions' invoice lists show, and both sessions' UPOs come. */
+static void a_21184_continues_in_a_new_session_each_invoice_once(
+	void **state)
+{
+	ksef_conn *c = conn_new(0, 0);
+	ksef_session *s = session_new(c), *back = NULL;
+	ksef_buf xml[3] = { KSEF_BUF_INIT, KSEF_BUF_INIT, KSEF_BUF_INIT };
+	ksef_buf saved = KSEF_BUF_INIT;
+	char ref[3][KSEF_REFNUM_BUFSZ], first[KSEF_REFNUM_BUFSZ];
+	const char *second;
+	ksef_error err;
+	int i, ok;
+
+	(void)state;
+	snprintf(first, sizeof(first), "%s", ksef_session_reference(s));
+	assert_int_equal(set_plan("{\"rules\": [{\"id\": \"window\", "
+		"\"action\": \"session_unavailable\", \"group\": \"send\", "
+		"\"nth\": 2, \"count\": 1}]}"), 0);
+	for (i = 0; i < 3; i++) {
+		gen(&xml[i], KSEF_FORM_FA3, NIP, "FCONT/", i + 1, today);
+		if (ksef_session_send(ref[i], s, xml[i].ptr, xml[i].size, NULL,
+				      &err) != 0)
+			fail_msg("send %d: %s", i + 1, err.message);
+	}
+	assert_int_equal(log_lines("rule=window action=session_unavailable"),
+			 1);
+	/* the object moved on, and says where each invoice went */
+	assert_int_equal(ksef_session_part_count(s), 2);
+	assert_string_equal(ksef_session_part_reference(s, 0), first);
+	second = ksef_session_reference(s);
+	assert_string_equal(ksef_session_part_reference(s, 1), second);
+	assert_string_not_equal(second, first);
+	assert_null(ksef_session_part_reference(s, 2));
+	assert_string_equal(ksef_session_invoice_at(s, 0)->session_reference,
+			    first);
+	assert_string_equal(ksef_session_invoice_at(s, 1)->session_reference,
+			    second);
+	assert_string_equal(ksef_session_invoice_at(s, 2)->session_reference,
+			    second);
+	/* the first session was closed when the object left it */
+	assert_int_equal(ksef_session_part_status(s, 0),
+			 KSEF_SESSION_CODE_CLOSED);
+	assert_int_equal(ksef_session_status(s), KSEF_SESSION_CODE_OPEN);
+	/* the saved state is the new session's, with its own invoices */
+	if (ksef_session_export(&saved, s, &err) != 0 ||
+	    ksef_session_resume(&back, c, (const char *)saved.ptr, saved.size,
+				&err) != 0)
+		fail_msg("export/resume: %s", err.message);
+	assert_string_equal(ksef_session_reference(back), second);
+	assert_int_equal(ksef_session_invoice_count(back), 2);
+	ksef_session_free(back);
+	ksef_buf_dispose_secure(&saved);
+
+	close_and_wait(s);
+	assert_int_equal(ksef_session_invoice_count(s), 3);
+	for (i = 0; i < 3; i++) {
+		const ksef_session_invoice *e = ksef_session_invoice_at(s,
+							(size_t)i);
+
+		if (e->status != 200)
+			fail_msg("invoice %d: %d %s", i + 1, e->status,
+				 e->details ? e->details : "");
+		assert_string_equal(e->reference_number, ref[i]);
+		assert_int_equal(e->reconciled, 0);
+	}
+	assert_int_equal(ksef_session_part_status(s, 0), 200);
+	assert_int_equal(ksef_session_part_status(s, 1), 200);
+	assert_int_equal(ksef_session_status(s), 200);
+	/* once each, across the two sessions */
+	assert_int_equal(listed(first, &xml[0], &ok), 1);
+	assert_int_equal(ok, 1);
+	assert_int_equal(listed(second, &xml[0], &ok), 0);
+	for (i = 1; i < 3; i++) {
+		assert_int_equal(listed(first, &xml[i], &ok), 0);
+		assert_int_equal(listed(second, &xml[i], &ok), 1);
+		assert_int_equal(ok, 1);
+	}
+	fetch_upos(s, 0, ref[0]);
+	fetch_upos(s, 1, ref[1]);
+	clear_plan();
+	ksef_session_free(s);
+	for (i = 0; i < 3; i++)
+		ksef_buf_dispose(&xml[i]);
+	ksef_conn_free(c);
+}
+
+/* The session left after 21184 refuses to be closed as well (a 503 on
+ * its close): the send still goes on in the new session, and the old
+ * part keeps status 100 until ksef_session_close(), which closes the
+ * current part and asks the old one again; the wait then covers both,
+ * and both sessions' UPOs come. */
+static void a_21184_whose_old_session_will_not_close_is_closed_later(
+	void **state)
+{
+	ksef_conn *c = conn_new(0, 0);
+	ksef_session *s = session_new(c);
+	ksef_buf xml[2] = { KSEF_BUF_INIT, KSEF_BUF_INIT };
+	char ref[KSEF_REFNUM_BUFSZ], first[KSEF_REFNUM_BUFSZ];
+	ksef_error err;
+	int i, ok;
+
+	(void)state;
+	snprintf(first, sizeof(first), "%s", ksef_session_reference(s));
+	assert_int_equal(set_plan("{\"rules\": [{\"id\": \"window4\", "
+		"\"action\": \"session_unavailable\", \"group\": \"send\", "
+		"\"nth\": 2, \"count\": 1}, {\"id\": \"no-close\", "
+		"\"action\": \"status\", \"status\": 503, \"route\": "
+		"\"POST /sessions/online/{ref}/close\", \"count\": 1}]}"), 0);
+	for (i = 0; i < 2; i++) {
+		gen(&xml[i], KSEF_FORM_FA3, NIP, "FNOCLOSE/", i + 1, today);
+		if (ksef_session_send(ref, s, xml[i].ptr, xml[i].size, NULL,
+				      &err) != 0)
+			fail_msg("send %d: %s", i + 1, err.message);
+	}
+	assert_int_equal(log_lines("rule=no-close action=status"), 1);
+	assert_int_equal(ksef_session_part_count(s), 2);
+	assert_int_equal(ksef_session_part_status(s, 0),
+			 KSEF_SESSION_CODE_OPEN);
+	/* its invoice is final without the session being closed */
+	if (ksef_session_wait(s, WAIT_MS, &err) != 0)
+		fail_msg("wait: %s", err.message);
+	assert_int_equal(ksef_session_invoice_at(s, 0)->status, 200);
+	assert_int_equal(ksef_session_part_status(s, 0),
+			 KSEF_SESSION_CODE_OPEN);
+	assert_int_equal(ksef_session_part_upo_page_count(s, 0), 0);
+	close_and_wait(s);
+	assert_int_equal(ksef_session_invoice_at(s, 1)->status, 200);
+	assert_int_equal(ksef_session_part_status(s, 0), 200);
+	assert_int_equal(ksef_session_status(s), 200);
+	assert_int_equal(listed(first, &xml[0], &ok), 1);
+	assert_int_equal(ok, 1);
+	assert_int_equal(listed(ksef_session_reference(s), &xml[1], &ok), 1);
+	assert_int_equal(ok, 1);
+	fetch_upos(s, 0, ksef_session_invoice_at(s, 0)->reference_number);
+	fetch_upos(s, 1, ksef_session_invoice_at(s, 1)->reference_number);
+	clear_plan();
+	ksef_session_free(s);
+	for (i = 0; i < 2; i++)
+		ksef_buf_dispose(&xml[i]);
+	ksef_conn_free(c);
+}
+
+/* The reconciling send on its own (ksef_session_send_or_find) into an
+ * unavailable session: looked up, not found, refused with 21184, and
+ * sent into a new session without looking there. */
+static void a_find_or_send_into_an_unavailable_session_goes_on(void **state)
+{
+	ksef_conn *c = conn_new(0, 0);
+	ksef_session *s = session_new(c);
+	ksef_buf xml = KSEF_BUF_INIT;
+	char ref[KSEF_REFNUM_BUFSZ], first[KSEF_REFNUM_BUFSZ], plan[512];
+	ksef_error err;
+	int found = -1, ok;
+
+	(void)state;
+	snprintf(first, sizeof(first), "%s", ksef_session_reference(s));
+	snprintf(plan, sizeof(plan), "{\"rules\": [{\"id\": \"window5\", "
+		 "\"action\": \"session_unavailable\", \"session\": \"%s\"}]}",
+		 first);
+	assert_int_equal(set_plan(plan), 0);
+	gen(&xml, KSEF_FORM_FA3, NIP, "FFIND/", 1, today);
+	if (ksef_session_send_or_find(ref, &found, s, xml.ptr, xml.size, NULL,
+				      &err) != 0)
+		fail_msg("send or find: %s", err.message);
+	assert_int_equal(found, 0);
+	assert_int_equal(ksef_session_part_count(s), 2);
+	assert_string_not_equal(ksef_session_reference(s), first);
+	assert_int_equal(log_lines("rule=window5 action=session_unavailable"),
+			 1);
+	close_and_wait(s);
+	assert_int_equal(ksef_session_invoice_at(s, 0)->status, 200);
+	assert_int_equal(listed(first, &xml, &ok), 0);
+	assert_int_equal(listed(ksef_session_reference(s), &xml, &ok), 1);
+	assert_int_equal(ok, 1);
+	clear_plan();
+	ksef_session_free(s);
+	ksef_buf_dispose(&xml);
+	ksef_conn_free(c);
+}
+
+/* Every session unavailable: the send and three new sessions get 21184,
+ * then the send fails with the code and a message that says so; nothing
+ * was taken anywhere, and no fourth new session is opened. */
+static void a_21184_everywhere_fails_after_three_new_sessions(void **state)
+{
+	ksef_conn *c = conn_new(0, 0);
+	ksef_session *s = session_new(c);
+	ksef_buf xml = KSEF_BUF_INIT;
+	char ref[KSEF_REFNUM_BUFSZ], first[KSEF_REFNUM_BUFSZ];
+	int before = log_lines("POST /v2/sessions/online 201");
+	ksef_error err;
+	size_t p;
+	int ok;
+
+	(void)state;
+	snprintf(first, sizeof(first), "%s", ksef_session_reference(s));
+	assert_int_equal(set_plan("{\"rules\": [{\"id\": \"down\", "
+		"\"action\": \"session_unavailable\"}]}"), 0);
+	gen(&xml, KSEF_FORM_FA3, NIP, "FDOWN/", 1, today);
+	assert_int_equal(ksef_session_send(ref, s, xml.ptr, xml.size, NULL,
+					   &err), KSEF_EHTTP);
+	assert_non_null(strstr(err.message, first));
+	assert_non_null(strstr(err.message, "(21184)"));
+	assert_non_null(strstr(err.message, "3 new session(s)"));
+	assert_true(ksef_api_error_has_code(ksef_session_last_error(s),
+					    21184));
+	assert_int_equal(log_lines("rule=down action=session_unavailable"),
+			 4);
+	assert_int_equal(log_lines("POST /v2/sessions/online 201"),
+			 before + 3);
+	assert_int_equal(ksef_session_part_count(s), 4);
+	assert_int_equal(ksef_session_invoice_count(s), 0);
+	for (p = 0; p < 4; p++)
+		assert_int_equal(listed(ksef_session_part_reference(s, p),
+					&xml, &ok), 0);
+	for (p = 0; p < 3; p++)
+		assert_int_equal(ksef_session_part_status(s, p),
+				 KSEF_SESSION_CODE_CLOSED);
+	clear_plan();
+	/* the last one is still open, and works once the window ends */
+	if (ksef_session_send(ref, s, xml.ptr, xml.size, NULL, &err) != 0)
+		fail_msg("send after the window: %s", err.message);
+	close_and_wait(s);
+	assert_int_equal(ksef_session_invoice_at(s, 0)->status, 200);
+	assert_int_equal(listed(ksef_session_reference(s), &xml, &ok), 1);
+	assert_int_equal(ok, 1);
+	ksef_session_free(s);
+	ksef_buf_dispose(&xml);
+	ksef_conn_free(c);
+}
+
 /* ksefd answers a send later than the client waits: the client gives
  * up, looks, and (the first not landed yet) sends again. Whatever the
  * order, one of the two is accepted and the other is a duplicate (440)
@@ -405,6 +676,7 @@ static void a_send_past_the_client_timeout_is_never_accepted_twice(
 	ksef_session *s = session_new(c);
 	ksef_buf xml = KSEF_BUF_INIT;
 	char ref[KSEF_REFNUM_BUFSZ], sref[KSEF_REFNUM_BUFSZ];
+	const ksef_session_invoice *e;
 	ksef_error err;
 	int n, ok;
 
@@ -422,10 +694,42 @@ static void a_send_past_the_client_timeout_is_never_accepted_twice(
 	assert_in_range(n, 1, 2);
 	assert_int_equal(ok, 1);
 	assert_int_equal(listed_duplicates, n - 1);
+	/* and the client's entry says it is in KSeF: accepted, or the
+	 * resend's 440 naming the number the first was accepted under */
+	e = ksef_session_invoice_at(s, 0);
+	assert_non_null(e);
+	if (e->status == 440) {
+		assert_non_null(e->duplicate_of);
+		assert_int_equal(n, 2);
+	} else {
+		assert_int_equal(e->status, 200);
+	}
 	assert_int_equal(log_lines("rule=slow action=delay"), 1);
 	clear_plan();
 	ksef_session_free(s);
 	ksef_buf_dispose(&xml);
+	ksef_conn_free(c);
+}
+
+/* The same, with the client's pause before it looks (poll_initial_ms)
+ * longer than the rest of the delay: the first send has landed when the
+ * client looks, so it is found and not sent again. The invoice is in the
+ * session exactly once, and the entry says it was found. */
+static void a_late_send_landing_before_the_look_is_found_not_resent(
+	void **state)
+{
+	ksef_conn *c = conn_make(1000, 0, -1, 1500);
+	int before = log_lines("/invoices 202");
+
+	(void)state;
+	assert_int_equal(set_plan("{\"rules\": [{\"id\": \"slow2\", "
+		"\"action\": \"delay\", \"delay_ms\": 1300, \"group\": "
+		"\"send\", \"count\": 1}]}"), 0);
+	assert_int_equal(send_once_accepted("FSLOW2/", c), 1);
+	assert_int_equal(log_lines("rule=slow2 action=delay"), 1);
+	/* one send served: the delayed one, whose answer nobody read */
+	assert_int_equal(log_lines("/invoices 202"), before + 1);
+	clear_plan();
 	ksef_conn_free(c);
 }
 
@@ -619,9 +923,19 @@ int main(void)
 		cmocka_unit_test(a_store_failure_answers_500_and_keeps_nothing),
 		cmocka_unit_test(a_429_storm_is_waited_out_within_the_cap),
 		cmocka_unit_test(
-			session_unavailable_21184_and_a_new_session_goes_on),
+			a_21184_without_continuation_fails_with_the_code),
+		cmocka_unit_test(
+			a_21184_continues_in_a_new_session_each_invoice_once),
+		cmocka_unit_test(
+			a_21184_whose_old_session_will_not_close_is_closed_later),
+		cmocka_unit_test(
+			a_find_or_send_into_an_unavailable_session_goes_on),
+		cmocka_unit_test(
+			a_21184_everywhere_fails_after_three_new_sessions),
 		cmocka_unit_test(
 			a_send_past_the_client_timeout_is_never_accepted_twice),
+		cmocka_unit_test(
+			a_late_send_landing_before_the_look_is_found_not_resent),
 		cmocka_unit_test(a_verification_fault_gives_the_chosen_status),
 		cmocka_unit_test(
 			a_hold_keeps_150_and_170_then_the_verdict_shows),

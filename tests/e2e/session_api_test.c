@@ -152,6 +152,19 @@ static void conn_refuses_none_or_both_credentials(void **state)
 	o.version = KSEF_CONN_OPTIONS_VERSION;
 	o.poll_max_ms = 1;
 	assert_int_equal(ksef_conn_new(&c, &o, &err), KSEF_EINVAL);
+	/* max_session_reopens (version 2) is bounded, and a version-1
+	 * caller, which has no such field, is not read that far. */
+	conn_options(&o);
+	o.ksef_token = token_main;
+	o.max_session_reopens = KSEF_SESSION_REOPENS_MAX + 1;
+	assert_int_equal(ksef_conn_prepare(&c, &o, &err), KSEF_EINVAL);
+	assert_non_null(strstr(err.message, "KSEF_SESSION_REOPENS_MAX"));
+	o.max_session_reopens = -1;
+	assert_int_equal(ksef_conn_prepare(&c, &o, &err), KSEF_EINVAL);
+	o.version = 1;
+	assert_int_equal(ksef_conn_prepare(&c, &o, &err), 0);
+	ksef_conn_free(c);
+	c = NULL;
 	ksef_conn_free(NULL);
 	ksef_session_free(NULL);
 }
