@@ -536,9 +536,12 @@ static int send_continuing(char ref[KSEF_REFNUM_BUFSZ], int *found,
 	}
 }
 
-int ksef_session_send(char ref_out[KSEF_REFNUM_BUFSZ], ksef_session *s,
-		      const unsigned char *xml, size_t len,
-		      const ksef_client_send_options *opts, ksef_error *err)
+/* Both sends: check, send (continuing after 21184; looking first when
+ * look_first), and track the invoice. */
+static int send_tracked(char ref_out[KSEF_REFNUM_BUFSZ], int *found_out,
+			ksef_session *s, const unsigned char *xml, size_t len,
+			const ksef_client_send_options *opts, int look_first,
+			ksef_error *err)
 {
 	char hash[KSEF_SHA256_B64_LEN + 1], ref[KSEF_REFNUM_BUFSZ];
 	int error, found = 0;
@@ -547,12 +550,21 @@ int ksef_session_send(char ref_out[KSEF_REFNUM_BUFSZ], ksef_session *s,
 	    (error = entry_reserve(s, err)) != 0 ||
 	    (error = ksef_sha256_base64(hash, xml, len, err)) != 0)
 		return error;
-	if ((error = send_continuing(ref, &found, s, xml, len, hash, opts, 0,
-				     err)) != 0 ||
+	if ((error = send_continuing(ref, &found, s, xml, len, hash, opts,
+				     look_first, err)) != 0 ||
 	    (error = entry_track(s, ref, hash, found, err)) != 0)
 		return error;
 	memcpy(ref_out, ref, KSEF_REFNUM_BUFSZ);
+	if (found_out != NULL)
+		*found_out = found;
 	return 0;
+}
+
+int ksef_session_send(char ref_out[KSEF_REFNUM_BUFSZ], ksef_session *s,
+		      const unsigned char *xml, size_t len,
+		      const ksef_client_send_options *opts, ksef_error *err)
+{
+	return send_tracked(ref_out, NULL, s, xml, len, opts, 0, err);
 }
 
 int ksef_session_send_or_find(char ref_out[KSEF_REFNUM_BUFSZ], int *found_out,
@@ -560,21 +572,7 @@ int ksef_session_send_or_find(char ref_out[KSEF_REFNUM_BUFSZ], int *found_out,
 			      size_t len, const ksef_client_send_options *opts,
 			      ksef_error *err)
 {
-	char hash[KSEF_SHA256_B64_LEN + 1], ref[KSEF_REFNUM_BUFSZ];
-	int error, found = 0;
-
-	if ((error = check_send(s, ref_out, xml, err)) != 0 ||
-	    (error = entry_reserve(s, err)) != 0 ||
-	    (error = ksef_sha256_base64(hash, xml, len, err)) != 0)
-		return error;
-	if ((error = send_continuing(ref, &found, s, xml, len, hash, opts, 1,
-				     err)) != 0 ||
-	    (error = entry_track(s, ref, hash, found, err)) != 0)
-		return error;
-	memcpy(ref_out, ref, KSEF_REFNUM_BUFSZ);
-	if (found_out != NULL)
-		*found_out = found;
-	return 0;
+	return send_tracked(ref_out, found_out, s, xml, len, opts, 1, err);
 }
 
 /*
