@@ -54,23 +54,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* ksefd faults set/clear: 0 or the command's exit status. The plan
- * applies within 100 ms; wait a little longer. */
 static int set_plan(const char *json)
 {
-	char path[400], out[4096];
-	FILE *f;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/plan.json", srv.data_dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(json, f);
-	fclose(f);
-	snprintf(out, sizeof(out), "faults set %s", path);
-	rc = ksefd_command(&srv, out, out, sizeof(out));
-	e2e_sleep_us(250000);
-	return rc;
+	return ksefd_faults_set(&srv, json);
 }
 
 static void clear_plan(void)

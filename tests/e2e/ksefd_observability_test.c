@@ -124,27 +124,9 @@ static double metric(const struct ksefd_proc *p, const char *series)
 	return v;
 }
 
-/* ksefd faults set (json NULL: clear); the command's exit status. The
- * plan applies within 100 ms; wait a little longer. */
 static int set_plan(const char *json)
 {
-	char path[400], out[4096];
-	FILE *f;
-	int rc;
-
-	if (json == NULL) {
-		rc = ksefd_command(&srv, "faults clear", out, sizeof(out));
-	} else {
-		snprintf(path, sizeof(path), "%s/plan.json", srv.data_dir);
-		f = fopen(path, "w");
-		assert_non_null(f);
-		fputs(json, f);
-		fclose(f);
-		snprintf(out, sizeof(out), "faults set %s", path);
-		rc = ksefd_command(&srv, out, out, sizeof(out));
-	}
-	e2e_sleep_us(250000);
-	return rc;
+	return ksefd_faults_set(&srv, json);
 }
 
 static void health_answers_without_a_token_outside_v2(void **state)

@@ -165,6 +165,27 @@ int ksefd_command(const struct ksefd_proc *p, const char *args, char *out,
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+int ksefd_faults_set(const struct ksefd_proc *p, const char *json)
+{
+	char path[400], out[4096];
+	FILE *f;
+	int rc;
+
+	if (json == NULL) {
+		rc = ksefd_command(p, "faults clear", out, sizeof(out));
+	} else {
+		snprintf(path, sizeof(path), "%s/plan.json", p->data_dir);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(json, f);
+		fclose(f);
+		snprintf(out, sizeof(out), "faults set %s", path);
+		rc = ksefd_command(p, out, out, sizeof(out));
+	}
+	nanosleep(&(struct timespec){ 0, 250000000L }, NULL);
+	return rc;
+}
+
 void ksefd_token(const struct ksefd_proc *p, const char *nip,
 		 const char *perms, char *out, size_t size)
 {

@@ -38,5 +38,9 @@ void ksefd_token(const struct ksefd_proc *p, const char *nip,
  * exit status. */
 int ksefd_command(const struct ksefd_proc *p, const char *args, char *out,
 		  size_t size);
+/* `ksefd faults set` of the plan json (written to <data>/plan.json), or
+ * `ksefd faults clear` when json is NULL; returns the exit status. A
+ * running ksefd takes the plan within 100 ms: this waits 250 ms. */
+int ksefd_faults_set(const struct ksefd_proc *p, const char *json);
 
 #endif
