@@ -125,7 +125,16 @@ int ksefd_stop(struct ksefd_proc *p)
 	waitpid(p->pid, &st, 0);
 	p->pid = 0;
 	p->port = 0;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (st != 0) {
+		/* The reason (a sanitizer's report, an abort) is in the log,
+		 * which the clean-up removes: show its end. */
+		char cmd[400];
+
+		snprintf(cmd, sizeof(cmd), "tail -n 80 %s >&2", p->log_path);
+		(void)!system(cmd);
+	}
+	return st;
 }
 
 void ksefd_kill9(struct ksefd_proc *p)
