@@ -4,10 +4,10 @@
  * <head> or <body>) that a page embeds and styles by its class names.
  * The stylesheet that shapes it (invoice_html.xsl) is compiled into ksefd.
  *
- * Threads: invoice_html_init() once before the threads start (render
- * also initialises on first use, under a lock), then any number of
- * threads may call invoice_html_render() at once; invoice_html_cleanup()
- * when none does any more.
+ * Threads: after ksef_global_init(), invoice_html_init() once before the
+ * threads start (render also initialises on first use, under a lock),
+ * then any number of threads may call invoice_html_render() at once;
+ * invoice_html_cleanup() when none does any more.
  */
 #ifndef KSEFD_INVOICE_HTML_H
 #define KSEFD_INVOICE_HTML_H

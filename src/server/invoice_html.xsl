@@ -359,19 +359,21 @@
 					<xsl:with-param name="label">Invoice number</xsl:with-param>
 					<xsl:with-param name="v" select="f:P_2"/>
 				</xsl:call-template>
-				<dt>Kind</dt>
-				<dd>
-					<xsl:choose>
-						<xsl:when test="f:RodzajFaktury = 'VAT'">VAT invoice</xsl:when>
-						<xsl:when test="f:RodzajFaktury = 'KOR'">Corrective invoice</xsl:when>
-						<xsl:when test="f:RodzajFaktury = 'ZAL'">Advance payment invoice</xsl:when>
-						<xsl:when test="f:RodzajFaktury = 'ROZ'">Settlement invoice (after advance payments)</xsl:when>
-						<xsl:when test="f:RodzajFaktury = 'UPR'">Simplified invoice</xsl:when>
-						<xsl:when test="f:RodzajFaktury = 'KOR_ZAL'">Correction of an advance payment invoice</xsl:when>
-						<xsl:when test="f:RodzajFaktury = 'KOR_ROZ'">Correction of a settlement invoice</xsl:when>
-						<xsl:otherwise><xsl:value-of select="f:RodzajFaktury"/></xsl:otherwise>
-					</xsl:choose>
-				</dd>
+				<xsl:if test="f:RodzajFaktury">
+					<dt>Kind</dt>
+					<dd>
+						<xsl:choose>
+							<xsl:when test="f:RodzajFaktury = 'VAT'">VAT invoice</xsl:when>
+							<xsl:when test="f:RodzajFaktury = 'KOR'">Corrective invoice</xsl:when>
+							<xsl:when test="f:RodzajFaktury = 'ZAL'">Advance payment invoice</xsl:when>
+							<xsl:when test="f:RodzajFaktury = 'ROZ'">Settlement invoice (after advance payments)</xsl:when>
+							<xsl:when test="f:RodzajFaktury = 'UPR'">Simplified invoice</xsl:when>
+							<xsl:when test="f:RodzajFaktury = 'KOR_ZAL'">Correction of an advance payment invoice</xsl:when>
+							<xsl:when test="f:RodzajFaktury = 'KOR_ROZ'">Correction of a settlement invoice</xsl:when>
+							<xsl:otherwise><xsl:value-of select="f:RodzajFaktury"/></xsl:otherwise>
+						</xsl:choose>
+					</dd>
+				</xsl:if>
 				<xsl:call-template name="field">
 					<xsl:with-param name="label">Currency</xsl:with-param>
 					<xsl:with-param name="v" select="f:KodWaluty"/>
