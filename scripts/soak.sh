@@ -14,14 +14,20 @@
 #   scripts/soak.sh MINUTES [--rate R] [--round S] [--downloads D]
 #                           [--rounds N] [--cold S]
 #
-# The capacity is measured first by a closed loop (8 sessions × 4 in
-# flight, 4000 invoices), which also stores what the first round
-# downloads; with --rate a small closed loop stores it instead. Sends and
-# downloads together take 80 % of it: a download costs ksefd about as
-# much CPU as a verified invoice (docs/benchmarks.md), so RATE defaults
-# to two thirds of the capacity and DOWNLOADS to a fifth of RATE. With
-# --downloads 0 RATE is 80 % of it and nothing is downloaded. --rounds
-# stops after N rounds, for a short check. The server's stderr (its request
+# The capacity is measured first, with the soak's own mix: open-loop
+# steps of 20 s (sends, each invoice's status read back, and a fifth as
+# many downloads a second, or --downloads D), from half of what a closed
+# loop (8 sessions × 4 in flight, 4000 invoices) verifies, up by a tenth
+# a step while a step keeps its schedule (98 % of the offered sends and
+# downloads done, none failed, send p99 at most 100 ms and download p99
+# at most 200 ms), down by a fifth a step while it does not. The
+# capacity is the highest rate that kept it; RATE defaults to 80 % of
+# it, DOWNLOADS to a fifth of RATE. (A closed loop's rate alone is no
+# capacity for this mix: it has no downloads, an empty store and no
+# schedule to keep, and a soak at 80 % of it fell behind within three
+# rounds.) The closed loop also stores what the first steps download;
+# with --rate a small closed loop stores it instead, and nothing is
+# measured. --rounds stops after N rounds, for a short check. The server's stderr (its request
 # log) goes to /dev/null, as in production it would go to a file.
 # KSEFD_ARGS (split at spaces) reaches the server, e.g. "--max-reads 64".
 #
@@ -100,18 +106,70 @@ bench() {
 		--sqlite-rows 0 "$@"
 }
 
+# One open-loop step at r sends a second (and dl downloads) for $2
+# seconds: "ok" when it kept its schedule (see above), else why not.
+step() {
+	local r=$1 secs=$2 dl=$3 args=() sends d
+	[ "$dl" -eq 0 ] || args=(--downloads-per-second "$dl")
+	bench --rate "$r" --duration "$secs" --threads "$(sessions_for "$r" \
+		"$secs")" "${args[@]}" >"$work/step" 2>/dev/null || true
+	sends=$(awk -v r="$r" '/^Downloads alongside/ { d = 1 }
+		$1 == r && NF >= 7 && !d && !s++ { print $2, $5, $7 }' \
+		"$work/step")
+	d=$(awk -v r="$r" '/^Downloads alongside/ { d = 1 }
+		$1 == r && NF >= 11 && d { print $4, $7, $9, $2; exit }' \
+		"$work/step")
+	[ -n "$sends" ] || { echo "no report"; return; }
+	# shellcheck disable=SC2086 # two lists of numbers
+	awk -v r="$r" -v dl="$dl" -v s="$sends" -v d="${d:-0 0 0 0}" 'BEGIN {
+		split(s, a, " "); split(d, b, " ")
+		if (a[1] < 0.98 * r) { printf "sends %d/s of %d\n", a[1], r; exit }
+		if (a[3] > 0) { printf "%d sends failed\n", a[3]; exit }
+		if (a[2] > 100) { printf "send p99 %.1f ms\n", a[2]; exit }
+		if (dl > 0 && b[1] < 0.98 * b[4]) {
+			printf "downloads %d/s of %d\n", b[1], b[4]; exit }
+		if (dl > 0 && b[3] > 0) { printf "%d downloads failed\n", b[3]; exit }
+		if (dl > 0 && b[2] > 200) { printf "download p99 %.1f ms\n", b[2]; exit }
+		printf "ok (send p99 %.1f ms)\n", a[2] }'
+}
+
+# A session takes 10,000 invoices: enough sessions for a round's.
+sessions_for() {
+	local n=$(($1 * $2 / 9000 + 1))
+	[ "$n" -ge 8 ] || n=8
+	echo "$n"
+}
+
 if [ -z "$rate" ]; then
 	cap=$(bench --invoices 4000 --threads 8 --in-flight 4 2>/dev/null |
 	      sed -n 's/^ *verified end to end *\([0-9]*\) invoices.*/\1/p')
 	[ -n "$cap" ] || { echo "soak: capacity not measured" >&2; exit 1; }
-	# 80 % shared by sends and, unless none, a fifth as many downloads.
-	if [ "${downloads:-1}" -gt 0 ]; then
-		rate=$((cap * 8 / 12))
-	else
-		rate=$((cap * 8 / 10))
-	fi
+	echo "closed loop: $cap invoices/s verified end to end"
+	dl_share=5
+	[ "${downloads:-1}" -gt 0 ] || dl_share=0
+	best=0 failed=0 r=$((cap / 2))
+	while [ "$r" -ge 10 ] && [ "$r" -le $((cap * 2)) ]; do
+		d=0
+		if [ -n "$downloads" ]; then d=$downloads
+		elif [ "$dl_share" -gt 0 ]; then d=$((r / dl_share)); fi
+		verdict=$(step "$r" 20 "$d")
+		echo "capacity step: $r sends/s, $d downloads/s: $verdict"
+		case $verdict in
+		ok*)
+			best=$r
+			[ "$failed" -eq 0 ] || break
+			r=$((r * 11 / 10)) ;;
+		*)
+			failed=1
+			[ "$best" -eq 0 ] || break
+			r=$((r * 8 / 10)) ;;
+		esac
+	done
+	[ "$best" -gt 0 ] ||
+		{ echo "soak: no rate kept its schedule" >&2; exit 1; }
+	rate=$((best * 8 / 10))
 	[ -n "$downloads" ] || downloads=$((rate / 5))
-	echo "capacity: $cap invoices/s verified end to end; soak at" \
+	echo "capacity: $best invoices/s with the soak's mix; soak at" \
 		"$rate invoices/s and $downloads downloads/s"
 elif [ "${downloads:-1}" -gt 0 ]; then
 	# Something stored for the first round to download.
@@ -122,9 +180,7 @@ fi
 dl_args=()
 [ "$downloads" -eq 0 ] || dl_args=(--downloads-per-second "$downloads")
 
-# A session takes 10,000 invoices: enough sessions for a round's.
-sessions=$((rate * round / 9000 + 1))
-[ "$sessions" -ge 8 ] || sessions=8
+sessions=$(sessions_for "$rate" "$round")
 send_errors=0 dl_errors=0 dl_count=0
 if [ -n "$cold" ]; then
 	# The database file only: the log (-wal) is being appended to, and

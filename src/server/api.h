@@ -37,6 +37,9 @@ int api_session_fill(struct request *req, json_t *body, int type,
 		     store_session *out);
 /* 1 for a batch session (an SB reference number). */
 int api_session_is_batch(const store_session *s);
+/* A session status's description, in the words of the state diagrams
+ * (faktury/sesje/): an interactive session's, or a batch session's. */
+const char *api_session_description(int code, int batch);
 void api_session_send(struct request *req);
 void api_session_close(struct request *req);
 /* How closing a session of either type answers the store's rc: 204 with

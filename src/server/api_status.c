@@ -15,7 +15,7 @@
 
 /* The wording of the state diagrams (faktury/sesje/, the two diagrams);
  * a batch session's statuses have their own. */
-static const char *session_description(int code, int batch)
+const char *api_session_description(int code, int batch)
 {
 	switch (code) {
 	case 100: return batch ? "Sesja wsadowa rozpoczęta" :
@@ -48,12 +48,12 @@ static json_t *session_status_info(struct request *req,
 	    store_batch_get(req->srv->store, s->ref, &f, NULL) == 0 &&
 	    f.details[0] != '\0')
 		return api_status_info(s->status,
-				       session_description(s->status, 1),
+				       api_session_description(s->status, 1),
 				       f.details);
 	/* A batch session in 170 is still being processed: its invoices
 	 * are stored, its final status not yet set. */
 	return api_status_info(batch && s->status == 170 ? 150 : s->status,
-			       session_description(s->status, batch),
+			       api_session_description(s->status, batch),
 			       s->status == 440 ? batch ?
 			       "[\"Brak faktur w paczce\"]" :
 			       "[\"Nie przesłano faktur\"]" : "");

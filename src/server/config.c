@@ -9,6 +9,9 @@ void config_init(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	strcpy(cfg->listen_host, "127.0.0.1");
 	cfg->port = 0;
+	/* The console is off; --console PORT puts it on loopback. */
+	strcpy(cfg->console_host, "127.0.0.1");
+	cfg->console_port = -1;
 	cfg->workers = 2;
 	cfg->session_ttl_ms = 12LL * 3600 * 1000;   /* sesja-interaktywna.md */
 	cfg->challenge_ttl_ms = 10LL * 60 * 1000;   /* uwierzytelnianie.md */

@@ -21,9 +21,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 #include "config_file.h"
+#include "console.h"
 #include "ctx_limits.h"
 #include "faults.h"
 #include "http.h"
+#include "invoice_html.h"
 #include "notify.h"
 #include "metrics.h"
 #include "router.h"
@@ -100,6 +102,9 @@ static const char usage_text[] =
 "                        (default on); /health/live and /health/ready always\n"
 "  --log-format text|json  one line a request on stderr: text (default) or\n"
 "                        a JSON object\n"
+"  --console [HOST:]PORT serve the read-only web console (docs/console.md)\n"
+"                        on HOST (default 127.0.0.1) and PORT (0: any free\n"
+"                        one, printed); it has no login. Off by default\n"
 "\n"
 "keys: USAGE is SymmetricKeyEncryption, KsefTokenEncryption or UpoSigning\n"
 "(rotate adds a key for one usage, or the two API usages when none is\n"
@@ -389,6 +394,27 @@ static int cmd_faults(int argc, char **argv, const char *data_dir)
 	return rc;
 }
 
+/* --console PORT or HOST:PORT: an address of its own, given in full, or
+ * loopback. */
+static int parse_console(struct config *cfg, const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	const char *num = colon ? colon + 1 : s;
+	int64_t port;
+
+	if (util_parse_i64(&port, num, 0, 65535) != 0)
+		return -1;
+	if (colon != NULL) {
+		if (colon == s ||
+		    (size_t)(colon - s) >= sizeof(cfg->console_host))
+			return -1;
+		memcpy(cfg->console_host, s, (size_t)(colon - s));
+		cfg->console_host[colon - s] = '\0';
+	}
+	cfg->console_port = (int)port;
+	return 0;
+}
+
 static int parse_listen(struct config *cfg, const char *s)
 {
 	const char *colon = strrchr(s, ':');
@@ -415,7 +441,7 @@ static int serve(struct config *cfg)
 	struct server srv;
 	sigset_t sigs;
 	ksef_error err;
-	int sig = 0, rc = 1, lock_fd = -1, i;
+	int sig = 0, rc = 1, lock_fd = -1, i, console_port = -1;
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = *cfg;
@@ -514,6 +540,22 @@ static int serve(struct config *cfg)
 		die("%s", err.message);
 		goto out;
 	}
+	/* The console renders invoices on its thread: the stylesheet is
+	 * compiled once, before it starts. */
+	if ((cfg->console_port >= 0 && invoice_html_init(&err) != 0) ||
+	    console_start(&srv, &console_port, &err) != 0) {
+		die("%s", err.message);
+		goto out;
+	}
+	if (console_port >= 0) {
+		printf("ksefd: console on http://%s:%d/\n",
+		       cfg->console_host, console_port);
+		if (strncmp(cfg->console_host, "127.", 4) != 0)
+			fprintf(stderr, "ksefd: the console listens on %s, "
+				"beyond this machine, and has no login: "
+				"whoever reaches it sees every context\n",
+				cfg->console_host);
+	}
 	printf("ksefd: listening on %s://%s:%d/v2\n",
 	       cfg->tls_cert_path ? "https" : "http", cfg->listen_host,
 	       srv.port);
@@ -532,6 +574,8 @@ static int serve(struct config *cfg)
 	http_stop(&srv, 10000);
 	rc = 0;
 out:
+	console_stop(&srv);
+	invoice_html_cleanup();
 	/* After http_stop: every read it waited for is answered. */
 	reads_stop(srv.reads);
 	workers_stop(&srv);
@@ -588,6 +632,7 @@ int main(int argc, char **argv)
 		{ "faults", required_argument, NULL, 'F' },
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "log-format", required_argument, NULL, 'G' },
+		{ "console", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "max-connections", required_argument, NULL, NUM_FLAG + 0 },
@@ -756,6 +801,11 @@ int main(int argc, char **argv)
 			else
 				return die("--log-format: text or json, not %s",
 					   optarg);
+			break;
+		case 'O':
+			if (parse_console(&cfg, optarg) != 0)
+				return die("--console: expected [HOST:]PORT, "
+					   "got %s", optarg);
 			break;
 		case 'u': usage_name = optarg; break;
 		case 'n': nip = optarg; break;

@@ -79,6 +79,8 @@ struct config {
 					before it is truncated: 10 000 */
 	int metrics;                 /* --metrics: serve GET /metrics */
 	int log_json;                /* --log-format json */
+	char console_host[64];       /* --console: the console's address */
+	int console_port;            /* -1: no console; 0: any free port */
 };
 
 void config_init(struct config *cfg);
@@ -107,6 +109,7 @@ struct http;
 struct http_conn;
 struct reads;
 struct metrics;
+struct console;
 
 /* What http.c must know of a request before its body. */
 struct http_traits {
@@ -140,6 +143,7 @@ struct server {
 	struct http *http;           /* http.c: handler pool, connections */
 	struct reads *reads;         /* reads.c: the read gate, or NULL */
 	struct metrics *metrics;     /* metrics.c, or NULL: none counted */
+	struct console *console;     /* console.c, or NULL: off */
 	char *tls_cert, *tls_key;    /* PEM, read at start (key wiped) */
 	int port;                    /* the one actually bound */
 	/* Requests in flight, so shutdown can wait for them. */

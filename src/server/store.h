@@ -1069,6 +1069,23 @@ store_result store_export_finish(store *st, const char *ref, int status,
 				 int64_t completed_ms, const char *package,
 				 ksef_error *err);
 
+/* ---- the console's overview (store_contexts.c) ---- */
+
+/* A context something was stored for: its sessions, the invoices sent
+ * in them, its KSeF tokens and the grants that work in it. */
+typedef struct store_context_row {
+	char ctx_type[STORE_CTX_TYPE_SZ];
+	char ctx_value[STORE_CTX_VALUE_SZ];
+	int64_t sessions, invoices, tokens, permissions;
+	int64_t last_ms;  /* its newest session update, token or grant */
+} store_context_row;
+
+/* The contexts, the most recently active first, from offset, at most
+ * limit (caller frees *out). */
+store_result store_contexts_list(store *st, size_t offset, size_t limit,
+				 store_context_row **out, size_t *count,
+				 ksef_error *err);
+
 /* ---- fault injection (store_faults.c) ---- */
 
 /* Replace the fault plan (its JSON text, already validated; NULL: none)

@@ -77,6 +77,8 @@ enum query {
 	/* fault injection (store_faults.c) */
 	Q_FAULT_PLAN_SET, Q_FAULT_PLAN_GET, Q_FAULT_VERSION,
 	Q_FAULT_COUNTS_CLEAR, Q_FAULT_COUNT_SET, Q_FAULT_COUNTS,
+	/* the console's overview (store_contexts.c) */
+	Q_CONTEXTS_LIST,
 	/* the writer's health (store_check_writable) */
 	Q_HEALTH_PROBE,
 	Q_COUNT

@@ -986,6 +986,23 @@ const struct query_text sql_queries[Q_COUNT] = {
 				   SQL_FAULT_COUNTS_CLEAR },
 	[Q_FAULT_COUNT_SET] = { "count injected fault", SQL_FAULT_COUNT_SET },
 	[Q_FAULT_COUNTS] = { "read fault counts", SQL_FAULT_COUNTS },
+	/* ---- the console (store_contexts.c) ---- */
+	/* Every context something was stored for, the most recently active
+	 * first. Each table is grouped on its own (each has an index that
+	 * starts with the context) and only the groups are joined. */
+	[Q_CONTEXTS_LIST] = { "list contexts",
+		"SELECT ctx_type, ctx_value, sum(s), sum(i), sum(t), sum(p),"
+		" max(last) FROM ("
+		"  SELECT ctx_type, ctx_value, count(*) AS s,"
+		"   sum(invoice_count) AS i, 0 AS t, 0 AS p,"
+		"   max(updated_ms) AS last FROM sessions GROUP BY 1, 2"
+		"  UNION ALL SELECT ctx_type, ctx_value, 0, 0, count(*), 0,"
+		"   max(created_ms) FROM tokens GROUP BY 1, 2"
+		"  UNION ALL SELECT ctx_type, ctx_value, 0, 0, 0, count(*),"
+		"   max(start_ms) FROM permissions WHERE ctx_value <> ''"
+		"   GROUP BY 1, 2)"
+		" GROUP BY ctx_type, ctx_value"
+		" ORDER BY 7 DESC, ctx_type, ctx_value LIMIT ?1 OFFSET ?2" },
 	/* A row of meta of its own, rewritten: the smallest write that
 	 * still reaches the disk (store_check_writable). */
 	[Q_HEALTH_PROBE] = { "probe the store's writes",

@@ -43,6 +43,8 @@ void ksefd_start(struct ksefd_proc *p, const char *data_dir,
 		snprintf(p->data_dir, sizeof(p->data_dir), "%s", data_dir);
 	}
 	snprintf(p->log_path, sizeof(p->log_path), "%s/ksefd.log", p->data_dir);
+	p->port = 0;
+	p->console_port = 0;
 	/* KSEFD_WRAPPER runs ksefd under a tool, e.g. valgrind: its words
 	 * (space-separated) come first. */
 	if (getenv("KSEFD_WRAPPER") != NULL) {
@@ -85,16 +87,22 @@ void ksefd_start(struct ksefd_proc *p, const char *data_dir,
 		if (r > 0) {
 			got += (size_t)r;
 			line[got] = '\0';
-			if ((nl = strchr(line, '\n')) != NULL) {
+			/* Each whole line: the console's (with --console)
+			 * comes before the API's, which ends the wait. */
+			while ((nl = strchr(line, '\n')) != NULL) {
 				char *colon;
 
 				*nl = '\0';
 				colon = strrchr(line, ':');
-				if (strstr(line, "listening on") && colon) {
+				if (strstr(line, "console on") && colon)
+					p->console_port = atoi(colon + 1);
+				else if (strstr(line, "listening on") && colon)
 					p->port = atoi(colon + 1);
-					break;
-				}
+				got -= (size_t)(nl + 1 - line);
+				memmove(line, nl + 1, got + 1);
 			}
+			if (p->port > 0)
+				break;
 		} else if (r == 0) {
 			break;
 		} else if (errno != EAGAIN) {

@@ -11,6 +11,7 @@
 struct ksefd_proc {
 	pid_t pid;
 	int port;
+	int console_port;       /* with --console: its port, else 0 */
 	char data_dir[256];
 	char base_url[128];     /* http://127.0.0.1:PORT/v2 */
 	char log_path[300];     /* its stderr */

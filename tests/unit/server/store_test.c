@@ -1225,6 +1225,84 @@ static void invoices_are_listed_in_ordinal_pages_and_failed_only(
 	ts_rmdir(dir);
 }
 
+/* The console's first page: every context with sessions, tokens or
+ * grants, counted, the most recently active first, in pages. */
+static void contexts_are_listed_with_counts_newest_activity_first(
+	void **state)
+{
+	char *dir = ts_mkdtemp();
+	store *st = open_store(dir);
+	store_context_row *rows = NULL;
+	store_session s;
+	store_invoice v;
+	ksef_error err;
+	size_t n;
+
+	(void)state;
+	ok(store_contexts_list(st, 0, 10, &rows, &n, &err), &err);
+	assert_int_equal(n, 0);
+	free(rows);
+	/* 5265877635: two sessions, one with two invoices (which stamp it
+	 * with their time, 5000), and a token; 1111111111: one session, at
+	 * 3000; 7010002222: a token only, at 9000. */
+	add_session(st, "SO-1", "5265877635", 1000, 10);
+	add_session(st, "SO-2", "5265877635", 2000, 10);
+	for (int i = 1; i <= 2; i++) {
+		char ref[16];
+
+		snprintf(ref, sizeof(ref), "EE-%d", i);
+		v = invoice(ref, "SO-2");
+		ok(store_invoice_accept(st, &v, (const unsigned char *)"x", 1,
+					NULL, &err), &err);
+	}
+	s = session("SO-3", "1111111111", 3000, 10);
+	ok(store_session_add(st, &s, &err), &err);
+	add_token(st, "EC-1", "hash-1", "Active", "t", "5265877635", 1500);
+	{
+		store_token t;
+
+		memset(&t, 0, sizeof(t));
+		strcpy(t.ref, "EC-2");
+		strcpy(t.secret_hash, "hash-2");
+		strcpy(t.ctx_type, "Nip");
+		strcpy(t.ctx_value, "7010002222");
+		strcpy(t.author_type, "Nip");
+		strcpy(t.author_value, "7010002222");
+		strcpy(t.status, "Active");
+		t.created_ms = 9000;
+		ok(store_token_add(st, &t, &err), &err);
+	}
+	ok(store_contexts_list(st, 0, 10, &rows, &n, &err), &err);
+	assert_int_equal(n, 3);
+	assert_string_equal(rows[0].ctx_value, "7010002222");
+	assert_int_equal(rows[0].sessions, 0);
+	assert_int_equal(rows[0].tokens, 1);
+	assert_int_equal(rows[0].last_ms, 9000);
+	assert_string_equal(rows[1].ctx_type, "Nip");
+	assert_string_equal(rows[1].ctx_value, "5265877635");
+	assert_int_equal(rows[1].sessions, 2);
+	assert_int_equal(rows[1].invoices, 2);
+	assert_int_equal(rows[1].tokens, 1);
+	assert_int_equal(rows[1].permissions, 0);
+	assert_int_equal(rows[1].last_ms, 5000);
+	assert_string_equal(rows[2].ctx_value, "1111111111");
+	assert_int_equal(rows[2].sessions, 1);
+	assert_int_equal(rows[2].invoices, 0);
+	assert_int_equal(rows[2].last_ms, 3000);
+	free(rows);
+	/* paged: the second and third, then nothing */
+	ok(store_contexts_list(st, 1, 2, &rows, &n, &err), &err);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].ctx_value, "5265877635");
+	assert_string_equal(rows[1].ctx_value, "1111111111");
+	free(rows);
+	ok(store_contexts_list(st, 3, 2, &rows, &n, &err), &err);
+	assert_int_equal(n, 0);
+	free(rows);
+	store_close(st);
+	ts_rmdir(dir);
+}
+
 static void pending_invoices_are_there_after_reopen_oldest_first(
 	void **state)
 {
@@ -2111,6 +2189,8 @@ int main(void)
 			invoices_are_listed_in_ordinal_pages_and_failed_only),
 		cmocka_unit_test(
 			pending_invoices_are_there_after_reopen_oldest_first),
+		cmocka_unit_test(
+			contexts_are_listed_with_counts_newest_activity_first),
 		cmocka_unit_test(
 			auth_doc_hash_and_invoice_issue_date_round_trip),
 		cmocka_unit_test(
