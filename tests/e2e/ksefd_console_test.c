@@ -171,6 +171,9 @@ static int setup(void **state)
 		    sizeof(token));
 	assert_int_equal(ksefd_command(&srv, "token create --nip " NIP
 		" --description '" HOSTILE "'", out, sizeof(out)), 0);
+	assert_int_equal(ksefd_command(&srv, "grant --nip " NIP
+		" --subject-nip 7010012385 --permissions InvoiceRead", out,
+		sizeof(out)), 0);
 	login(&l, &srv, NIP, token);
 	open_session(&l, KSEF_FORM_FA3, &env, sref);
 
@@ -396,6 +399,11 @@ static void a_person_follows_a_context_to_its_session(void **state)
 	assert_int_equal(rows("#tokens tbody tr"), 2);
 	assert_non_null(strstr(wd_must(&w, wd_page_text(&w)), HOSTILE));
 	assert_int_equal(rows("script"), 0);
+	/* the grant made with `ksefd grant` */
+	assert_int_equal(rows("#permissions tbody tr"), 1);
+	t = text_of("#permissions tbody tr");
+	assert_non_null(strstr(t, "Nip 7010012385"));
+	assert_non_null(strstr(t, "InvoiceRead"));
 	assert_int_equal(rows("#sessions tbody tr"), 1);
 	t = text_of("#sessions tbody tr");
 	assert_non_null(strstr(t, sref));
