@@ -410,27 +410,37 @@ static void page_context(struct console_req *r, const char *type,
 
 /* ---- /sessions/{ref} ---- */
 
+/* A 404 page saying why; -1 for the caller to return. */
+static int not_found(struct console_req *r, const char *why)
+{
+	console_problem(r, 404, "Not found", why);
+	return -1;
+}
+
+/* The outcome of reading one record: 0 when it was found, else the page
+ * that says why (404, or 500 for the store's failure) and -1. */
+static int found(struct console_req *r, int rc, const ksef_error *err,
+		 const char *none)
+{
+	if (rc == STORE_NOT_FOUND)
+		return not_found(r, none);
+	if (rc != 0) {
+		store_problem(r, err);
+		return -1;
+	}
+	return 0;
+}
+
 static int session_of(struct console_req *r, const char *ref,
 		      store_session *s)
 {
 	ksef_error err;
-	int rc;
 
-	if (!valid_ref(ref)) {
-		console_problem(r, 404, "Not found",
-				"That is not a session's reference number.");
-		return -1;
-	}
-	rc = store_session_get(r->srv->store, ref, s, &err);
-	if (rc == STORE_NOT_FOUND) {
-		console_problem(r, 404, "Not found", "No such session.");
-		return -1;
-	}
-	if (rc != 0) {
-		store_problem(r, &err);
-		return -1;
-	}
-	return 0;
+	if (!valid_ref(ref))
+		return not_found(r, "That is not a session's reference "
+				 "number.");
+	return found(r, store_session_get(r->srv->store, ref, s, &err), &err,
+		     "No such session.");
 }
 
 /* What the store keeps of a session's way is when it opened, closed and
@@ -622,23 +632,12 @@ static int invoice_of(struct console_req *r, const char *ref,
 		      store_invoice *inv)
 {
 	ksef_error err;
-	int rc;
 
-	if (!valid_ref(ref)) {
-		console_problem(r, 404, "Not found",
-				"That is not an invoice's reference number.");
-		return -1;
-	}
-	rc = store_invoice_get(r->srv->store, ref, inv, &err);
-	if (rc == STORE_NOT_FOUND) {
-		console_problem(r, 404, "Not found", "No such invoice.");
-		return -1;
-	}
-	if (rc != 0) {
-		store_problem(r, &err);
-		return -1;
-	}
-	return 0;
+	if (!valid_ref(ref))
+		return not_found(r, "That is not an invoice's reference "
+				 "number.");
+	return found(r, store_invoice_get(r->srv->store, ref, inv, &err),
+		     &err, "No such invoice.");
 }
 
 /* The invoice itself, readable: FA (3) through the stylesheet; another
