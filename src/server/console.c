@@ -37,9 +37,9 @@
 static const char console_css[] =
 	"body{font-family:system-ui,sans-serif;margin:0;color:#1b1f24;"
 	"background:#f6f7f9}"
-	"header{background:#1f3b5c;color:#fff;padding:.6em 1.2em}"
-	"header a{color:#fff;margin-right:1.2em;text-decoration:none}"
-	"header .brand{font-weight:700}"
+	"body>header{background:#1f3b5c;color:#fff;padding:.6em 1.2em}"
+	"body>header a{color:#fff;margin-right:1.2em;text-decoration:none}"
+	"body>header .brand{font-weight:700}"
 	"main{padding:1em 1.2em;max-width:80em}"
 	"h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}"
 	"table{border-collapse:collapse;background:#fff;margin:.4em 0}"
