@@ -86,6 +86,9 @@ static const struct command {
 	/* KOD I (cmd_qr.c) */
 	{ "qr", "invoice", cmd_qr, cli_usage_qr,
 	  "an invoice's verification link and QR code (PNG, SVG)" },
+	/* KOD II (cmd_qr_offline.c) */
+	{ "qr", "offline", cmd_qr_offline, cli_usage_qr,
+	  "an offline invoice's signed certificate link and QR code" },
 	/* Invoice retrieval (cmd_invoices.c, cmd_invoices_sync.c) */
 	{ "invoices", "query", cmd_invoices_query, cli_usage_invoices,
 	  "find invoices by their metadata (filters, pages)" },
