@@ -86,6 +86,13 @@ int cli_qr_offline_write(ksef_buf *link, const char *path,
 int cli_qr_signer_load(ksef_qr_signer **out, const char *cert,
 		       const char *key, const char *pass);
 
+/* Invoices issued offline (cmd_offline.c): `ksef offline issue`,
+ * `status` and `deadline`. */
+int cmd_offline_issue(int argc, char **argv);
+int cmd_offline_status(int argc, char **argv);
+int cmd_offline_deadline(int argc, char **argv);
+extern const char cli_usage_offline[];
+
 /* Invoice retrieval (cmd_invoices.c, cmd_invoices_sync.c): `ksef invoices
  * query`, `export` and `sync`. */
 int cmd_invoices_query(int argc, char **argv);
