@@ -377,6 +377,9 @@ static int key_kind(EVP_PKEY *key, ksef_error *err)
 		if (!EVP_PKEY_get_utf8_string_param(key,
 				OSSL_PKEY_PARAM_GROUP_NAME, group,
 				sizeof(group), &glen)) {
+			if (ksef__openssl_nomem())
+				return ksef__error_openssl(err, KSEF_ENOMEM,
+							   "out of memory");
 			ERR_clear_error();
 			return ksef__error_set(err, KSEF_EFORMAT, "the EC key "
 					       "names no curve");
@@ -470,9 +473,13 @@ int ksef_qr_signer_new(ksef_qr_signer **out, const unsigned char *key_pem,
 		goto done;
 	}
 	if (X509_check_private_key(x, key) != 1) {
-		ERR_clear_error();
-		error = ksef__error_set(err, KSEF_EFORMAT, "the private key "
+		/* Comparing the keys allocates: a failure there is not a
+		 * mismatch. */
+		error = ksef__openssl_nomem() ?
+			ksef__error_openssl(err, KSEF_ENOMEM, "out of memory") :
+			ksef__error_set(err, KSEF_EFORMAT, "the private key "
 					"does not belong to the certificate");
+		ERR_clear_error();
 		goto done;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
