@@ -576,6 +576,31 @@ static void the_other_context_types_and_a_local_base(void **state)
 	ksef_buf_dispose(&back);
 }
 
+static void the_context_and_serial_limits_hold_at_the_bound(void **state)
+{
+	char link[1024], ctx[KSEF_QR_CONTEXT_MAX + 2],
+	     serial[KSEF_QR_CERT_SERIAL_MAX + 1];
+	ksef_qr_cert_ref r;
+
+	(void)state;
+	memset(ctx, 'A', sizeof(ctx) - 1);
+	ctx[KSEF_QR_CONTEXT_MAX] = '\0';
+	memset(serial, 'F', sizeof(serial) - 1);
+	serial[KSEF_QR_CERT_SERIAL_MAX] = '\0';
+	snprintf(link, sizeof(link), "https://h/certificate/PeppolId/%s/"
+		 "1111111111/%s/" DOC_HASH "/AAAA", ctx, serial);
+	assert_int_equal(ksef_qr_cert_link_parse(&r, NULL, link, strlen(link),
+						 NULL), 0);
+	assert_string_equal(r.context_value, ctx);
+	assert_string_equal(r.cert_serial, serial);
+	ctx[KSEF_QR_CONTEXT_MAX] = 'A';
+	ctx[KSEF_QR_CONTEXT_MAX + 1] = '\0';
+	snprintf(link, sizeof(link), "https://h/certificate/PeppolId/%s/"
+		 "1111111111/%s/" DOC_HASH "/AAAA", ctx, serial);
+	assert_int_equal(ksef_qr_cert_link_parse(&r, NULL, link, strlen(link),
+						 NULL), KSEF_EFORMAT);
+}
+
 static void bad_parts_are_refused_when_building(void **state)
 {
 	ksef_qr_cert_ref r = doc_ref();
@@ -630,6 +655,7 @@ int main(void)
 		cmocka_unit_test(a_key_must_be_its_certificates),
 		cmocka_unit_test(malformed_links_are_refused),
 		cmocka_unit_test(the_other_context_types_and_a_local_base),
+		cmocka_unit_test(the_context_and_serial_limits_hold_at_the_bound),
 		cmocka_unit_test(bad_parts_are_refused_when_building),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
