@@ -3,6 +3,7 @@
  * kody-qr.md section 1): the link that names an invoice by its seller's
  * NIP, its issue date and the SHA-256 of its file, and the QR code that
  * carries it, as PNG or SVG, with the KSeF number (or OFFLINE) under it.
+ * ksef_qr_render() draws KOD II too (qr_cert.h), with its own label.
  *
  * Nothing here talks to a server or keeps state; every function is safe
  * to call from any thread. Bytes come back in caller-owned ksef_buf.

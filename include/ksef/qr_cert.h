@@ -201,7 +201,10 @@ KSEF_API KSEF_WARN_UNUSED int ksef_qr_cert_link_parse(ksef_qr_cert_ref *out,
  *
  * @param[out] out  receives the link's parts when the signature verifies;
  *                  may be NULL. Unchanged on failure.
- * @param link      the link as scanned; it need not end in a NUL.
+ * @param link      the link as scanned; it need not end in a NUL. A
+ *                  server answering the links rebuilds it from its own
+ *                  base and the path it was asked for: the host is part
+ *                  of the signed text.
  * @param len       its length, at most KSEF_QR_TEXT_MAX.
  * @param cert      the certificate, PEM or DER.
  * @param cert_len  its length, 1 to KSEF_CERT_MAX_BYTES.
