@@ -87,10 +87,11 @@ int cli_qr_signer_load(ksef_qr_signer **out, const char *cert,
 		       const char *key, const char *pass);
 
 /* Invoices issued offline (cmd_offline.c): `ksef offline issue`,
- * `status` and `deadline`. */
+ * `status`, `sent` and `deadline`. */
 int cmd_offline_issue(int argc, char **argv);
 int cmd_offline_status(int argc, char **argv);
 int cmd_offline_deadline(int argc, char **argv);
+int cmd_offline_sent(int argc, char **argv);
 extern const char cli_usage_offline[];
 
 /* Invoice retrieval (cmd_invoices.c, cmd_invoices_sync.c): `ksef invoices

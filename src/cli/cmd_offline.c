@@ -9,7 +9,7 @@
  *
  *   { "version": 1, "invoices": { HASH: { "file", "sellerNip",
  *     "issueDate", "mode", "deadline", "kod1", "kod2", "certSerial",
- *     "kod1Image", "kod2Image" } } }
+ *     "kod1Image", "kod2Image", "sentOn" (once sent) } } }
  *
  * keyed by the invoice file's SHA-256 (Base64URL, as in its links), so
  * that issuing a file again updates its entry.
@@ -30,6 +30,7 @@
 const char cli_usage_offline[] =
 "usage: ksef offline issue FILE... --cert CERT --key KEY [options]\n"
 "       ksef offline status [--register FILE] [--today YYYY-MM-DD]\n"
+"       ksef offline sent FILE... [--register FILE] [--today YYYY-MM-DD]\n"
 "       ksef offline deadline --issued YYYY-MM-DD [--mode M] [dates]\n"
 "\n"
 "Invoices issued offline (offline24, during an announced unavailability\n"
@@ -39,8 +40,9 @@ const char cli_usage_offline[] =
 "\n"
 "issue writes FILE-kod1.png and FILE-kod2.png beside each FILE.xml, prints\n"
 "its deadline and records it in the register. status lists the register:\n"
-"each invoice's deadline and whether it is due or overdue. deadline\n"
-"prints the deadline of one issue date.\n"
+"each invoice's deadline and whether it is due, overdue or sent. sent\n"
+"marks invoices as sent to KSeF (on --today). deadline prints the\n"
+"deadline of one issue date.\n"
 "\n"
 "options:\n"
 "  --cert FILE, --key FILE, --key-password P, --context-type T,\n"
@@ -56,8 +58,8 @@ const char cli_usage_offline[] =
 "  --register FILE          the register ($KSEF_OFFLINE_REGISTER, else\n"
 "                           $XDG_STATE_HOME/ksef/offline.json or\n"
 "                           ~/.local/state/ksef/offline.json)\n"
-"  --today DATE             (status) the day to compare with (default:\n"
-"                           today, local time)\n"
+"  --today DATE             (status, sent) the day to compare with, or\n"
+"                           of sending (default: today, local time)\n"
 "  --json                   a JSON document on standard output\n"
 "\n"
 "exit status: 0 done (status: nothing overdue), 1 an invoice refused\n"
@@ -233,6 +235,31 @@ static int image_path(char *out, size_t size, const char *xml, int n)
 	return k < 0 || (size_t)k >= size ? -1 : 0;
 }
 
+/* A digest as its links write it: Base64URL without padding. */
+static void hash_key(char out[KSEF_SHA256_B64URL_LEN + 1],
+		     const unsigned char md[KSEF_SHA256_LEN])
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"abcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned long v;
+	size_t i, o = 0;
+
+	for (i = 0; i < KSEF_SHA256_LEN; i += 3) {
+		v = (unsigned long)md[i] << 16;
+		if (i + 1 < KSEF_SHA256_LEN)
+			v |= (unsigned long)md[i + 1] << 8;
+		if (i + 2 < KSEF_SHA256_LEN)
+			v |= md[i + 2];
+		out[o++] = a[v >> 18 & 63];
+		out[o++] = a[v >> 12 & 63];
+		if (o < KSEF_SHA256_B64URL_LEN)
+			out[o++] = a[v >> 6 & 63];
+		if (o < KSEF_SHA256_B64URL_LEN)
+			out[o++] = a[v & 63];
+	}
+	out[KSEF_SHA256_B64URL_LEN] = '\0';
+}
+
 /* One invoice: its codes, its deadline, its entry. */
 static int issue_one(json_t *invoices, json_t *list, const char *file,
 		     const struct args *a, const ksef_qr_signer *signer,
@@ -247,7 +274,6 @@ static int issue_one(json_t *invoices, json_t *list, const char *file,
 	char issued[KSEF_DATE_BUFSZ], deadline[KSEF_DATE_BUFSZ];
 	char hash[KSEF_SHA256_B64URL_LEN + 1];
 	json_t *entry;
-	const char *h;
 	int e, rc = CLI_OK;
 
 	if (image_path(p1, sizeof(p1), file, 1) != 0 ||
@@ -276,9 +302,7 @@ static int issue_one(json_t *invoices, json_t *list, const char *file,
 			      err.message);
 		goto done;
 	}
-	/* The link's own last segment of KOD I is the file's hash. */
-	h = strrchr((const char *)l1.ptr, '/') + 1;
-	snprintf(hash, sizeof(hash), "%s", h);
+	hash_key(hash, ref.sha256);
 	date_text(issued, ref.issue_date);
 	date_text(deadline, due);
 	/* The register names files wherever it is read from. */
@@ -413,7 +437,9 @@ int cmd_offline_status(int argc, char **argv)
 			    NULL, key, entry) {
 		file = cli_json_str(entry, "file");
 		deadline = cli_json_str(entry, "deadline");
-		if (deadline == NULL)
+		if (cli_json_str(entry, "sentOn") != NULL)
+			state = "sent";
+		else if (deadline == NULL)
 			state = "damaged";
 		else if (ksef_date_parse(&due, deadline, strlen(deadline),
 					 NULL) != 0)
@@ -471,4 +497,63 @@ int cmd_offline_deadline(int argc, char **argv)
 	else
 		printf("%s\n", text);
 	return CLI_OK;
+}
+
+int cmd_offline_sent(int argc, char **argv)
+{
+	struct args a;
+	struct cli_state st;
+	ksef_buf xml = KSEF_BUF_INIT;
+	ksef_error err = { 0, 0, "" };
+	unsigned char md[KSEF_SHA256_LEN];
+	char day[KSEF_DATE_BUFSZ], hash[KSEF_SHA256_B64URL_LEN + 1];
+	ksef_date today;
+	json_t *invoices, *entry;
+	int rc, i, marked = 0;
+
+	memset(&st, 0, sizeof(st));
+	if ((rc = parse_args(&a, argc, argv)) != CLI_OK)
+		return rc < 0 ? CLI_OK : rc;
+	if (optind >= argc)
+		return cli_fail(CLI_F_USAGE, NULL, "needs FILE...");
+	if ((rc = today_of(&today, a.today)) != CLI_OK ||
+	    (rc = register_load(&st, a.reg, 0)) != CLI_OK)
+		goto out;
+	date_text(day, today);
+	invoices = st.root ? json_object_get(st.root, "invoices") : NULL;
+	for (i = optind; i < argc; i++) {
+		/* The entry's key is the file's hash in its links' form. */
+		if (cli_read_file(&xml, argv[i], KSEF_INVOICE_MAX_BYTES,
+				  &err) != 0 ||
+		    ksef_sha256(md, xml.ptr, xml.size, &err) != 0) {
+			rc = cli_fail(err.code == KSEF_EIO ? CLI_F_IO :
+				      CLI_F_INTERNAL, NULL, "%s: %s", argv[i],
+				      err.message);
+			continue;
+		}
+		hash_key(hash, md);
+		entry = invoices ? json_object_get(invoices, hash) : NULL;
+		if (entry == NULL) {
+			if (cli_fail(CLI_F_REJECTED, NULL, "%s: not in the "
+				     "register", argv[i]) > rc)
+				rc = CLI_REJECTED;
+			continue;
+		}
+		if (json_object_set_new(entry, "sentOn", json_string(day))) {
+			rc = cli_fail(CLI_F_INTERNAL, NULL, "out of memory");
+			goto out;
+		}
+		marked++;
+		if (!cli_out_json())
+			printf("%s: sent on %s\n", argv[i], day);
+	}
+	if (marked > 0 && cli_state_save(&st, &err) != CLI_OK)
+		rc = cli_fail(CLI_F_IO, NULL, "the register: %s", err.message);
+	if (cli_out_json())
+		cli_json_print(json_pack("{s:i,s:s}", "marked", marked,
+					 "sentOn", day));
+out:
+	ksef_buf_dispose(&xml);
+	cli_state_dispose(&st);
+	return rc;
 }

@@ -93,7 +93,9 @@ static const struct command {
 	{ "offline", "issue", cmd_offline_issue, cli_usage_offline,
 	  "codes and deadlines of invoices issued offline, registered" },
 	{ "offline", "status", cmd_offline_status, cli_usage_offline,
-	  "the registered offline invoices: due or overdue" },
+	  "the registered offline invoices: due, overdue or sent" },
+	{ "offline", "sent", cmd_offline_sent, cli_usage_offline,
+	  "mark registered offline invoices as sent to KSeF" },
 	{ "offline", "deadline", cmd_offline_deadline, cli_usage_offline,
 	  "the deadline of an offline invoice (tryby-offline.md)" },
 	/* Invoice retrieval (cmd_invoices.c, cmd_invoices_sync.c) */

@@ -2,9 +2,9 @@
 # Invoices issued offline: `ksef offline issue` writes KOD I and KOD II
 # beside each invoice (zbarimg reads them back to the invoice's links),
 # records it in a private register with its deadline, and `ksef offline
-# status` reports each as due or overdue against a given day; `ksef
-# offline deadline` gives tryby-offline.md's deadlines, its own example
-# included. Skipped (77) without zbarimg.
+# status` reports each as due, overdue or sent (`ksef offline sent`)
+# against a given day; `ksef offline deadline` gives tryby-offline.md's
+# deadlines, its own example included. Skipped (77) without zbarimg.
 . "$(dirname "$0")/lib.bash"
 command -v zbarimg >/dev/null || { echo "skipped: no zbarimg (zbar-tools)"; exit 77; }
 
@@ -43,6 +43,13 @@ for i in r['invoices']:
     assert i['kod2'].startswith('https://qr-test.ksef.mf.gov.pl/certificate/'), i
     assert i['file'].startswith('/') and i['kod2Image'].endswith('-kod2.png'), i"
 
+check "mark one as sent" 0 "$KSEF" offline sent "$WORK/inv/invoice-1.xml" --register "$reg" --today 2026-12-28
+expect "  on the day given" out "invoice-1.xml: sent on 2026-12-28"
+check "then one is overdue on 2026-12-29" 1 "$KSEF" offline status --register "$reg" --today 2026-12-29
+expect "  and one sent" out "2026-12-28 sent "
+expect "  one overdue" err "1 invoice is overdue"
+check "a file not in the register is refused" 1 "$KSEF" offline sent "$WORK/c.pem" --register "$reg"
+expect "  saying so" err "not in the register"
 check "issuing a file again replaces its entry" 0 "$KSEF" offline issue "$WORK/inv/easter.xml" --cert "$WORK/c.pem" --key "$WORK/k.pem" --register "$reg" --mode emergency --emergency-end 2027-03-31
 expect "  7 business days after the emergency" out "send by 2027-04-09"
 check "  still three" 0 sh -c "'$KSEF' offline status --register '$reg' --today 2026-12-01 --json | python3 -c 'import json,sys; r = json.load(sys.stdin); assert len(r[\"invoices\"]) == 3, r'"
