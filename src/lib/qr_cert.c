@@ -59,7 +59,7 @@ static int b64url_put(ksef_buf *b, const unsigned char *in, size_t n,
 	char quad[4];
 	size_t i;
 	unsigned long v;
-	int k, chars;
+	int k, chars, error;
 
 	for (i = 0; i < n; i += 3) {
 		v = (unsigned long)in[i] << 16;
@@ -70,8 +70,8 @@ static int b64url_put(ksef_buf *b, const unsigned char *in, size_t n,
 		chars = n - i >= 3 ? 4 : (int)(n - i) + 1;
 		for (k = 0; k < 4; k++)
 			quad[k] = b64url[v >> (18 - 6 * k) & 63];
-		if (ksef__buf_put(b, quad, (size_t)chars, max) != 0)
-			return -1;
+		if ((error = ksef__buf_put(b, quad, (size_t)chars, max)) != 0)
+			return error;
 	}
 	return 0;
 }
@@ -190,24 +190,33 @@ static size_t scheme_len(const char *base)
 }
 
 /* base + the five named segments, the hash in Base64URL; the serial in
- * upper case. */
+ * upper case. 0, KSEF_ETOOBIG past KSEF_QR_TEXT_MAX, or KSEF_ENOMEM. */
 static int put_unsigned(ksef_buf *b, const char *base, size_t n,
 			const ksef_qr_cert_ref *ref, const char *serial)
 {
 	char up[KSEF_QR_CERT_SERIAL_BUFSZ];
 	size_t i;
+	int error;
 
 	for (i = 0; serial[i] != '\0'; i++)
 		up[i] = (char)(serial[i] >= 'a' && serial[i] <= 'f' ?
 			       serial[i] - 'a' + 'A' : serial[i]);
 	up[i] = '\0';
-	if (ksef__buf_put(b, base, n, KSEF_QR_TEXT_MAX) != 0 ||
-	    ksef__buf_printf(b, KSEF_QR_TEXT_MAX, CERT_SEGMENT "%s/%s/%s/%s/",
-			     ctx_names[ref->context_type],
-			     ref->context_value, ref->seller_nip, up) != 0 ||
-	    b64url_put(b, ref->sha256, KSEF_SHA256_LEN, KSEF_QR_TEXT_MAX) != 0)
-		return -1;
-	return 0;
+	if ((error = ksef__buf_put(b, base, n, KSEF_QR_TEXT_MAX)) != 0 ||
+	    (error = ksef__buf_printf(b, KSEF_QR_TEXT_MAX, CERT_SEGMENT
+			"%s/%s/%s/%s/", ctx_names[ref->context_type],
+			ref->context_value, ref->seller_nip, up)) != 0)
+		return error;
+	return b64url_put(b, ref->sha256, KSEF_SHA256_LEN, KSEF_QR_TEXT_MAX);
+}
+
+/* A failure of put_unsigned() or b64url_put(), told. */
+static int put_failed(ksef_error *err, int error)
+{
+	return error == KSEF_ETOOBIG ?
+		ksef__error_set(err, KSEF_ETOOBIG, "the link would be over "
+				"KSEF_QR_TEXT_MAX (%d bytes)", KSEF_QR_TEXT_MAX) :
+		ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 }
 
 /* A base checked, with a host after its scheme. */
@@ -238,9 +247,10 @@ int ksef_qr_cert_signed_text(ksef_buf *out, const char *base,
 	    (error = check_ref(ref, 1, err)) != 0)
 		return error;
 	s = scheme_len(base);
-	if (put_unsigned(&b, base + s, n - s, ref, ref->cert_serial) != 0) {
+	if ((error = put_unsigned(&b, base + s, n - s, ref,
+				  ref->cert_serial)) != 0) {
 		ksef_buf_dispose(&b);
-		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+		return put_failed(err, error);
 	}
 	ksef__buf_swap_in(out, &b);
 	return 0;
@@ -253,16 +263,11 @@ static int assemble(ksef_buf *out, const char *base, size_t n,
 	ksef_buf b = KSEF_BUF_INIT;
 	int error;
 
-	if (put_unsigned(&b, base, n, ref, serial) != 0 ||
-	    ksef__buf_put(&b, "/", 1, KSEF_QR_TEXT_MAX) != 0 ||
-	    b64url_put(&b, sig, sig_len, KSEF_QR_TEXT_MAX) != 0) {
-		error = b.size + 1 >= KSEF_QR_TEXT_MAX ?
-			ksef__error_set(err, KSEF_ETOOBIG, "the link would be "
-				"over KSEF_QR_TEXT_MAX (%d bytes)",
-				KSEF_QR_TEXT_MAX) :
-			ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+	if ((error = put_unsigned(&b, base, n, ref, serial)) != 0 ||
+	    (error = ksef__buf_put(&b, "/", 1, KSEF_QR_TEXT_MAX)) != 0 ||
+	    (error = b64url_put(&b, sig, sig_len, KSEF_QR_TEXT_MAX)) != 0) {
 		ksef_buf_dispose(&b);
-		return error;
+		return put_failed(err, error);
 	}
 	ksef__buf_swap_in(out, &b);
 	return 0;
@@ -633,9 +638,10 @@ int ksef_qr_cert_link(ksef_buf *out, const char *base,
 	r = *ref;
 	memcpy(r.cert_serial, signer->serial, sizeof(r.cert_serial));
 	s = scheme_len(base);
-	if (put_unsigned(&text, base + s, n - s, &r, r.cert_serial) != 0) {
+	if ((error = put_unsigned(&text, base + s, n - s, &r,
+				  r.cert_serial)) != 0) {
 		ksef_buf_dispose(&text);
-		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
+		return put_failed(err, error);
 	}
 	if ((error = sign(&sig, signer, &text, flags, err)) == 0)
 		error = assemble(out, base, n, &r, r.cert_serial, sig.ptr,

@@ -636,6 +636,19 @@ static void bad_parts_are_refused_when_building(void **state)
 		sig, KSEF_QR_CERT_SIG_MAX, NULL), 0);
 	assert_int_equal(ksef_qr_cert_link_assemble(&b, KSEF_QR_BASE_TEST, &r,
 		sig, 0, NULL), KSEF_EINVAL);
+	{
+		/* A long base and an RSA 4096 signature: over the QR text
+		 * limit, said so. */
+		char base[KSEF_QR_BASE_MAX + 1];
+		ksef_error err;
+
+		memset(base, 'a', sizeof(base) - 1);
+		memcpy(base, "https://", 8);
+		base[KSEF_QR_BASE_MAX] = '\0';
+		assert_int_equal(ksef_qr_cert_link_assemble(&b, base, &r, sig,
+			KSEF_QR_CERT_SIG_MAX, &err), KSEF_ETOOBIG);
+		assert_non_null(strstr(err.message, "KSEF_QR_TEXT_MAX"));
+	}
 	ksef_buf_dispose(&b);
 }
 
