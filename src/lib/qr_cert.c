@@ -701,8 +701,11 @@ static int parse(struct parsed *p, const char *link, size_t len,
 		seglen[t] = end - i;
 		end = i - 1;
 	}
-	/* Something of a host must come before "/certificate". */
-	if (end <= s || link[s] == '/' || seglen[0] != 11 ||
+	/* Something of a host must come before "/certificate", and not a
+	 * '/': a base's final '/' is not written (ksef_qr_invoice_link()'s
+	 * rule), so "//certificate" is no link's spelling. */
+	if (end <= s || link[s] == '/' || link[end - 1] == '/' ||
+	    seglen[0] != 11 ||
 	    memcmp(seg[0], "certificate", 11) != 0)
 		return ksef__error_set(err, KSEF_EFORMAT, "not a link of the "
 			"form HOST/certificate/TYPE/CONTEXT/NIP/SERIAL/HASH/"

@@ -519,6 +519,9 @@ static void malformed_links_are_refused(void **state)
 		"https://h/certificate/Nip/1111111111/1111111111/01/" DOC_HASH
 		"/AA AA",
 		"https://h/invoice/1111111111/01-02-2026/" DOC_HASH,
+		/* Found by the fuzzer: a base with its final '/' written. */
+		"https://h/x//certificate/Nip/1111111111/1111111111/01/"
+		DOC_HASH "/AAAA",
 	};
 	ksef_qr_cert_ref r;
 	size_t i;
