@@ -12,6 +12,8 @@
 #include "envelope.h"
 #include "number.h"
 #include "qr.h"
+#include "qr_cert.h"
+#include "offline.h"
 #include "invoice.h"
 #include "gen.h"
 #include "session.h"

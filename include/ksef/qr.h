@@ -3,6 +3,7 @@
  * kody-qr.md section 1): the link that names an invoice by its seller's
  * NIP, its issue date and the SHA-256 of its file, and the QR code that
  * carries it, as PNG or SVG, with the KSeF number (or OFFLINE) under it.
+ * ksef_qr_render() draws KOD II too (qr_cert.h), with its own label.
  *
  * Nothing here talks to a server or keeps state; every function is safe
  * to call from any thread. Bytes come back in caller-owned ksef_buf.
@@ -35,6 +36,11 @@ KSEF_BEGIN_DECLS
 #define KSEF_QR_DATE_BUFSZ 11
 /** The label under a code whose invoice has no KSeF number yet. */
 #define KSEF_QR_LABEL_OFFLINE "OFFLINE"
+/** The label under a KOD II, the certificate's code (kody-qr.md 2,
+ *  "Oznaczenie pod kodem QR"). */
+#define KSEF_QR_LABEL_CERT "CERTYFIKAT"
+/** The longest free label (ksef_qr_options.label), in bytes. */
+#define KSEF_QR_LABEL_MAX 64
 
 /** The KSeF environments, as kody-qr.md lists their QR addresses. */
 typedef enum ksef_qr_env {
@@ -163,15 +169,19 @@ typedef struct ksef_qr_options {
 	const char *ksef_number;
 	/** Non-zero: no label at all (a bare code). */
 	int no_label;
+	/** Version 2: a label of one's own, written instead of ksef_number
+	 *  or OFFLINE, such as KSEF_QR_LABEL_CERT under a KOD II; NULL or ""
+	 *  for none. 1 to KSEF_QR_LABEL_MAX of A-Z, 0-9, '-' and ' '. */
+	const char *label;
 } ksef_qr_options;
 
 /**
  * The version of ksef_qr_options this header describes. The library takes
  * a struct of any version from 1 to its own.
  */
-#define KSEF_QR_OPTIONS_VERSION 1
+#define KSEF_QR_OPTIONS_VERSION 2
 #define KSEF_QR_OPTIONS_INIT { KSEF_QR_OPTIONS_VERSION, KSEF_QR_PNG, 0, -1, \
-	NULL, 0 }
+	NULL, 0, NULL }
 
 /**
  * Draw text (a KOD I link) as a QR code (ISO/IEC 18004, byte mode, error
@@ -187,7 +197,8 @@ typedef struct ksef_qr_options {
  * @param opts      options, or NULL for KSEF_QR_OPTIONS_INIT.
  * @param err       receives the reason on failure; may be NULL.
  * @return 0, KSEF_EINVAL (NULL, empty, an option out of range, an unknown
- *         options version), KSEF_EFORMAT (ksef_number is no KSeF number),
+ *         options version), KSEF_EFORMAT (ksef_number is no KSeF number, or label
+ *         has a character outside its set),
  *         KSEF_ETOOBIG (text over KSEF_QR_TEXT_MAX) or KSEF_ENOMEM.
  */
 KSEF_API KSEF_WARN_UNUSED int ksef_qr_render(ksef_buf *out, const char *text,

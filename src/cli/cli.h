@@ -62,6 +62,37 @@ extern const char cli_usage_qr[];
 int cli_qr_write(ksef_buf *link, const char *path, ksef_qr_format format,
 		 const char *qr_base, const ksef_buf *xml,
 		 const char *ksef_number, ksef_error *err);
+/* The QR address of --env (NULL: test) or --base-url (either, not both):
+ * *qr_base points to a static string or into base. CLI_OK, or CLI_USAGE
+ * reported. */
+int cli_qr_base(ksef_buf *base, const char **qr_base, const char *env,
+		const char *api);
+/* The format an image's name says (.png, .svg): 0, or -1 for neither. */
+int cli_qr_format_of(ksef_qr_format *out, const char *path);
+
+/* KOD II (cmd_qr_offline.c): `ksef qr offline`, and the writer `ksef
+ * offline issue` shares. cli_qr_offline_write() builds and signs the KOD
+ * II link of the invoice xml in the context (NULL value: Nip, the
+ * seller's NIP) into *link and, when path is not NULL, writes its code
+ * with CERTYFIKAT under it: 0 or a KSEF_E* code with err set. */
+int cmd_qr_offline(int argc, char **argv);
+int cli_qr_offline_write(ksef_buf *link, const char *path,
+			 ksef_qr_format format, const char *qr_base,
+			 const ksef_buf *xml, const ksef_qr_signer *signer,
+			 ksef_context_type ctx_type, const char *ctx_value,
+			 unsigned flags, ksef_error *err);
+/* Read --cert and --key (with its passphrase) into a signer: CLI_OK, or
+ * the exit status with the failure reported. */
+int cli_qr_signer_load(ksef_qr_signer **out, const char *cert,
+		       const char *key, const char *pass);
+
+/* Invoices issued offline (cmd_offline.c): `ksef offline issue`,
+ * `status`, `sent` and `deadline`. */
+int cmd_offline_issue(int argc, char **argv);
+int cmd_offline_status(int argc, char **argv);
+int cmd_offline_deadline(int argc, char **argv);
+int cmd_offline_sent(int argc, char **argv);
+extern const char cli_usage_offline[];
 
 /* Invoice retrieval (cmd_invoices.c, cmd_invoices_sync.c): `ksef invoices
  * query`, `export` and `sync`. */

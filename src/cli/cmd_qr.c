@@ -16,6 +16,8 @@
 
 const char cli_usage_qr[] =
 "usage: ksef qr invoice FILE --out qr.png|qr.svg [options]\n"
+"       ksef qr offline FILE --cert CERT --key KEY [--out qr.png|qr.svg]\n"
+"                       [options]\n"
 "\n"
 "Make the verification code (KOD I) of an invoice file: the link that\n"
 "names it by the seller's NIP (Podmiot1), its issue date (P_1) and the\n"
@@ -33,6 +35,20 @@ const char cli_usage_qr[] =
 "                     links itself at its root\n"
 "  --json             the link and the file as JSON on standard output\n"
 "\n"
+"ksef qr offline makes the certificate code (KOD II) of an invoice issued\n"
+"offline: the link naming the context, the seller's NIP (Podmiot1), the\n"
+"serial number of the KSeF Offline certificate and the file's SHA-256,\n"
+"signed with the certificate's key (RSASSA-PSS or ECDSA P-256), drawn\n"
+"with CERTYFIKAT under it. It prints the link; --out writes the image.\n"
+"  --cert FILE        the Offline certificate, PEM or DER\n"
+"  --key FILE         its private key, PEM (encrypted or not)\n"
+"  --key-password P   the key's passphrase ($KSEF_KEY_PASSWORD)\n"
+"  --context-type T   Nip, InternalId, NipVatUe or PeppolId (default Nip)\n"
+"  --context VALUE    the context's identifier (default: the seller's\n"
+"                     NIP)\n"
+"  --ecdsa-der        an EC signature as ASN.1 DER, not IEEE P1363\n"
+"  --env, --base-url, --json  as for qr invoice\n"
+"\n"
 "exit status: 0 written, 1 the file is no invoice with a NIP and P_1,\n"
 "2 usage, 3 could not run (files)\n";
 
@@ -40,7 +56,7 @@ const char cli_usage_qr[] =
 
 enum { OPT_OUT = 1000, OPT_KSEF_NUMBER, OPT_ENV, OPT_BASE_URL, OPT_JSON };
 
-static int format_of(ksef_qr_format *out, const char *path)
+int cli_qr_format_of(ksef_qr_format *out, const char *path)
 {
 	size_t n = strlen(path);
 
@@ -51,6 +67,32 @@ static int format_of(ksef_qr_format *out, const char *path)
 	else
 		return -1;
 	return 0;
+}
+
+int cli_qr_base(ksef_buf *base, const char **qr_base, const char *env,
+		const char *api)
+{
+	ksef_error err = { 0, 0, "" };
+
+	if (env != NULL && api != NULL)
+		return cli_fail(CLI_F_USAGE, NULL, "--env and --base-url "
+				"exclude each other");
+	if (api != NULL) {
+		if (ksef_qr_base_for_api(base, api, &err) != 0)
+			return cli_fail(CLI_F_USAGE, NULL, "--base-url: %s",
+					err.message);
+		*qr_base = (const char *)base->ptr;
+	} else if (env == NULL || strcmp(env, "test") == 0) {
+		*qr_base = ksef_qr_env_base(KSEF_QR_ENV_TEST);
+	} else if (strcmp(env, "demo") == 0) {
+		*qr_base = ksef_qr_env_base(KSEF_QR_ENV_DEMO);
+	} else if (strcmp(env, "prd") == 0) {
+		*qr_base = ksef_qr_env_base(KSEF_QR_ENV_PRD);
+	} else {
+		return cli_fail(CLI_F_USAGE, NULL, "--env %.20s: test, demo "
+				"or prd", env);
+	}
+	return CLI_OK;
 }
 
 int cli_qr_write(ksef_buf *link, const char *path, ksef_qr_format format,
@@ -107,31 +149,15 @@ int cmd_qr(int argc, char **argv)
 	}
 	if (optind + 1 != argc || out == NULL)
 		return cli_fail(CLI_F_USAGE, NULL, "needs one FILE and --out");
-	if (format_of(&format, out) != 0)
+	if (cli_qr_format_of(&format, out) != 0)
 		return cli_fail(CLI_F_USAGE, NULL, "--out %s: name a .png or "
 				".svg file", out);
-	if (env != NULL && api != NULL)
-		return cli_fail(CLI_F_USAGE, NULL, "--env and --base-url "
-				"exclude each other");
 	if (number != NULL &&
 	    ksef_number_validate(number, strlen(number), &err) != 0)
 		return cli_fail(CLI_F_USAGE, NULL, "--ksef-number %.40s: %s",
 				number, err.message);
-	if (api != NULL) {
-		if (ksef_qr_base_for_api(&base, api, &err) != 0)
-			return cli_fail(CLI_F_USAGE, NULL, "--base-url: %s",
-					err.message);
-		qr_base = (const char *)base.ptr;
-	} else if (env == NULL || strcmp(env, "test") == 0) {
-		qr_base = ksef_qr_env_base(KSEF_QR_ENV_TEST);
-	} else if (strcmp(env, "demo") == 0) {
-		qr_base = ksef_qr_env_base(KSEF_QR_ENV_DEMO);
-	} else if (strcmp(env, "prd") == 0) {
-		qr_base = ksef_qr_env_base(KSEF_QR_ENV_PRD);
-	} else {
-		return cli_fail(CLI_F_USAGE, NULL, "--env %.20s: test, demo "
-				"or prd", env);
-	}
+	if ((rc = cli_qr_base(&base, &qr_base, env, api)) != CLI_OK)
+		return rc;
 	if (cli_read_file(&xml, argv[optind], KSEF_INVOICE_MAX_BYTES,
 			  &err) != 0) {
 		rc = cli_fail(err.code == KSEF_ETOOBIG ? CLI_F_REJECTED :

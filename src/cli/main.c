@@ -86,6 +86,18 @@ static const struct command {
 	/* KOD I (cmd_qr.c) */
 	{ "qr", "invoice", cmd_qr, cli_usage_qr,
 	  "an invoice's verification link and QR code (PNG, SVG)" },
+	/* KOD II (cmd_qr_offline.c) */
+	{ "qr", "offline", cmd_qr_offline, cli_usage_qr,
+	  "an offline invoice's signed certificate link and QR code" },
+	/* Invoices issued offline (cmd_offline.c) */
+	{ "offline", "issue", cmd_offline_issue, cli_usage_offline,
+	  "codes and deadlines of invoices issued offline, registered" },
+	{ "offline", "status", cmd_offline_status, cli_usage_offline,
+	  "the registered offline invoices: due, overdue or sent" },
+	{ "offline", "sent", cmd_offline_sent, cli_usage_offline,
+	  "mark registered offline invoices as sent to KSeF" },
+	{ "offline", "deadline", cmd_offline_deadline, cli_usage_offline,
+	  "the deadline of an offline invoice (tryby-offline.md)" },
 	/* Invoice retrieval (cmd_invoices.c, cmd_invoices_sync.c) */
 	{ "invoices", "query", cmd_invoices_query, cli_usage_invoices,
 	  "find invoices by their metadata (filters, pages)" },

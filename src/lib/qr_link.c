@@ -17,6 +17,7 @@
 #include "ksef/limits.h"
 #include "ksef/qr.h"
 #include "internal.h"
+#include "qr_int.h"
 #include "xml.h"
 
 #define INVOICE_SEGMENT "/invoice/"
@@ -38,9 +39,9 @@ const char *ksef_qr_env_base(ksef_qr_env env)
 }
 
 /* A base must be an absolute http(s) URL of bounded length with nothing
- * that would end the link's path early or need escaping in it. Returns
- * its length without one final '/', or 0 when refused. */
-static size_t base_len(const char *base, ksef_error *err, int *error)
+ * that would end the link's path early or need escaping in it (qr_int.h;
+ * qr_cert.c's KOD II takes the same bases). */
+size_t ksef__qr_base_len(const char *base, ksef_error *err, int *error)
 {
 	size_t n, i;
 
@@ -89,7 +90,7 @@ int ksef_qr_base_for_api(ksef_buf *out, const char *api_base,
 
 	if (out == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no output buffer");
-	if ((n = base_len(api_base, err, &error)) == 0)
+	if ((n = ksef__qr_base_len(api_base, err, &error)) == 0)
 		return error ? error : ksef__error_set(err, KSEF_EINVAL,
 			"empty base URL");
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
@@ -184,7 +185,7 @@ int ksef_qr_invoice_link(ksef_buf *out, const char *base,
 	if (out == NULL || ref == NULL)
 		return ksef__error_set(err, KSEF_EINVAL, "no output buffer or "
 				       "no invoice given");
-	if ((n = base_len(base, err, &error)) == 0)
+	if ((n = ksef__qr_base_len(base, err, &error)) == 0)
 		return error ? error : ksef__error_set(err, KSEF_EINVAL,
 			"empty base URL");
 	if (memchr(ref->seller_nip, '\0', sizeof(ref->seller_nip)) == NULL ||

@@ -95,6 +95,7 @@ static int read_options(ksef_qr_options *o, const ksef_qr_options *given,
 {
 	static const size_t sizes[] = {
 		KSEF__OPTIONS_END(ksef_qr_options, no_label),
+		KSEF__OPTIONS_END(ksef_qr_options, label),
 	};
 	KSEF__OPTIONS_SIZES(sizes, KSEF_QR_OPTIONS_VERSION);
 	const ksef_qr_options dflt = KSEF_QR_OPTIONS_INIT;
@@ -123,6 +124,21 @@ static int read_options(ksef_qr_options *o, const ksef_qr_options *given,
 				 NULL) != 0)
 		return ksef__error_set(err, KSEF_EFORMAT, "the label is not a "
 				       "KSeF number");
+	if (o->label != NULL && o->label[0] != '\0') {
+		/* The font's characters only, which the SVG also writes
+		 * without escaping. */
+		size_t n = strnlen(o->label, KSEF_QR_LABEL_MAX + 1), i;
+
+		if (n > KSEF_QR_LABEL_MAX)
+			return ksef__error_set(err, KSEF_EFORMAT, "the label is "
+				"over KSEF_QR_LABEL_MAX (%d bytes)",
+				KSEF_QR_LABEL_MAX);
+		for (i = 0; i < n; i++)
+			if (o->label[i] != ' ' && glyph_of(o->label[i]) == NULL)
+				return ksef__error_set(err, KSEF_EFORMAT, "the "
+					"label may hold A-Z, 0-9, '-' and ' ' "
+					"only (byte %zu)", i);
+	}
 	return 0;
 }
 
@@ -152,7 +168,8 @@ static void lay_out(struct layout *l, const QRcode *q,
 	l->height = l->code_w;
 	if (o->no_label)
 		return;
-	l->label = o->ksef_number && o->ksef_number[0] ?
+	l->label = o->label && o->label[0] ? o->label :
+		   o->ksef_number && o->ksef_number[0] ?
 		   o->ksef_number : KSEF_QR_LABEL_OFFLINE;
 	n = strlen(l->label);
 	/* The largest font scale up to half the module size whose text
@@ -343,8 +360,8 @@ static int write_svg(ksef_buf *out, const struct layout *l, const QRcode *q,
 				       run * l->px);
 		}
 	bad |= appendf(&b, "\"/>\n");
-	/* The label holds only [0-9A-Z-] (a KSeF number or OFFLINE), so it
-	 * needs no escaping. */
+	/* The label holds only [0-9A-Z -] (a KSeF number, OFFLINE or a
+	 * label read_options() checked), so it needs no escaping. */
 	if (l->label != NULL)
 		bad |= appendf(&b, "<text x=\"%d\" y=\"%d\" "
 			"font-family=\"monospace\" font-size=\"%d\" "

@@ -31,4 +31,7 @@ void exercise_all(const struct path *paths, size_t n);
 /* The batch client's package (alloc_batch.c). */
 void batches_fail_cleanly(void **state);
 
+/* KOD II's signer, links and verification (alloc_qr_cert.c). */
+void qr_certs_fail_cleanly(void **state);
+
 #endif

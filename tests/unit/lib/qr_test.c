@@ -412,6 +412,47 @@ static void an_svg_carries_the_label_the_docs_prescribe(void **state)
 	ksef_buf_dispose(&svg);
 }
 
+static void a_label_of_ones_own_says_certyfikat(void **state)
+{
+	/* kody-qr.md 2: CERTYFIKAT under a KOD II. A version-1 caller, which
+	 * has no label field, still gets OFFLINE. */
+	ksef_qr_options o = KSEF_QR_OPTIONS_INIT;
+	char label[KSEF_QR_LABEL_MAX + 2];
+	ksef_buf svg = KSEF_BUF_INIT;
+	ksef_error err;
+
+	(void)state;
+	o.format = KSEF_QR_SVG;
+	o.label = KSEF_QR_LABEL_CERT;
+	o.ksef_number = "5265877635-20250729-01004014E040-00";
+	assert_int_equal(ksef_qr_render(&svg, DOC_LINK, strlen(DOC_LINK), &o,
+					NULL), 0);
+	assert_non_null(strstr((char *)svg.ptr, ">CERTYFIKAT</text>"));
+	o.ksef_number = NULL;
+	o.version = 1;
+	assert_int_equal(ksef_qr_render(&svg, DOC_LINK, strlen(DOC_LINK), &o,
+					NULL), 0);
+	assert_non_null(strstr((char *)svg.ptr, ">OFFLINE</text>"));
+	o.version = KSEF_QR_OPTIONS_VERSION;
+	o.label = "KOD II";
+	assert_int_equal(ksef_qr_render(&svg, DOC_LINK, strlen(DOC_LINK), &o,
+					NULL), 0);
+	assert_non_null(strstr((char *)svg.ptr, ">KOD II</text>"));
+	o.label = "<b>";
+	assert_int_equal(ksef_qr_render(&svg, DOC_LINK, strlen(DOC_LINK), &o,
+					&err), KSEF_EFORMAT);
+	assert_non_null(strstr(err.message, "label"));
+	memset(label, 'A', sizeof(label) - 1);
+	label[sizeof(label) - 1] = '\0';
+	o.label = label;
+	assert_int_equal(ksef_qr_render(&svg, DOC_LINK, strlen(DOC_LINK), &o,
+					NULL), KSEF_EFORMAT);
+	label[KSEF_QR_LABEL_MAX] = '\0';
+	assert_int_equal(ksef_qr_render(&svg, DOC_LINK, strlen(DOC_LINK), &o,
+					NULL), 0);
+	ksef_buf_dispose(&svg);
+}
+
 static void bad_render_input_is_refused(void **state)
 {
 	ksef_qr_options o = KSEF_QR_OPTIONS_INIT;
@@ -441,7 +482,7 @@ static void bad_render_input_is_refused(void **state)
 	o.format = (ksef_qr_format)2;
 	assert_int_equal(ksef_qr_render(&b, "x", 1, &o, NULL), KSEF_EINVAL);
 	o.format = KSEF_QR_PNG;
-	o.version = 2;
+	o.version = KSEF_QR_OPTIONS_VERSION + 1;
 	assert_int_equal(ksef_qr_render(&b, "x", 1, &o, NULL), KSEF_EINVAL);
 	o.version = 0;
 	assert_int_equal(ksef_qr_render(&b, "x", 1, &o, NULL), KSEF_EINVAL);
@@ -466,6 +507,7 @@ int main(void)
 		cmocka_unit_test(other_forms_give_their_seller_and_date),
 		cmocka_unit_test(a_png_is_drawn_with_its_label_band),
 		cmocka_unit_test(an_svg_carries_the_label_the_docs_prescribe),
+		cmocka_unit_test(a_label_of_ones_own_says_certyfikat),
 		cmocka_unit_test(bad_render_input_is_refused),
 	};
 
