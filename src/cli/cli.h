@@ -92,7 +92,9 @@ int cmd_offline_issue(int argc, char **argv);
 int cmd_offline_status(int argc, char **argv);
 int cmd_offline_deadline(int argc, char **argv);
 int cmd_offline_sent(int argc, char **argv);
+int cmd_offline_send(int argc, char **argv);
 extern const char cli_usage_offline[];
+extern const char cli_usage_offline_send[];
 
 /* Invoice retrieval (cmd_invoices.c, cmd_invoices_sync.c): `ksef invoices
  * query`, `export` and `sync`. */

@@ -26,10 +26,12 @@
 #include "cli.h"
 #include "config.h"
 #include "output.h"
+#include "offline_register.h"
 
 const char cli_usage_offline[] =
 "usage: ksef offline issue FILE... --cert CERT --key KEY [options]\n"
 "       ksef offline status [--register FILE] [--today YYYY-MM-DD]\n"
+"       ksef offline send [--register FILE] [login and send options]\n"
 "       ksef offline sent FILE... [--register FILE] [--today YYYY-MM-DD]\n"
 "       ksef offline deadline --issued YYYY-MM-DD [--mode M] [dates]\n"
 "\n"
@@ -40,9 +42,10 @@ const char cli_usage_offline[] =
 "\n"
 "issue writes FILE-kod1.png and FILE-kod2.png beside each FILE.xml, prints\n"
 "its deadline and records it in the register. status lists the register:\n"
-"each invoice's deadline and whether it is due, overdue or sent. sent\n"
-"marks invoices as sent to KSeF (on --today). deadline prints the\n"
-"deadline of one issue date.\n"
+"each invoice's deadline and whether it is due, overdue or sent. send\n"
+"sends the ones not sent yet, declared offline, and marks them sent\n"
+"('ksef offline send --help'). sent marks invoices as sent to KSeF (on\n"
+"--today) by hand. deadline prints the deadline of one issue date.\n"
 "\n"
 "options:\n"
 "  --cert FILE, --key FILE, --key-password P, --context-type T,\n"
@@ -190,7 +193,7 @@ static int register_path(char *out, size_t size, const char *flag)
 }
 
 /* Load the register, or start an empty one when there is none. */
-static int register_load(struct cli_state *st, const char *flag, int create)
+int offline_register_load(struct cli_state *st, const char *flag, int create)
 {
 	ksef_error err = { 0, 0, "" };
 	char path[4096];
@@ -216,7 +219,7 @@ static int register_load(struct cli_state *st, const char *flag, int create)
 	return CLI_OK;
 }
 
-static void date_text(char out[KSEF_DATE_BUFSZ], ksef_date d)
+void offline_date_text(char out[KSEF_DATE_BUFSZ], ksef_date d)
 {
 	if (ksef_date_format(out, d, NULL) != 0)
 		snprintf(out, KSEF_DATE_BUFSZ, "?");
@@ -235,29 +238,37 @@ static int image_path(char *out, size_t size, const char *xml, int n)
 	return k < 0 || (size_t)k >= size ? -1 : 0;
 }
 
-/* A digest as its links write it: Base64URL without padding. */
-static void hash_key(char out[KSEF_SHA256_B64URL_LEN + 1],
+/* A digest as its links write it: Base64URL without padding (libksef's
+ * Base64, with the URL alphabet's two characters and no '='). */
+int offline_hash_key(char out[KSEF_SHA256_B64URL_LEN + 1],
 		     const unsigned char md[KSEF_SHA256_LEN])
 {
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				"abcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned long v;
-	size_t i, o = 0;
+	ksef_buf b = KSEF_BUF_INIT;
+	size_t i;
 
-	for (i = 0; i < KSEF_SHA256_LEN; i += 3) {
-		v = (unsigned long)md[i] << 16;
-		if (i + 1 < KSEF_SHA256_LEN)
-			v |= (unsigned long)md[i + 1] << 8;
-		if (i + 2 < KSEF_SHA256_LEN)
-			v |= md[i + 2];
-		out[o++] = a[v >> 18 & 63];
-		out[o++] = a[v >> 12 & 63];
-		if (o < KSEF_SHA256_B64URL_LEN)
-			out[o++] = a[v >> 6 & 63];
-		if (o < KSEF_SHA256_B64URL_LEN)
-			out[o++] = a[v & 63];
-	}
+	if (ksef_base64_encode(&b, md, KSEF_SHA256_LEN, NULL) != 0)
+		return -1;
+	for (i = 0; i < KSEF_SHA256_B64URL_LEN; i++)
+		out[i] = b.ptr[i] == '+' ? '-' : b.ptr[i] == '/' ? '_' :
+			(char)b.ptr[i];
 	out[KSEF_SHA256_B64URL_LEN] = '\0';
+	ksef_buf_dispose(&b);
+	return 0;
+}
+
+int offline_file_key(char out[KSEF_SHA256_B64URL_LEN + 1], const char *file,
+		     ksef_error *err)
+{
+	ksef_buf xml = KSEF_BUF_INIT;
+	unsigned char md[KSEF_SHA256_LEN];
+	int e;
+
+	if ((e = cli_read_file(&xml, file, KSEF_INVOICE_MAX_BYTES, err)) == 0 &&
+	    (e = ksef_sha256(md, xml.ptr, xml.size, err)) == 0 &&
+	    (e = offline_hash_key(out, md)) != 0)
+		e = ksef_error_set(err, KSEF_ENOMEM, "out of memory");
+	ksef_buf_dispose(&xml);
+	return e;
 }
 
 /* One invoice: its codes, its deadline, its entry. */
@@ -302,9 +313,12 @@ static int issue_one(json_t *invoices, json_t *list, const char *file,
 			      err.message);
 		goto done;
 	}
-	hash_key(hash, ref.sha256);
-	date_text(issued, ref.issue_date);
-	date_text(deadline, due);
+	if (offline_hash_key(hash, ref.sha256) != 0) {
+		rc = cli_fail(CLI_F_INTERNAL, NULL, "out of memory");
+		goto done;
+	}
+	offline_date_text(issued, ref.issue_date);
+	offline_date_text(deadline, due);
 	/* The register names files wherever it is read from. */
 	if (realpath(file, abs) == NULL)
 		snprintf(abs, sizeof(abs), "%s", file);
@@ -369,7 +383,7 @@ int cmd_offline_issue(int argc, char **argv)
 	if ((rc = cli_qr_base(&base, &qr_base, a.env, a.api)) != CLI_OK)
 		return rc;
 	if ((rc = cli_qr_signer_load(&signer, a.cert, a.key, a.pass)) !=
-	    CLI_OK || (rc = register_load(&st, a.reg, 1)) != CLI_OK)
+	    CLI_OK || (rc = offline_register_load(&st, a.reg, 1)) != CLI_OK)
 		goto out;
 	if ((list = json_array()) == NULL) {
 		rc = cli_fail(CLI_F_INTERNAL, NULL, "out of memory");
@@ -397,7 +411,7 @@ out:
 	return rc;
 }
 
-static int today_of(ksef_date *out, const char *flag)
+int offline_today(ksef_date *out, const char *flag)
 {
 	struct tm tm;
 	time_t now = time(NULL);
@@ -426,8 +440,8 @@ int cmd_offline_status(int argc, char **argv)
 		return rc < 0 ? CLI_OK : rc;
 	if (optind != argc)
 		return cli_fail(CLI_F_USAGE, NULL, "takes no arguments");
-	if ((rc = today_of(&today, a.today)) != CLI_OK ||
-	    (rc = register_load(&st, a.reg, 0)) != CLI_OK)
+	if ((rc = offline_today(&today, a.today)) != CLI_OK ||
+	    (rc = offline_register_load(&st, a.reg, 0)) != CLI_OK)
 		goto out;
 	if ((list = json_array()) == NULL) {
 		rc = cli_fail(CLI_F_INTERNAL, NULL, "out of memory");
@@ -490,7 +504,7 @@ int cmd_offline_deadline(int argc, char **argv)
 				"arguments");
 	if ((e = ksef_offline_deadline(&due, &a.in, &err)) != 0)
 		return cli_fail(CLI_F_USAGE, NULL, "%s", err.message);
-	date_text(text, due);
+	offline_date_text(text, due);
 	if (cli_out_json())
 		cli_json_print(json_pack("{s:s,s:s}", "mode",
 			mode_names[a.in.mode], "deadline", text));
@@ -503,9 +517,7 @@ int cmd_offline_sent(int argc, char **argv)
 {
 	struct args a;
 	struct cli_state st;
-	ksef_buf xml = KSEF_BUF_INIT;
 	ksef_error err = { 0, 0, "" };
-	unsigned char md[KSEF_SHA256_LEN];
 	char day[KSEF_DATE_BUFSZ], hash[KSEF_SHA256_B64URL_LEN + 1];
 	ksef_date today;
 	json_t *invoices, *entry;
@@ -516,22 +528,19 @@ int cmd_offline_sent(int argc, char **argv)
 		return rc < 0 ? CLI_OK : rc;
 	if (optind >= argc)
 		return cli_fail(CLI_F_USAGE, NULL, "needs FILE...");
-	if ((rc = today_of(&today, a.today)) != CLI_OK ||
-	    (rc = register_load(&st, a.reg, 0)) != CLI_OK)
+	if ((rc = offline_today(&today, a.today)) != CLI_OK ||
+	    (rc = offline_register_load(&st, a.reg, 0)) != CLI_OK)
 		goto out;
-	date_text(day, today);
+	offline_date_text(day, today);
 	invoices = st.root ? json_object_get(st.root, "invoices") : NULL;
 	for (i = optind; i < argc; i++) {
 		/* The entry's key is the file's hash in its links' form. */
-		if (cli_read_file(&xml, argv[i], KSEF_INVOICE_MAX_BYTES,
-				  &err) != 0 ||
-		    ksef_sha256(md, xml.ptr, xml.size, &err) != 0) {
+		if (offline_file_key(hash, argv[i], &err) != 0) {
 			rc = cli_fail(err.code == KSEF_EIO ? CLI_F_IO :
 				      CLI_F_INTERNAL, NULL, "%s: %s", argv[i],
 				      err.message);
 			continue;
 		}
-		hash_key(hash, md);
 		entry = invoices ? json_object_get(invoices, hash) : NULL;
 		if (entry == NULL) {
 			if (cli_fail(CLI_F_REJECTED, NULL, "%s: not in the "
@@ -553,7 +562,6 @@ int cmd_offline_sent(int argc, char **argv)
 		cli_json_print(json_pack("{s:i,s:s}", "marked", marked,
 					 "sentOn", day));
 out:
-	ksef_buf_dispose(&xml);
 	cli_state_dispose(&st);
 	return rc;
 }

@@ -33,6 +33,9 @@ SEND_USAGE_LOGIN
 "                     it; the folder of --upo-dir puts it beside the UPO\n"
 "  --qr-format png|svg  the image format of --qr-dir (default png)\n"
 "  --timeout SECONDS  how long to wait for verification (default 300)\n"
+"  --offline          the invoices were issued offline (offlineMode): KSeF\n"
+"                     then gives their issue date as the invoicing date\n"
+"                     ('ksef offline send' sends the registered ones)\n"
 SEND_USAGE_OUTPUT
 "\n"
 "An invoice whose number the seller already used is a duplicate (440). If\n"
@@ -101,7 +104,10 @@ static void send_all(struct send_run *r, ksef_session *s)
 	ksef_buf doc = KSEF_BUF_INIT;
 	char ref[KSEF_REFNUM_BUFSZ];
 	enum cli_failure unavailable = CLI_F_COUNT;
+	ksef_client_send_options so = KSEF_CLIENT_SEND_OPTIONS_INIT;
 	int i, nsent = 0;
+
+	so.offline_mode = r->offline;
 
 	for (i = 0; i < r->nfiles; i++) {
 		struct send_file *o = &r->files[i];
@@ -122,7 +128,7 @@ static void send_all(struct send_run *r, ksef_session *s)
 					   &err)) != 0) {
 			o->kind = CLI_F_IO;
 		} else if ((error = ksef_session_send(ref, s, doc.ptr,
-					doc.size, NULL, &err)) != 0) {
+					doc.size, &so, &err)) != 0) {
 			say_continued(r, s, parts - 1);
 			o->kind = cli_failure_of(error,
 						 ksef_session_last_error(s));
@@ -144,77 +150,56 @@ static void send_all(struct send_run *r, ksef_session *s)
 	ksef_buf_dispose(&doc);
 }
 
-int cmd_send(int argc, char **argv)
+int send_online(struct send_run *r,
+		void (*each)(void *arg, const struct send_file *file),
+		void *arg)
 {
-	static const struct option longopts[] = {
-		SEND_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	struct send_run r;
 	struct session_src src = { NULL, 0 };
 	struct send_earlier *earlier = NULL;
 	ksef_session *s = NULL;
 	ksef_error err = { 0, 0, "" };
 	size_t p, nparts;
-	int c, i, rc = CLI_OK, e, code;
+	int i, rc = CLI_OK, e, code;
 
-	send_run_init(&r);
-	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-		if ((e = send_option(&r, c, optarg)) < 0)
-			return CLI_USAGE;
-		if (e > 0)
-			continue;
-		if (c == 'h') {
-			fputs(cli_usage_send, stdout);
-			return CLI_OK;
-		}
-		fputs(cli_usage_send, stderr);
-		return CLI_USAGE;
-	}
-	if ((rc = send_prepare(&r, argc, argv, optind)) != CLI_OK ||
-	    (rc = send_login(&r)) != CLI_OK)
-		goto out;
-	if ((e = ksef_session_open(&s, r.conn, r.form, &err)) != 0) {
-		rc = cli_fail_ksef(e, ksef_conn_last_error(r.conn),
-				   "opening a session: %s", err.message);
-		goto out;
-	}
+	if ((e = ksef_session_open(&s, r->conn, r->form, &err)) != 0)
+		return cli_fail_ksef(e, ksef_conn_last_error(r->conn),
+				     "opening a session: %s", err.message);
 	src.s = s;
-	r.src.obj = &src;
-	r.src.invoice_upo = session_invoice_upo;
-	r.src.upo_pages = session_upo_pages;
-	r.src.upo_page = session_upo_page;
-	r.src.last_error = session_last_error;
-	if (!r.quiet && !cli_out_json())
-		fprintf(stderr, "ksef: send: session %s (%s)\n",
+	r->src.obj = &src;
+	r->src.invoice_upo = session_invoice_upo;
+	r->src.upo_pages = session_upo_pages;
+	r->src.upo_page = session_upo_page;
+	r->src.last_error = session_last_error;
+	if (!r->quiet && !cli_out_json())
+		fprintf(stderr, "ksef: %s: session %s (%s)\n", r->cmd,
 			ksef_session_reference(s),
-			ksef_form_code_of(r.form).system_code);
-	send_all(&r, s);
+			ksef_form_code_of(r->form).system_code);
+	send_all(r, s);
 	if ((e = ksef_session_close(s, &err)) != 0)
 		rc = cli_fail_ksef(e, ksef_session_last_error(s),
 				   "closing session %s: %s",
 				   ksef_session_reference(s), err.message);
 	/* A wait that runs out leaves invoices without a verdict: each is
 	 * reported below. */
-	if ((e = ksef_session_wait(s, (long)r.timeout_s * 1000, &err)) != 0 &&
-	    e != KSEF_ENETWORK)
+	if ((e = ksef_session_wait(s, (long)r->timeout_s * 1000,
+				   &err)) != 0 && e != KSEF_ENETWORK)
 		rc = cli_fail_ksef(e, ksef_session_last_error(s),
 				   "waiting for verification: %s",
 				   err.message);
 	else if (e != 0)
-		fprintf(stderr, "ksef: send: waiting for verification: %s\n",
-			err.message);
-	for (i = 0; i < r.nfiles; i++)
-		if (r.files[i].sent >= 0)
-			r.files[i].inv = ksef_session_invoice_at(s,
-				(size_t)r.files[i].sent);
-	if ((e = send_verdicts(&r)) > rc)
+		fprintf(stderr, "ksef: %s: waiting for verification: %s\n",
+			r->cmd, err.message);
+	for (i = 0; i < r->nfiles; i++)
+		if (r->files[i].sent >= 0)
+			r->files[i].inv = ksef_session_invoice_at(s,
+				(size_t)r->files[i].sent);
+	if ((e = send_verdicts(r)) > rc)
 		rc = e;
 	/* Every session's UPO: those left after 21184 were closed then. */
 	nparts = ksef_session_part_count(s);
 	for (p = 0; p < nparts; p++) {
 		src.part = p;
-		if ((e = send_session_upos(&r, ksef_session_part_reference(s,
+		if ((e = send_session_upos(r, ksef_session_part_reference(s,
 							p))) > rc)
 			rc = e;
 	}
@@ -227,14 +212,51 @@ int cmd_send(int argc, char **argv)
 		earlier[p].ref = ksef_session_part_reference(s, p);
 		earlier[p].code = ksef_session_part_status(s, p);
 	}
-	r.earlier = earlier;
-	r.nearlier = nparts - 1;
+	r->earlier = earlier;
+	r->nearlier = nparts - 1;
 	code = ksef_session_status(s);
-	rc = send_report(&r, rc, ksef_session_reference(s), code,
+	rc = send_report(r, rc, ksef_session_reference(s), code,
 			 ksef_session_status_description(code));
+	for (i = 0; each != NULL && i < r->nfiles; i++)
+		each(arg, &r->files[i]);
 out:
+	r->earlier = NULL;
+	r->nearlier = 0;
 	free(earlier);
 	ksef_session_free(s);
+	return rc;
+}
+
+int cmd_send(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		SEND_LONGOPTS,
+		{ "offline", no_argument, NULL, SEND_OPT_OWN },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct send_run r;
+	int c, rc = CLI_OK, e;
+
+	send_run_init(&r);
+	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		if ((e = send_option(&r, c, optarg)) < 0)
+			return CLI_USAGE;
+		if (e > 0)
+			continue;
+		if (c == SEND_OPT_OWN) {
+			r.offline = 1;
+			continue;
+		}
+		if (c == 'h') {
+			fputs(cli_usage_send, stdout);
+			return CLI_OK;
+		}
+		fputs(cli_usage_send, stderr);
+		return CLI_USAGE;
+	}
+	if ((rc = send_prepare(&r, argc, argv, optind)) == CLI_OK &&
+	    (rc = send_login(&r)) == CLI_OK)
+		rc = send_online(&r, NULL, NULL);
 	send_run_dispose(&r);
 	return rc;
 }

@@ -94,6 +94,8 @@ static const struct command {
 	  "codes and deadlines of invoices issued offline, registered" },
 	{ "offline", "status", cmd_offline_status, cli_usage_offline,
 	  "the registered offline invoices: due, overdue or sent" },
+	{ "offline", "send", cmd_offline_send, cli_usage_offline_send,
+	  "send the registered offline invoices not sent yet (offlineMode)" },
 	{ "offline", "sent", cmd_offline_sent, cli_usage_offline,
 	  "mark registered offline invoices as sent to KSeF" },
 	{ "offline", "deadline", cmd_offline_deadline, cli_usage_offline,

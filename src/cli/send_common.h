@@ -100,6 +100,7 @@ struct send_run {
 	ksef_buf qr_base;          /* the links' address (the API's) */
 	int timeout_s;
 	int quiet;
+	int offline;               /* send: declare offlineMode */
 	ksef_xades_signer *signer;
 	ksef_conn *conn;
 	ksef_form form;            /* of every file */
@@ -111,6 +112,17 @@ struct send_run {
 	const struct send_earlier *earlier;
 	size_t nearlier;
 };
+
+/*
+ * The files of a prepared and logged-in run through one interactive
+ * session (continued in new ones after 21184): send, close, wait, the
+ * verdicts, the UPOs and the report (cmd_send.c). Before the session
+ * goes, each(arg, file) sees every file with its outcome (file->inv,
+ * NULL when it has none). Returns the exit code.
+ */
+int send_online(struct send_run *r,
+		void (*each)(void *arg, const struct send_file *file),
+		void *arg);
 
 /* Defaults: PNG codes, a wait of 300 s. */
 void send_run_init(struct send_run *r);
