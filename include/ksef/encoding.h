@@ -62,6 +62,40 @@ KSEF_API KSEF_WARN_UNUSED int ksef_base64_decode(ksef_buf *out,
 	const char *b64, size_t len, size_t max, ksef_error *err);
 
 /**
+ * Encode bytes as Base64URL (RFC 4648 section 5: '-' and '_' for '+' and
+ * '/') without padding: the form of the hashes and signatures in KOD I
+ * and KOD II links.
+ *
+ * @param[out] out  receives the text, NUL-terminated, replacing what it
+ *                  held; release it with ksef_buf_dispose(). Unchanged on
+ *                  failure.
+ * @param data      the bytes; may be NULL only when len is 0.
+ * @param len       how many bytes.
+ * @param err       receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL, KSEF_ETOOBIG or KSEF_ENOMEM, as
+ *         ksef_base64_encode().
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_base64url_encode(ksef_buf *out,
+	const unsigned char *data, size_t len, ksef_error *err);
+
+/**
+ * Decode unpadded Base64URL strictly: only the URL alphabet (no '+', '/'
+ * or '='), no length that no encoding has (len % 4 == 1), and one
+ * spelling a value: the bits the last character has to spare are zero.
+ *
+ * @param[out] out  receives the bytes, replacing what it held; release it
+ *                  with ksef_buf_dispose(). Unchanged on failure.
+ * @param text      the Base64URL; need not end in a NUL.
+ * @param len       its length in characters.
+ * @param max       the most bytes it may decode to.
+ * @param err       receives the reason on failure; may be NULL.
+ * @return 0, KSEF_EINVAL (NULL arguments), KSEF_EPARSE (not strict
+ *         Base64URL), KSEF_ETOOBIG (over max) or KSEF_ENOMEM.
+ */
+KSEF_API KSEF_WARN_UNUSED int ksef_base64url_decode(ksef_buf *out,
+	const char *text, size_t len, size_t max, ksef_error *err);
+
+/**
  * The SHA-256 digest of some bytes.
  *
  * @param[out] out  receives the KSEF_SHA256_LEN digest bytes.

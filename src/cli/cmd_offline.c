@@ -238,20 +238,15 @@ static int image_path(char *out, size_t size, const char *xml, int n)
 	return k < 0 || (size_t)k >= size ? -1 : 0;
 }
 
-/* A digest as its links write it: Base64URL without padding (libksef's
- * Base64, with the URL alphabet's two characters and no '='). */
+/* A digest as its links write it: Base64URL without padding. */
 int offline_hash_key(char out[KSEF_SHA256_B64URL_LEN + 1],
 		     const unsigned char md[KSEF_SHA256_LEN])
 {
 	ksef_buf b = KSEF_BUF_INIT;
-	size_t i;
 
-	if (ksef_base64_encode(&b, md, KSEF_SHA256_LEN, NULL) != 0)
+	if (ksef_base64url_encode(&b, md, KSEF_SHA256_LEN, NULL) != 0)
 		return -1;
-	for (i = 0; i < KSEF_SHA256_B64URL_LEN; i++)
-		out[i] = b.ptr[i] == '+' ? '-' : b.ptr[i] == '/' ? '_' :
-			(char)b.ptr[i];
-	out[KSEF_SHA256_B64URL_LEN] = '\0';
+	memcpy(out, b.ptr, KSEF_SHA256_B64URL_LEN + 1);
 	ksef_buf_dispose(&b);
 	return 0;
 }

@@ -155,6 +155,80 @@ int ksef_base64_decode(ksef_buf *out, const char *b64, size_t len,
 	return 0;
 }
 
+/* Base64URL is Base64 with two other characters and no padding: the
+ * same OpenSSL coding, translated on the way in and out. */
+int ksef_base64url_encode(ksef_buf *out, const unsigned char *data,
+			  size_t len, ksef_error *err)
+{
+	ksef_buf tmp = KSEF_BUF_INIT;
+	size_t i;
+	int error;
+
+	if (out == NULL)
+		return ksef__error_set(err, KSEF_EINVAL,
+			"base64url encode: NULL argument");
+	if ((error = ksef_base64_encode(&tmp, data, len, err)) != 0)
+		return error;
+	while (tmp.size > 0 && tmp.ptr[tmp.size - 1] == '=')
+		tmp.ptr[--tmp.size] = '\0';
+	for (i = 0; i < tmp.size; i++)
+		if (tmp.ptr[i] == '+')
+			tmp.ptr[i] = '-';
+		else if (tmp.ptr[i] == '/')
+			tmp.ptr[i] = '_';
+	ksef__buf_swap_in(out, &tmp);
+	return 0;
+}
+
+int ksef_base64url_decode(ksef_buf *out, const char *text, size_t len,
+			  size_t max, ksef_error *err)
+{
+	ksef_buf b64 = KSEF_BUF_INIT, bytes = KSEF_BUF_INIT,
+		 again = KSEF_BUF_INIT;
+	size_t i, padded;
+	int error;
+
+	if (out == NULL || (text == NULL && len > 0))
+		return ksef__error_set(err, KSEF_EINVAL,
+			"base64url decode: NULL argument");
+	if (len % 4 == 1)
+		return ksef__error_set(err, KSEF_EPARSE,
+			"base64url of %zu characters: no encoding is that "
+			"long", len);
+	for (i = 0; i < len; i++)
+		if (text[i] == '+' || text[i] == '/' || text[i] == '=')
+			return ksef__error_set(err, KSEF_EPARSE,
+				"base64url has '%c' at offset %zu", text[i], i);
+	padded = len + (4 - len % 4) % 4;
+	if ((error = ksef__buf_grow(&b64, padded, padded)) < 0)
+		return ksef__error_set(err, error,
+				       "base64url decode: out of memory");
+	for (i = 0; i < len; i++)
+		b64.ptr[i] = text[i] == '-' ? '+' : text[i] == '_' ? '/' :
+			(unsigned char)text[i];
+	for (; i < padded; i++)
+		b64.ptr[i] = '=';
+	b64.size = padded;
+	/* A character outside both alphabets is refused here, as in Base64;
+	 * then a value spelled with spare bits set encodes back otherwise. */
+	error = ksef_base64_decode(&bytes, (const char *)b64.ptr, padded, max,
+				   err);
+	if (error == 0 &&
+	    (error = ksef_base64url_encode(&again, bytes.ptr, bytes.size,
+					   err)) == 0 &&
+	    (again.size != len || memcmp(again.ptr, text, len) != 0))
+		error = ksef__error_set(err, KSEF_EPARSE, "base64url: the last "
+			"character has bits set that no encoding sets");
+	ksef_buf_dispose(&b64);
+	ksef_buf_dispose(&again);
+	if (error != 0) {
+		ksef_buf_dispose(&bytes);
+		return error;
+	}
+	ksef__buf_swap_in(out, &bytes);
+	return 0;
+}
+
 int ksef_sha256(unsigned char out[KSEF_SHA256_LEN], const unsigned char *data,
 		size_t len, ksef_error *err)
 {

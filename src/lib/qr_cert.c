@@ -44,70 +44,37 @@ struct ksef_qr_signer {
 	char serial[KSEF_QR_CERT_SERIAL_BUFSZ];
 };
 
-static const char b64url[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 static const char *const ctx_names[] = {
 	"Nip", "InternalId", "NipVatUe", "PeppolId"
 };
 
-/* ---- Base64URL (RFC 4648 section 5, no padding) ---------------------- */
+/* ---- Base64URL (RFC 4648 section 5, no padding; encoding.h) ---------- */
 
 static int b64url_put(ksef_buf *b, const unsigned char *in, size_t n,
 		      size_t max)
 {
-	char quad[4];
-	size_t i;
-	unsigned long v;
-	int k, chars, error;
+	ksef_buf text = KSEF_BUF_INIT;
+	int error;
 
-	for (i = 0; i < n; i += 3) {
-		v = (unsigned long)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned long)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		chars = n - i >= 3 ? 4 : (int)(n - i) + 1;
-		for (k = 0; k < 4; k++)
-			quad[k] = b64url[v >> (18 - 6 * k) & 63];
-		if ((error = ksef__buf_put(b, quad, (size_t)chars, max)) != 0)
-			return error;
-	}
-	return 0;
+	if ((error = ksef_base64url_encode(&text, in, n, NULL)) == 0)
+		error = ksef__buf_put(b, text.ptr, text.size, max);
+	ksef_buf_dispose(&text);
+	return error;
 }
 
-static int b64url_value(char c)
-{
-	const char *p = c ? strchr(b64url, c) : NULL;
-
-	return p ? (int)(p - b64url) : -1;
-}
-
-/* Strict: only the alphabet, no padding, no length that cannot be, and
- * zero bits where the last character has bits to spare, so that one
- * value has one spelling. Returns the byte count, or -1. */
+/* Strict (one spelling a value): the byte count, or -1. */
 static long b64url_decode(unsigned char *out, size_t cap, const char *s,
 			  size_t n)
 {
-	size_t i, o = 0;
-	unsigned long acc = 0;
-	int bits = 0, v;
+	ksef_buf bytes = KSEF_BUF_INIT;
+	long k = -1;
 
-	if (n % 4 == 1 || (n / 4) * 3 + (n % 4 ? n % 4 - 1 : 0) > cap)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if ((v = b64url_value(s[i])) < 0)
-			return -1;
-		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
+	if (ksef_base64url_decode(&bytes, s, n, cap, NULL) == 0) {
+		memcpy(out, bytes.ptr, bytes.size);
+		k = (long)bytes.size;
 	}
-	if (acc & ((1UL << bits) - 1))
-		return -1;
-	return (long)o;
+	ksef_buf_dispose(&bytes);
+	return k;
 }
 
 /* ---- the parts ------------------------------------------------------- */

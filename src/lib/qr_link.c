@@ -17,6 +17,7 @@
 #include "ksef/limits.h"
 #include "ksef/qr.h"
 #include "internal.h"
+#include "ksef/encoding.h"
 #include "qr_int.h"
 #include "xml.h"
 
@@ -24,9 +25,6 @@
 
 /* A base and a link's tail: what a link buffer may ever hold. */
 #define LINK_MAX (KSEF_QR_BASE_MAX + 128)
-
-static const char b64url[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 const char *ksef_qr_env_base(ksef_qr_env env)
 {
@@ -123,55 +121,33 @@ int ksef_qr_base_for_api(ksef_buf *out, const char *api_base,
 	return 0;
 }
 
-/* 32 bytes as 43 Base64URL characters, no padding (RFC 4648 section 5). */
-static void encode_b64url(char out[KSEF_SHA256_B64URL_LEN + 1],
-			  const unsigned char in[KSEF_SHA256_LEN])
+int ksef__qr_digest_text(char out[KSEF_SHA256_B64URL_LEN + 1],
+			 const unsigned char md[KSEF_SHA256_LEN],
+			 ksef_error *err)
 {
-	size_t i, o = 0;
-	uint32_t v;
+	ksef_buf b = KSEF_BUF_INIT;
+	int error;
 
-	for (i = 0; i + 3 <= KSEF_SHA256_LEN; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[o++] = b64url[v >> 18 & 63];
-		out[o++] = b64url[v >> 12 & 63];
-		out[o++] = b64url[v >> 6 & 63];
-		out[o++] = b64url[v & 63];
-	}
-	/* 32 = 30 + 2: the last two bytes make three characters. */
-	v = (uint32_t)in[30] << 16 | (uint32_t)in[31] << 8;
-	out[o++] = b64url[v >> 18 & 63];
-	out[o++] = b64url[v >> 12 & 63];
-	out[o++] = b64url[v >> 6 & 63];
-	out[o] = '\0';
-}
-
-static int b64url_value(char c)
-{
-	const char *p = c ? strchr(b64url, c) : NULL;
-
-	return p ? (int)(p - b64url) : -1;
-}
-
-/* 43 Base64URL characters back to 32 bytes. The last character carries
- * two bits that must be zero, so that one digest has one spelling. */
-static int decode_b64url(unsigned char out[KSEF_SHA256_LEN], const char *s)
-{
-	int v[KSEF_SHA256_B64URL_LEN];
-	size_t i, o = 0;
-
-	for (i = 0; i < KSEF_SHA256_B64URL_LEN; i++)
-		if ((v[i] = b64url_value(s[i])) < 0)
-			return -1;
-	if (v[42] & 3)
-		return -1;
-	for (i = 0; i + 4 <= 40; i += 4) {
-		out[o++] = (unsigned char)(v[i] << 2 | v[i + 1] >> 4);
-		out[o++] = (unsigned char)(v[i + 1] << 4 | v[i + 2] >> 2);
-		out[o++] = (unsigned char)(v[i + 2] << 6 | v[i + 3]);
-	}
-	out[o++] = (unsigned char)(v[40] << 2 | v[41] >> 4);
-	out[o] = (unsigned char)(v[41] << 4 | v[42] >> 2);
+	if ((error = ksef_base64url_encode(&b, md, KSEF_SHA256_LEN, err)) != 0)
+		return error;
+	memcpy(out, b.ptr, KSEF_SHA256_B64URL_LEN + 1);
+	ksef_buf_dispose(&b);
 	return 0;
+}
+
+int ksef__qr_digest_parse(unsigned char md[KSEF_SHA256_LEN], const char *s,
+			  size_t n)
+{
+	ksef_buf b = KSEF_BUF_INIT;
+	int ok;
+
+	ok = n == KSEF_SHA256_B64URL_LEN &&
+	     ksef_base64url_decode(&b, s, n, KSEF_SHA256_LEN, NULL) == 0 &&
+	     b.size == KSEF_SHA256_LEN;
+	if (ok)
+		memcpy(md, b.ptr, KSEF_SHA256_LEN);
+	ksef_buf_dispose(&b);
+	return ok ? 0 : -1;
 }
 
 int ksef_qr_invoice_link(ksef_buf *out, const char *base,
@@ -196,7 +172,8 @@ int ksef_qr_invoice_link(ksef_buf *out, const char *base,
 	if (!ksef_date_is_valid(ref->issue_date))
 		return ksef__error_set(err, KSEF_EINVAL, "the issue date "
 				       "does not exist");
-	encode_b64url(hash, ref->sha256);
+	if ((error = ksef__qr_digest_text(hash, ref->sha256, err)) != 0)
+		return error;
 	k = snprintf(tail, sizeof(tail), INVOICE_SEGMENT "%s/%02d-%02d-%04d/%s",
 		     ref->seller_nip, ref->issue_date.day,
 		     ref->issue_date.month, ref->issue_date.year, hash);
@@ -405,7 +382,8 @@ int ksef_qr_invoice_path_parse(ksef_qr_invoice_ref *out, const char *path,
 	if (!ksef_date_is_valid(r.issue_date))
 		return ksef__error_set(err, KSEF_EFORMAT, "the link's date "
 				       "does not exist");
-	if (decode_b64url(r.sha256, d + 11) != 0)
+	if (ksef__qr_digest_parse(r.sha256, d + 11,
+				  KSEF_SHA256_B64URL_LEN) != 0)
 		return ksef__error_set(err, KSEF_EFORMAT, "the link's hash is "
 			"not a SHA-256 in Base64URL");
 	*out = r;

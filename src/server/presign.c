@@ -22,10 +22,8 @@ static int sign(const unsigned char *secret, size_t secret_len,
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
 	char msg[1024];
-	size_t i, o = 0;
 	int n = snprintf(msg, sizeof(msg), "%s\n%lld", path, (long long)exp_s);
-	static const char b64url[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	ksef_buf text = KSEF_BUF_INIT;
 
 	if (n < 0 || (size_t)n >= sizeof(msg) || secret_len > INT_MAX)
 		return -1;
@@ -37,25 +35,14 @@ static int sign(const unsigned char *secret, size_t secret_len,
 		return -1;
 	}
 	/* 32 bytes -> 43 characters of unpadded Base64url. */
-	for (i = 0; i + 2 < maclen; i += 3) {
-		unsigned v = (unsigned)mac[i] << 16 | (unsigned)mac[i + 1] << 8 |
-			     mac[i + 2];
-
-		out[o++] = b64url[(v >> 18) & 63];
-		out[o++] = b64url[(v >> 12) & 63];
-		out[o++] = b64url[(v >> 6) & 63];
-		out[o++] = b64url[v & 63];
+	if (ksef_base64url_encode(&text, mac, maclen, NULL) != 0 ||
+	    text.size != PRESIGN_SIG_BUFSZ - 1) {
+		OPENSSL_cleanse(mac, sizeof(mac));
+		ksef_buf_dispose_secure(&text);
+		return -1;
 	}
-	if (i < maclen) {
-		unsigned v = (unsigned)mac[i] << 16 |
-			     (i + 1 < maclen ? (unsigned)mac[i + 1] << 8 : 0);
-
-		out[o++] = b64url[(v >> 18) & 63];
-		out[o++] = b64url[(v >> 12) & 63];
-		if (i + 1 < maclen)
-			out[o++] = b64url[(v >> 6) & 63];
-	}
-	out[o] = '\0';
+	memcpy(out, text.ptr, PRESIGN_SIG_BUFSZ);
+	ksef_buf_dispose_secure(&text);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return 0;
 }

@@ -201,6 +201,49 @@ static void long_input_matches_openssl_base64_across_chunks(void **state)
 	ts_rmdir(dir);
 }
 
+/* Base64URL: RFC 4648's vectors without their padding, the two URL
+ * characters, and the strictness the links need (one spelling a value). */
+static void base64url_encodes_and_decodes_strictly(void **state)
+{
+	static const char *vec[][2] = {
+		{ "", "" }, { "f", "Zg" }, { "fo", "Zm8" }, { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg" }, { "fooba", "Zm9vYmE" },
+		{ "foobar", "Zm9vYmFy" }, { "\xfb\xff\xbf", "-_-_" },
+	};
+	static const char *bad[] = {
+		"Zm9vY", "Zg==", "Zm8=", "+/+/", "Zm9v/g", "Zh", "Zm9", "Zm9 ",
+		"Zm\n9", "Z!",
+	};
+	ksef_buf out = KSEF_BUF_INIT;
+	ksef_error err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		size_t n = strlen(vec[i][0]);
+
+		assert_int_equal(ksef_base64url_encode(&out,
+			(const unsigned char *)vec[i][0], n, NULL), 0);
+		assert_string_equal((char *)out.ptr, vec[i][1]);
+		assert_int_equal(ksef_base64url_decode(&out, vec[i][1],
+			strlen(vec[i][1]), 100, NULL), 0);
+		assert_int_equal(out.size, n);
+		assert_memory_equal(out.ptr, vec[i][0], n);
+	}
+	/* "Zh" and "Zm9" spell "f" and "fo" with spare bits set: refused,
+	 * as are padding, the standard alphabet's two characters, a length
+	 * no encoding has and characters of neither alphabet. */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ksef_base64url_decode(&out, bad[i], strlen(bad[i]), 100,
+					  &err) != KSEF_EPARSE)
+			fail_msg("\"%s\" was not refused", bad[i]);
+	assert_int_equal(ksef_base64url_decode(&out, "Zm9vYmFy", 8, 5, NULL),
+			 KSEF_ETOOBIG);
+	assert_int_equal(ksef_base64url_decode(NULL, "Zg", 2, 5, NULL),
+			 KSEF_EINVAL);
+	ksef_buf_dispose(&out);
+}
+
 static void sha256_base64_of_abc_is_the_fips_vector(void **state)
 {
 	char b64[KSEF_SHA256_B64_LEN + 1];
@@ -245,6 +288,7 @@ int main(void)
 		cmocka_unit_test(rfc4648_vectors_encode_and_decode),
 		cmocka_unit_test(padding_bits_need_not_be_zero),
 		cmocka_unit_test(long_input_matches_openssl_base64_across_chunks),
+		cmocka_unit_test(base64url_encodes_and_decodes_strictly),
 		cmocka_unit_test(sha256_base64_of_abc_is_the_fips_vector),
 		cmocka_unit_test(sha256_base64_of_nothing_is_the_empty_digest),
 	};
