@@ -9,7 +9,8 @@
  *
  *   { "version": 1, "invoices": { HASH: { "file", "sellerNip",
  *     "issueDate", "mode", "deadline", "kod1", "kod2", "certSerial",
- *     "kod1Image", "kod2Image", "sentOn" (once sent) } } }
+ *     "kod1Image", "kod2Image", "sentOn" (once sent), "ksefNumber"
+ *     (once sent by offline send) } } }
  *
  * keyed by the invoice file's SHA-256 (Base64URL, as in its links), so
  * that issuing a file again updates its entry.
