@@ -244,6 +244,37 @@ static int passphrase_cb(char *buf, int size, int rwflag, void *u)
 	return (int)n;
 }
 
+/*
+ * Open a PKCS#12 file just made, as its reader will: OpenSSL 3.0's
+ * PKCS12_create() can absorb a failed allocation and still return a file
+ * whose MAC or bags do not open, and a file that holds the only copy of a
+ * new key must not be handed out unread.
+ */
+static int check_pkcs12(const ksef_buf *file, const char *passphrase,
+			const EVP_PKEY *key, X509 *x, ksef_error *err)
+{
+	const unsigned char *p = file->ptr;
+	PKCS12 *p12 = d2i_PKCS12(NULL, &p, (long)file->size);
+	EVP_PKEY *k = NULL;
+	X509 *c = NULL;
+	int ok;
+
+	ERR_clear_error();
+	ok = p12 != NULL && PKCS12_parse(p12, passphrase, &k, &c, NULL) &&
+	     k != NULL && c != NULL && EVP_PKEY_eq(k, key) == 1 &&
+	     X509_cmp(c, x) == 0;
+	EVP_PKEY_free(k);
+	X509_free(c);
+	PKCS12_free(p12);
+	if (ok)
+		return 0;
+	/* Nothing queued: a failure OpenSSL absorbed, which is memory. */
+	if (ksef__openssl_nomem() || !ERR_peek_error())
+		return nomem(err);
+	return ksef__error_openssl(err, KSEF_ECRYPTO, "the PKCS#12 file made "
+				   "does not open");
+}
+
 int ksef_certificate_pkcs12(ksef_buf *out, const unsigned char *key_pem,
 			    size_t key_len, const char *key_passphrase,
 			    const unsigned char *cert_der, size_t cert_len,
@@ -251,12 +282,12 @@ int ksef_certificate_pkcs12(ksef_buf *out, const unsigned char *key_pem,
 			    ksef_error *err)
 {
 	ksef_buf tmp = KSEF_BUF_INIT;
-	EVP_PKEY *key = NULL;
+	EVP_PKEY *key = NULL, *pub;
 	X509 *x = NULL;
 	PKCS12 *p12 = NULL;
 	BIO *bio = NULL;
 	unsigned char *der = NULL;
-	int n, error;
+	int n = 0, eq, error;
 
 	if (out == NULL || key_pem == NULL || key_len == 0)
 		return ksef__error_set(err, KSEF_EINVAL, "no output buffer or "
@@ -281,10 +312,20 @@ int ksef_certificate_pkcs12(ksef_buf *out, const unsigned char *key_pem,
 			"private key (or its passphrase is wrong)");
 		goto done;
 	}
-	if (X509_check_private_key(x, key) != 1) {
-		ERR_clear_error();
-		error = ksef__error_set(err, KSEF_EXADES_CERT, "the private "
+	/* The certificate's key decoded anew: d2i_X509() leaves it out
+	 * without a word when decoding it fails, for want of memory too,
+	 * and only a real mismatch may blame the key. */
+	ERR_clear_error();
+	pub = X509_PUBKEY_get(X509_get_X509_PUBKEY(x));
+	eq = pub != NULL ? EVP_PKEY_eq(pub, key) : 0;
+	EVP_PKEY_free(pub);
+	if (eq != 1) {
+		error = ksef__openssl_nomem() ? nomem(err) : pub == NULL ?
+			ksef__error_set(err, KSEF_EPARSE, "cannot read the "
+					"certificate's public key") :
+			ksef__error_set(err, KSEF_EXADES_CERT, "the private "
 					"key is not the certificate's");
+		ERR_clear_error();
 		goto done;
 	}
 	/* AES-256-CBC for both bags, their keys from PBKDF2 (PBES2), the
@@ -301,6 +342,8 @@ int ksef_certificate_pkcs12(ksef_buf *out, const unsigned char *key_pem,
 		error = nomem(err);
 		goto done;
 	}
+	if ((error = check_pkcs12(&tmp, passphrase, key, x, err)) < 0)
+		goto done;
 	ksef__buf_swap_in(out, &tmp);
 	error = 0;
 done:
