@@ -575,15 +575,33 @@ static int page_path(ksef_buf *path, const char *base, int page_size,
 	return 0;
 }
 
+/* Non-zero when s is UTF-8 without control characters. */
+static int text_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), off = 0, n;
+	unsigned long cp;
+
+	while (off < len) {
+		if ((n = ksef__utf8_next(p + off, len - off, &cp)) == 0 ||
+		    cp < 0x20 || cp == 0x7f)
+			return 0;
+		off += n;
+	}
+	return 1;
+}
+
 /* A filter string: set when given, after its check. */
 static int put_filter(json_t *body, const char *key, const char *v,
 		      ksef_error *err)
 {
 	if (v == NULL)
 		return 0;
-	if (ksef__req_json_set(body, key, json_string(v)) < 0)
+	if (!text_ok(v))
 		return ksef__error_set(err, KSEF_EINVAL, "%s is not UTF-8 "
 				       "text", key);
+	if (ksef__req_json_set(body, key, json_string(v)) < 0)
+		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	return 0;
 }
 

@@ -311,6 +311,7 @@ static void query_filters_the_schema_refuses_are_einval(void **state)
 		{ NULL, NULL, NULL, 9, 0 },
 		{ NULL, NULL, NULL, 51, 0 },
 		{ NULL, NULL, NULL, 10, -1 },
+		{ NULL, NULL, NULL, -1, 0 }, /* name "\xff" below */
 	};
 	size_t i;
 
@@ -326,6 +327,10 @@ static void query_filters_the_schema_refuses_are_einval(void **state)
 		q.status = bad[i].status;
 		q.page_size = bad[i].size;
 		q.page_offset = bad[i].offset;
+		if (bad[i].size < 0) {
+			q.name = "\xff";
+			q.page_size = 0;
+		}
 		if (ksef__client_build_certificate_query(&body, &path, &q,
 							 NULL) != KSEF_EINVAL)
 			fail_msg("%zu: accepted", i);
