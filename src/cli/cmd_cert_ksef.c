@@ -161,11 +161,11 @@ static int parse(struct cert_args *a, int argc, char **argv)
 			if (inv_parse_time(c == OPT_VALID_FROM ?
 					   &a->valid_from_ms :
 					   &a->expires_after_ms, optarg) != 0)
-				rc = cli_fail(CLI_F_USAGE, NULL, "--%s: '%.40s' "
-					"is not a date or a time with an "
-					"offset", c == OPT_VALID_FROM ?
-					"valid-from" : "expires-after",
-					optarg);
+				rc = cli_fail(CLI_F_USAGE, NULL,
+					"--%s: '%.40s' is not a date or a "
+					"time with an offset",
+					c == OPT_VALID_FROM ? "valid-from" :
+					"expires-after", optarg);
 			break;
 		case OPT_WAIT:
 			rc = int_arg(&a->wait_s, "--wait", optarg, 1, 3600);
@@ -442,9 +442,10 @@ static int run(enum sub sub, int argc, char **argv)
 	if ((rc = parse(&a, argc, argv)) != CLI_OK)
 		return rc < 0 ? CLI_OK : rc;
 	if (argc - optind != args)
-		return cli_fail(CLI_F_USAGE, NULL, args ? "revoke takes one "
-				"serial number" : "%s takes no arguments ('%s')",
-				names[sub], optind < argc ? argv[optind] : "");
+		return args ? cli_fail(CLI_F_USAGE, NULL, "revoke takes one "
+				       "serial number") :
+			cli_fail(CLI_F_USAGE, NULL, "%s takes no arguments "
+				 "('%s')", names[sub], argv[optind]);
 	enroll_opts = a.out != NULL || a.key_type != KSEF_XADES_KEY_EC_P256 ||
 		      a.valid_from_ms != KSEF_TIME_UNSET || a.wait_s != 120 ||
 		      a.force;

@@ -36,7 +36,8 @@ static const char query_answer[] =
 	"\"name\":\"Certyfikat 1\",\"type\":\"Authentication\",\"commonName\":"
 	"\"Jan Kowalski\",\"status\":\"Active\",\"subjectIdentifier\":{"
 	"\"type\":\"Nip\",\"value\":\"1234445678\"},\"validFrom\":"
-	"\"2025-08-24T14:15:22+00:00\",\"validTo\":\"2027-08-24T14:15:22+00:00\","
+	"\"2025-08-24T14:15:22+00:00\",\"validTo\":"
+	"\"2027-08-24T14:15:22+00:00\","
 	"\"lastUseDate\":\"2025-08-25T14:15:22+00:00\",\"requestDate\":"
 	"\"2025-08-24T14:15:22+00:00\"}],\"hasMore\":true}";
 

@@ -132,7 +132,8 @@ static size_t reads(ksef_client *c, unsigned which)
 					     touch(x->common_name) +
 					     touch(x->status) +
 					     touch(x->subject_identifier_type) +
-					     touch(x->subject_identifier_value) +
+					     touch(x->
+						subject_identifier_value) +
 					     (size_t)x->last_use_date_ms;
 			}
 			t += (size_t)ksef_api_certificate_list_has_more(l);
