@@ -428,8 +428,8 @@ KSEF_API KSEF_WARN_UNUSED int ksef_client_certificates_revoke(ksef_client *c,
 /**
  * Make a new key pair and its PKCS#10 request, whose subject is exactly
  * the enrolment data's attributes (certyfikaty-KSeF.md, section 3), each
- * as UTF8String but countryName (PrintableString), signed with SHA-256
- * (RSA PKCS#1 v1.5 or ECDSA).
+ * a UTF8String but countryName and serialNumber (PrintableString, as
+ * X.520 has them), signed with SHA-256 (RSA PKCS#1 v1.5 or ECDSA).
  *
  * @param[out] csr_der  receives the request as DER, replacing what it
  *                      held; release it with ksef_buf_dispose().
