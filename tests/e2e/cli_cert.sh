@@ -223,6 +223,12 @@ check "enroll --force --json" 0 "$KSEF" cert enroll --type Offline --out "$WORK/
 cp "$WORK/out" "$WORK/j"
 check "json of enroll" 0 json "d['certificateSerialNumber'] == '0321C82DA41B4362' and d['certificateType'] == 'Offline' and d['privateKey'].endswith('/key.pem') and d['referenceNumber'].startswith('20251010-EH-')"
 check "an EC key by default" 0 sh -c "openssl pkey -in '$WORK/c/key.pem' -passin pass:sekret -text -noout | grep -q 'P-256'"
+# An Offline certificate is what KOD II is signed with (ksef qr offline).
+check "an invoice" 0 sh -c "'$KSEF' generate --nip 5265877635 > '$WORK/inv.xml'"
+check "KOD II with the enrolled Offline certificate" 0 env KSEF_KEY_PASSWORD=sekret \
+	"$KSEF" qr offline "$WORK/inv.xml" --cert "$WORK/c/cert.pem" --key "$WORK/c/key.pem" \
+	--out "$WORK/kod2.svg"
+expect "the certificate's link" out "/certificate/"
 
 # ---- list, revoke ----
 check "cert list" 0 "$KSEF" cert list --type Offline --status Active --page-size 10
