@@ -23,6 +23,7 @@
 #include "client_permissions.h"
 #include "client_batch.h"
 #include "client_invoices.h"
+#include "client_certificates.h"
 #include "upo.h"
 #include "xades.h"
 

@@ -96,6 +96,15 @@ int cmd_offline_send(int argc, char **argv);
 extern const char cli_usage_offline[];
 extern const char cli_usage_offline_send[];
 
+/* KSeF certificates (cmd_cert_ksef.c): `ksef cert enroll`, `list`,
+ * `revoke` and `limits`; and the Peppol providers (cmd_peppol.c). */
+int cmd_cert_enroll(int argc, char **argv);
+int cmd_cert_list(int argc, char **argv);
+int cmd_cert_revoke(int argc, char **argv);
+int cmd_cert_limits(int argc, char **argv);
+int cmd_peppol_list(int argc, char **argv);
+extern const char cli_usage_cert_ksef[], cli_usage_peppol[];
+
 /* Invoice retrieval (cmd_invoices.c, cmd_invoices_sync.c): `ksef invoices
  * query`, `export` and `sync`. */
 int cmd_invoices_query(int argc, char **argv);
@@ -115,6 +124,14 @@ int cli_read_file(ksef_buf *out, const char *path, size_t max,
  * state, 0755 for output folders). 0, or KSEF_EIO with err set.
  */
 int cli_make_dirs(const char *dir, unsigned mode, ksef_error *err);
+
+/*
+ * Write a private file (a key): made with mode 0600 and O_EXCL, so that no
+ * file or link already there is reused; with force, an existing one is
+ * removed first. Reports a failure (output.h) and returns the exit code.
+ */
+int cli_write_private(const char *path, const void *data, size_t len,
+		      int force);
 
 /* Parse a form name: "FA (3)", "FA3", "fa3", "FA_RR (1)", "pef-kor3"... */
 int cli_parse_form(ksef_form *out, const char *s);

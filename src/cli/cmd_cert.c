@@ -24,6 +24,8 @@ const char cli_usage_cert[] =
 "usage: ksef cert generate --person (--nip NIP | --pesel PESEL)\n"
 "                          --name \"GIVEN SURNAME\" [options]\n"
 "       ksef cert generate --seal --nip NIP --org NAME [options]\n"
+"       ksef cert enroll|list|revoke|limits ...  KSeF certificates:\n"
+"                          see 'ksef cert enroll --help'\n"
 "\n"
 "Make a self-signed certificate and its private key for the KSeF TEST\n"
 "environment (which alone accepts self-signed ones), to log in with\n"
@@ -49,8 +51,10 @@ enum { OPT_PERSON = 300, OPT_SEAL, OPT_NIP, OPT_PESEL, OPT_NAME, OPT_ORG,
 
 /* Write the key to a file that is private from the moment it exists:
  * O_EXCL so that no file (or link) someone else put there is reused. */
-static int write_key(const char *path, const ksef_buf *key, int force)
+int cli_write_private(const char *path, const void *data, size_t len,
+		      int force)
 {
+	const unsigned char *p = data;
 	size_t off = 0;
 	int fd, rc;
 
@@ -67,8 +71,8 @@ static int write_key(const char *path, const ksef_buf *key, int force)
 	}
 	if (fchmod(fd, 0600) != 0)
 		goto fail;
-	while (off < key->size) {
-		ssize_t w = write(fd, key->ptr + off, key->size - off);
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -194,7 +198,8 @@ int cmd_cert_generate(int argc, char **argv)
 		rc = cli_fail(CLI_F_INTERNAL, NULL, "%s", err.message);
 		goto out;
 	}
-	if ((rc = write_key(out_key, &key, force)) != CLI_OK)
+	if ((rc = cli_write_private(out_key, key.ptr, key.size, force)) !=
+	    CLI_OK)
 		goto out;
 	if (cli_write_file(out_cert, cert.ptr, cert.size, 0644, &err) != 0) {
 		rc = cli_fail(CLI_F_IO, NULL, "%s", err.message);

@@ -55,6 +55,15 @@ static const struct command {
 	  "download an accepted invoice by KSeF number" },
 	{ "cert", "generate", cmd_cert_generate, cli_usage_cert,
 	  "make a self-signed TEST certificate and key" },
+	/* KSeF certificates (cmd_cert_ksef.c) */
+	{ "cert", "enroll", cmd_cert_enroll, cli_usage_cert_ksef,
+	  "obtain a KSeF certificate; write it with its encrypted key" },
+	{ "cert", "list", cmd_cert_list, cli_usage_cert_ksef,
+	  "the subject's KSeF certificates (filters, pages)" },
+	{ "cert", "revoke", cmd_cert_revoke, cli_usage_cert_ksef,
+	  "revoke a KSeF certificate by its serial number" },
+	{ "cert", "limits", cmd_cert_limits, cli_usage_cert_ksef,
+	  "how many certificate requests and certificates remain" },
 	{ "validate", NULL, cmd_validate, cli_usage_validate,
 	  "check invoices offline as KSeF would (rules and schema)" },
 	{ "generate", NULL, cmd_generate, cli_usage_generate,
@@ -107,6 +116,9 @@ static const struct command {
 	  "have KSeF pack invoices, then fetch and unpack them" },
 	{ "invoices", "sync", cmd_invoices_sync, cli_usage_invoices,
 	  "keep a folder up to date with new invoices (incremental)" },
+	/* Peppol providers (cmd_peppol.c) */
+	{ "peppol", "list", cmd_peppol_list, cli_usage_peppol,
+	  "the Peppol service providers registered in KSeF" },
 	/* End-to-end scenarios (cmd_scenarios.c, scenarios_*.c) */
 	{ "scenarios", "list", cmd_scenarios, cli_usage_scenarios,
 	  "the end-to-end scenarios written from the official docs" },

@@ -1030,6 +1030,7 @@ int main(void)
 		cmocka_unit_test(saved_state_fails_cleanly),
 		cmocka_unit_test(batches_fail_cleanly),
 		cmocka_unit_test(qr_certs_fail_cleanly),
+		cmocka_unit_test(certificates_fail_cleanly),
 	};
 
 	int failed = cmocka_run_group_tests(tests, setup, teardown);

@@ -34,4 +34,8 @@ void batches_fail_cleanly(void **state);
 /* KOD II's signer, links and verification (alloc_qr_cert.c). */
 void qr_certs_fail_cleanly(void **state);
 
+/* The certificate client's key, request, PKCS#12 file and a page of
+ * certificates (alloc_certificates.c). */
+void certificates_fail_cleanly(void **state);
+
 #endif
