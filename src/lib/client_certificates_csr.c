@@ -229,21 +229,6 @@ int ksef_certificate_der_to_pem(ksef_buf *out, const unsigned char *der,
 	return error;
 }
 
-static int passphrase_cb(char *buf, int size, int rwflag, void *u)
-{
-	const char *pass = u;
-	size_t n;
-
-	(void)rwflag;
-	if (pass == NULL || size <= 0)
-		return 0;
-	n = strlen(pass);
-	if (n > (size_t)size)
-		return 0;
-	memcpy(buf, pass, n);
-	return (int)n;
-}
-
 /*
  * Open a PKCS#12 file just made, as its reader will: OpenSSL 3.0's
  * PKCS12_create() can absorb a failed allocation and still return a file
@@ -305,7 +290,7 @@ int ksef_certificate_pkcs12(ksef_buf *out, const unsigned char *key_pem,
 		goto done;
 	}
 	/* Without a passphrase, an encrypted key must fail, not prompt. */
-	key = PEM_read_bio_PrivateKey(bio, NULL, passphrase_cb,
+	key = PEM_read_bio_PrivateKey(bio, NULL, ksef__pem_passphrase,
 				      (void *)key_passphrase);
 	if (key == NULL) {
 		error = ksef__error_openssl(err, KSEF_EPARSE, "cannot read the "

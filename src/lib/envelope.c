@@ -694,6 +694,21 @@ void ksef_privkey_free(ksef_privkey *priv)
 	free(priv);
 }
 
+int ksef__pem_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	const char *pass = u;
+	size_t n;
+
+	(void)rwflag;
+	if (pass == NULL || size <= 0)
+		return 0;
+	n = strlen(pass);
+	if (n > (size_t)size)
+		return 0;
+	memcpy(buf, pass, n);
+	return (int)n;
+}
+
 void *ksef__pkey_copy(const void *key)
 {
 	EVP_PKEY *copy;

@@ -51,6 +51,14 @@ int ksef__openssl_nomem(void);
 void *ksef__pkey_copy(const void *key);
 
 /*
+ * OpenSSL's pem_password_cb for a passphrase the caller gave (u, a C
+ * string, or NULL for none): OpenSSL's default would prompt on the
+ * terminal, which a library must never do. A passphrase longer than
+ * OpenSSL's buffer is no passphrase (0), never a cut one.
+ */
+int ksef__pem_passphrase(char *buf, int size, int rwflag, void *u);
+
+/*
  * Make room for `extra` more bytes (and a NUL) in buf, refusing to grow
  * past `max` used bytes. Returns 0, KSEF_ETOOBIG or KSEF_ENOMEM; buf is
  * unchanged on failure.

@@ -264,23 +264,6 @@ int ksef_qr_cert_link_assemble(ksef_buf *out, const char *base,
 
 /* ---- keys and certificates ------------------------------------------- */
 
-/* PEM passphrases come only from the caller: OpenSSL's default would
- * prompt on the terminal, which a library must never do. */
-static int passphrase_cb(char *buf, int size, int rwflag, void *u)
-{
-	const char *pass = u;
-	size_t n;
-
-	(void)rwflag;
-	if (pass == NULL || size <= 0)
-		return 0;
-	n = strlen(pass);
-	if (n > (size_t)size)
-		return 0;
-	memcpy(buf, pass, n);
-	return (int)n;
-}
-
 /* Whether the bytes hold the PEM armour anywhere. */
 static int has_armour(const unsigned char *data, size_t len)
 {
@@ -312,7 +295,7 @@ static int read_cert(X509 **out, const unsigned char *data, size_t len,
 		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL)
 			return ksef__error_set(err, KSEF_ENOMEM,
 					       "out of memory");
-		x = PEM_read_bio_X509(bio, NULL, passphrase_cb, NULL);
+		x = PEM_read_bio_X509(bio, NULL, ksef__pem_passphrase, NULL);
 		BIO_free(bio);
 	} else {
 		x = d2i_X509(NULL, &p, (long)len);
@@ -431,7 +414,7 @@ int ksef_qr_signer_new(ksef_qr_signer **out, const unsigned char *key_pem,
 		error = ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 		goto done;
 	}
-	key = PEM_read_bio_PrivateKey(bio, NULL, passphrase_cb,
+	key = PEM_read_bio_PrivateKey(bio, NULL, ksef__pem_passphrase,
 				      (void *)passphrase);
 	BIO_free(bio);
 	if (key == NULL) {

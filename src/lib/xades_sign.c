@@ -95,23 +95,6 @@ void ksef__xades_format_utc(char out[32], time_t t)
  * Signers
  */
 
-/* PEM passphrases come only from the caller: OpenSSL's default would
- * prompt on the terminal, which a library must never do. */
-static int passphrase_cb(char *buf, int size, int rwflag, void *u)
-{
-	const char *pass = u;
-	size_t n;
-
-	(void)rwflag;
-	if (pass == NULL || size <= 0)
-		return 0;
-	n = strlen(pass);
-	if (n > (size_t)size)
-		return 0;
-	memcpy(buf, pass, n);
-	return (int)n;
-}
-
 int ksef__xades_fingerprint(char out[KSEF_XADES_FINGERPRINT_LEN + 1],
 			    X509 *cert, ksef_error *err)
 {
@@ -214,7 +197,7 @@ int ksef_xades_signer_new(ksef_xades_signer **out,
 			KSEF_CERT_MAX_BYTES);
 	if ((bio = BIO_new_mem_buf(key_pem, (int)key_len)) == NULL)
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
-	key = PEM_read_bio_PrivateKey(bio, NULL, passphrase_cb,
+	key = PEM_read_bio_PrivateKey(bio, NULL, ksef__pem_passphrase,
 				      (void *)passphrase);
 	BIO_free(bio);
 	if (key == NULL)
@@ -225,7 +208,7 @@ int ksef_xades_signer_new(ksef_xades_signer **out,
 		EVP_PKEY_free(key);
 		return ksef__error_set(err, KSEF_ENOMEM, "out of memory");
 	}
-	cert = PEM_read_bio_X509(bio, NULL, passphrase_cb, NULL);
+	cert = PEM_read_bio_X509(bio, NULL, ksef__pem_passphrase, NULL);
 	BIO_free(bio);
 	if (cert == NULL) {
 		EVP_PKEY_free(key);
