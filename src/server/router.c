@@ -203,6 +203,26 @@ static const struct route routes[] = {
 	{ "POST", "/sessions/batch/{ref}/close", api_batch_close, AUTH_ACCESS,
 	  "InvoiceWrite|EnforcementOperations", RATELIMIT_BATCH_SESSION, 0 },
 
+	/* KSeF certificates (certyfikaty-KSeF.md; api_certificates.c): any
+	 * access token, for the authenticated subject; group "other". */
+	{ "GET", "/certificates/limits", api_certs_limits, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER, 0 },
+	{ "GET", "/certificates/enrollments/data", api_certs_enrollment_data,
+	  AUTH_ACCESS, NULL, RATELIMIT_OTHER, 0 },
+	{ "POST", "/certificates/enrollments", api_certs_enroll, AUTH_ACCESS,
+	  NULL, RATELIMIT_OTHER, 0 },
+	{ "GET", "/certificates/enrollments/{ref}",
+	  api_certs_enrollment_status, AUTH_ACCESS, NULL, RATELIMIT_OTHER, 0 },
+	{ "POST", "/certificates/retrieve", api_certs_retrieve, AUTH_ACCESS,
+	  NULL, RATELIMIT_OTHER, 0 },
+	{ "POST", "/certificates/query", api_certs_query, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER, 0 },
+	{ "POST", "/certificates/{serial}/revoke", api_certs_revoke,
+	  AUTH_ACCESS, NULL, RATELIMIT_OTHER, 0 },
+	/* Peppol providers (api_peppol.c): public, 60 a second per IP. */
+	{ "GET", "/peppol/query", api_peppol_query, AUTH_NONE, NULL,
+	  RATELIMIT_UNAUTHENTICATED, ROUTE_QUICK },
+
 	/* invoice retrieval (api_retrieval.c, api_exports.c) */
 	{ "POST", "/invoices/query/metadata", api_invoices_query_metadata,
 	  AUTH_ACCESS, "InvoiceRead", RATELIMIT_INVOICE_METADATA, ROUTE_READ },
