@@ -120,8 +120,8 @@ void api_certs_limits(struct request *req)
 
 void api_certs_enrollment_data(struct request *req)
 {
-	json_t *o, *given;
 	store_auth op;
+	json_t *o;
 
 	if (caller(req, &op) != 0)
 		return;
@@ -134,20 +134,6 @@ void api_certs_enrollment_data(struct request *req)
 		errors_reply(req, 500, 21405, "internal error: stored subject "
 			     "cannot be read");
 		return;
-	}
-	/* givenName may repeat in a certificate; the response has one
-	 * string, so the names are joined with a space, in their order. */
-	given = json_object_get(o, "givenName");
-	if (json_is_array(given)) {
-		char buf[STORE_CERT_SUBJECT_SZ];
-		size_t i, n = 0;
-
-		buf[0] = '\0';
-		for (i = 0; i < json_array_size(given); i++)
-			n += (size_t)snprintf(buf + n, n < sizeof(buf) ?
-				sizeof(buf) - n : 0, "%s%s", i ? " " : "",
-				json_string_value(json_array_get(given, i)));
-		json_object_set_new(o, "givenName", json_string(buf));
 	}
 	if (json_object_get(o, "commonName") == NULL)
 		json_object_set_new(o, "commonName", json_string(""));

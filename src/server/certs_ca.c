@@ -69,8 +69,9 @@ int certs_sha256_hex(char out[65], const unsigned char *data, size_t len)
 	return 0;
 }
 
-/* A name's entries of the KSeF fields as a JSON object (givenName an
- * array); entries of other types are counted in *others. */
+/* A name's entries of the KSeF fields as a JSON object (repeated
+ * givenNames joined); entries of other types, repeats of any other field
+ * and values that are not text are counted in *others. */
 static json_t *name_json(const X509_NAME *name, int *others)
 {
 	json_t *o = json_object();
@@ -100,14 +101,23 @@ static json_t *name_json(const X509_NAME *name, int *others)
 			(*others)++;
 			continue;
 		}
-		if (fields[f].nid == NID_givenName) {
-			json_t *a = json_object_get(o, fields[f].name);
+		if (fields[f].nid == NID_givenName &&
+		    json_object_get(o, fields[f].name) != NULL) {
+			/* givenName may repeat: the names in their order,
+			 * one space apart, as the response's one string
+			 * (CertificateEnrollmentDataResponse) carries them
+			 * and as a CSR with one entry repeats them. */
+			json_t *joined = json_sprintf("%s %s",
+				json_string_value(json_object_get(o,
+					fields[f].name)),
+				json_string_value(v));
 
-			if (a == NULL) {
-				a = json_array();
-				json_object_set_new(o, fields[f].name, a);
+			json_decref(v);
+			if (joined == NULL) {
+				(*others)++;
+				continue;
 			}
-			json_array_append_new(a, v);
+			json_object_set_new(o, fields[f].name, joined);
 		} else if (json_object_get(o, fields[f].name) != NULL) {
 			/* Only givenName may repeat. */
 			json_decref(v);

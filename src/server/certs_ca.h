@@ -36,8 +36,8 @@ typedef enum certs_csr_verdict {
 /**
  * The subject attributes of a DER certificate that a KSeF certificate
  * request must repeat (certyfikaty-KSeF.md 2, the table with OIDs): a JSON
- * object with commonName, countryName, givenName (an array: it may repeat),
- * surname, serialNumber, uniqueIdentifier, organizationName and
+ * object with commonName, countryName, givenName (repeated ones joined by
+ * one space), surname, serialNumber, uniqueIdentifier, organizationName and
  * organizationIdentifier, each only when the certificate has it.
  *
  * @param[out] out  the JSON text, NUL-terminated.
