@@ -32,6 +32,8 @@
 #define OTHER_NIP "1234563218"
 
 static struct ksefd_proc srv;
+/* The server the helpers below talk to: srv, or a test's own. */
+static struct ksefd_proc *cur = &srv;
 
 static int setup(void **state)
 {
@@ -192,7 +194,7 @@ static int enroll(struct login *l, const char *name, const char *type,
 	struct raw_response r;
 	int code = 0;
 
-	raw_request(&r, "POST", url(&srv, "/certificates/enrollments"),
+	raw_request(&r, "POST", url(cur, "/certificates/enrollments"),
 		    bearer(l), NULL, body, strlen(body));
 	if (r.status == 202) {
 		j = raw_json(&r);
@@ -220,7 +222,7 @@ static int enrollment_wait(struct login *l, const char *ref, json_t **out)
 	snprintf(path, sizeof(path), "/certificates/enrollments/%s", ref);
 	for (i = 0; i < 200 && code == 100; i++) {
 		json_decref(j);
-		j = call(&srv, "GET", "/certificates/enrollments/"
+		j = call(cur, "GET", "/certificates/enrollments/"
 			 "{referenceNumber}", path, bearer(l), NULL, 200, NULL);
 		code = (int)json_integer_value(json_object_get(
 			json_object_get(j, "status"), "code"));
@@ -249,7 +251,7 @@ static void retrieve_pem(struct login *l, const char *serial, ksef_buf *pem,
 
 	snprintf(body, sizeof(body), "{\"certificateSerialNumbers\":[\"%s\","
 		 "\"0000000000000001\"]}", serial);
-	j = call(&srv, "POST", "/certificates/retrieve",
+	j = call(cur, "POST", "/certificates/retrieve",
 		 "/certificates/retrieve", bearer(l), body, 200, NULL);
 	/* The serial that is no certificate is left out. */
 	assert_int_equal(json_array_size(json_object_get(j, "certificates")),
@@ -295,7 +297,7 @@ static void who_of(struct who *w, enum who_kind kind, EVP_PKEY *key,
 
 static json_t *enrollment_data(struct login *l)
 {
-	return call(&srv, "GET", "/certificates/enrollments/data",
+	return call(cur, "GET", "/certificates/enrollments/data",
 		    "/certificates/enrollments/data", bearer(l), NULL, 200,
 		    NULL);
 }
@@ -675,6 +677,51 @@ static void peppol_providers_are_paged_newest_first(void **state)
 	json_decref(j);
 }
 
+/* The production profile trusts no self-signed seal without a trust
+ * store, but trusts the certificates ksefd issued. */
+static void issued_certificates_are_trusted_in_production(void **state)
+{
+	char *dir = ts_mkdtemp(), serial[17], detail[128];
+	const char *prod[] = { "--profile", "production", NULL };
+	struct ksefd_proc p;
+	struct who seal, mine;
+	struct login l;
+	EVP_PKEY *key = make_key("ec");
+	ksef_buf pem = KSEF_BUF_INIT;
+	json_t *data;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	ksefd_start(&p, dir, NULL);
+	cur = &p;
+	who_make(&seal, WHO_SEAL, NIP);
+	assert_int_equal(xlogin(&l, &p, KSEF_CONTEXT_NIP, NIP, &seal), 200);
+	data = enrollment_data(&l);
+	issue(&l, data, key, "Authentication", serial);
+	retrieve_pem(&l, serial, &pem, "Authentication");
+	logout(&l);
+	assert_int_equal(ksefd_stop(&p), 0);
+
+	memset(&p, 0, sizeof(p));
+	ksefd_start(&p, dir, prod);
+	assert_int_equal(xlogin_ex(&l, &p, KSEF_CONTEXT_NIP, NIP, &seal, 0,
+				   detail, sizeof(detail)), 460);
+	assert_string_equal(detail, "Niezaufany łańcuch certyfikatów");
+	logout(&l);
+	who_of(&mine, WHO_SEAL, key, &pem);
+	assert_int_equal(xlogin(&l, &p, KSEF_CONTEXT_NIP, NIP, &mine), 200);
+	logout(&l);
+	ksefd_stop(&p);
+	cur = &srv;
+
+	json_decref(data);
+	ksef_buf_dispose(&pem);
+	EVP_PKEY_free(key);
+	who_free(&mine);
+	who_free(&seal);
+	ts_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -684,6 +731,7 @@ int main(void)
 		cmocka_unit_test(the_subject_limits_refuse_the_next_request),
 		cmocka_unit_test(a_key_is_certified_for_one_subject_only),
 		cmocka_unit_test(peppol_providers_are_paged_newest_first),
+		cmocka_unit_test(issued_certificates_are_trusted_in_production),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
