@@ -132,6 +132,8 @@ void api_certs_revoke(struct request *req);
 void api_peppol_query(struct request *req);
 /* api_qr.c: the path of a KOD I link, outside /v2 */
 void api_qr_invoice(struct request *req);
+/* api_qr.c: the path of a KOD II link (kody-qr.md 2), outside /v2 */
+void api_qr_certificate(struct request *req);
 /* api_health.c: service routes outside /v2 and the contract */
 void api_health_live(struct request *req);
 void api_health_ready(struct request *req);

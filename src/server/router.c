@@ -243,7 +243,13 @@ static const struct route routes[] = {
 static const struct route qr_routes[] = {
 	{ "GET", "/invoice/{nip}/{date}/{hash}", api_qr_invoice, AUTH_NONE,
 	  NULL, RATELIMIT_UNAUTHENTICATED, ROUTE_READ },
+	/* KOD II (kody-qr.md 2; api_qr.c): six parts, a signature longer
+	 * than a parameter may be, so the handler reads the whole path. */
+	{ "GET", "/certificate/{type}/{value}/{nip}/{serial}/{hash}/{sig}",
+	  api_qr_certificate, AUTH_NONE, NULL, RATELIMIT_UNAUTHENTICATED,
+	  ROUTE_READ },
 };
+#define QR_CERT_PREFIX "/certificate/"
 
 /* Pre-signed links live outside the API, as KSeF's storage links do: no
  * bearer token, no rate limit (SPEC 2.5); the link's signature is the
@@ -565,6 +571,11 @@ unsigned router_find(struct request *req, const struct route **out)
 			return 405;
 		return found(req, &qr_routes[0], out);
 	}
+	if (strncmp(path, QR_CERT_PREFIX, strlen(QR_CERT_PREFIX)) == 0) {
+		if (strcmp(req->method, "GET") != 0)
+			return 405;
+		return found(req, &qr_routes[1], out);
+	}
 	if (strncmp(path, HEALTH_PREFIX, strlen(HEALTH_PREFIX)) == 0 ||
 	    strcmp(path, METRICS_PATH) == 0) {
 		/* --metrics off: the path is not there at all. */
@@ -706,9 +717,10 @@ int router_known(const char *method, const char *route)
 		route += strlen(STORAGE_PREFIX);
 		t = storage_routes;
 		n = sizeof(storage_routes) / sizeof(storage_routes[0]);
-	} else if (strncmp(route, QR_PREFIX, strlen(QR_PREFIX)) == 0) {
+	} else if (strncmp(route, QR_PREFIX, strlen(QR_PREFIX)) == 0 ||
+		   strncmp(route, QR_CERT_PREFIX, strlen(QR_CERT_PREFIX)) == 0) {
 		t = qr_routes;
-		n = 1;
+		n = COUNT_OF(qr_routes);
 	}
 	for (i = 0; i < n; i++)
 		if (strcmp(t[i].pattern, route) == 0 &&

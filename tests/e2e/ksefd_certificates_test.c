@@ -318,6 +318,83 @@ static void issue(struct login *l, const json_t *data, EVP_PKEY *key,
 	free(csr);
 }
 
+
+/* ---- KOD II links ---- */
+
+static char *b64url(const unsigned char *d, size_t n)
+{
+	ksef_buf b = KSEF_BUF_INIT;
+	char *out;
+	size_t i, k = 0;
+
+	assert_int_equal(ksef_base64_encode(&b, d, n, NULL), 0);
+	out = malloc(b.size + 1);
+	for (i = 0; i < b.size; i++) {
+		char c = ((const char *)b.ptr)[i];
+
+		if (c == '=')
+			break;
+		out[k++] = c == '+' ? '-' : c == '/' ? '_' : c;
+	}
+	out[k] = '\0';
+	ksef_buf_dispose(&b);
+	return out;
+}
+
+/* The path of a KOD II link for host, signed with key as kody-qr.md 2
+ * says (RSASSA-PSS, SHA-256, MGF1-SHA-256, 32-byte salt; or ECDSA P-256
+ * as r||s); caller frees. */
+static char *kod2_path(const char *host, const char *ctx, const char *seller,
+		       const char *serial, EVP_PKEY *key)
+{
+	unsigned char digest[32], sig[512];
+	char signed_part[512], *hash, *s64, *out;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	size_t sig_len = sizeof(sig);
+
+	memset(digest, 0x5a, sizeof(digest));
+	hash = b64url(digest, sizeof(digest));
+	snprintf(signed_part, sizeof(signed_part), "%s/certificate/Nip/%s/%s/"
+		 "%s/%s", host, ctx, seller, serial, hash);
+	assert_int_equal(EVP_DigestSignInit(md, &pctx, EVP_sha256(), NULL,
+					    key), 1);
+	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {
+		EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
+		EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256());
+		EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32);
+	}
+	assert_int_equal(EVP_DigestSign(md, sig, &sig_len,
+		(const unsigned char *)signed_part, strlen(signed_part)), 1);
+	s64 = b64url(sig, sig_len);
+	out = malloc(1024);
+	snprintf(out, 1024, "%s/%s", strchr(signed_part, '/'), s64);
+	free(s64);
+	free(hash);
+	EVP_MD_CTX_free(md);
+	return out;
+}
+
+/* GET the link's path at ksefd's root, as JSON: its status, the body. */
+static long kod2_get(const char *path, json_t **out)
+{
+	struct raw_response r;
+	char u[1200];
+	long status;
+
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d%s", cur->port, path);
+	raw_request(&r, "GET", u, NULL, "Accept: application/json", NULL, 0);
+	status = r.status;
+	*out = r.len ? raw_json(&r) : NULL;
+	raw_free(&r);
+	return status;
+}
+
+static int member_true(const json_t *o, const char *name)
+{
+	return json_is_true(json_object_get(o, name));
+}
+
 /* ---- tests ---- */
 
 static void an_issued_certificate_logs_in_until_it_is_revoked(void **state)
@@ -531,6 +608,44 @@ static void the_subject_limits_refuse_the_next_request(void **state)
 				   0, detail, sizeof(detail)), 460);
 	assert_string_equal(detail, "Niepoprawny certyfikat");
 
+	/* KOD II: the Offline certificate signs a verification link. */
+	{
+		char host[64], *path;
+		json_t *v;
+
+		path = kod2_path("qr-test.ksef.mf.gov.pl", OTHER_NIP,
+				 OTHER_NIP, serial, key);
+		assert_int_equal(kod2_get(path, &v), 200);
+		assert_true(member_true(v, "verified"));
+		assert_true(member_true(v, "signatureValid"));
+		assert_string_equal(json_string_value(json_object_get(v,
+			"certificateStatus")), "Active");
+		json_decref(v);
+		/* A flipped character of the hash breaks the signature. */
+		path[strlen("/certificate/Nip/") + 22 + 17] ^= 1;
+		assert_int_equal(kod2_get(path, &v), 200);
+		assert_false(member_true(v, "verified"));
+		assert_false(member_true(v, "signatureValid"));
+		json_decref(v);
+		free(path);
+		/* Made for ksefd's own address; another seller. */
+		snprintf(host, sizeof(host), "127.0.0.1:%d", cur->port);
+		path = kod2_path(host, OTHER_NIP, NIP, serial, key);
+		assert_int_equal(kod2_get(path, &v), 200);
+		assert_true(member_true(v, "signatureValid"));
+		assert_false(member_true(v, "contextMatchesSeller"));
+		assert_false(member_true(v, "verified"));
+		json_decref(v);
+		free(path);
+		path = kod2_path(host, OTHER_NIP, OTHER_NIP, "0123456789ABCDEF",
+				 key);
+		assert_int_equal(kod2_get(path, &v), 404);
+		json_decref(v);
+		free(path);
+		assert_int_equal(kod2_get("/certificate/Nip/x", &v), 400);
+		json_decref(v);
+	}
+
 	csr = make_csr(data, key2, CSR_GOOD);
 	assert_int_equal(enroll(&l, "Certyfikat drugi", "Authentication", csr,
 				ref), 25007);
@@ -551,7 +666,25 @@ static void the_subject_limits_refuse_the_next_request(void **state)
 	assert_int_equal(enroll(&l, "Certyfikat drugi", "Authentication", csr,
 				ref), 0);
 	assert_int_equal(enrollment_wait(&l, ref, NULL), 200);
-	(void)code;
+	/* Revoked, the Offline certificate verifies no link. */
+	{
+		char rpath[64], *path;
+		json_t *v;
+
+		snprintf(rpath, sizeof(rpath), "/certificates/%s/revoke",
+			 serial);
+		v = call(cur, "POST", "/certificates/{certificateSerialNumber}"
+			 "/revoke", rpath, bearer(&l), NULL, 204, &code);
+		json_decref(v);
+		path = kod2_path("qr-test.ksef.mf.gov.pl", OTHER_NIP,
+				 OTHER_NIP, serial, key);
+		assert_int_equal(kod2_get(path, &v), 200);
+		assert_false(member_true(v, "verified"));
+		assert_string_equal(json_string_value(json_object_get(v,
+			"certificateStatus")), "Revoked");
+		json_decref(v);
+		free(path);
+	}
 
 	free(csr);
 	json_decref(data);
