@@ -21,6 +21,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include "ksef/ksef.h"
 #include "ksef/client.h"
 #include "contract.h"
@@ -810,6 +811,72 @@ static void peppol_providers_are_paged_newest_first(void **state)
 	json_decref(j);
 }
 
+/* The authority key identifier of a PEM certificate, as hex. */
+static void issuer_key_id(const ksef_buf *pem, char *out, size_t size)
+{
+	BIO *bio = BIO_new_mem_buf(pem->ptr, (int)pem->size);
+	X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	const ASN1_OCTET_STRING *id;
+	size_t i;
+
+	assert_non_null(x);
+	id = X509_get0_authority_key_id(x);
+	assert_non_null(id);
+	out[0] = '\0';
+	for (i = 0; i < (size_t)ASN1_STRING_length(id) && 2 * i + 3 <= size;
+	     i++)
+		snprintf(out + 2 * i, 3, "%02X", ASN1_STRING_get0_data(id)[i]);
+	X509_free(x);
+	BIO_free(bio);
+}
+
+/* `ksefd keys rotate --usage CertificateIssuing` while ksefd runs: the
+ * next certificate comes from the new CA key, and the one issued before
+ * still logs in. */
+static void a_rotated_ca_issues_the_next_certificate(void **state)
+{
+	struct who seal, first, second;
+	struct login l, l2;
+	EVP_PKEY *k1 = make_key("ec"), *k2 = make_key("ec");
+	ksef_buf pem1 = KSEF_BUF_INIT, pem2 = KSEF_BUF_INIT;
+	char serial[17], out[512], id1[64], id2[64];
+	json_t *data;
+
+	(void)state;
+	who_make(&seal, WHO_PERSON_NIP, NIP);
+	assert_int_equal(xlogin(&l, &srv, KSEF_CONTEXT_NIP, NIP, &seal), 200);
+	data = enrollment_data(&l);
+	issue(&l, data, k1, "Authentication", serial);
+	retrieve_pem(&l, serial, &pem1, "Authentication");
+	assert_int_equal(ksefd_command(&srv, "keys rotate --usage "
+				       "CertificateIssuing", out, sizeof(out)),
+			 0);
+	assert_non_null(strstr(out, "CertificateIssuing"));
+	issue(&l, data, k2, "Authentication", serial);
+	retrieve_pem(&l, serial, &pem2, "Authentication");
+	issuer_key_id(&pem1, id1, sizeof(id1));
+	issuer_key_id(&pem2, id2, sizeof(id2));
+	assert_string_not_equal(id1, id2);
+	who_of(&first, WHO_PERSON_NIP, k1, &pem1);
+	who_of(&second, WHO_PERSON_NIP, k2, &pem2);
+	assert_int_equal(xlogin(&l2, &srv, KSEF_CONTEXT_NIP, NIP, &first),
+			 200);
+	logout(&l2);
+	assert_int_equal(xlogin(&l2, &srv, KSEF_CONTEXT_NIP, NIP, &second),
+			 200);
+	logout(&l2);
+
+	json_decref(data);
+	ksef_buf_dispose(&pem1);
+	ksef_buf_dispose(&pem2);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+	who_free(&first);
+	who_free(&second);
+	who_free(&seal);
+	logout(&l);
+}
+
 /* The production profile trusts no self-signed seal without a trust
  * store, but trusts the certificates ksefd issued. */
 static void issued_certificates_are_trusted_in_production(void **state)
@@ -865,6 +932,7 @@ int main(void)
 		cmocka_unit_test(a_key_is_certified_for_one_subject_only),
 		cmocka_unit_test(peppol_providers_are_paged_newest_first),
 		cmocka_unit_test(issued_certificates_are_trusted_in_production),
+		cmocka_unit_test(a_rotated_ca_issues_the_next_certificate),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
