@@ -219,9 +219,11 @@ void api_certs_enroll(struct request *req)
 	if (from != NULL) {
 		ksef_time ft;
 
-		if (ksef_time_parse(&ft, from, strlen(from), NULL) != 0) {
+		if (ksef_time_parse(&ft, from, strlen(from), NULL) != 0 ||
+		    ft.unix_ms > CERTS_VALID_FROM_MAX_MS) {
 			errors_reply(req, 400, 21405, "Pole 'validFrom' musi "
-				"być datą i czasem ISO 8601.");
+				"być datą i czasem ISO 8601 (najpóźniej dwa "
+				"lata przed 9999-12-31).");
 			goto out;
 		}
 		/* A start already past (a client's "now" on its way here)

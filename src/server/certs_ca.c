@@ -372,6 +372,7 @@ int certs_issue(store_cert *c, const server_key *ca,
 
 	if (c == NULL || ca == NULL || csr == NULL || csr_len == 0 ||
 	    csr_len > CERTS_CSR_MAX_BYTES || from_ms < 0 ||
+	    from_ms > CERTS_VALID_FROM_MAX_MS ||
 	    (type != STORE_CERT_AUTHENTICATION && type != STORE_CERT_OFFLINE))
 		return ksef_error_set(err, KSEF_EINVAL, "certs: bad argument");
 	to_s = from_s + (int64_t)CERTS_VALIDITY_DAYS * 86400;

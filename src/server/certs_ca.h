@@ -23,6 +23,11 @@
  *  2027-08-24); the documents name no period. */
 #define CERTS_VALIDITY_DAYS 730
 
+/** The latest validFrom a certificate may have: its validTo must still
+ *  be a date X.509 can carry (9999-12-31T23:59:59Z). */
+#define CERTS_VALID_FROM_MAX_MS \
+	(INT64_C(253402300799000) - INT64_C(86400000) * CERTS_VALIDITY_DAYS)
+
 /** What certs_csr_check() found of a request; the values are the
  *  exception codes of POST /certificates/enrollments. */
 typedef enum certs_csr_verdict {

@@ -541,6 +541,18 @@ static void bad_requests_get_their_codes(void **state)
 				"AAAA", ref), 21405);
 	assert_int_equal(enroll(&l, "Certyfikat dobry", "Both", "AAAA", ref),
 			 21405);
+	{
+		struct raw_response r;
+		static const char body[] = "{\"certificateName\":\"Daleka "
+			"data\",\"certificateType\":\"Offline\",\"csr\":"
+			"\"AAAA\",\"validFrom\":\"9999-01-01T00:00:00Z\"}";
+
+		raw_request(&r, "POST", url(cur, "/certificates/enrollments"),
+			    bearer(&l), NULL, body, strlen(body));
+		assert_int_equal(r.status, 400);
+		assert_int_equal(raw_error_code(&r), 21405);
+		raw_free(&r);
+	}
 
 	/* A KSeF token says nothing of a certificate. */
 	ksefd_token(&srv, NIP, "InvoiceWrite", token, sizeof(token));

@@ -333,6 +333,14 @@ static void issued_certificates_carry_their_type_and_the_ca(void **s)
 	}
 	assert_int_equal(certs_issue(c, ca, der, len, 3, NOW_MS, NULL),
 			 KSEF_EINVAL);
+	/* validFrom at its bound still makes a certificate X.509 can
+	 * carry; one millisecond later is refused. */
+	assert_int_equal(certs_issue(c, ca, der, len, STORE_CERT_OFFLINE,
+				     CERTS_VALID_FROM_MAX_MS, &err), 0);
+	assert_int_equal(c->valid_to_ms, INT64_C(253402300799000));
+	assert_int_equal(certs_issue(c, ca, der, len, STORE_CERT_OFFLINE,
+				     CERTS_VALID_FROM_MAX_MS + 1000, NULL),
+			 KSEF_EINVAL);
 	OPENSSL_free(der);
 	free(c);
 	keys_free(ca);
