@@ -114,8 +114,26 @@ void api_perm_query_entity_roles(struct request *req);
 void api_perm_query_subordinates(struct request *req);
 void api_perm_query_authorizations(struct request *req);
 void api_perm_query_eu(struct request *req);
+/* The certificate limits in force for a subject (limity/limity.md: the
+ * defaults of its kind of identifier, or what the test data set):
+ * 0, or -1 after answering 500 (api_limits.c). */
+int api_subject_cert_limits(struct request *req, const char *subject_type,
+			    const char *subject_value, int *max_enrollments,
+			    int *max_certificates);
+/* api_certificates.c: KSeF certificates (certyfikaty-KSeF.md) */
+void api_certs_limits(struct request *req);
+void api_certs_enrollment_data(struct request *req);
+void api_certs_enroll(struct request *req);
+void api_certs_enrollment_status(struct request *req);
+void api_certs_retrieve(struct request *req);
+void api_certs_query(struct request *req);
+void api_certs_revoke(struct request *req);
+/* api_peppol.c: GET /peppol/query from --peppol-providers */
+void api_peppol_query(struct request *req);
 /* api_qr.c: the path of a KOD I link, outside /v2 */
 void api_qr_invoice(struct request *req);
+/* api_qr.c: the path of a KOD II link (kody-qr.md 2), outside /v2 */
+void api_qr_certificate(struct request *req);
 /* api_health.c: service routes outside /v2 and the contract */
 void api_health_live(struct request *req);
 void api_health_ready(struct request *req);
@@ -209,6 +227,12 @@ struct ring_key *api_server_key(struct request *req, unsigned usage,
  * answers 21173 ("... nie została <verb>.") and returns -1. Another
  * context's session is "not found", so its existence leaks nothing. */
 int api_load_session(struct request *req, store_session *s, const char *verb);
+
+/* The paging of a list by page number: pageOffset (from 0) and pageSize
+ * (10..max_size, default 10) into the rows to skip and take. 0, or -1
+ * after answering 21405. */
+int api_page(struct request *req, int max_size, size_t *offset,
+	     size_t *limit);
 
 /* Set continuationToken on a list answer when there is a next page. */
 void api_set_continuation(json_t *o, int more, int64_t ms, const char *ref);

@@ -20,6 +20,7 @@
 #include "processing.h"
 #include "testdata.h"
 #include "trust.h"
+#include "certs_ca.h"
 #include "errors.h"
 #include "http.h"
 
@@ -314,6 +315,10 @@ static void method_info(json_t *o, const store_auth *op)
 		category = "Token";
 		code = "token.ksef";
 		name = "Token KSeF";
+	} else if (strcmp(op->method, "InternalCertificate") == 0) {
+		/* No code is documented for it: ours (docs/certificates.md). */
+		code = "xades.internal-certificate";
+		name = "Certyfikat KSeF";
 	} else if (strcmp(op->method, "QualifiedSeal") == 0) {
 		code = "xades.qualified-seal";         /* the OpenAPI example */
 		name = "Pieczęć kwalifikowana";
@@ -653,7 +658,7 @@ static const char *trust_detail(trust_verdict tv)
  * the context has them all; anyone else what its grants give it now
  * (permissions.c). */
 static void xades_decide(struct server *srv, const ksef_xades_verified *v,
-			 store_auth *op)
+			 const store_cert *own, store_auth *op)
 {
 	time_t now = time(NULL);
 	char perms[STORE_PERMS_SZ];
@@ -670,18 +675,35 @@ static void xades_decide(struct server *srv, const ksef_xades_verified *v,
 			 "[\"Nieważny certyfikat\"]");
 		return;
 	}
+	/* A KSeF certificate of ksefd's own CA (api_certificates.c) is
+	 * trusted in every profile, as its issuer is the environment
+	 * itself, unless it was revoked; and only the Authentication type
+	 * authenticates (certyfikaty-KSeF.md: Offline "Nie umożliwia
+	 * uwierzytelnienia"). */
+	if (own != NULL && own->revoked_ms != 0) {
+		op->status = 460;
+		snprintf(op->status_details, sizeof(op->status_details),
+			 "[\"Certyfikat odwołany\"]");
+		return;
+	}
+	if (own != NULL && own->type != STORE_CERT_AUTHENTICATION) {
+		op->status = 460;
+		snprintf(op->status_details, sizeof(op->status_details),
+			 "[\"Niepoprawny certyfikat\"]");
+		return;
+	}
 	/* The TEST environment accepts self-signed certificates. With a
 	 * trust store, the certificate must chain to one of its CAs. The
 	 * production profile without one can chain nothing, so it refuses
 	 * every certificate: refusing only self-signed ones let anybody's own
 	 * root issue a VATPL-<victim> seal and own the victim's context. */
-	if (srv->trust == NULL && srv->cfg.production) {
+	if (own == NULL && srv->trust == NULL && srv->cfg.production) {
 		op->status = 460;
 		snprintf(op->status_details, sizeof(op->status_details),
 			 "[\"Niezaufany łańcuch certyfikatów\"]");
 		return;
 	}
-	if (srv->trust != NULL &&
+	if (own == NULL && srv->trust != NULL &&
 	    (tv = trust_check(srv->trust, der, der_len, why,
 			      sizeof(why))) != TRUST_OK) {
 		op->status = 460;
@@ -724,6 +746,9 @@ void api_auth_xades(struct request *req)
 	struct server *srv = req->srv;
 	ksef_xades_verify_options vo = KSEF_XADES_VERIFY_OPTIONS_INIT;
 	ksef_xades_verified *v = NULL;
+	store_cert *own = NULL;
+	const unsigned char *cert_der;
+	size_t cert_len = 0;
 	int64_t now = server_now_ms(), challenge_ms;
 	const char *challenge;
 	store_auth op;
@@ -786,9 +811,40 @@ void api_auth_xades(struct request *req)
 	snprintf(op.method, sizeof(op.method), "%s",
 		 ksef_xades_verified_cert_is_seal(v) ? "QualifiedSeal" :
 						       "QualifiedSignature");
+	/* A KSeF certificate carries the identity of its request: the
+	 * subject that asked for it, whatever the login names. */
+	if ((own = malloc(sizeof(*own))) == NULL) {
+		errors_reply(req, 500, 21405, "internal error: out of memory");
+		goto out;
+	}
+	rc = store_cert_by_fingerprint(srv->store,
+		ksef_xades_verified_cert_fingerprint(v), own, &err);
+	if (rc != 0 && rc != STORE_NOT_FOUND) {
+		errors_internal(req, &err);
+		goto out;
+	}
+	if (rc == STORE_NOT_FOUND) {
+		free(own);
+		own = NULL;
+	} else {
+		snprintf(op.method, sizeof(op.method), "InternalCertificate");
+		snprintf(op.subject_type, sizeof(op.subject_type), "%s",
+			 own->subject_type);
+		snprintf(op.subject_value, sizeof(op.subject_value), "%s",
+			 own->subject_value);
+	}
+	/* What a certificate request of this subject must carry
+	 * (GET /certificates/enrollments/data). */
+	cert_der = ksef_xades_verified_cert_der(v, &cert_len);
+	if (certs_subject_json(op.cert_subject, sizeof(op.cert_subject),
+			       cert_der, cert_len, &err) != 0)
+		op.cert_subject[0] = '\0';
 	op.start_ms = now;
-	xades_decide(srv, v, &op);
+	xades_decide(srv, v, own, &op);
+	if (own != NULL && op.status == 200)
+		(void)store_cert_used(srv->store, own->serial, now, NULL);
 	started(req, &op);
 out:
+	free(own);
 	ksef_xades_verified_free(v);
 }

@@ -479,3 +479,22 @@ void api_set_continuation(json_t *o, int more, int64_t ms, const char *ref)
 			    json_null());
 	free(c);
 }
+
+int api_page(struct request *req, int max_size, size_t *offset,
+	     size_t *limit)
+{
+	const char *s = http_query(req, "pageOffset");
+	int64_t page = 0;
+
+	if (api_page_size(req, 10, max_size, 10, limit) != 0)
+		return -1;
+	/* pageOffset is a page number (int32, from 0): the rows skipped
+	 * are at most 2^31 * max_size, well within an int64. */
+	if (s != NULL && util_parse_i64(&page, s, 0, INT32_MAX) != 0) {
+		errors_reply(req, 400, 21405, "Parametr 'pageOffset' musi być "
+			"liczbą od 0 do %d.", INT32_MAX);
+		return -1;
+	}
+	*offset = (size_t)page * *limit;
+	return 0;
+}

@@ -76,31 +76,42 @@ static int caller_subject(struct request *req, store_auth *op)
 	return 0;
 }
 
-void api_limits_subject(struct request *req)
+int api_subject_cert_limits(struct request *req, const char *subject_type,
+			    const char *subject_value, int *enrollments,
+			    int *certificates)
 {
 	store_subject_limits set;
-	store_auth op;
 	ksef_error err;
-	int person, enrollments, certificates, rc;
+	int person, rc;
 
-	if (caller_subject(req, &op) != 0)
-		return;
-	person = strcmp(op.subject_type, "Pesel") == 0 ||
-		 strcmp(op.subject_type, "Fingerprint") == 0;
-	enrollments = person ? SUBJECT_PERSON_MAX_ENROLLMENTS :
-		      SUBJECT_NIP_MAX_ENROLLMENTS;
-	certificates = person ? SUBJECT_PERSON_MAX_CERTIFICATES :
-		       SUBJECT_NIP_MAX_CERTIFICATES;
-	rc = store_subject_limits_get(req->srv->store, op.subject_type,
-				      op.subject_value, &set, &err);
+	person = strcmp(subject_type, "Pesel") == 0 ||
+		 strcmp(subject_type, "Fingerprint") == 0;
+	*enrollments = person ? SUBJECT_PERSON_MAX_ENROLLMENTS :
+		       SUBJECT_NIP_MAX_ENROLLMENTS;
+	*certificates = person ? SUBJECT_PERSON_MAX_CERTIFICATES :
+			SUBJECT_NIP_MAX_CERTIFICATES;
+	rc = store_subject_limits_get(req->srv->store, subject_type,
+				      subject_value, &set, &err);
 	if (rc != 0 && rc != STORE_NOT_FOUND) {
 		errors_internal(req, &err);
-		return;
+		return -1;
 	}
 	if (rc == 0 && set.max_enrollments >= 0)
-		enrollments = set.max_enrollments;
+		*enrollments = set.max_enrollments;
 	if (rc == 0 && set.max_certificates >= 0)
-		certificates = set.max_certificates;
+		*certificates = set.max_certificates;
+	return 0;
+}
+
+void api_limits_subject(struct request *req)
+{
+	store_auth op;
+	int enrollments, certificates;
+
+	if (caller_subject(req, &op) != 0 ||
+	    api_subject_cert_limits(req, op.subject_type, op.subject_value,
+				    &enrollments, &certificates) != 0)
+		return;
 	http_reply_json(req, 200, json_pack("{s:{s:i},s:{s:i}}",
 		"enrollment", "maxEnrollments", enrollments,
 		"certificate", "maxCertificates", certificates));

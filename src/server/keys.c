@@ -50,6 +50,10 @@ static const char *const subject_fields[][2] = {
 	{ "CN", "ksefd (KSeF look-alike)" },
 };
 
+/* The CA's name differs in its CN, so that an issued certificate's
+ * issuer names the CA and not one of the encryption keys. */
+#define CA_COMMON_NAME "ksefd KSeF CA"
+
 /* Report an OpenSSL failure with its first queued reason, and clear the
  * queue so that it cannot surface in an unrelated later call. */
 static int fail_openssl(ksef_error *err, int code, const char *what)
@@ -76,6 +80,8 @@ const char *keys_usage_name(unsigned usage_bit)
 		return "KsefTokenEncryption";
 	case KEY_USAGE_UPO_SIGNING:
 		return "UpoSigning";
+	case KEY_USAGE_CA:
+		return "CertificateIssuing";
 	default:
 		return NULL;
 	}
@@ -98,7 +104,7 @@ size_t keys_usage_names(const char *names[2], unsigned mask)
 unsigned keys_usage_from_name(const char *name, size_t len)
 {
 	static const unsigned bits[] = { KEY_USAGE_SYMMETRIC, KEY_USAGE_TOKEN,
-					 KEY_USAGE_UPO_SIGNING };
+					 KEY_USAGE_UPO_SIGNING, KEY_USAGE_CA };
 	size_t i;
 
 	if (name == NULL)
@@ -290,9 +296,13 @@ static int make_cert(X509 **out, EVP_PKEY *pkey, unsigned usage_mask,
 	name = X509_get_subject_name(cert);
 	for (i = 0; i < sizeof(subject_fields) / sizeof(subject_fields[0]);
 	     i++) {
+		const char *v = subject_fields[i][1];
+
+		if (usage_mask == KEY_USAGE_CA &&
+		    strcmp(subject_fields[i][0], "CN") == 0)
+			v = CA_COMMON_NAME;
 		if (!X509_NAME_add_entry_by_txt(name, subject_fields[i][0],
-				MBSTRING_UTF8,
-				(const unsigned char *)subject_fields[i][1],
+				MBSTRING_UTF8, (const unsigned char *)v,
 				-1, -1, 0)) {
 			error = fail_openssl(err, KSEF_ECRYPTO,
 				"certificate subject cannot be set");
@@ -305,10 +315,15 @@ static int make_cert(X509 **out, EVP_PKEY *pkey, unsigned usage_mask,
 		goto fail;
 	}
 	/* An end-entity key for one job: key transport for the API's keys,
-	 * signatures for the UPO key; never a CA. */
-	if ((error = add_ext(cert, NID_basic_constraints, "critical,CA:FALSE",
+	 * signatures for the UPO key; the CA key signs certificates (and,
+	 * should CRLs come, CRLs) and nothing else, and no CA below it. */
+	if ((error = add_ext(cert, NID_basic_constraints,
+			     usage_mask == KEY_USAGE_CA ?
+			     "critical,CA:TRUE,pathlen:0" : "critical,CA:FALSE",
 			     err)) < 0 ||
 	    (error = add_ext(cert, NID_key_usage,
+			     usage_mask == KEY_USAGE_CA ?
+			     "critical,keyCertSign,cRLSign" :
 			     usage_mask == KEY_USAGE_UPO_SIGNING ?
 			     "critical,digitalSignature,nonRepudiation" :
 			     "critical,keyEncipherment", err)) < 0 ||
@@ -340,8 +355,8 @@ int keys_generate(server_key **out, unsigned usage_mask, int rsa_bits,
 		return ksef_error_set(err, KSEF_EINVAL, "keys: NULL argument");
 	*out = NULL;
 	if (usage_mask == 0 || (usage_mask & ~KEY_USAGE_VALID) != 0 ||
-	    ((usage_mask & KEY_USAGE_UPO_SIGNING) &&
-	     usage_mask != KEY_USAGE_UPO_SIGNING))
+	    ((usage_mask & KEY_USAGE_ALONE) &&
+	     (usage_mask & (usage_mask - 1)) != 0))
 		return ksef_error_set(err, KSEF_EINVAL, "keys: usage mask 0x%x "
 				"is not a set of KEY_USAGE_* bits", usage_mask);
 	if (rsa_bits < KEYS_RSA_MIN_BITS || rsa_bits > KEYS_RSA_MAX_BITS)
@@ -438,8 +453,8 @@ int keys_load(server_key **out, unsigned usage_mask, const char *cert_b64,
 		return ksef_error_set(err, KSEF_EINVAL, "keys: NULL argument");
 	*out = NULL;
 	if (usage_mask == 0 || (usage_mask & ~KEY_USAGE_VALID) != 0 ||
-	    ((usage_mask & KEY_USAGE_UPO_SIGNING) &&
-	     usage_mask != KEY_USAGE_UPO_SIGNING))
+	    ((usage_mask & KEY_USAGE_ALONE) &&
+	     (usage_mask & (usage_mask - 1)) != 0))
 		return ksef_error_set(err, KSEF_EINVAL, "keys: usage mask 0x%x "
 				"is not a set of KEY_USAGE_* bits", usage_mask);
 	if (valid_from_ms >= valid_to_ms)

@@ -28,10 +28,17 @@
 /** Signing UPO receipts (XAdES): not an API usage, never listed by
  *  GET /security/public-key-certificates; alone in its key. */
 #define KEY_USAGE_UPO_SIGNING 0x10u
+/** Issuing KSeF certificates (certyfikaty-KSeF.md): the CA of the
+ *  environment, "CertificateIssuing" in `ksefd keys`; not an API usage,
+ *  never listed by GET /security/public-key-certificates; alone in its
+ *  key, whose certificate is a self-signed CA certificate. */
+#define KEY_USAGE_CA 0x20u
 /** The two usages of the API's encryption keys. */
 #define KEY_USAGE_ALL (KEY_USAGE_SYMMETRIC | KEY_USAGE_TOKEN)
 /** Every usage a key may have. */
-#define KEY_USAGE_VALID (KEY_USAGE_ALL | KEY_USAGE_UPO_SIGNING)
+#define KEY_USAGE_VALID (KEY_USAGE_ALL | KEY_USAGE_UPO_SIGNING | KEY_USAGE_CA)
+/** The usages that must be alone in their key. */
+#define KEY_USAGE_ALONE (KEY_USAGE_UPO_SIGNING | KEY_USAGE_CA)
 
 /** Smallest and largest RSA modulus keys_generate() makes, in bits. */
 #define KEYS_RSA_MIN_BITS 2048
@@ -72,7 +79,10 @@ typedef struct server_key {
  * look-alike), O=Ministerstwo Finansów (test), C=PL" in UTF-8, validity
  * from now (rounded down to the second, as X.509 times are) for
  * validity_days, basicConstraints CA:FALSE and keyUsage keyEncipherment,
- * both critical, signed with SHA-256.
+ * both critical, signed with SHA-256. KEY_USAGE_CA makes the CA instead:
+ * subject "CN=ksefd KSeF CA, O=Ministerstwo Finansów (test), C=PL",
+ * basicConstraints CA:TRUE with pathlen 0 and keyUsage keyCertSign and
+ * cRLSign.
  *
  * @param[out] out      receives the key; free it with keys_free(). Set to
  *                      NULL on failure.

@@ -27,6 +27,7 @@
 #include "http.h"
 #include "invoice_html.h"
 #include "notify.h"
+#include "peppol.h"
 #include "metrics.h"
 #include "router.h"
 #include "server.h"
@@ -96,6 +97,8 @@ static const char usage_text[] =
 "                        at most N bytes (default 50000000)\n"
 "  --export-max-invoices N an export package holds at most N invoices and\n"
 "                        is truncated past them (default 10000)\n"
+"  --peppol-providers FILE the Peppol providers GET /peppol/query lists: a\n"
+"                        JSON array of {id, name, dateCreated}\n"
 "  --faults FILE         inject the faults of this plan (docs/faults.md);\n"
 "                        without it ksefd starts with none\n"
 "  --metrics on|off      serve Prometheus metrics at /metrics, beside the API\n"
@@ -106,7 +109,8 @@ static const char usage_text[] =
 "                        on HOST (default 127.0.0.1) and PORT (0: any free\n"
 "                        one, printed); it has no login. Off by default\n"
 "\n"
-"keys: USAGE is SymmetricKeyEncryption, KsefTokenEncryption or UpoSigning\n"
+"keys: USAGE is SymmetricKeyEncryption, KsefTokenEncryption, UpoSigning or\n"
+"CertificateIssuing (the CA of KSeF certificates)\n"
 "(rotate adds a key for one usage, or the two API usages when none is\n"
 "given); ID is a key's id or publicKeyId (its publicKeyId then gets\n"
 "400/21470).\n"
@@ -200,7 +204,7 @@ static int lock_data_dir(const char *dir, ksef_error *err)
 static int ensure_keys(store *st, unsigned usages, int force, ksef_error *err)
 {
 	static const unsigned each[] = { KEY_USAGE_SYMMETRIC, KEY_USAGE_TOKEN,
-					 KEY_USAGE_UPO_SIGNING };
+					 KEY_USAGE_UPO_SIGNING, KEY_USAGE_CA };
 	store_key *rows = NULL;
 	size_t n = 0, i;
 	unsigned have = 0, u;
@@ -221,7 +225,7 @@ static int ensure_keys(store *st, unsigned usages, int force, ksef_error *err)
 		if (!(usages & u) || (!force && (have & u)))
 			continue;
 		if ((error = keys_generate(&k, u, 2048, now,
-					   u == KEY_USAGE_UPO_SIGNING ? 3650 : 730,
+					   (u & KEY_USAGE_ALONE) ? 3650 : 730,
 					   err)) != 0)
 			return error;
 		error = store_result_code(keyring_store_key(st, k, &id, err));
@@ -495,6 +499,11 @@ static int serve(struct config *cfg)
 		die("%s", err.message);
 		goto out;
 	}
+	if (peppol_load(&srv.peppol_providers, cfg->peppol_file,
+			&err) != 0) {
+		die("--peppol-providers: %s", err.message);
+		goto out;
+	}
 	if (upo_service_init(&srv, &err) != 0) {
 		die("%s", err.message);
 		goto out;
@@ -588,6 +597,7 @@ out:
 	ksef_schemas_free(srv.schemas);
 	upo_service_free(&srv);
 	trust_free(srv.trust);
+	json_decref(srv.peppol_providers);
 	keyring_destroy(&srv);
 	store_close(srv.store);
 	/* After the store: its writer reported to it until closed. */
@@ -630,6 +640,7 @@ int main(int argc, char **argv)
 		{ "subject-pesel", required_argument, NULL, '2' },
 		{ "subject-fingerprint", required_argument, NULL, '3' },
 		{ "faults", required_argument, NULL, 'F' },
+		{ "peppol-providers", required_argument, NULL, 'Q' },
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "log-format", required_argument, NULL, 'G' },
 		{ "console", required_argument, NULL, 'O' },
@@ -784,6 +795,7 @@ int main(int argc, char **argv)
 			break;
 		case 's': cfg.schema_dir = optarg; break;
 		case 'F': cfg.faults_file = optarg; break;
+		case 'Q': cfg.peppol_file = optarg; break;
 		case 'M':
 			if (strcmp(optarg, "on") == 0)
 				cfg.metrics = 1;

@@ -203,6 +203,26 @@ static const struct route routes[] = {
 	{ "POST", "/sessions/batch/{ref}/close", api_batch_close, AUTH_ACCESS,
 	  "InvoiceWrite|EnforcementOperations", RATELIMIT_BATCH_SESSION, 0 },
 
+	/* KSeF certificates (certyfikaty-KSeF.md; api_certificates.c): any
+	 * access token, for the authenticated subject; group "other". */
+	{ "GET", "/certificates/limits", api_certs_limits, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER, 0 },
+	{ "GET", "/certificates/enrollments/data", api_certs_enrollment_data,
+	  AUTH_ACCESS, NULL, RATELIMIT_OTHER, 0 },
+	{ "POST", "/certificates/enrollments", api_certs_enroll, AUTH_ACCESS,
+	  NULL, RATELIMIT_OTHER, 0 },
+	{ "GET", "/certificates/enrollments/{ref}",
+	  api_certs_enrollment_status, AUTH_ACCESS, NULL, RATELIMIT_OTHER, 0 },
+	{ "POST", "/certificates/retrieve", api_certs_retrieve, AUTH_ACCESS,
+	  NULL, RATELIMIT_OTHER, 0 },
+	{ "POST", "/certificates/query", api_certs_query, AUTH_ACCESS, NULL,
+	  RATELIMIT_OTHER, 0 },
+	{ "POST", "/certificates/{serial}/revoke", api_certs_revoke,
+	  AUTH_ACCESS, NULL, RATELIMIT_OTHER, 0 },
+	/* Peppol providers (api_peppol.c): public, 60 a second per IP. */
+	{ "GET", "/peppol/query", api_peppol_query, AUTH_NONE, NULL,
+	  RATELIMIT_UNAUTHENTICATED, ROUTE_QUICK },
+
 	/* invoice retrieval (api_retrieval.c, api_exports.c) */
 	{ "POST", "/invoices/query/metadata", api_invoices_query_metadata,
 	  AUTH_ACCESS, "InvoiceRead", RATELIMIT_INVOICE_METADATA, ROUTE_READ },
@@ -223,7 +243,13 @@ static const struct route routes[] = {
 static const struct route qr_routes[] = {
 	{ "GET", "/invoice/{nip}/{date}/{hash}", api_qr_invoice, AUTH_NONE,
 	  NULL, RATELIMIT_UNAUTHENTICATED, ROUTE_READ },
+	/* KOD II (kody-qr.md 2; api_qr.c): six parts, a signature longer
+	 * than a parameter may be, so the handler reads the whole path. */
+	{ "GET", "/certificate/{type}/{value}/{nip}/{serial}/{hash}/{sig}",
+	  api_qr_certificate, AUTH_NONE, NULL, RATELIMIT_UNAUTHENTICATED,
+	  ROUTE_READ },
 };
+#define QR_CERT_PREFIX "/certificate/"
 
 /* Pre-signed links live outside the API, as KSeF's storage links do: no
  * bearer token, no rate limit (SPEC 2.5); the link's signature is the
@@ -545,6 +571,11 @@ unsigned router_find(struct request *req, const struct route **out)
 			return 405;
 		return found(req, &qr_routes[0], out);
 	}
+	if (strncmp(path, QR_CERT_PREFIX, strlen(QR_CERT_PREFIX)) == 0) {
+		if (strcmp(req->method, "GET") != 0)
+			return 405;
+		return found(req, &qr_routes[1], out);
+	}
 	if (strncmp(path, HEALTH_PREFIX, strlen(HEALTH_PREFIX)) == 0 ||
 	    strcmp(path, METRICS_PATH) == 0) {
 		/* --metrics off: the path is not there at all. */
@@ -686,9 +717,10 @@ int router_known(const char *method, const char *route)
 		route += strlen(STORAGE_PREFIX);
 		t = storage_routes;
 		n = sizeof(storage_routes) / sizeof(storage_routes[0]);
-	} else if (strncmp(route, QR_PREFIX, strlen(QR_PREFIX)) == 0) {
+	} else if (strncmp(route, QR_PREFIX, strlen(QR_PREFIX)) == 0 ||
+		   strncmp(route, QR_CERT_PREFIX, strlen(QR_CERT_PREFIX)) == 0) {
 		t = qr_routes;
-		n = 1;
+		n = COUNT_OF(qr_routes);
 	}
 	for (i = 0; i < n; i++)
 		if (strcmp(t[i].pattern, route) == 0 &&

@@ -62,6 +62,7 @@ struct config {
 	int invoice_cpu_ms;          /* CPU one invoice's verification may use */
 	int processing_delay_ms;     /* seeming processing time (100, 150) */
 	const char *faults_file;     /* --faults: the fault plan at start */
+	const char *peppol_file;     /* --peppol-providers (peppol.h) */
 	int max_connections;
 	int max_connections_per_ip;
 	int connection_timeout_s;    /* idle: no byte in either direction */
@@ -139,6 +140,7 @@ struct server {
 	ksef_upo_signer *upo_signer;       /* upo_service.c */
 	char *upo_cert_pem;                /* its certificate, published */
 	struct trust *trust;               /* --trust-store, or NULL */
+	json_t *peppol_providers;          /* GET /peppol/query (peppol.h) */
 	struct MHD_Daemon *mhd;
 	struct http *http;           /* http.c: handler pool, connections */
 	struct reads *reads;         /* reads.c: the read gate, or NULL */

@@ -48,6 +48,10 @@ typedef struct store store;
 #define STORE_DETAILS_SZ 2048  /* JSON array of strings */
 #define STORE_P2_SZ 1032       /* P_2 is at most 256 characters of UTF-8 */
 #define STORE_FILE_NAME_SZ 256 /* an entry name in a batch package */
+/* The subject attributes of a login's certificate as JSON: at most 8
+ * attributes (certyfikaty-KSeF.md 2) of at most 64 characters of UTF-8
+ * (X.520's upper bounds), escaped, with their names. */
+#define STORE_CERT_SUBJECT_SZ 4096
 
 /*
  * What a store call answers. Failures are negative, so `rc != 0` and
@@ -228,6 +232,10 @@ typedef struct store_auth {
 	/* Base64 SHA-256 of the signed AuthTokenRequest of a XAdES
 	 * authentication (for the UPO), or "". */
 	char doc_hash[STORE_B64_SHA_SZ];
+	/* The subject attributes of the certificate that signed a XAdES
+	 * authentication, as the JSON of GET /certificates/enrollments/data
+	 * (certs_ca.c), or "" for any other method. */
+	char cert_subject[STORE_CERT_SUBJECT_SZ];
 } store_auth;
 
 /* STORE_EXISTS if the reference is taken. */
@@ -898,6 +906,113 @@ store_result store_subject_limits_set(store *st, const char *subject_type,
 store_result store_subject_limits_clear(store *st, const char *subject_type,
 					const char *subject_value,
 					ksef_error *err);
+
+/* ---- KSeF certificates (store_certs.c) ---- */
+
+#define STORE_SERIAL_SZ 17      /* 16 upper-case hex digits + NUL */
+#define STORE_CERT_NAME_SZ 404  /* certificateName: 100 characters of
+				   UTF-8, 4 bytes each at most, + NUL */
+#define STORE_CERT_CN_SZ 260    /* a commonName: 64 characters of UTF-8 */
+#define STORE_CSR_MAX 8192      /* a CSR's DER (certs_ca.h's limit) */
+#define STORE_CERT_DER_MAX 4096 /* an issued certificate's DER */
+
+/* certificateType (KsefCertificateType). */
+#define STORE_CERT_AUTHENTICATION 1
+#define STORE_CERT_OFFLINE 2
+
+/* A certificate request (POST /certificates/enrollments): status 100
+ * until it is processed, then 200 with the serial, or 400/500 with
+ * details. */
+typedef struct store_enrollment {
+	char ref[STORE_REF_SZ];                 /* its EH-less reference */
+	char subject_type[STORE_CTX_TYPE_SZ];   /* Nip Pesel Fingerprint */
+	char subject_value[STORE_CTX_VALUE_SZ];
+	char name[STORE_CERT_NAME_SZ];          /* certificateName */
+	int type;                               /* STORE_CERT_* */
+	unsigned char csr[STORE_CSR_MAX];       /* DER */
+	size_t csr_len;
+	int64_t valid_from_ms;                  /* 0: from its issue */
+	int64_t requested_ms;
+	int status;
+	char details[STORE_DETAILS_SZ];         /* JSON array, or "" */
+	char serial[STORE_SERIAL_SZ];           /* once issued */
+} store_enrollment;
+
+/* A certificate the CA issued. */
+typedef struct store_cert {
+	char serial[STORE_SERIAL_SZ];
+	char enrollment_ref[STORE_REF_SZ];
+	char subject_type[STORE_CTX_TYPE_SZ];
+	char subject_value[STORE_CTX_VALUE_SZ];
+	char name[STORE_CERT_NAME_SZ];
+	int type;                               /* STORE_CERT_* */
+	char common_name[STORE_CERT_CN_SZ];
+	unsigned char der[STORE_CERT_DER_MAX];
+	size_t der_len;
+	char fingerprint[STORE_CTX_VALUE_SZ];   /* SHA-256 of der, hex */
+	char key_hash[STORE_CTX_VALUE_SZ];      /* SHA-256 of its SPKI, hex */
+	int64_t valid_from_ms, valid_to_ms, requested_ms;
+	int64_t revoked_ms;                     /* 0: not revoked */
+	char revocation_reason[32];             /* CertificateRevocationReason */
+	int64_t last_use_ms;                    /* 0: never used */
+} store_cert;
+
+/* Store a request, unless its subject already made max_enrollments of
+ * them: STORE_FULL then; STORE_EXISTS if the reference is taken. */
+store_result store_enroll_add(store *st, const store_enrollment *e,
+			      int max_enrollments, ksef_error *err);
+store_result store_enroll_get(store *st, const char *ref,
+			      store_enrollment *out, ksef_error *err);
+/* How many requests a subject made, whatever became of them. */
+store_result store_enroll_count(store *st, const char *subject_type,
+				const char *subject_value, int64_t *count,
+				ksef_error *err);
+/*
+ * Finish a request in status 100. With cert (its serial, subject and
+ * request as e's), in one transaction: STORE_EXISTS when another subject
+ * holds a certificate for the same public key (or, by a chance of 2^-63,
+ * the serial is taken), STORE_FULL when the subject already holds
+ * max_certificates active ones at now_ms, else the certificate is stored
+ * and the request gets 200 and its serial. Without cert, the request gets
+ * status and details. STORE_WRONG_STATE if it was no longer 100;
+ * STORE_NOT_FOUND.
+ */
+store_result store_enroll_finish(store *st, const char *ref,
+				 const store_cert *cert, int max_certificates,
+				 int64_t now_ms, int status,
+				 const char *details, ksef_error *err);
+/* Active certificates (neither revoked nor expired at now_ms). */
+store_result store_certs_active(store *st, const char *subject_type,
+				const char *subject_value, int64_t now_ms,
+				int64_t *count, ksef_error *err);
+store_result store_cert_get(store *st, const char *serial, store_cert *out,
+			    ksef_error *err);
+/* The certificate whose DER has this SHA-256 (hex, upper case). */
+store_result store_cert_by_fingerprint(store *st, const char *fingerprint,
+				       store_cert *out, ksef_error *err);
+/* STORE_NOT_FOUND also when it is already revoked. */
+store_result store_cert_revoke(store *st, const char *serial, int64_t now_ms,
+			       const char *reason, ksef_error *err);
+store_result store_cert_used(store *st, const char *serial, int64_t now_ms,
+			     ksef_error *err);
+
+/* POST /certificates/query's filters; NULL or 0 leaves one out. */
+typedef struct store_cert_filter {
+	const char *serial;
+	const char *name_part;
+	int type;                 /* STORE_CERT_* */
+	int status;               /* 1 Active, 2 Blocked, 3 Revoked, 4 Expired */
+	int has_expires_after;
+	int64_t expires_after_ms;
+} store_cert_filter;
+
+/* A page of a subject's certificates, newest request first; the caller
+ * frees *out. */
+store_result store_certs_query(store *st, const char *subject_type,
+			       const char *subject_value,
+			       const store_cert_filter *f, int64_t now_ms,
+			       size_t limit, size_t offset, store_cert **out,
+			       size_t *count, ksef_error *err);
 
 /* ---- batch sessions (store_batch.c) ---- */
 

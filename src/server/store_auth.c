@@ -169,6 +169,7 @@ static int auth_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	a->last_refresh_ms = sqlite3_column_int64(s, 14);
 	a->revoked = sqlite3_column_int(s, 15);
 	COL_TEXT(a->doc_hash, s, 16);
+	COL_TEXT(a->cert_subject, s, 17);
 	return 0;
 }
 
@@ -188,7 +189,8 @@ static int op_auth_add(struct conn *w, void *arg, ksef_error *err)
 			ARG_INT(a->start_ms), ARG_INT(a->redeemed != 0),
 			ARG_INT(a->refresh_valid_until_ms),
 			ARG_INT(a->last_refresh_ms), ARG_INT(a->revoked != 0),
-			ARG_FIELD(a->doc_hash)), err);
+			ARG_FIELD(a->doc_hash), ARG_FIELD(a->cert_subject)),
+			err);
 }
 
 store_result store_auth_add(store *st, const store_auth *a, ksef_error *err)

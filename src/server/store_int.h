@@ -81,6 +81,10 @@ enum query {
 	Q_CONTEXTS_LIST,
 	/* the writer's health (store_check_writable) */
 	Q_HEALTH_PROBE,
+	/* KSeF certificates (store_certs.c) */
+	Q_ENROLL_ADD, Q_ENROLL_GET, Q_ENROLL_COUNT, Q_ENROLL_FINISH,
+	Q_CERT_ADD, Q_CERT_GET, Q_CERT_BY_FINGERPRINT, Q_CERT_COUNT_ACTIVE,
+	Q_CERT_KEY_OTHER, Q_CERT_REVOKE, Q_CERT_USED, Q_CERTS_QUERY,
 	Q_COUNT
 };
 
@@ -93,7 +97,7 @@ extern const struct query_text sql_queries[Q_COUNT];
 
 /* The schema's version, and the migrations that reach it: migration i
  * brings user_version i to i + 1 (store_schema.c; run by sql_migrate()). */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 extern const char *const sql_migrations[STORE_SCHEMA_VERSION];
 
 /* ---- the store (store_sqlite.c) ---- */

@@ -20,6 +20,7 @@
  * written as (?N IS NULL OR ...) instead of being assembled at run time.
  */
 #include "store_int.h"
+#include "store_certs_sql.h"
 #include "store_faults_sql.h"
 #include "store_retrieval_sql.h"
 
@@ -396,6 +397,10 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	/* fault injection (store_faults_sql.h) */
 	SQL_FAULTS_MIGRATION
 	"PRAGMA user_version = 10;",
+
+	/* KSeF certificates (store_certs_sql.h) */
+	SQL_CERTS_MIGRATION
+	"PRAGMA user_version = 11;",
 };
 
 /* ---- statements ---- */
@@ -408,7 +413,7 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 #define AUTH_COLS "ref, ctx_type, ctx_value, subject_type, subject_value, " \
 	"method, token_ref, permissions, allowed_ips, status, " \
 	"status_details, start_ms, redeemed, refresh_valid_until_ms, " \
-	"last_refresh_ms, revoked, doc_hash"
+	"last_refresh_ms, revoked, doc_hash, cert_subject"
 #define SESSION_COLS "ref, auth_ref, ctx_type, ctx_value, subject_value, " \
 	"form, key_id, wrapped_key, iv, status, created_ms, updated_ms, " \
 	"valid_until_ms, closed_ms, invoice_count, success_count, " \
@@ -532,7 +537,7 @@ const struct query_text sql_queries[Q_COUNT] = {
 
 	[Q_AUTH_ADD] = { "add authentication",
 		"INSERT INTO auth_ops (" AUTH_COLS ") VALUES (?1, ?2, ?3, ?4,"
-		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)" },
+		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)" },
 	[Q_AUTH_GET] = { "read authentication",
 		"SELECT " AUTH_COLS " FROM auth_ops WHERE ref = ?1" },
 	[Q_AUTH_FINISH] = { "finish authentication",
@@ -1008,4 +1013,21 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_HEALTH_PROBE] = { "probe the store's writes",
 		"INSERT INTO meta (name, value) VALUES ('health_probe', ?1)"
 		" ON CONFLICT (name) DO UPDATE SET value = excluded.value" },
+	/* KSeF certificates (store_certs_sql.h) */
+	[Q_ENROLL_ADD] = { "add certificate enrollment", SQL_ENROLL_ADD },
+	[Q_ENROLL_GET] = { "read certificate enrollment", SQL_ENROLL_GET },
+	[Q_ENROLL_COUNT] = { "count certificate enrollments",
+			     SQL_ENROLL_COUNT },
+	[Q_ENROLL_FINISH] = { "finish certificate enrollment",
+			      SQL_ENROLL_FINISH },
+	[Q_CERT_ADD] = { "add certificate", SQL_CERT_ADD },
+	[Q_CERT_GET] = { "read certificate", SQL_CERT_GET },
+	[Q_CERT_BY_FINGERPRINT] = { "find certificate",
+				    SQL_CERT_BY_FINGERPRINT },
+	[Q_CERT_COUNT_ACTIVE] = { "count active certificates",
+				  SQL_CERT_COUNT_ACTIVE },
+	[Q_CERT_KEY_OTHER] = { "find certified key", SQL_CERT_KEY_OTHER },
+	[Q_CERT_REVOKE] = { "revoke certificate", SQL_CERT_REVOKE },
+	[Q_CERT_USED] = { "record certificate use", SQL_CERT_USED },
+	[Q_CERTS_QUERY] = { "query certificates", SQL_CERTS_QUERY },
 };

@@ -118,7 +118,7 @@ first=$KSEFD_PID
 [ "$(testdata_status "$KSEFD_BASE")" = 404 ] && passed=$((passed + 1)) ||
 	{ failed=$((failed + 1)); echo "FAIL: profile from the file: test data served"; }
 check "the admin commands read the file" 0 "$KSEFD" --config "$conf" keys list
-[ "$(wc -l <"$WORK/out")" -eq 3 ] && passed=$((passed + 1)) ||
+[ "$(wc -l <"$WORK/out")" -eq 4 ] && passed=$((passed + 1)) ||
 	{ failed=$((failed + 1)); echo "FAIL: keys list of the file's folder"; cat "$WORK/out"; }
 check "--config after the command" 0 "$KSEFD" keys list --config "$conf"
 

@@ -127,18 +127,10 @@ static void every_permission_operation_is_routed_as_the_contract_says(
 	json_decref(api);
 }
 
-/* The operations not served yet: the list of PEPPOL service providers,
- * and certificates (issue "KSeF certificates, KOD II and offline
- * invoices"). */
+/* The operations not served yet: none (the list stays for the next
+ * operation the contract adds). */
 static const char *const not_yet[] = {
-	"GET /peppol/query",
-	"GET /certificates/limits",
-	"GET /certificates/enrollments/data",
-	"POST /certificates/enrollments",
-	"GET /certificates/enrollments/{referenceNumber}",
-	"POST /certificates/retrieve",
-	"POST /certificates/{certificateSerialNumber}/revoke",
-	"POST /certificates/query",
+	NULL,
 };
 
 static int listed(const char *m, const char *path)
@@ -148,7 +140,7 @@ static int listed(const char *m, const char *path)
 
 	snprintf(one, sizeof(one), "%s %s", m, path);
 	for (i = 0; i < sizeof(not_yet) / sizeof(not_yet[0]); i++)
-		if (strcmp(not_yet[i], one) == 0)
+		if (not_yet[i] != NULL && strcmp(not_yet[i], one) == 0)
 			return 1;
 	return 0;
 }
@@ -186,8 +178,8 @@ static void every_operation_is_served_but_those_not_yet(void **state)
 			}
 		}
 	}
-	/* The contract's 78 operations. */
-	assert_int_equal(missing, sizeof(not_yet) / sizeof(not_yet[0]));
+	/* The contract's 78 operations, all served. */
+	assert_int_equal(missing, 0);
 	assert_int_equal(served + missing, 78);
 	json_decref(api);
 }
