@@ -50,8 +50,12 @@ check "auth logout" 0 "$KSEF" auth logout
 check "login with the PKCS#12 file" 0 "$KSEF" auth login --nip $nip --p12 ksef/cert.p12 --password sekret
 
 check "cert revoke" 0 "$KSEF" cert revoke "$serial" --reason Superseded
+check "a revoked certificate no longer logs in" 1 env KSEF_KEY_PASSWORD=sekret \
+	"$KSEF" auth login --nip $nip --cert ksef/cert.pem --key ksef/key.pem
+expect "  KSeF says why" err "460"
 check "cert list --json" 0 "$KSEF" cert list --json
-check "no longer active" 0 python3 -c "import json; d=json.load(open('$WORK/out'))
+cp "$WORK/out" "$WORK/list.json"
+check "no longer active" 0 python3 -c "import json; d=json.load(open('$WORK/list.json'))
 assert all(c['status'] != 'Active' for c in d['certificates'] if c['certificateSerialNumber'] == '$serial'), d"
 
 check "peppol list" 0 "$KSEF" peppol list
