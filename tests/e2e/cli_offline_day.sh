@@ -5,7 +5,8 @@
 # KOD I and KOD II (`ksef offline issue`), whose KOD II link ksefd
 # verifies (the certificate Active, the signature good); `ksef offline
 # send` sends them today, each accepted with invoicingMode Offline and its
-# UPO saved; the register shows them sent. Revoked, the certificate's
+# UPO saved (TrybWysylki Offline, its signature verified with xmlsec1);
+# the register shows them sent. Revoked, the certificate's
 # KOD II link shows it so. Skipped (77) without zbarimg or the schemas.
 . "$(dirname "$0")/lib.bash"
 need_schemas
@@ -57,7 +58,11 @@ import json; r = json.load(open('$WORK/status.json'))
 assert [i['state'] for i in r['invoices']] == ['sent', 'sent'], r
 assert all(i['ksefNumber'].startswith('$nip-') for i in r['invoices']), r"
 number=$(python3 -c "import json; print(json.load(open('$WORK/status.json'))['invoices'][0]['ksefNumber'])")
-check "  its UPO names it" 0 grep -q "$number" "upo/$number.xml"
+check "  its UPO names it" 0 grep -q "<NumerKSeFDokumentu>$number<" "upo/$number.xml"
+check "  as sent offline" 0 grep -q "<TrybWysylki>Offline</TrybWysylki>" "upo/$number.xml"
+check "  ksefd's UPO certificate" 0 curl -sf -o upo-cert.pem "$root/storage/upo-certificate.pem"
+check "  the UPO's signature verifies (xmlsec1)" 0 xmlsec1 --verify --pubkey-cert-pem upo-cert.pem \
+	--id-attr:Id 'http://uri.etsi.org/01903/v1.3.2#:SignedProperties' "upo/$number.xml"
 check "ksefd classifies both Offline" 0 "$KSEF" invoices query --json --all --invoicing-mode Offline
 cp "$WORK/out" "$WORK/q.json"
 check "  (two)" 0 python3 -c "import json; assert len(json.load(open('$WORK/q.json'))['invoices']) == 2"
