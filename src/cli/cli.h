@@ -93,6 +93,7 @@ int cmd_offline_status(int argc, char **argv);
 int cmd_offline_deadline(int argc, char **argv);
 int cmd_offline_sent(int argc, char **argv);
 int cmd_offline_send(int argc, char **argv);
+int cmd_offline_correct(int argc, char **argv);
 extern const char cli_usage_offline[];
 extern const char cli_usage_offline_send[];
 

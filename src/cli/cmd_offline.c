@@ -33,6 +33,7 @@ const char cli_usage_offline[] =
 "usage: ksef offline issue FILE... --cert CERT --key KEY [options]\n"
 "       ksef offline status [--register FILE] [--today YYYY-MM-DD]\n"
 "       ksef offline send [--register FILE] [login and send options]\n"
+"       ksef offline correct ORIGINAL.xml CORRECTED.xml [--register FILE]\n"
 "       ksef offline sent FILE... [--register FILE] [--today YYYY-MM-DD]\n"
 "       ksef offline deadline --issued YYYY-MM-DD [--mode M] [dates]\n"
 "\n"
@@ -45,8 +46,12 @@ const char cli_usage_offline[] =
 "its deadline and records it in the register. status lists the register:\n"
 "each invoice's deadline and whether it is due, overdue or sent. send\n"
 "sends the ones not sent yet, declared offline, and marks them sent\n"
-"('ksef offline send --help'). sent marks invoices as sent to KSeF (on\n"
-"--today) by hand. deadline prints the deadline of one issue date.\n"
+"('ksef offline send --help'); one KSeF refuses is marked refused.\n"
+"correct registers CORRECTED.xml (the same invoice, made acceptable) as\n"
+"the technical correction of a refused ORIGINAL.xml: send then sends it\n"
+"with hashOfCorrectedInvoice (offline/korekta-techniczna.md). sent marks\n"
+"invoices as sent to KSeF (on --today) by hand. deadline prints the\n"
+"deadline of one issue date.\n"
 "\n"
 "options:\n"
 "  --cert FILE, --key FILE, --key-password P, --context-type T,\n"
@@ -429,7 +434,7 @@ int cmd_offline_status(int argc, char **argv)
 	ksef_date today, due;
 	const char *key, *file, *deadline, *state;
 	json_t *entry, *list = NULL, *row;
-	int rc, overdue = 0;
+	int rc, overdue = 0, refused = 0;
 
 	memset(&st, 0, sizeof(st));
 	if ((rc = parse_args(&a, argc, argv)) != CLI_OK)
@@ -449,7 +454,12 @@ int cmd_offline_status(int argc, char **argv)
 		deadline = cli_json_str(entry, "deadline");
 		if (cli_json_str(entry, "sentOn") != NULL)
 			state = "sent";
-		else if (deadline == NULL)
+		else if (cli_json_str(entry, "correctedBy") != NULL)
+			state = "corrected";
+		else if (json_object_get(entry, "refused") != NULL) {
+			state = "refused";
+			refused++;
+		} else if (deadline == NULL)
 			state = "damaged";
 		else if (ksef_date_parse(&due, deadline, strlen(deadline),
 					 NULL) != 0)
@@ -474,11 +484,18 @@ int cmd_offline_status(int argc, char **argv)
 			       file ? file : "?");
 	}
 	if (cli_out_json())
-		cli_json_print(json_pack("{s:O,s:i}", "invoices", list,
-					 "overdue", overdue));
+		cli_json_print(json_pack("{s:O,s:i,s:i}", "invoices", list,
+					 "overdue", overdue, "refused",
+					 refused));
 	if (overdue)
 		rc = cli_fail(CLI_F_REJECTED, NULL, "%d invoice%s overdue",
 			      overdue, overdue == 1 ? " is" : "s are");
+	if (refused)
+		rc = cli_fail(CLI_F_REJECTED, NULL, "%d invoice%s refused by "
+			      "KSeF and need%s a technical correction "
+			      "('ksef offline correct')", refused,
+			      refused == 1 ? " was" : "s were",
+			      refused == 1 ? "s" : "");
 out:
 	json_decref(list);
 	cli_state_dispose(&st);
@@ -558,6 +575,90 @@ int cmd_offline_sent(int argc, char **argv)
 		cli_json_print(json_pack("{s:i,s:s}", "marked", marked,
 					 "sentOn", day));
 out:
+	cli_state_dispose(&st);
+	return rc;
+}
+
+int cmd_offline_correct(int argc, char **argv)
+{
+	struct args a;
+	struct cli_state st;
+	ksef_buf xml = KSEF_BUF_INIT;
+	ksef_error err = { 0, 0, "" };
+	char old_key[KSEF_SHA256_B64URL_LEN + 1],
+	     new_key[KSEF_SHA256_B64URL_LEN + 1],
+	     old_hash[KSEF_SHA256_B64_LEN + 1], abs[PATH_MAX];
+	const char *old_file;
+	json_t *invoices, *old, *entry = NULL;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	if ((rc = parse_args(&a, argc, argv)) != CLI_OK)
+		return rc < 0 ? CLI_OK : rc;
+	if (argc - optind != 2)
+		return cli_fail(CLI_F_USAGE, NULL, "needs ORIGINAL.xml and "
+				"CORRECTED.xml");
+	if ((rc = offline_register_load(&st, a.reg, 0)) != CLI_OK)
+		goto out;
+	invoices = st.root ? json_object_get(st.root, "invoices") : NULL;
+	old_file = argv[optind];
+	/* The original is known by its bytes: its hash is what KSeF has
+	 * refused and what the correction names. */
+	if (offline_file_key(old_key, old_file, &err) != 0 ||
+	    cli_read_file(&xml, old_file, KSEF_INVOICE_MAX_BYTES, &err) != 0 ||
+	    ksef_sha256_base64(old_hash, xml.ptr, xml.size, &err) != 0) {
+		rc = cli_fail(CLI_F_IO, NULL, "%s: %s", old_file, err.message);
+		goto out;
+	}
+	old = invoices ? json_object_get(invoices, old_key) : NULL;
+	if (old == NULL || json_object_get(old, "refused") == NULL ||
+	    cli_json_str(old, "sentOn") != NULL) {
+		rc = cli_fail(CLI_F_REJECTED, NULL, "%s: not a registered "
+			      "invoice that KSeF refused (only those take a "
+			      "technical correction)", old_file);
+		goto out;
+	}
+	if (cli_json_str(old, "correctedBy") != NULL) {
+		rc = cli_fail(CLI_F_REJECTED, NULL, "%s: already corrected "
+			      "(korekta-techniczna.md allows one)", old_file);
+		goto out;
+	}
+	if (offline_file_key(new_key, argv[optind + 1], &err) != 0) {
+		rc = cli_fail(CLI_F_IO, NULL, "%s: %s", argv[optind + 1],
+			      err.message);
+		goto out;
+	}
+	if (strcmp(new_key, old_key) == 0) {
+		rc = cli_fail(CLI_F_REJECTED, NULL, "%s: the same bytes as "
+			      "the refused invoice", argv[optind + 1]);
+		goto out;
+	}
+	if (realpath(argv[optind + 1], abs) == NULL)
+		snprintf(abs, sizeof(abs), "%s", argv[optind + 1]);
+	/* The correction keeps the original's codes, deadline and mode (a
+	 * customer holds the original's print) and names it. */
+	if ((entry = json_deep_copy(old)) == NULL ||
+	    json_object_del(entry, "refused") != 0 ||
+	    json_object_set_new(entry, "file", json_string(abs)) != 0 ||
+	    json_object_set_new(entry, "corrects", json_string(old_hash)) ||
+	    json_object_set(invoices, new_key, entry) != 0 ||
+	    json_object_set_new(old, "correctedBy", json_string(new_key))) {
+		rc = cli_fail(CLI_F_INTERNAL, NULL, "out of memory");
+		goto out;
+	}
+	if (cli_state_save(&st, &err) != CLI_OK) {
+		rc = cli_fail(CLI_F_IO, NULL, "the register: %s", err.message);
+		goto out;
+	}
+	if (cli_out_json())
+		cli_json_print(json_pack("{s:s,s:s}", "corrected", old_file,
+					 "hashOfCorrectedInvoice", old_hash));
+	else
+		printf("%s: a technical correction of %s, sent by 'ksef "
+		       "offline send'\n", argv[optind + 1], old_file);
+out:
+	json_decref(entry);
+	ksef_buf_dispose(&xml);
 	cli_state_dispose(&st);
 	return rc;
 }

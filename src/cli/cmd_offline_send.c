@@ -4,7 +4,10 @@
  * declared offline (offlineMode), exactly as `ksef send --offline` sends
  * them (send_online(), cmd_send.c). Each accepted one, and each found
  * already accepted, is then marked in the register with the day and its
- * KSeF number, so that `ksef offline status` shows it sent.
+ * KSeF number, so that `ksef offline status` shows it sent; each refused
+ * one is marked refused with the reason, and waits for its technical
+ * correction (`ksef offline correct`), which goes with
+ * hashOfCorrectedInvoice naming it (offline/korekta-techniczna.md).
  *
  * An entry whose file is gone, or whose bytes are no longer those it was
  * issued with (its KOD I names the old ones), is not sent: the codes
@@ -23,7 +26,9 @@ const char cli_usage_offline_send[] =
 "\n"
 "Send the offline invoices of the register that are not sent yet through\n"
 "one interactive session, declared offline (offlineMode), and mark each\n"
-"one accepted (or found already accepted) as sent, with its KSeF number.\n"
+"one accepted (or found already accepted) as sent, with its KSeF number,\n"
+"and each one refused as refused. A technical correction registered by\n"
+"'ksef offline correct' goes with hashOfCorrectedInvoice.\n"
 "\n"
 SEND_USAGE_LOGIN
 "  --register FILE    the register (as for 'ksef offline status')\n"
@@ -62,7 +67,10 @@ static int collect(struct pending *p, json_t *invoices)
 	if (p->files == NULL || p->entries == NULL)
 		return cli_fail(CLI_F_INTERNAL, NULL, "out of memory");
 	json_object_foreach(invoices, k, entry) {
-		if (cli_json_str(entry, "sentOn") != NULL)
+		/* Sent, or refused and waiting for its technical correction
+		 * ('ksef offline correct'): nothing to send. */
+		if (cli_json_str(entry, "sentOn") != NULL ||
+		    json_object_get(entry, "refused") != NULL)
 			continue;
 		if ((file = cli_json_str(entry, "file")) == NULL) {
 			rc = cli_fail(CLI_F_STATE, NULL, "register entry %s "
@@ -100,18 +108,28 @@ static void mark(void *arg, const struct send_file *f)
 		number = f->inv->ksef_number;
 	else if (f->already)
 		number = f->inv->duplicate_of;
-	if (number == NULL)
-		return;
 	for (i = 0; i < p->n; i++) {
 		if (p->files[i] != f->file)
 			continue;
-		if (json_object_set_new(p->entries[i], "sentOn",
-					json_string(p->day)) != 0 ||
-		    json_object_set_new(p->entries[i], "ksefNumber",
-					json_string(number)) != 0)
-			p->failed = 1;
-		else
-			p->marked++;
+		if (number != NULL) {
+			if (json_object_set_new(p->entries[i], "sentOn",
+						json_string(p->day)) != 0 ||
+			    json_object_set_new(p->entries[i], "ksefNumber",
+						json_string(number)) != 0)
+				p->failed = 1;
+		} else if (f->inv->status >= 300) {
+			/* Refused: it waits for a technical correction, a
+			 * new file with the same content that KSeF takes
+			 * (offline/korekta-techniczna.md). */
+			if (json_object_set_new(p->entries[i], "refused",
+				json_pack("{s:i,s:s,s:s}", "status",
+					  f->inv->status, "on", p->day,
+					  "reason", f->detail)) != 0)
+				p->failed = 1;
+		} else {
+			continue;
+		}
+		p->marked++;
 	}
 }
 
@@ -130,7 +148,7 @@ int cmd_offline_send(int argc, char **argv)
 	ksef_error err = { 0, 0, "" };
 	ksef_date today;
 	json_t *invoices;
-	int c, e, rc, skipped;
+	int c, e, i, rc, skipped;
 
 	memset(&st, 0, sizeof(st));
 	memset(&p, 0, sizeof(p));
@@ -177,15 +195,18 @@ int cmd_offline_send(int argc, char **argv)
 		rc = skipped;
 		goto out;
 	}
-	if ((rc = send_prepare(&r, p.n, p.files, 0)) != CLI_OK ||
-	    (rc = send_login(&r)) != CLI_OK)
+	if ((rc = send_prepare(&r, p.n, p.files, 0)) != CLI_OK)
+		goto out;
+	for (i = 0; i < p.n; i++)
+		r.files[i].corrects = cli_json_str(p.entries[i], "corrects");
+	if ((rc = send_login(&r)) != CLI_OK)
 		goto out;
 	rc = send_online(&r, mark, &p);
 	if (p.failed)
 		rc = cli_fail(CLI_F_INTERNAL, NULL, "out of memory");
 	if (p.marked > 0 && cli_state_save(&st, &err) != CLI_OK)
 		rc = cli_fail(CLI_F_IO, NULL, "the register: %s (%d invoice%s "
-			      "in KSeF not marked sent)", err.message,
+			      "not marked)", err.message,
 			      p.marked, p.marked == 1 ? "" : "s");
 	if (skipped > rc)
 		rc = skipped;

@@ -115,6 +115,7 @@ static void send_all(struct send_run *r, ksef_session *s)
 		size_t parts = ksef_session_part_count(s);
 		int error;
 
+		so.hash_of_corrected_invoice = o->corrects;
 		if (unavailable != CLI_F_COUNT) {
 			/* The library gave up opening new sessions: each
 			 * file would only open as many more. */

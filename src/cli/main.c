@@ -105,6 +105,8 @@ static const struct command {
 	  "the registered offline invoices: due, overdue or sent" },
 	{ "offline", "send", cmd_offline_send, cli_usage_offline_send,
 	  "send the registered offline invoices not sent yet (offlineMode)" },
+	{ "offline", "correct", cmd_offline_correct, cli_usage_offline,
+	  "register the technical correction of a refused offline invoice" },
 	{ "offline", "sent", cmd_offline_sent, cli_usage_offline,
 	  "mark registered offline invoices as sent to KSeF" },
 	{ "offline", "deadline", cmd_offline_deadline, cli_usage_offline,

@@ -61,6 +61,9 @@ enum {
 /* What became of one file. */
 struct send_file {
 	const char *file;
+	/* A technical correction: the corrected invoice's SHA-256 in Base64
+	 * (hashOfCorrectedInvoice), or NULL. */
+	const char *corrects;
 	int sent;                  /* send: index in the session, or -1 */
 	/* Its outcome once known; NULL: it has none (not sent, or not
 	 * processed), and error says why. */

@@ -14,7 +14,7 @@ need_schemas
 KSEFD=$KSEF_BUILD_DIR/ksefd
 nip=5265877635
 reg=$WORK/state/offline.json
-start_ksefd "$WORK/data" --processing-delay 0
+start_ksefd "$WORK/data" --processing-delay 0 --console 0
 base=$KSEFD_BASE
 token=$("$KSEFD" token create --data "$WORK/data" --nip $nip)
 login=(--base-url "$base" --nip $nip --token "$token")
@@ -63,4 +63,38 @@ check "ksef send --offline declares it too" 0 "$KSEF" send "${login[@]}" --offli
 check "  three Offline now" 0 "$KSEF" invoices query --json --all --invoicing-mode Offline
 cp "$WORK/out" "$WORK/q3.json"
 check "  (three)" 0 python3 -c "import json; assert len(json.load(open('$WORK/q3.json'))['invoices']) == 3"
+# A technical correction (offline/korekta-techniczna.md): an offline
+# invoice KSeF refuses (its total is no amount) is marked refused; the
+# same invoice made acceptable is registered as its correction and sent
+# with hashOfCorrectedInvoice naming the refused one.
+"$KSEF" generate --nip $nip --seed 63 --date "$today" > "$WORK/fix.xml"
+sed 's#<P_15>[^<]*</P_15>#<P_15>abc</P_15>#' "$WORK/fix.xml" > "$WORK/bad.xml"
+check "issue the bad one" 0 "$KSEF" offline issue "$WORK/bad.xml" --cert "$WORK/c.pem" --key "$WORK/k.pem" --register "$reg"
+check "send: KSeF refuses it (exit 1)" 1 "$KSEF" offline send "${login[@]}" --register "$reg"
+expect "  450" err "bad.xml: 450"
+check "status: refused, exit 1" 1 "$KSEF" offline status --register "$reg"
+expect "  listed refused" out " refused "
+expect "  and why it matters" err "need[s]* a technical correction"
+check "a refused invoice is not sent again" 1 "$KSEF" offline send "${login[@]}" --register "$reg"
+expect "  (nothing pending)" err "nothing to send"
+check "correct: the fixed file corrects the refused one" 0 "$KSEF" offline correct "$WORK/bad.xml" "$WORK/fix.xml" --register "$reg"
+check "  only once" 1 "$KSEF" offline correct "$WORK/bad.xml" "$WORK/fix.xml" --register "$reg"
+expect "  says so" err "already corrected"
+check "send the correction" 1 "$KSEF" offline send "${login[@]}" --register "$reg" --json
+cp "$WORK/out" "$WORK/fix.json"
+check "  accepted" 0 python3 -c "
+import json; d = json.load(open('$WORK/fix.json'))
+f = [i for i in d['invoices'] if i['file'].endswith('fix.xml')]
+assert len(f) == 1 and f[0]['status'] == 200, d"
+ref=$(python3 -c "import json; print([i for i in json.load(open('$WORK/fix.json'))['invoices'] if i['file'].endswith('fix.xml')][0]['referenceNumber'])")
+bad_hash=$(openssl dgst -sha256 -binary "$WORK/bad.xml" | base64)
+check "  with hashOfCorrectedInvoice naming the refused one (ksefd's console)" 0 sh -c "curl -sf '${KSEFD_CONSOLE}invoices/$ref' | grep -q 'Corrects (SHA-256)</dt><dd>$bad_hash<'"
+check "status: corrected and sent" 0 "$KSEF" offline status --register "$reg" --json
+cp "$WORK/out" "$WORK/st2.json"
+check "  the original corrected, the correction sent with its number" 0 python3 -c "
+import json; r = json.load(open('$WORK/st2.json'))
+by = {i['file'].rsplit('/', 1)[1]: i for i in r['invoices']}
+assert by['bad.xml']['state'] == 'corrected', by['bad.xml']
+assert by['fix.xml']['state'] == 'sent' and by['fix.xml']['ksefNumber'], by['fix.xml']
+assert by['fix.xml']['corrects'], by['fix.xml']"
 finish

@@ -71,7 +71,8 @@ finish() {
 }
 
 # start_ksefd DATA_DIR [ARGS...]: a ksefd on a free loopback port; sets
-# KSEFD_PID and KSEFD_BASE (its /v2 base URL). It is stopped on exit.
+# KSEFD_PID, KSEFD_BASE (its /v2 base URL) and, with --console,
+# KSEFD_CONSOLE (the console's root URL). It is stopped on exit.
 start_ksefd() {
 	local data=$1
 	shift
@@ -91,5 +92,7 @@ start_ksefd_args() {
 	trap 'for p in $KSEFD_PIDS; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$WORK"' EXIT
 	for _ in $(seq 200); do grep -q listening "$out" 2>/dev/null && break; sleep 0.05; done
 	KSEFD_BASE=$(sed -n 's/^ksefd: listening on //p' "$out")
+	# With --console: its address, else empty.
+	KSEFD_CONSOLE=$(sed -n 's/^ksefd: console on //p' "$out")
 	[ -n "$KSEFD_BASE" ] || { echo "ksefd did not start"; cat "$log"; exit 1; }
 }
