@@ -95,6 +95,14 @@ static json_t *name_json(const X509_NAME *name, int *others)
 			(*others)++;
 			continue;
 		}
+		/* A NUL is no text: jansson would keep it as \u0000, which
+		 * no reader of the stored subject takes back (found by
+		 * fuzz/ksefd_certs). */
+		if (memchr(utf8, '\0', (size_t)len) != NULL) {
+			OPENSSL_free(utf8);
+			(*others)++;
+			continue;
+		}
 		v = json_stringn((const char *)utf8, (size_t)len);
 		OPENSSL_free(utf8);
 		if (v == NULL) {          /* not UTF-8 */
