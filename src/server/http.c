@@ -85,6 +85,7 @@ struct http {
 	struct http_conn *conns;
 	pthread_t sweeper;
 	int sweeper_started;
+	int quiesced;            /* http_quiesce(): no new connection */
 };
 
 /* Set by http_defer() on the handler thread running a request. */
@@ -804,6 +805,19 @@ static int pool_start(struct server *srv, ksef_error *err)
 	return 0;
 }
 
+/* libmicrohttpd's accept policy: every connection until http_quiesce(),
+ * none after (it is closed as soon as it is accepted). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr,
+				 socklen_t addrlen)
+{
+	struct server *srv = cls;
+
+	(void)addr;
+	(void)addrlen;
+	return __atomic_load_n(&srv->http->quiesced, __ATOMIC_ACQUIRE) ?
+		MHD_NO : MHD_YES;
+}
+
 int http_start(struct server *srv, http_dispatch_fn *dispatch,
 	       void (*traits)(struct request *req, struct http_traits *out),
 	       ksef_error *err)
@@ -842,7 +856,7 @@ int http_start(struct server *srv, http_dispatch_fn *dispatch,
 		http_free(srv);
 		return err ? err->code : KSEF_ENOMEM;
 	}
-	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+	srv->mhd = MHD_start_daemon(flags, 0, on_accept, srv, on_request, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)(srv->cfg.io_threads > 0 ? srv->cfg.io_threads : 1),
@@ -873,14 +887,17 @@ int http_start(struct server *srv, http_dispatch_fn *dispatch,
 	return 0;
 }
 
+/*
+ * Not MHD_quiesce_daemon(): in libmicrohttpd 0.9.75 it races with the
+ * daemon's own epoll threads, both taking the listening socket out of a
+ * thread's epoll set, and the loser panics (ksefd aborted at a SIGTERM
+ * in CI). The socket stays open until http_stop(); a connection made
+ * meanwhile is closed as soon as it is accepted (on_accept).
+ */
 void http_quiesce(struct server *srv)
 {
-	if (srv->mhd != NULL) {
-		MHD_socket s = MHD_quiesce_daemon(srv->mhd);
-
-		if (s != MHD_INVALID_SOCKET)
-			close(s);
-	}
+	if (srv->http != NULL)
+		__atomic_store_n(&srv->http->quiesced, 1, __ATOMIC_RELEASE);
 }
 
 void http_stop(struct server *srv, int timeout_ms)
