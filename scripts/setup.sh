@@ -34,7 +34,8 @@ packages=(build-essential g++ cmake pkg-config git ca-certificates openssl
 	libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev
 	sqlite3 libjwt-dev libcmocka-dev valgrind npm curl python3 abigail-tools
 	dpkg-dev file libqrencode-dev libpng-dev zbar-tools libarchive-dev
-	libsystemd-dev libxslt1-dev chromium chromium-driver)
+	libsystemd-dev libxslt1-dev chromium chromium-driver libpq-dev
+	postgresql)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Set everything up and run the whole test suite four ways:
 #   1. the normal build (RelWithDebInfo), through CTest, including the ABI
-#      check against abi/libksef.abi;
+#      check against abi/libksef.abi and the end-to-end suite a second time
+#      on the PostgreSQL store (pg/, on a throwaway cluster of
+#      scripts/pg-cluster.sh);
 #   2. every unit test program under valgrind (a leak or memory error fails);
 #   3. a plain Release build for /usr, installed into a temporary prefix
 #      with two consumer programs built against it, and its Debian packages;
-#   4. an AddressSanitizer + UndefinedBehaviorSanitizer build, through CTest.
+#   4. an AddressSanitizer + UndefinedBehaviorSanitizer build, through CTest,
+#      on both stores.
 #
 #   scripts/test.sh [--quick]    (--quick: only the first)
 set -euo pipefail
@@ -15,6 +18,12 @@ quick=0
 [ "${1:-}" = --quick ] && quick=1
 
 "$here/scripts/setup.sh"
+# The cluster lives in a folder its owner (postgres, when this runs as
+# root) can reach; it is stopped and removed however the tests end.
+pg=$(mktemp -d /tmp/ksef-pg.XXXXXX)
+chmod 755 "$pg"
+trap '"$here/scripts/pg-cluster.sh" stop "$pg"' EXIT
+eval "$("$here/scripts/pg-cluster.sh" start "$pg")"
 (cd "$here/build" && ctest --output-on-failure -j2 -LE 'valgrind|install')
 [ $quick -eq 1 ] && exit 0
 

@@ -293,6 +293,7 @@ static int archive_status(int rc, const struct run *r)
 void batch_process(struct server *srv, const char *ref)
 {
 	struct run r;
+	store_claim *claim = NULL;
 	batch_archive_limits lim;
 	char pkg[PATH_MAX], why[512] = "", *details = NULL;
 	json_t *a;
@@ -302,12 +303,22 @@ void batch_process(struct server *srv, const char *ref)
 
 	memset(&r, 0, sizeof(r));
 	r.srv = srv;
-	if (store_session_get(srv->store, ref, &r.s, &err) != 0 ||
-	    r.s.status != 150)
+	/* One process takes a package at a time (with PostgreSQL, one
+	 * node); the status is read under the claim, so a package that
+	 * another finished meanwhile is left alone. */
+	if (store_claim_take(srv->store, ref, &claim, NULL) != 0)
 		return;
+	if (store_session_get(srv->store, ref, &r.s, &err) != 0 ||
+	    r.s.status != 150) {
+		store_unclaim(claim);
+		return;
+	}
 	r.slots = calloc(BATCH_WINDOW, sizeof(*r.slots));
-	if (r.slots == NULL)
-		return; /* left in 150: processed again at the next start */
+	if (r.slots == NULL) {
+		/* left in 150: processed again at the next look */
+		store_unclaim(claim);
+		return;
+	}
 	for (i = 0; i < BATCH_WINDOW; i++)
 		r.slots[i].r = &r;
 	pthread_mutex_init(&r.lock, NULL);
@@ -362,4 +373,5 @@ done:
 	free(r.slots);
 	pthread_mutex_destroy(&r.lock);
 	pthread_cond_destroy(&r.cond);
+	store_unclaim(claim);
 }

@@ -336,10 +336,15 @@ static void build_one(struct server *srv, const char *ref)
 	ksef_envelope *env = NULL;
 	char *package = NULL, dir[PATH_MAX];
 	int status = 415;
+	store_claim *claim = NULL;
 	ksef_error err;
 
-	if (e == NULL || store_export_get(srv->store, ref, e, &err) != 0 ||
+	/* One process builds an export (with PostgreSQL, one node): the
+	 * status is read under the claim. */
+	if (e == NULL || store_claim_take(srv->store, ref, &claim, NULL) != 0 ||
+	    store_export_get(srv->store, ref, e, &err) != 0 ||
 	    e->status != 100) {
+		store_unclaim(claim);
 		free(e);
 		return;
 	}
@@ -366,6 +371,7 @@ static void build_one(struct server *srv, const char *ref)
 	free(package);
 	OPENSSL_cleanse(e->wrapped_key, sizeof(e->wrapped_key));
 	free(e);
+	store_unclaim(claim);
 }
 
 void export_build_pending(struct server *srv)

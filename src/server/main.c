@@ -19,6 +19,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 #include "config_file.h"
 #include "console.h"
@@ -41,8 +42,9 @@
 #include "worker.h"
 
 static const char usage_text[] =
-"usage: ksefd [serve] --data DIR [options]\n"
+"usage: ksefd [serve] (--data DIR | --store URL) [options]\n"
 "       ksefd --config FILE [command] [options]\n"
+"       ksefd migrate (--data DIR | --store URL)\n"
 "       ksefd keys list|rotate [--usage USAGE]|retire ID --data DIR\n"
 "       ksefd token create --data DIR --nip NIP [--permissions P,P...]\n"
 "                          [--description TEXT]\n"
@@ -59,6 +61,9 @@ static const char usage_text[] =
 "\n"
 "serve options:\n"
 "  --data DIR            data folder (SQLite store, keys); created if missing\n"
+"  --store URL           a PostgreSQL database instead (postgresql://... or\n"
+"                        key=value); several ksefd may share it. --data then\n"
+"                        only holds batch parts and export packages\n"
 "  --listen HOST:PORT    address (default 127.0.0.1:0; port 0 picks one and\n"
 "                        prints it)\n"
 "  --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM pair\n"
@@ -239,6 +244,27 @@ static int ensure_keys(store *st, unsigned usages, int force, ksef_error *err)
 	return 0;
 }
 
+/* The keys a first start makes, made once: nodes starting together on a
+ * new shared store take turns (a claim), and the second finds the first's
+ * keys. */
+static int first_keys(store *st, ksef_error *err)
+{
+	store_claim *claim = NULL;
+	int i, error;
+
+	for (i = 0; i < 300; i++) {
+		error = store_claim_take(st, "ksefd first keys", &claim, err);
+		if (error != STORE_EXISTS)
+			break;
+		nanosleep(&(struct timespec){ 0, 100000000L }, NULL);
+	}
+	if (error != 0)
+		return store_result_code(error);
+	error = ensure_keys(st, KEY_USAGE_VALID, 0, err);
+	store_unclaim(claim);
+	return error;
+}
+
 static int cmd_keys(int argc, char **argv, const char *data_dir,
 		    const char *usage_name)
 {
@@ -356,6 +382,38 @@ static void show_count(void *arg, const char *rule, int64_t fired)
 {
 	(void)arg;
 	printf("rule %s fired %lld\n", rule, (long long)fired);
+}
+
+/* With --store and no --data, the files (batch parts, export packages)
+ * go to a private folder of their own, which outlives no restart: a
+ * batch session or an export is then finished by the node that began
+ * it. Several nodes give --data a folder they share. */
+static int make_files_dir(struct config *cfg)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s/ksefd-XXXXXX",
+		 tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(cfg->data_dir) == NULL)
+		return -1;
+	fprintf(stderr, "ksefd: batch parts and export packages go to %s "
+		"(--data names a lasting one)\n", cfg->data_dir);
+	return 0;
+}
+
+/* ksefd migrate: bring the store's schema to this ksefd's version and
+ * stop. A serving ksefd migrates at start too; this is for upgrading a
+ * shared database before the nodes of the new version start. */
+static int cmd_migrate(const char *where)
+{
+	store *st = NULL;
+	ksef_error err;
+
+	if (store_open(&st, where, &err) != 0)
+		return die("%s", err.message);
+	store_close(st);
+	printf("ksefd: the store's schema is up to date\n");
+	return 0;
 }
 
 /* ksefd faults set FILE | clear | show: the plan lives in the store, as
@@ -481,20 +539,26 @@ static int serve(struct config *cfg)
 	}
 	if (srv.trust != NULL)
 		trust_warn(srv.trust, warn_start, NULL);
-	if (store_open(&srv.store, cfg->data_dir, &err) != 0 ||
-	    (lock_fd = lock_data_dir(cfg->data_dir, &err)) < 0 ||
+	/* With PostgreSQL the database is shared by design (several nodes),
+	 * and the data folder holds only files: no lock. */
+	if (store_open(&srv.store, cfg->store ? cfg->store : cfg->data_dir,
+		       &err) != 0 ||
+	    (cfg->store == NULL &&
+	     (lock_fd = lock_data_dir(cfg->data_dir, &err)) < 0) ||
 	    store_secret(srv.store, "jwt", srv.jwt_secret,
 			 sizeof(srv.jwt_secret), &err) != 0 ||
 	    store_secret(srv.store, "presign", srv.presign_secret,
 			 sizeof(srv.presign_secret), &err) != 0 ||
-	    ensure_keys(srv.store, KEY_USAGE_VALID, 0, &err) != 0 ||
+	    first_keys(srv.store, &err) != 0 ||
 	    keyring_refresh(&srv, &err) != 0) {
 		die("%s", err.message);
 		goto out;
 	}
 	/* fault injection: the plan of --faults, or none (a plan left by
-	 * an earlier run does not outlive it). */
-	if (faults_install(srv.store, cfg->faults_file, &err) != 0 ||
+	 * an earlier run does not outlive it). With a shared store the plan
+	 * is every node's: a node starting without --faults leaves it. */
+	if (((cfg->faults_file != NULL || !store_is_shared(srv.store)) &&
+	     faults_install(srv.store, cfg->faults_file, &err) != 0) ||
 	    faults_new(&srv.faults) != 0) {
 		die("%s", err.message);
 		goto out;
@@ -640,6 +704,7 @@ int main(int argc, char **argv)
 		{ "subject-pesel", required_argument, NULL, '2' },
 		{ "subject-fingerprint", required_argument, NULL, '3' },
 		{ "faults", required_argument, NULL, 'F' },
+		{ "store", required_argument, NULL, 'S' },
 		{ "peppol-providers", required_argument, NULL, 'Q' },
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "log-format", required_argument, NULL, 'G' },
@@ -688,6 +753,7 @@ int main(int argc, char **argv)
 		   *perms = "InvoiceWrite,InvoiceRead",
 		   *desc = "Token utworzony przez ksefd token create";
 	int64_t v;
+	const char *where;
 	int c, have_data = 0, line;
 	ksef_error err;
 
@@ -730,6 +796,13 @@ int main(int argc, char **argv)
 				return die("%s", "--data: path too long");
 			strcpy(cfg.data_dir, optarg);
 			have_data = 1;
+			break;
+		case 'S':
+			if (!store_is_postgresql(optarg))
+				return die("--store: a PostgreSQL connection "
+					   "string (postgresql://... or "
+					   "key=value), not %s", optarg);
+			cfg.store = optarg;
 			break;
 		case 'l':
 			if (parse_listen(&cfg, optarg) != 0)
@@ -844,25 +917,33 @@ int main(int argc, char **argv)
 		}
 	}
 	die_where[0] = '\0';
-	if (!have_data) {
+	if (!have_data && cfg.store == NULL) {
 		fputs(usage_text, stderr);
-		return die("%s", "--data DIR is required");
+		return die("%s", "--data DIR or --store URL is required");
 	}
+	if (!have_data && (optind >= argc ||
+			   strcmp(argv[optind], "serve") == 0) &&
+	    make_files_dir(&cfg) != 0)
+		return die("cannot make a folder for batch parts: %s",
+			   strerror(errno));
+	where = cfg.store != NULL ? cfg.store : cfg.data_dir;
+	if (optind < argc && strcmp(argv[optind], "migrate") == 0)
+		return cmd_migrate(where);
 	if ((cfg.tls_cert_path == NULL) != (cfg.tls_key_path == NULL))
 		return die("%s", "--tls-cert and --tls-key go together");
 	if (optind < argc && strcmp(argv[optind], "keys") == 0)
 		return cmd_keys(argc - optind - 1, argv + optind + 1,
-				cfg.data_dir, usage_name);
+				where, usage_name);
 	if (optind < argc && strcmp(argv[optind], "grant") == 0)
 		return cmd_grant(argc - optind - 1, argv + optind + 1,
-				 cfg.data_dir, nip, subject_type, subject_value,
+				 where, nip, subject_type, subject_value,
 				 perms);
 	if (optind < argc && strcmp(argv[optind], "faults") == 0)
 		return cmd_faults(argc - optind - 1, argv + optind + 1,
-				  cfg.data_dir);
+				  where);
 	if (optind < argc && strcmp(argv[optind], "token") == 0)
 		return cmd_token(argc - optind - 1, argv + optind + 1,
-				 cfg.data_dir, nip, perms, desc);
+				 where, nip, perms, desc);
 	if (optind < argc && strcmp(argv[optind], "serve") != 0) {
 		fputs(usage_text, stderr);
 		return die("unknown command %s", argv[optind]);

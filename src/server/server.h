@@ -37,7 +37,8 @@
 
 /* ksefd settings: command-line flags, with defaults from config_init(). */
 struct config {
-	char data_dir[PATH_MAX];
+	char data_dir[PATH_MAX];     /* SQLite's file; batch parts, exports */
+	const char *store;           /* --store: PostgreSQL; NULL: data_dir */
 	char listen_host[64];
 	int port;                    /* 0: pick one */
 	const char *tls_cert_path, *tls_key_path;

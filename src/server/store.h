@@ -90,14 +90,42 @@ typedef void store_done_fn(void *arg, int result);
  * passes a store failure on under a KSEF_E* contract of its own. */
 int store_result_code(store_result r);
 
-/* Open (creating if needed) the store in data_dir/ksefd.sqlite3: WAL,
- * synchronous=FULL, schema migrated. STORE_ERROR also for a file of a
- * newer schema. */
-store_result store_open(store **out, const char *data_dir, ksef_error *err);
+/* Open the store `where` names: a data folder, whose ksefd.sqlite3 is
+ * created if need be (WAL, synchronous=FULL), or a PostgreSQL connection
+ * string (store_is_postgresql()), whose database must exist. The schema is
+ * migrated; STORE_ERROR also for a database of a newer schema. */
+store_result store_open(store **out, const char *where, ksef_error *err);
+/* Whether `where` is a PostgreSQL connection string (a postgresql:// or
+ * postgres:// URI, or libpq's key=value form, which starts with a
+ * lower-case keyword and '=') rather than a folder. */
+int store_is_postgresql(const char *where);
 /* Finish the queued writes and close. No other call may be running. */
 void store_close(store *st);
 
-/* ---- the writer's health (store_sqlite.c) ---- */
+/* ---- claims (store_core.c) ---- */
+
+/*
+ * A claim on a piece of work that one process does at a time (a batch
+ * package's processing, an export's build). With SQLite one process
+ * serves the file, and a claim keeps two threads of it apart. With
+ * PostgreSQL it also keeps the nodes apart: it is an advisory lock held
+ * on a connection of its own, which the database drops when the node
+ * holding it dies, so another node can take the work up.
+ */
+typedef struct store_claim store_claim;
+/* Claim `name` (any text): STORE_OK and *out, to release with
+ * store_unclaim(); STORE_EXISTS when it is held by this process or
+ * another node. */
+store_result store_claim_take(store *st, const char *name,
+			      store_claim **out, ksef_error *err);
+/* Release a claim; NULL does nothing. */
+void store_unclaim(store_claim *c);
+/* Whether other processes serve the same store (PostgreSQL): work that a
+ * dead node left (a package in processing) is then looked for from time
+ * to time, not only at start. */
+int store_is_shared(store *st);
+
+/* ---- the writer's health (store_core.c) ---- */
 
 /* Called on the writer's thread after each of its transactions (a group
  * commit) with how many writes it held and whether it committed; it must

@@ -52,7 +52,7 @@ static int op_challenges_purge(struct conn *w, void *arg, ksef_error *err)
 	if ((error = sql_exec(w, Q_CHALLENGES_PURGE,
 			      ARGS(ARG_INT(a->before_ms)), err)) < 0)
 		return error;
-	a->count = sqlite3_changes(w->db);
+	a->count = sql_changes(w);
 	return 0;
 }
 
@@ -88,7 +88,7 @@ static int op_purge_batch(struct conn *w, void *arg, ksef_error *err)
 	if ((error = sql_exec(w, a->q, ARGS(ARG_INT(a->a1), ARG_INT(a->a2),
 			      ARG_INT(PURGE_BATCH)), err)) < 0)
 		return error;
-	a->count = sqlite3_changes(w->db);
+	a->count = sql_changes(w);
 	return 0;
 }
 
@@ -123,7 +123,7 @@ static int op_challenge_take(struct conn *w, void *arg, ksef_error *err)
 			       ARGS(ARG_TEXT(a->challenge)), sql_int64_row,
 			       &a->ts_ms, err);
 
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND,
 				"challenge unknown or already used");
 	return error < 0 ? error : 0;
@@ -147,7 +147,7 @@ store_result store_challenge_take(store *st, const char *challenge,
 
 /* ---- authentication operations ---- */
 
-static int auth_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int auth_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_auth *a = dst;
 
@@ -161,13 +161,13 @@ static int auth_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(a->token_ref, s, 6);
 	COL_TEXT(a->permissions, s, 7);
 	COL_TEXT(a->allowed_ips, s, 8);
-	a->status = sqlite3_column_int(s, 9);
+	a->status = sql_col_int(s, 9);
 	COL_TEXT(a->status_details, s, 10);
-	a->start_ms = sqlite3_column_int64(s, 11);
-	a->redeemed = sqlite3_column_int(s, 12);
-	a->refresh_valid_until_ms = sqlite3_column_int64(s, 13);
-	a->last_refresh_ms = sqlite3_column_int64(s, 14);
-	a->revoked = sqlite3_column_int(s, 15);
+	a->start_ms = sql_col_int64(s, 11);
+	a->redeemed = sql_col_int(s, 12);
+	a->refresh_valid_until_ms = sql_col_int64(s, 13);
+	a->last_refresh_ms = sql_col_int64(s, 14);
+	a->revoked = sql_col_int(s, 15);
 	COL_TEXT(a->doc_hash, s, 16);
 	COL_TEXT(a->cert_subject, s, 17);
 	return 0;
@@ -246,10 +246,10 @@ static int op_auth_redeem(struct conn *w, void *arg, ksef_error *err)
 	/* Nothing changed: unknown, or redeemed before. */
 	error = sql_lookup(w, Q_AUTH_EXISTS, ARGS(ARG_TEXT(a->ref)), NULL, NULL,
 			   err);
-	if (error == SQLITE_ROW)
+	if (error == SQL_ROW)
 		return sql_fail(err, STORE_WRONG_STATE, "authentication "
 				"tokens were already redeemed");
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND,
 				"authentication operation not found");
 	return error;

@@ -26,8 +26,7 @@ static int op_batch_add(struct conn *w, void *arg, ksef_error *err)
 			      ARG_FIELD(a->f->compression),
 			      ARG_INT(a->f->part_count),
 			      ARG_INT(a->f->offline != 0)), err);
-	if (error == STORE_ERROR &&
-	    sqlite3_extended_errcode(w->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+	if (error == STORE_EXISTS)
 		return sql_fail(err, STORE_EXISTS, "batch package exists");
 	if (error < 0)
 		return error;
@@ -55,16 +54,16 @@ store_result store_batch_add(store *st, const char *session_ref,
 	return sql_submit(st, op_batch_add, &a, err);
 }
 
-static int file_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int file_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_batch_file *f = dst;
 
 	(void)err;
-	f->file_size = sqlite3_column_int64(s, 0);
+	f->file_size = sql_col_int64(s, 0);
 	COL_TEXT(f->file_hash, s, 1);
 	COL_TEXT(f->compression, s, 2);
-	f->part_count = sqlite3_column_int(s, 3);
-	f->offline = sqlite3_column_int(s, 4);
+	f->part_count = sql_col_int(s, 3);
+	f->offline = sql_col_int(s, 4);
 	COL_TEXT(f->details, s, 5);
 	return 0;
 }
@@ -77,15 +76,15 @@ store_result store_batch_get(store *st, const char *session_ref,
 			    "batch package", err);
 }
 
-static int part_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int part_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_batch_part *p = dst;
 
 	(void)err;
-	p->ordinal = sqlite3_column_int(s, 0);
-	p->file_size = sqlite3_column_int64(s, 1);
+	p->ordinal = sql_col_int(s, 0);
+	p->file_size = sql_col_int64(s, 1);
 	COL_TEXT(p->file_hash, s, 2);
-	p->received_ms = sqlite3_column_int64(s, 3);
+	p->received_ms = sql_col_int64(s, 3);
 	return 0;
 }
 

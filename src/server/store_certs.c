@@ -13,7 +13,7 @@
 
 /* ---- enrollments ---- */
 
-static int enroll_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int enroll_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_enrollment *e = dst;
 
@@ -22,11 +22,11 @@ static int enroll_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(e->subject_type, s, 1);
 	COL_TEXT(e->subject_value, s, 2);
 	COL_TEXT(e->name, s, 3);
-	e->type = sqlite3_column_int(s, 4);
+	e->type = sql_col_int(s, 4);
 	e->csr_len = sql_col_blob(s, 5, e->csr, sizeof(e->csr));
-	e->valid_from_ms = sqlite3_column_int64(s, 6);
-	e->requested_ms = sqlite3_column_int64(s, 7);
-	e->status = sqlite3_column_int(s, 8);
+	e->valid_from_ms = sql_col_int64(s, 6);
+	e->requested_ms = sql_col_int64(s, 7);
+	e->status = sql_col_int(s, 8);
 	COL_TEXT(e->details, s, 9);
 	COL_TEXT(e->serial, s, 10);
 	return 0;
@@ -128,7 +128,7 @@ static int op_enroll_finish(struct conn *w, void *arg, ksef_error *err)
 			ARG_FIELD(c->subject_value)), NULL, NULL, err);
 	if (rc < 0)
 		return rc;
-	if (rc == SQLITE_ROW)
+	if (rc == SQL_ROW)
 		return sql_fail(err, STORE_EXISTS, "the public key is "
 				"certified for another subject");
 	if ((rc = count_of(w, Q_CERT_COUNT_ACTIVE,
@@ -191,7 +191,7 @@ store_result store_enroll_finish(store *st, const char *ref,
 
 /* ---- certificates ---- */
 
-static int cert_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int cert_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_cert *c = dst;
 
@@ -201,17 +201,17 @@ static int cert_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(c->subject_type, s, 2);
 	COL_TEXT(c->subject_value, s, 3);
 	COL_TEXT(c->name, s, 4);
-	c->type = sqlite3_column_int(s, 5);
+	c->type = sql_col_int(s, 5);
 	COL_TEXT(c->common_name, s, 6);
 	c->der_len = sql_col_blob(s, 7, c->der, sizeof(c->der));
 	COL_TEXT(c->fingerprint, s, 8);
 	COL_TEXT(c->key_hash, s, 9);
-	c->valid_from_ms = sqlite3_column_int64(s, 10);
-	c->valid_to_ms = sqlite3_column_int64(s, 11);
-	c->requested_ms = sqlite3_column_int64(s, 12);
-	c->revoked_ms = sqlite3_column_int64(s, 13);
+	c->valid_from_ms = sql_col_int64(s, 10);
+	c->valid_to_ms = sql_col_int64(s, 11);
+	c->requested_ms = sql_col_int64(s, 12);
+	c->revoked_ms = sql_col_int64(s, 13);
 	COL_TEXT(c->revocation_reason, s, 14);
-	c->last_use_ms = sqlite3_column_int64(s, 15);
+	c->last_use_ms = sql_col_int64(s, 15);
 	return 0;
 }
 
@@ -293,7 +293,7 @@ store_result store_certs_query(store *st, const char *subject_type,
 			ARG_TEXT(subject_value), ARG_TEXT(f->serial),
 			ARG_TEXT(f->name_part), ARG_INT(f->type),
 			ARG_INT(f->status),
-			{ f->has_expires_after ? P_INT : P_TEXT, NULL, 0,
+			{ f->has_expires_after ? P_INT : P_NULL_INT, NULL, 0,
 			  f->expires_after_ms },
 			ARG_INT(now_ms), ARG_INT(limit_arg(limit)),
 			ARG_INT(limit_arg(offset))), &cert_rows, &rows,

@@ -7,18 +7,18 @@
 #include <stdlib.h>
 #include "store_int.h"
 
-static int context_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int context_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_context_row *r = dst;
 
 	(void)err;
 	COL_TEXT(r->ctx_type, s, 0);
 	COL_TEXT(r->ctx_value, s, 1);
-	r->sessions = sqlite3_column_int64(s, 2);
-	r->invoices = sqlite3_column_int64(s, 3);
-	r->tokens = sqlite3_column_int64(s, 4);
-	r->permissions = sqlite3_column_int64(s, 5);
-	r->last_ms = sqlite3_column_int64(s, 6);
+	r->sessions = sql_col_int64(s, 2);
+	r->invoices = sql_col_int64(s, 3);
+	r->tokens = sql_col_int64(s, 4);
+	r->permissions = sql_col_int64(s, 5);
+	r->last_ms = sql_col_int64(s, 6);
 	return 0;
 }
 

@@ -39,13 +39,13 @@ struct plan_row {
 	char *plan;
 };
 
-static int plan_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int plan_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	struct plan_row *r = dst;
 
-	r->version = sqlite3_column_int64(s, 0);
+	r->version = sql_col_int64(s, 0);
 	r->plan = NULL;
-	if (sqlite3_column_type(s, 1) == SQLITE_NULL)
+	if (sql_col_is_null(s, 1))
 		return 0;
 	if ((r->plan = sql_col_strdup(s, 1)) == NULL)
 		return sql_fail(err, STORE_NO_MEMORY, "out of memory");
@@ -75,7 +75,7 @@ int64_t store_faults_version(store *st)
 	if (st == NULL)
 		return -1;
 	if (sql_read_row(st, Q_FAULT_VERSION, NULL, sql_int64_row, &v,
-			 NULL) != SQLITE_ROW)
+			 NULL) != SQL_ROW)
 		return -1;
 	return v;
 }
@@ -97,13 +97,13 @@ struct count_row {
 	int64_t fired;
 };
 
-static int count_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int count_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	struct count_row *r = dst;
 
 	(void)err;
 	COL_TEXT(r->rule, s, 0);
-	r->fired = sqlite3_column_int64(s, 1);
+	r->fired = sql_col_int64(s, 1);
 	return 0;
 }
 

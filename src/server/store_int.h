@@ -1,11 +1,17 @@
 /*
- * store_int.h - what the files of the SQLite store share, and nothing the
- * rest of ksefd may use: store.h stays the one interface of the store.
+ * store_int.h - what the files of the store share, and nothing the rest of
+ * ksefd may use: store.h stays the one interface of the store.
  *
- * store_sqlite.c owns the connections, the writer thread and the helpers
- * below; store_schema.c owns the schema, its migrations and every SQL
- * statement (enum query); store_<entity>.c hold the functions of store.h
- * for one kind of record each, written with these helpers. Functions shared
+ * The store has two engines behind one core: store_core.c owns the writer
+ * thread, its queue, the read pool and the helpers below; store_sqlite.c
+ * (the embedded file) and store_pg.c (PostgreSQL, libpq) each implement
+ * struct sql_engine: connections, statements, rows and what the engine
+ * does between two transactions. store_schema.c owns the SQLite schema, its
+ * migrations and the text of every statement (enum query); store_pg_sql.c
+ * the PostgreSQL schema and the statements whose text differs there.
+ * store_<entity>.c hold the functions of store.h for one kind of record
+ * each, written with these helpers and never with an engine's own API, so
+ * that one copy of the records' logic serves both engines. Functions shared
  * between the store's files start with sql_, so that none of them can be
  * mistaken for the store_ interface.
  */
@@ -16,7 +22,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <sqlite3.h>
 #include "store.h"
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -85,6 +90,11 @@ enum query {
 	Q_ENROLL_ADD, Q_ENROLL_GET, Q_ENROLL_COUNT, Q_ENROLL_FINISH,
 	Q_CERT_ADD, Q_CERT_GET, Q_CERT_BY_FINGERPRINT, Q_CERT_COUNT_ACTIVE,
 	Q_CERT_KEY_OTHER, Q_CERT_REVOKE, Q_CERT_USED, Q_CERTS_QUERY,
+	/* the earliest start of another node's running write (store_hwm_ms;
+	 * PostgreSQL only) */
+	Q_OTHER_WRITERS,
+	/* take a claim between processes (store_claim_take; PostgreSQL) */
+	Q_CLAIM,
 	Q_COUNT
 };
 
@@ -96,19 +106,113 @@ struct query_text {
 extern const struct query_text sql_queries[Q_COUNT];
 
 /* The schema's version, and the migrations that reach it: migration i
- * brings user_version i to i + 1 (store_schema.c; run by sql_migrate()). */
+ * brings user_version i to i + 1 (store_schema.c; run by store_sqlite.c). */
 #define STORE_SCHEMA_VERSION 11
 extern const char *const sql_migrations[STORE_SCHEMA_VERSION];
 
-/* ---- the store (store_sqlite.c) ---- */
+/* The PostgreSQL schema's version and migrations, and the statements
+ * whose text differs there (store_pg_sql.c; NULL where it does not). */
+#define STORE_PG_SCHEMA_VERSION 1
+extern const char *const sql_pg_migrations[STORE_PG_SCHEMA_VERSION];
+extern const char *const sql_pg_queries[Q_COUNT];
+/* The text PostgreSQL runs for q (malloc'd; NULL when memory runs out). */
+char *sql_pg_text(enum query q);
 
-/* One connection and its prepared statements, used by one thread at a
- * time: the writer's, or a reader borrowed from the pool. */
+/* ---- engines, connections and rows ---- */
+
+/* What a statement gave: a row (whose columns the sql_col_ functions
+ * read), or no more rows. The values are SQLite's, for the engine that
+ * has them; the other uses the same. */
+#define SQL_ROW 100
+#define SQL_DONE 101
+
+/* One row of a result, while the engine holds it: a row_fn copies what
+ * it needs, as the row is gone when it returns. */
+typedef struct sql_row sql_row;
+
+struct sql_engine;
+struct param;
+
+/* One connection, used by one thread at a time: a writer's, or a reader
+ * borrowed from the pool. Each engine embeds it first in its own. */
 struct conn {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[Q_COUNT];
-	struct conn *next; /* in the idle list */
+	const struct sql_engine *engine;
+	store *st;
+	int64_t changes;       /* rows the last statement changed */
+	int64_t total_changes; /* and every statement since it opened */
+	struct conn *next;     /* in the idle list */
 };
+
+/* Copies the current row into dst; sets err when it fails. */
+typedef int (*row_fn)(void *dst, const sql_row *s, ksef_error *err);
+/* Takes one row of many: 0 for the next, 1 to stop, < 0 (err set) to
+ * fail. */
+typedef int (*each_fn)(void *ctx, const sql_row *s, ksef_error *err);
+
+/* What the core asks of an engine. Every function but the column readers
+ * returns 0 or a negative store_result with err set. */
+struct sql_engine {
+	const char *name;
+	int max_readers;       /* connections in the read pool, at most */
+	/* Make st ready for the writer: open st->wconn (and whatever the
+	 * engine keeps in st->engine_state), migrate the schema. */
+	int (*start)(store *st, ksef_error *err);
+	/* Open a connection of st; `writer` for one that may write. */
+	int (*open)(struct conn **out, store *st, int writer,
+		    ksef_error *err);
+	void (*close)(struct conn *c);
+	/* Run q with p bound, handing each row to each (which may be NULL:
+	 * no row is wanted) until it stops; SQL_ROW when there was a row,
+	 * SQL_DONE when none, or < 0. A statement that writes is always run
+	 * to its end, and sets c->changes. */
+	int (*run)(struct conn *c, enum query q, const struct param *p,
+		   each_fn each, void *ctx, ksef_error *err);
+	/* Whether c is still inside the transaction that Q_BEGIN started:
+	 * an engine may end one on its own after some failures (SQLite
+	 * after a full disk, PostgreSQL when the connection is lost). */
+	int (*in_transaction)(struct conn *c);
+	/* Whether the last failure on c was one that the same op, run
+	 * again from its savepoint, may not meet (a deadlock or
+	 * serialisation failure between nodes). */
+	int (*retryable)(struct conn *c);
+	/* The columns of a row. An integer column of NULL is 0; bytes are
+	 * NULL for a NULL column, with *len 0. Text is NUL-terminated. */
+	int64_t (*col_int64)(const sql_row *r, int i);
+	const void *(*col_bytes)(const sql_row *r, int i, size_t *len);
+	const char *(*col_text)(const sql_row *r, int i, size_t *len);
+	int (*col_is_null)(const sql_row *r, int i);
+	/* Called by the writer between two transactions (may be NULL). */
+	void (*between)(store *st);
+	/* Stop the engine's own threads, before the connections close (may
+	 * be NULL). */
+	void (*stop)(store *st);
+	/* Free what the engine keeps in st->engine_state. */
+	void (*free_state)(store *st);
+	/* Several processes may serve the store at once (claims then also
+	 * take Q_CLAIM on a connection of their own). */
+	int shared;
+	/* The time a write stamps on what it stores (an invoice's permanent
+	 * storage), in ms since 1970, on the clock store_hwm_ms compares it
+	 * with; NULL: this process's clock. */
+	int64_t (*stamp_ms)(struct conn *w);
+	/* The high-water mark: no transaction of any process can still
+	 * commit a row stamped before it (store_hwm_ms); NULL: the core's
+	 * own, from its writer's batch. */
+	int64_t (*hwm_ms)(store *st);
+};
+
+extern const struct sql_engine sql_sqlite_engine;
+extern const struct sql_engine sql_pg_engine;
+
+/* A row as an engine hands it over: the core and the engines see inside
+ * it; the store's entity files only through the sql_col_ functions. */
+struct sql_row {
+	struct conn *c;
+	void *impl;
+	int index;
+};
+
+/* ---- the store (store_core.c) ---- */
 
 /* A write, run by the writer thread inside the batch's transaction:
  * STORE_OK, or a failure (then its savepoint is rolled back). */
@@ -130,11 +234,15 @@ struct op {
 };
 
 struct store {
-	char *path;
+	const struct sql_engine *engine;
+	void *engine_state;    /* the engine's own (its checkpointer...) */
+	char *location;        /* the file's path, or the connection string */
+	int max_readers;
 
 	/* the writer thread and its queue, under lock */
 	struct conn *wconn;
 	pthread_t writer;
+	int writer_started;
 	pthread_mutex_t lock;
 	pthread_cond_t queued;   /* the writer waits for work */
 	pthread_cond_t finished; /* callers wait for their op */
@@ -149,21 +257,30 @@ struct store {
 	store_batch_fn *on_batch;  /* store_on_batch() */
 	void *on_batch_arg;
 
-	/* the checkpointer: its thread and connection, woken under lock
-	 * (see checkpointer_main) */
-	struct conn *cconn;
-	pthread_t checkpointer;
-	pthread_cond_t wal_grown;
-	int wal_pages, checkpointer_started;
-	int catch_up; /* the checkpointer has copied the log: the writer
-			 copies what came meanwhile (writer_main) */
-
 	/* the read pool, under rlock */
 	pthread_mutex_t rlock;
 	pthread_cond_t rfree;
 	struct conn *idle;
 	int nreaders;
+
+	/* the claims this process holds, under rlock */
+	struct store_claim *claims;
 };
+
+/* Start the writer thread on st->wconn, once the engine has opened it and
+ * migrated the schema. */
+int sql_start_writer(store *st, ksef_error *err);
+/* The store's mutex, conditions and read pool, empty; sql_store_free()
+ * undoes it and whatever the engine and the core opened since. */
+store *sql_store_new(const struct sql_engine *engine, const char *location,
+		     int max_readers);
+void sql_store_free(store *st);
+/* The wall clock and the monotonic clock, in milliseconds. */
+int64_t sql_clock_ms(void);
+int64_t sql_mono_ms(void);
+/* Inside an op: the time to stamp on what it stores (struct sql_engine's
+ * stamp_ms), which store_hwm_ms() is on the same clock as. */
+int64_t sql_stamp_ms(struct conn *w);
 
 /* ---- failures ---- */
 
@@ -183,7 +300,10 @@ int sql_fail(ksef_error *err, store_result r, const char *fmt, ...)
  * report a failed bind differently.
  */
 struct param {
-	enum { P_END, P_TEXT, P_FIELD, P_INT, P_BLOB } type;
+	/* P_NULL_INT: NULL where an integer goes (PostgreSQL types every
+	 * parameter once, when a connection prepares the statement, so an
+	 * optional integer must not be sent as a NULL text). */
+	enum { P_END, P_TEXT, P_FIELD, P_INT, P_BLOB, P_NULL_INT } type;
 	const void *ptr; /* P_TEXT (NULL binds NULL), P_FIELD or P_BLOB */
 	size_t len;      /* P_FIELD: the field's size; P_BLOB: the length */
 	int64_t num;     /* P_INT */
@@ -192,6 +312,7 @@ struct param {
 #define ARG_FIELD(f) { P_FIELD, (f), sizeof(f), 0 }
 #define ARG_INT(v) { P_INT, NULL, 0, (int64_t)(v) }
 #define ARG_BLOB(p, n) { P_BLOB, (p), (n), 0 }
+#define ARG_NULL_INT { P_NULL_INT, NULL, 0, 0 }
 /* The list, ended so that bind_params knows where; it lives until the end
  * of the enclosing block. */
 #define ARGS(...) ((const struct param[]){ __VA_ARGS__, { P_END, NULL, 0, 0 } })
@@ -201,20 +322,46 @@ static inline int64_t limit_arg(size_t limit)
 	return limit > (size_t)INT64_MAX ? INT64_MAX : (int64_t)limit;
 }
 
+/* The columns of a row (see struct sql_engine). */
+static inline int64_t sql_col_int64(const sql_row *s, int i)
+{
+	return s->c->engine->col_int64(s, i);
+}
+static inline int sql_col_int(const sql_row *s, int i)
+{
+	int64_t v = sql_col_int64(s, i);
+
+	return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int)v;
+}
+static inline int sql_col_is_null(const sql_row *s, int i)
+{
+	return s->c->engine->col_is_null(s, i);
+}
+static inline const void *sql_col_bytes(const sql_row *s, int i,
+					size_t *len)
+{
+	return s->c->engine->col_bytes(s, i, len);
+}
+/* Rows a write changed (its last statement's). */
+static inline int64_t sql_changes(struct conn *c)
+{
+	return c->changes;
+}
+
 /* Copy a text column into a field of `size` bytes, cutting overlong text
  * before the UTF-8 character that does not fit. */
-void sql_col_text(char *dst, size_t size, sqlite3_stmt *s, int i);
+void sql_col_text(char *dst, size_t size, const sql_row *s, int i);
 #define COL_TEXT(f, s, i) sql_col_text((f), sizeof(f), (s), (i))
 /* A text column as a malloc'd string, or NULL when memory runs out. */
-char *sql_col_strdup(sqlite3_stmt *s, int i);
+char *sql_col_strdup(const sql_row *s, int i);
 /* Copy blob column i into out[size] if it fits and give its length; 0
  * (nothing copied) for a longer one, written by something else and so
  * treated as absent. Wrapped keys and IVs are read with it. */
-static inline size_t sql_col_blob(sqlite3_stmt *s, int i, void *out,
+static inline size_t sql_col_blob(const sql_row *s, int i, void *out,
 				  size_t size)
 {
-	const void *b = sqlite3_column_blob(s, i);
-	size_t n = (size_t)sqlite3_column_bytes(s, i);
+	size_t n;
+	const void *b = sql_col_bytes(s, i, &n);
 
 	if (n > size)
 		return 0;
@@ -225,13 +372,10 @@ static inline size_t sql_col_blob(sqlite3_stmt *s, int i, void *out,
 
 /* ---- running statements ---- */
 
-/* Copies the current row of s into dst; sets err when it fails. */
-typedef int (*row_fn)(void *dst, sqlite3_stmt *s, ksef_error *err);
-
 /*
  * Run q with p bound and hand its first row, if it has one, to fn (or to
- * no one: fn may be NULL) to copy into dst. Returns SQLITE_ROW,
- * SQLITE_DONE when there was no row, or a negative store_result with err
+ * no one: fn may be NULL) to copy into dst. Returns SQL_ROW,
+ * SQL_DONE when there was no row, or a negative store_result with err
  * set.
  * An UPDATE ... RETURNING is stepped to its end, so its write completes.
  */
@@ -312,9 +456,9 @@ int sql_read_one(store *st, enum query q, const char *key, void *out,
 		 row_fn fn, const char *what, ksef_error *err);
 
 /* A row_fn for a single integer column (an int64_t). */
-int sql_int64_row(void *dst, sqlite3_stmt *s, ksef_error *err);
+int sql_int64_row(void *dst, const sql_row *s, ksef_error *err);
 /* A row_fn: the blob into a ksef_buf, NUL-terminated past its end. */
-int sql_blob_row(void *dst, sqlite3_stmt *s, ksef_error *err);
+int sql_blob_row(void *dst, const sql_row *s, ksef_error *err);
 /* Rows of one reference column, into char[STORE_REF_SZ] elements. */
 extern const struct row_type sql_ref_rows;
 
@@ -351,7 +495,5 @@ int sql_read_list_text(store *st, enum query q, const struct param *p,
  * the write that stores the invoice (store_retrieval.c). */
 int sql_meta_add(struct conn *w, const store_invoice *inv, ksef_error *err);
 
-/* Bring the schema up to date in one transaction (store_sqlite.c). */
-int sql_migrate(struct conn *w, ksef_error *err);
 
 #endif

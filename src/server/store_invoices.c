@@ -22,22 +22,22 @@ static int64_t wall_ms(void)
 
 /* ---- invoices ---- */
 
-static int invoice_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int invoice_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_invoice *v = dst;
 
 	(void)err;
 	COL_TEXT(v->ref, s, 0);
 	COL_TEXT(v->session_ref, s, 1);
-	v->ordinal = sqlite3_column_int(s, 2);
+	v->ordinal = sql_col_int(s, 2);
 	COL_TEXT(v->invoice_hash, s, 3);
-	v->invoice_size = sqlite3_column_int64(s, 4);
+	v->invoice_size = sql_col_int64(s, 4);
 	COL_TEXT(v->encrypted_hash, s, 5);
-	v->encrypted_size = sqlite3_column_int64(s, 6);
-	v->offline_mode = sqlite3_column_int(s, 7);
+	v->encrypted_size = sql_col_int64(s, 6);
+	v->offline_mode = sql_col_int(s, 7);
 	COL_TEXT(v->hash_of_corrected, s, 8);
-	v->invoicing_ms = sqlite3_column_int64(s, 9);
-	v->status = sqlite3_column_int(s, 10);
+	v->invoicing_ms = sql_col_int64(s, 9);
+	v->status = sql_col_int(s, 10);
 	COL_TEXT(v->status_details, s, 11);
 	COL_TEXT(v->orig_ksef_number, s, 12);
 	COL_TEXT(v->orig_session_ref, s, 13);
@@ -45,8 +45,8 @@ static int invoice_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(v->seller_nip, s, 15);
 	COL_TEXT(v->invoice_kind, s, 16);
 	COL_TEXT(v->ksef_number, s, 17);
-	v->acquisition_ms = sqlite3_column_int64(s, 18);
-	v->permanent_storage_ms = sqlite3_column_int64(s, 19);
+	v->acquisition_ms = sql_col_int64(s, 18);
+	v->permanent_storage_ms = sql_col_int64(s, 19);
 	COL_TEXT(v->invoicing_mode, s, 20);
 	COL_TEXT(v->issue_date, s, 21);
 	COL_TEXT(v->file_name, s, 22);
@@ -195,7 +195,7 @@ static int blob_get(store *st, const char *ref, int kind, ksef_buf *out,
 		return sql_fail(err, STORE_INVALID, "no invoice given");
 	error = sql_read_row(st, Q_BLOB_GET, ARGS(ARG_TEXT(ref), ARG_INT(kind)),
 			     sql_blob_row, out, err);
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND, "invoice %s not stored",
 				kind == BLOB_PLAINTEXT ? "content" :
 				"ciphertext");
@@ -224,7 +224,7 @@ store_result store_invoice_by_hash(store *st, const char *ctx_value,
 		return sql_fail(err, STORE_INVALID, "no context or hash given");
 	error = sql_read_row(st, Q_INVOICE_BY_HASH, ARGS(ARG_TEXT(ctx_value),
 			     ARG_TEXT(invoice_hash)), invoice_row, out, err);
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND,
 				"no invoice with this hash");
 	return error < 0 ? error : 0;
@@ -243,7 +243,7 @@ store_result store_invoice_by_link(store *st, const char *seller_nip,
 	error = sql_read_row(st, Q_QR_VERIFY, ARGS(ARG_TEXT(seller_nip),
 			     ARG_TEXT(issue_date), ARG_TEXT(invoice_hash)),
 			     invoice_row, out, err);
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND,
 				"no accepted invoice with this link");
 	return error < 0 ? error : 0;
@@ -260,7 +260,7 @@ store_result store_correction_accepted(store *st, const char *ctx_value,
 	error = sql_read_row(st, Q_CORRECTION_ACCEPTED,
 			     ARGS(ARG_TEXT(ctx_value), ARG_TEXT(corrected_hash)),
 			     NULL, NULL, err);
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND, "no accepted correction");
 	return error < 0 ? error : 0;
 }
@@ -273,7 +273,7 @@ struct finish_args {
 };
 
 /* A row_fn: the number and session of the invoice holding a key. */
-static int holder_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int holder_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_invoice *inv = dst;
 
@@ -296,14 +296,14 @@ static int claim_dup_key(struct conn *w, store_invoice *inv,
 				   ARG_FIELD(inv->invoice_number),
 				   ARG_FIELD(inv->ref)), err)) < 0)
 		return error;
-	if (sqlite3_changes(w->db) == 1)
+	if (sql_changes(w) == 1)
 		return 0;
 
 	error = sql_lookup(w, Q_DUPKEY_HOLDER, ARGS(ARG_FIELD(inv->seller_nip),
 			   ARG_FIELD(inv->invoice_kind),
 			   ARG_FIELD(inv->invoice_number)), holder_row, inv,
 			   err);
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_ERROR, "database: duplicate key "
 				"held by no invoice");
 	if (error < 0)
@@ -320,12 +320,12 @@ struct invoice_state {
 	store_invoice *inv;
 };
 
-static int invoice_state_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int invoice_state_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	struct invoice_state *x = dst;
 
 	(void)err;
-	x->status = sqlite3_column_int(s, 0);
+	x->status = sql_col_int(s, 0);
 	COL_TEXT(x->inv->session_ref, s, 1);
 	return 0;
 }
@@ -340,7 +340,7 @@ static int op_invoice_finish(struct conn *w, void *arg, ksef_error *err)
 	/* The invoice as stored: its session, and whether it was final. */
 	error = sql_lookup(w, Q_INVOICE_STATE, ARGS(ARG_FIELD(inv->ref)),
 			   invoice_state_row, &old, err);
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND, "invoice not found");
 	if (error < 0)
 		return error;
@@ -430,7 +430,7 @@ static int op_invoice_add(struct conn *w, void *arg, ksef_error *err)
 				   holder_row, inv, err);
 		if (error < 0)
 			return error;
-		if (error == SQLITE_ROW)
+		if (error == SQL_ROW)
 			a->duplicate(inv);
 	}
 	ok = inv->status == 200;
@@ -439,7 +439,7 @@ static int op_invoice_add(struct conn *w, void *arg, ksef_error *err)
 		 * than the commit, so whoever learns the KSeF number (only
 		 * after the commit) can download the invoice. Acquisition
 		 * stays before it (SPEC 4.16), if need be by a millisecond. */
-		inv->permanent_storage_ms = wall_ms();
+		inv->permanent_storage_ms = sql_stamp_ms(w);
 		if (inv->acquisition_ms >= inv->permanent_storage_ms)
 			inv->acquisition_ms = inv->permanent_storage_ms - 1;
 	}
@@ -458,7 +458,7 @@ static int op_invoice_add(struct conn *w, void *arg, ksef_error *err)
 					   ARG_FIELD(inv->invoice_number),
 					   ARG_FIELD(inv->ref)), err)) < 0)
 			return error;
-		if (sqlite3_changes(w->db) != 1)
+		if (sql_changes(w) != 1)
 			return sql_fail(err, STORE_ERROR, "database: duplicate "
 					"key taken within the transaction");
 	}

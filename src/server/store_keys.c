@@ -27,11 +27,11 @@ struct secret_args {
 };
 
 /* A row_fn: copy the secret into a->out, which must hold it exactly. */
-static int secret_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int secret_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	struct secret_args *a = dst;
-	const void *v = sqlite3_column_blob(s, 0);
-	size_t n = (size_t)sqlite3_column_bytes(s, 0);
+	size_t n;
+	const void *v = sql_col_bytes(s, 0, &n);
 
 	if (v == NULL || n != a->len)
 		return sql_fail(err, STORE_INVALID, "secret %s holds %zu "
@@ -51,7 +51,7 @@ static int op_secret(struct conn *w, void *arg, ksef_error *err)
 	/* Read back what is stored: another process may have won. */
 	error = sql_lookup(w, Q_SECRET_GET, ARGS(ARG_TEXT(a->name)), secret_row,
 			   a, err);
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_ERROR, "secret %s vanished",
 				a->name);
 	return error < 0 ? error : 0;
@@ -74,7 +74,7 @@ store_result store_secret(store *st, const char *name, unsigned char *out,
 	/* The common case: it exists, and a reader is enough. */
 	error = sql_read_row(st, Q_SECRET_GET, ARGS(ARG_TEXT(name)), secret_row,
 			     &a, err);
-	if (error != SQLITE_DONE)
+	if (error != SQL_DONE)
 		return error < 0 ? error : 0;
 
 	if (RAND_bytes(fresh, (int)len) != 1) {
@@ -101,18 +101,17 @@ static int op_key_add(struct conn *w, void *arg, ksef_error *err)
 {
 	struct key_add_args *a = arg;
 	const store_key *k = a->key;
-	int error;
+	int rc;
 
-	if ((error = sql_exec(w, Q_KEY_ADD,
-			      ARGS(ARG_INT(k->usage),
-				   ARG_FIELD(k->public_key_id),
-				   ARG_TEXT(k->cert_b64), ARG_TEXT(k->key_pem),
-				   ARG_INT(k->valid_from_ms),
-				   ARG_INT(k->valid_to_ms),
-				   ARG_INT(k->retired != 0)), err)) < 0)
-		return error;
-	a->id = sqlite3_last_insert_rowid(w->db);
-	return 0;
+	rc = sql_lookup(w, Q_KEY_ADD, ARGS(ARG_INT(k->usage),
+			ARG_FIELD(k->public_key_id), ARG_TEXT(k->cert_b64),
+			ARG_TEXT(k->key_pem), ARG_INT(k->valid_from_ms),
+			ARG_INT(k->valid_to_ms), ARG_INT(k->retired != 0)),
+			sql_int64_row, &a->id, err);
+	if (rc == SQL_DONE)
+		return sql_fail(err, STORE_ERROR, "database: the key's id "
+				"was not returned");
+	return rc < 0 ? rc : 0;
 }
 
 store_result store_key_add(store *st, store_key *key, ksef_error *err)
@@ -139,18 +138,18 @@ static void key_clear(store_key *k)
 	k->key_pem = k->cert_b64 = NULL;
 }
 
-static int key_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int key_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_key *k = dst;
 
-	k->id = sqlite3_column_int64(s, 0);
-	k->usage = (unsigned)sqlite3_column_int64(s, 1);
+	k->id = sql_col_int64(s, 0);
+	k->usage = (unsigned)sql_col_int64(s, 1);
 	COL_TEXT(k->public_key_id, s, 2);
 	k->cert_b64 = sql_col_strdup(s, 3);
 	k->key_pem = sql_col_strdup(s, 4);
-	k->valid_from_ms = sqlite3_column_int64(s, 5);
-	k->valid_to_ms = sqlite3_column_int64(s, 6);
-	k->retired = sqlite3_column_int(s, 7);
+	k->valid_from_ms = sql_col_int64(s, 5);
+	k->valid_to_ms = sql_col_int64(s, 6);
+	k->retired = sql_col_int(s, 7);
 	if (k->cert_b64 == NULL || k->key_pem == NULL) {
 		key_clear(k);
 		return sql_fail(err, STORE_NO_MEMORY, "out of memory");
@@ -223,11 +222,11 @@ static int op_key_retire(struct conn *w, void *arg, ksef_error *err)
 		error = sql_exec(w, Q_KEY_RETIRE, ARGS(ARG_INT(rowid),
 				 ARG_TEXT(a->id)), err);
 	else
-		error = sql_exec(w, Q_KEY_RETIRE, ARGS(ARG_TEXT(NULL),
+		error = sql_exec(w, Q_KEY_RETIRE, ARGS(ARG_NULL_INT,
 				 ARG_TEXT(a->id)), err);
 	if (error < 0)
 		return error;
-	if (sqlite3_changes(w->db) == 0)
+	if (sql_changes(w) == 0)
 		return sql_fail(err, STORE_NOT_FOUND, "no key has id %s",
 				a->id);
 	return 0;

@@ -10,7 +10,7 @@
 #include "store_int.h"
 
 /* An integer parameter, or NULL for a negative one (a limit not set). */
-#define ARG_OPT_INT(v) { (v) < 0 ? P_TEXT : P_INT, NULL, 0, (int64_t)(v) }
+#define ARG_OPT_INT(v) { (v) < 0 ? P_NULL_INT : P_INT, NULL, 0, (int64_t)(v) }
 
 /* The key of a row: each part present and within its field. */
 static int check_key(const char *type, const char *value, ksef_error *err)
@@ -27,32 +27,32 @@ static int check_key(const char *type, const char *value, ksef_error *err)
 
 /* A limit column: -1 for NULL, else its value clamped to an int (the
  * store holds only what the calls below wrote). */
-static int col_limit(sqlite3_stmt *s, int i)
+static int col_limit(const sql_row *s, int i)
 {
-	sqlite3_int64 v;
+	int64_t v;
 
-	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+	if (sql_col_is_null(s, i))
 		return -1;
-	v = sqlite3_column_int64(s, i);
+	v = sql_col_int64(s, i);
 	return v < 0 ? -1 : v > INT32_MAX ? INT32_MAX : (int)v;
 }
 
 /* ---- contexts ---- */
 
-static int context_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int context_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_context_limits *l = dst;
 
 	(void)err;
 	memset(l, 0, sizeof(*l));
-	l->has_session = sqlite3_column_type(s, 0) != SQLITE_NULL;
+	l->has_session = !sql_col_is_null(s, 0);
 	l->online.max_invoices = col_limit(s, 0);
 	l->online.max_invoice_mb = col_limit(s, 1);
 	l->online.max_invoice_with_attachment_mb = col_limit(s, 2);
 	l->batch.max_invoices = col_limit(s, 3);
 	l->batch.max_invoice_mb = col_limit(s, 4);
 	l->batch.max_invoice_with_attachment_mb = col_limit(s, 5);
-	l->rate_mode = sqlite3_column_int(s, 6);
+	l->rate_mode = sql_col_int(s, 6);
 	COL_TEXT(l->rate, s, 7);
 	return 0;
 }
@@ -70,7 +70,7 @@ store_result store_context_limits_get(store *st, const char *ctx_type,
 		return sql_fail(err, STORE_INVALID, "no record given");
 	error = sql_read_row(st, Q_CTX_LIMITS_GET, ARGS(ARG_TEXT(ctx_type),
 			     ARG_TEXT(ctx_value)), context_row, out, err);
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND, "no limits set for the "
 				"context");
 	return error < 0 ? error : 0;
@@ -164,7 +164,7 @@ store_result store_context_rate_limits_clear(store *st, const char *ctx_type,
 
 /* ---- subjects ---- */
 
-static int subject_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int subject_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_subject_limits *l = dst;
 
@@ -189,7 +189,7 @@ store_result store_subject_limits_get(store *st, const char *subject_type,
 			     ARGS(ARG_TEXT(subject_type),
 				  ARG_TEXT(subject_value)),
 			     subject_row, out, err);
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND, "no limits set for the "
 				"subject");
 	return error < 0 ? error : 0;

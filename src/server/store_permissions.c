@@ -13,34 +13,34 @@
 
 /* ---- rows ---- */
 
-static int perm_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int perm_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_permission *p = dst;
 
 	(void)err;
 	COL_TEXT(p->id, s, 0);
-	p->kind = sqlite3_column_int(s, 1);
+	p->kind = sql_col_int(s, 1);
 	COL_TEXT(p->ctx_type, s, 2);
 	COL_TEXT(p->ctx_value, s, 3);
 	COL_TEXT(p->subject_type, s, 4);
 	COL_TEXT(p->subject_value, s, 5);
 	COL_TEXT(p->scope, s, 6);
 	COL_TEXT(p->description, s, 7);
-	p->can_delegate = sqlite3_column_int(s, 8);
+	p->can_delegate = sql_col_int(s, 8);
 	COL_TEXT(p->author_type, s, 9);
 	COL_TEXT(p->author_value, s, 10);
 	COL_TEXT(p->grantor_type, s, 11);
 	COL_TEXT(p->grantor_value, s, 12);
-	p->start_ms = sqlite3_column_int64(s, 13);
+	p->start_ms = sql_col_int64(s, 13);
 	COL_TEXT(p->details, s, 14);
-	p->inactive = sqlite3_column_int(s, 15);
+	p->inactive = sql_col_int(s, 15);
 	return 0;
 }
 
 static const struct row_type perm_rows = { sizeof(store_permission),
 					   perm_row, NULL };
 
-static int op_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int op_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_perm_op *o = dst;
 
@@ -48,9 +48,9 @@ static int op_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(o->ref, s, 0);
 	COL_TEXT(o->ctx_type, s, 1);
 	COL_TEXT(o->ctx_value, s, 2);
-	o->status = sqlite3_column_int(s, 3);
+	o->status = sql_col_int(s, 3);
 	COL_TEXT(o->details, s, 4);
-	o->created_ms = sqlite3_column_int64(s, 5);
+	o->created_ms = sql_col_int64(s, 5);
 	return 0;
 }
 
@@ -251,7 +251,7 @@ static int op_revoke_subject(struct conn *w, void *arg, ksef_error *err)
 
 	if ((error = sql_exec(w, Q_PERM_DELETE_SUBJECT, a->p, err)) < 0)
 		return error;
-	a->count = sqlite3_changes(w->db);
+	a->count = sql_changes(w);
 	return 0;
 }
 
@@ -290,12 +290,13 @@ struct list_text {
 };
 
 /* A row_fn: a group_concat() into a bounded field; NULL is no rows. */
-static int list_text_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int list_text_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	struct list_text *t = dst;
-	size_t n = (size_t)sqlite3_column_bytes(s, 0);
+	size_t n;
 
-	t->null = sqlite3_column_type(s, 0) == SQLITE_NULL;
+	(void)sql_col_bytes(s, 0, &n);
+	t->null = sql_col_is_null(s, 0);
 	if (n >= t->size)
 		return sql_fail(err, STORE_TOO_BIG, "the permission list is "
 				"longer than %zu bytes", t->size - 1);
@@ -313,7 +314,7 @@ int sql_read_list_text(store *st, enum query q, const struct param *p,
 	rc = sql_read_row(st, q, p, list_text_row, &t, err);
 	if (rc < 0)
 		return rc;
-	*none = rc == SQLITE_DONE || t.null;
+	*none = rc == SQL_DONE || t.null;
 	return 0;
 }
 
@@ -354,7 +355,7 @@ store_result store_permission_delegable(store *st, const char *ctx_type,
 			  NULL, NULL, err);
 	if (rc < 0)
 		return rc;
-	*yes = rc == SQLITE_ROW;
+	*yes = rc == SQL_ROW;
 	return 0;
 }
 

@@ -27,7 +27,7 @@ int sql_meta_add(struct conn *w, const store_invoice *inv, ksef_error *err)
 		ARG_FIELD(m->subject3_nips), ARG_FIELD(m->third)), err);
 }
 
-static int meta_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int meta_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_meta_row *r = dst;
 	store_invoice_meta *m = &r->meta;
@@ -36,9 +36,9 @@ static int meta_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(r->inv.ksef_number, s, 0);
 	COL_TEXT(r->inv.invoice_number, s, 1);
 	COL_TEXT(r->inv.issue_date, s, 2);
-	r->inv.invoicing_ms = sqlite3_column_int64(s, 3);
-	r->inv.acquisition_ms = sqlite3_column_int64(s, 4);
-	r->inv.permanent_storage_ms = sqlite3_column_int64(s, 5);
+	r->inv.invoicing_ms = sql_col_int64(s, 3);
+	r->inv.acquisition_ms = sql_col_int64(s, 4);
+	r->inv.permanent_storage_ms = sql_col_int64(s, 5);
 	COL_TEXT(r->inv.invoice_hash, s, 6);
 	COL_TEXT(r->inv.hash_of_corrected, s, 7);
 	COL_TEXT(r->inv.invoicing_mode, s, 8);
@@ -48,19 +48,19 @@ static int meta_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(m->buyer_id, s, 12);
 	COL_TEXT(m->buyer_name, s, 13);
 	COL_TEXT(m->currency, s, 14);
-	m->net = sqlite3_column_int64(s, 15);
-	m->vat = sqlite3_column_int64(s, 16);
-	m->gross = sqlite3_column_int64(s, 17);
-	m->self_invoicing = sqlite3_column_int(s, 18);
-	m->has_attachment = sqlite3_column_int(s, 19);
-	m->form = sqlite3_column_int(s, 20);
+	m->net = sql_col_int64(s, 15);
+	m->vat = sql_col_int64(s, 16);
+	m->gross = sql_col_int64(s, 17);
+	m->self_invoicing = sql_col_int(s, 18);
+	m->has_attachment = sql_col_int(s, 19);
+	m->form = sql_col_int(s, 20);
 	COL_TEXT(m->form_type, s, 21);
 	COL_TEXT(m->invoice_type, s, 22);
 	COL_TEXT(m->authorized_nip, s, 23);
-	m->authorized_role = sqlite3_column_int(s, 24);
+	m->authorized_role = sql_col_int(s, 24);
 	COL_TEXT(m->subject3_nips, s, 25);
 	COL_TEXT(m->third, s, 26);
-	r->key = sqlite3_column_int64(s, 27);
+	r->key = sql_col_int64(s, 27);
 	COL_TEXT(r->inv.seller_nip, s, 28);
 	return 0;
 }
@@ -69,7 +69,7 @@ static const struct row_type meta_rows = { sizeof(store_meta_row), meta_row,
 					   NULL };
 
 /* An optional integer filter: NULL when unset (negative). */
-#define OPT_INT(v) { (v) < 0 ? P_TEXT : P_INT, NULL, 0, (int64_t)(v) }
+#define OPT_INT(v) { (v) < 0 ? P_NULL_INT : P_INT, NULL, 0, (int64_t)(v) }
 
 store_result store_meta_query_run(store *st, const store_meta_query *q,
 				  store_meta_row **out, size_t *count,
@@ -104,7 +104,7 @@ store_result store_meta_query_run(store *st, const store_meta_query *q,
 
 /* ---- exports ---- */
 
-static int export_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int export_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_export *e = dst;
 
@@ -113,16 +113,16 @@ static int export_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(e->ctx_type, s, 1);
 	COL_TEXT(e->ctx_value, s, 2);
 	COL_TEXT(e->nip, s, 3);
-	e->status = sqlite3_column_int(s, 4);
+	e->status = sql_col_int(s, 4);
 	COL_TEXT(e->filters, s, 5);
-	e->only_metadata = sqlite3_column_int(s, 6);
-	e->key_id = sqlite3_column_int64(s, 7);
+	e->only_metadata = sql_col_int(s, 6);
+	e->key_id = sql_col_int64(s, 7);
 	e->wrapped_key_len = sql_col_blob(s, 8, e->wrapped_key,
 					  sizeof(e->wrapped_key));
 	if (sql_col_blob(s, 9, e->iv, sizeof(e->iv)) != sizeof(e->iv))
 		memset(e->iv, 0, sizeof(e->iv));
-	e->created_ms = sqlite3_column_int64(s, 10);
-	e->completed_ms = sqlite3_column_int64(s, 11);
+	e->created_ms = sql_col_int64(s, 10);
+	e->completed_ms = sql_col_int64(s, 11);
 	COL_TEXT(e->package, s, 12);
 	return 0;
 }

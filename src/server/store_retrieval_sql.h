@@ -95,12 +95,12 @@
 	"SELECT i.ksef_number, i.invoice_number, i.issue_date," \
 	" i.invoicing_ms, i.acquisition_ms, i.permanent_storage_ms," \
 	" i.invoice_hash, i.hash_of_corrected, i.invoicing_mode, i.ref," \
-	" " META_COLS_M ", m.k, i.seller_nip FROM (SELECT *, CASE ?3" \
-	" WHEN 0 THEN issue_key WHEN 1 THEN invoicing_ms" \
+	" " META_COLS_M ", m.k, i.seller_nip FROM (SELECT *, CASE" \
+	" WHEN ?3 = 0 THEN issue_key WHEN ?3 = 1 THEN invoicing_ms" \
 	" ELSE permanent_storage_ms END AS k FROM invoice_meta" \
-	" WHERE CASE ?1 WHEN 1 THEN seller_nip = ?2" \
-	"  WHEN 2 THEN buyer_id_type = 'Nip' AND buyer_id = ?2" \
-	"  WHEN 3 THEN instr(subject3_nips, ',' || ?2 || ',') > 0" \
+	" WHERE CASE WHEN ?1 = 1 THEN seller_nip = ?2" \
+	"  WHEN ?1 = 2 THEN buyer_id_type = 'Nip' AND buyer_id = ?2" \
+	"  WHEN ?1 = 3 THEN instr(subject3_nips, ',' || ?2 || ',') > 0" \
 	"  ELSE authorized_nip = ?2 END) AS m" \
 	" JOIN invoices AS i ON i.ref = m.invoice_ref" \
 	" WHERE m.k BETWEEN ?4 AND ?5" \
@@ -109,8 +109,8 @@
 	" AND (?8 IS NULL OR m.seller_nip = ?8)" \
 	" AND (?9 IS NULL OR (m.buyer_id_type = ?9" \
 	"  AND (?10 IS NULL OR m.buyer_id = ?10)))" \
-	" AND (?11 IS NULL OR (CASE ?11 WHEN 1 THEN m.gross" \
-	"  WHEN 2 THEN m.net ELSE m.vat END) BETWEEN ?12 AND ?13)" \
+	" AND (?11 IS NULL OR (CASE WHEN ?11 = 1 THEN m.gross" \
+	"  WHEN ?11 = 2 THEN m.net ELSE m.vat END) BETWEEN ?12 AND ?13)" \
 	" AND (?14 IS NULL OR instr(?14, ',' || m.currency || ',') > 0)" \
 	" AND (?15 IS NULL OR i.invoicing_mode = ?15)" \
 	" AND (?16 IS NULL OR m.self_invoicing = ?16)" \
@@ -141,7 +141,8 @@
 /* The key is not kept once the package is built. */
 #define SQL_EXPORT_FINISH \
 	"UPDATE invoice_exports SET status = ?2, completed_ms = ?3," \
-	" package = ?4, wrapped_key = x'', iv = x''" \
+	" package = ?4, wrapped_key = CAST('' AS BLOB)," \
+	" iv = CAST('' AS BLOB)" \
 	" WHERE ref = ?1 AND status = 100"
 
 /* Built packages older than ?1 whose parts are still on disk. */

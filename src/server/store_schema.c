@@ -431,11 +431,14 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 /* Inactive: an indirect grant whose intermediary no longer holds its
  * scope from the client (or, for AllPartners, from anyone) with
  * canDelegate. */
-#define PERM_INACTIVE "(p.kind = 4 AND NOT EXISTS (SELECT 1" \
+/* 1 or 0, an integer in either engine (PostgreSQL's comparison is a
+ * boolean). */
+#define PERM_INACTIVE "CASE WHEN p.kind = 4 AND NOT EXISTS (SELECT 1" \
 	" FROM permissions d WHERE d.kind = 2 AND d.subject_type = 'Nip'" \
 	" AND d.subject_value = p.grantor_value AND d.scope = p.scope" \
 	" AND d.can_delegate = 1 AND (p.ctx_type = 'AllPartners'" \
-	" OR (d.ctx_type = p.ctx_type AND d.ctx_value = p.ctx_value))))"
+	" OR (d.ctx_type = p.ctx_type AND d.ctx_value = p.ctx_value)))" \
+	" THEN 1 ELSE 0 END"
 /*
  * A permission list: the rows `which` selects, then the filters every list
  * shares, bound in the same places for all (store_perm_query):
@@ -452,7 +455,7 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 #define PERM_LIST(which) \
 	"SELECT * FROM (SELECT " PERM_COLS ", " PERM_INACTIVE \
 	" AS inactive FROM permissions p WHERE (" which ")" \
-	" AND (?6 = 0 OR ((?6 >> p.kind) & 1) = 1)" \
+	" AND (?6 = 0 OR ((?6 >> CAST(p.kind AS INTEGER)) & 1) = 1)" \
 	" AND (?7 IS NULL OR p.author_type = ?7)" \
 	" AND (?8 IS NULL OR p.author_value = ?8)" \
 	" AND (?9 IS NULL OR p.subject_type = ?9)" \
@@ -463,8 +466,9 @@ const char *const sql_migrations[STORE_SCHEMA_VERSION] = {
 	" AND (?14 IS NULL OR p.grantor_value = ?14)" \
 	" AND (?15 IS NULL OR instr(?15, ',' || p.scope || ',') > 0)" \
 	" AND (?17 IS NULL OR instr(p.subject_value, ?17) > 0)" \
-	" AND (?18 IS NULL OR substr(p.ctx_value, 12) = ?18))" \
-	" WHERE CASE ?16 WHEN 0 THEN 1 ELSE inactive = (?16 = 2) END" \
+	" AND (?18 IS NULL OR substr(p.ctx_value, 12) = ?18)) AS listed" \
+	" WHERE CASE WHEN ?16 = 0 THEN 1 WHEN ?16 = 2 THEN inactive" \
+	" ELSE 1 - inactive END = 1" \
 	" ORDER BY start_ms DESC, id LIMIT ?19 OFFSET ?20"
 
 /* Keyset paging, newest first: rows strictly after the cursor (t, ref). */
@@ -489,7 +493,7 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_KEY_ADD] = { "add key",
 		"INSERT INTO keys (usage, public_key_id, cert_b64, key_pem,"
 		" valid_from_ms, valid_to_ms, retired)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id" },
 	[Q_KEYS_LIST] = { "list keys",
 		"SELECT " KEY_COLS " FROM keys ORDER BY id DESC" },
 	[Q_KEY_RETIRE] = { "retire key",
@@ -706,7 +710,7 @@ const struct query_text sql_queries[Q_COUNT] = {
 		"SELECT group_concat(scope, ',') FROM (SELECT scope"
 		" FROM permissions WHERE kind = 1 AND ctx_type = ?1"
 		" AND ctx_value = ?2 AND subject_type = ?3"
-		" AND subject_value = ?4 ORDER BY scope)" },
+		" AND subject_value = ?4 ORDER BY scope) AS granted" },
 	[Q_GRANT_REVOKE] = { "revoke permissions",
 		"DELETE FROM permissions WHERE kind = 1 AND ctx_type = ?1"
 		" AND ctx_value = ?2 AND subject_type = ?3"
@@ -728,7 +732,7 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_PERM_DELETE_SUBJECT] = { "revoke permissions",
 		"DELETE FROM permissions WHERE ctx_type = ?1 AND ctx_value = ?2"
 		" AND subject_type = ?3 AND subject_value = ?4"
-		" AND (?5 = 0 OR ((?5 >> kind) & 1) = 1)" },
+		" AND (?5 = 0 OR ((?5 >> CAST(kind AS INTEGER)) & 1) = 1)" },
 	[Q_PERM_EFFECTIVE] = { "read effective permissions",
 		"SELECT group_concat(scope, ',') FROM (SELECT DISTINCT scope"
 		" FROM permissions p WHERE p.subject_type = ?3"
@@ -742,7 +746,7 @@ const struct query_text sql_queries[Q_COUNT] = {
 		"       AND d.subject_type = 'Nip'"
 		"       AND d.subject_value = p.grantor_value"
 		"       AND d.scope = p.scope AND d.can_delegate = 1)))"
-		" ORDER BY scope)" },
+		" ORDER BY scope) AS held" },
 	[Q_PERM_DELEGABLE] = { "read delegable permission",
 		"SELECT 1 FROM permissions WHERE kind = 2 AND ctx_type = ?1"
 		" AND ctx_value = ?2 AND subject_type = 'Nip'"
@@ -929,9 +933,9 @@ const struct query_text sql_queries[Q_COUNT] = {
 		" max_enrollments, max_certificates) VALUES (?1, ?2, ?3, ?4)"
 		" ON CONFLICT (subject_type, subject_value) DO UPDATE SET"
 		" max_enrollments = coalesce(excluded.max_enrollments,"
-		"   max_enrollments),"
+		"   subject_limits.max_enrollments),"
 		" max_certificates = coalesce(excluded.max_certificates,"
-		"   max_certificates)" },
+		"   subject_limits.max_certificates)" },
 	[Q_SUBJECT_LIMITS_CLEAR] = { "clear subject limits",
 		"DELETE FROM subject_limits WHERE subject_type = ?1"
 		" AND subject_value = ?2" },
@@ -1005,7 +1009,7 @@ const struct query_text sql_queries[Q_COUNT] = {
 		"   max(created_ms) FROM tokens GROUP BY 1, 2"
 		"  UNION ALL SELECT ctx_type, ctx_value, 0, 0, 0, count(*),"
 		"   max(start_ms) FROM permissions WHERE ctx_value <> ''"
-		"   GROUP BY 1, 2)"
+		"   GROUP BY 1, 2) AS counted"
 		" GROUP BY ctx_type, ctx_value"
 		" ORDER BY 7 DESC, ctx_type, ctx_value LIMIT ?1 OFFSET ?2" },
 	/* A row of meta of its own, rewritten: the smallest write that
@@ -1013,6 +1017,11 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_HEALTH_PROBE] = { "probe the store's writes",
 		"INSERT INTO meta (name, value) VALUES ('health_probe', ?1)"
 		" ON CONFLICT (name) DO UPDATE SET value = excluded.value" },
+	/* One process writes an SQLite file at a time: no other writer is
+	 * ever running a transaction that store_hwm_ms must wait for. */
+	[Q_OTHER_WRITERS] = { "read other writers", "SELECT NULL" },
+	/* Nor takes another process a claim (store_claim_take). */
+	[Q_CLAIM] = { "take a claim", "SELECT 1" },
 	/* KSeF certificates (store_certs_sql.h) */
 	[Q_ENROLL_ADD] = { "add certificate enrollment", SQL_ENROLL_ADD },
 	[Q_ENROLL_GET] = { "read certificate enrollment", SQL_ENROLL_GET },

@@ -11,7 +11,7 @@
 
 /* ---- sessions ---- */
 
-static int session_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int session_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_session *x = dst;
 
@@ -21,21 +21,21 @@ static int session_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(x->ctx_type, s, 2);
 	COL_TEXT(x->ctx_value, s, 3);
 	COL_TEXT(x->subject_value, s, 4);
-	x->form = sqlite3_column_int(s, 5);
-	x->key_id = sqlite3_column_int64(s, 6);
+	x->form = sql_col_int(s, 5);
+	x->key_id = sql_col_int64(s, 6);
 	x->wrapped_key_len = sql_col_blob(s, 7, x->wrapped_key,
 					  sizeof(x->wrapped_key));
 	if (sql_col_blob(s, 8, x->iv, sizeof(x->iv)) != sizeof(x->iv))
 		memset(x->iv, 0, sizeof(x->iv));
-	x->status = sqlite3_column_int(s, 9);
-	x->created_ms = sqlite3_column_int64(s, 10);
-	x->updated_ms = sqlite3_column_int64(s, 11);
-	x->valid_until_ms = sqlite3_column_int64(s, 12);
-	x->closed_ms = sqlite3_column_int64(s, 13);
-	x->invoice_count = sqlite3_column_int(s, 14);
-	x->success_count = sqlite3_column_int(s, 15);
-	x->failed_count = sqlite3_column_int(s, 16);
-	x->max_invoices = sqlite3_column_int(s, 17);
+	x->status = sql_col_int(s, 9);
+	x->created_ms = sql_col_int64(s, 10);
+	x->updated_ms = sql_col_int64(s, 11);
+	x->valid_until_ms = sql_col_int64(s, 12);
+	x->closed_ms = sql_col_int64(s, 13);
+	x->invoice_count = sql_col_int(s, 14);
+	x->success_count = sql_col_int(s, 15);
+	x->failed_count = sql_col_int(s, 16);
+	x->max_invoices = sql_col_int(s, 17);
 	COL_TEXT(x->upo_ref, s, 18);
 	COL_TEXT(x->auth_token_ref, s, 19);
 	COL_TEXT(x->auth_doc_hash, s, 20);
@@ -81,14 +81,14 @@ store_result store_session_get(store *st, const char *ref, store_session *out,
 			    err);
 }
 
-static int session_state_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int session_state_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	struct session_state *x = dst;
 
 	(void)err;
-	x->status = sqlite3_column_int(s, 0);
-	x->invoice_count = sqlite3_column_int(s, 1);
-	x->max_invoices = sqlite3_column_int(s, 2);
+	x->status = sql_col_int(s, 0);
+	x->invoice_count = sql_col_int(s, 1);
+	x->max_invoices = sql_col_int(s, 2);
 	return 0;
 }
 
@@ -98,7 +98,7 @@ int sql_session_state(struct conn *w, const char *ref,
 	int error = sql_lookup(w, Q_SESSION_STATE, ARGS(ARG_TEXT(ref)),
 			       session_state_row, out, err);
 
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND, "session not found");
 	return error < 0 ? error : 0;
 }
@@ -171,7 +171,7 @@ static int op_sessions_expire(struct conn *w, void *arg, ksef_error *err)
 	if ((error = sql_exec(w, Q_SESSIONS_EXPIRE, ARGS(ARG_INT(a->now_ms)),
 			      err)) < 0)
 		return error;
-	a->count = sqlite3_changes(w->db);
+	a->count = sql_changes(w);
 	return 0;
 }
 
@@ -194,15 +194,15 @@ struct done_row {
 	store_session_tally tally;
 };
 
-static int done_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int done_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	struct done_row *x = dst;
 
 	(void)err;
 	COL_TEXT(x->ref, s, 0);
-	x->tally.invoice_count = sqlite3_column_int(s, 1);
-	x->tally.success_count = sqlite3_column_int(s, 2);
-	x->tally.failed_count = sqlite3_column_int(s, 3);
+	x->tally.invoice_count = sql_col_int(s, 1);
+	x->tally.success_count = sql_col_int(s, 2);
+	x->tally.failed_count = sql_col_int(s, 3);
 	return 0;
 }
 

@@ -23,13 +23,13 @@ struct row_state {
 	int removed;
 };
 
-static int state_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int state_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	struct row_state *r = dst;
 
 	(void)err;
-	r->created_ms = sqlite3_column_int64(s, 0);
-	r->removed = sqlite3_column_int(s, 1) != 0;
+	r->created_ms = sql_col_int64(s, 0);
+	r->removed = sql_col_int(s, 1) != 0;
 	return 0;
 }
 
@@ -46,7 +46,7 @@ static int may_create(struct conn *w, enum query q, const char *nip,
 
 	if (rc < 0)
 		return rc;
-	if (rc == SQLITE_DONE)
+	if (rc == SQL_DONE)
 		return 0;
 	if (!r.removed)
 		return sql_fail(err, STORE_EXISTS, "%s already exists", nip);
@@ -139,7 +139,7 @@ store_result store_entity_remove(store *st, const char *nip, ksef_error *err)
 	return sql_submit(st, sql_op_update, &a, err);
 }
 
-static int entity_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int entity_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_entity *e = dst;
 
@@ -148,7 +148,7 @@ static int entity_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(e->role, s, 1);
 	COL_TEXT(e->parent_nip, s, 2);
 	COL_TEXT(e->description, s, 3);
-	e->created_ms = sqlite3_column_int64(s, 4);
+	e->created_ms = sql_col_int64(s, 4);
 	return 0;
 }
 
@@ -245,7 +245,7 @@ struct person_remove_args {
 	char pesel[KSEF_PESEL_BUFSZ];
 };
 
-static int pesel_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int pesel_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	(void)err;
 	sql_col_text(dst, KSEF_PESEL_BUFSZ, s, 0);
@@ -261,7 +261,7 @@ static int op_person_remove(struct conn *w, void *arg, ksef_error *err)
 	int error = sql_lookup(w, Q_TD_PERSON_REMOVE, ARGS(ARG_TEXT(a->nip)),
 			       pesel_row, a->pesel, err);
 
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND, "test person not found");
 	if (error < 0)
 		return error;
@@ -282,7 +282,7 @@ store_result store_person_remove(store *st, const char *nip,
 	return sql_submit(st, op_person_remove, &a, err);
 }
 
-static int person_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int person_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_person *p = dst;
 
@@ -290,9 +290,9 @@ static int person_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(p->nip, s, 0);
 	COL_TEXT(p->pesel, s, 1);
 	COL_TEXT(p->description, s, 2);
-	p->is_bailiff = sqlite3_column_int(s, 3) != 0;
-	p->is_deceased = sqlite3_column_int(s, 4) != 0;
-	p->created_ms = sqlite3_column_int64(s, 5);
+	p->is_bailiff = sql_col_int(s, 3) != 0;
+	p->is_deceased = sql_col_int(s, 4) != 0;
+	p->created_ms = sql_col_int64(s, 5);
 	return 0;
 }
 
@@ -321,7 +321,7 @@ store_result store_person_find(store *st, const char *identifier_type,
 	error = sql_read_row(st, Q_TD_PERSON_FIND,
 			     ARGS(ARG_TEXT(identifier_type), ARG_TEXT(value)),
 			     person_row, out, err);
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND, "test person not found");
 	return error < 0 ? error : 0;
 }
@@ -372,13 +372,13 @@ struct consent {
 	int64_t allowed_ms, revoked_ms;
 };
 
-static int consent_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int consent_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	struct consent *c = dst;
 
 	(void)err;
-	c->allowed_ms = sqlite3_column_int64(s, 0);
-	c->revoked_ms = sqlite3_column_int64(s, 1);
+	c->allowed_ms = sql_col_int64(s, 0);
+	c->revoked_ms = sql_col_int64(s, 1);
 	return 0;
 }
 
@@ -393,7 +393,7 @@ store_result store_attachment_get(store *st, const char *ctx_type,
 		return error;
 	error = sql_read_row(st, Q_TD_ATTACH_GET, ARGS(ARG_TEXT(ctx_type),
 			     ARG_TEXT(ctx_value)), consent_row, &c, err);
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND,
 				"no attachment consent");
 	if (error < 0)
@@ -441,7 +441,7 @@ store_result store_context_blocked(store *st, const char *ctx_type,
 		return error;
 	error = sql_read_row(st, Q_TD_BLOCKED, ARGS(ARG_TEXT(ctx_type),
 			     ARG_TEXT(ctx_value)), sql_int64_row, &ms, err);
-	if (error == SQLITE_DONE)
+	if (error == SQL_DONE)
 		return sql_fail(err, STORE_NOT_FOUND, "context not blocked");
 	if (error < 0)
 		return error;

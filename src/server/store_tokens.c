@@ -24,7 +24,7 @@ static int token_status_known(const char *status)
 	return 0;
 }
 
-static int token_row(void *dst, sqlite3_stmt *s, ksef_error *err)
+static int token_row(void *dst, const sql_row *s, ksef_error *err)
 {
 	store_token *t = dst;
 
@@ -38,8 +38,8 @@ static int token_row(void *dst, sqlite3_stmt *s, ksef_error *err)
 	COL_TEXT(t->permissions, s, 6);
 	COL_TEXT(t->description, s, 7);
 	COL_TEXT(t->status, s, 8);
-	t->created_ms = sqlite3_column_int64(s, 9);
-	t->last_use_ms = sqlite3_column_int64(s, 10);
+	t->created_ms = sql_col_int64(s, 9);
+	t->last_use_ms = sql_col_int64(s, 10);
 	return 0;
 }
 

@@ -55,7 +55,7 @@ static int op_upo_pages_set(struct conn *w, void *arg, ksef_error *err)
 	 * a second assignment (a restarted server, a race) keeps the first. */
 	error = sql_lookup(w, Q_UPO_PAGES_SET, ARGS(ARG_TEXT(a->session_ref)),
 			   NULL, NULL, err);
-	if (error != SQLITE_DONE)
+	if (error != SQL_DONE)
 		return error < 0 ? error : 0;
 	for (i = 0; i < a->count; i++)
 		if ((error = sql_exec(w, Q_UPO_PAGE_ADD,

@@ -360,7 +360,8 @@ static void *housekeeper_main(void *arg)
  * 150), oldest close first, one at a time: a package is large and its
  * invoices already go through the store one by one, so a second thread
  * would only contend with the online invoices' workers. At start it
- * takes up what a previous run left in 150.
+ * takes up what a previous run left in 150, and with a shared store
+ * (PostgreSQL) what a node that died left (batch_process claims each).
  */
 static void *batcher_main(void *arg)
 {
@@ -375,8 +376,13 @@ static void *batcher_main(void *arg)
 		if (!w->batch_kicked) {
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += 1;
-			pthread_cond_timedwait(&w->batch_tick, &w->lock,
-					       &until);
+			/* With a shared store, a package that another node
+			 * left in processing (it died) is this node's to
+			 * take up: look every second, not only when kicked. */
+			if (pthread_cond_timedwait(&w->batch_tick, &w->lock,
+						   &until) != 0 &&
+			    store_is_shared(w->srv->store))
+				w->batch_kicked = 1;
 			continue;
 		}
 		w->batch_kicked = 0;

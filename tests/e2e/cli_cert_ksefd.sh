@@ -11,7 +11,7 @@
 need_schemas
 command -v curl >/dev/null || { echo "skipped: needs curl"; exit 77; }
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 nip=5265877635
 start_ksefd "$WORK/data" --processing-delay 0
 base=$KSEFD_BASE

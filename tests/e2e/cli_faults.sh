@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.bash"
 need_schemas
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 nip=5265877635
 data=$WORK/data
 start_ksefd "$data" --processing-delay 0

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.bash"
 need_schemas
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 nip=5265877635   # our context: Subject1 of what it sends
 other=3740964498 # a seller who sends us invoices: we are Subject2
 buyer=3636733178 # the buyer of some of ours

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.bash"
 need_schemas
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 nip=5265877635
 colleague=1234563218
 jst=7762811692
@@ -22,10 +22,7 @@ token=$("$KSEFD" token create --data "$WORK/data" --nip $nip \
 	--permissions InvoiceWrite,InvoiceRead,CredentialsRead)
 
 # Nothing of the user's own settings or state may leak in or be touched.
-export HOME=$WORK/home XDG_CONFIG_HOME= XDG_STATE_HOME=
-unset KSEF_ENV KSEF_BASE_URL KSEF_NIP KSEF_TOKEN KSEF_CERT KSEF_KEY \
-	KSEF_CONFIG KSEF_STATE KSEF_KEY_PASSWORD KSEF_P12_PASSWORD
-mkdir -p "$HOME"
+own_home
 state=$HOME/.local/state/ksef/auth.json
 # json EXPR: EXPR (Python, on the document d) holds for the output the
 # last check printed (copied to $WORK/j first: check truncates out).

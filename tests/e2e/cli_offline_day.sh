@@ -12,7 +12,7 @@
 need_schemas
 command -v zbarimg >/dev/null || { echo "skipped: no zbarimg (zbar-tools)"; exit 77; }
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 nip=5265877635
 start_ksefd "$WORK/data" --processing-delay 0
 base=$KSEFD_BASE

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.bash"
 need_schemas
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 nip=5265877635
 reg=$WORK/state/offline.json
 start_ksefd "$WORK/data" --processing-delay 0 --console 0

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.bash"
 need_schemas
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 export HOME=$WORK
 unset KSEF_BASE_URL KSEF_ENV KSEF_CONFIG XDG_CONFIG_HOME
 data=$WORK/data

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.bash"
 need_schemas
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 nip=5265877635
 start_ksefd "$WORK/data"
 base=$KSEFD_BASE

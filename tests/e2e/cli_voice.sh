@@ -10,7 +10,7 @@
 # cancelled (440) or failed (445) session says that no UPO will come.
 . "$(dirname "$0")/lib.bash"
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 nip=5265877635
 other=7010012385
 start_ksefd "$WORK/data"
@@ -18,10 +18,7 @@ base=$KSEFD_BASE
 token=$("$KSEFD" token create --data "$WORK/data" --nip $nip)
 dead=http://127.0.0.1:1/v2
 
-export HOME=$WORK/home XDG_CONFIG_HOME= XDG_STATE_HOME=
-unset KSEF_ENV KSEF_BASE_URL KSEF_NIP KSEF_TOKEN KSEF_CERT KSEF_KEY \
-	KSEF_CONFIG KSEF_STATE KSEF_KEY_PASSWORD KSEF_P12_PASSWORD
-mkdir -p "$HOME"
+own_home
 "$KSEF" generate --nip $nip --seed 31 > "$WORK/one.xml"
 sed 's/<P_15>/<P_15X>/; s#</P_15>#</P_15X>#' "$WORK/one.xml" > "$WORK/bad.xml"
 

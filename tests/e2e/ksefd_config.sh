@@ -8,7 +8,7 @@
 # the line.
 . "$(dirname "$0")/lib.bash"
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 
 free_port() {
 	python3 -c 'import socket; s = socket.socket()

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.bash"
 need_schemas
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 nip=5265877635
 # A 1 MB invoice needs tens of milliseconds of CPU; one is far too few.
 start_ksefd "$WORK/data" --invoice-cpu-ms 1

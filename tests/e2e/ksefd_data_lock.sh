@@ -5,7 +5,7 @@
 # starts on the same folder.
 . "$(dirname "$0")/lib.bash"
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 start_ksefd "$WORK/data"
 first=$KSEFD_PID
 

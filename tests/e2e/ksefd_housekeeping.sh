@@ -5,8 +5,7 @@
 . "$(dirname "$0")/lib.bash"
 
 start_ksefd "$WORK/data" --challenge-ttl 1
-db=$WORK/data/ksefd.sqlite3
-count() { sqlite3 "file:$db?mode=ro" "SELECT count(*) FROM challenges"; }
+count() { store_sql "$WORK/data" "SELECT count(*) FROM challenges"; }
 
 for _ in $(seq 30); do
 	curl -s -o /dev/null -X POST "$KSEFD_BASE/auth/challenge"

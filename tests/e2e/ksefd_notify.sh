@@ -8,7 +8,7 @@
 # known before ksefd listens.
 . "$(dirname "$0")/lib.bash"
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 if ! readelf -d "$KSEFD" | grep -q 'libsystemd\.so'; then
 	echo "skipped: ksefd is built without libsystemd (KSEF_WITH_SYSTEMD)"
 	exit 77

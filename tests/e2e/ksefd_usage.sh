@@ -5,7 +5,7 @@
 # every option and command main.c knows.
 . "$(dirname "$0")/lib.bash"
 
-KSEFD=$KSEF_BUILD_DIR/ksefd
+KSEFD=${KSEFD:-$KSEF_BUILD_DIR/ksefd}
 MAN=$KSEF_SOURCE_DIR/docs/ksefd.8
 MAIN=$KSEF_SOURCE_DIR/src/server/main.c
 version=$(sed -n 's/^project(ksef VERSION \([0-9.]*\).*/\1/p' \
@@ -27,7 +27,7 @@ check "an unknown option exits 2" 2 "$KSEFD" --no-such-option
 expect "an unknown option shows usage" err "usage: ksefd"
 check "an option without its value exits 2" 2 "$KSEFD" --data
 check "no --data exits 1" 1 "$KSEFD" serve
-expect "no --data says so" err "ksefd: --data DIR is required"
+expect "no --data says so" err "ksefd: --data DIR or --store URL is required"
 check "an unknown command exits 1" 1 "$KSEFD" --data "$WORK/d" frobnicate
 check "a bad option value exits 1" 1 "$KSEFD" --data "$WORK/d" --workers 0
 

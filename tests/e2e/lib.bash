@@ -79,6 +79,27 @@ start_ksefd() {
 	start_ksefd_args "$data.log" --data "$data" --listen 127.0.0.1:0 "$@"
 }
 
+# own_home: a HOME of the test's own, and none of the user's ksef settings
+# or state in the environment, so nothing of theirs leaks in or is touched.
+own_home() {
+	export HOME=$WORK/home XDG_CONFIG_HOME= XDG_STATE_HOME=
+	unset KSEF_ENV KSEF_BASE_URL KSEF_NIP KSEF_TOKEN KSEF_CERT KSEF_KEY \
+		KSEF_CONFIG KSEF_STATE KSEF_KEY_PASSWORD KSEF_P12_PASSWORD
+	mkdir -p "$HOME"
+}
+
+# store_sql DATA_DIR SQL: one value of a query on ksefd's store, its SQLite
+# file or, on the PostgreSQL store (tests/support/ksefd_pg.sh left the
+# schema's name in the folder), its schema.
+store_sql() {
+	if [ -f "$1/.pg-schema" ]; then
+		psql "$KSEF_TEST_PG options='-c search_path=$(cat "$1/.pg-schema")'" \
+			-qAtX -c "$2"
+	else
+		sqlite3 "file:$1/ksefd.sqlite3?mode=ro" "$2"
+	fi
+}
+
 # start_ksefd_args LOG ARGS...: the same with exactly these arguments (the
 # settings of a --config file, say), its standard error appended to LOG.
 start_ksefd_args() {
@@ -86,7 +107,7 @@ start_ksefd_args() {
 	shift
 	need_schemas # ksefd compiles the FA (3) schema as it starts
 	out=$(mktemp -p "$WORK")
-	"$KSEF_BUILD_DIR/ksefd" "$@" >"$out" 2>>"$log" &
+	"${KSEFD:-$KSEF_BUILD_DIR/ksefd}" "$@" >"$out" 2>>"$log" &
 	KSEFD_PID=$!
 	KSEFD_PIDS="${KSEFD_PIDS:-} $KSEFD_PID"
 	trap 'for p in $KSEFD_PIDS; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$WORK"' EXIT

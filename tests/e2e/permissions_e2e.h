@@ -230,12 +230,34 @@ E2E_FN json_t *find(json_t *array, const char *key, const char *value)
 
 /* ---- the store, for what only test data sets ---- */
 
+/* Run SQL on ksefd's store: its SQLite file, or, when it runs on the
+ * PostgreSQL store (tests/support/ksefd_pg.sh left the schema's name in
+ * the data folder), its schema through psql. */
 E2E_FN void sql(const struct ksefd_proc *p, const char *text)
 {
-	char file[600];
+	char file[600], schema[64] = "", cmd[8192];
 	sqlite3 *db;
 	char *msg = NULL;
+	FILE *f;
 
+	snprintf(file, sizeof(file), "%s/.pg-schema", p->data_dir);
+	if ((f = fopen(file, "r")) != NULL) {
+		if (fgets(schema, sizeof(schema), f) == NULL)
+			schema[0] = '\0';
+		fclose(f);
+		schema[strcspn(schema, "\n")] = '\0';
+		assert_true(schema[0] != '\0' && getenv("KSEF_TEST_PG"));
+		/* The text is the test's own: no quote in it. */
+		assert_null(strchr(text, '"'));
+		assert_true(snprintf(cmd, sizeof(cmd), "psql \"%s options='-c "
+				     "search_path=%s'\" -qX -v ON_ERROR_STOP=1"
+				     " -c \"%s\" >/dev/null",
+				     getenv("KSEF_TEST_PG"), schema,
+				     text) < (int)sizeof(cmd));
+		if (system(cmd) != 0)
+			fail_msg("sql: %s", text);
+		return;
+	}
 	snprintf(file, sizeof(file), "%s/ksefd.sqlite3", p->data_dir);
 	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 10000);

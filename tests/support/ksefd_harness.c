@@ -15,11 +15,15 @@
 #include "testsupport.h"
 #include "ksefd_harness.h"
 
+/* KSEFD names another ksefd to run (tests/support/ksefd_pg.sh: the same
+ * ksefd with its store in PostgreSQL); else the build's. */
 static const char *ksefd_path(void)
 {
 	static char path[512];
 	const char *dir = getenv("KSEF_BUILD_DIR");
 
+	if (getenv("KSEFD") != NULL && *getenv("KSEFD") != '\0')
+		return getenv("KSEFD");
 	snprintf(path, sizeof(path), "%s/ksefd", dir ? dir : ".");
 	return path;
 }
