@@ -137,7 +137,6 @@ struct param;
  * borrowed from the pool. Each engine embeds it first in its own. */
 struct conn {
 	const struct sql_engine *engine;
-	store *st;
 	int64_t changes;       /* rows the last statement changed */
 	int64_t total_changes; /* and every statement since it opened */
 	struct conn *next;     /* in the idle list */

@@ -7,18 +7,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "store_int.h"
 
 enum { BLOB_CIPHERTEXT = 0, BLOB_PLAINTEXT = 1 };
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- invoices ---- */
 
@@ -379,7 +370,7 @@ store_result store_invoice_finish(store *st, store_invoice *inv,
 				  ksef_error *err)
 {
 	store_invoice copy;
-	struct finish_args a = { &copy, plaintext, len, wall_ms() };
+	struct finish_args a = { &copy, plaintext, len, sql_clock_ms() };
 	int error;
 
 	if (inv == NULL || inv->status < 100)
@@ -507,7 +498,7 @@ store_result store_invoice_add(store *st, store_invoice *inv,
 		return sql_fail(err, STORE_NO_MEMORY, "out of memory");
 	*session_status = 0;
 	call->args = (struct add_args){ inv, plaintext, len, duplicate,
-					session_status, wall_ms() };
+					session_status, sql_clock_ms() };
 	call->done = done;
 	call->arg = arg;
 	if ((error = sql_submit_async(st, op_invoice_add, &call->args, err,

@@ -175,7 +175,6 @@ static int pg_open(struct conn **out, store *st, int writer,
 	if (c == NULL)
 		return sql_fail(err, STORE_NO_MEMORY, "out of memory");
 	c->base.engine = &sql_pg_engine;
-	c->base.st = st;
 	c->writer = writer;
 	/* expand_dbname: dbname is the whole connection string, and the
 	 * application name given after it wins over one inside it. */

@@ -282,8 +282,8 @@ static void lite_close(struct conn *base)
 	free(c);
 }
 
-static int conn_open(struct lite **out, store *st, const char *path,
-		     int writer, ksef_error *err)
+static int conn_open(struct lite **out, const char *path, int writer,
+		     ksef_error *err)
 {
 	/* foreign_keys and synchronous are per connection; query_only keeps
 	 * a reader from ever taking the write lock by mistake. */
@@ -300,7 +300,6 @@ static int conn_open(struct lite **out, store *st, const char *path,
 	if (c == NULL)
 		return sql_fail(err, STORE_NO_MEMORY, "out of memory");
 	c->base.engine = &sql_sqlite_engine;
-	c->base.st = st;
 	/* NOMUTEX: the pool and the writer thread already give each
 	 * connection to one thread at a time. */
 	rc = sqlite3_open_v2(path, &c->db,
@@ -332,7 +331,7 @@ static int lite_open(struct conn **out, store *st, int writer,
 	int error;
 
 	*out = NULL;
-	if ((error = conn_open(&c, st, ls->path, writer, err)) < 0)
+	if ((error = conn_open(&c, ls->path, writer, err)) < 0)
 		return error;
 	*out = &c->base;
 	return 0;
@@ -565,11 +564,11 @@ static int lite_start(store *st, ksef_error *err)
 		return sql_fail(err, STORE_ERROR, "cannot create %s: %s",
 				ls->path, strerror(errno));
 	close(fd);
-	if ((error = conn_open(&w, st, ls->path, 1, err)) < 0)
+	if ((error = conn_open(&w, ls->path, 1, err)) < 0)
 		return error;
 	st->wconn = &w->base;
 	if ((error = migrate(w, err)) < 0 ||
-	    (error = conn_open(&ls->cconn, st, ls->path, 1, err)) < 0)
+	    (error = conn_open(&ls->cconn, ls->path, 1, err)) < 0)
 		return error;
 	/* Checkpoints are the checkpointer's, not a commit's. */
 	sqlite3_wal_autocheckpoint(w->db, 0);
