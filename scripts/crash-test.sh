@@ -9,7 +9,9 @@
 # OPTIONS go to crash_load (tests/e2e/crash_load.c): --threads T (sessions
 # sending at once, 4), --kill-ms MIN-MAX (when the kill comes, 300-2000 ms
 # into the load), --settle S (the final wait for verdicts, 120 s),
-# --size BYTES (invoice size, 2000), --seed SEED.
+# --size BYTES (invoice size, 2000), --seed SEED, --nodes N (N nodes on one
+# shared store, one killed a cycle: run with KSEFD=tests/support/ksefd_pg.sh
+# and KSEF_TEST_PG, as pg/e2e/crash_nodes does).
 #
 # Exit status: 0 when nothing was lost, stuck or duplicated and every
 # integrity check passed, 1 when something was, 2 on a usage or setup
@@ -21,7 +23,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${KSEF_BUILD:-${KSEF_BUILD_DIR:-$here/build}}
 if [ $# -lt 1 ] || ! [[ $1 =~ ^[1-9][0-9]*$ ]]; then
 	echo "usage: crash-test.sh CYCLES [--threads T] [--kill-ms MIN-MAX]" \
-		"[--settle S] [--size BYTES] [--seed SEED]" >&2
+		"[--settle S] [--size BYTES] [--seed SEED] [--nodes N]" >&2
 	exit 2
 fi
 cycles=$1
@@ -49,6 +51,8 @@ finish() {
 		2>/dev/null; then
 		kill -9 "$pid" 2>/dev/null || true
 	fi
+	# Nodes on a shared store hold no lock: find them by their folder.
+	pkill -9 -f -- "--data $work/data" 2>/dev/null || true
 	if [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || [ ! -e "$work/journal" ]; then
 		rm -rf "$work"
 	else

@@ -103,6 +103,7 @@ void api_metrics(struct request *req)
 	}
 	memset(&s, 0, sizeof(s));
 	s.verification_queue = workers_queued(srv);
+	s.nodes = ratelimit_nodes(srv->rl);
 	if (srv->store != NULL)
 		s.store_queue = store_queued(srv->store);
 	if (srv->reads != NULL)

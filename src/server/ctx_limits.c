@@ -420,6 +420,20 @@ static void invalidate(ctx_limits *cl, const char *type, const char *value)
 	pthread_mutex_unlock(&cl->lock);
 }
 
+void ctx_limits_forget_all(ctx_limits *cl)
+{
+	struct entry *e;
+
+	if (cl == NULL)
+		return;
+	pthread_mutex_lock(&cl->lock);
+	/* Reads in flight keep what they read to themselves (invalidate()). */
+	cl->version++;
+	while ((e = LRU_ENTRY(cl->lru.newest, struct entry, lru)) != NULL)
+		drop(cl, e);
+	pthread_mutex_unlock(&cl->lock);
+}
+
 static int bad_key(ksef_error *err)
 {
 	if (err != NULL) {

@@ -67,6 +67,14 @@ int ctx_limits_new(ctx_limits **out, store *st,
 void ctx_limits_free(ctx_limits *cl);
 
 /**
+ * Forget every context's cached limits, so the next request of each reads
+ * the store again: with a shared store, another node may have changed
+ * them (the housekeeper calls this every tick, so a change made through
+ * one node is in force on all within half a second). NULL does nothing.
+ */
+void ctx_limits_forget_all(ctx_limits *cl);
+
+/**
  * A context's limits in force: from the cache, or read from the store
  * once and cached.
  *

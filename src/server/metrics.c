@@ -412,6 +412,13 @@ int metrics_render(ksef_buf *out, metrics *m,
 		     "fault plan in the store (docs/faults.md): each start, "
 		     "set and clear makes a new one.");
 		put(&t, "ksefd_fault_plan %lld\n", (long long)s->fault_plan);
+		if (s->nodes > 0) {
+			head(&t, "ksefd_nodes", "gauge", "The ksefd nodes "
+			     "serving this store, this one included, as last "
+			     "counted: each holds its share of the rate "
+			     "limits.");
+			put(&t, "ksefd_nodes %u\n", s->nodes);
+		}
 		head(&t, "ksefd_faults_injected_total", "counter", "Faults "
 		     "injected by each rule of the plan in force; a new plan "
 		     "starts its rules from zero.");

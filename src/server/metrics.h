@@ -62,6 +62,8 @@ struct metrics_sample {
 	size_t reads_waiting;      /* reads waiting for a slot */
 	size_t reads_running;
 	int64_t fault_plan;        /* the plan's version; 0: none */
+	unsigned nodes;            /* nodes serving the store (rate limits'
+				    * share); 0: not shown */
 	const struct metrics_fault *faults;
 	size_t nfaults;
 };

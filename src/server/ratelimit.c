@@ -117,6 +117,7 @@ struct ratelimit {
 	uint64_t seed;
 	ratelimit_limits limits[RATELIMIT_GROUP_COUNT];
 	unsigned gen[RATELIMIT_GROUP_COUNT];
+	unsigned nodes;           /* the limits' share: ratelimit_set_nodes */
 };
 
 static int limit_of(const ratelimit_limits *l, ratelimit_window w)
@@ -178,6 +179,7 @@ int ratelimit_new(ratelimit **out, int enabled)
 	rl->max_keys = RATELIMIT_DEFAULT_MAX_KEYS;
 	for (g = 0; g < RATELIMIT_GROUP_COUNT; g++)
 		rl->limits[g] = groups[g].limits;
+	rl->nodes = 1;
 	/* A predictable seed would only weaken the spread of the chains;
 	 * without randomness the table still works. */
 	if (RAND_bytes((unsigned char *)&rl->seed, sizeof(rl->seed)) != 1)
@@ -215,6 +217,27 @@ void ratelimit_set_enabled(ratelimit *rl, int enabled)
 	pthread_mutex_lock(&rl->lock);
 	rl->enabled = enabled != 0;
 	pthread_mutex_unlock(&rl->lock);
+}
+
+void ratelimit_set_nodes(ratelimit *rl, unsigned nodes)
+{
+	if (rl == NULL)
+		return;
+	pthread_mutex_lock(&rl->lock);
+	rl->nodes = nodes > 0 ? nodes : 1;
+	pthread_mutex_unlock(&rl->lock);
+}
+
+unsigned ratelimit_nodes(ratelimit *rl)
+{
+	unsigned n;
+
+	if (rl == NULL)
+		return 1;
+	pthread_mutex_lock(&rl->lock);
+	n = rl->nodes;
+	pthread_mutex_unlock(&rl->lock);
+	return n;
 }
 
 void ratelimit_set_max_keys(ratelimit *rl, size_t max_keys)
@@ -519,14 +542,20 @@ static int check(ratelimit *rl, ratelimit_group g, const char *key,
 		goto done;
 	}
 	/* Of the full windows, the one that frees up last decides: once it
-	 * has, all have. */
+	 * has, all have. With other nodes this one counts to its share of
+	 * each limit (rounded up, so never to 0); the answer names the
+	 * whole. */
 	for (w = 0; w < RATELIMIT_WINDOW_COUNT; w++) {
 		int limit = limit_of(&lim, (ratelimit_window)w);
+		uint32_t share;
 		int64_t t, left;
 
-		if (limit == 0 || e->count < (uint32_t)limit)
+		if (limit == 0)
 			continue;
-		t = recent(e, (uint32_t)limit);
+		share = ((uint32_t)limit + rl->nodes - 1) / rl->nodes;
+		if (e->count < share)
+			continue;
+		t = recent(e, share);
 		if (t <= now_ms - window_ms[w])
 			continue;
 		left = t + window_ms[w] - now_ms;

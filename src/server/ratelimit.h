@@ -231,6 +231,29 @@ int ratelimit_set_limits(ratelimit *rl, ratelimit_group g,
 			 const ratelimit_limits *limits);
 
 /**
+ * Share the limits with other nodes (ksefd on a shared store): each
+ * window of this limiter lets through ceil(L / nodes) requests of a key
+ * where the limit is L, so that the nodes together let through at most
+ * L + nodes - 1 however a balancer spreads a key's requests, and about L
+ * when it spreads them evenly (docs/store.md, "Rate limits across
+ * nodes"). A key's history is kept across a change; 429 answers still
+ * name L. The default is 1: the limits are this node's alone.
+ *
+ * @param rl    the limiter.
+ * @param nodes the nodes serving the store, this one included; 0 is
+ *              taken as 1.
+ */
+void ratelimit_set_nodes(ratelimit *rl, unsigned nodes);
+
+/**
+ * What ratelimit_set_nodes() set last.
+ *
+ * @param rl the limiter; NULL gives 1.
+ * @return the nodes the limits are shared with, at least 1.
+ */
+unsigned ratelimit_nodes(ratelimit *rl);
+
+/**
  * A group's limits as they are now, for GET /rate-limits.
  *
  * @param rl the limiter.

@@ -124,6 +124,11 @@ void store_unclaim(store_claim *c);
  * dead node left (a package in processing) is then looked for from time
  * to time, not only at start. */
 int store_is_shared(store *st);
+/* How many processes serve the store now, this one included: 1 for a
+ * store that is not shared; with PostgreSQL, the nodes whose writer is
+ * connected (a dead node's connection is dropped with it). 1 too when
+ * the database cannot be asked. */
+int store_nodes(store *st);
 
 /* ---- the writer's health (store_core.c) ---- */
 

@@ -42,6 +42,7 @@
  * damaged or foreign-written database holds such text, since writes go
  * through the same fields).
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -755,6 +756,17 @@ void store_unclaim(store_claim *c)
 int store_is_shared(store *st)
 {
 	return st->engine->shared;
+}
+
+int store_nodes(store *st)
+{
+	int64_t n = 0;
+
+	if (!st->engine->shared ||
+	    sql_read_row(st, Q_NODES, NULL, sql_int64_row, &n, NULL) !=
+		    SQL_ROW || n < 1)
+		return 1;
+	return n > INT_MAX ? INT_MAX : (int)n;
 }
 
 /* ---- generic reads ---- */

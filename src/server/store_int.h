@@ -93,6 +93,8 @@ enum query {
 	/* the earliest start of another node's running write (store_hwm_ms;
 	 * PostgreSQL only) */
 	Q_OTHER_WRITERS,
+	/* how many processes serve the store (store_nodes; PostgreSQL) */
+	Q_NODES,
 	/* take a claim between processes (store_claim_take; PostgreSQL) */
 	Q_CLAIM,
 	Q_COUNT

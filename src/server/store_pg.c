@@ -18,11 +18,16 @@
  *    COMMIT returns once the database's log is flushed, as SQLite's does
  *    with synchronous=FULL; the writer's group commit is the same.
  *
- *  - Writers are named 'ksefd' (application_name) and readers
- *    'ksefd-reader'. Readers are read-only (default_transaction_read_only).
- *    store_hwm_ms asks the database for the oldest running transaction of
- *    any node's writer (Q_OTHER_WRITERS); what the writers stamp is on the
- *    database's clock too (begin), so the nodes' clocks need not agree.
+ *  - Writers are named 'ksefd SCHEMA' (application_name, with the schema
+ *    the store lives in) and readers 'ksefd-reader'. Readers are read-only
+ *    (default_transaction_read_only). store_hwm_ms asks the database for
+ *    the oldest running transaction of any node's writer of this store
+ *    (Q_OTHER_WRITERS); what the writers stamp is on the database's clock
+ *    too (begin), so the nodes' clocks need not agree. Each node has one
+ *    writer, so counting the writers counts the nodes (Q_NODES), and a
+ *    node that dies leaves the count when the database drops its
+ *    connection. The schema in the name keeps apart stores that share a
+ *    database (the tests run many, one schema each).
  *
  *  - A connection that is lost is opened again the next time it is used;
  *    the transaction it was in is lost, and the core fails its writes.
@@ -147,7 +152,9 @@ static int setup(struct pg *c, ksef_error *err)
 {
 	static const char writer_setup[] =
 		"SET synchronous_commit = on;"
-		" SET default_transaction_isolation = 'read committed'";
+		" SET default_transaction_isolation = 'read committed';"
+		" SELECT set_config('application_name',"
+		" left('ksefd ' || current_schema(), 63), false)";
 	static const char reader_setup[] =
 		"SET synchronous_commit = on;"
 		" SET default_transaction_isolation = 'read committed';"
@@ -155,7 +162,9 @@ static int setup(struct pg *c, ksef_error *err)
 	PGresult *res = PQexec(c->db, c->writer ? writer_setup : reader_setup);
 	int error = 0;
 
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	/* The writer's last statement (its name) returns a row. */
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
 		error = pg_fail(err, c, res, "set up the connection");
 	PQclear(res);
 	memset(c->prepared, 0, sizeof(c->prepared));

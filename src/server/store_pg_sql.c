@@ -256,14 +256,20 @@ const char *const sql_pg_queries[Q_COUNT] = {
 	[Q_SESSION_STATE] =
 		"SELECT status, invoice_count, max_invoices FROM sessions"
 		" WHERE ref = $1 FOR UPDATE",
-	/* The start of the oldest transaction of any node's writer
-	 * (application_name, store_pg.c) on this database, or now when none
-	 * runs, on the database's clock. */
+	/* The start of the oldest transaction of any node's writer of this
+	 * store (application_name, store_pg.c), or now when none runs, on
+	 * the database's clock. */
 	[Q_OTHER_WRITERS] =
 		"SELECT (extract(epoch FROM"
 		" coalesce(min(xact_start), clock_timestamp())) * 1000)::bigint"
-		" FROM pg_stat_activity WHERE application_name = 'ksefd'"
+		" FROM pg_stat_activity WHERE application_name ="
+		" left('ksefd ' || current_schema(), 63)"
 		" AND xact_start IS NOT NULL AND datname = current_database()",
+	/* The nodes serving this store: one writer each. */
+	[Q_NODES] =
+		"SELECT count(*) FROM pg_stat_activity WHERE application_name ="
+		" left('ksefd ' || current_schema(), 63)"
+		" AND datname = current_database()",
 	/* Held by the claim's connection until it closes: a node that dies
 	 * drops its claims with its connections. */
 	[Q_CLAIM] = "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",

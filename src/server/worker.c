@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "batch.h"
+#include "ctx_limits.h"
 #include "decide.h"
 #include "export_build.h"
 #include "faults.h"
@@ -275,6 +276,14 @@ static void housekeeping(struct workers *w)
 	if (store_sessions_expire(srv->store, server_now_ms(), &expired,
 				  &err) != 0)
 		fprintf(stderr, "ksefd: housekeeping: %s\n", err.message);
+	/* On a shared store each node holds its share of the rate limits:
+	 * count the nodes again (a node that joined, or died). */
+	if (store_is_shared(srv->store)) {
+		ratelimit_set_nodes(srv->rl,
+				    (unsigned)store_nodes(srv->store));
+		/* Another node may have changed a context's limits. */
+		ctx_limits_forget_all(srv->ctx_limits);
+	}
 	/* Challenges past their lifetime (uwierzytelnianie.md: 10 minutes)
 	 * can never be taken: keep the store bounded under a flood of them.
 	 * Every PURGE_EVERY_MS (or lifetime, if shorter) is enough, and spares

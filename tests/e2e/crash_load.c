@@ -5,7 +5,7 @@
  *
  *   crash_load --cycles N [--data DIR] [--journal FILE] [--threads T]
  *              [--kill-ms MIN-MAX] [--settle S] [--size BYTES]
- *              [--seed SEED]
+ *              [--seed SEED] [--nodes N]
  *   crash_load --check-only --data DIR --journal FILE [--settle S]
  *
  * Each cycle starts ksefd on the same data folder (tests/support's
@@ -17,6 +17,14 @@
  * cycle, where each either goes on sending into it or, one time in four,
  * closes it first; a session the server no longer takes is replaced.
  * After each crash the store's integrity is checked on a copy.
+ *
+ * With --nodes N (2 to 8; the store must be one that several ksefd share,
+ * PostgreSQL through tests/support/ksefd_pg.sh as $KSEFD) N nodes serve
+ * the same store and folder, and every thread sends each request to the
+ * next node in turn. A cycle kills one node, chosen at random, and the
+ * survivors carry the load for a while before the threads stop; the dead
+ * node starts again at the next cycle. PostgreSQL itself is not killed,
+ * so there is no file to check: what counts is what the API answers.
  *
  * Every send is written to the journal (crash.h) as soon as its answer,
  * or the lack of one, is known, so the client's record is complete
@@ -52,23 +60,28 @@
 
 #define NIP "5265877635"
 #define MAX_THREADS 64
+#define MAX_NODES 8
+/* With several nodes, how long the survivors carry the load after one
+ * dies (ms, at least and at most). */
+#define AFTER_MIN_MS 200
+#define AFTER_MAX_MS 800
 /* One acknowledged invoice in this many ends its session: at the rates
  * seen (a few hundred 202s per second per thread) a few closes a second. */
 #define CLOSE_EVERY 256
 
 static struct {
-	unsigned cycles, threads, kill_min_ms, kill_max_ms, settle_s;
+	unsigned cycles, threads, kill_min_ms, kill_max_ms, settle_s, nodes;
 	size_t size;
 	uint64_t seed;
 	const char *data_dir, *journal;
 	int check_only;
-} opt = { 0, 4, 300, 2000, 120, KSEF_GEN_MIN_BYTES, 0, NULL, NULL, 0 };
+} opt = { 0, 4, 300, 2000, 120, 1, KSEF_GEN_MIN_BYTES, 0, NULL, NULL, 0 };
 
 /* What the sending threads share with main during one cycle. */
 static atomic_int stop, load_failed;
 static atomic_uint_fast64_t next_index = 1;
 static unsigned cycle;
-static char base_url[128];
+static char base_url[MAX_NODES][128];
 static char access_token[8192];
 
 static FILE *journal;
@@ -82,6 +95,7 @@ struct sender {
 	char sref[KSEF_REFNUM_BUFSZ];
 	ksef_envelope *env;
 	int refused_in_row;
+	unsigned turn;          /* the node of the next request */
 	/* This cycle's counts. */
 	size_t acked, noanswer, refused;
 };
@@ -130,12 +144,12 @@ static void note(const char *fmt, ...)
 
 /* A client of this cycle's server. No retries: a POST that got no answer
  * is recorded as such and never sent again. */
-static ksef_client *load_client(void)
+static ksef_client *load_client(unsigned node)
 {
 	ksef_client_options o = KSEF_CLIENT_OPTIONS_INIT;
 	ksef_client *c = NULL;
 
-	o.base_url = base_url;
+	o.base_url = base_url[node];
 	o.max_retries = 0;
 	o.max_retry_after_s = 0;
 	o.connect_timeout_ms = 2000;
@@ -275,27 +289,36 @@ static void send_one(struct sender *s, ksef_client *c, ksef_buf *xml)
 static void *sender_run(void *arg)
 {
 	struct sender *s = arg;
-	ksef_client *c = load_client();
+	ksef_client *cs[MAX_NODES] = { NULL }, *c;
 	ksef_pubkey *key = NULL;
 	ksef_buf xml = KSEF_BUF_INIT;
+	unsigned i;
 
-	if (c == NULL)
-		return NULL;
+	for (i = 0; i < opt.nodes; i++)
+		if ((cs[i] = load_client(i)) == NULL)
+			goto out;
+	/* Each request to the next node: a session opened on one takes
+	 * invoices on the others and is closed on any. */
+#define NEXT_CLIENT() (cs[s->turn++ % opt.nodes])
 	/* Sometimes the crash's survivor is closed first, so that closing a
 	 * session whose invoices were cut off mid-verification is tried
 	 * too. */
 	if (s->sref[0] && rng_next(&s->rng) % 4 == 0)
-		close_one(s, c);
+		close_one(s, NEXT_CLIENT());
 	while (!atomic_load(&stop)) {
+		c = NEXT_CLIENT();
 		if (s->sref[0] == '\0' && open_one(s, c, &key) != 0) {
 			pause_ms(20);
 			continue;
 		}
 		send_one(s, c, &xml);
 	}
+#undef NEXT_CLIENT
+out:
 	ksef_buf_dispose(&xml);
 	ksef_pubkey_free(key);
-	ksef_client_free(c);
+	for (i = 0; i < opt.nodes; i++)
+		ksef_client_free(cs[i]);
 	return NULL;
 }
 
@@ -305,15 +328,40 @@ static struct ksefd_proc *running;
 
 static void kill_running(void)
 {
-	if (running != NULL)
-		ksefd_kill9(running);
+	unsigned i;
+
+	for (i = 0; running != NULL && i < opt.nodes; i++)
+		ksefd_kill9(&running[i]);
+}
+
+/* Whether the store is PostgreSQL: ksefd_pg.sh leaves the schema's name
+ * in the folder. Then there is no SQLite file to check. */
+static int store_is_pg(const char *data_dir)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/.pg-schema", data_dir);
+	return access(path, F_OK) == 0;
+}
+
+/* crash_integrity, or nothing to check on PostgreSQL (which was not
+ * killed). */
+static int integrity(const char *data_dir, int copy, char *why,
+		     size_t size)
+{
+	if (store_is_pg(data_dir)) {
+		snprintf(why, size, "n/a (PostgreSQL)");
+		return 0;
+	}
+	return crash_integrity(data_dir, copy, why, size);
 }
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: crash_load --cycles N [--data DIR] "
 		"[--journal FILE] [--threads T] [--kill-ms MIN-MAX] "
-		"[--settle SECONDS] [--size BYTES] [--seed SEED]\n"
+		"[--settle SECONDS] [--size BYTES] [--seed SEED] "
+		"[--nodes N]\n"
 		"       crash_load --check-only --data DIR --journal FILE "
 		"[--settle SECONDS]\n");
 	return 2;
@@ -347,6 +395,8 @@ static int parse_args(int argc, char **argv)
 			opt.cycles = (unsigned)strtoul(v, &end, 10);
 		else if (strcmp(k, "--threads") == 0)
 			opt.threads = (unsigned)strtoul(v, &end, 10);
+		else if (strcmp(k, "--nodes") == 0)
+			opt.nodes = (unsigned)strtoul(v, &end, 10);
 		else if (strcmp(k, "--settle") == 0)
 			opt.settle_s = (unsigned)strtoul(v, &end, 10);
 		else if (strcmp(k, "--size") == 0)
@@ -366,33 +416,48 @@ static int parse_args(int argc, char **argv)
 	if (opt.check_only)
 		return opt.data_dir && opt.journal ? 0 : -1;
 	if (opt.cycles < 1 || opt.threads < 1 || opt.threads > MAX_THREADS ||
+	    opt.nodes < 1 || opt.nodes > MAX_NODES ||
 	    opt.kill_min_ms > opt.kill_max_ms || opt.kill_max_ms > 600000 ||
 	    opt.size < KSEF_GEN_MIN_BYTES)
 		return -1;
 	return 0;
 }
 
-/* One crash: ksefd up on the data folder, the load, SIGKILL, the threads
- * told to stop once the server is gone, and the store checked. Returns
- * whether the crashed store passed its integrity check. */
+/* One crash: ksefd up on the data folder (every node that is down), the
+ * load, SIGKILL (to the one server, or to one node chosen at random while
+ * the others carry the load a while longer), the threads told to stop
+ * once it is gone, and the store checked. Returns whether the crashed
+ * store passed its integrity check. */
 static int one_cycle(struct ksefd_proc *p, struct sender *senders,
 		     const char *ksef_token, uint64_t *rng, double *restart_ms)
 {
 	struct login l;
-	unsigned i, kill_ms;
+	unsigned i, kill_ms, victim = 0, after_ms = 0;
 	size_t acked = 0, noanswer = 0, refused = 0;
 	double t0 = now_ms();
 	char why[256];
 	int ok;
 
-	ksefd_start(p, p->data_dir[0] ? p->data_dir : NULL, NULL);
+	for (i = 0; i < opt.nodes; i++) {
+		if (p[i].pid > 0)
+			continue;
+		ksefd_start(&p[i], p[i].data_dir[0] ? p[i].data_dir : NULL,
+			    NULL);
+		snprintf(base_url[i], sizeof(base_url[i]), "%s",
+			 p[i].base_url);
+	}
 	*restart_ms = now_ms() - t0;
-	login(&l, p, NIP, ksef_token);
-	snprintf(base_url, sizeof(base_url), "%s", p->base_url);
+	/* The token of a login on one node is good on every node. */
+	login(&l, &p[cycle % opt.nodes], NIP, ksef_token);
 	snprintf(access_token, sizeof(access_token), "%s",
 		 l.tokens->access_token->token);
 	kill_ms = opt.kill_min_ms + (unsigned)(rng_next(rng) %
 		(opt.kill_max_ms - opt.kill_min_ms + 1));
+	if (opt.nodes > 1) {
+		victim = (unsigned)(rng_next(rng) % opt.nodes);
+		after_ms = AFTER_MIN_MS + (unsigned)(rng_next(rng) %
+			(AFTER_MAX_MS - AFTER_MIN_MS + 1));
+	}
 	atomic_store(&stop, 0);
 	for (i = 0; i < opt.threads; i++) {
 		senders[i].acked = senders[i].noanswer = senders[i].refused = 0;
@@ -401,8 +466,12 @@ static int one_cycle(struct ksefd_proc *p, struct sender *senders,
 			fail_msg("cannot start a sending thread");
 	}
 	pause_ms((long)kill_ms);
-	ksefd_kill9(p);
-	/* Only now: until the kill the load must not slacken. */
+	ksefd_kill9(&p[victim]);
+	/* Only now: until the kill the load must not slacken. With several
+	 * nodes the survivors take it a while longer, so that what the dead
+	 * node had in hand meets their work. */
+	if (after_ms)
+		pause_ms((long)after_ms);
 	atomic_store(&stop, 1);
 	for (i = 0; i < opt.threads; i++) {
 		pthread_join(senders[i].tid, NULL);
@@ -411,16 +480,24 @@ static int one_cycle(struct ksefd_proc *p, struct sender *senders,
 		refused += senders[i].refused;
 	}
 	logout(&l);
-	ok = crash_integrity(p->data_dir, 1, why, sizeof(why)) == 0;
-	printf("cycle %u: killed %u ms into the load; 202: %zu, no answer: "
-	       "%zu, refused: %zu; integrity: %s\n", cycle, kill_ms, acked,
-	       noanswer, refused, ok ? "ok" : why);
+	ok = integrity(p[victim].data_dir, 1, why, sizeof(why)) == 0;
+	if (opt.nodes > 1)
+		printf("cycle %u: node %u of %u killed %u ms into the load, "
+		       "the others on for %u ms; 202: %zu, no answer: %zu, "
+		       "refused: %zu; integrity: %s\n", cycle, victim + 1,
+		       opt.nodes, kill_ms, after_ms, acked, noanswer, refused,
+		       ok && !store_is_pg(p[victim].data_dir) ? "ok" : why);
+	else
+		printf("cycle %u: killed %u ms into the load; 202: %zu, no "
+		       "answer: %zu, refused: %zu; integrity: %s\n", cycle,
+		       kill_ms, acked, noanswer, refused, ok ? "ok" : why);
 	fflush(stdout);
 	return ok;
 }
 
 /* The last start: recovery, every session closed and settled, the
- * journal checked against the server, a clean stop, the store checked. */
+ * journal checked against the server (the first node), a clean stop of
+ * every node, the store checked. */
 static int final_check(struct ksefd_proc *p, const char *jpath, char *tok,
 		       size_t toksize, unsigned *integrity_bad,
 		       unsigned *integrity_runs, double *worst_restart)
@@ -429,21 +506,30 @@ static int final_check(struct ksefd_proc *p, const char *jpath, char *tok,
 	struct login l;
 	char why[256] = "";
 	double t0 = now_ms();
-	int stop_status, final_ok, failed;
+	int stop_status = 0, final_ok, failed;
+	unsigned i;
 
-	ksefd_start(p, p->data_dir, NULL);
+	for (i = 0; i < opt.nodes; i++)
+		if (p[i].pid <= 0)
+			ksefd_start(&p[i], p[0].data_dir, NULL);
 	if (now_ms() - t0 > *worst_restart)
 		*worst_restart = now_ms() - t0;
 	if (tok[0] == '\0')
-		ksefd_token(p, NIP, "InvoiceWrite,InvoiceRead", tok, toksize);
-	login(&l, p, NIP, tok);
-	if (crash_check(&r, p, l.tokens->access_token->token, jpath,
+		ksefd_token(&p[0], NIP, "InvoiceWrite,InvoiceRead", tok,
+			    toksize);
+	login(&l, &p[0], NIP, tok);
+	if (crash_check(&r, &p[0], l.tokens->access_token->token, jpath,
 			opt.settle_s) != 0)
 		return 2;
 	logout(&l);
-	stop_status = ksefd_stop(p);
+	for (i = 0; i < opt.nodes; i++) {
+		int st = ksefd_stop(&p[i]);
+
+		if (st != 0)
+			stop_status = st;
+	}
 	(*integrity_runs)++;
-	final_ok = crash_integrity(p->data_dir, 0, why, sizeof(why)) == 0;
+	final_ok = integrity(p[0].data_dir, 0, why, sizeof(why)) == 0;
 	if (!final_ok)
 		(*integrity_bad)++;
 
@@ -451,6 +537,9 @@ static int final_check(struct ksefd_proc *p, const char *jpath, char *tok,
 		 r.inconsistent || r.open_left || *integrity_bad ||
 		 stop_status != 0;
 	printf("cycles:             %u\n", opt.cycles);
+	if (opt.nodes > 1)
+		printf("nodes:              %u, one killed a cycle\n",
+		       opt.nodes);
 	printf("sessions:           %zu, %zu closed under load (%zu "
 	       "without a 204)\n", r.sessions, r.closes, r.closes_failed);
 	printf("acknowledged:       %zu (202)\n", r.acked);
@@ -463,10 +552,13 @@ static int final_check(struct ksefd_proc *p, const char *jpath, char *tok,
 	printf("wrong verdict:      %zu\n", r.rejected);
 	printf("inconsistent:       %zu\n", r.inconsistent);
 	printf("sessions unsettled: %zu\n", r.open_left);
-	printf("integrity:          %s (%u checks, %u failed%s%s)\n",
-	       *integrity_bad ? "FAILED" : "ok", *integrity_runs,
-	       *integrity_bad, final_ok ? "" : "; final: ",
-	       final_ok ? "" : why);
+	if (store_is_pg(p[0].data_dir))
+		printf("integrity:          n/a (PostgreSQL, not killed)\n");
+	else
+		printf("integrity:          %s (%u checks, %u failed%s%s)\n",
+		       *integrity_bad ? "FAILED" : "ok", *integrity_runs,
+		       *integrity_bad, final_ok ? "" : "; final: ",
+		       final_ok ? "" : why);
 	printf("restart:            longest %.0f ms; final stop: exit %d\n",
 	       *worst_restart, stop_status);
 	printf("result:             %s\n", failed ? "FAIL" : "PASS");
@@ -476,7 +568,8 @@ static int final_check(struct ksefd_proc *p, const char *jpath, char *tok,
 int main(int argc, char **argv)
 {
 	struct sender senders[MAX_THREADS];
-	static struct ksefd_proc p; /* outlives main() for kill_running() */
+	/* outlive main() for kill_running() */
+	static struct ksefd_proc p[MAX_NODES];
 	char tok[256] = "", jpath[512];
 	unsigned i, integrity_bad = 0, integrity_runs = 0;
 	uint64_t rng;
@@ -492,8 +585,8 @@ int main(int argc, char **argv)
 	rng = opt.seed;
 	if (ksef_global_init() != 0)
 		return 1;
-	memset(&p, 0, sizeof(p));
-	running = &p;
+	memset(p, 0, sizeof(p));
+	running = p;
 	atexit(kill_running);
 	memset(senders, 0, sizeof(senders));
 	if (opt.data_dir != NULL) {
@@ -504,7 +597,8 @@ int main(int argc, char **argv)
 				strerror(errno));
 			return 2;
 		}
-		snprintf(p.data_dir, sizeof(p.data_dir), "%s", opt.data_dir);
+		snprintf(p[0].data_dir, sizeof(p[0].data_dir), "%s",
+			 opt.data_dir);
 	}
 	if (opt.check_only) {
 		char why[256];
@@ -512,31 +606,46 @@ int main(int argc, char **argv)
 		/* A store that fails its check may not let ksefd start; say
 		 * so rather than fail on the start. */
 		snprintf(jpath, sizeof(jpath), "%s", opt.journal);
-		if (crash_integrity(p.data_dir, 1, why, sizeof(why)) != 0) {
+		if (integrity(p[0].data_dir, 1, why, sizeof(why)) != 0) {
 			printf("integrity:          FAILED (%s)\n"
 			       "result:             FAIL\n", why);
 			return 1;
 		}
 		integrity_runs++;
-		return final_check(&p, jpath, tok, sizeof(tok),
+		return final_check(p, jpath, tok, sizeof(tok),
 				   &integrity_bad, &integrity_runs,
 				   &worst_restart);
 	}
 	printf("crash test: %u cycles, %u sessions at a time, kill after "
-	       "%u-%u ms of load, invoices of ~%zu bytes, seed %" PRIu64 "\n",
-	       opt.cycles, opt.threads, opt.kill_min_ms, opt.kill_max_ms,
-	       opt.size, opt.seed);
+	       "%u-%u ms of load, invoices of ~%zu bytes, seed %" PRIu64 "%s"
+	       "\n", opt.cycles, opt.threads, opt.kill_min_ms,
+	       opt.kill_max_ms, opt.size, opt.seed,
+	       opt.nodes > 1 ? ", several nodes" : "");
 	fflush(stdout);
 
 	/* The token is stored in the data folder, so it is made once, with
 	 * a first server up (the harness runs the command in its folder). */
-	ksefd_start(&p, p.data_dir[0] ? p.data_dir : NULL, NULL);
-	ksefd_token(&p, NIP, "InvoiceWrite,InvoiceRead", tok, sizeof(tok));
-	ksefd_stop(&p);
+	ksefd_start(&p[0], p[0].data_dir[0] ? p[0].data_dir : NULL, NULL);
+	ksefd_token(&p[0], NIP, "InvoiceWrite,InvoiceRead", tok, sizeof(tok));
+	ksefd_stop(&p[0]);
+	if (opt.nodes > 1 && !store_is_pg(p[0].data_dir)) {
+		fprintf(stderr, "crash_load: --nodes needs a store that "
+			"several ksefd share (PostgreSQL: KSEFD="
+			"tests/support/ksefd_pg.sh)\n");
+		if (opt.data_dir == NULL)
+			ksefd_cleanup(&p[0]);
+		return 2;
+	}
+	/* Every node serves the same folder, and so (ksefd_pg.sh) the same
+	 * schema. */
+	for (i = 1; i < opt.nodes; i++)
+		snprintf(p[i].data_dir, sizeof(p[i].data_dir), "%s",
+			 p[0].data_dir);
 	if (opt.journal != NULL)
 		snprintf(jpath, sizeof(jpath), "%s", opt.journal);
 	else
-		snprintf(jpath, sizeof(jpath), "%s/crash-journal", p.data_dir);
+		snprintf(jpath, sizeof(jpath), "%s/crash-journal",
+			 p[0].data_dir);
 	journal = fopen(jpath, "a");
 	if (journal == NULL) {
 		fprintf(stderr, "crash_load: %s: %s\n", jpath, strerror(errno));
@@ -546,7 +655,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < opt.threads; i++)
 			senders[i].rng = rng_next(&rng);
 		integrity_runs++;
-		if (!one_cycle(&p, senders, tok, &rng, &restart_ms))
+		if (!one_cycle(p, senders, tok, &rng, &restart_ms))
 			integrity_bad++;
 		if (cycle > 1 && restart_ms > worst_restart)
 			worst_restart = restart_ms;
@@ -557,13 +666,13 @@ int main(int argc, char **argv)
 	for (i = 0; i < opt.threads; i++)
 		drop_session(&senders[i]);
 
-	rc = final_check(&p, jpath, tok, sizeof(tok), &integrity_bad,
+	rc = final_check(p, jpath, tok, sizeof(tok), &integrity_bad,
 			 &integrity_runs, &worst_restart);
 	if (rc == 0 && opt.data_dir == NULL)
-		ksefd_cleanup(&p);
+		ksefd_cleanup(&p[0]);
 	else if (rc != 0)
 		fprintf(stderr, "crash_load: data folder and journal kept: %s, "
-			"%s\n", p.data_dir, jpath);
+			"%s\n", p[0].data_dir, jpath);
 	ksef_global_cleanup();
 	return rc;
 }

@@ -86,4 +86,42 @@ check "a session UPO and nine invoice UPOs" 0 \
 	test "$(ls "$WORK/upo0" | wc -l)" -eq 10
 check "the UPOs are the same bytes from every node" 0 bash -c \
 	"diff -r '$WORK/upo0' '$WORK/upo1' && diff -r '$WORK/upo0' '$WORK/upo2'"
+
+# Rate limits hold across the nodes (docs/store.md): each node counts the
+# nodes serving the store and lets a key through to its share of each
+# limit, rounded up, so that three together let through what one would.
+for i in 0 1 2; do
+	check "node $((i + 1)) counts three nodes" 0 bash -c "
+		for t in \$(seq 50); do
+			curl -sf '${bases[$i]%/v2}/metrics' | grep -qx 'ksefd_nodes 3' && exit 0
+			sleep 0.2
+		done; exit 1"
+done
+check "the context's own limit of 9 a minute" 0 "$KSEF" limits set rate \
+	--group other --per-second 9 --per-minute 9 --per-hour 120
+# Each node forgets the contexts' limits it cached at its next tick.
+sleep 1
+access=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['accessToken']['token'])" "$state")
+# hit N PATH NODE...: N requests of PATH, each to the next of the nodes
+# given; the answers' status codes, a line each, in $WORK/codes.
+hit() {
+	local n=$1 path=$2 k
+	shift 2
+	local nodes=("$@")
+	: >"$WORK/codes"
+	for k in $(seq 0 $((n - 1))); do
+		curl -s -o "$WORK/body" -w '%{http_code}\n' \
+			-H "Authorization: Bearer $access" \
+			"${bases[${nodes[$((k % ${#nodes[@]}))]}]}$path" >>"$WORK/codes"
+	done
+}
+hit 30 /limits/subject 0 1 2
+check "round robin over three nodes: 9 of 30 let through" 0 \
+	test "$(grep -c '^200$' "$WORK/codes")" -eq 9
+check "the other 21 answered 429" 0 \
+	test "$(grep -c '^429$' "$WORK/codes")" -eq 21
+expect "the 429 names the whole limit" body "limit 9 żądań na minutę"
+hit 10 /limits/context 1
+check "all to one node: its share, 3 of 10" 0 \
+	test "$(grep -c '^200$' "$WORK/codes")" -eq 3
 finish

@@ -336,6 +336,36 @@ static void readers_racing_changes_never_keep_an_old_view(void **state)
 	assert_int_equal(v.online.max_invoices, 40);
 }
 
+/* Two caches over one store: two nodes. A change made through one is
+ * seen by the other once it forgets what it cached. */
+static void a_change_by_another_node_is_seen_after_forget_all(void **state)
+{
+	struct fixture *f = *state;
+	static const store_session_limits on = { 40, 2, 4 };
+	ctx_limits *other = NULL;
+	ctx_limits_view v;
+	ksef_error err;
+
+	assert_int_equal(ctx_limits_new(&other, f->st, &defaults, 0), 0);
+	assert_int_equal(ctx_limits_get(other, "Nip", "5265877635", &v, &err),
+			 0);
+	assert_false(v.session_set);
+	assert_int_equal(ctx_limits_set_session(f->cl, "Nip", "5265877635",
+						&on, &on, &err), 0);
+	/* Still the cached view: the change went through the first. */
+	assert_int_equal(ctx_limits_get(other, "Nip", "5265877635", &v, &err),
+			 0);
+	assert_false(v.session_set);
+	ctx_limits_forget_all(other);
+	assert_int_equal(ctx_limits_cached(other), 0);
+	assert_int_equal(ctx_limits_get(other, "Nip", "5265877635", &v, &err),
+			 0);
+	assert_true(v.session_set);
+	assert_int_equal(v.online.max_invoices, 40);
+	ctx_limits_forget_all(NULL);
+	ctx_limits_free(other);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -350,6 +380,7 @@ int main(void)
 		T(the_cache_holds_at_most_its_bound),
 		T(bad_arguments_are_refused),
 		T(readers_racing_changes_never_keep_an_old_view),
+		T(a_change_by_another_node_is_seen_after_forget_all),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -650,6 +650,62 @@ static void concurrent_checks_let_exactly_the_limit_in(void **state)
 	ratelimit_free(rl);
 }
 
+/* Three nodes share the limits: each lets through its third of every
+ * window, rounded up, so that three together let through 10 + 2 at most
+ * of "other"'s 10 a second, and the 429 names the whole limit. */
+static void nodes_share_each_limit_rounded_up(void **state)
+{
+	ratelimit *n[3];
+	ratelimit_block b;
+	int i, allowed = 0, r;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		n[i] = enabled_limiter();
+		assert_int_equal(ratelimit_nodes(n[i]), 1);
+		ratelimit_set_nodes(n[i], 3);
+		assert_int_equal(ratelimit_nodes(n[i]), 3);
+	}
+	/* A balancer's round robin: 30 requests in one millisecond. */
+	for (i = 0; i < 30; i++) {
+		r = ratelimit_check_ex(n[i % 3], RATELIMIT_OTHER, "k", T0, &b);
+		assert_true(r == 0 || r == 1);
+		allowed += r == 0;
+		if (r == 1) {
+			assert_int_equal(b.limit, 10);
+			assert_int_equal(b.window, RATELIMIT_SECOND);
+		}
+	}
+	assert_int_equal(allowed, 12);
+	/* All to one node: its share only. */
+	allow_n(n[0], RATELIMIT_OTHER, "solo", 4, T0, 0);
+	assert_int_equal(ratelimit_check(n[0], RATELIMIT_OTHER, "solo", T0,
+					 NULL), 1);
+	/* A node that is alone again takes the whole limit, and the key's
+	 * history counts: 4 made, 6 more. */
+	ratelimit_set_nodes(n[1], 0);
+	assert_int_equal(ratelimit_nodes(n[1]), 1);
+	allow_n(n[1], RATELIMIT_OTHER, "two", 4, T0, 0);
+	ratelimit_set_nodes(n[1], 1);
+	allow_n(n[1], RATELIMIT_OTHER, "two", 6, T0, 0);
+	assert_int_equal(ratelimit_check(n[1], RATELIMIT_OTHER, "two", T0,
+					 NULL), 1);
+	/* A context's own limits are shared the same way. */
+	{
+		ratelimit_limits own = { 1, 0, 0 };
+
+		assert_int_equal(ratelimit_check_with(n[2], RATELIMIT_OTHER,
+						      "own", &own, T0, NULL),
+				 0);
+		assert_int_equal(ratelimit_check_with(n[2], RATELIMIT_OTHER,
+						      "own", &own, T0, NULL),
+				 1);
+	}
+	for (i = 0; i < 3; i++)
+		ratelimit_free(n[i]);
+	assert_int_equal(ratelimit_nodes(NULL), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,6 +735,7 @@ int main(void)
 		cmocka_unit_test(
 			a_contexts_own_limits_apply_while_the_limiter_is_off),
 		cmocka_unit_test(new_limits_lift_a_block_and_its_strikes),
+		cmocka_unit_test(nodes_share_each_limit_rounded_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
