@@ -42,7 +42,8 @@
 #define KSEFD_CONNECTIONS_PER_IP 64
 
 static const char usage_text[] =
-"usage: bench_ksefd --base-url URL --nip NIP --token TOKEN [options]\n"
+"usage: bench_ksefd --base-url URL[,URL...] --nip NIP --token TOKEN [options]\n"
+"  (several URLs: nodes on one store; each client goes to the next)\n"
 "  --invoices N         closed loop: invoices in all (default 2000)\n"
 "  --threads T          sessions (default 8)\n"
 "  --in-flight N        closed loop: sender threads a session, each on its\n"
@@ -61,7 +62,10 @@ static const char usage_text[] =
 "                       invoice and session UPOs, session invoice\n"
 "                       listings (default 0: none)\n"
 "  --downloaders W      their threads (default 8)\n"
-"  --server-pid PID     read the server's CPU and memory from /proc\n"
+"  --server-pid PID[,PID...] read the server's (the nodes' summed) CPU\n"
+"                       and memory from /proc\n"
+"  --db-pid PID         the database's postmaster: its and its\n"
+"                       children's CPU, per invoice\n"
 "  --scratch-dir DIR    where the SQLite ceiling's file goes (default\n"
 "                       $TMPDIR or /tmp; use the server's disk)\n"
 "  --verify-invoices N  verify-only ceiling's invoices (0 skips it;\n"
@@ -83,7 +87,8 @@ struct options {
 	size_t download_rate;
 	double rates[MAX_RATES], duration, await_timeout;
 	size_t rate_count;
-	long server_pid;
+	long server_pid, db_pid;
+	const char *server_pids;
 	uint64_t seed;
 	int have_seed;
 	const char *scratch, *schemas, *json;
@@ -179,9 +184,15 @@ static int parse_args(struct options *o, int argc, char **argv)
 			if (parse_size(&o->downloaders, val, 1, 256))
 				return -1;
 		} else if (strcmp(k, "--server-pid") == 0) {
+			/* One pid, or the nodes' (comma-separated). */
+			if (proc_watch(val, o->db_pid) != 0)
+				return -1;
+			o->server_pids = val;
+			o->server_pid = strtol(val, NULL, 10);
+		} else if (strcmp(k, "--db-pid") == 0) {
 			if (parse_size(&v, val, 1, 0x7fffffff))
 				return -1;
-			o->server_pid = (long)v;
+			o->db_pid = (long)v;
 		} else if (strcmp(k, "--scratch-dir") == 0) o->scratch = val;
 		else if (strcmp(k, "--verify-invoices") == 0) {
 			if (parse_size(&v, val, 0, 1000000))
@@ -212,6 +223,9 @@ static int parse_args(struct options *o, int argc, char **argv)
 			return -1;
 	}
 	if (o->t.base_url == NULL || o->t.nip == NULL || o->t.token == NULL)
+		return -1;
+	/* --db-pid may come after --server-pid. */
+	if (o->server_pids != NULL && proc_watch(o->server_pids, o->db_pid))
 		return -1;
 	if (o->rate_count == 0 && o->invoices < o->threads)
 		return -1;

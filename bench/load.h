@@ -84,14 +84,24 @@ int load_session_await(struct tally *statuses, size_t *pages,
 		       ksef_client *c, const char *session_ref,
 		       size_t expected);
 
-/* A server's CPU time and memory at one moment, from /proc/PID. */
+/* A server's CPU time and memory at one moment, from /proc/PID: of
+ * every process proc_watch() named (the nodes of a run on several), and
+ * of the database's processes when it named one. */
 struct proc_sample {
 	int ok;          /* 0: no pid given, or /proc could not be read */
 	double cpu_s;    /* utime + stime of all its threads */
 	long rss_kb;     /* VmRSS */
 	long hwm_kb;     /* VmHWM: the peak RSS since it started */
+	int db_ok;       /* a database was watched */
+	double db_cpu_s; /* its processes' CPU that the phase may count */
 };
 
+/* The servers to sample (the pids of a comma-separated list, at most 16)
+ * and the database's postmaster (0: none), whose children are its
+ * backends. 0, or -1 for a bad list. */
+int proc_watch(const char *pids, long db_pid);
+/* A sample of what proc_watch() named; pid is the first server's (0: no
+ * server, the sample is not ok). */
 void proc_sample(struct proc_sample *out, long pid);
 
 /* What a load phase reports about the server. */
@@ -100,6 +110,9 @@ struct server_use {
 	double cpu_s;          /* CPU the server spent in the phase */
 	double cpu_us_per_inv; /* that, per invoice sent */
 	long rss_kb, hwm_kb;   /* at the phase's end */
+	int db_ok;
+	double db_cpu_s;       /* CPU the database spent in the phase */
+	double db_us_per_inv;
 };
 
 void server_use_between(struct server_use *out,

@@ -5,6 +5,7 @@
  * final status back through the session's invoice listing, as a client
  * that polls in bulk would. It also keeps the tallies of status codes.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,10 +59,27 @@ size_t tally_count(const struct tally *t, int code)
 
 ksef_client *load_client_new(const struct target *t)
 {
+	/* Several nodes (a comma-separated base_url): each new client goes
+	 * to the next, as a balancer spreads connections. */
+	static atomic_uint next;
 	ksef_client_options o = KSEF_CLIENT_OPTIONS_INIT;
 	ksef_client *c = NULL;
+	char url[256];
+	const char *p = t->base_url, *comma;
+	unsigned n = 1, k;
+	size_t len;
 
-	o.base_url = t->base_url;
+	for (comma = strchr(p, ','); comma; comma = strchr(comma + 1, ','))
+		n++;
+	k = atomic_fetch_add(&next, 1) % n;
+	while (k-- > 0)
+		p = strchr(p, ',') + 1;
+	len = (comma = strchr(p, ',')) ? (size_t)(comma - p) : strlen(p);
+	if (len >= sizeof(url))
+		return NULL;
+	memcpy(url, p, len);
+	url[len] = '\0';
+	o.base_url = url;
 	if (ksef_client_new(&c, &o, NULL) != 0)
 		return NULL;
 	if (t->access_token[0] &&

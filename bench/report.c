@@ -36,6 +36,10 @@ static void print_use(FILE *f, const struct server_use *u)
 	fprintf(f, "(%.2f s in the phase)\n", u->cpu_s);
 	fprintf(f, "  %-28s RSS %.1f MB, peak (VmHWM) %.1f MB\n",
 		"server memory", u->rss_kb / 1024.0, u->hwm_kb / 1024.0);
+	if (u->db_ok) {
+		row(f, "database CPU", u->db_us_per_inv, "µs/invoice");
+		fprintf(f, "(%.2f s in the phase)\n", u->db_cpu_s);
+	}
 }
 
 static double verify_rate(const struct run_report *r)
@@ -238,6 +242,9 @@ static void json_use(FILE *f, const struct server_use *u)
 	fprintf(f, "\"server_cpu_us_per_invoice\": %.1f, \"server_cpu_s\": "
 		"%.3f, \"server_rss_kb\": %ld, \"server_hwm_kb\": %ld",
 		u->cpu_us_per_inv, u->cpu_s, u->rss_kb, u->hwm_kb);
+	if (u->db_ok)
+		fprintf(f, ", \"db_cpu_us_per_invoice\": %.1f, "
+			"\"db_cpu_s\": %.3f", u->db_us_per_inv, u->db_cpu_s);
 }
 
 static void json_closed(FILE *f, const struct run_report *r)

@@ -287,6 +287,66 @@ static int run_op(struct conn *w, struct op *op, ksef_error *e)
 	}
 }
 
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * On a store that several processes share, lock the session rows that
+ * the ops from `from` on will lock (an invoice's slot, a close), in one
+ * order for every process, before any of them runs. Two nodes' batches
+ * that take invoices for the same sessions then wait for each other's
+ * commit instead of each locking one row and waiting for the other's:
+ * a deadlock, which PostgreSQL finds only after deadlock_timeout (a
+ * second by default), and then retries. Without memory for the list,
+ * the ops lock their rows as they run.
+ */
+static int prelock(struct conn *w, struct op *from, ksef_error *e)
+{
+	const char **keys;
+	struct op *op;
+	size_t n = 0, i;
+	int error = 0;
+
+	if (!w->engine->shared)
+		return 0;
+	for (op = from; op != NULL; op = op->next)
+		n += op->lock_key != NULL;
+	if (n == 0 || (keys = malloc(n * sizeof(*keys))) == NULL)
+		return 0;
+	for (n = 0, op = from; op != NULL; op = op->next)
+		if (op->lock_key != NULL)
+			keys[n++] = op->lock_key;
+	qsort(keys, n, sizeof(*keys), by_key);
+	for (i = 0; i < n && error >= 0; i++)
+		if (i == 0 || strcmp(keys[i], keys[i - 1]) != 0)
+			error = sql_lookup(w, Q_SESSION_LOCK,
+					   ARGS(ARG_TEXT(keys[i])), NULL,
+					   NULL, e);
+	free(keys);
+	return error < 0 ? -1 : 0;
+}
+
+/* BEGIN, and the batch's session rows from `from` on (prelock), tried
+ * again after a deadlock or a serialisation failure. */
+static int begin(struct conn *w, struct op *from, ksef_error *e)
+{
+	int tries = 0;
+
+	for (;;) {
+		if (sql_run(w, Q_BEGIN, e) < 0)
+			return -1;
+		if (prelock(w, from, e) == 0)
+			return 0;
+		if (w->engine->in_transaction(w))
+			sql_run(w, Q_ROLLBACK, NULL);
+		if (++tries >= SQL_OP_TRIES || w->engine->retryable == NULL ||
+		    !w->engine->retryable(w))
+			return -1;
+	}
+}
+
 /* Run the batch; returns 1 when its transaction committed, 0 when a
  * failure lost it (or part of it). */
 static int run_batch(struct conn *w, struct op *batch)
@@ -297,7 +357,7 @@ static int run_batch(struct conn *w, struct op *batch)
 
 	for (op = batch; op != NULL; op = op->next) {
 		if (first == NULL) {
-			if (sql_run(w, Q_BEGIN, &e) < 0) {
+			if (begin(w, op, &e) < 0) {
 				/* Another process holds the lock past the
 				 * busy timeout, or the server is gone:
 				 * nothing here can run. */
@@ -469,7 +529,20 @@ static int enqueue(store *st, struct op *op)
 
 int sql_submit(store *st, op_fn fn, void *arg, ksef_error *err)
 {
-	struct op op = { fn, arg, err, 0, 0, NULL, NULL, NULL };
+	return sql_submit_locking(st, fn, arg, NULL, err);
+}
+
+int sql_submit_async(store *st, op_fn fn, void *arg, ksef_error *err,
+		     store_done_fn *complete, void *complete_arg)
+{
+	return sql_submit_async_locking(st, fn, arg, NULL, err, complete,
+					complete_arg);
+}
+
+int sql_submit_locking(store *st, op_fn fn, void *arg, const char *lock_key,
+		       ksef_error *err)
+{
+	struct op op = { fn, arg, err, 0, 0, NULL, NULL, NULL, lock_key };
 	int error;
 
 	pthread_mutex_lock(&st->lock);
@@ -483,8 +556,9 @@ int sql_submit(store *st, op_fn fn, void *arg, ksef_error *err)
 	return op.result;
 }
 
-int sql_submit_async(store *st, op_fn fn, void *arg, ksef_error *err,
-		     store_done_fn *complete, void *complete_arg)
+int sql_submit_async_locking(store *st, op_fn fn, void *arg,
+			     const char *lock_key, ksef_error *err,
+			     store_done_fn *complete, void *complete_arg)
 {
 	struct op *op = malloc(sizeof(*op));
 	int error;
@@ -492,7 +566,7 @@ int sql_submit_async(store *st, op_fn fn, void *arg, ksef_error *err,
 	if (op == NULL)
 		return sql_fail(err, STORE_NO_MEMORY, "out of memory");
 	*op = (struct op){ fn, arg, err, 0, 0, complete, complete_arg,
-			   NULL };
+			   NULL, lock_key };
 	pthread_mutex_lock(&st->lock);
 	error = enqueue(st, op);
 	pthread_mutex_unlock(&st->lock);

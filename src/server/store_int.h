@@ -97,6 +97,8 @@ enum query {
 	Q_NODES,
 	/* take a claim between processes (store_claim_take; PostgreSQL) */
 	Q_CLAIM,
+	/* lock a session's row for the batch (store_core.c's prelock) */
+	Q_SESSION_LOCK,
 	Q_COUNT
 };
 
@@ -232,6 +234,9 @@ struct op {
 	store_done_fn *complete;      /* NULL: a caller waits */
 	void *complete_arg;
 	struct op *next;
+	/* The session whose row the op locks (NULL: none): on a shared
+	 * store the batch takes these first, in one order (store_core.c). */
+	const char *lock_key;
 };
 
 struct store {
@@ -410,6 +415,13 @@ int sql_purge(store *st, enum query q, int64_t a1, int64_t a2, int *count,
  * live until then. */
 int sql_submit_async(store *st, op_fn fn, void *arg, ksef_error *err,
 		     store_done_fn *complete, void *complete_arg);
+/* sql_submit() and sql_submit_async() of an op that locks the row of
+ * session `lock_key` (which must live as long as the op). */
+int sql_submit_locking(store *st, op_fn fn, void *arg, const char *lock_key,
+		       ksef_error *err);
+int sql_submit_async_locking(store *st, op_fn fn, void *arg,
+			     const char *lock_key, ksef_error *err,
+			     store_done_fn *complete, void *complete_arg);
 
 /* A write that is one UPDATE of the row ?1 names (see sql_update()). The
  * parameters live in the caller's frame, which waits in sql_submit(). */

@@ -501,8 +501,9 @@ store_result store_invoice_add(store *st, store_invoice *inv,
 					session_status, sql_clock_ms() };
 	call->done = done;
 	call->arg = arg;
-	if ((error = sql_submit_async(st, op_invoice_add, &call->args, err,
-				      add_done, call)) < 0)
+	if ((error = sql_submit_async_locking(st, op_invoice_add, &call->args,
+					      inv->session_ref, err, add_done,
+					      call)) < 0)
 		free(call);
 	return error;
 }

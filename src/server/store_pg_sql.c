@@ -273,6 +273,7 @@ const char *const sql_pg_queries[Q_COUNT] = {
 	/* Held by the claim's connection until it closes: a node that dies
 	 * drops its claims with its connections. */
 	[Q_CLAIM] = "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
+	[Q_SESSION_LOCK] = "SELECT 1 FROM sessions WHERE ref = $1 FOR UPDATE",
 	[Q_FAULT_COUNT_SET] =
 		"INSERT INTO fault_counts (version, rule, fired)"
 		" VALUES ($1, $2, $3) ON CONFLICT (version, rule) DO UPDATE SET"

@@ -1021,6 +1021,8 @@ const struct query_text sql_queries[Q_COUNT] = {
 	 * ever running a transaction that store_hwm_ms must wait for. */
 	[Q_OTHER_WRITERS] = { "read other writers", "SELECT NULL" },
 	[Q_NODES] = { "count the nodes", "SELECT 1" },
+	[Q_SESSION_LOCK] = { "lock a session",
+		"SELECT 1 FROM sessions WHERE ref = ?1" },
 	/* Nor takes another process a claim (store_claim_take). */
 	[Q_CLAIM] = { "take a claim", "SELECT 1" },
 	/* KSeF certificates (store_certs_sql.h) */

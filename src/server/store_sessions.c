@@ -134,7 +134,7 @@ store_result store_session_close(store *st, const char *ref, int64_t now_ms,
 
 	if (ref == NULL)
 		return sql_fail(err, STORE_INVALID, "no session given");
-	error = sql_submit(st, op_session_close, &a, err);
+	error = sql_submit_locking(st, op_session_close, &a, a.ref, err);
 	if (status != NULL)
 		*status = error == 0 ? 170 : a.status;
 	return error;
