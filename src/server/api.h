@@ -227,6 +227,11 @@ struct ring_key *api_server_key(struct request *req, unsigned usage,
  * answers 21173 ("... nie została <verb>.") and returns -1. Another
  * context's session is "not found", so its existence leaks nothing. */
 int api_load_session(struct request *req, store_session *s, const char *verb);
+/* Whether a store read failed as the store's own failure (a lost
+ * connection, an I/O error), neither a row nor "no such row": then it
+ * answers 500 (errors_internal) and returns 1, so that a client is never
+ * told "not found" of what may well exist. */
+int api_store_failed(struct request *req, int rc, const ksef_error *err);
 
 /* The paging of a list by page number: pageOffset (from 0) and pageSize
  * (10..max_size, default 10) into the rows to skip and take. 0, or -1

@@ -353,7 +353,12 @@ static json_t *auth_json(const store_auth *op)
 /* The operation the request's token belongs to; answers 21304 if gone. */
 static int load_op(struct request *req, const char *ref, store_auth *op)
 {
-	if (store_auth_get(req->srv->store, ref, op, NULL) != 0) {
+	ksef_error err;
+	int rc = store_auth_get(req->srv->store, ref, op, &err);
+
+	if (api_store_failed(req, rc, &err))
+		return -1;
+	if (rc != 0) {
 		errors_reply(req, 400, 21304, "Operacja uwierzytelniania o "
 			"numerze referencyjnym %s nie została znaleziona.", ref);
 		return -1;
@@ -396,10 +401,15 @@ void api_auth_status(struct request *req)
 static int token_still_valid(struct request *req, const store_auth *op,
 			     store_token *tok)
 {
+	ksef_error err;
+	int rc;
+
 	if (op->token_ref[0] == '\0')
 		return 1;
-	if (store_token_get(req->srv->store, op->token_ref, tok, NULL) != 0 ||
-	    strcmp(tok->status, "Active") != 0) {
+	rc = store_token_get(req->srv->store, op->token_ref, tok, &err);
+	if (api_store_failed(req, rc, &err))
+		return 0;
+	if (rc != 0 || strcmp(tok->status, "Active") != 0) {
 		errors_reply(req, 400, 21301, "Token KSeF został unieważniony.");
 		return 0;
 	}
@@ -576,9 +586,11 @@ static void revoke(struct request *req, const char *ref)
 {
 	store_auth op;
 	ksef_error err;
+	int rc = store_auth_get(req->srv->store, ref, &op, &err);
 
-	if (store_auth_get(req->srv->store, ref, &op, NULL) != 0 ||
-	    strcmp(op.ctx_type, req->claims.context_type) != 0 ||
+	if (api_store_failed(req, rc, &err))
+		return;
+	if (rc != 0 || strcmp(op.ctx_type, req->claims.context_type) != 0 ||
 	    strcmp(op.ctx_value, req->claims.context_value) != 0) {
 		errors_reply(req, 400, 21405, "Sesja uwierzytelniania o numerze "
 			"referencyjnym %s nie została znaleziona.", ref);

@@ -201,13 +201,16 @@ static unsigned part_target(struct request *req, store_session *s,
 	size_t n = 0, i;
 	char *end;
 	long ord;
+	int rc;
 
 	if (presign_check(req) != 0)
 		return 403;
 	ord = strtol(req->params[1], &end, 10);
-	if (*end != '\0' || ord < 1 || ord > BATCH_MAX_PARTS ||
-	    store_session_get(req->srv->store, req->params[0], s, NULL) != 0)
+	if (*end != '\0' || ord < 1 || ord > BATCH_MAX_PARTS)
 		return 404;
+	rc = store_session_get(req->srv->store, req->params[0], s, NULL);
+	if (rc != STORE_OK)
+		return rc == STORE_NOT_FOUND ? 404 : 500;
 	if (s->status != 100)
 		return 403;
 	if (store_batch_parts(req->srv->store, s->ref, &parts, &n, NULL) != 0)
@@ -257,10 +260,13 @@ void api_batch_part_put(struct request *req)
 	store_batch_part part;
 	ksef_error err;
 	unsigned st;
+	int rc;
 
 	if (req->upload == NULL) {
 		st = part_target(req, &s, &part);
-		if (st == 403 || st == 0)
+		if (st == 500)
+			errors_internal(req, NULL);
+		else if (st == 403 || st == 0)
 			errors_forbidden(req, "insufficient-resource-access",
 				"Odnośnik jest nieprawidłowy, wygasł albo sesja "
 				"nie przyjmuje już części.", NULL);
@@ -271,8 +277,10 @@ void api_batch_part_put(struct request *req)
 	}
 	/* The link held when the upload began: it completes, even if it
 	 * has expired meanwhile (sesja-wsadowa.md). */
-	if (store_session_get(req->srv->store, req->params[0], &s, NULL) != 0 ||
-	    s.status != 100) {
+	rc = store_session_get(req->srv->store, req->params[0], &s, &err);
+	if (api_store_failed(req, rc, &err))
+		return;
+	if (rc != 0 || s.status != 100) {
 		errors_forbidden(req, "insufficient-resource-access", "Sesja "
 			"nie przyjmuje już części.", NULL);
 		return;

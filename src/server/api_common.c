@@ -449,15 +449,28 @@ static int sees_session(struct request *req, const store_session *s)
 	       strcmp(op.subject_value, s->subject_value) == 0;
 }
 
+int api_store_failed(struct request *req, int rc, const ksef_error *err)
+{
+	if (rc == STORE_OK || rc == STORE_NOT_FOUND)
+		return 0;
+	errors_internal(req, err);
+	return 1;
+}
+
 int api_load_session(struct request *req, store_session *s, const char *verb)
 {
 	const char *ref = req->params[0];
+	ksef_error err;
+	int rc;
 
 	if (api_param_refnum(req, 0) != 0)
 		return -1;
+	rc = store_session_get(req->srv->store, ref, s, &err);
+	if (api_store_failed(req, rc, &err))
+		return -1;
 	/* Another subject's session is answered as one that does not
 	 * exist: its number tells a caller nothing. */
-	if (store_session_get(req->srv->store, ref, s, NULL) != 0 ||
+	if (rc != 0 ||
 	    strcmp(s->ctx_type, req->claims.context_type) != 0 ||
 	    strcmp(s->ctx_value, req->claims.context_value) != 0 ||
 	    !sees_session(req, s)) {

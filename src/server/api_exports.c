@@ -195,7 +195,8 @@ void api_invoices_export_status(struct request *req)
 	store_export *e;
 	int64_t now = server_now_ms(), expires, until;
 	json_t *out, *pkg;
-	int status;
+	ksef_error err;
+	int status, rc;
 
 	if (api_param_refnum(req, 0) != 0)
 		return;
@@ -203,8 +204,10 @@ void api_invoices_export_status(struct request *req)
 		errors_internal(req, NULL);
 		return;
 	}
-	if (store_export_get(req->srv->store, req->params[0], e, NULL) != 0 ||
-	    strcmp(e->ctx_type, req->claims.context_type) != 0 ||
+	rc = store_export_get(req->srv->store, req->params[0], e, &err);
+	if (api_store_failed(req, rc, &err))
+		goto out;
+	if (rc != 0 || strcmp(e->ctx_type, req->claims.context_type) != 0 ||
 	    strcmp(e->ctx_value, req->claims.context_value) != 0) {
 		errors_reply(req, 400, 21175, "Wynik zapytania o podanym "
 			"identyfikatorze nie istnieje.");

@@ -334,11 +334,15 @@ void api_session_invoice(struct request *req)
 {
 	store_session s;
 	store_invoice inv;
+	ksef_error err;
+	int rc;
 
 	if (api_load_session(req, &s, "znaleziona") != 0 || api_param_refnum(req, 1) != 0)
 		return;
-	if (store_invoice_get(req->srv->store, req->params[1], &inv, NULL) != 0 ||
-	    strcmp(inv.session_ref, s.ref) != 0) {
+	rc = store_invoice_get(req->srv->store, req->params[1], &inv, &err);
+	if (api_store_failed(req, rc, &err))
+		return;
+	if (rc != 0 || strcmp(inv.session_ref, s.ref) != 0) {
 		errors_reply(req, 400, 21405, "Faktura o numerze referencyjnym "
 			"%s nie została znaleziona w sesji %s.", req->params[1],
 			s.ref);

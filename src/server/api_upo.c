@@ -118,7 +118,8 @@ void api_storage(struct request *req)
 	store_session s;
 	store_invoice inv;
 	size_t n = strlen(req->params[2]);
-	int rc = KSEF_ENOTFOUND;
+	ksef_error err;
+	int rc;
 
 	if (presign_check(req) != 0) {
 		errors_forbidden(req, "insufficient-resource-access",
@@ -126,15 +127,23 @@ void api_storage(struct request *req)
 		return;
 	}
 	if (n != KSEF_REFNUM_LEN + 4 || strcmp(req->params[2] + KSEF_REFNUM_LEN,
-					       ".xml") != 0 ||
-	    store_session_get(srv->store, req->params[0], &s, NULL) != 0)
+					       ".xml") != 0)
 		goto missing;
+	rc = store_session_get(srv->store, req->params[0], &s, &err);
+	if (api_store_failed(req, rc, &err))
+		return;
+	if (rc != 0)
+		goto missing;
+	rc = KSEF_ENOTFOUND;
 	memcpy(ref, req->params[2], KSEF_REFNUM_LEN);
 	ref[KSEF_REFNUM_LEN] = '\0';
 	request_log_ref(req, ref);
 	if (strcmp(kind, "invoice-upo") == 0) {
-		if (store_invoice_get(srv->store, ref, &inv, NULL) == 0 &&
-		    strcmp(inv.session_ref, s.ref) == 0)
+		int got = store_invoice_get(srv->store, ref, &inv, &err);
+
+		if (api_store_failed(req, got, &err))
+			return;
+		if (got == 0 && strcmp(inv.session_ref, s.ref) == 0)
 			rc = upo_for_invoice(srv, &s, &inv, &xml, NULL);
 	} else if (strcmp(kind, "session-upo") == 0) {
 		rc = upo_for_page(srv, &s, ref, &xml, NULL);

@@ -527,6 +527,16 @@ static void client_ip(struct request *req)
 		inet_ntop(AF_INET6,
 			  &((const struct sockaddr_in6 *)sa)->sin6_addr,
 			  req->ip, sizeof(req->ip));
+	/* Behind a trusted balancer, the client it names (proxy.h). */
+	if (req->srv->cfg.trusted_proxies.n > 0) {
+		char peer[sizeof(req->ip)];
+
+		memcpy(peer, req->ip, sizeof(peer));
+		proxies_client(&req->srv->cfg.trusted_proxies, peer,
+			       MHD_lookup_connection_value(req->conn,
+				       MHD_HEADER_KIND, "X-Forwarded-For"),
+			       req->ip, sizeof(req->ip));
+	}
 }
 
 static struct request *request_new(struct server *srv,

@@ -86,6 +86,10 @@ static const char usage_text[] =
 "  --max-connections N   connections in all (default 512); over it, and\n"
 "  --max-connections-per-ip N  over this per client address (default 64),\n"
 "                        a new connection is closed at once\n"
+"  --trusted-proxy LIST  balancers whose X-Forwarded-For names the client\n"
+"                        (addresses or networks, comma-separated;\n"
+"                        repeatable): its address then counts for the\n"
+"                        rate limits, AllowedIps and the log\n"
 "  --idle-timeout S      a connection idle this long is closed (default 60)\n"
 "  --header-timeout S    a request's line and headers, in all (default 10)\n"
 "  --body-timeout S      a request's body, in all (default 60)\n"
@@ -709,6 +713,7 @@ int main(int argc, char **argv)
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "log-format", required_argument, NULL, 'G' },
 		{ "console", required_argument, NULL, 'O' },
+		{ "trusted-proxy", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "max-connections", required_argument, NULL, NUM_FLAG + 0 },
@@ -796,6 +801,13 @@ int main(int argc, char **argv)
 				return die("%s", "--data: path too long");
 			strcpy(cfg.data_dir, optarg);
 			have_data = 1;
+			break;
+		case 'X':
+			if (proxies_add(&cfg.trusted_proxies, optarg) != 0)
+				return die("--trusted-proxy: addresses or "
+					   "networks (10.0.0.5, 10.89.0.0/24, "
+					   "fd00::/8), at most %d in all, not %s",
+					   PROXY_MAX, optarg);
 			break;
 		case 'S':
 			if (!store_is_postgresql(optarg))

@@ -24,6 +24,7 @@
 #include "jwt_cache.h"
 #include "jwt_tokens.h"
 #include "keys.h"
+#include "proxy.h"
 #include "ratelimit.h"
 #include "store.h"
 
@@ -66,6 +67,7 @@ struct config {
 	const char *peppol_file;     /* --peppol-providers (peppol.h) */
 	int max_connections;
 	int max_connections_per_ip;
+	struct proxies trusted_proxies; /* --trusted-proxy (proxy.h) */
 	int connection_timeout_s;    /* idle: no byte in either direction */
 	int header_timeout_s;        /* request line and headers, in all */
 	int body_timeout_s;          /* the body, in all, from its headers */

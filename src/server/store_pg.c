@@ -19,8 +19,8 @@
  *    with synchronous=FULL; the writer's group commit is the same.
  *
  *  - Writers are named 'ksefd SCHEMA' (application_name, with the schema
- *    the store lives in) and readers 'ksefd-reader'. Readers are read-only
- *    (default_transaction_read_only). store_hwm_ms asks the database for
+ *    the store lives in) and readers 'ksefd-reader SCHEMA'. Readers are
+ *    read-only (default_transaction_read_only). store_hwm_ms asks for
  *    the oldest running transaction of any node's writer of this store
  *    (Q_OTHER_WRITERS); what the writers stamp is on the database's clock
  *    too (begin), so the nodes' clocks need not agree. Each node has one
@@ -158,11 +158,13 @@ static int setup(struct pg *c, ksef_error *err)
 	static const char reader_setup[] =
 		"SET synchronous_commit = on;"
 		" SET default_transaction_isolation = 'read committed';"
-		" SET default_transaction_read_only = on";
+		" SET default_transaction_read_only = on;"
+		" SELECT set_config('application_name',"
+		" left('ksefd-reader ' || current_schema(), 63), false)";
 	PGresult *res = PQexec(c->db, c->writer ? writer_setup : reader_setup);
 	int error = 0;
 
-	/* The writer's last statement (its name) returns a row. */
+	/* The last statement (the connection's name) returns a row. */
 	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQresultStatus(res) != PGRES_TUPLES_OK)
 		error = pg_fail(err, c, res, "set up the connection");
