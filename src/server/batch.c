@@ -329,6 +329,11 @@ void batch_process(struct server *srv, const char *ref)
 		goto done;
 	}
 	r.skip = r.s.invoice_count;
+	/* Another run (this node's before a restart, or a node that died)
+	 * got this far: say so, as an operator looks for it after a death. */
+	if (r.skip > 0)
+		fprintf(stderr, "ksefd: batch: %s: taken up, %d of its "
+			"invoices stored by an earlier run\n", ref, r.skip);
 	if (batch_dir(pkg, sizeof(pkg) - 16, srv->cfg.data_dir, ref) != 0) {
 		status = 500;
 		goto done;

@@ -779,6 +779,100 @@ static void a_package_cut_short_by_a_crash_is_finished_at_start(void **state)
 	ksef_buf_dispose(&pkg);
 }
 
+/* Whether ksefd's store is one that several nodes share (PostgreSQL,
+ * tests/support/ksefd_pg.sh as $KSEFD). */
+static int shared_store(void)
+{
+	const char *k = getenv("KSEFD");
+
+	return k != NULL && strstr(k, "ksefd_pg.sh") != NULL;
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Two nodes on one store: the node that took a closed package dies
+ * (kill -9) with part of it stored, and the other finishes it from there,
+ * with no invoice twice. Only on a shared store. */
+static void a_package_whose_node_dies_is_finished_by_another(void **state)
+{
+	static struct ksefd_proc other;
+	ksef_buf pkg = KSEF_BUF_INIT;
+	struct batch b;
+	json_t *st, *doc, *list;
+	const char *nums[400];
+	size_t i, n;
+
+	(void)state;
+	if (!shared_store())
+		skip();
+	memset(&other, 0, sizeof(other));
+	ksefd_start(&other, srv.data_dir, NULL);
+	invoices_package(&pkg, 0, "BATCH-N/", 400);
+	open_batch(&b, &pkg, 2, 2, NULL, NULL, 201, NULL);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(put_part(&b, i, NULL), 201);
+	close_batch(&b, 204, 0);
+	/* The kill comes once the first node has stored a few of the
+	 * package's invoices (or, on a machine too slow to see it, after
+	 * 10 s): the other must go on from them. */
+	for (i = 0; i < 1000; i++) {
+		char path[128];
+		json_t *ans;
+		json_int_t stored;
+
+		snprintf(path, sizeof(path), "/sessions/%s", b.ref);
+		ans = call("GET", "/sessions/{referenceNumber}", path, NULL,
+			   200, NULL);
+		stored = json_integer_value(json_object_get(ans,
+							    "invoiceCount"));
+		json_decref(ans);
+		if (stored > 0)
+			break;
+		e2e_sleep_us(10000);
+	}
+	ksefd_kill9(&srv);
+	/* From here on the test's server is the other node. */
+	other.own_dir = srv.own_dir;
+	srv = other;
+	logout(&user);
+	login(&user, &srv, NIP, token_main);
+	assert_int_equal(wait_batch(&b, &st), 200);
+	{
+		/* Whether the dead node had begun (the log both share):
+		 * shown, not asserted, as it depends on when the kill came. */
+		char cmd[400];
+
+		snprintf(cmd, sizeof(cmd), "grep -h 'taken up' '%s' >&2",
+			 srv.log_path);
+		if (system(cmd) != 0)
+			print_message("the package was not begun before "
+				      "the kill\n");
+	}
+	assert_int_equal(json_integer_value(json_object_get(st,
+		"invoiceCount")), 400);
+	assert_int_equal(json_integer_value(json_object_get(st,
+		"successfulInvoiceCount")), 400);
+	json_decref(st);
+	doc = invoices(&b);
+	list = json_object_get(doc, "invoices");
+	n = json_array_size(list);
+	assert_int_equal(n, 400);
+	for (i = 0; i < n; i++) {
+		nums[i] = json_string_value(json_object_get(
+			json_array_get(list, i), "ksefNumber"));
+		assert_non_null(nums[i]);
+	}
+	qsort(nums, n, sizeof(nums[0]), by_string);
+	for (i = 1; i < n; i++)
+		assert_string_not_equal(nums[i - 1], nums[i]);
+	json_decref(doc);
+	batch_free(&b);
+	ksef_buf_dispose(&pkg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -792,6 +886,7 @@ int main(void)
 		cmocka_unit_test(a_package_over_the_invoice_limit_ends_in_420),
 		cmocka_unit_test(a_part_over_3_mb_is_taken_whole),
 		cmocka_unit_test(a_package_cut_short_by_a_crash_is_finished_at_start),
+		cmocka_unit_test(a_package_whose_node_dies_is_finished_by_another),
 	};
 	/* ksefd compiles the FA (3) schema as it starts. */
 	if (ts_schemas_missing())
