@@ -35,6 +35,7 @@ struct sender {
 	int id;
 	const char *sref;
 	ksef_envelope *env;     /* the thread's own copy of the session's */
+	ksef_client *c[2];      /* one for each node */
 	atomic_int *failures;
 	char irefs[EACH][KSEF_REFNUM_BUFSZ];
 };
@@ -65,26 +66,9 @@ static long deadlocks(void)
 	return strtol(out, NULL, 10);
 }
 
-static ksef_client *client_of(const struct ksefd_proc *p)
-{
-	ksef_client_options o = KSEF_CLIENT_OPTIONS_INIT;
-	ksef_client *c = NULL;
-
-	o.base_url = p->base_url;
-	o.max_retries = 0;
-	if (ksef_client_new(&c, &o, NULL) != 0)
-		return NULL;
-	if (ksef_client_set_access_token(c, access_token, NULL) != 0) {
-		ksef_client_free(c);
-		return NULL;
-	}
-	return c;
-}
-
 static void *send_run(void *arg)
 {
 	struct sender *s = arg;
-	ksef_client *c[2] = { client_of(&node[0]), client_of(&node[1]) };
 	ksef_gen_options go = KSEF_GEN_OPTIONS_INIT;
 	ksef_buf xml = KSEF_BUF_INIT;
 	ksef_error err;
@@ -92,10 +76,9 @@ static void *send_run(void *arg)
 
 	go.seller_nip = NIP;
 	for (i = 0; i < EACH; i++) {
-		ksef_client *to = c[(s->id + i) % 2];
+		ksef_client *to = s->c[(s->id + i) % 2];
 
-		if (to == NULL ||
-		    ksef_gen_invoice(&xml, &go, (uint64_t)(s->id * EACH + i +
+		if (ksef_gen_invoice(&xml, &go, (uint64_t)(s->id * EACH + i +
 							    1), NULL) != 0 ||
 		    ksef_client_invoice_send(s->irefs[i], NULL, to, s->sref,
 					     s->env, xml.ptr, xml.size, NULL,
@@ -105,8 +88,6 @@ static void *send_run(void *arg)
 		}
 	}
 	ksef_buf_dispose(&xml);
-	ksef_client_free(c[0]);
-	ksef_client_free(c[1]);
 	return NULL;
 }
 
@@ -146,6 +127,11 @@ static void same_sessions_on_two_nodes_never_deadlock(void **state)
 		s[i].id = i;
 		s[i].sref = sref[i % SESSIONS];
 		s[i].failures = &failures;
+		for (k = 0; k < 2; k++) {
+			s[i].c[k] = client_for(&node[k]);
+			assert_int_equal(ksef_client_set_access_token(s[i].c[k],
+					 access_token, NULL), 0);
+		}
 		assert_int_equal(ksef_envelope_from_key(&s[i].env,
 				 ksef_envelope_key(e), KSEF_AES_KEY_LEN,
 				 ksef_envelope_iv(e), KSEF_AES_IV_LEN, NULL),
@@ -156,6 +142,8 @@ static void same_sessions_on_two_nodes_never_deadlock(void **state)
 	for (i = 0; i < SESSIONS * PER_SESSION; i++) {
 		pthread_join(s[i].tid, NULL);
 		ksef_envelope_free(s[i].env);
+		ksef_client_free(s[i].c[0]);
+		ksef_client_free(s[i].c[1]);
 	}
 	assert_int_equal(atomic_load(&failures), 0);
 	assert_int_equal(deadlocks() - before, 0);
