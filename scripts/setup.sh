@@ -35,7 +35,7 @@ packages=(build-essential g++ cmake pkg-config git ca-certificates openssl
 	sqlite3 libjwt-dev libcmocka-dev valgrind npm curl python3 abigail-tools
 	dpkg-dev file libqrencode-dev libpng-dev zbar-tools libarchive-dev
 	libsystemd-dev libxslt1-dev chromium chromium-driver libpq-dev
-	postgresql)
+	postgresql nginx-light)
 
 missing=()
 for p in "${packages[@]}"; do
