@@ -104,6 +104,10 @@ void api_metrics(struct request *req)
 	memset(&s, 0, sizeof(s));
 	s.verification_queue = workers_queued(srv);
 	s.nodes = ratelimit_nodes(srv->rl);
+	if (srv->store != NULL && store_is_shared(srv->store)) {
+		s.shared = 1;
+		s.work_notices = store_work_notices(srv->store);
+	}
 	if (srv->store != NULL)
 		s.store_queue = store_queued(srv->store);
 	if (srv->reads != NULL)

@@ -419,6 +419,14 @@ int metrics_render(ksef_buf *out, metrics *m,
 			     "limits.");
 			put(&t, "ksefd_nodes %u\n", s->nodes);
 		}
+		if (s->nodes > 0 && s->shared) {
+			head(&t, "ksefd_store_work_notices_total", "counter",
+			     "Notices from the store that a node (this one "
+			     "too) closed a batch package that any node may "
+			     "take.");
+			put(&t, "ksefd_store_work_notices_total %llu\n",
+			    (unsigned long long)s->work_notices);
+		}
 		head(&t, "ksefd_faults_injected_total", "counter", "Faults "
 		     "injected by each rule of the plan in force; a new plan "
 		     "starts its rules from zero.");

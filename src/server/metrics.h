@@ -64,6 +64,8 @@ struct metrics_sample {
 	int64_t fault_plan;        /* the plan's version; 0: none */
 	unsigned nodes;            /* nodes serving the store (rate limits'
 				    * share); 0: not shown */
+	int shared;                /* the store is shared (PostgreSQL) */
+	uint64_t work_notices;     /* store_work_notices(), when shared */
 	const struct metrics_fault *faults;
 	size_t nfaults;
 };

@@ -129,6 +129,17 @@ int store_is_shared(store *st);
  * connected (a dead node's connection is dropped with it). 1 too when
  * the database cannot be asked. */
 int store_nodes(store *st);
+/* On a shared store, call fn(arg) each time a node (this one too) commits
+ * work that any node may take: a closed batch package (PostgreSQL's
+ * LISTEN/NOTIFY, on a connection of its own). fn runs on the listening
+ * thread, and must only wake the thread that takes the work. fn NULL
+ * stops listening (before what arg points to goes); store_close() does
+ * too. Nothing on a store that one process serves. 0, or a failure to
+ * listen (the work is then found by polling alone). */
+int store_on_work(store *st, void (*fn)(void *arg), void *arg,
+		  ksef_error *err);
+/* How many such notices came (for /metrics and the tests). */
+uint64_t store_work_notices(store *st);
 
 /* ---- the writer's health (store_core.c) ---- */
 

@@ -143,6 +143,9 @@ static int op_batch_close(struct conn *w, void *arg, ksef_error *err)
 	if ((error = sql_update(w, Q_BATCH_CLOSE, ARGS(ARG_TEXT(a->ref),
 				ARG_INT(a->now_ms)), "session", err)) < 0)
 		return error;
+	/* Any node's batcher may take the package (claimed): wake them. */
+	if ((error = sql_notify_work(w, err)) < 0)
+		return error;
 	a->status = 150;
 	return 0;
 }

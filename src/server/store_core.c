@@ -673,6 +673,8 @@ void sql_store_free(store *st)
 	pthread_mutex_unlock(&st->lock);
 	if (st->writer_started)
 		pthread_join(st->writer, NULL);
+	if (st->engine->unlisten != NULL)
+		st->engine->unlisten(st);
 	if (st->engine->stop != NULL)
 		st->engine->stop(st);
 	/* Every reader is back in the pool: no call may still be running. */
@@ -830,6 +832,39 @@ void store_unclaim(store_claim *c)
 int store_is_shared(store *st)
 {
 	return st->engine->shared;
+}
+
+int store_on_work(store *st, void (*fn)(void *arg), void *arg,
+		  ksef_error *err)
+{
+	if (st->engine->listen == NULL)
+		return 0;
+	/* Stopped first: the listening thread reads work_fn unlocked. */
+	st->engine->unlisten(st);
+	st->work_fn = fn;
+	st->work_arg = arg;
+	return fn != NULL ? st->engine->listen(st, err) : 0;
+}
+
+uint64_t store_work_notices(store *st)
+{
+	return __atomic_load_n(&st->work_notices, __ATOMIC_RELAXED);
+}
+
+void sql_work_notice(store *st)
+{
+	__atomic_add_fetch(&st->work_notices, 1, __ATOMIC_RELAXED);
+	if (st->work_fn != NULL)
+		st->work_fn(st->work_arg);
+}
+
+int sql_notify_work(struct conn *w, ksef_error *err)
+{
+	if (!w->engine->shared)
+		return 0;
+	int rc = sql_lookup(w, Q_NOTIFY_WORK, NULL, NULL, NULL, err);
+
+	return rc < 0 ? rc : 0;
 }
 
 int store_nodes(store *st)

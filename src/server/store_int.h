@@ -99,6 +99,8 @@ enum query {
 	Q_CLAIM,
 	/* lock a session's row for the batch (store_core.c's prelock) */
 	Q_SESSION_LOCK,
+	/* tell every node there is work (sql_notify_work; PostgreSQL) */
+	Q_NOTIFY_WORK,
 	Q_COUNT
 };
 
@@ -202,6 +204,11 @@ struct sql_engine {
 	 * commit a row stamped before it (store_hwm_ms); NULL: the core's
 	 * own, from its writer's batch. */
 	int64_t (*hwm_ms)(store *st);
+	/* Start listening for other processes' Q_NOTIFY_WORK, calling
+	 * sql_work_notice() for each (NULL: none can come); unlisten stops
+	 * it (and is called by store_close too). */
+	int (*listen)(store *st, ksef_error *err);
+	void (*unlisten)(store *st);
 };
 
 extern const struct sql_engine sql_sqlite_engine;
@@ -271,7 +278,20 @@ struct store {
 
 	/* the claims this process holds, under rlock */
 	struct store_claim *claims;
+
+	/* store_on_work(): called when a node committed work for all */
+	void (*work_fn)(void *arg);
+	void *work_arg;
+	uint64_t work_notices;   /* how many came; atomic */
 };
+
+/* The engine's listener heard that a node committed work for all (a
+ * closed batch package): count it and call store_on_work()'s function. */
+void sql_work_notice(store *st);
+/* Inside a write op: tell every node, once the op's transaction commits,
+ * that there is work for whichever takes it first (Q_NOTIFY_WORK;
+ * nothing on a store that one process serves). */
+int sql_notify_work(struct conn *w, ksef_error *err);
 
 /* Start the writer thread on st->wconn, once the engine has opened it and
  * migrated the schema. */

@@ -41,6 +41,7 @@
 #include <string.h>
 #include <libpq-fe.h>
 #include "store_int.h"
+#include "store_pg.h"
 
 /* Read connections of one node, at most. PostgreSQL serves 100
  * connections by default: three nodes of 16 readers and a writer each
@@ -536,6 +537,18 @@ static int pg_col_is_null(const sql_row *r, int i)
 
 /* ---- the store ---- */
 
+/* The listener (store_pg_listen.c) is all the engine keeps of its own. */
+static int pg_listen(store *st, ksef_error *err)
+{
+	return pg_listen_start(st, &st->engine_state, err);
+}
+
+static void pg_unlisten(store *st)
+{
+	pg_listen_stop(st->engine_state);
+	st->engine_state = NULL;
+}
+
 /* The start of the oldest transaction of any node's writer, or the
  * database's now when none runs: on the clock of pg_stamp_ms. */
 static int64_t pg_hwm_ms(store *st)
@@ -656,4 +669,6 @@ const struct sql_engine sql_pg_engine = {
 	.shared = 1,
 	.stamp_ms = pg_stamp_ms,
 	.hwm_ms = pg_hwm_ms,
+	.listen = pg_listen,
+	.unlisten = pg_unlisten,
 };

@@ -274,6 +274,9 @@ const char *const sql_pg_queries[Q_COUNT] = {
 	 * drops its claims with its connections. */
 	[Q_CLAIM] = "SELECT pg_try_advisory_lock(hashtextextended($1, 0))",
 	[Q_SESSION_LOCK] = "SELECT 1 FROM sessions WHERE ref = $1 FOR UPDATE",
+	/* Delivered at commit to every LISTEN on the channel; the payload
+	 * keeps apart the stores of one database (store_pg_listen.c). */
+	[Q_NOTIFY_WORK] = "SELECT pg_notify('ksefd_work', current_schema())",
 	[Q_FAULT_COUNT_SET] =
 		"INSERT INTO fault_counts (version, rule, fired)"
 		" VALUES ($1, $2, $3) ON CONFLICT (version, rule) DO UPDATE SET"

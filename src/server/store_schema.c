@@ -1023,6 +1023,7 @@ const struct query_text sql_queries[Q_COUNT] = {
 	[Q_NODES] = { "count the nodes", "SELECT 1" },
 	[Q_SESSION_LOCK] = { "lock a session",
 		"SELECT 1 FROM sessions WHERE ref = ?1" },
+	[Q_NOTIFY_WORK] = { "notify the nodes", "SELECT 1" },
 	/* Nor takes another process a claim (store_claim_take). */
 	[Q_CLAIM] = { "take a claim", "SELECT 1" },
 	/* KSeF certificates (store_certs_sql.h) */

@@ -129,6 +129,12 @@ int workers_send(struct server *srv, struct invoice_job *job)
 	return error == 0 ? 0 : KSEF_ENOMEM;
 }
 
+/* store_on_work()'s function: a batch package was closed somewhere. */
+static void work_notice(void *arg)
+{
+	workers_kick(arg);
+}
+
 void workers_kick(struct server *srv)
 {
 	struct workers *w = srv->workers;
@@ -416,6 +422,7 @@ int workers_start(struct server *srv, int threads, ksef_error *err)
 	struct workers *w = calloc(1, sizeof(*w));
 	char (*pending)[STORE_REF_SZ] = NULL;
 	size_t n = 0, i;
+	ksef_error lerr;
 	int error;
 
 	if (w == NULL)
@@ -451,6 +458,13 @@ int workers_start(struct server *srv, int threads, ksef_error *err)
 	if (pthread_create(&w->batcher, NULL, batcher_main, w) != 0)
 		return ksef_error_set(err, KSEF_ENOMEM,
 				      "cannot start the batch thread");
+	/* A package closed on another node wakes this one's batcher too, so
+	 * that the nodes share the packages out at once; without the
+	 * listener they find them within the batcher's second. */
+	if (srv->store != NULL &&
+	    store_on_work(srv->store, work_notice, srv, &lerr) != 0)
+		fprintf(stderr, "ksefd: %s; packages closed elsewhere are "
+			"looked for each second\n", lerr.message);
 	return 0;
 }
 
@@ -461,6 +475,9 @@ void workers_stop(struct server *srv)
 
 	if (w == NULL)
 		return;
+	/* No more wake-ups from the listener into what goes below. */
+	if (srv->store != NULL)
+		store_on_work(srv->store, NULL, NULL, NULL);
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
 	pthread_cond_broadcast(&w->work);

@@ -793,9 +793,10 @@ static int by_string(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Two nodes on one store: the node that took a closed package dies
- * (kill -9) with part of it stored, and the other finishes it from there,
- * with no invoice twice. Only on a shared store. */
+/* Two nodes on one store: the close wakes the other node too (a notice
+ * counted in its /metrics), the node that took the package dies (kill
+ * -9) with part of it stored, and the other finishes it from there, with
+ * no invoice twice. Only on a shared store. */
 static void a_package_whose_node_dies_is_finished_by_another(void **state)
 {
 	static struct ksefd_proc other;
@@ -815,6 +816,29 @@ static void a_package_whose_node_dies_is_finished_by_another(void **state)
 	for (i = 0; i < 2; i++)
 		assert_int_equal(put_part(&b, i, NULL), 201);
 	close_batch(&b, 204, 0);
+	/* The close's commit told every node (LISTEN/NOTIFY): the other's
+	 * batcher woke at once, whoever then claims the package. */
+	{
+		char murl[96];
+		int heard = 0;
+
+		snprintf(murl, sizeof(murl), "http://127.0.0.1:%d/metrics",
+			 other.port);
+		for (i = 0; i < 200 && !heard; i++) {
+			struct raw_response r;
+
+			raw_request(&r, "GET", murl, NULL, NULL, NULL, 0);
+			heard = r.status == 200 && r.body != NULL &&
+				strstr(r.body, "\nksefd_store_work_notices_total"
+				       " 0\n") == NULL &&
+				strstr(r.body, "\nksefd_store_work_notices_total"
+				       " ") != NULL;
+			raw_free(&r);
+			if (!heard)
+				e2e_sleep_us(10000);
+		}
+		assert_true(heard);
+	}
 	/* The kill comes once the first node has stored a few of the
 	 * package's invoices (or, on a machine too slow to see it, after
 	 * 10 s): the other must go on from them. */
