@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <jansson.h>
 #include "cli.h"
 #include "config.h"
@@ -68,7 +67,7 @@ const char cli_usage_offline[] =
 "                           $XDG_STATE_HOME/ksef/offline.json or\n"
 "                           ~/.local/state/ksef/offline.json)\n"
 "  --today DATE             (status, sent) the day to compare with, or\n"
-"                           of sending (default: today, local time)\n"
+"                           of sending (default: today in Poland)\n"
 "  --json                   a JSON document on standard output\n"
 "\n"
 "exit status: 0 done (status: nothing overdue), 1 an invoice refused\n"
@@ -414,16 +413,15 @@ out:
 
 int offline_today(ksef_date *out, const char *flag)
 {
-	struct tm tm;
-	time_t now = time(NULL);
-
 	if (flag != NULL)
 		return parse_date(out, "--today", flag);
-	if (localtime_r(&now, &tm) == NULL)
-		return cli_fail(CLI_F_INTERNAL, NULL, "no local time");
-	out->year = tm.tm_year + 1900;
-	out->month = tm.tm_mon + 1;
-	out->day = tm.tm_mday;
+	/* The day in Poland, whatever the machine's zone: the offline
+	 * deadlines and the invoices' dates are Polish days, and a machine
+	 * on UTC is still on yesterday for an hour or two after midnight
+	 * in Warsaw. */
+	*out = ksef_time_date(ksef_time_warsaw(ksef_time_now().unix_ms));
+	if (!ksef_date_is_valid(*out))
+		return cli_fail(CLI_F_INTERNAL, NULL, "no date for now");
 	return CLI_OK;
 }
 
