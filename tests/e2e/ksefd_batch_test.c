@@ -797,9 +797,20 @@ static int by_string(const void *a, const void *b)
  * counted in its /metrics), the node that took the package dies (kill
  * -9) with part of it stored, and the other finishes it from there, with
  * no invoice twice. Only on a shared store. */
+/* The second node of a_package_whose_node_dies_is_finished_by_another,
+ * killed by its teardown if an assertion left it running. */
+static struct ksefd_proc other;
+
+static int stop_other(void **state)
+{
+	(void)state;
+	if (other.pid > 0 && other.pid != srv.pid)
+		ksefd_kill9(&other);
+	return 0;
+}
+
 static void a_package_whose_node_dies_is_finished_by_another(void **state)
 {
-	static struct ksefd_proc other;
 	ksef_buf pkg = KSEF_BUF_INIT;
 	struct batch b;
 	json_t *st, *doc, *list;
@@ -910,7 +921,9 @@ int main(void)
 		cmocka_unit_test(a_package_over_the_invoice_limit_ends_in_420),
 		cmocka_unit_test(a_part_over_3_mb_is_taken_whole),
 		cmocka_unit_test(a_package_cut_short_by_a_crash_is_finished_at_start),
-		cmocka_unit_test(a_package_whose_node_dies_is_finished_by_another),
+		cmocka_unit_test_teardown(
+			a_package_whose_node_dies_is_finished_by_another,
+			stop_other),
 	};
 	/* ksefd compiles the FA (3) schema as it starts. */
 	if (ts_schemas_missing())
